@@ -1,0 +1,110 @@
+/**
+ * Every error Sluice reports to a client. The `code` is stable and part of the
+ * API contract; `status` is the HTTP status; `retriable` tells clients whether
+ * sending the same request again can succeed.
+ */
+export interface ErrorDetails {
+  field?: string;
+  limit?: number | string;
+  [key: string]: unknown;
+}
+
+export class SluiceError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly retriable: boolean,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, retriable: this.retriable, ...this.details };
+  }
+}
+
+export class ValidationError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('INVALID_REQUEST', message, 400, false, details);
+  }
+}
+
+export class PayloadTooLargeError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('PAYLOAD_TOO_LARGE', message, 413, false, details);
+  }
+}
+
+export class RouteNotFoundError extends SluiceError {
+  constructor(method: string, path: string) {
+    super('ROUTE_NOT_FOUND', `No route for ${method} ${path}`, 404, false);
+  }
+}
+
+export class TopicNotFoundError extends SluiceError {
+  constructor(topic: string) {
+    super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist`, 404, false, { topic });
+  }
+}
+
+export class TopicExistsError extends SluiceError {
+  constructor(topic: string) {
+    super('TOPIC_EXISTS', `Topic '${topic}' already exists`, 409, false, { topic });
+  }
+}
+
+export class PartitionNotFoundError extends SluiceError {
+  constructor(topic: string, partition: number, partitions: number) {
+    super(
+      'PARTITION_NOT_FOUND',
+      `Topic '${topic}' has partitions 0..${partitions - 1}; partition ${partition} does not exist`,
+      404,
+      false,
+      { topic, partition, partitions },
+    );
+  }
+}
+
+export class OffsetOutOfRangeError extends SluiceError {
+  constructor(offset: number, logStartOffset: number, highWatermark: number) {
+    super(
+      'OFFSET_OUT_OF_RANGE',
+      `Offset ${offset} is out of range; valid offsets are ${logStartOffset}..${highWatermark} (the high watermark)`,
+      416,
+      false,
+      { offset, logStartOffset, highWatermark },
+    );
+  }
+}
+
+/** Too many concurrent commits to the same partitions; the caller may retry. */
+export class CommitContendedError extends SluiceError {
+  constructor(attempts: number) {
+    super('COMMIT_CONTENDED', `Could not commit after ${attempts} attempts under contention; retry the request`, 503, true, {
+      attempts,
+    });
+  }
+}
+
+/** A record in storage failed to decode: the object is corrupt or of an unknown version. */
+export class CorruptRecordError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('CORRUPT_RECORD', message, 500, false, details);
+  }
+}
+
+/** A record cannot be shown in the requested encoding (for example, bytes that are not UTF-8). */
+export class UndecodableRecordError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('UNDECODABLE_RECORD', message, 422, false, details);
+  }
+}
+
+export class InternalError extends SluiceError {
+  constructor(message = 'Internal error') {
+    super('INTERNAL', message, 500, true);
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The single source of truth for Sluice's DynamoDB tables. The CDK stack and the
+ * local runtime both build their tables from these definitions, so key schemas,
+ * indexes, TTL and stream settings cannot drift apart.
+ */
+export type AttributeType = 'S' | 'N' | 'B';
+export type StreamViewType = 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES' | 'KEYS_ONLY';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface TableDefinition {
+  /** Stable id: CDK construct id and the suffix of the local table name. */
+  readonly id: TableId;
+  readonly description: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly stream?: StreamViewType;
+  readonly timeToLiveAttribute?: string;
+  /** Environment variable through which functions learn the physical table name. */
+  readonly envVar: string;
+}
+
+export type TableId = 'Topics' | 'Log';
+
+export const TOPICS_TABLE: TableDefinition = {
+  id: 'Topics',
+  description: 'One item per topic: its id, partition count and config.',
+  partitionKey: { name: 'pk', type: 'S' },
+  // REMOVE events drive the topic-cleanup trigger.
+  stream: 'NEW_AND_OLD_IMAGES',
+  envVar: 'SLUICE_TOPICS_TABLE',
+};
+
+export const LOG_TABLE: TableDefinition = {
+  id: 'Log',
+  description: 'Per topic-partition: the head item (next offset, leader epoch) and one index item per committed batch.',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  // Commits on head items will drive push delivery (consumer groups).
+  stream: 'NEW_AND_OLD_IMAGES',
+  envVar: 'SLUICE_LOG_TABLE',
+};
+
+export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE];
+
+/** Bucket holding segment objects; its name reaches functions through this variable. */
+export const BUCKET_ENV_VAR = 'SLUICE_BUCKET';
