@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { LIMITS } from '../limits';
+import { topicConfigSchema } from '../topics/topic-config';
+import { topicNameSchema } from '../topics/topic-name';
+
+/** Request shapes of the v1 HTTP API (docs/http-api.md). */
+export const createTopicRequestSchema = z.object({
+  name: topicNameSchema,
+  partitions: z
+    .number({ error: 'must be an integer' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be at least 1' })
+    .max(LIMITS.partitionsMax, { error: `must be at most ${LIMITS.partitionsMax}` })
+    .default(1),
+  config: topicConfigSchema.default({}),
+});
+
+export const encodingSchema = z.enum(['utf8', 'base64'], { error: 'must be "utf8" or "base64"' });
+export type Encoding = z.infer<typeof encodingSchema>;
+
+const nullableText = z.string({ error: 'must be a string or null' }).nullable();
+
+const headerListSchema = z
+  .array(
+    z.object({
+      key: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(LIMITS.headerKeyMaxLength, { error: `must be at most ${LIMITS.headerKeyMaxLength} characters` }),
+      value: nullableText,
+    }),
+  )
+  .max(LIMITS.recordHeadersMax, { error: `must have at most ${LIMITS.recordHeadersMax} headers` });
+
+const headerMapSchema = z
+  .record(z.string().min(1).max(LIMITS.headerKeyMaxLength, { error: `header names must be at most ${LIMITS.headerKeyMaxLength} characters` }), nullableText)
+  .transform((map) => Object.entries(map).map(([key, value]) => ({ key, value })))
+  .pipe(headerListSchema);
+
+export const produceRecordSchema = z.object({
+  key: nullableText.optional(),
+  value: nullableText,
+  headers: z.union([headerListSchema, headerMapSchema], { error: 'must be a list of {key, value} or an object' }).optional(),
+  partition: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }).optional(),
+  timestamp: z
+    .number({ error: 'must be milliseconds since the epoch' })
+    .int({ error: 'must be an integer' })
+    .min(0, { error: 'must be at least 0' })
+    .max(8_640_000_000_000_000, { error: 'must be a valid date' })
+    .optional(),
+});
+
+export const produceRequestSchema = z.object({
+  encoding: encodingSchema.default('utf8'),
+  records: z
+    .array(produceRecordSchema, { error: 'must be a list of records' })
+    .min(1, { error: 'must hold at least 1 record' })
+    .max(LIMITS.produceRecordsMax, { error: `must hold at most ${LIMITS.produceRecordsMax} records` }),
+});
+
+export type ProduceRequest = z.infer<typeof produceRequestSchema>;
+
+const intParam = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a non-negative integer' })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: `must be at least ${min}` }).max(max, { error: `must be at most ${max}` }));
+
+export const fetchQuerySchema = z.object({
+  offset: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  maxRecords: intParam(1, LIMITS.fetchMaxRecordsMax).default(LIMITS.fetchMaxRecordsDefault),
+  maxBytes: intParam(1, LIMITS.fetchMaxBytesMax).default(LIMITS.fetchMaxBytesDefault),
+  encoding: encodingSchema.default('base64'),
+});
+
+export const partitionParamSchema = intParam(0, Number.MAX_SAFE_INTEGER);

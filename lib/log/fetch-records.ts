@@ -1,0 +1,98 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { OffsetOutOfRangeError } from '../errors';
+import { decodeBatch } from '../format/batch-codec';
+import { recordSize, type OffsetRecord } from '../records/log-record';
+import { partitionKey } from '../storage/partition-key';
+import { fromIndexItem, offsetSortKey, type SegmentIndexEntry } from '../storage/segment-index-item';
+import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
+
+export interface FetchInput {
+  topic: string;
+  partition: number;
+  /** Defaults to the log start offset. */
+  offset?: number;
+  maxRecords: number;
+  maxBytes: number;
+}
+
+export interface FetchResult {
+  topic: string;
+  partition: number;
+  records: OffsetRecord[];
+  nextOffset: number;
+  highWatermark: number;
+  logStartOffset: number;
+}
+
+const INDEX_PAGE = 16;
+const PARALLEL_GETS = 4;
+
+/**
+ * Reads committed records from `offset` on, in offset order. It reads the head
+ * first and never returns anything at or past that high watermark, so only fully
+ * committed batches are seen. The first record is returned even if it alone is
+ * larger than `maxBytes`, so a reader always makes progress.
+ */
+export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
+  const topic = await getTopic(ctx, input.topic);
+  requirePartition(topic, input.partition);
+  const head = await readHead(ctx, topic.topicId, input.partition);
+  const highWatermark = head.nextOffset;
+  const logStartOffset = head.logStartOffset;
+  const offset = input.offset ?? logStartOffset;
+  if (offset < logStartOffset || offset > highWatermark) throw new OffsetOutOfRangeError(offset, logStartOffset, highWatermark);
+
+  const records: OffsetRecord[] = [];
+  let bytes = 0;
+  let full = false;
+  let startKey: Record<string, unknown> | undefined;
+  let next = offset;
+  while (!full && next < highWatermark) {
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.tables.log,
+        KeyConditionExpression: 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, input.partition), ':from': offsetSortKey(next) },
+        ConsistentRead: true,
+        Limit: INDEX_PAGE,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const entries = (page.Items ?? []).map(fromIndexItem).filter((e) => e.baseOffset < highWatermark);
+    for (let i = 0; i < entries.length && !full; i += PARALLEL_GETS) {
+      const window = entries.slice(i, i + PARALLEL_GETS);
+      const batches = await Promise.all(window.map((entry) => readBatch(ctx, entry)));
+      for (const batch of batches) {
+        for (const record of batch) {
+          if (record.offset < next || record.offset >= highWatermark) continue;
+          const size = recordSize(record);
+          if (records.length >= input.maxRecords || (records.length > 0 && bytes + size > input.maxBytes)) {
+            full = true;
+            break;
+          }
+          records.push(record);
+          bytes += size;
+          next = record.offset + 1;
+        }
+        if (full) break;
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+    if (!startKey) break;
+  }
+  return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark, logStartOffset };
+}
+
+async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[]> {
+  const object = await ctx.s3.send(
+    new GetObjectCommand({
+      Bucket: ctx.bucket,
+      Key: entry.objectKey,
+      Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}`,
+    }),
+  );
+  const bytes = await object.Body!.transformToByteArray();
+  return decodeBatch(bytes).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
+}

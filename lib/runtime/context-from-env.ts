@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { SluiceContext } from '../context';
+import { BUCKET_ENV_VAR, LOG_TABLE, TOPICS_TABLE } from '../storage/tables';
+import { createDynamoDocumentClient, createS3Client } from './aws-clients';
+
+let cached: SluiceContext | undefined;
+
+/**
+ * The context a Lambda container uses: created on first use and then kept, so SDK
+ * clients (and their connection pools) live as long as the container.
+ */
+export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceContext {
+  cached ??= {
+    ddb: createDynamoDocumentClient(env),
+    s3: createS3Client(env),
+    tables: { topics: required(env, TOPICS_TABLE.envVar), log: required(env, LOG_TABLE.envVar) },
+    bucket: required(env, BUCKET_ENV_VAR),
+    now: Date.now,
+    newId: randomUUID,
+    random: Math.random,
+    sleep: (ms) => delay(ms),
+  };
+  return cached;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  // A function deployed without its configuration cannot do anything useful.
+  if (!value) throw new Error(`Environment variable ${name} is not set`);
+  return value;
+}

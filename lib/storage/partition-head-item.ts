@@ -1,0 +1,34 @@
+import { partitionKey } from './partition-key';
+
+/**
+ * The head item of a topic-partition in the Log table. Owned here alone.
+ *
+ * `nextOffset` is the high watermark: every offset below it is committed and
+ * readable. It only moves forward, by a conditional write that also inserts the
+ * index item of the batch it covers (see docs/design.md).
+ */
+export const HEAD_SORT_KEY = 'head';
+
+export interface PartitionHead {
+  nextOffset: number;
+  logStartOffset: number;
+  /** Fencing token of the partition's writer; bumped by later issues' leader changes. */
+  leaderEpoch: number;
+  updatedAt: number;
+}
+
+export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, updatedAt: 0 };
+
+export function headKey(topicId: string, partition: number): { pk: string; sk: string } {
+  return { pk: partitionKey(topicId, partition), sk: HEAD_SORT_KEY };
+}
+
+export function fromHeadItem(item: Record<string, unknown> | undefined): PartitionHead | undefined {
+  if (!item) return undefined;
+  return {
+    nextOffset: Number(item.nextOffset ?? 0),
+    logStartOffset: Number(item.logStartOffset ?? 0),
+    leaderEpoch: Number(item.leaderEpoch ?? 0),
+    updatedAt: Number(item.updatedAt ?? 0),
+  };
+}

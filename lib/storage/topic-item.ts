@@ -1,0 +1,36 @@
+/** The Topics table item: one per topic, keyed by name. Owned here alone. */
+export interface Topic {
+  name: string;
+  /** Unique per creation, so a re-created topic never sees the old topic's records. */
+  topicId: string;
+  partitions: number;
+  config: Record<string, string>;
+  createdAt: number;
+}
+
+export interface TopicItem {
+  pk: string;
+  name: string;
+  topicId: string;
+  partitions: number;
+  config: Record<string, string>;
+  createdAt: number;
+}
+
+export function topicKey(name: string): { pk: string } {
+  return { pk: `topic#${name}` };
+}
+
+export function toTopicItem(topic: Topic): TopicItem {
+  return { ...topicKey(topic.name), ...topic, config: { ...topic.config } };
+}
+
+export function fromTopicItem(item: Record<string, unknown>): Topic {
+  return {
+    name: String(item.name),
+    topicId: String(item.topicId),
+    partitions: Number(item.partitions),
+    config: { ...((item.config as Record<string, string> | undefined) ?? {}) },
+    createdAt: Number(item.createdAt),
+  };
+}

@@ -1,0 +1,81 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../errors';
+import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
+import { fromTopicItem, toTopicItem, topicKey, type Topic } from '../storage/topic-item';
+
+/** Topic metadata in the Topics table. */
+export async function createTopicItem(ctx: SluiceContext, topic: Topic): Promise<void> {
+  try {
+    await ctx.ddb.send(
+      new PutCommand({ TableName: ctx.tables.topics, Item: toTopicItem(topic), ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new TopicExistsError(topic.name);
+    throw error;
+  }
+}
+
+export async function getTopic(ctx: SluiceContext, name: string): Promise<Topic> {
+  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.topics, Key: topicKey(name), ConsistentRead: true }));
+  if (!result.Item) throw new TopicNotFoundError(name);
+  return fromTopicItem(result.Item);
+}
+
+export async function listTopicItems(ctx: SluiceContext): Promise<Topic[]> {
+  const topics: Topic[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(new ScanCommand({ TableName: ctx.tables.topics, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    for (const item of page.Items ?? []) topics.push(fromTopicItem(item));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+export async function deleteTopicItem(ctx: SluiceContext, name: string): Promise<Topic> {
+  try {
+    const result = await ctx.ddb.send(
+      new DeleteCommand({
+        TableName: ctx.tables.topics,
+        Key: topicKey(name),
+        ConditionExpression: 'attribute_exists(pk)',
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return fromTopicItem(result.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new TopicNotFoundError(name);
+    throw error;
+  }
+}
+
+export function requirePartition(topic: Topic, partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= topic.partitions) {
+    throw new PartitionNotFoundError(topic.name, partition, topic.partitions);
+  }
+}
+
+/** Reads partition heads with strongly consistent reads; a partition never written has the empty head. */
+export async function readHeads(ctx: SluiceContext, topicId: string, partitions: readonly number[]): Promise<Map<number, PartitionHead | undefined>> {
+  const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
+  const byKey = new Map(partitions.map((p) => [headKey(topicId, p).pk, p]));
+  for (let i = 0; i < partitions.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = partitions.slice(i, i + 100).map((p) => headKey(topicId, p));
+    let round = 0;
+    while (keys && keys.length > 0) {
+      if (round > 0) await ctx.sleep(Math.min(1000, 20 * 2 ** round));
+      const result = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [ctx.tables.log]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of result.Responses?.[ctx.tables.log] ?? []) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
+      keys = result.UnprocessedKeys?.[ctx.tables.log]?.Keys as Record<string, unknown>[] | undefined;
+      round++;
+    }
+  }
+  return heads;
+}
+
+export async function readHead(ctx: SluiceContext, topicId: string, partition: number): Promise<PartitionHead> {
+  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: headKey(topicId, partition), ConsistentRead: true }));
+  return fromHeadItem(result.Item) ?? EMPTY_HEAD;
+}

@@ -1,0 +1,51 @@
+import type { SluiceContext } from '../context';
+import type { Topic } from '../storage/topic-item';
+import { createTopicItem, deleteTopicItem, getTopic, listTopicItems, readHeads } from './topic-repository';
+
+export interface CreateTopicInput {
+  name: string;
+  partitions: number;
+  config: Record<string, string>;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  logStartOffset: number;
+  highWatermark: number;
+}
+
+export interface TopicDescription extends Topic {
+  partitionOffsets: PartitionOffsets[];
+}
+
+export async function createTopic(ctx: SluiceContext, input: CreateTopicInput): Promise<Topic> {
+  const topic: Topic = { ...input, topicId: ctx.newId(), createdAt: ctx.now() };
+  await createTopicItem(ctx, topic);
+  return topic;
+}
+
+export function listTopics(ctx: SluiceContext): Promise<Topic[]> {
+  return listTopicItems(ctx);
+}
+
+export async function describeTopic(ctx: SluiceContext, name: string): Promise<TopicDescription> {
+  const topic = await getTopic(ctx, name);
+  const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
+  const heads = await readHeads(ctx, topic.topicId, partitions);
+  return {
+    ...topic,
+    partitionOffsets: partitions.map((partition) => ({
+      partition,
+      logStartOffset: heads.get(partition)?.logStartOffset ?? 0,
+      highWatermark: heads.get(partition)?.nextOffset ?? 0,
+    })),
+  };
+}
+
+/**
+ * Deletes the topic item. Its records are unreachable at once (reads and commits
+ * check the topic id); the cleanup trigger removes the partition items afterwards.
+ */
+export function deleteTopic(ctx: SluiceContext, name: string): Promise<Topic> {
+  return deleteTopicItem(ctx, name);
+}
