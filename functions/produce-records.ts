@@ -1,0 +1,14 @@
+import middy from '@middy/core';
+import { incomingRecords } from '../lib/api/record-encoding';
+import { produceRequestSchema } from '../lib/api/requests';
+import { produce } from '../lib/log/produce';
+import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+
+async function main(event: HttpEvent): Promise<HttpResult> {
+  const topic = pathParam(event, 'topic');
+  const records = incomingRecords(jsonBody(event, produceRequestSchema));
+  return json(200, await produce(contextFromEnv(), topic, records));
+}
+
+export const handler = middy(main).use(httpErrors());

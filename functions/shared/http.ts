@@ -1,0 +1,61 @@
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { parseInput } from '../../lib/api/validate';
+import { InternalError, PayloadTooLargeError, SluiceError, ValidationError } from '../../lib/errors';
+import { LIMITS } from '../../lib/limits';
+import type { z } from 'zod';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204 };
+}
+
+/** Turns every error into the API's error body: a SluiceError keeps its status and code; anything else is a logged 500. */
+export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const known = error instanceof SluiceError ? error : new InternalError();
+      if (!(error instanceof SluiceError)) console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: error?.stack }));
+      request.response = json(known.status, { error: known.toJSON() });
+    },
+  };
+}
+
+/** The JSON body, size-checked, then validated against a schema. */
+export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  const raw = event.body ?? '';
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > LIMITS.requestBodyMaxBytes) {
+    throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${size}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
+  }
+  if (text.trim() === '') throw new ValidationError('body: a JSON body is required', { field: 'body' });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError('body: is not valid JSON', { field: 'body' });
+  }
+  return parseInput(schema, parsed);
+}
+
+export function pathParam(event: HttpEvent, name: string): string {
+  const value = event.pathParameters?.[name];
+  if (value === undefined) throw new ValidationError(`${name}: path parameter is missing`, { field: name });
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new ValidationError(`${name}: is not validly URL-encoded`, { field: name });
+  }
+}
+
+export function query<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  return parseInput(schema, event.queryStringParameters ?? {});
+}

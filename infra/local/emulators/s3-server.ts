@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import S3rver from 's3rver';
+import { reservePort } from './free-port';
+import { StartupError } from './startup-error';
+
+export interface S3ServerOptions {
+  port: number;
+  dataDir: string;
+  log?: (line: string) => void;
+}
+
+export interface RunningS3Server {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts s3rver, a filesystem-backed S3-compatible server. */
+export async function startS3Server(options: S3ServerOptions): Promise<RunningS3Server> {
+  const port = await reservePort(options.port).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') throw new StartupError(`Port ${options.port} for the S3 server is already in use; set SLUICE_S3_PORT to a free port.`);
+    throw error;
+  });
+  mkdirSync(options.dataDir, { recursive: true });
+  // Signatures are not checked: any local credentials work.
+  const server = new S3rver({ port, address: '127.0.0.1', directory: options.dataDir, silent: true, allowMismatchedSignatures: true });
+  await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  options.log?.(`S3 server (s3rver) listening on ${endpoint} (data in ${options.dataDir})`);
+  return { endpoint, port, stop: () => server.close() };
+}

@@ -1,0 +1,247 @@
+import type {
+  CreateTopicOptions,
+  FetchOptions,
+  FetchResponse,
+  PartitionOffsetsResponse,
+  ProduceRequest,
+  ProduceResponse,
+  Topic,
+  TopicDescription,
+} from './types';
+
+export type * from './types';
+
+/** An error response from the Sluice API: the `{ error: { code, message, retriable, ... } }` body. */
+export class SluiceApiError extends Error {
+  override readonly name = 'SluiceApiError';
+
+  constructor(
+    /** The HTTP status. */
+    readonly status: number,
+    /** The stable error code, for example `TOPIC_NOT_FOUND`. */
+    readonly code: string,
+    message: string,
+    /** Whether sending the same request again can succeed. */
+    readonly retriable: boolean,
+    /** Every other field of the error body, for example `field` and `limit`. */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+
+  /** The error as the API sends it, plus the HTTP status. */
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, retriable: this.retriable, status: this.status, ...this.details };
+  }
+}
+
+/**
+ * The request never got an HTTP response: the server could not be reached, the
+ * connection broke, or the request timed out. For a write, whether the server
+ * processed it is unknown.
+ */
+export class SluiceConnectionError extends Error {
+  override readonly name = 'SluiceConnectionError';
+  readonly code = 'CONNECTION_FAILED';
+  readonly retriable = true;
+
+  constructor(
+    message: string,
+    readonly baseUrl: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, retriable: this.retriable, baseUrl: this.baseUrl };
+  }
+}
+
+export interface SluiceHttpClientOptions {
+  /** Where the API is served, with any stage path: `https://abc.execute-api.eu-west-1.amazonaws.com/prod`. */
+  baseUrl: string;
+  /** Sent with every request (for example `authorization`). */
+  headers?: Record<string, string>;
+  /** Give up on a request after this long, as a `SluiceConnectionError`; default 60 s, 0 for never. */
+  timeoutMs?: number;
+  /** The fetch implementation; the global `fetch` by default. */
+  fetch?: typeof fetch;
+}
+
+export interface RequestOptions {
+  /** Aborting rejects the call with the signal's reason (an `AbortError` by default), not a Sluice error. */
+  signal?: AbortSignal;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+/** A small typed client for the Sluice HTTP API v1 (docs/http-api.md), one method per route. */
+export class SluiceHttpClient {
+  readonly baseUrl: string;
+  private readonly headers: Record<string, string>;
+  private readonly timeoutMs: number;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: SluiceHttpClientOptions | string) {
+    const opts = typeof options === 'string' ? { baseUrl: options } : options;
+    const url = new URL(opts.baseUrl); // throws on a malformed URL
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new TypeError(`baseUrl must be an http or https URL, not ${opts.baseUrl}`);
+    }
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.headers = opts.headers ?? {};
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetchImpl = opts.fetch ?? globalThis.fetch;
+  }
+
+  /** `POST /v1/topics`. */
+  createTopic(name: string, options: CreateTopicOptions = {}, request?: RequestOptions): Promise<Topic> {
+    return this.request<Topic>('POST', '/v1/topics', { body: { name, ...options }, ...request });
+  }
+
+  /** `GET /v1/topics`: every topic, sorted by name. */
+  async listTopics(request?: RequestOptions): Promise<Topic[]> {
+    const body = await this.request<{ topics: Topic[] }>('GET', '/v1/topics', request);
+    return body.topics;
+  }
+
+  /** `GET /v1/topics/{topic}`: the topic and the readable range of each partition. */
+  describeTopic(topic: string, request?: RequestOptions): Promise<TopicDescription> {
+    return this.request<TopicDescription>('GET', topicPath(topic), request);
+  }
+
+  /** `DELETE /v1/topics/{topic}`. */
+  async deleteTopic(topic: string, request?: RequestOptions): Promise<void> {
+    await this.request<undefined>('DELETE', topicPath(topic), request);
+  }
+
+  /** `POST /v1/topics/{topic}/records`: all records commit, or none; answers where each landed, in request order. */
+  produce(topic: string, batch: ProduceRequest, request?: RequestOptions): Promise<ProduceResponse> {
+    return this.request<ProduceResponse>('POST', `${topicPath(topic)}/records`, { body: batch, ...request });
+  }
+
+  /** `GET /v1/topics/{topic}/partitions/{partition}/records`. */
+  fetchRecords(
+    topic: string,
+    partition: number,
+    options: FetchOptions = {},
+    request?: RequestOptions,
+  ): Promise<FetchResponse> {
+    const query = new URLSearchParams();
+    for (const name of ['offset', 'maxRecords', 'maxBytes', 'encoding'] as const) {
+      const value = options[name];
+      if (value !== undefined) query.set(name, String(value));
+    }
+    const qs = query.size > 0 ? `?${query}` : '';
+    return this.request<FetchResponse>('GET', `${partitionPath(topic, partition)}/records${qs}`, request);
+  }
+
+  /** `GET /v1/topics/{topic}/partitions/{partition}/offsets`: the log start offset and high watermark. */
+  listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
+    return this.request<PartitionOffsetsResponse>('GET', `${partitionPath(topic, partition)}/offsets`, request);
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    options: RequestOptions & { body?: unknown } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    const signals: AbortSignal[] = [];
+    if (options.signal) signals.push(options.signal);
+    const timeout = this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined;
+    if (timeout) signals.push(timeout);
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(this.baseUrl + path, {
+        method,
+        headers,
+        body,
+        signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
+      });
+      text = await response.text();
+    } catch (err) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const reason = timeout?.aborted ? `timed out after ${this.timeoutMs} ms` : describeCause(err);
+      throw new SluiceConnectionError(`Could not reach Sluice at ${this.baseUrl} (${method} ${path}): ${reason}`, this.baseUrl, {
+        cause: err,
+      });
+    }
+
+    if (!response.ok) throw apiError(response, text);
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new SluiceApiError(
+        response.status,
+        'INVALID_RESPONSE',
+        `${method} ${path} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
+        false,
+      );
+    }
+  }
+}
+
+function topicPath(topic: string): string {
+  return `/v1/topics/${encodeURIComponent(topic)}`;
+}
+
+function partitionPath(topic: string, partition: number): string {
+  if (!Number.isInteger(partition) || partition < 0) {
+    throw new RangeError(`partition must be a non-negative integer, not ${partition}`);
+  }
+  return `${topicPath(topic)}/partitions/${partition}`;
+}
+
+/** Builds the error for a non-2xx response, from the contract's error body when there is one. */
+function apiError(response: Response, text: string): SluiceApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const error = isRecord(parsed) ? parsed.error : undefined;
+  if (isRecord(error) && typeof error.code === 'string' && typeof error.message === 'string') {
+    const { code, message, retriable, ...details } = error;
+    return new SluiceApiError(response.status, code, message, retriable === true, details);
+  }
+  // Not a Sluice error body: a gateway or proxy answered (API Gateway sends {"message": "..."}).
+  const message = isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : snippet(text);
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  return new SluiceApiError(
+    response.status,
+    'HTTP_ERROR',
+    message ? `${status}: ${message}` : status,
+    response.status === 429 || response.status >= 500,
+  );
+}
+
+/** fetch reports network failures as `TypeError: fetch failed` with the real reason in `cause`. */
+function describeCause(err: unknown): string {
+  let reason = String(err);
+  for (let current: unknown = err; current instanceof Error; current = current.cause) {
+    const code = (current as { code?: unknown }).code;
+    if (current.message) reason = current.message;
+    else if (typeof code === 'string') reason = code; // AggregateError (every address refused) has no message
+  }
+  return reason;
+}
+
+function snippet(text: string): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
