@@ -122,7 +122,7 @@ export class SluiceHttpClient {
   }
 
   /** `GET /v1/topics/{topic}/partitions/{partition}/records`. */
-  fetchRecords(
+  async fetchRecords(
     topic: string,
     partition: number,
     options: FetchOptions = {},
@@ -138,7 +138,7 @@ export class SluiceHttpClient {
   }
 
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets`: the log start offset and high watermark. */
-  listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
+  async listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
     return this.request<PartitionOffsetsResponse>('GET', `${partitionPath(topic, partition)}/offsets`, request);
   }
 

@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, describe, test } from 'node:test';
+import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../../../lib/client/sluice-http-client';
+
+interface SeenRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: unknown;
+}
+
+type Handler = (req: SeenRequest, res: ServerResponse) => void;
+
+const servers: { close(): void; closeAllConnections(): void }[] = [];
+after(() => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** A server answering every request with `handler`; `seen` records what arrived. */
+async function serve(handler: Handler): Promise<{ url: string; seen: SeenRequest[] }> {
+  const seen: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined };
+      seen.push(request);
+      handler(request, res);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+const topic = { name: 'orders', topicId: 't-1', partitions: 4, config: { 'retention.ms': '1000' }, createdAt: 1763772000000 };
+
+describe('SluiceHttpClient requests', () => {
+  test('createTopic POSTs name, partitions and config as JSON to /v1/topics and returns the topic', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 201, topic));
+    const created = await new SluiceHttpClient(url).createTopic('orders', { partitions: 4, config: { 'retention.ms': '1000' } });
+    assert.deepEqual(created, topic);
+    assert.equal(seen[0]?.method, 'POST');
+    assert.equal(seen[0]?.url, '/v1/topics');
+    assert.equal(seen[0]?.headers['content-type'], 'application/json');
+    assert.deepEqual(seen[0]?.body, { name: 'orders', partitions: 4, config: { 'retention.ms': '1000' } });
+  });
+
+  test('listTopics GETs /v1/topics and returns the topics array', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { topics: [topic] }));
+    assert.deepEqual(await new SluiceHttpClient(url).listTopics(), [topic]);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/topics']);
+  });
+
+  test('describeTopic GETs the topic path, URL-encoding the name', async () => {
+    const description = { ...topic, partitionOffsets: [{ partition: 0, logStartOffset: 0, highWatermark: 7 }] };
+    const { url, seen } = await serve((_req, res) => json(res, 200, description));
+    assert.deepEqual(await new SluiceHttpClient(url).describeTopic('a b'), description);
+    assert.equal(seen[0]?.url, '/v1/topics/a%20b');
+  });
+
+  test('deleteTopic sends DELETE and resolves on 204', async () => {
+    const { url, seen } = await serve((_req, res) => res.writeHead(204).end());
+    assert.equal(await new SluiceHttpClient(url).deleteTopic('orders'), undefined);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['DELETE', '/v1/topics/orders']);
+  });
+
+  test('produce POSTs the encoding and records to the records path and returns where each landed', async () => {
+    const answer = { topic: 'orders', records: [{ partition: 1, offset: 41, timestamp: 5 }] };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const batch = { encoding: 'base64' as const, records: [{ key: 'az0=', value: 'aGk=', headers: [{ key: 'h', value: 'eA==' }] }] };
+    assert.deepEqual(await new SluiceHttpClient(url).produce('orders', batch), answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['POST', '/v1/topics/orders/records']);
+    assert.deepEqual(seen[0]?.body, batch);
+  });
+
+  test('fetchRecords sends only the query parameters it is given', async () => {
+    const answer = { topic: 'orders', partition: 2, encoding: 'utf8', records: [], nextOffset: 3, highWatermark: 3, logStartOffset: 0 };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const client = new SluiceHttpClient(url);
+    assert.deepEqual(await client.fetchRecords('orders', 2, { offset: 3, maxRecords: 10, encoding: 'utf8' }), answer);
+    await client.fetchRecords('orders', 2);
+    assert.equal(seen[0]?.url, '/v1/topics/orders/partitions/2/records?offset=3&maxRecords=10&encoding=utf8');
+    assert.equal(seen[1]?.url, '/v1/topics/orders/partitions/2/records');
+  });
+
+  test('listOffsets GETs the partition offsets path', async () => {
+    const answer = { topic: 'orders', partition: 0, logStartOffset: 2, highWatermark: 9 };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    assert.deepEqual(await new SluiceHttpClient(url).listOffsets('orders', 0), answer);
+    assert.equal(seen[0]?.url, '/v1/topics/orders/partitions/0/offsets');
+  });
+
+  test('a partition that is not a non-negative integer is rejected before any request', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, {}));
+    await assert.rejects(new SluiceHttpClient(url).listOffsets('orders', -1), RangeError);
+    assert.equal(seen.length, 0);
+  });
+
+  test('a base URL with a stage path and trailing slash keeps the path prefix', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { topics: [] }));
+    await new SluiceHttpClient(`${url}/prod/`).listTopics();
+    assert.equal(seen[0]?.url, '/prod/v1/topics');
+  });
+
+  test('configured headers are sent with every request', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { topics: [] }));
+    await new SluiceHttpClient({ baseUrl: url, headers: { authorization: 'Bearer t0k' } }).listTopics();
+    assert.equal(seen[0]?.headers.authorization, 'Bearer t0k');
+  });
+});
+
+describe('SluiceHttpClient errors', () => {
+  test('an error body becomes a SluiceApiError with status, code, retriable and the other fields as details', async () => {
+    const body = { error: { code: 'INVALID_REQUEST', message: 'records[2].value: too big', retriable: false, field: 'records[2].value', limit: 1048576 } };
+    const { url } = await serve((_req, res) => json(res, 400, body));
+    const err = await new SluiceHttpClient(url).produce('t', { records: [{ value: 'x' }] }).catch((e: unknown) => e);
+    assert.ok(err instanceof SluiceApiError);
+    assert.equal(err.status, 400);
+    assert.equal(err.code, 'INVALID_REQUEST');
+    assert.equal(err.message, 'records[2].value: too big');
+    assert.equal(err.retriable, false);
+    assert.deepEqual(err.details, { field: 'records[2].value', limit: 1048576 });
+  });
+
+  test('a retriable error body sets retriable', async () => {
+    const { url } = await serve((_req, res) => json(res, 503, { error: { code: 'COMMIT_CONTENDED', message: 'retry', retriable: true, attempts: 5 } }));
+    await assert.rejects(new SluiceHttpClient(url).produce('t', { records: [{ value: 'x' }] }), {
+      name: 'SluiceApiError',
+      status: 503,
+      code: 'COMMIT_CONTENDED',
+      retriable: true,
+      details: { attempts: 5 },
+    });
+  });
+
+  test('a non-Sluice error body (a gateway answering) becomes HTTP_ERROR, retriable for 5xx', async () => {
+    const { url } = await serve((_req, res) => json(res, 502, { message: 'Internal Server Error' }));
+    await assert.rejects(new SluiceHttpClient(url).listTopics(), {
+      name: 'SluiceApiError',
+      status: 502,
+      code: 'HTTP_ERROR',
+      retriable: true,
+      message: 'HTTP 502 Bad Gateway: Internal Server Error',
+    });
+  });
+
+  test('a 2xx answer that is not JSON becomes INVALID_RESPONSE', async () => {
+    const { url } = await serve((_req, res) => res.writeHead(200).end('<html>hello</html>'));
+    await assert.rejects(new SluiceHttpClient(url).listTopics(), { code: 'INVALID_RESPONSE', status: 200, retriable: false });
+  });
+
+  test('an unreachable server becomes a retriable SluiceConnectionError naming the base URL', async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const err = await new SluiceHttpClient(`http://127.0.0.1:${port}`).listTopics().catch((e: unknown) => e);
+    assert.ok(err instanceof SluiceConnectionError);
+    assert.equal(err.code, 'CONNECTION_FAILED');
+    assert.equal(err.retriable, true);
+    assert.match(err.message, new RegExp(`^Could not reach Sluice at http://127\\.0\\.0\\.1:${port} \\(GET /v1/topics\\): .*ECONNREFUSED`));
+  });
+
+  test('a request that outlives timeoutMs becomes a SluiceConnectionError saying it timed out', async () => {
+    const { url } = await serve(() => {}); // never answers
+    await assert.rejects(new SluiceHttpClient({ baseUrl: url, timeoutMs: 50 }).listTopics(), {
+      name: 'SluiceConnectionError',
+      code: 'CONNECTION_FAILED',
+      message: /timed out after 50 ms/,
+    });
+  });
+
+  test("aborting the caller's signal rejects with the abort reason, not a Sluice error", async () => {
+    const { url } = await serve(() => {});
+    const controller = new AbortController();
+    const pending = new SluiceHttpClient(url).listTopics({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await assert.rejects(pending, { name: 'AbortError' });
+  });
+});
