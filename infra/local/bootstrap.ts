@@ -1,0 +1,65 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { TableDefinition } from '../../lib/storage/tables';
+import { StartupError } from './emulators/startup-error';
+
+/** The CreateTable request for a table definition: the same definitions the CDK stack reads. */
+export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keys.map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+    KeySchema: [
+      { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+      ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const }] : []),
+    ],
+    ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
+  };
+}
+
+/** Creates the table if it is missing; refuses an existing table whose key schema differs. */
+export async function ensureTable(ddb: DynamoDBClient, definition: TableDefinition, tableName: string): Promise<'created' | 'exists'> {
+  const wanted = createTableInput(definition, tableName);
+  try {
+    const existing = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    const have = JSON.stringify(existing.Table?.KeySchema ?? []);
+    if (have !== JSON.stringify(wanted.KeySchema)) {
+      throw new StartupError(`Table ${tableName} exists with key schema ${have}, but Sluice needs ${JSON.stringify(wanted.KeySchema)}.`);
+    }
+    if (definition.stream && !existing.Table?.StreamSpecification?.StreamEnabled) {
+      throw new StartupError(`Table ${tableName} exists without a stream; Sluice needs a ${definition.stream} stream on it.`);
+    }
+    return 'exists';
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await ddb.send(new CreateTableCommand(wanted));
+  await waitUntilTableExists({ client: ddb, maxWaitTime: 60 }, { TableName: tableName });
+  if (definition.timeToLiveAttribute) {
+    await ddb.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: definition.timeToLiveAttribute } }),
+    );
+  }
+  return 'created';
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<'created' | 'exists'> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    return 'exists';
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== 404) throw error;
+  }
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return 'created';
+}

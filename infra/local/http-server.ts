@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { StartupError } from './emulators/startup-error';
+import { fromApiGatewayResult, toApiGatewayEvent } from './api-gateway-event';
+import { lambdaContext } from './lambda-context';
+import type { RouteTable } from './route-table';
+
+export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface RouteTarget {
+  functionName: string;
+  timeoutSeconds: number;
+  handler: HttpHandler;
+}
+
+/** API Gateway's own payload limit for HTTP APIs. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Serves the HTTP API locally the way API Gateway does: every request becomes a
+ * payload-2.0 event for the same handler module Lambda runs, and the result maps back.
+ */
+export function startHttpServer(routes: RouteTable<RouteTarget>, port: number, host: string, log: (line: string) => void): Promise<Server> {
+  const server = createServer((req, res) => {
+    handle(routes, req, res, log).catch((error: unknown) => {
+      log(`request failed: ${String(error)}`);
+      if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StartupError(`Port ${port} for the Sluice API is already in use; set SLUICE_PORT to a free port.`)
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength;
+    if (size > MAX_REQUEST_BYTES) {
+      send(res, 413, { message: 'Request Entity Too Large' });
+      return;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const method = req.method ?? 'GET';
+  const url = req.url ?? '/';
+  const path = url.split('?')[0] ?? '/';
+  const matched = routes.match(method, path);
+  if (!('route' in matched)) {
+    // API Gateway's own answer for a path or method with no route.
+    send(res, 404, { message: 'Not Found' });
+    return;
+  }
+  const requestId = randomUUID();
+  const started = Date.now();
+  const event = toApiGatewayEvent(
+    { method, url, headers: req.headers, body: Buffer.concat(chunks), sourceIp: req.socket.remoteAddress ?? '127.0.0.1' },
+    matched.route,
+    requestId,
+    started,
+  );
+  const { functionName, timeoutSeconds, handler } = matched.target;
+  let result: APIGatewayProxyResultV2;
+  try {
+    result = await handler(event, lambdaContext(functionName, timeoutSeconds, requestId));
+  } catch (error) {
+    // A handler that throws is a Lambda error; API Gateway answers 500.
+    log(`${functionName} threw: ${String(error)}`);
+    send(res, 500, { message: 'Internal Server Error' });
+    return;
+  }
+  const response = fromApiGatewayResult(result);
+  res.writeHead(response.statusCode, { ...response.headers, 'apigw-requestid': requestId, 'content-length': response.body.byteLength });
+  res.end(response.body);
+  if (process.env.SLUICE_LOG_REQUESTS !== 'false') log(`${method} ${path} ${response.statusCode} ${Date.now() - started}ms`);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

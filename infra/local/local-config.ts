@@ -1,0 +1,47 @@
+import type { TableId } from '../../lib/storage/tables';
+
+/** Settings of the local platform, all from environment variables (see README, "Configuration"). */
+export interface LocalConfig {
+  host: string;
+  port: number;
+  /** Where embedded emulators keep their data; undefined keeps DynamoDB in memory and S3 in a temp dir. */
+  dataDir: string | undefined;
+  dynamodbPort: number;
+  s3Port: number;
+  /** Set when DynamoDB is external (LocalStack, real AWS): no emulator is started. */
+  dynamodbEndpoint: string | undefined;
+  streamsEndpoint: string | undefined;
+  s3Endpoint: string | undefined;
+  /** True when no endpoint is given and SLUICE_EMULATORS=off: use the SDK's default (real AWS) endpoints. */
+  useAwsDefaults: boolean;
+  region: string;
+  bucket: string;
+  tables: Record<TableId, string>;
+}
+
+export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
+  const shared = env.AWS_ENDPOINT_URL;
+  const dynamodbEndpoint = env.AWS_ENDPOINT_URL_DYNAMODB ?? shared;
+  return {
+    host: env.SLUICE_HOST ?? '127.0.0.1',
+    port: intEnv(env, 'SLUICE_PORT', 8780),
+    dataDir: env.SLUICE_DATA_DIR === '' ? undefined : (env.SLUICE_DATA_DIR ?? '.sluice'),
+    dynamodbPort: intEnv(env, 'SLUICE_DYNAMODB_PORT', 8781),
+    s3Port: intEnv(env, 'SLUICE_S3_PORT', 8782),
+    dynamodbEndpoint,
+    streamsEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS ?? dynamodbEndpoint,
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 ?? shared,
+    useAwsDefaults: env.SLUICE_EMULATORS === 'off',
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    bucket: env.SLUICE_BUCKET ?? 'sluice-local',
+    tables: { Topics: env.SLUICE_TOPICS_TABLE ?? 'sluice-local-topics', Log: env.SLUICE_LOG_TABLE ?? 'sluice-local-log' },
+  };
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number 0-65535, got '${raw}'`);
+  return value;
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import type { DynamoDBStreamEvent, Context } from 'aws-lambda';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import { FUNCTIONS, functionEntry, type FunctionSpec } from '../platform-spec';
+import { ensureBucket, ensureTable } from './bootstrap';
+import { FileCheckpointStore, MemoryCheckpointStore } from './checkpoint-store';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from './emulators/dynamodb-local';
+import { startS3Server, type RunningS3Server } from './emulators/s3-server';
+import { StartupError } from './emulators/startup-error';
+import { startHttpServer, type HttpHandler, type RouteTarget } from './http-server';
+import type { LocalConfig } from './local-config';
+import { RouteTable } from './route-table';
+import { StreamTrigger, type StreamFailure } from './stream-trigger';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluice-local', AWS_SECRET_ACCESS_KEY: 'sluice-local' };
+
+/**
+ * Sluice on one machine: embedded DynamoDB Local and s3rver (or external endpoints),
+ * the same tables and bucket the CDK stack defines, the HTTP API served through the
+ * real handler modules, and the stream triggers emulated.
+ */
+export class LocalPlatform {
+  private constructor(
+    readonly url: string,
+    readonly endpoints: { dynamodb: string; s3: string },
+    private readonly server: Server,
+    readonly triggers: ReadonlyMap<string, StreamTrigger>,
+    private readonly cleanup: (() => Promise<void>)[],
+  ) {}
+
+  static async start(config: LocalConfig, log: (line: string) => void = () => undefined): Promise<LocalPlatform> {
+    const cleanup: (() => Promise<void>)[] = [];
+    const stopAll = async () => {
+      for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    };
+    try {
+      let dynamodbEndpoint = config.dynamodbEndpoint;
+      let streamsEndpoint = config.streamsEndpoint;
+      let s3Endpoint = config.s3Endpoint;
+      const embedded = !config.useAwsDefaults && (!dynamodbEndpoint || !s3Endpoint);
+      if (!config.useAwsDefaults && !dynamodbEndpoint) {
+        const ddb: RunningDynamoDbLocal = await startDynamoDbLocal({
+          port: config.dynamodbPort,
+          dataDir: config.dataDir ? join(config.dataDir, 'dynamodb') : undefined,
+          log,
+        });
+        cleanup.push(() => ddb.stop());
+        dynamodbEndpoint = streamsEndpoint = ddb.endpoint;
+      }
+      if (!config.useAwsDefaults && !s3Endpoint) {
+        let s3Dir = config.dataDir ? join(config.dataDir, 's3') : undefined;
+        if (!s3Dir) {
+          const temp = mkdtempSync(join(tmpdir(), 'sluice-s3-'));
+          cleanup.push(async () => rmSync(temp, { recursive: true, force: true }));
+          s3Dir = temp;
+        }
+        const s3: RunningS3Server = await startS3Server({ port: config.s3Port, dataDir: s3Dir, log });
+        cleanup.push(() => s3.stop());
+        s3Endpoint = s3.endpoint;
+      }
+
+      // The handlers read the same variables a deployed Lambda function gets.
+      if (embedded && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) Object.assign(process.env, LOCAL_CREDENTIALS);
+      process.env.AWS_REGION = config.region;
+      if (dynamodbEndpoint) process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEndpoint;
+      if (s3Endpoint) process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;
+      for (const table of TABLES) process.env[table.envVar] = config.tables[table.id];
+      process.env[BUCKET_ENV_VAR] = config.bucket;
+
+      const dynamodb = new DynamoDBClient({ region: config.region, endpoint: dynamodbEndpoint });
+      const streams = new DynamoDBStreamsClient({ region: config.region, endpoint: streamsEndpoint });
+      const s3 = new S3Client({ region: config.region, endpoint: s3Endpoint, forcePathStyle: Boolean(s3Endpoint) });
+      await reachable('DynamoDB', dynamodbEndpoint, () => dynamodb.send(new ListTablesCommand({ Limit: 1 })));
+      await reachable('S3', s3Endpoint, () => s3.send(new ListBucketsCommand({})));
+      for (const table of TABLES) {
+        const outcome = await ensureTable(dynamodb, table, config.tables[table.id]);
+        log(`table ${config.tables[table.id]}: ${outcome}`);
+      }
+      log(`bucket ${config.bucket}: ${await ensureBucket(s3, config.bucket)}`);
+
+      const routes = new RouteTable<RouteTarget>();
+      const triggers = new Map<string, StreamTrigger>();
+      const checkpoints = config.dataDir ? new FileCheckpointStore(join(config.dataDir, 'stream-checkpoints.json')) : new MemoryCheckpointStore();
+      for (const spec of FUNCTIONS) {
+        const handler = await loadHandler(spec);
+        for (const route of spec.routes ?? []) {
+          routes.add(route, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
+        }
+        if (spec.trigger) {
+          const trigger = new StreamTrigger({
+            functionName: spec.name,
+            spec: spec.trigger,
+            tableName: config.tables[spec.trigger.table],
+            handler: handler as (event: DynamoDBStreamEvent, context: Context) => Promise<unknown>,
+            dynamodb,
+            streams,
+            checkpoints,
+            onFailure: (failure: StreamFailure) =>
+              log(`${failure.functionName}: ${failure.records.length} stream record(s) sent to the on-failure destination after ${failure.attempts} attempt(s): ${failure.reason}`),
+            log,
+          });
+          trigger.start();
+          cleanup.push(() => trigger.stop());
+          triggers.set(spec.name, trigger);
+        }
+      }
+      const server = await startHttpServer(routes, config.port, config.host, log);
+      cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      return new LocalPlatform(url, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, cleanup);
+    } catch (error) {
+      await stopAll();
+      throw error;
+    }
+  }
+
+  /** Stops the server, the triggers and every emulator this platform started. */
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    for (const step of [...this.cleanup].reverse()) await step().catch(() => undefined);
+  }
+}
+
+async function loadHandler(spec: FunctionSpec): Promise<unknown> {
+  const module = (await import(pathToFileURL(join(REPO_ROOT, functionEntry(spec))).href)) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new StartupError(`${functionEntry(spec)} does not export a handler`);
+  return module.handler;
+}
+
+async function reachable(service: string, endpoint: string | undefined, probe: () => Promise<unknown>): Promise<void> {
+  try {
+    await Promise.race([probe(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer within 10 s')), 10_000).unref())]);
+  } catch (error) {
+    throw new StartupError(`Cannot reach ${service} at ${endpoint ?? 'its default AWS endpoint'}: ${(error as Error).message}`);
+  }
+}
