@@ -1,0 +1,63 @@
+/**
+ * The CDK app: `npx cdk deploy -c stage=dev` deploys the stack `sluice-dev`.
+ *
+ * Context (`-c key=value`), each also readable from an environment variable:
+ * - `stage` (SLUICE_STAGE, default `dev`): lowercase letters, digits and dashes;
+ *   names the stack `sluice-<stage>` and prefixes function names with it.
+ * - `removalPolicy` (SLUICE_REMOVAL_POLICY): `retain` (default) or `destroy`;
+ *   `destroy` lets `cdk destroy` delete the bucket and tables with their data.
+ * - `logRetentionDays` (SLUICE_LOG_RETENTION_DAYS, default 30): one of the
+ *   values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
+ * - `throttleRate`, `throttleBurst` (SLUICE_THROTTLE_RATE, SLUICE_THROTTLE_BURST):
+ *   requests per second and burst of the API stage (default 500 and 1000).
+ *
+ * Account and region come from the CLI's profile (CDK_DEFAULT_ACCOUNT and
+ * CDK_DEFAULT_REGION); without them the stack is environment-agnostic.
+ */
+import { App, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
+
+const app = new App();
+
+function setting(contextKey: string, envVar: string): string | undefined {
+  const fromContext: unknown = app.node.tryGetContext(contextKey);
+  if (fromContext !== undefined && fromContext !== null) return String(fromContext);
+  return process.env[envVar] || undefined;
+}
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer, got '${value}'`);
+  return parsed;
+}
+
+const stage = setting('stage', 'SLUICE_STAGE') ?? 'dev';
+if (!/^[a-z][a-z0-9-]{0,19}$/.test(stage)) {
+  throw new Error(`stage must be 1-20 lowercase letters, digits or dashes, starting with a letter; got '${stage}'`);
+}
+
+const removalPolicySetting = (setting('removalPolicy', 'SLUICE_REMOVAL_POLICY') ?? 'retain').toLowerCase();
+if (removalPolicySetting !== 'retain' && removalPolicySetting !== 'destroy') {
+  throw new Error(`removalPolicy must be 'retain' or 'destroy', got '${removalPolicySetting}'`);
+}
+
+const logRetentionDays = positiveInteger('logRetentionDays', setting('logRetentionDays', 'SLUICE_LOG_RETENTION_DAYS'), 30);
+const logRetention = Object.values(logs.RetentionDays).find((days): days is logs.RetentionDays => days === logRetentionDays);
+if (logRetention === undefined) {
+  throw new Error(`logRetentionDays must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...), got ${logRetentionDays}`);
+}
+
+const namePrefix = `sluice-${stage}`;
+const stack = new SluiceStack(app, namePrefix, {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  namePrefix,
+  removalPolicy: removalPolicySetting === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+  logRetention,
+  throttle: {
+    rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),
+    burstLimit: positiveInteger('throttleBurst', setting('throttleBurst', 'SLUICE_THROTTLE_BURST'), DEFAULT_THROTTLE.burstLimit),
+  },
+});
+Tags.of(stack).add('stage', stage);

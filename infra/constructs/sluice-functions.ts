@@ -1,0 +1,175 @@
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FUNCTIONS, functionEntry, type FunctionSpec, type StreamTriggerSpec } from '../platform-spec';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import type { SluiceStorage } from './sluice-storage';
+
+/** The repository root: handler entries and the lock file are resolved from here. */
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * Prepended to every bundle. The bundles are ES modules, and CommonJS
+ * dependencies bundled into them call `require` (for Node built-ins), which an ES
+ * module does not have; this defines it. The alias avoids clashing with any
+ * top-level `createRequire` in the bundle.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);";
+
+export interface SluiceFunctionsProps {
+  /** The bucket and tables the functions use; grants follow each spec's `tables` and `bucket`. */
+  readonly storage: SluiceStorage;
+  /**
+   * Prefix of the physical function names (`<namePrefix>-<spec name>`), so the
+   * functions are easy to find in the console and with `aws logs tail`.
+   *
+   * @default 'sluice'
+   */
+  readonly namePrefix?: string;
+  /** @default FUNCTIONS from infra/platform-spec.ts */
+  readonly specs?: readonly FunctionSpec[];
+  /**
+   * Retention of each function's log group.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Removal policy of the log groups and dead-letter queues.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** `create-topic` → `CreateTopic`: the construct id of a spec's resources. */
+export function constructIdFor(name: string): string {
+  return name
+    .split('-')
+    .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+    .join('');
+}
+
+/**
+ * One Lambda function per `FunctionSpec`, bundled from `functions/<name>.ts`, with
+ * the environment and grants its spec asks for, and, for a spec with a `trigger`,
+ * a DynamoDB Streams event source mapping whose failed batches go to an SQS
+ * dead-letter queue.
+ */
+export class SluiceFunctions extends Construct {
+  /** By spec name (`create-topic`, ...). */
+  readonly functions: Record<string, NodejsFunction>;
+  /**
+   * The on-failure destination of each stream trigger, by spec name. A message
+   * holds the shard and sequence-number range of the failed batch, not the
+   * records: read them from the stream within its 24-hour retention.
+   */
+  readonly deadLetterQueues: Record<string, sqs.Queue>;
+  readonly specs: readonly FunctionSpec[];
+
+  private readonly storage: SluiceStorage;
+
+  constructor(scope: Construct, id: string, props: SluiceFunctionsProps) {
+    super(scope, id);
+    this.storage = props.storage;
+    this.specs = props.specs ?? FUNCTIONS;
+    const namePrefix = props.namePrefix ?? 'sluice';
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.functions = {};
+    this.deadLetterQueues = {};
+    for (const spec of this.specs) {
+      const specId = constructIdFor(spec.name);
+      const logGroup = new logs.LogGroup(this, `${specId}Logs`, { retention: logRetention, removalPolicy });
+      const fn = new NodejsFunction(this, specId, {
+        functionName: `${namePrefix}-${spec.name}`,
+        description: spec.description,
+        entry: path.join(REPO_ROOT, functionEntry(spec)),
+        handler: 'handler',
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+        runtime: lambda.Runtime.NODEJS_22_X,
+        architecture: lambda.Architecture.ARM_64,
+        memorySize: spec.memoryMiB,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        logGroup,
+        environment: this.environmentFor(spec),
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node22',
+          mainFields: ['module', 'main'],
+          minify: true,
+          sourceMap: true,
+          // Stack traces only need the mappings; leaving out the sources keeps the zip small.
+          sourcesContent: false,
+          banner: ESM_REQUIRE_BANNER,
+          // externalModules keeps its default for Node 18+: `@aws-sdk/*` comes from the runtime.
+        },
+      });
+      this.grant(fn, spec);
+      if (spec.trigger) {
+        this.deadLetterQueues[spec.name] = this.addStreamTrigger(fn, specId, spec.trigger, removalPolicy);
+      }
+      this.functions[spec.name] = fn;
+    }
+  }
+
+  /** Table names for the tables the spec uses, the bucket name if it uses the bucket. */
+  private environmentFor(spec: FunctionSpec): Record<string, string> {
+    const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+    for (const definition of TABLES) {
+      if (spec.tables[definition.id]) {
+        environment[definition.envVar] = this.storage.tables[definition.id].tableName;
+      }
+    }
+    if (spec.bucket) environment[BUCKET_ENV_VAR] = this.storage.bucket.bucketName;
+    return environment;
+  }
+
+  private grant(fn: NodejsFunction, spec: FunctionSpec): void {
+    for (const { id: tableId } of TABLES) {
+      const access = spec.tables[tableId];
+      if (access) this.storage.grantTable(fn, tableId, access);
+    }
+    if (spec.bucket) this.storage.grantBucket(fn, spec.bucket);
+  }
+
+  private addStreamTrigger(
+    fn: NodejsFunction,
+    specId: string,
+    trigger: StreamTriggerSpec,
+    removalPolicy: RemovalPolicy,
+  ): sqs.Queue {
+    const deadLetterQueue = new sqs.Queue(this, `${specId}Dlq`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // The longest SQS allows; the stream itself keeps the records for 24 hours.
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+    fn.addEventSource(
+      new DynamoEventSource(this.storage.tables[trigger.table], {
+        startingPosition: lambda.StartingPosition[trigger.startingPosition],
+        batchSize: trigger.batchSize,
+        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+        retryAttempts: trigger.retryAttempts,
+        bisectBatchOnError: trigger.bisectBatchOnError,
+        maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
+        reportBatchItemFailures: trigger.reportBatchItemFailures,
+        ...(trigger.filterPatterns
+          ? { filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)) }
+          : {}),
+        onFailure: new SqsDlq(deadLetterQueue),
+      }),
+    );
+    return deadLetterQueue;
+  }
+}

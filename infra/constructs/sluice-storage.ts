@@ -1,0 +1,111 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Access } from '../platform-spec';
+import { TABLES, type AttributeType, type StreamViewType, type TableDefinition, type TableId } from '../../lib/storage/tables';
+
+export interface SluiceStorageProps {
+  /**
+   * What happens to the segment bucket and the tables when they leave the stack.
+   * With `DESTROY` the bucket is emptied first (a CDK custom resource deletes its
+   * objects), so `cdk destroy` removes everything.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
+  S: dynamodb.AttributeType.STRING,
+  N: dynamodb.AttributeType.NUMBER,
+  B: dynamodb.AttributeType.BINARY,
+};
+
+const STREAM_VIEW_TYPES: Record<StreamViewType, dynamodb.StreamViewType> = {
+  NEW_IMAGE: dynamodb.StreamViewType.NEW_IMAGE,
+  OLD_IMAGE: dynamodb.StreamViewType.OLD_IMAGE,
+  NEW_AND_OLD_IMAGES: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+  KEYS_ONLY: dynamodb.StreamViewType.KEYS_ONLY,
+};
+
+/**
+ * Sluice's durable state: the S3 bucket of segment objects and one DynamoDB table
+ * per entry of `TABLES` (lib/storage/tables.ts), which the local runtime also
+ * builds its tables from.
+ *
+ * Tables are `dynamodb.Table` (AWS::DynamoDB::Table) rather than `TableV2`
+ * (AWS::DynamoDB::GlobalTable): Sluice is single-region, and the plain table type
+ * is the one LocalStack and `cdklocal` deploy most reliably.
+ */
+export class SluiceStorage extends Construct {
+  /** Segment objects. Its name reaches functions through `BUCKET_ENV_VAR`. */
+  readonly bucket: s3.Bucket;
+  /** One table per `TableId`; each name reaches functions through its `envVar`. */
+  readonly tables: Record<TableId, dynamodb.Table>;
+
+  constructor(scope: Construct, id: string, props: SluiceStorageProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.bucket = new s3.Bucket(this, 'Segments', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: false,
+      removalPolicy,
+      // Only an emptied bucket can be deleted; never empty one we are keeping.
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    const tables: Partial<Record<TableId, dynamodb.Table>> = {};
+    for (const definition of TABLES) {
+      tables[definition.id] = this.createTable(definition, removalPolicy);
+    }
+    // TABLES is the list of every TableId, so after the loop the record is complete.
+    this.tables = tables as Record<TableId, dynamodb.Table>;
+  }
+
+  /** Grants `grantee` the data-plane access `access` on one table. */
+  grantTable(grantee: iam.IGrantable, tableId: TableId, access: Access): iam.Grant {
+    const table = this.tables[tableId];
+    switch (access) {
+      case 'read':
+        return table.grantReadData(grantee);
+      case 'write':
+        return table.grantWriteData(grantee);
+      case 'readwrite':
+        return table.grantReadWriteData(grantee);
+    }
+  }
+
+  /**
+   * Grants `grantee` object access on the segment bucket: `read` is get and list,
+   * `write` is put only (no delete), `readwrite` is get, list, put and delete.
+   */
+  grantBucket(grantee: iam.IGrantable, access: Access): iam.Grant {
+    switch (access) {
+      case 'read':
+        return this.bucket.grantRead(grantee);
+      case 'write':
+        return this.bucket.grantPut(grantee);
+      case 'readwrite':
+        return this.bucket.grantReadWrite(grantee);
+    }
+  }
+
+  private createTable(definition: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table {
+    const { partitionKey, sortKey, stream, timeToLiveAttribute } = definition;
+    return new dynamodb.Table(this, definition.id, {
+      partitionKey: { name: partitionKey.name, type: ATTRIBUTE_TYPES[partitionKey.type] },
+      ...(sortKey ? { sortKey: { name: sortKey.name, type: ATTRIBUTE_TYPES[sortKey.type] } } : {}),
+      ...(stream ? { stream: STREAM_VIEW_TYPES[stream] } : {}),
+      ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy,
+    });
+  }
+}

@@ -1,0 +1,390 @@
+/**
+ * What `SluiceStack` synthesizes, checked against the single sources of truth it is
+ * built from (TABLES and FUNCTIONS), so adding a table, function, route or trigger
+ * there is covered here without touching this file.
+ *
+ * The main stack is synthesized once, with NodejsFunction bundling skipped
+ * (`aws:cdk:bundling-stacks: []`): the templates are the same either way, and
+ * bundling every handler takes seconds. One test at the end synthesizes with
+ * bundling to check that every handler bundles.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { App, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import { FUNCTIONS } from '../../infra/platform-spec';
+import { constructIdFor } from '../../infra/constructs/sluice-functions';
+import { DEFAULT_THROTTLE, SluiceStack, type SluiceStackProps } from '../../infra/sluice-stack';
+
+interface CdkJson {
+  readonly context: Record<string, unknown>;
+}
+const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as CdkJson;
+
+/** A stack in an app with cdk.json's feature flags, as `cdk synth` builds it. */
+function sluiceStack(props: SluiceStackProps = {}, options: { bundle?: boolean } = {}): { app: App; stack: SluiceStack } {
+  const app = new App({
+    context: {
+      ...cdkJson.context,
+      'aws:cdk:enable-asset-metadata': true,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
+  });
+  const stack = new SluiceStack(app, 'SluiceTest', { namePrefix: 'sluice-test', ...props });
+  return { app, stack };
+}
+
+const { stack } = sluiceStack();
+const template = Template.fromStack(stack);
+const { storage, functions, api } = stack;
+
+type Json = Record<string, unknown>;
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+}
+
+/** The CloudFormation form of a token, e.g. `{ Ref: 'StorageTopics1A2B' }`, without spelling the hash. */
+function resolved(value: unknown): unknown {
+  return stack.resolve(value);
+}
+
+function logicalIdOf(construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as CfnResource);
+}
+
+function asArray<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Every IAM statement in the template: policies, managed policies and inline role policies. */
+function allStatements(): Statement[] {
+  const documents: { Statement: Statement[] }[] = [];
+  for (const resource of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    documents.push((resource.Properties as Json).PolicyDocument as { Statement: Statement[] });
+  }
+  for (const resource of Object.values(template.findResources('AWS::IAM::ManagedPolicy'))) {
+    documents.push((resource.Properties as Json).PolicyDocument as { Statement: Statement[] });
+  }
+  for (const resource of Object.values(template.findResources('AWS::IAM::Role'))) {
+    const inline = ((resource.Properties as Json).Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+    documents.push(...inline.map((policy) => policy.PolicyDocument));
+  }
+  return documents.flatMap((document) => document.Statement);
+}
+
+/** The statements of the policies attached to a function's execution role. */
+function statementsOfFunction(name: string): Statement[] {
+  const fn = functions.functions[name];
+  assert.ok(fn, `no function ${name}`);
+  const roleRef = resolved(fn.role?.roleName);
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .map((resource) => resource.Properties as { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } })
+    .filter((properties) => properties.Roles.some((role) => JSON.stringify(role) === JSON.stringify(roleRef)))
+    .flatMap((properties) => properties.PolicyDocument.Statement);
+}
+
+/**
+ * The actions a function may perform on each of Sluice's resources, keyed `Topics`,
+ * `TopicsStream`, `Log`, `Bucket`, `Dlq`, `*` (anything else shows as `other`).
+ */
+function actionsByResource(name: string): Map<string, Set<string>> {
+  const targets: [string, string][] = [];
+  for (const definition of TABLES) {
+    const table = storage.tables[definition.id];
+    targets.push([`${definition.id}Stream`, JSON.stringify(resolved(table.tableStreamArn))]);
+    targets.push([definition.id, JSON.stringify(resolved(table.tableArn))]);
+  }
+  targets.push(['Bucket', `"${logicalIdOf(storage.bucket)}"`]);
+  for (const queue of Object.values(functions.deadLetterQueues)) targets.push(['Dlq', `"${logicalIdOf(queue)}"`]);
+
+  const byResource = new Map<string, Set<string>>();
+  for (const statement of statementsOfFunction(name)) {
+    assert.equal(statement.Effect, 'Allow');
+    for (const resource of asArray(statement.Resource)) {
+      const text = JSON.stringify(resource);
+      const key = resource === '*' ? '*' : (targets.find(([, needle]) => text.includes(needle))?.[0] ?? `other:${text}`);
+      const actions = byResource.get(key) ?? new Set<string>();
+      for (const action of asArray(statement.Action)) actions.add(action);
+      byResource.set(key, actions);
+    }
+  }
+  return byResource;
+}
+
+describe('SluiceStack storage', () => {
+  it('encrypts the segment bucket with S3-managed keys, blocks public access and keeps no versions', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      VersioningConfiguration: Match.absent(),
+    });
+  });
+
+  it('denies every request to the bucket that does not use TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: resolved(storage.bucket.bucketName),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('retains the bucket and every table by default', () => {
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const table of Object.values(template.findResources('AWS::DynamoDB::Table'))) {
+      assert.equal(table.DeletionPolicy, 'Retain');
+    }
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  it('empties and deletes the bucket and tables when removalPolicy is DESTROY', () => {
+    const destroyable = Template.fromStack(sluiceStack({ removalPolicy: RemovalPolicy.DESTROY }).stack);
+    destroyable.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    destroyable.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    for (const table of Object.values(destroyable.findResources('AWS::DynamoDB::Table'))) {
+      assert.equal(table.DeletionPolicy, 'Delete');
+    }
+  });
+
+  it('creates exactly one table per TABLES entry', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', TABLES.length);
+  });
+
+  for (const definition of TABLES) {
+    it(`creates the ${definition.id} table with its keys, stream, on-demand billing, PITR and AWS-managed encryption`, () => {
+      const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: keys.map((key, i) => ({ AttributeName: key.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+        AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        StreamSpecification: definition.stream ? { StreamViewType: definition.stream } : Match.absent(),
+        TimeToLiveSpecification: definition.timeToLiveAttribute
+          ? { AttributeName: definition.timeToLiveAttribute, Enabled: true }
+          : Match.absent(),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    });
+  }
+});
+
+describe('SluiceStack functions', () => {
+  it('creates exactly one Lambda function per FUNCTIONS entry', () => {
+    template.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+  });
+
+  for (const spec of FUNCTIONS) {
+    it(`runs ${spec.name} on Node.js 22 arm64 with its memory, timeout and only the names it needs`, () => {
+      const variables: Record<string, unknown> = { NODE_OPTIONS: '--enable-source-maps' };
+      for (const definition of TABLES) {
+        if (spec.tables[definition.id]) variables[definition.envVar] = resolved(storage.tables[definition.id].tableName);
+      }
+      if (spec.bucket) variables[BUCKET_ENV_VAR] = resolved(storage.bucket.bucketName);
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `sluice-test-${spec.name}`,
+        Handler: 'index.handler',
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: spec.memoryMiB,
+        Timeout: spec.timeoutSeconds,
+        Environment: { Variables: Match.objectEquals(variables) },
+      });
+    });
+  }
+
+  it('sends each function its own log group, kept for one month', () => {
+    for (const spec of FUNCTIONS) {
+      const fn = template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `sluice-test-${spec.name}` } });
+      const [properties] = Object.values(fn).map((resource) => resource.Properties as { LoggingConfig: { LogGroup: { Ref: string } } });
+      assert.ok(properties, spec.name);
+      const logGroup = template.toJSON().Resources[properties.LoggingConfig.LogGroup.Ref] as { Type: string; Properties: Json };
+      assert.equal(logGroup.Type, 'AWS::Logs::LogGroup');
+      assert.equal(logGroup.Properties.RetentionInDays, 30);
+    }
+  });
+
+  for (const spec of FUNCTIONS) {
+    it(`grants ${spec.name} exactly the table and bucket access its spec lists`, () => {
+      const actions = actionsByResource(spec.name);
+      for (const definition of TABLES) {
+        const access = spec.tables[definition.id];
+        const granted = actions.get(definition.id) ?? new Set<string>();
+        assert.equal(granted.has('dynamodb:GetItem'), access === 'read' || access === 'readwrite', `${definition.id} read`);
+        assert.equal(granted.has('dynamodb:PutItem'), access === 'write' || access === 'readwrite', `${definition.id} write`);
+        if (!access) assert.equal(actions.has(definition.id), false, `no access to ${definition.id}`);
+        // Stream read access comes only with a trigger on that table.
+        assert.equal(actions.has(`${definition.id}Stream`), spec.trigger?.table === definition.id, `${definition.id} stream`);
+      }
+      const bucket = actions.get('Bucket') ?? new Set<string>();
+      assert.equal(bucket.has('s3:GetObject*'), spec.bucket === 'read' || spec.bucket === 'readwrite', 'bucket read');
+      assert.equal(bucket.has('s3:PutObject'), spec.bucket === 'write' || spec.bucket === 'readwrite', 'bucket write');
+      assert.equal(bucket.has('s3:DeleteObject*'), spec.bucket === 'readwrite', 'bucket delete');
+      assert.deepEqual([...actions.keys()].filter((key) => key.startsWith('other:')), [], 'grants on anything else');
+    });
+  }
+
+  it('has no IAM statement allowing every action, and every resource only for dynamodb:ListStreams', () => {
+    // The one exception: dynamodb:ListStreams has no resource-level permissions,
+    // so DynamoEventSource (Table.grantStreamRead) grants it on '*', once per trigger.
+    // It lists stream ARNs only; reading a stream needs the stream-scoped grants.
+    const wildcard = allStatements().filter(
+      (statement) => asArray(statement.Action).some((action) => action === '*') || asArray(statement.Resource).includes('*'),
+    );
+    const triggers = FUNCTIONS.filter((spec) => spec.trigger);
+    assert.deepEqual(
+      wildcard,
+      triggers.map(() => ({ Action: 'dynamodb:ListStreams', Effect: 'Allow', Resource: '*' })),
+    );
+  });
+});
+
+describe('SluiceStack stream triggers', () => {
+  for (const spec of FUNCTIONS.filter((candidate) => candidate.trigger)) {
+    const trigger = spec.trigger!;
+    it(`maps the ${trigger.table} stream to ${spec.name} with its batch, retry, filter and on-failure settings`, () => {
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: resolved(functions.functions[spec.name]?.functionName),
+        EventSourceArn: resolved(storage.tables[trigger.table].tableStreamArn),
+        StartingPosition: trigger.startingPosition,
+        BatchSize: trigger.batchSize,
+        MaximumBatchingWindowInSeconds: trigger.maxBatchingWindowSeconds,
+        MaximumRetryAttempts: trigger.retryAttempts,
+        BisectBatchOnFunctionError: trigger.bisectBatchOnError,
+        MaximumRecordAgeInSeconds: trigger.maxRecordAgeSeconds,
+        FunctionResponseTypes: trigger.reportBatchItemFailures ? ['ReportBatchItemFailures'] : Match.absent(),
+        FilterCriteria: trigger.filterPatterns
+          ? { Filters: trigger.filterPatterns.map((pattern) => ({ Pattern: JSON.stringify(pattern) })) }
+          : Match.absent(),
+        DestinationConfig: { OnFailure: { Destination: resolved(functions.deadLetterQueues[spec.name]?.queueArn) } },
+      });
+    });
+  }
+
+  it('encrypts every dead-letter queue with SQS-managed keys and keeps messages 14 days', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    assert.equal(Object.keys(queues).length, FUNCTIONS.filter((spec) => spec.trigger).length);
+    for (const queue of Object.values(queues)) {
+      assert.equal((queue.Properties as Json).SqsManagedSseEnabled, true);
+      assert.equal((queue.Properties as Json).MessageRetentionPeriod, 14 * 24 * 3600);
+    }
+  });
+
+  it('denies every request to a dead-letter queue that does not use TLS', () => {
+    for (const queue of Object.values(functions.deadLetterQueues)) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [resolved(queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('SluiceStack HTTP API', () => {
+  const routeSpecs = FUNCTIONS.flatMap((spec) => (spec.routes ?? []).map((route) => ({ spec, route })));
+
+  it('creates exactly one route per RouteSpec', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routeSpecs.length);
+  });
+
+  for (const { spec, route } of routeSpecs) {
+    const routeKey = `${route.method} ${route.path}`;
+    it(`routes ${routeKey} to ${spec.name} through a payload 2.0 Lambda proxy integration`, () => {
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: routeKey } }));
+      assert.equal(routes.length, 1);
+      const target = (routes[0]?.Properties as { Target: { 'Fn::Join': [string, [string, { Ref: string }]] } }).Target;
+      const integrationId = target['Fn::Join'][1][1].Ref;
+      const integration = template.toJSON().Resources[integrationId] as { Type: string; Properties: Json };
+      assert.equal(integration.Type, 'AWS::ApiGatewayV2::Integration');
+      assert.deepEqual(integration.Properties.IntegrationUri, resolved(functions.functions[spec.name]?.functionArn));
+      assert.equal(integration.Properties.IntegrationType, 'AWS_PROXY');
+      assert.equal(integration.Properties.PayloadFormatVersion, '2.0');
+    });
+  }
+
+  it('leaves routes without an authorizer until authorization lands', () => {
+    for (const routeResource of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
+      assert.equal((routeResource.Properties as Json).AuthorizationType, 'NONE');
+    }
+  });
+
+  it('serves a throttled, auto-deployed $default stage that writes JSON access logs', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: DEFAULT_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: DEFAULT_THROTTLE.burstLimit,
+      },
+      AccessLogSettings: {
+        DestinationArn: resolved(api.accessLogs.logGroupArn),
+        Format: Match.serializedJson(Match.objectLike({ requestId: '$context.requestId', routeKey: '$context.routeKey' })),
+      },
+    });
+  });
+});
+
+describe('SluiceStack outputs and tags', () => {
+  it('outputs the API URL of the $default stage', () => {
+    template.hasOutput('ApiUrl', { Value: resolved(api.url) });
+  });
+
+  it('outputs the bucket name, each table name and each dead-letter queue URL', () => {
+    template.hasOutput('BucketName', { Value: resolved(storage.bucket.bucketName) });
+    for (const definition of TABLES) {
+      template.hasOutput(`${definition.id}TableName`, { Value: resolved(storage.tables[definition.id].tableName) });
+    }
+    for (const [name, queue] of Object.entries(functions.deadLetterQueues)) {
+      template.hasOutput(`${constructIdFor(name)}DlqUrl`, { Value: resolved(queue.queueUrl) });
+    }
+  });
+
+  it('tags resources with project=sluice', () => {
+    const tag = Match.arrayWith([{ Key: 'project', Value: 'sluice' }]);
+    template.hasResourceProperties('AWS::S3::Bucket', { Tags: tag });
+    template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: tag });
+    template.hasResourceProperties('AWS::Lambda::Function', { Tags: tag });
+  });
+});
+
+describe('SluiceStack bundling', () => {
+  it('bundles every handler into a minified ES module with the require banner and a source map', () => {
+    const { app, stack: bundled } = sluiceStack({}, { bundle: true });
+    const assembly = app.synth();
+    const resources = assembly.getStackArtifact(bundled.artifactId).template.Resources as Record<string, { Type: string; Metadata?: Json }>;
+    const assetPaths = Object.values(resources)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+      .map((resource) => resource.Metadata?.['aws:asset:path']);
+    assert.equal(assetPaths.length, FUNCTIONS.length);
+    for (const assetPath of assetPaths) {
+      assert.equal(typeof assetPath, 'string');
+      const bundle = path.join(assembly.directory, assetPath as string, 'index.mjs');
+      const code = readFileSync(bundle, 'utf8');
+      assert.ok(code.startsWith("import { createRequire as __sluiceCreateRequire } from 'node:module';"), bundle);
+      assert.match(code, /export\{/);
+      assert.ok(existsSync(`${bundle}.map`), `${bundle}.map`);
+    }
+  });
+});
