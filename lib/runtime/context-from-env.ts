@@ -14,8 +14,18 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceCont
   cached ??= {
     ddb: createDynamoDocumentClient(env),
     s3: createS3Client(env),
-    tables: { topics: required(env, TOPICS_TABLE.envVar), log: required(env, LOG_TABLE.envVar) },
-    bucket: required(env, BUCKET_ENV_VAR),
+    // Read on use: each function is given only the names of the resources it may touch.
+    tables: {
+      get topics() {
+        return required(env, TOPICS_TABLE.envVar);
+      },
+      get log() {
+        return required(env, LOG_TABLE.envVar);
+      },
+    },
+    get bucket() {
+      return required(env, BUCKET_ENV_VAR);
+    },
     now: Date.now,
     newId: randomUUID,
     random: Math.random,
