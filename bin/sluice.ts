@@ -1,0 +1,821 @@
+/**
+ * The `sluice` command line: manage topics, produce records and consume them over
+ * the Sluice HTTP API (docs/http-api.md). Run it with `npx sluice …` in this
+ * repository, or `npm run sluice -- …`.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../lib/client/sluice-http-client';
+import type { FetchedRecord, PartitionOffsets, ProduceRecord, ProducedRecord, RecordHeader, Topic } from '../lib/client/types';
+
+const DEFAULT_URL = 'http://localhost:8780';
+/** One produce call commits atomically in one DynamoDB transaction, so it may touch at most this many partitions. */
+const PARTITIONS_PER_CALL_MAX = 49;
+/** The request body limit; a line longer than this can never be sent. */
+const REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024;
+const FETCH_MAX_RECORDS = 500;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+interface GlobalOptions {
+  url: string;
+  json?: boolean;
+}
+
+/** Bad input read from stdin or the arguments (not a usage error: the command line itself was fine). */
+/** A line printed after an error's own, to say what it means for the work done (produce: what was committed). */
+const notes = new WeakMap<Error, string>();
+
+class InputError extends Error {
+  readonly code = 'INVALID_INPUT';
+  readonly retriable = false;
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Argument parsers
+
+function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `must be an integer of at least ${min}` : `must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+function collect<T>(parse: (value: string) => T): (value: string, previous: T[]) => T[] {
+  return (value, previous = []) => [...previous, parse(value)];
+}
+
+function keyValue(value: string): [string, string] {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError('must be key=value');
+  return [value.slice(0, at), value.slice(at + 1)];
+}
+
+function baseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be an http:// or https:// URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('must be an http:// or https:// URL');
+  return value;
+}
+
+type StartFrom = 'earliest' | 'latest' | number;
+
+function startFrom(value: string): StartFrom {
+  if (value === 'earliest' || value === 'latest') return value;
+  if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return Number(value);
+  throw new InvalidArgumentError('must be earliest, latest or an offset');
+}
+
+/** `\t` on the command line means a tab, since shells make a literal tab awkward to type. */
+function separator(value: string): string {
+  if (value === '') throw new InvalidArgumentError('must not be empty');
+  return value === '\\t' ? '\t' : value;
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+async function out(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
+function table(header: string[], rows: (string | number)[][]): string {
+  const cells = [header, ...rows.map((row) => row.map(String))];
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n') + '\n';
+}
+
+function configText(config: Record<string, string>): string {
+  const entries = Object.entries(config);
+  return entries.length === 0 ? '-' : entries.map(([k, v]) => `${k}=${v}`).join(',');
+}
+
+function isoTime(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
+
+// ---------------------------------------------------------------------------
+// Waiting and retrying
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Runs a read, retrying errors the server or the network calls retriable, with exponential backoff. */
+async function withRetries<T>(read: () => Promise<T>, signal?: AbortSignal, retries = 4): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      const retriable = (err instanceof SluiceApiError || err instanceof SluiceConnectionError) && err.retriable;
+      if (!retriable || attempt >= retries || signal?.aborted) throw err;
+      await sleep(Math.min(250 * 2 ** attempt, 4000), signal);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// topics
+
+function clientFor(globals: GlobalOptions): SluiceHttpClient {
+  return new SluiceHttpClient(globals.url);
+}
+
+async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).createTopic(name, {
+    ...(opts.partitions !== undefined && { partitions: opts.partitions }),
+    ...(opts.config && { config: Object.fromEntries(opts.config) }),
+  });
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  const configured = Object.keys(topic.config ?? {}).length > 0 ? ` (config ${configText(topic.config)})` : '';
+  await out(`Created topic '${topic.name}' with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}${configured}.\n`);
+}
+
+async function listTopics(globals: GlobalOptions): Promise<void> {
+  const topics = await clientFor(globals).listTopics();
+  if (globals.json) return out(`${JSON.stringify({ topics })}\n`);
+  if (topics.length === 0) return out('No topics.\n');
+  await out(
+    table(
+      ['NAME', 'PARTITIONS', 'CREATED', 'CONFIG'],
+      topics.map((t: Topic) => [t.name, t.partitions, isoTime(t.createdAt), configText(t.config ?? {})]),
+    ),
+  );
+}
+
+async function describeTopic(name: string, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).describeTopic(name);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  const partitions = [...(topic.partitionOffsets ?? [])].sort((a, b) => a.partition - b.partition);
+  await out(
+    `Topic:       ${topic.name}\n` +
+      `Topic ID:    ${topic.topicId}\n` +
+      `Partitions:  ${topic.partitions}\n` +
+      `Created:     ${isoTime(topic.createdAt)}\n` +
+      `Config:      ${configText(topic.config ?? {})}\n\n` +
+      table(
+        ['PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
+        partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark]),
+      ),
+  );
+}
+
+async function deleteTopic(name: string, globals: GlobalOptions): Promise<void> {
+  await clientFor(globals).deleteTopic(name);
+  await out(globals.json ? `${JSON.stringify({ topic: name, deleted: true })}\n` : `Deleted topic '${name}'.\n`);
+}
+
+// ---------------------------------------------------------------------------
+// produce
+
+interface ProduceOptions {
+  key?: string;
+  keySeparator?: string;
+  partition?: number;
+  header?: [string, string][];
+  base64?: boolean;
+  batchRecords: number;
+  batchBytes: number;
+  lingerMs: number;
+  progress?: boolean;
+  progressIntervalMs: number;
+}
+
+/** One record of input: a line of stdin or a value argument, numbered from 1. */
+interface InputItem {
+  bytes: Buffer;
+  n: number;
+}
+
+interface Batch {
+  records: ProduceRecord[];
+  /** The input numbers of the first and last record. */
+  first: number;
+  last: number;
+  bytes: number;
+  keys: Set<string>;
+  keyless: boolean;
+  /** When the first record was added, for lingering. */
+  since: number;
+  closed: boolean;
+}
+
+interface BatchLimits {
+  records: number;
+  bytes: number;
+  /** Cap distinct keys so a call never touches more partitions than one call may; undefined when it cannot. */
+  partitions?: number;
+}
+
+function b64(bytes: Buffer | string): string {
+  return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).toString('base64');
+}
+
+/**
+ * Sends batches of records one call at a time, in input order. Records are added
+ * to an open batch that closes when it reaches a limit; a closed batch is sent as
+ * soon as the previous call returns, and an open one once its first record has
+ * waited `lingerMs` (or the input ends), so a slow stream is not held back.
+ */
+class ProduceQueue {
+  private readonly queue: Batch[] = [];
+  private sending: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private ended = false;
+  private waiters: (() => void)[] = [];
+  failure: unknown;
+  /** The batch whose call failed, if one did. */
+  failedBatch: Batch | undefined;
+
+  constructor(
+    private readonly limits: BatchLimits,
+    private readonly lingerMs: number,
+    private readonly send: (batch: Batch) => Promise<void>,
+  ) {}
+
+  add(record: ProduceRecord, n: number): void {
+    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
+    const key = record.key ?? null;
+    let batch = this.queue.at(-1);
+    if (!batch || batch.closed || !this.fits(batch, size, key)) {
+      if (batch && !batch.closed) batch.closed = true;
+      batch = { records: [], first: n, last: n, bytes: 0, keys: new Set(), keyless: false, since: Date.now(), closed: false };
+      this.queue.push(batch);
+    }
+    batch.records.push(record);
+    batch.last = n;
+    batch.bytes += size;
+    if (key === null) batch.keyless = true;
+    else batch.keys.add(key);
+    if (batch.records.length >= this.limits.records) batch.closed = true;
+    this.kick();
+  }
+
+  private fits(batch: Batch, size: number, key: string | null): boolean {
+    if (batch.records.length >= this.limits.records) return false;
+    if (batch.bytes + size > this.limits.bytes) return false;
+    if (this.limits.partitions !== undefined) {
+      const isNew = key === null ? !batch.keyless : !batch.keys.has(key);
+      if (isNew && batch.keys.size + (batch.keyless ? 1 : 0) >= this.limits.partitions) return false;
+    }
+    return true;
+  }
+
+  /** True when the reader should wait for calls to return before reading on. */
+  get full(): boolean {
+    return this.failure === undefined && this.queue.filter((b) => b.closed).length >= 2;
+  }
+
+  async room(): Promise<void> {
+    while (this.full) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Sends everything added so far; rejects with the first failure. */
+  async drain(): Promise<void> {
+    this.ended = true;
+    this.kick();
+    while (this.sending) await this.sending;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private due(batch: Batch): boolean {
+    return batch.closed || this.ended || Date.now() - batch.since >= this.lingerMs;
+  }
+
+  private kick(): void {
+    if (this.sending || this.failure !== undefined) return;
+    const next = this.queue[0];
+    if (!next) return;
+    if (this.due(next)) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.sending = this.run().finally(() => {
+        this.sending = null;
+        this.kick();
+      });
+    } else if (!this.timer) {
+      this.timer = setTimeout(
+        () => {
+          this.timer = null;
+          this.kick();
+        },
+        Math.max(0, next.since + this.lingerMs - Date.now()),
+      );
+    }
+  }
+
+  private async run(): Promise<void> {
+    for (let batch = this.queue[0]; batch && this.due(batch); batch = this.queue[0]) {
+      this.queue.shift();
+      batch.closed = true;
+      try {
+        await this.send(batch);
+      } catch (err) {
+        this.failure = err;
+        this.failedBatch = batch;
+      }
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+      if (this.failure !== undefined) return;
+    }
+  }
+}
+
+/** Splits a byte stream into lines at `\n`, dropping one trailing `\r`; a last line without `\n` still counts. */
+async function* lines(stream: AsyncIterable<Buffer>): AsyncGenerator<InputItem> {
+  let n = 0;
+  let partial: Buffer[] = [];
+  let partialBytes = 0;
+  const line = (bytes: Buffer): InputItem => ({ bytes: bytes.at(-1) === 13 ? bytes.subarray(0, -1) : bytes, n: ++n });
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, nl);
+      yield line(partial.length > 0 ? Buffer.concat([...partial, piece]) : piece);
+      partial = [];
+      partialBytes = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      partial.push(chunk.subarray(start));
+      partialBytes += chunk.length - start;
+      if (partialBytes > REQUEST_BODY_MAX_BYTES) {
+        throw new InputError(`line ${n + 1}: longer than ${REQUEST_BODY_MAX_BYTES} bytes, more than a produce request may carry`, {
+          line: n + 1,
+          limit: REQUEST_BODY_MAX_BYTES,
+        });
+      }
+    }
+  }
+  if (partialBytes > 0) yield line(Buffer.concat(partial));
+}
+
+async function* argumentValues(values: string[]): AsyncGenerator<InputItem> {
+  for (const [i, value] of values.entries()) yield { bytes: Buffer.from(value, 'utf8'), n: i + 1 };
+}
+
+async function produce(topic: string, values: string[], opts: ProduceOptions, globals: GlobalOptions): Promise<void> {
+  const client = clientFor(globals);
+  const fromStdin = values.length === 0;
+  const unit = fromStdin ? 'line' : 'value';
+  const sep = opts.keySeparator === undefined ? undefined : Buffer.from(opts.keySeparator, 'utf8');
+  const headers: RecordHeader[] = (opts.header ?? []).map(([key, value]) => ({ key, value: b64(value) }));
+  const fixedKey = opts.key === undefined ? undefined : b64(opts.key);
+
+  // Keyed records spread over partitions by hash: on a topic with more partitions than one call
+  // may touch, cap the distinct keys per call (each key maps to one partition).
+  const limits: BatchLimits = { records: opts.batchRecords, bytes: opts.batchBytes };
+  if (sep && opts.partition === undefined) {
+    const described = await client.describeTopic(topic);
+    if (described.partitions > PARTITIONS_PER_CALL_MAX) limits.partitions = PARTITIONS_PER_CALL_MAX;
+  }
+
+  const results: ProducedRecord[] = [];
+  const ranges = new Map<number, { first: number; last: number; count: number }>();
+  let calls = 0;
+  let retries = 0;
+  let committedThrough = 0;
+
+  const send = async (batch: Batch): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      calls++;
+      try {
+        const response = await client.produce(topic, { encoding: 'base64', records: batch.records });
+        for (const r of response.records) {
+          results.push(r);
+          const range = ranges.get(r.partition);
+          if (range) {
+            range.first = Math.min(range.first, r.offset);
+            range.last = Math.max(range.last, r.offset);
+            range.count++;
+          } else ranges.set(r.partition, { first: r.offset, last: r.offset, count: 1 });
+        }
+        committedThrough = batch.last;
+        return;
+      } catch (err) {
+        // COMMIT_CONTENDED means nothing was committed, so sending the same call again is safe.
+        if (err instanceof SluiceApiError && err.code === 'COMMIT_CONTENDED' && attempt < 3) {
+          retries++;
+          await sleep(100 * 2 ** attempt + Math.random() * 100);
+          continue;
+        }
+        throw atInput(err, batch, unit);
+      }
+    }
+  };
+
+  const queue = new ProduceQueue(limits, opts.lingerMs, send);
+  const started = Date.now();
+  let progress: NodeJS.Timeout | undefined;
+  if (fromStdin && (process.stderr.isTTY || opts.progress)) {
+    progress = setInterval(() => {
+      const seconds = (Date.now() - started) / 1000;
+      process.stderr.write(
+        `sluice produce: ${results.length} records sent in ${calls} calls, ${Math.round(results.length / seconds)} records/s\n`,
+      );
+    }, opts.progressIntervalMs);
+  }
+  if (fromStdin && process.stdin.isTTY) {
+    process.stderr.write('Reading records from stdin, one per line; end with Ctrl-D.\n');
+  }
+
+  let failure: unknown;
+  try {
+    const input = fromStdin ? lines(process.stdin) : argumentValues(values);
+    for await (const item of input) {
+      queue.add(toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, partition: opts.partition }), item.n);
+      if (queue.full) await queue.room();
+      if (queue.failure !== undefined) break;
+    }
+  } catch (err) {
+    failure = err; // bad input: still send what came before it
+  }
+  try {
+    await queue.drain();
+  } catch (err) {
+    failure = err;
+  } finally {
+    clearInterval(progress);
+  }
+
+  const partitions = [...ranges.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([partition, r]) => ({ partition, firstOffset: r.first, lastOffset: r.last, count: r.count }));
+  if (globals.json) {
+    // Even after an error, say exactly which records were committed.
+    await out(`${JSON.stringify({ topic, count: results.length, calls, retries, partitions, records: results })}\n`);
+  } else if (failure === undefined) {
+    const retried = retries > 0 ? ` (${retries} retr${retries === 1 ? 'y' : 'ies'})` : '';
+    let text = `Produced ${results.length} record${results.length === 1 ? '' : 's'} to '${topic}' in ${calls} call${calls === 1 ? '' : 's'}${retried}.\n`;
+    for (const p of partitions) {
+      text += `  partition ${p.partition}: offsets ${p.firstOffset}-${p.lastOffset} (${p.count} record${p.count === 1 ? '' : 's'})\n`;
+    }
+    await out(text);
+  }
+  if (failure !== undefined) {
+    if (failure instanceof Error) notes.set(failure, committedNote(committedThrough, unit, failure, queue.failedBatch));
+    throw failure;
+  }
+}
+
+/** Turns one line or value into a record on the wire, with everything base64. */
+function toRecord(
+  item: InputItem,
+  o: { sep?: Buffer; unit: string; fixedKey?: string; headers: RecordHeader[]; base64?: boolean; partition?: number },
+): ProduceRecord {
+  let key: string | undefined = o.fixedKey;
+  let value = item.bytes;
+  if (o.sep) {
+    const at = item.bytes.indexOf(o.sep);
+    if (at < 0) {
+      throw new InputError(`${o.unit} ${item.n}: no key separator ${JSON.stringify(o.sep.toString('utf8'))}`, { [o.unit]: item.n });
+    }
+    key = b64(item.bytes.subarray(0, at));
+    value = item.bytes.subarray(at + o.sep.length);
+  }
+  let encoded: string;
+  if (o.base64) {
+    encoded = value.toString('latin1');
+    if (!BASE64.test(encoded)) throw new InputError(`${o.unit} ${item.n}: the value is not valid base64`, { [o.unit]: item.n });
+  } else encoded = b64(value);
+  return {
+    ...(key !== undefined && { key }),
+    value: encoded,
+    ...(o.headers.length > 0 && { headers: o.headers }),
+    ...(o.partition !== undefined && { partition: o.partition }),
+  };
+}
+
+/** Puts the input line or value number into an error about `records[i]` of a batch. */
+function atInput(err: unknown, batch: Batch, unit: string): unknown {
+  if (!(err instanceof SluiceApiError)) return err;
+  const match = typeof err.details.field === 'string' ? /^records\[(\d+)\]/.exec(err.details.field) : null;
+  if (!match) return err;
+  const n = batch.first + Number(match[1]);
+  return new SluiceApiError(err.status, err.code, `${unit} ${n}: ${err.message}`, err.retriable, { ...err.details, [unit]: n });
+}
+
+function committedNote(through: number, unit: string, failure: unknown, failed: Batch | undefined): string {
+  const committed = through === 0 ? 'nothing was committed' : `${unit}s 1-${through} were committed`;
+  if (failure instanceof SluiceConnectionError && failed) {
+    return `note: ${committed}; ${unit}s ${failed.first}-${failed.last} may or may not have been; nothing after ${unit} ${failed.last} was sent`;
+  }
+  return through === 0 ? `note: ${committed}` : `note: ${committed}; nothing from ${unit} ${through + 1} on was committed`;
+}
+
+// ---------------------------------------------------------------------------
+// consume
+
+interface ConsumeOptions {
+  partition?: number[];
+  from: StartFrom;
+  maxRecords?: number;
+  follow?: boolean;
+  pollIntervalMs: number;
+  keySeparator?: string;
+  base64?: boolean;
+}
+
+interface Position {
+  partition: number;
+  next: number;
+  /** Read up to here: the high watermark when consume started, or (following) the latest one seen. */
+  end: number;
+}
+
+async function consume(topic: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+  const client = clientFor(globals);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const stop = (): void => controller.abort();
+  if (opts.follow) {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  try {
+    await consumeLoop(client, topic, opts, globals, signal);
+  } catch (err) {
+    if (!signal.aborted) throw err; // interrupted while following: a normal end
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** The readable range of each partition: from describe, or the offsets endpoint for any it leaves out. */
+async function partitionRanges(
+  client: SluiceHttpClient,
+  topic: string,
+  wanted: number[] | undefined,
+  signal: AbortSignal,
+): Promise<PartitionOffsets[]> {
+  const described = await withRetries(() => client.describeTopic(topic, { signal }), signal);
+  const partitions = wanted ?? Array.from({ length: described.partitions }, (_, i) => i);
+  const known = new Map((described.partitionOffsets ?? []).map((p) => [p.partition, p]));
+  const ranges: PartitionOffsets[] = [];
+  for (const partition of partitions) {
+    ranges.push(known.get(partition) ?? (await withRetries(() => client.listOffsets(topic, partition, { signal }), signal)));
+  }
+  return ranges;
+}
+
+async function consumeLoop(
+  client: SluiceHttpClient,
+  topic: string,
+  opts: ConsumeOptions,
+  globals: GlobalOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const wanted = opts.partition && [...new Set(opts.partition)].sort((a, b) => a - b);
+  const positions: Position[] = (await partitionRanges(client, topic, wanted, signal)).map((r) => {
+    let next: number;
+    if (opts.from === 'earliest') next = r.logStartOffset;
+    else if (opts.from === 'latest') next = r.highWatermark;
+    else if (opts.from < r.logStartOffset || opts.from > r.highWatermark) {
+      throw new SluiceApiError(
+        416,
+        'OFFSET_OUT_OF_RANGE',
+        `Partition ${r.partition}: offset ${opts.from} is out of range; valid offsets are ${r.logStartOffset}..${r.highWatermark} (the high watermark)`,
+        false,
+        { partition: r.partition, offset: opts.from, logStartOffset: r.logStartOffset, highWatermark: r.highWatermark },
+      );
+    } else next = opts.from;
+    return { partition: r.partition, next, end: r.highWatermark };
+  });
+
+  const sep = opts.keySeparator;
+  const text = (value: string | null): string => (value === null ? '' : Buffer.from(value, 'base64').toString('utf8'));
+  const valueText = (value: string | null): string | null => (value === null || opts.base64 ? value : text(value));
+  const render = (partition: number, r: FetchedRecord): string => {
+    if (globals.json) {
+      return `${JSON.stringify({
+        topic,
+        partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key === null ? null : text(r.key),
+        value: valueText(r.value),
+        headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : text(h.value) })),
+      })}\n`;
+    }
+    const value = valueText(r.value) ?? '';
+    return sep === undefined ? `${value}\n` : `${text(r.key)}${sep}${value}\n`;
+  };
+
+  let remaining = opts.maxRecords ?? Infinity;
+  for (;;) {
+    for (const pos of positions) {
+      while (pos.next < pos.end && remaining > 0 && !signal.aborted) {
+        const from = pos.next;
+        const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining);
+        const page = await withRetries(
+          () => client.fetchRecords(topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
+          signal,
+        );
+        let chunk = '';
+        for (const r of page.records) {
+          if (remaining <= 0 || (!opts.follow && r.offset >= pos.end)) break;
+          chunk += render(pos.partition, r);
+          remaining--;
+        }
+        await out(chunk);
+        pos.next = Math.max(pos.next, page.nextOffset);
+        if (opts.follow) pos.end = Math.max(pos.end, page.highWatermark);
+        if (pos.next === from) break; // no progress: try again on the next poll
+      }
+    }
+    if (!opts.follow || remaining <= 0 || signal.aborted) return;
+    await sleep(opts.pollIntervalMs, signal);
+    if (signal.aborted) return;
+    // One describe call tells which partitions have new records, instead of a fetch per partition.
+    const latest = await partitionRanges(client, topic, positions.map((p) => p.partition), signal);
+    for (const [i, pos] of positions.entries()) pos.end = Math.max(pos.end, latest[i]?.highWatermark ?? pos.end);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The program
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command('sluice');
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  program
+    .description('Manage topics, produce and consume records on a Sluice event log over its HTTP API.')
+    .version(version())
+    .addOption(
+      new Option('--url <baseUrl>', 'the Sluice API base URL').env('SLUICE_URL').default(DEFAULT_URL).argParser(baseUrl),
+    )
+    .option('--json', 'machine-readable output: one JSON document (consume: one JSON object per line); errors as JSON on stderr')
+    .exitOverride()
+    .configureOutput({
+      outputError: (message, write) => {
+        if (!globals().json) return write(message);
+        const error = { code: 'USAGE_ERROR', message: message.replace(/^error: /, '').trim(), retriable: false };
+        write(`${JSON.stringify({ error })}\n`);
+      },
+    })
+    .addHelpText(
+      'after',
+      `
+Errors print "error: <CODE>: <message>" to stderr and exit 1; usage errors exit 2.
+
+Examples:
+  sluice topics create orders --partitions 4 --config retention.ms=604800000
+  printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
+  sluice consume orders --from earliest --key-separator : --follow`,
+    );
+
+  const topics = program.command('topics').description('create, list, describe and delete topics');
+  topics
+    .command('create <name>')
+    .description('create a topic')
+    .option('--partitions <n>', 'number of partitions, 1-256 (server default 1)', integer(1, 256))
+    .option('--config <key=value>', 'a topic config entry; repeatable', collect(keyValue))
+    .action((name: string, opts: { partitions?: number; config?: [string, string][] }) => createTopic(name, opts, globals()));
+  topics
+    .command('list')
+    .description('list topics, sorted by name')
+    .action(() => listTopics(globals()));
+  topics
+    .command('describe <name>')
+    .description("show a topic and each partition's log start offset and high watermark")
+    .action((name: string) => describeTopic(name, globals()));
+  topics
+    .command('delete <name>')
+    .description('delete a topic and all its records')
+    .action((name: string) => deleteTopic(name, globals()));
+
+  program
+    .command('produce <topic> [values...]')
+    .description('produce the values given, or else one record per line of stdin')
+    .addOption(new Option('--key <key>', 'the key of every record').conflicts('keySeparator'))
+    .option('--key-separator <sep>', 'split each value at the first <sep> into key and value ("\\t" means a tab)', separator)
+    .option('--partition <n>', 'send every record to this partition (default: by key, or one partition per call)', integer(0))
+    .option('--header <key=value>', 'a header on every record; repeatable', collect(keyValue))
+    .option('--base64', 'values are base64 and sent as given (keys and headers stay text)')
+    .option('--batch-records <n>', 'at most this many records per call, 1-10000', integer(1, 10_000), 500)
+    .option('--batch-bytes <n>', 'start a new call before the request body passes this size', integer(1, REQUEST_BODY_MAX_BYTES), 1024 * 1024)
+    .option('--linger-ms <ms>', 'send a partial batch once its first record has waited this long', integer(0), 100)
+    .option('--progress', 'report progress on stderr even when it is not a terminal')
+    .option('--progress-interval-ms <ms>', 'how often to report progress', integer(1), 5000)
+    .addHelpText(
+      'after',
+      `
+Input: each value argument is one record; with no values, each line of stdin is one
+record (a trailing "\\r" is dropped, an empty line is an empty value). Lines are
+streamed and sent in calls of up to --batch-records records or --batch-bytes bytes,
+one call at a time, in order; a partial batch goes out after --linger-ms.
+
+--key-separator: a line without the separator is an error naming its line number.
+Every line before it is sent and committed, and nothing from it on.
+
+If a call fails, the calls before it stay committed, and the failed call committed
+nothing (a call commits all its records or none); stderr says which lines were
+committed, and with --json stdout still lists them. A call refused with
+COMMIT_CONTENDED is retried up to 3 times.
+
+Output: a summary of records, calls and each partition's offset range; with --json,
+{topic, count, calls, retries, partitions, records: [{partition, offset, timestamp}]}.
+Progress goes to stderr every --progress-interval-ms when stderr is a terminal or with
+--progress.`,
+    )
+    .action((topic: string, values: string[], opts: ProduceOptions) => produce(topic, values, opts, globals()));
+
+  program
+    .command('consume <topic>')
+    .description('print the records of a topic, in offset order per partition')
+    .option('--partition <n>', 'read this partition; repeatable (default: every partition)', collect(integer(0)))
+    .option('--from <where>', 'earliest, latest or an offset', startFrom, 'earliest' as StartFrom)
+    .option('--max-records <n>', 'stop after this many records in all', integer(1))
+    .option('--follow', 'after catching up, keep polling for new records until interrupted (Ctrl-C)')
+    .option('--poll-interval-ms <ms>', 'with --follow, how long to wait between polls once caught up', integer(1), 1000)
+    .option('--key-separator <sep>', 'print each record as key, <sep>, value ("\\t" means a tab)', separator)
+    .option('--base64', 'print values as base64 (keys and headers stay text)')
+    .addHelpText(
+      'after',
+      `
+Without --follow, each partition is read from the start offset up to its high
+watermark as it was when consume started, then consume exits. Partitions are read
+one after another. Values are printed as UTF-8 text, one per line (a null value
+prints as an empty line, a null key as empty); use --base64 or --json for binary
+values. With --json, each record is one line:
+{topic, partition, offset, timestamp, key, value, headers}. Reads that fail with a
+retriable error are retried. Interrupting --follow exits 0.`,
+    )
+    .action((topic: string, opts: ConsumeOptions) => consume(topic, opts, globals()));
+
+  return program;
+}
+
+/** Prints an error as the CLI's contract says, and returns the exit code. */
+function report(err: unknown, json: boolean): number {
+  if (err instanceof CommanderError) {
+    // Commander has printed it already (help and --version are not errors).
+    return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+  }
+  let error: Record<string, unknown>;
+  if (err instanceof SluiceApiError || err instanceof SluiceConnectionError) error = err.toJSON();
+  else if (err instanceof InputError) error = { code: err.code, message: err.message, retriable: false, ...err.details };
+  else error = { code: 'UNEXPECTED', message: err instanceof Error ? err.message : String(err), retriable: false };
+  process.stderr.write(json ? `${JSON.stringify({ error })}\n` : `error: ${String(error.code)}: ${String(error.message)}\n`);
+  const note = err instanceof Error ? notes.get(err) : undefined;
+  if (note && !json) process.stderr.write(`${note}\n`);
+  if (!json && error.code === 'UNEXPECTED' && err instanceof Error && process.env.SLUICE_DEBUG) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+async function main(): Promise<number> {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0); // the reader went away (`sluice consume t | head`)
+    throw err;
+  });
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+    return 0;
+  } catch (err) {
+    return report(err, program.opts<GlobalOptions>().json === true);
+  }
+}
+
+const code = await main();
+await flushed(process.stdout);
+await flushed(process.stderr);
+process.exit(code);
