@@ -697,7 +697,7 @@ function buildProgram(): Command {
 Errors print "error: <CODE>: <message>" to stderr and exit 1; usage errors exit 2.
 
 Examples:
-  sluice topics create orders --partitions 4 --config retention.ms=604800000
+  sluice topics create orders --partitions 4 --config message.timestamp.type=LogAppendTime
   printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
   sluice consume orders --from earliest --key-separator : --follow`,
     );
