@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { checkpointKey, FileCheckpointStore, MemoryCheckpointStore } from '../../../infra/local/checkpoint-store';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../../infra/local/emulators/dynamodb-local';
+import { StreamTrigger } from '../../../infra/local/stream-trigger';
 
 const dirs: string[] = [];
 after(() => {
@@ -70,5 +75,78 @@ describe('FileCheckpointStore', () => {
     const path = join(tempDir(), 'checkpoints.json');
     writeFileSync(path, '{"checkpoints": {');
     assert.throws(() => new FileCheckpointStore(path), (error: Error) => error.message.includes(path));
+  });
+});
+
+describe('FileCheckpointStore with a StreamTrigger', () => {
+  let emulator: RunningDynamoDbLocal;
+  let dynamodb: DynamoDBClient;
+  let streams: DynamoDBStreamsClient;
+
+  before(async () => {
+    emulator = await startDynamoDbLocal({ port: 0 });
+    const config = { endpoint: emulator.endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    dynamodb = new DynamoDBClient(config);
+    streams = new DynamoDBStreamsClient(config);
+  });
+
+  after(async () => {
+    dynamodb?.destroy();
+    streams?.destroy();
+    await emulator?.stop();
+  });
+
+  test('a new trigger over the same checkpoint file does not redeliver what was processed', async () => {
+    const table = 'checkpoint-restart-test';
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const put = async (...pks: string[]) => {
+      for (const pk of pks) await dynamodb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: pk } } }));
+    };
+    const path = join(tempDir(), 'checkpoints.json');
+    const run = async (): Promise<(string | undefined)[]> => {
+      const delivered: (string | undefined)[] = [];
+      const trigger = new StreamTrigger({
+        functionName: 'restart-test',
+        spec: {
+          table: 'Topics',
+          batchSize: 2,
+          maxBatchingWindowSeconds: 0,
+          startingPosition: 'TRIM_HORIZON',
+          retryAttempts: 0,
+          bisectBatchOnError: false,
+          maxRecordAgeSeconds: 3600,
+          reportBatchItemFailures: false,
+        },
+        tableName: table,
+        handler: async (event: DynamoDBStreamEvent) => void delivered.push(...event.Records.map((r) => r.dynamodb?.Keys?.pk?.S)),
+        dynamodb,
+        streams,
+        checkpoints: new FileCheckpointStore(path),
+        onFailure: () => assert.fail('nothing should fail'),
+        log: () => undefined,
+        pollIntervalMs: 10,
+      });
+      trigger.start();
+      try {
+        await trigger.drain();
+      } finally {
+        await trigger.stop();
+      }
+      return delivered;
+    };
+
+    await put('a', 'b', 'c');
+    assert.deepEqual(await run(), ['a', 'b', 'c']);
+    await put('d', 'e');
+    assert.deepEqual(await run(), ['d', 'e']);
+    assert.deepEqual(await run(), []);
   });
 });
