@@ -20,7 +20,8 @@ import { RouteTable } from './route-table';
 import { StreamTrigger, type StreamFailure } from './stream-trigger';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluice-local', AWS_SECRET_ACCESS_KEY: 'sluice-local' };
+// DynamoDB Local accepts only letters and digits in an access key id.
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluicelocal', AWS_SECRET_ACCESS_KEY: 'sluicelocal' };
 
 /**
  * Sluice on one machine: embedded DynamoDB Local and s3rver (or external endpoints),
@@ -46,6 +47,9 @@ export class LocalPlatform {
       let streamsEndpoint = config.streamsEndpoint;
       let s3Endpoint = config.s3Endpoint;
       const embedded = !config.useAwsDefaults && (!dynamodbEndpoint || !s3Endpoint);
+      // With only emulators to talk to, local credentials are all this process needs.
+      if (embedded && !dynamodbEndpoint && !s3Endpoint) Object.assign(process.env, LOCAL_CREDENTIALS);
+      else if (embedded && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) Object.assign(process.env, LOCAL_CREDENTIALS);
       if (!config.useAwsDefaults && !dynamodbEndpoint) {
         const ddb: RunningDynamoDbLocal = await startDynamoDbLocal({
           port: config.dynamodbPort,
@@ -62,13 +66,13 @@ export class LocalPlatform {
           cleanup.push(async () => rmSync(temp, { recursive: true, force: true }));
           s3Dir = temp;
         }
-        const s3: RunningS3Server = await startS3Server({ port: config.s3Port, dataDir: s3Dir, log });
+        const accessKeyIds = process.env.AWS_ACCESS_KEY_ID ? [process.env.AWS_ACCESS_KEY_ID] : [];
+        const s3: RunningS3Server = await startS3Server({ port: config.s3Port, dataDir: s3Dir, accessKeyIds, log });
         cleanup.push(() => s3.stop());
         s3Endpoint = s3.endpoint;
       }
 
       // The handlers read the same variables a deployed Lambda function gets.
-      if (embedded && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) Object.assign(process.env, LOCAL_CREDENTIALS);
       process.env.AWS_REGION = config.region;
       if (dynamodbEndpoint) process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEndpoint;
       if (s3Endpoint) process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;

@@ -641,6 +641,8 @@ function toLambdaValue(value: SdkAttributeValue): LambdaAttributeValue {
   if (value.NS !== undefined) return { NS: [...value.NS] };
   if (value.BOOL !== undefined) return { BOOL: value.BOOL };
   if (value.NULL !== undefined) return { NULL: value.NULL };
+  // The streams client deserializes an empty map ({"M":{}} on the wire) to a bare {}.
+  if (Object.keys(value).length === 0) return { M: {} };
   throw new Error(`unsupported attribute value ${JSON.stringify(value)}`);
 }
 

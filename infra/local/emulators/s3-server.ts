@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import S3rver from 's3rver';
 import { reservePort } from './free-port';
 import { StartupError } from './startup-error';
@@ -6,6 +7,8 @@ import { StartupError } from './startup-error';
 export interface S3ServerOptions {
   port: number;
   dataDir: string;
+  /** Access key ids the server accepts besides its built-in S3RVER. */
+  accessKeyIds?: string[];
   log?: (line: string) => void;
 }
 
@@ -22,7 +25,11 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
     throw error;
   });
   mkdirSync(options.dataDir, { recursive: true });
-  // Signatures are not checked: any local credentials work.
+  // s3rver knows one hard-coded key; register the caller's too. Signatures are not checked.
+  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
+  for (const id of options.accessKeyIds ?? []) DUMMY_ACCOUNT.createKeyPair(id, 'unchecked');
   const server = new S3rver({ port, address: '127.0.0.1', directory: options.dataDir, silent: true, allowMismatchedSignatures: true });
   await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
