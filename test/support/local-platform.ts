@@ -16,14 +16,14 @@ export interface TestPlatform {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestPlatform(options: { dataDir?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(options: { dataDir?: string; dynamodbPort?: number; s3Port?: number } = {}): Promise<TestPlatform> {
   process.env.SLUICE_LOG_REQUESTS = 'false';
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-test-'));
   const config: LocalConfig = {
     ...localConfigFromEnv({}),
     port: 0,
-    dynamodbPort: 0,
-    s3Port: 0,
+    dynamodbPort: options.dynamodbPort ?? 0,
+    s3Port: options.s3Port ?? 0,
     dataDir,
   };
   const platform = await LocalPlatform.start(config);
