@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { TableId } from '../../lib/storage/tables';
 
 /** Settings of the local platform, all from environment variables (see README, "Configuration"). */
@@ -25,7 +26,8 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
   return {
     host: env.SLUICE_HOST ?? '127.0.0.1',
     port: intEnv(env, 'SLUICE_PORT', 8780),
-    dataDir: env.SLUICE_DATA_DIR === '' ? undefined : (env.SLUICE_DATA_DIR ?? '.sluice'),
+    // Absolute, because DynamoDB Local runs with its own working directory.
+    dataDir: env.SLUICE_DATA_DIR === '' ? undefined : resolve(env.SLUICE_DATA_DIR ?? '.sluice'),
     dynamodbPort: intEnv(env, 'SLUICE_DYNAMODB_PORT', 8781),
     s3Port: intEnv(env, 'SLUICE_S3_PORT', 8782),
     dynamodbEndpoint,
