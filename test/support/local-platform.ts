@@ -6,7 +6,8 @@ import { LocalPlatform } from '../../infra/local/local-platform';
 
 /**
  * Starts the real local platform for a test file: DynamoDB Local and s3rver on free
- * ports, data in a fresh temp dir, the API on a free port. Call `stop()` in `after`.
+ * ports (or the endpoints in AWS_ENDPOINT_URL*), data in a fresh temp dir, the API on
+ * a free port. Call `stop()` in `after`.
  */
 export interface TestPlatform {
   platform: LocalPlatform;
@@ -16,11 +17,27 @@ export interface TestPlatform {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startTestPlatform(options: { dataDir?: string; dynamodbPort?: number; s3Port?: number } = {}): Promise<TestPlatform> {
+// The platform writes endpoints into process.env for its handlers; configure from the environment as the test began.
+const ENV_AT_START = { ...process.env };
+
+export interface TestPlatformOptions {
+  dataDir?: string;
+  dynamodbPort?: number;
+  s3Port?: number;
+  /** Reuse another run's bucket and table names, to see its data again. */
+  namesFrom?: LocalConfig;
+}
+
+export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   process.env.SLUICE_LOG_REQUESTS = 'false';
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-test-'));
+  // AWS_ENDPOINT_URL (LocalStack) in the environment replaces the emulators; fresh
+  // table and bucket names keep runs against a long-lived LocalStack independent.
+  const run = Math.random().toString(36).slice(2, 8);
   const config: LocalConfig = {
-    ...localConfigFromEnv({}),
+    ...localConfigFromEnv(ENV_AT_START),
+    bucket: options.namesFrom?.bucket ?? `sluice-test-${run}`,
+    tables: options.namesFrom?.tables ?? { Topics: `sluice-test-${run}-topics`, Log: `sluice-test-${run}-log` },
     port: 0,
     dynamodbPort: options.dynamodbPort ?? 0,
     s3Port: options.s3Port ?? 0,

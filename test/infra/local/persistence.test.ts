@@ -17,6 +17,7 @@ describe('local data directory', () => {
     const port = (url: string) => Number(new URL(url).port);
     const second = await startTestPlatform({
       dataDir: first.dataDir,
+      namesFrom: first.config,
       dynamodbPort: port(first.platform.endpoints.dynamodb),
       s3Port: port(first.platform.endpoints.s3),
     });
