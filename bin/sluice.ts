@@ -223,7 +223,10 @@ interface Batch {
   keyless: boolean;
   /** When the first record was added, for lingering. */
   since: number;
+  /** Full, or followed by another batch: ready to send. */
   closed: boolean;
+  /** The input stalled for `lingerMs` after its first record: send it as it is. */
+  lingered: boolean;
 }
 
 interface BatchLimits {
@@ -240,14 +243,17 @@ function b64(bytes: Buffer | string): string {
 /**
  * Sends batches of records one call at a time, in input order. Records are added
  * to an open batch that closes when it reaches a limit; a closed batch is sent as
- * soon as the previous call returns, and an open one once its first record has
- * waited `lingerMs` (or the input ends), so a slow stream is not held back.
+ * soon as the previous call returns, and an open one when the input ends, or when
+ * the reader has been waiting for input with the batch's first record `lingerMs`
+ * old, so a slow stream is not held back. Time the reader spends busy or waiting
+ * for calls to return does not count: a fast input always fills its batches.
  */
 class ProduceQueue {
   private readonly queue: Batch[] = [];
   private sending: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private ended = false;
+  private waitingForInput = false;
   private waiters: (() => void)[] = [];
   failure: unknown;
   /** The batch whose call failed, if one did. */
@@ -265,7 +271,7 @@ class ProduceQueue {
     let batch = this.queue.at(-1);
     if (!batch || batch.closed || !this.fits(batch, size, key)) {
       if (batch && !batch.closed) batch.closed = true;
-      batch = { records: [], first: n, last: n, bytes: 0, keys: new Set(), keyless: false, since: Date.now(), closed: false };
+      batch = { records: [], first: n, last: n, bytes: 0, keys: new Set(), keyless: false, since: Date.now(), closed: false, lingered: false };
       this.queue.push(batch);
     }
     batch.records.push(record);
@@ -287,6 +293,17 @@ class ProduceQueue {
     return true;
   }
 
+  /** The reader is about to wait for more input: from now on an open batch may linger out. */
+  idle(): void {
+    this.waitingForInput = true;
+    this.kick();
+  }
+
+  /** The reader has input again. */
+  busy(): void {
+    this.waitingForInput = false;
+  }
+
   /** True when the reader should wait for calls to return before reading on. */
   get full(): boolean {
     return this.failure === undefined && this.queue.filter((b) => b.closed).length >= 2;
@@ -306,7 +323,7 @@ class ProduceQueue {
   }
 
   private due(batch: Batch): boolean {
-    return batch.closed || this.ended || Date.now() - batch.since >= this.lingerMs;
+    return batch.closed || batch.lingered || this.ended;
   }
 
   private kick(): void {
@@ -320,10 +337,13 @@ class ProduceQueue {
         this.sending = null;
         this.kick();
       });
-    } else if (!this.timer) {
+    } else if (this.waitingForInput && !this.timer) {
       this.timer = setTimeout(
         () => {
           this.timer = null;
+          // Timers run only between reads, so the reader is waiting unless it is waiting for room.
+          const head = this.queue[0];
+          if (head && this.waitingForInput && Date.now() - head.since >= this.lingerMs) head.lingered = true;
           this.kick();
         },
         Math.max(0, next.since + this.lingerMs - Date.now()),
@@ -451,9 +471,11 @@ async function produce(topic: string, values: string[], opts: ProduceOptions, gl
   try {
     const input = fromStdin ? lines(process.stdin) : argumentValues(values);
     for await (const item of input) {
+      queue.busy();
       queue.add(toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, partition: opts.partition }), item.n);
       if (queue.full) await queue.room();
       if (queue.failure !== undefined) break;
+      queue.idle();
     }
   } catch (err) {
     failure = err; // bad input: still send what came before it
