@@ -270,8 +270,14 @@ function run(args: string[], options: RunOptions = {}): Promise<Result> {
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return (async () => {
-    if (options.drive) await options.drive(child, { stdout: () => stdout });
-    else if (options.stdin !== undefined) child.stdin.write(options.stdin);
+    try {
+      if (options.drive) await options.drive(child, { stdout: () => stdout });
+      else if (options.stdin !== undefined) child.stdin.write(options.stdin);
+    } catch (err) {
+      child.kill('SIGKILL'); // a failed test must not leave the CLI waiting on stdin
+      await exited;
+      throw new Error(`${(err as Error).message}; the CLI's stderr: ${stderr}`, { cause: err });
+    }
     child.stdin.end();
     return { code: await exited, stdout, stderr };
   })();
@@ -281,7 +287,7 @@ function cli(f: FakeSluice, args: string[], options?: RunOptions): Promise<Resul
   return run(['--url', f.url, ...args], options);
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -426,7 +432,8 @@ describe('sluice produce', { concurrency: true }, () => {
   test('stdin lines are sent in calls of at most 500 records, in order, with nothing on stderr', async () => {
     const f = await fake();
     f.createTopic('t');
-    const r = await cli(f, ['produce', 't'], { stdin: lines(1200) });
+    // A long linger, so that a loaded machine reading the pipe in several chunks cannot add calls.
+    const r = await cli(f, ['produce', 't', '--linger-ms', '60000'], { stdin: lines(1200) });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       f.produceCalls().map((c) => (c.body as { records: unknown[] }).records.length),
@@ -532,7 +539,7 @@ describe('sluice produce', { concurrency: true }, () => {
   test('on a topic with more than 49 partitions, keyed calls carry at most 49 distinct keys', async () => {
     const f = await fake();
     f.createTopic('wide', 64);
-    const r = await cli(f, ['produce', 'wide', '--key-separator', '='], { stdin: lines(300, (i) => `key-${i}=v`) });
+    const r = await cli(f, ['produce', 'wide', '--key-separator', '=', '--linger-ms', '60000'], { stdin: lines(300, (i) => `key-${i}=v`) });
     assert.equal(r.code, 0, r.stderr);
     const calls = f.produceCalls();
     for (const call of calls) {
