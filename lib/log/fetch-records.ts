@@ -49,12 +49,14 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   let full = false;
   let startKey: Record<string, unknown> | undefined;
   let next = offset;
+  // The key condition stays fixed while paging: DynamoDB refuses an ExclusiveStartKey outside it.
+  const from = offsetSortKey(offset);
   while (!full && next < highWatermark) {
     const page = await ctx.ddb.send(
       new QueryCommand({
         TableName: ctx.tables.log,
         KeyConditionExpression: 'pk = :pk AND sk >= :from',
-        ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, input.partition), ':from': offsetSortKey(next) },
+        ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, input.partition), ':from': from },
         ConsistentRead: true,
         Limit: INDEX_PAGE,
         ExclusiveStartKey: startKey,

@@ -119,6 +119,17 @@ describe('produce and fetch', () => {
     assert.equal(total, 1000);
   });
 
+  it('reads across many index pages: 40 single-record batches come back in one fetch', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'many-batches' });
+    for (let i = 0; i < 40; i++) await call(env.url, 'POST', '/v1/topics/many-batches/records', { records: [{ value: `v${i}` }] });
+    const { status, body } = await call(env.url, 'GET', '/v1/topics/many-batches/partitions/0/records?offset=3&encoding=utf8');
+    assert.equal(status, 200, JSON.stringify(body));
+    assert.deepEqual(
+      body.records.map((r: { value: string }) => r.value),
+      Array.from({ length: 37 }, (_, i) => `v${i + 3}`),
+    );
+  });
+
   it('answers each record its partition and offset, in request order', async () => {
     await call(env.url, 'POST', '/v1/topics', { name: 'explicit', partitions: 3 });
     const { body } = await call(env.url, 'POST', '/v1/topics/explicit/records', {
