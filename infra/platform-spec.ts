@@ -43,65 +43,41 @@ export interface FunctionSpec {
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
 
+/** A function behind one HTTP route; its description is the route itself. */
+function apiFunction(
+  name: string,
+  route: RouteSpec,
+  access: Pick<FunctionSpec, 'tables' | 'bucket'>,
+  memoryMiB = 256,
+): FunctionSpec {
+  return { name, description: `${route.method} ${route.path}`, memoryMiB, timeoutSeconds: API_TIMEOUT_SECONDS, ...access, routes: [route] };
+}
+
+// Produce and fetch move record bytes; more memory also buys Lambda more CPU and network.
+const DATA_PATH_MEMORY_MIB = 1024;
+
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  {
-    name: 'create-topic',
-    description: 'POST /v1/topics',
-    memoryMiB: 256,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'readwrite' },
-    routes: [{ method: 'POST', path: '/v1/topics' }],
-  },
-  {
-    name: 'list-topics',
-    description: 'GET /v1/topics',
-    memoryMiB: 256,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'read' },
-    routes: [{ method: 'GET', path: '/v1/topics' }],
-  },
-  {
-    name: 'describe-topic',
-    description: 'GET /v1/topics/{topic}',
-    memoryMiB: 256,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'read', Log: 'read' },
-    routes: [{ method: 'GET', path: '/v1/topics/{topic}' }],
-  },
-  {
-    name: 'delete-topic',
-    description: 'DELETE /v1/topics/{topic}',
-    memoryMiB: 256,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'readwrite' },
-    routes: [{ method: 'DELETE', path: '/v1/topics/{topic}' }],
-  },
-  {
-    name: 'produce-records',
-    description: 'POST /v1/topics/{topic}/records',
-    memoryMiB: 1024,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'read', Log: 'readwrite' },
-    bucket: 'write',
-    routes: [{ method: 'POST', path: '/v1/topics/{topic}/records' }],
-  },
-  {
-    name: 'fetch-records',
-    description: 'GET /v1/topics/{topic}/partitions/{partition}/records',
-    memoryMiB: 1024,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'read', Log: 'read' },
-    bucket: 'read',
-    routes: [{ method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' }],
-  },
-  {
-    name: 'list-offsets',
-    description: 'GET /v1/topics/{topic}/partitions/{partition}/offsets',
-    memoryMiB: 256,
-    timeoutSeconds: API_TIMEOUT_SECONDS,
-    tables: { Topics: 'read', Log: 'read' },
-    routes: [{ method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' }],
-  },
+  apiFunction('create-topic', { method: 'POST', path: '/v1/topics' }, { tables: { Topics: 'readwrite' } }),
+  apiFunction('list-topics', { method: 'GET', path: '/v1/topics' }, { tables: { Topics: 'read' } }),
+  apiFunction('describe-topic', { method: 'GET', path: '/v1/topics/{topic}' }, { tables: { Topics: 'read', Log: 'read' } }),
+  apiFunction('delete-topic', { method: 'DELETE', path: '/v1/topics/{topic}' }, { tables: { Topics: 'readwrite' } }),
+  apiFunction(
+    'produce-records',
+    { method: 'POST', path: '/v1/topics/{topic}/records' },
+    { tables: { Topics: 'read', Log: 'readwrite' }, bucket: 'write' },
+    DATA_PATH_MEMORY_MIB,
+  ),
+  apiFunction(
+    'fetch-records',
+    { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' },
+    { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
+    DATA_PATH_MEMORY_MIB,
+  ),
+  apiFunction(
+    'list-offsets',
+    { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },
+    { tables: { Topics: 'read', Log: 'read' } },
+  ),
   {
     name: 'cleanup-deleted-topic',
     description: 'Deletes the partition heads and index items of a deleted topic (Topics stream, REMOVE events).',

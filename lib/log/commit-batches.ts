@@ -8,15 +8,7 @@ import { topicKey, type Topic } from '../storage/topic-item';
 import { readHeads } from '../topics/topic-repository';
 
 /** What one produce call commits for one partition: a batch already written to S3. */
-export interface PendingBatch {
-  partition: number;
-  recordCount: number;
-  objectKey: string;
-  byteStart: number;
-  byteLength: number;
-  firstTimestamp: number;
-  maxTimestamp: number;
-}
+export type PendingBatch = Omit<SegmentIndexEntry, 'baseOffset' | 'lastOffset' | 'committedAt'> & { partition: number };
 
 export const COMMIT_MAX_ATTEMPTS = 30;
 
