@@ -7,8 +7,9 @@ import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult 
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const topic = pathParam(event, 'topic');
-  const records = incomingRecords(jsonBody(event, produceRequestSchema));
-  return json(200, await produce(contextFromEnv(), topic, records));
+  const request = jsonBody(event, produceRequestSchema);
+  const result = await produce(contextFromEnv(), topic, incomingRecords(request), { producer: request.producer, expectedOffset: request.expectedOffset });
+  return json(200, result);
 }
 
 export const handler = middy(main).use(httpErrors());

@@ -15,11 +15,15 @@ export const LIMITS = {
   recordValueMaxBytes: 1024 * 1024,
   recordHeadersMax: 64,
   headerKeyMaxLength: 256,
-  /** One transaction holds 100 items: 2 per partition plus the topic check. */
+  /** One transaction holds 100 items: 2 per partition, the topic check and the object's ref item. */
   partitionsPerProduceMax: 49,
+  /** An idempotent call adds the producer check and a sequence item per partition: 3 per partition plus 3. */
+  partitionsPerIdempotentProduceMax: 32,
   fetchMaxRecordsMax: 10_000,
   fetchMaxRecordsDefault: 500,
   /** Base64 inflates by 4/3; 4 MiB of record bytes stays under Lambda's 6 MB response limit. */
   fetchMaxBytesMax: 4 * 1024 * 1024,
   fetchMaxBytesDefault: 1024 * 1024,
+  /** Long-poll bound, well inside API Gateway's 30 s integration timeout. */
+  fetchWaitMsMax: 20_000,
 } as const;

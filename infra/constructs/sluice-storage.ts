@@ -97,7 +97,7 @@ export class SluiceStorage extends Construct {
 
   private createTable(definition: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table {
     const { partitionKey, sortKey, stream, timeToLiveAttribute } = definition;
-    return new dynamodb.Table(this, definition.id, {
+    const table = new dynamodb.Table(this, definition.id, {
       partitionKey: { name: partitionKey.name, type: ATTRIBUTE_TYPES[partitionKey.type] },
       ...(sortKey ? { sortKey: { name: sortKey.name, type: ATTRIBUTE_TYPES[sortKey.type] } } : {}),
       ...(stream ? { stream: STREAM_VIEW_TYPES[stream] } : {}),
@@ -107,5 +107,13 @@ export class SluiceStorage extends Construct {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy,
     });
+    for (const index of definition.localIndexes ?? []) {
+      table.addLocalSecondaryIndex({
+        indexName: index.name,
+        sortKey: { name: index.sortKey.name, type: ATTRIBUTE_TYPES[index.sortKey.type] },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
   }
 }

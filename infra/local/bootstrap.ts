@@ -13,7 +13,7 @@ import { StartupError } from './emulators/startup-error';
 
 /** The CreateTable request for a table definition: the same definitions the CDK stack reads. */
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
-  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : []), ...(definition.localIndexes ?? []).map((i) => i.sortKey)];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -22,6 +22,18 @@ export function createTableInput(definition: TableDefinition, tableName: string)
       { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
       ...(definition.sortKey ? [{ AttributeName: definition.sortKey.name, KeyType: 'RANGE' as const }] : []),
     ],
+    ...(definition.localIndexes?.length
+      ? {
+          LocalSecondaryIndexes: definition.localIndexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: definition.partitionKey.name, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey.name, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
     ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
   };
 }
@@ -34,6 +46,13 @@ export async function ensureTable(ddb: DynamoDBClient, definition: TableDefiniti
     const have = JSON.stringify(existing.Table?.KeySchema ?? []);
     if (have !== JSON.stringify(wanted.KeySchema)) {
       throw new StartupError(`Table ${tableName} exists with key schema ${have}, but Sluice needs ${JSON.stringify(wanted.KeySchema)}.`);
+    }
+    const haveIndexes = (existing.Table?.LocalSecondaryIndexes ?? []).map((i) => i.IndexName).sort();
+    const wantIndexes = (definition.localIndexes ?? []).map((i) => i.name).sort();
+    if (JSON.stringify(haveIndexes) !== JSON.stringify(wantIndexes)) {
+      throw new StartupError(
+        `Table ${tableName} has local indexes [${haveIndexes.join(', ')}] but Sluice needs [${wantIndexes.join(', ')}]; local indexes are fixed at creation, so delete the table (locally: the data directory) and start again.`,
+      );
     }
     if (definition.stream && !existing.Table?.StreamSpecification?.StreamEnabled) {
       throw new StartupError(`Table ${tableName} exists without a stream; Sluice needs a ${definition.stream} stream on it.`);

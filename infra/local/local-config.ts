@@ -36,7 +36,11 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     useAwsDefaults: env.SLUICE_EMULATORS === 'off',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     bucket: env.SLUICE_BUCKET ?? 'sluice-local',
-    tables: { Topics: env.SLUICE_TOPICS_TABLE ?? 'sluice-local-topics', Log: env.SLUICE_LOG_TABLE ?? 'sluice-local-log' },
+    tables: {
+      Topics: env.SLUICE_TOPICS_TABLE ?? 'sluice-local-topics',
+      Log: env.SLUICE_LOG_TABLE ?? 'sluice-local-log',
+      Producers: env.SLUICE_PRODUCERS_TABLE ?? 'sluice-local-producers',
+    },
   };
 }
 

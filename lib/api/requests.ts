@@ -47,8 +47,27 @@ export const produceRecordSchema = z.object({
     .optional(),
 });
 
+const nonNegativeInt = (max: number, what = 'an integer') =>
+  z
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .min(0, { error: 'must be at least 0' })
+    .max(max, { error: `must be at most ${max}` });
+
+/** An idempotent producer's identity and per-partition base sequences (Kafka's producer id, epoch, sequence). */
+export const producerClaimSchema = z.object({
+  id: nonNegativeInt(Number.MAX_SAFE_INTEGER),
+  epoch: nonNegativeInt(32767),
+  sequences: z
+    .record(z.string().regex(/^\d+$/, { error: 'keys must be partition numbers' }), nonNegativeInt(2 ** 31 - 1))
+    .refine((s) => Object.keys(s).length > 0, { error: 'must give at least one partition' }),
+});
+
 export const produceRequestSchema = z.object({
   encoding: encodingSchema.default('utf8'),
+  producer: producerClaimSchema.optional(),
+  /** Conditional append: commit only if the partition's high watermark equals this. */
+  expectedOffset: nonNegativeInt(Number.MAX_SAFE_INTEGER).optional(),
   records: z
     .array(produceRecordSchema, { error: 'must be a list of records' })
     .min(1, { error: 'must hold at least 1 record' })
@@ -66,9 +85,23 @@ const intParam = (min: number, max: number) =>
 
 export const fetchQuerySchema = z.object({
   offset: intParam(0, Number.MAX_SAFE_INTEGER).optional(),
+  waitMs: intParam(0, LIMITS.fetchWaitMsMax).default(0),
   maxRecords: intParam(1, LIMITS.fetchMaxRecordsMax).default(LIMITS.fetchMaxRecordsDefault),
   maxBytes: intParam(1, LIMITS.fetchMaxBytesMax).default(LIMITS.fetchMaxBytesDefault),
   encoding: encodingSchema.default('base64'),
 });
 
 export const partitionParamSchema = intParam(0, Number.MAX_SAFE_INTEGER);
+
+export const offsetsQuerySchema = z.object({
+  timestamp: intParam(0, 8_640_000_000_000_000).optional(),
+});
+
+export const initProducerRequestSchema = z.object({
+  name: z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(249, { error: 'must be at most 249 characters' })
+    .regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' })
+    .optional(),
+});

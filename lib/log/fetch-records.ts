@@ -15,6 +15,8 @@ export interface FetchInput {
   offset?: number;
   maxRecords: number;
   maxBytes: number;
+  /** Long-poll: at the high watermark, wait up to this long for a commit before answering. */
+  waitMs?: number;
 }
 
 export interface FetchResult {
@@ -38,11 +40,12 @@ const PARALLEL_GETS = 4;
 export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
   const topic = await getTopic(ctx, input.topic);
   requirePartition(topic, input.partition);
-  const head = await readHead(ctx, topic.topicId, input.partition);
+  let head = await readHead(ctx, topic.topicId, input.partition);
+  const offset = input.offset ?? head.logStartOffset;
+  if (offset < head.logStartOffset || offset > head.nextOffset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
+  if (offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs);
   const highWatermark = head.nextOffset;
   const logStartOffset = head.logStartOffset;
-  const offset = input.offset ?? logStartOffset;
-  if (offset < logStartOffset || offset > highWatermark) throw new OffsetOutOfRangeError(offset, logStartOffset, highWatermark);
 
   const records: OffsetRecord[] = [];
   let bytes = 0;
@@ -85,6 +88,25 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
     if (!startKey) break;
   }
   return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark, logStartOffset };
+}
+
+/**
+ * Polls the partition head (one strongly consistent read each time) until its high
+ * watermark passes `offset` or the wait is over. The interval starts short, so a
+ * record committed just after the fetch arrives is answered quickly, and grows to
+ * bound the read cost of idle waiters.
+ */
+async function waitForCommit(ctx: SluiceContext, topicId: string, partition: number, offset: number, waitMs: number) {
+  const deadline = ctx.now() + waitMs;
+  let interval = 25;
+  for (;;) {
+    const remaining = deadline - ctx.now();
+    if (remaining <= 0) return readHead(ctx, topicId, partition);
+    await ctx.sleep(Math.min(interval, remaining));
+    interval = Math.min(interval * 2, 250);
+    const head = await readHead(ctx, topicId, partition);
+    if (head.nextOffset > offset) return head;
+  }
 }
 
 async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[]> {

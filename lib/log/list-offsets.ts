@@ -1,4 +1,9 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { decodeBatch } from '../format/batch-codec';
+import { partitionKey } from '../storage/partition-key';
+import { fromIndexItem, timeSortKeyFrom } from '../storage/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
 
 export interface PartitionOffsetsResult {
@@ -8,10 +13,49 @@ export interface PartitionOffsetsResult {
   highWatermark: number;
 }
 
+export interface OffsetForTimeResult extends PartitionOffsetsResult {
+  timestamp: number;
+  /** The first offset whose record timestamp is at least `timestamp`; null when no record is that late. */
+  offset: number | null;
+}
+
 /** The earliest readable offset and the high watermark (the next offset to be written). */
 export async function listOffsets(ctx: SluiceContext, topicName: string, partition: number): Promise<PartitionOffsetsResult> {
   const topic = await getTopic(ctx, topicName);
   requirePartition(topic, partition);
   const head = await readHead(ctx, topic.topicId, partition);
   return { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset };
+}
+
+/**
+ * Kafka's offsets-for-times: the first offset whose timestamp is ≥ t. The byTime index
+ * is keyed by the partition's running maximum timestamp, so the first index item at or
+ * past t holds the answer: every earlier batch has only records before t.
+ */
+export async function offsetForTime(ctx: SluiceContext, topicName: string, partition: number, timestamp: number): Promise<OffsetForTimeResult> {
+  const topic = await getTopic(ctx, topicName);
+  requirePartition(topic, partition);
+  const head = await readHead(ctx, topic.topicId, partition);
+  const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      IndexName: 'byTime',
+      KeyConditionExpression: 'pk = :pk AND ts >= :from',
+      ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, partition), ':from': timeSortKeyFrom(timestamp) },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const item = page.Items?.[0];
+  if (!item) return { ...base, offset: null };
+  const entry = fromIndexItem(item);
+  if (entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
+  const object = await ctx.s3.send(
+    new GetObjectCommand({ Bucket: ctx.bucket, Key: entry.objectKey, Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}` }),
+  );
+  const records = decodeBatch(await object.Body!.transformToByteArray());
+  const index = records.findIndex((r) => r.timestamp >= timestamp);
+  const offset = Math.max(entry.baseOffset + index, head.logStartOffset);
+  return { ...base, offset };
 }

@@ -1,15 +1,18 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { IncomingRecord } from '../api/record-encoding';
 import type { SluiceContext } from '../context';
-import { CommitContendedError, TopicNotFoundError, ValidationError } from '../errors';
+import { SluiceError, ValidationError } from '../errors';
 import { encodeSegmentObject, type PartitionBatch } from '../format/segment-object';
 import { LIMITS } from '../limits';
 import { assignPartitions } from '../partitioner/partitioner';
 import type { LogRecord } from '../records/log-record';
 import { segmentObjectKey } from '../storage/object-keys';
-import { timestampType } from '../topics/topic-config';
+import type { Topic } from '../storage/topic-item';
+import { compressionOf, timestampType } from '../topics/topic-config';
 import { getTopic } from '../topics/topic-repository';
-import { commitBatches, type PendingBatch } from './commit-batches';
+import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from './commit-batches';
+import { readCommitState } from './commit-state';
+import type { ProducerClaim } from './sequence-check';
 
 export interface ProducedRecord {
   partition: number;
@@ -20,6 +23,13 @@ export interface ProducedRecord {
 export interface ProduceResult {
   topic: string;
   records: ProducedRecord[];
+  /** True when this call was an exact retry of an idempotent call already committed. */
+  duplicate: boolean;
+}
+
+export interface ProduceOptions {
+  producer?: { id: number; epoch: number; sequences: Record<string, number> };
+  expectedOffset?: number;
 }
 
 /**
@@ -27,8 +37,64 @@ export interface ProduceResult {
  * then one DynamoDB transaction that assigns offsets to all of them. Returns only
  * after both, so a 2xx answer means durable and committed.
  */
-export async function produce(ctx: SluiceContext, topicName: string, incoming: readonly IncomingRecord[]): Promise<ProduceResult> {
+export async function produce(
+  ctx: SluiceContext,
+  topicName: string,
+  incoming: readonly IncomingRecord[],
+  options: ProduceOptions = {},
+): Promise<ProduceResult> {
   const topic = await getTopic(ctx, topicName);
+  const partitionOf = placeRecords(topic, incoming, ctx.random, options);
+  const touched = [...new Set(partitionOf)].sort((a, b) => a - b);
+  const claim = producerClaim(options, touched);
+  const commitOptions: CommitOptions = { producer: claim, expectedOffset: options.expectedOffset };
+  const positions = new Map<number, number[]>(touched.map((p) => [p, []]));
+  partitionOf.forEach((p, i) => positions.get(p)!.push(i));
+
+  // Decide before writing anything: an exact retry costs no object, a refusal changes nothing.
+  const counts = touched.map((partition) => ({ partition, recordCount: positions.get(partition)!.length }));
+  const before = evaluate(await readCommitState(ctx, topic.topicId, touched, claim), counts as PendingBatch[], commitOptions);
+  if (before.kind === 'duplicate') return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true);
+
+  const appendTime = ctx.now();
+  const stored = stamp(topic, incoming, appendTime);
+  const batches: PartitionBatch[] = touched.map((partition) => ({
+    partition,
+    records: positions.get(partition)!.map((i) => stored[i]!),
+    ...(claim ? { producer: { producerId: claim.producerId, producerEpoch: claim.epoch, baseSequence: claim.sequences.get(partition)! } } : {}),
+  }));
+  const object = encodeSegmentObject(batches, {
+    topicId: topic.topicId,
+    compression: compressionOf(topic.config),
+    timestampType: timestampType(topic.config),
+  });
+  const objectKey = segmentObjectKey(ctx.newId(), appendTime);
+  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: objectKey, Body: object.body, ContentType: 'application/octet-stream' }));
+
+  const pending: PendingBatch[] = batches.map((batch) => ({
+    partition: batch.partition,
+    recordCount: batch.records.length,
+    ...object.ranges.get(batch.partition)!,
+    firstTimestamp: batch.records[0]!.timestamp,
+    maxTimestamp: Math.max(...batch.records.map((r) => r.timestamp)),
+  }));
+  try {
+    const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions);
+    if (result.duplicateOf) {
+      // A concurrent retry of this same call committed first; ours is surely unreferenced.
+      await deleteQuietly(ctx, objectKey);
+      return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true);
+    }
+    return answer(topic, incoming, positions, result.baseOffsets, appendTime, false);
+  } catch (error) {
+    // A SluiceError means the commit surely did not happen, so the object is surely
+    // unreferenced; an unknown outcome (a network error) leaves it to the orphan collector.
+    if (error instanceof SluiceError) await deleteQuietly(ctx, objectKey);
+    throw error;
+  }
+}
+
+function placeRecords(topic: Topic, incoming: readonly IncomingRecord[], random: () => number, options: ProduceOptions): number[] {
   incoming.forEach((record, i) => {
     if (record.partition !== undefined && record.partition >= topic.partitions) {
       throw new ValidationError(`records[${i}].partition: topic '${topic.name}' has partitions 0..${topic.partitions - 1}`, {
@@ -36,59 +102,74 @@ export async function produce(ctx: SluiceContext, topicName: string, incoming: r
         limit: topic.partitions - 1,
       });
     }
+    if (options.producer && record.partition === undefined && record.key === null) {
+      throw new ValidationError(
+        `records[${i}].partition: an idempotent call must place every record, by key or explicit partition, so its sequences can name the partitions`,
+        { field: `records[${i}].partition` },
+      );
+    }
   });
-  const partitionOf = assignPartitions(incoming, topic.partitions, ctx.random);
-  const touched = [...new Set(partitionOf)].sort((a, b) => a - b);
-  if (touched.length > LIMITS.partitionsPerProduceMax) {
+  const partitionOf = assignPartitions(incoming, topic.partitions, random);
+  const touched = new Set(partitionOf).size;
+  const limit = options.producer ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+  if (touched > limit) {
+    throw new ValidationError(`records: one call may write to at most ${limit} partitions, this one writes to ${touched}; split the batch`, {
+      field: 'records',
+      limit,
+    });
+  }
+  if (options.expectedOffset !== undefined && touched !== 1) {
+    throw new ValidationError(`expectedOffset: a conditional append must write to exactly one partition, this one writes to ${touched}`, {
+      field: 'expectedOffset',
+    });
+  }
+  return partitionOf;
+}
+
+function producerClaim(options: ProduceOptions, touched: readonly number[]): ProducerClaim | undefined {
+  if (!options.producer) return undefined;
+  const sequences = new Map<number, number>();
+  for (const [key, sequence] of Object.entries(options.producer.sequences)) sequences.set(Number(key), sequence);
+  const missing = touched.filter((p) => !sequences.has(p));
+  const extra = [...sequences.keys()].filter((p) => !touched.includes(p));
+  if (missing.length > 0 || extra.length > 0) {
     throw new ValidationError(
-      `records: one call may write to at most ${LIMITS.partitionsPerProduceMax} partitions, this one writes to ${touched.length}; split the batch`,
-      { field: 'records', limit: LIMITS.partitionsPerProduceMax },
+      `producer.sequences: must give a base sequence for exactly the partitions this call writes (${touched.join(', ')})` +
+        (missing.length ? `; missing ${missing.join(', ')}` : '') +
+        (extra.length ? `; not written: ${extra.join(', ')}` : ''),
+      { field: 'producer.sequences' },
     );
   }
+  return { producerId: options.producer.id, epoch: options.producer.epoch, sequences };
+}
 
-  const appendTime = ctx.now();
+function stamp(topic: Topic, incoming: readonly IncomingRecord[], appendTime: number): LogRecord[] {
   const logAppendTime = timestampType(topic.config) === 'LogAppendTime';
-  const stored: LogRecord[] = incoming.map((r) => ({
+  return incoming.map((r) => ({
     key: r.key,
     value: r.value,
     headers: r.headers,
     timestamp: logAppendTime ? appendTime : (r.timestamp ?? appendTime),
   }));
-  const positions = new Map<number, number[]>(touched.map((p) => [p, []]));
-  partitionOf.forEach((p, i) => positions.get(p)!.push(i));
-  const batches: PartitionBatch[] = touched.map((partition) => ({
-    partition,
-    records: positions.get(partition)!.map((i) => stored[i]!),
-  }));
+}
 
-  const object = encodeSegmentObject(batches);
-  const objectKey = segmentObjectKey(ctx.newId(), appendTime);
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: objectKey, Body: object.body, ContentType: 'application/octet-stream' }));
-
-  const pending: PendingBatch[] = batches.map((batch) => ({
-    partition: batch.partition,
-    recordCount: batch.records.length,
-    objectKey,
-    ...object.ranges.get(batch.partition)!,
-    firstTimestamp: batch.records[0]!.timestamp,
-    maxTimestamp: Math.max(...batch.records.map((r) => r.timestamp)),
-  }));
-  let baseOffsets: Map<number, number>;
-  try {
-    baseOffsets = await commitBatches(ctx, topic, pending);
-  } catch (error) {
-    // Only when the commit surely did not happen is the object surely unreferenced; an
-    // unknown outcome (a network error) leaves it to the orphan collector, which checks.
-    if (error instanceof TopicNotFoundError || error instanceof CommitContendedError) {
-      await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: objectKey })).catch(() => undefined);
-    }
-    throw error;
-  }
-
+function answer(
+  topic: Topic,
+  incoming: readonly IncomingRecord[],
+  positions: Map<number, number[]>,
+  baseOffsets: Map<number, number>,
+  appendTime: number,
+  duplicate: boolean,
+): ProduceResult {
+  const timestamps = stamp(topic, incoming, appendTime);
   const records: ProducedRecord[] = new Array(incoming.length);
   for (const [partition, indexes] of positions) {
     const base = baseOffsets.get(partition)!;
-    indexes.forEach((i, n) => (records[i] = { partition, offset: base + n, timestamp: stored[i]!.timestamp }));
+    indexes.forEach((i, n) => (records[i] = { partition, offset: base + n, timestamp: timestamps[i]!.timestamp }));
   }
-  return { topic: topic.name, records };
+  return { topic: topic.name, records, duplicate };
+}
+
+async function deleteQuietly(ctx: SluiceContext, objectKey: string): Promise<void> {
+  await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: objectKey })).catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SluiceContext } from '../context';
-import { BUCKET_ENV_VAR, LOG_TABLE, TOPICS_TABLE } from '../storage/tables';
+import { BUCKET_ENV_VAR, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
 import { createDynamoDocumentClient, createS3Client } from './aws-clients';
 
 let cached: SluiceContext | undefined;
@@ -21,6 +21,9 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceCont
       },
       get log() {
         return required(env, LOG_TABLE.envVar);
+      },
+      get producers() {
+        return required(env, PRODUCERS_TABLE.envVar);
       },
     },
     get bucket() {

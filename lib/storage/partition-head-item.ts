@@ -14,10 +14,12 @@ export interface PartitionHead {
   logStartOffset: number;
   /** Fencing token of the partition's writer; bumped by later issues' leader changes. */
   leaderEpoch: number;
+  /** Largest record timestamp committed so far (the running maximum behind offsets-for-times). */
+  maxTimestamp: number;
   updatedAt: number;
 }
 
-export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, updatedAt: 0 };
+export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, maxTimestamp: 0, updatedAt: 0 };
 
 export function headKey(topicId: string, partition: number): { pk: string; sk: string } {
   return { pk: partitionKey(topicId, partition), sk: HEAD_SORT_KEY };
@@ -29,6 +31,7 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     nextOffset: Number(item.nextOffset ?? 0),
     logStartOffset: Number(item.logStartOffset ?? 0),
     leaderEpoch: Number(item.leaderEpoch ?? 0),
+    maxTimestamp: Number(item.maxTimestamp ?? 0),
     updatedAt: Number(item.updatedAt ?? 0),
   };
 }

@@ -25,6 +25,22 @@ export function offsetSortKey(offset: number): string {
   return OFFSET_PREFIX + String(offset).padStart(OFFSET_DIGITS, '0');
 }
 
+const TIME_PREFIX = 't#';
+const TIMESTAMP_DIGITS = 16;
+
+/**
+ * Sort key of the byTime local index: the partition's running maximum timestamp at
+ * this batch, then its last offset. Monotonic in offset order, so the first index
+ * item with `ts >= t#<t>` holds the first record whose timestamp is at least t.
+ */
+export function timeSortKey(runningMaxTimestamp: number, lastOffset: number): string {
+  return `${timeSortKeyFrom(runningMaxTimestamp)}#${String(lastOffset).padStart(OFFSET_DIGITS, '0')}`;
+}
+
+export function timeSortKeyFrom(timestamp: number): string {
+  return TIME_PREFIX + String(timestamp).padStart(TIMESTAMP_DIGITS, '0');
+}
+
 export function toIndexItem(topicId: string, partition: number, entry: SegmentIndexEntry): Record<string, unknown> {
   return { pk: partitionKey(topicId, partition), sk: offsetSortKey(entry.lastOffset), ...entry };
 }

@@ -11,6 +11,12 @@ export interface KeyAttribute {
   readonly type: AttributeType;
 }
 
+/** A local secondary index: same partition key, another sort key, all attributes projected, strongly consistent reads. */
+export interface LocalIndexDefinition {
+  readonly name: string;
+  readonly sortKey: KeyAttribute;
+}
+
 export interface TableDefinition {
   /** Stable id: CDK construct id and the suffix of the local table name. */
   readonly id: TableId;
@@ -19,11 +25,12 @@ export interface TableDefinition {
   readonly sortKey?: KeyAttribute;
   readonly stream?: StreamViewType;
   readonly timeToLiveAttribute?: string;
+  readonly localIndexes?: readonly LocalIndexDefinition[];
   /** Environment variable through which functions learn the physical table name. */
   readonly envVar: string;
 }
 
-export type TableId = 'Topics' | 'Log';
+export type TableId = 'Topics' | 'Log' | 'Producers';
 
 export const TOPICS_TABLE: TableDefinition = {
   id: 'Topics',
@@ -41,10 +48,19 @@ export const LOG_TABLE: TableDefinition = {
   sortKey: { name: 'sk', type: 'S' },
   // Commits on head items will drive push delivery (consumer groups).
   stream: 'NEW_AND_OLD_IMAGES',
+  // Index items carry `ts`, the partition's running maximum timestamp, so offsets-for-times is one Query.
+  localIndexes: [{ name: 'byTime', sortKey: { name: 'ts', type: 'S' } }],
   envVar: 'SLUICE_LOG_TABLE',
 };
 
-export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE];
+export const PRODUCERS_TABLE: TableDefinition = {
+  id: 'Producers',
+  description: 'Idempotent producers: one item per producer id (its current epoch) and one per producer name.',
+  partitionKey: { name: 'pk', type: 'S' },
+  envVar: 'SLUICE_PRODUCERS_TABLE',
+};
+
+export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, PRODUCERS_TABLE];
 
 /** Bucket holding segment objects; its name reaches functions through this variable. */
 export const BUCKET_ENV_VAR = 'SLUICE_BUCKET';

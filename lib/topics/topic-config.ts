@@ -6,6 +6,7 @@ import { LIMITS } from '../limits';
  * implemented are accepted; an unknown key is refused rather than stored and ignored.
  */
 export const TOPIC_CONFIG_KEYS = {
+  'compression.type': z.enum(['uncompressed', 'gzip', 'zstd'], { error: 'must be "uncompressed", "gzip" or "zstd"' }),
   'message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime'], {
     error: 'must be "CreateTime" or "LogAppendTime"',
   }),
@@ -34,4 +35,10 @@ export const topicConfigSchema = z
 
 export function timestampType(config: Record<string, string>): TimestampType {
   return config['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime';
+}
+
+/** How segment batches of this topic are compressed (Kafka's `compression.type`). */
+export function compressionOf(config: Record<string, string>): 'none' | 'gzip' | 'zstd' {
+  const type = config['compression.type'];
+  return type === 'gzip' || type === 'zstd' ? type : 'none';
 }

@@ -1,0 +1,55 @@
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
+import { fromProducerItem, producerKey } from '../storage/producer-item';
+import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../storage/producer-state-item';
+import { UnknownProducerError, FencedError } from './produce-errors';
+import type { ProducerClaim } from './sequence-check';
+
+/** What a commit must know before it writes: each partition's head and, for an idempotent call, the producer's state. */
+export interface CommitState {
+  heads: Map<number, PartitionHead | undefined>;
+  producerStates: Map<number, ProducerPartitionState | undefined>;
+}
+
+/** One strongly consistent BatchGet across the Log and Producers tables. */
+export async function readCommitState(
+  ctx: SluiceContext,
+  topicId: string,
+  partitions: readonly number[],
+  claim?: ProducerClaim,
+): Promise<CommitState> {
+  const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
+  const producerStates = new Map<number, ProducerPartitionState | undefined>();
+  const logKeys: Record<string, unknown>[] = partitions.map((p) => headKey(topicId, p));
+  if (claim) for (const p of partitions) logKeys.push(producerStateKey(topicId, p, claim.producerId));
+  const items: { table: string; item: Record<string, unknown> }[] = [];
+  let producerItem: Record<string, unknown> | undefined;
+  // BatchGet takes 100 keys per call; a commit needs at most 2 per partition plus one.
+  const chunks: { table: string; keys: Record<string, unknown>[] }[] = [];
+  for (let i = 0; i < logKeys.length; i += 99) chunks.push({ table: ctx.tables.log, keys: logKeys.slice(i, i + 99) });
+  if (claim) chunks.push({ table: ctx.tables.producers, keys: [producerKey(claim.producerId)] });
+  for (const chunk of chunks) {
+    let pending: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> | undefined = {
+      [chunk.table]: { Keys: chunk.keys, ConsistentRead: true },
+    };
+    for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
+      if (round > 0) await ctx.sleep(Math.min(1000, 20 * 2 ** round));
+      const result = await ctx.ddb.send(new BatchGetCommand({ RequestItems: pending }));
+      for (const [table, found] of Object.entries(result.Responses ?? {})) for (const item of found) items.push({ table, item });
+      pending = result.UnprocessedKeys as typeof pending;
+    }
+  }
+  const partitionOf = (pk: unknown) => Number(String(pk).slice(topicId.length + 1));
+  for (const { table, item } of items) {
+    if (table === ctx.tables.producers) producerItem = item;
+    else if (item.sk === 'head') heads.set(partitionOf(item.pk), fromHeadItem(item));
+    else producerStates.set(partitionOf(item.pk), fromProducerStateItem(item));
+  }
+  if (claim) {
+    const producer = fromProducerItem(producerItem);
+    if (!producer || producer.epoch < claim.epoch) throw new UnknownProducerError(claim.producerId, claim.epoch);
+    if (producer.epoch > claim.epoch) throw new FencedError(claim.producerId, claim.epoch, producer.epoch);
+  }
+  return { heads, producerStates };
+}

@@ -1,0 +1,60 @@
+import { SluiceError } from '../errors';
+
+/** The producer's epoch has been superseded by a newer instance: a zombie write. */
+export class FencedError extends SluiceError {
+  constructor(producerId: number, epoch: number, currentEpoch: number) {
+    super('FENCED', `Producer ${producerId} epoch ${epoch} has been fenced by epoch ${currentEpoch}; this instance must stop`, 409, false, {
+      producerId,
+      epoch,
+      currentEpoch,
+    });
+  }
+}
+
+export class UnknownProducerError extends SluiceError {
+  constructor(producerId: number, epoch: number) {
+    super('UNKNOWN_PRODUCER', `Producer ${producerId} with epoch ${epoch} was never issued; call POST /v1/producers first`, 400, false, {
+      field: 'producer',
+      producerId,
+      epoch,
+    });
+  }
+}
+
+export class OutOfOrderSequenceError extends SluiceError {
+  constructor(partition: number, expected: number, received: number, reason = '') {
+    super(
+      'OUT_OF_ORDER_SEQUENCE',
+      `Partition ${partition}: expected sequence ${expected}, got ${received}${reason ? `; ${reason}` : ''}`,
+      409,
+      false,
+      { field: `producer.sequences.${partition}`, partition, expected, received },
+    );
+  }
+}
+
+/** A retry of a batch so old that its offsets are no longer remembered; it was committed once. */
+export class DuplicateSequenceError extends SluiceError {
+  constructor(partition: number, received: number, nextSequence: number) {
+    super(
+      'DUPLICATE_SEQUENCE',
+      `Partition ${partition}: sequence ${received} was already committed (next expected ${nextSequence}) but is too old to report its offsets`,
+      409,
+      false,
+      { partition, received, nextSequence },
+    );
+  }
+}
+
+/** A conditional append's expected offset is not the partition's high watermark. */
+export class OffsetMismatchError extends SluiceError {
+  constructor(partition: number, expectedOffset: number, highWatermark: number) {
+    super(
+      'OFFSET_MISMATCH',
+      `Partition ${partition}: expectedOffset ${expectedOffset} does not match the high watermark ${highWatermark}; nothing was written`,
+      409,
+      false,
+      { field: 'expectedOffset', partition, expectedOffset, highWatermark },
+    );
+  }
+}
