@@ -108,3 +108,12 @@ export class InternalError extends SluiceError {
     super('INTERNAL', message, 500, true);
   }
 }
+
+/** This runtime lacks a compression codec a batch needs (zstd before Node 22.15); a newer runtime can read or write it. */
+export class CompressionUnsupportedError extends SluiceError {
+  constructor(compression: string, reason: string) {
+    super('COMPRESSION_UNSUPPORTED', `Compression '${compression}' is not available in this runtime: ${reason}`, 501, false, {
+      compression,
+    });
+  }
+}
