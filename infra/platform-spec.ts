@@ -1,9 +1,9 @@
 import type { TableId } from '../lib/storage/tables';
 
 /**
- * What Sluice deploys: every function, its routes or stream trigger, and the
- * access it needs. The CDK stack and the local runtime (`npm start`) both read
- * this list, so a route or trigger setting exists in exactly one place.
+ * What Sluice deploys: every function, its routes, stream trigger or schedule,
+ * and the access it needs. The CDK stack and the local runtime (`npm start`) both
+ * read this list, so a route, trigger or schedule setting exists in exactly one place.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Access = 'read' | 'write' | 'readwrite';
@@ -39,6 +39,14 @@ export interface FunctionSpec {
   readonly bucket?: Access;
   readonly routes?: readonly RouteSpec[];
   readonly trigger?: StreamTriggerSpec;
+  /**
+   * Run the function on a fixed rate, with an EventBridge Scheduled Event as input:
+   * an EventBridge rule in the stack, a timer in the local runtime
+   * (`infra/local/scheduler.ts`). A whole number of minutes, at least 1. Delivery is
+   * at least once and a run is not fenced off from the next, so a scheduled function
+   * must be idempotent.
+   */
+  readonly schedule?: { readonly rateMinutes: number };
 }
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.

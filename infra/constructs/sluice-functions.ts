@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -61,7 +63,7 @@ export function constructIdFor(name: string): string {
  * One Lambda function per `FunctionSpec`, bundled from `functions/<name>.ts`, with
  * the environment and grants its spec asks for, and, for a spec with a `trigger`,
  * a DynamoDB Streams event source mapping whose failed batches go to an SQS
- * dead-letter queue.
+ * dead-letter queue, and for a spec with a `schedule`, an EventBridge rate rule.
  */
 export class SluiceFunctions extends Construct {
   /** By spec name (`create-topic`, ...). */
@@ -72,6 +74,8 @@ export class SluiceFunctions extends Construct {
    * records: read them from the stream within its 24-hour retention.
    */
   readonly deadLetterQueues: Record<string, sqs.Queue>;
+  /** The EventBridge rule of each scheduled function, by spec name. */
+  readonly schedules: Record<string, events.Rule>;
   readonly specs: readonly FunctionSpec[];
 
   private readonly storage: SluiceStorage;
@@ -86,6 +90,7 @@ export class SluiceFunctions extends Construct {
 
     this.functions = {};
     this.deadLetterQueues = {};
+    this.schedules = {};
     for (const spec of this.specs) {
       const specId = constructIdFor(spec.name);
       const logGroup = new logs.LogGroup(this, `${specId}Logs`, { retention: logRetention, removalPolicy });
@@ -117,6 +122,9 @@ export class SluiceFunctions extends Construct {
       this.grant(fn, spec);
       if (spec.trigger) {
         this.deadLetterQueues[spec.name] = this.addStreamTrigger(fn, specId, spec.trigger, removalPolicy);
+      }
+      if (spec.schedule) {
+        this.schedules[spec.name] = this.addSchedule(fn, specId, spec.name, spec.schedule.rateMinutes);
       }
       this.functions[spec.name] = fn;
     }
@@ -171,5 +179,22 @@ export class SluiceFunctions extends Construct {
       }),
     );
     return deadLetterQueue;
+  }
+
+  private addSchedule(fn: NodejsFunction, specId: string, name: string, rateMinutes: number): events.Rule {
+    if (!Number.isInteger(rateMinutes) || rateMinutes < 1) throw new Error(`${name}: schedule.rateMinutes must be a whole number of minutes, at least 1`);
+    return new events.Rule(this, `${specId}Schedule`, {
+      description: `Runs ${name} every ${rateMinutes} minute(s)`,
+      schedule: events.Schedule.rate(Duration.minutes(rateMinutes)),
+      targets: [
+        new targets.LambdaFunction(fn, {
+          // These retry delivery to Lambda (throttling, service errors), not errors of
+          // the function. A run delivered after the next one is due is pointless, so an
+          // event lives at most one period (EventBridge allows 1 minute to 24 hours).
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(Math.min(rateMinutes, 24 * 60)),
+        }),
+      ],
+    });
   }
 }

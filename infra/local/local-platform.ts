@@ -17,6 +17,7 @@ import { StartupError } from './emulators/startup-error';
 import { startHttpServer, type HttpHandler, type RouteTarget } from './http-server';
 import type { LocalConfig } from './local-config';
 import { RouteTable } from './route-table';
+import { Scheduler, scheduleSpeedupFromEnv, type ScheduledFunction, type ScheduledHandler } from './scheduler';
 import { StreamTrigger, type StreamFailure } from './stream-trigger';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,7 +27,7 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluicelocal', AWS_SECRET_ACCESS_
 /**
  * Sluice on one machine: embedded DynamoDB Local and s3rver (or external endpoints),
  * the same tables and bucket the CDK stack defines, the HTTP API served through the
- * real handler modules, and the stream triggers emulated.
+ * real handler modules, and the stream triggers and schedules emulated.
  */
 export class LocalPlatform {
   private constructor(
@@ -34,6 +35,8 @@ export class LocalPlatform {
     readonly endpoints: { dynamodb: string; s3: string },
     private readonly server: Server,
     readonly triggers: ReadonlyMap<string, StreamTrigger>,
+    /** The scheduled functions; `schedules.runNow(name)` runs one at once. */
+    readonly schedules: Scheduler,
     private readonly cleanup: (() => Promise<void>)[],
   ) {}
 
@@ -92,6 +95,7 @@ export class LocalPlatform {
 
       const routes = new RouteTable<RouteTarget>();
       const triggers = new Map<string, StreamTrigger>();
+      const scheduled: ScheduledFunction[] = [];
       const checkpoints = config.dataDir ? new FileCheckpointStore(join(config.dataDir, 'stream-checkpoints.json')) : new MemoryCheckpointStore();
       for (const spec of FUNCTIONS) {
         const handler = await loadHandler(spec);
@@ -115,20 +119,26 @@ export class LocalPlatform {
           cleanup.push(() => trigger.stop());
           triggers.set(spec.name, trigger);
         }
+        if (spec.schedule) {
+          scheduled.push({ name: spec.name, rateMinutes: spec.schedule.rateMinutes, handler: handler as ScheduledHandler, timeoutSeconds: spec.timeoutSeconds });
+        }
       }
+      const schedules = new Scheduler({ functions: scheduled, speedup: scheduleSpeedupFromEnv(), log });
+      schedules.start();
+      cleanup.push(() => schedules.stop());
       const server = await startHttpServer(routes, config.port, config.host, log);
       cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-      return new LocalPlatform(url, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, cleanup);
+      return new LocalPlatform(url, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup);
     } catch (error) {
       await stopAll();
       throw error;
     }
   }
 
-  /** Stops the server, the triggers and every emulator this platform started. */
+  /** Stops the server, the triggers, the schedules and every emulator this platform started. */
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     for (const step of [...this.cleanup].reverse()) await step().catch(() => undefined);

@@ -1,6 +1,6 @@
 /**
  * What `SluiceStack` synthesizes, checked against the single sources of truth it is
- * built from (TABLES and FUNCTIONS), so adding a table, function, route or trigger
+ * built from (TABLES and FUNCTIONS), so adding a table, function, route, trigger or schedule
  * there is covered here without touching this file.
  *
  * The main stack is synthesized once, with NodejsFunction bundling skipped
@@ -299,6 +299,48 @@ describe('SluiceStack stream triggers', () => {
       });
     }
   });
+});
+
+/** EventBridge's rate expression for a whole number of minutes: the largest whole unit, singular for 1. */
+function rateExpression(minutes: number): string {
+  const [value, unit] = minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
+  return `rate(${value} ${unit}${value === 1 ? '' : 's'})`;
+}
+
+describe('SluiceStack schedules', () => {
+  const scheduled = FUNCTIONS.filter((spec) => spec.schedule);
+
+  it('creates exactly one EventBridge rule per scheduled function', () => {
+    template.resourceCountIs('AWS::Events::Rule', scheduled.length);
+    assert.deepEqual(Object.keys(functions.schedules).sort(), scheduled.map((spec) => spec.name).sort());
+  });
+
+  for (const spec of scheduled) {
+    const rateMinutes = spec.schedule!.rateMinutes;
+    it(`runs ${spec.name} on a ${rateExpression(rateMinutes)} rule, with retries and an event age of at most one period`, () => {
+      const rule = functions.schedules[spec.name];
+      assert.ok(rule, `no rule for ${spec.name}`);
+      const properties = (template.toJSON().Resources[logicalIdOf(rule)] as { Properties: Json }).Properties;
+      assert.equal(properties.ScheduleExpression, rateExpression(rateMinutes));
+      assert.equal(properties.State, 'ENABLED');
+      assert.deepEqual(properties.Targets, [
+        {
+          Id: 'Target0',
+          Arn: resolved(functions.functions[spec.name]?.functionArn),
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: Math.min(rateMinutes, 24 * 60) * 60 },
+        },
+      ]);
+    });
+
+    it(`lets only its rule invoke ${spec.name} through EventBridge`, () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: resolved(functions.functions[spec.name]?.functionArn),
+        SourceArn: resolved(functions.schedules[spec.name]?.ruleArn),
+      });
+    });
+  }
 });
 
 describe('SluiceStack HTTP API', () => {
