@@ -104,6 +104,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       filterPatterns: [{ eventName: ['REMOVE'] }],
     },
   },
+  {
+    name: 'collect-orphan-objects',
+    description: 'Deletes segment objects that no commit references, once past the grace period (hourly).',
+    memoryMiB: 512,
+    timeoutSeconds: 300,
+    tables: { Log: 'read' },
+    // List and delete segment objects (readwrite includes s3:List* and s3:DeleteObject*).
+    bucket: 'readwrite',
+    schedule: { rateMinutes: 60 },
+  },
 ];
 
 export function functionEntry(spec: FunctionSpec): string {

@@ -307,6 +307,12 @@ function rateExpression(minutes: number): string {
   return `rate(${value} ${unit}${value === 1 ? '' : 's'})`;
 }
 
+/** IAM action matching: `*` in a granted action stands for any characters; case does not matter. */
+function actionCovers(granted: string, action: string): boolean {
+  const pattern = granted.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`, 'i').test(action);
+}
+
 describe('SluiceStack schedules', () => {
   const scheduled = FUNCTIONS.filter((spec) => spec.schedule);
 
@@ -341,6 +347,26 @@ describe('SluiceStack schedules', () => {
       });
     });
   }
+
+  it('lets collect-orphan-objects list the bucket and delete its objects, and use S3 nowhere else', () => {
+    const statements = statementsOfFunction('collect-orphan-objects');
+    const bucketArn = JSON.stringify(resolved(storage.bucket.bucketArn));
+    const objectsArn = JSON.stringify(resolved(storage.bucket.arnForObjects('*')));
+    const s3Statements = statements.filter((statement) => asArray(statement.Action).some((action) => action.startsWith('s3:')));
+    for (const statement of s3Statements) {
+      for (const resource of asArray(statement.Resource)) {
+        assert.ok([bucketArn, objectsArn].includes(JSON.stringify(resource)), `S3 access on ${JSON.stringify(resource)}`);
+      }
+    }
+    const allows = (action: string, resource: string) =>
+      s3Statements.some(
+        (statement) =>
+          asArray(statement.Action).some((granted) => actionCovers(granted, action)) &&
+          asArray(statement.Resource).some((candidate) => JSON.stringify(candidate) === resource),
+      );
+    assert.ok(allows('s3:ListBucket', bucketArn), 's3:ListBucket on the bucket');
+    assert.ok(allows('s3:DeleteObject', objectsArn), 's3:DeleteObject on its objects');
+  });
 });
 
 describe('SluiceStack HTTP API', () => {
