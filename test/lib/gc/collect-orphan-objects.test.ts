@@ -9,7 +9,7 @@ import { collectOrphanObjects, ORPHAN_GRACE_MS, SEGMENT_LIST_PREFIX, type Orphan
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { segmentObjectKey } from '../../../lib/storage/object-keys';
 import { toObjectRefItem } from '../../../lib/storage/object-ref-item';
-import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**
  * The orphan collector against DynamoDB Local and s3rver, with real SDK clients.
@@ -64,7 +64,7 @@ async function putObject(ctx: SluiceContext, key: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: key, Body: 'segment bytes' }));
 }
 
-/** What a commit writes for the object (until commit-batches writes it itself). */
+/** The ref item a commit writes for the object, written here without a commit. */
 async function commitRef(ctx: SluiceContext, objectKey: string): Promise<void> {
   await ddb.send(new PutCommand({ TableName: ctx.tables.log, Item: toObjectRefItem({ objectKey, committedAt: ctx.now(), batchCount: 1 }) }));
 }
@@ -232,5 +232,27 @@ describe('collect-orphan-objects on the local platform', () => {
     const result = await env.platform.schedules.runNow('collect-orphan-objects');
 
     assert.deepEqual(result, { scanned: 1, deleted: 0, keptYoung: 1, keptReferenced: 0, skippedUnknownKeys: 0, failed: 0, complete: true });
+  });
+
+  it('keeps the objects that produce calls committed and deletes a stray one, so every record stays readable', async () => {
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'gc-produced', partitions: 1 })).status, 201);
+    for (let i = 0; i < 3; i++) {
+      const produced = await call(env.url, 'POST', '/v1/topics/gc-produced/records', { records: [{ value: `a${i}` }, { value: `b${i}` }] });
+      assert.equal(produced.status, 200, JSON.stringify(produced.body));
+    }
+    const stray = segmentObjectKey(randomUUID(), Date.now());
+    await s3.send(new PutObjectCommand({ Bucket: env.config.bucket, Key: stray, Body: 'segment bytes' }));
+    const ctx: SluiceContext = { ...contextFromEnv(), ddb, s3, now: () => Date.now() + 60 * MINUTE };
+
+    const result = await collectOrphanObjects(ctx);
+
+    assert.equal(result.keptReferenced, 3);
+    assert.ok(result.deleted.includes(stray), JSON.stringify(result));
+    const fetched = await call(env.url, 'GET', '/v1/topics/gc-produced/partitions/0/records?offset=0&encoding=utf8');
+    assert.equal(fetched.status, 200, JSON.stringify(fetched.body));
+    assert.deepEqual(
+      fetched.body.records.map((record: any) => record.value),
+      ['a0', 'b0', 'a1', 'b1', 'a2', 'b2'],
+    );
   });
 });
