@@ -72,7 +72,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction(
     'produce-records',
     { method: 'POST', path: '/v1/topics/{topic}/records' },
-    { tables: { Topics: 'read', Log: 'readwrite' }, bucket: 'write' },
+    { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read' }, bucket: 'readwrite' },
     DATA_PATH_MEMORY_MIB,
   ),
   apiFunction(
@@ -81,10 +81,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
     DATA_PATH_MEMORY_MIB,
   ),
+  apiFunction('init-producer', { method: 'POST', path: '/v1/producers' }, { tables: { Producers: 'readwrite' } }),
   apiFunction(
     'list-offsets',
     { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },
-    { tables: { Topics: 'read', Log: 'read' } },
+    // Offsets-for-times reads the one batch that holds the answer.
+    { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
   ),
   {
     name: 'cleanup-deleted-topic',

@@ -1,15 +1,18 @@
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { objectRefKey } from '../storage/object-ref-item';
 import { partitionKey } from '../storage/partition-key';
 
 /**
- * Deletes every Log table item (head and index items) of a deleted topic's
- * partitions. Idempotent, so a redelivered stream record is harmless. Returns the
- * number of items deleted. Segment objects are shared across topics and left to
- * the orphan collector.
+ * Deletes every Log table item (heads, index items, producer states) of a deleted
+ * topic's partitions, then the ref items of the objects they indexed. An object holds
+ * batches of one topic only (one produce call, one topic), so once its ref item is gone
+ * the orphan collector deletes it. Idempotent, so a redelivered stream record is
+ * harmless. Returns the number of items deleted.
  */
 export async function deletePartitionData(ctx: SluiceContext, topicId: string, partitions: number): Promise<number> {
   let deleted = 0;
+  const objectKeys = new Set<string>();
   for (let partition = 0; partition < partitions; partition++) {
     const pk = partitionKey(topicId, partition);
     let startKey: Record<string, unknown> | undefined;
@@ -19,15 +22,18 @@ export async function deletePartitionData(ctx: SluiceContext, topicId: string, p
           TableName: ctx.tables.log,
           KeyConditionExpression: 'pk = :pk',
           ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'pk, sk',
+          ProjectionExpression: 'pk, sk, objectKey',
           ExclusiveStartKey: startKey,
         }),
       );
+      for (const item of page.Items ?? []) if (typeof item.objectKey === 'string') objectKeys.add(item.objectKey);
       const keys = (page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk }));
       for (let i = 0; i < keys.length; i += 25) deleted += await batchDelete(ctx, keys.slice(i, i + 25));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
+  const refs = [...objectKeys].map(objectRefKey);
+  for (let i = 0; i < refs.length; i += 25) deleted += await batchDelete(ctx, refs.slice(i, i + 25));
   return deleted;
 }
 

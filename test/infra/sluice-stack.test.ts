@@ -168,11 +168,22 @@ describe('SluiceStack storage', () => {
   });
 
   for (const definition of TABLES) {
-    it(`creates the ${definition.id} table with its keys, stream, on-demand billing, PITR and AWS-managed encryption`, () => {
+    it(`creates the ${definition.id} table with its keys, local indexes, stream, on-demand billing, PITR and AWS-managed encryption`, () => {
       const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
+      const indexKeys = (definition.localIndexes ?? []).map((index) => index.sortKey);
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: keys.map((key, i) => ({ AttributeName: key.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-        AttributeDefinitions: keys.map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        AttributeDefinitions: [...keys, ...indexKeys].map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        LocalSecondaryIndexes: definition.localIndexes
+          ? definition.localIndexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: definition.partitionKey.name, KeyType: 'HASH' },
+                { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            }))
+          : Match.absent(),
         StreamSpecification: definition.stream ? { StreamViewType: definition.stream } : Match.absent(),
         TimeToLiveSpecification: definition.timeToLiveAttribute
           ? { AttributeName: definition.timeToLiveAttribute, Enabled: true }

@@ -1,3 +1,4 @@
+import { createCipheriv } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import S3rver from 's3rver';
@@ -18,6 +19,20 @@ export interface RunningS3Server {
   stop(): Promise<void>;
 }
 
+/**
+ * s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only
+ * offers through its legacy provider; without it every truncated listing answers 500.
+ * `npm start` and `npm test` run Node with --openssl-legacy-provider for this reason.
+ */
+export function s3rverCanPaginate(): boolean {
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Starts s3rver, a filesystem-backed S3-compatible server. */
 export async function startS3Server(options: S3ServerOptions): Promise<RunningS3Server> {
   const port = await reservePort(options.port).catch((error: NodeJS.ErrnoException) => {
@@ -33,6 +48,7 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   const server = new S3rver({ port, address: '127.0.0.1', directory: options.dataDir, silent: true, allowMismatchedSignatures: true });
   await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
+  if (!s3rverCanPaginate()) options.log?.('warning: listings past 1,000 objects will fail; run Node with --openssl-legacy-provider (npm start does)');
   options.log?.(`S3 server (s3rver) listening on ${endpoint} (data in ${options.dataDir})`);
   return { endpoint, port, stop: () => server.close() };
 }

@@ -296,10 +296,15 @@ describe('bad input changes nothing', () => {
 });
 
 describe('deleting a topic', () => {
-  it('makes its records unreachable at once, lets the name be reused empty, and the stream trigger removes its partition items', async () => {
+  it('makes its records unreachable at once, lets the name be reused empty, and the stream trigger removes its partition and object ref items', async () => {
+    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.platform.endpoints.dynamodb, region: env.config.region }));
+    const itemsOf = async (pk: string) =>
+      (await ddb.send(new QueryCommand({ TableName: env.config.tables.Log, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } }))).Items ?? [];
     await call(env.url, 'POST', '/v1/topics', { name: 'doomed', partitions: 2 });
     const first = await call(env.url, 'GET', '/v1/topics/doomed');
     await call(env.url, 'POST', '/v1/topics/doomed/records', { records: [{ value: 'a', partition: 0 }, { value: 'b', partition: 1 }] });
+    const objectKeys = new Set((await itemsOf(`${first.body.topicId}#0`)).map((item) => item.objectKey).filter(Boolean));
+    assert.equal(objectKeys.size, 1);
     assert.equal((await call(env.url, 'DELETE', '/v1/topics/doomed')).status, 204);
     assert.equal((await call(env.url, 'GET', '/v1/topics/doomed/partitions/0/records')).status, 404);
     assert.equal((await call(env.url, 'DELETE', '/v1/topics/doomed')).status, 404);
@@ -309,16 +314,7 @@ describe('deleting a topic', () => {
     assert.equal(fresh.body.highWatermark, 0);
 
     await env.platform.triggers.get('cleanup-deleted-topic')!.drain(30_000);
-    const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: env.platform.endpoints.dynamodb, region: env.config.region }));
-    for (const partition of [0, 1]) {
-      const items = await ddb.send(
-        new QueryCommand({
-          TableName: env.config.tables.Log,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `${first.body.topicId}#${partition}` },
-        }),
-      );
-      assert.equal(items.Count, 0);
-    }
+    for (const partition of [0, 1]) assert.deepEqual(await itemsOf(`${first.body.topicId}#${partition}`), []);
+    for (const objectKey of objectKeys) assert.deepEqual(await itemsOf(`obj#${objectKey}`), [], 'the orphan collector may now delete the object');
   });
 });

@@ -78,7 +78,7 @@ describe('produce request', () => {
 
 describe('fetch query', () => {
   it('applies defaults', () => {
-    assert.deepEqual(parseInput(fetchQuerySchema, {}), { maxRecords: 500, maxBytes: 1048576, encoding: 'base64' });
+    assert.deepEqual(parseInput(fetchQuerySchema, {}), { waitMs: 0, maxRecords: 500, maxBytes: 1048576, encoding: 'base64' });
   });
 
   it('refuses maxBytes over 4 MiB, naming the limit', () => {

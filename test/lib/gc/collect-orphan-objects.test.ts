@@ -1,3 +1,4 @@
+import { s3rverCanPaginate } from '../../../infra/local/emulators/s3-server';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -183,10 +184,10 @@ describe('collectOrphanObjects', () => {
   });
 
   it('reads every page of the listing while deleting between pages', async (t) => {
-    if (env.config.s3Endpoint === undefined && !env.config.useAwsDefaults) {
-      // s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which Node 17+
-      // (OpenSSL 3) refuses: every truncated page answers 500. Runs against LocalStack.
-      t.skip('the embedded s3rver cannot paginate ListObjectsV2 on this Node');
+    if (env.config.s3Endpoint === undefined && !env.config.useAwsDefaults && !s3rverCanPaginate()) {
+      // s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
+      // offers only with --openssl-legacy-provider (npm test passes it).
+      t.skip('the embedded s3rver cannot paginate ListObjectsV2 without --openssl-legacy-provider');
       return;
     }
     const ctx = await gcContext(Date.now() + 60 * MINUTE);
