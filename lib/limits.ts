@@ -24,6 +24,11 @@ export const LIMITS = {
   /** Base64 inflates by 4/3; 4 MiB of record bytes stays under Lambda's 6 MB response limit. */
   fetchMaxBytesMax: 4 * 1024 * 1024,
   fetchMaxBytesDefault: 1024 * 1024,
+  /** An offset commit is one transaction: 100 items less the generation and lease checks. */
+  offsetCommitsMax: 98,
+  sessionTimeoutMsMin: 1_000,
+  sessionTimeoutMsMax: 300_000,
+  sessionTimeoutMsDefault: 30_000,
   /** Long-poll bound, well inside API Gateway's 30 s integration timeout. */
   fetchWaitMsMax: 20_000,
 } as const;

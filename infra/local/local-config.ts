@@ -40,6 +40,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
       Topics: env.SLUICE_TOPICS_TABLE ?? 'sluice-local-topics',
       Log: env.SLUICE_LOG_TABLE ?? 'sluice-local-log',
       Producers: env.SLUICE_PRODUCERS_TABLE ?? 'sluice-local-producers',
+      Groups: env.SLUICE_GROUPS_TABLE ?? 'sluice-local-groups',
     },
   };
 }

@@ -105,3 +105,53 @@ export const initProducerRequestSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' })
     .optional(),
 });
+
+/** Group names follow the topic name rule. */
+export const groupNameSchema = z
+  .string({ error: 'must be a string' })
+  .min(1, { error: 'must not be empty' })
+  .max(LIMITS.topicNameMaxLength, { error: `must be at most ${LIMITS.topicNameMaxLength} characters` })
+  .regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' });
+
+export const joinGroupRequestSchema = z.object({
+  topics: z.array(topicNameSchema, { error: 'must be a list of topic names' }).min(1, { error: 'must name at least 1 topic' }).max(100, { error: 'must name at most 100 topics' }),
+  sessionTimeoutMs: z
+    .number({ error: 'must be an integer' })
+    .int({ error: 'must be an integer' })
+    .min(LIMITS.sessionTimeoutMsMin, { error: `must be at least ${LIMITS.sessionTimeoutMsMin}` })
+    .max(LIMITS.sessionTimeoutMsMax, { error: `must be at most ${LIMITS.sessionTimeoutMsMax}` })
+    .default(LIMITS.sessionTimeoutMsDefault),
+  assignor: z.enum(['sticky', 'range', 'roundrobin'], { error: 'must be "sticky", "range" or "roundrobin"' }).default('sticky'),
+  resetPolicy: z.enum(['earliest', 'latest'], { error: 'must be "earliest" or "latest"' }).default('latest'),
+  clientId: z
+    .string()
+    .min(1)
+    .max(64, { error: 'must be at most 64 characters' })
+    .regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' })
+    .optional(),
+});
+
+export const commitOffsetsRequestSchema = z
+  .object({
+    memberId: z.string().min(1).max(200).optional(),
+    generation: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }).optional(),
+    offsets: z
+      .array(
+        z.object({
+          topic: topicNameSchema,
+          partition: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }),
+          offset: z.number({ error: 'must be an integer' }).int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }).max(Number.MAX_SAFE_INTEGER),
+          metadata: z.string().max(1024, { error: 'must be at most 1024 characters' }).optional(),
+        }),
+      )
+      .min(1, { error: 'must hold at least 1 offset' })
+      .max(LIMITS.offsetCommitsMax, { error: `must hold at most ${LIMITS.offsetCommitsMax} offsets` }),
+  })
+  .refine((r) => (r.memberId === undefined) === (r.generation === undefined), {
+    error: 'memberId and generation go together: a member commits with both, a standalone consumer with neither',
+    path: ['generation'],
+  });
+
+export const groupOffsetsQuerySchema = z.object({
+  topic: topicNameSchema.optional(),
+});

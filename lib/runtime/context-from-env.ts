@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SluiceContext } from '../context';
-import { BUCKET_ENV_VAR, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
+import { BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
 import { createDynamoDocumentClient, createS3Client } from './aws-clients';
 
 let cached: SluiceContext | undefined;
@@ -24,6 +24,9 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceCont
       },
       get producers() {
         return required(env, PRODUCERS_TABLE.envVar);
+      },
+      get groups() {
+        return required(env, GROUPS_TABLE.envVar);
       },
     },
     get bucket() {

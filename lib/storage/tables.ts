@@ -30,7 +30,7 @@ export interface TableDefinition {
   readonly envVar: string;
 }
 
-export type TableId = 'Topics' | 'Log' | 'Producers';
+export type TableId = 'Topics' | 'Log' | 'Producers' | 'Groups';
 
 export const TOPICS_TABLE: TableDefinition = {
   id: 'Topics',
@@ -60,7 +60,19 @@ export const PRODUCERS_TABLE: TableDefinition = {
   envVar: 'SLUICE_PRODUCERS_TABLE',
 };
 
-export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, PRODUCERS_TABLE];
+export const GROUPS_TABLE: TableDefinition = {
+  id: 'Groups',
+  description: 'Consumer groups: per group a meta item (generation, assignment), member lease items and committed offsets.',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  // Member joins and removals drive the group coordinator.
+  stream: 'NEW_AND_OLD_IMAGES',
+  // Lapsed member leases are also removed by DynamoDB, as a backstop to the sweeps.
+  timeToLiveAttribute: 'expiresAtSeconds',
+  envVar: 'SLUICE_GROUPS_TABLE',
+};
+
+export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, PRODUCERS_TABLE, GROUPS_TABLE];
 
 /** Bucket holding segment objects; its name reaches functions through this variable. */
 export const BUCKET_ENV_VAR = 'SLUICE_BUCKET';

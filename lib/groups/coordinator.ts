@@ -1,0 +1,93 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { TopicNotFoundError } from '../errors';
+import { metaKey } from '../storage/group-items';
+import { getTopic } from '../topics/topic-repository';
+import { assignPartitions, type TopicPartitions } from './assignors';
+import { readMembers, readMeta } from './group-repository';
+import { expireLapsedMembers } from './membership';
+
+export interface RebalanceOutcome {
+  group: string;
+  /** The generation now current; unchanged when nothing needed to move. */
+  generation: number;
+  changed: boolean;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Computes the group's next generation from its live members: runs the group's assignor
+ * (sticky by default, so partitions move as little as possible) and writes the new
+ * assignment with generation + 1, conditional on the generation it read. Two
+ * coordinators racing on one group therefore produce one generation each, in order,
+ * never two assignments for one generation. Idempotent: with the same live members and
+ * topics it changes nothing, so a redelivered stream record is harmless.
+ */
+export async function rebalance(ctx: SluiceContext, group: string): Promise<RebalanceOutcome> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const now = ctx.now();
+    await expireLapsedMembers(ctx, group, now);
+    const meta = await readMeta(ctx, group);
+    if (!meta) return { group, generation: 0, changed: false };
+    const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    const topics = await partitionCounts(ctx, [...new Set(live.flatMap((m) => m.topics))]);
+    const topicPartitions = Object.fromEntries(topics.map((t) => [t.topic, t.partitions]));
+    const liveIds = live.map((m) => m.memberId);
+    if (sameList(liveIds, [...meta.members].sort()) && sameCounts(topicPartitions, meta.topicPartitions)) {
+      return { group, generation: meta.generation, changed: false };
+    }
+    const assignment = assignPartitions(
+      meta.assignor,
+      live.map((m) => ({ memberId: m.memberId, topics: m.topics })),
+      topics,
+      meta.assignment,
+    );
+    try {
+      await ctx.ddb.send(
+        new UpdateCommand({
+          TableName: ctx.tables.groups,
+          Key: metaKey(group),
+          UpdateExpression: 'SET generation = :next, members = :members, assignment = :assignment, topicPartitions = :topics, updatedAt = :now',
+          ConditionExpression: 'generation = :current',
+          ExpressionAttributeValues: {
+            ':next': meta.generation + 1,
+            ':current': meta.generation,
+            ':members': liveIds,
+            ':assignment': assignment,
+            ':topics': topicPartitions,
+            ':now': now,
+          },
+        }),
+      );
+      return { group, generation: meta.generation + 1, changed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another coordinator moved the generation; decide again from what it wrote.
+    }
+  }
+  throw new Error(`Group '${group}': gave up rebalancing after ${MAX_ATTEMPTS} conflicting attempts`);
+}
+
+async function partitionCounts(ctx: SluiceContext, topics: string[]): Promise<TopicPartitions[]> {
+  const counts: TopicPartitions[] = [];
+  for (const topic of topics.sort()) {
+    try {
+      counts.push({ topic, partitions: (await getTopic(ctx, topic)).partitions });
+    } catch (error) {
+      // A deleted topic simply has nothing to assign.
+      if (!(error instanceof TopicNotFoundError)) throw error;
+    }
+  }
+  return counts;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}

@@ -1,0 +1,82 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { fromMetaItem, META_SORT_KEY } from '../storage/group-items';
+import type { TopicAssignment } from './assignors';
+import { GroupNotFoundError } from './group-errors';
+import { readMembers, readMeta } from './group-repository';
+import { groupPositions, type PartitionPosition } from './group-offsets';
+
+export interface GroupSummary {
+  group: string;
+  generation: number;
+  assignor: string;
+  members: number;
+  state: 'Stable' | 'Rebalancing' | 'Empty';
+}
+
+export interface GroupDescription extends GroupSummary {
+  resetPolicy: string;
+  memberDetails: { memberId: string; topics: string[]; expiresAt: number; assignment: TopicAssignment[] }[];
+  partitions: PartitionPosition[];
+  totalLag: number;
+}
+
+/**
+ * Every group, by scanning for meta items. Fine for the tens of groups a deployment
+ * has; a registry item would replace it if that ever grows.
+ */
+export async function listGroups(ctx: SluiceContext): Promise<GroupSummary[]> {
+  const groups: GroupSummary[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new ScanCommand({
+        TableName: ctx.tables.groups,
+        FilterExpression: 'sk = :meta',
+        ExpressionAttributeValues: { ':meta': META_SORT_KEY },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const meta = fromMetaItem(item)!;
+      const live = (await readMembers(ctx, meta.group)).filter((m) => m.expiresAt >= ctx.now()).map((m) => m.memberId);
+      groups.push({ group: meta.group, generation: meta.generation, assignor: meta.assignor, members: live.length, state: stateOf(meta.members, live) });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return groups.sort((a, b) => (a.group < b.group ? -1 : 1));
+}
+
+export async function describeGroup(ctx: SluiceContext, group: string): Promise<GroupDescription> {
+  const meta = await readMeta(ctx, group);
+  if (!meta) throw new GroupNotFoundError(group);
+  const now = ctx.now();
+  const members = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now);
+  const { partitions } = await groupPositions(ctx, group);
+  return {
+    group,
+    generation: meta.generation,
+    assignor: meta.assignor,
+    resetPolicy: meta.resetPolicy,
+    members: members.length,
+    state: stateOf(
+      meta.members,
+      members.map((m) => m.memberId),
+    ),
+    memberDetails: members.map((m) => ({
+      memberId: m.memberId,
+      topics: m.topics,
+      expiresAt: m.expiresAt,
+      assignment: meta.members.includes(m.memberId) ? (meta.assignment[m.memberId] ?? []) : [],
+    })),
+    partitions,
+    totalLag: partitions.reduce((sum, p) => sum + p.lag, 0),
+  };
+}
+
+function stateOf(generationMembers: readonly string[], live: readonly string[]): GroupSummary['state'] {
+  if (live.length === 0 && generationMembers.length === 0) return 'Empty';
+  const same = generationMembers.length === live.length && live.every((id) => generationMembers.includes(id));
+  return same ? 'Stable' : 'Rebalancing';
+}

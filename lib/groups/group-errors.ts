@@ -1,0 +1,48 @@
+import { SluiceError } from '../errors';
+
+/** A commit from a member of a generation that is no longer current: a zombie, or a member behind a rebalance. */
+export class IllegalGenerationError extends SluiceError {
+  constructor(group: string, generation: number, currentGeneration: number | null, reason?: string) {
+    super(
+      'ILLEGAL_GENERATION',
+      `Group '${group}': generation ${generation} is not current${currentGeneration === null ? '' : ` (current is ${currentGeneration})`}${reason ? `; ${reason}` : ''}. Rejoin and read the new assignment; nothing was committed`,
+      409,
+      false,
+      { group, generation, currentGeneration },
+    );
+  }
+}
+
+export class UnknownMemberError extends SluiceError {
+  constructor(group: string, memberId: string) {
+    super('UNKNOWN_MEMBER', `Group '${group}' has no member '${memberId}' (it left, or its session expired); join again`, 404, false, {
+      group,
+      memberId,
+    });
+  }
+}
+
+export class GroupNotFoundError extends SluiceError {
+  constructor(group: string) {
+    super('GROUP_NOT_FOUND', `Group '${group}' does not exist`, 404, false, { group });
+  }
+}
+
+/** A member committing for a partition the current assignment gives to someone else. */
+export class NotAssignedError extends SluiceError {
+  constructor(group: string, memberId: string, topic: string, partition: number) {
+    super('PARTITION_NOT_ASSIGNED', `Group '${group}': ${topic}/${partition} is not assigned to member '${memberId}'; nothing was committed`, 409, false, {
+      group,
+      memberId,
+      topic,
+      partition,
+    });
+  }
+}
+
+/** A standalone commit (no member id) to a group that has live members. */
+export class GroupActiveError extends SluiceError {
+  constructor(group: string) {
+    super('GROUP_ACTIVE', `Group '${group}' has active members; only a member may commit, with its generation`, 409, false, { group });
+  }
+}

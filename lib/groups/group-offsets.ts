@@ -1,0 +1,136 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { ValidationError } from '../errors';
+import { LIMITS } from '../limits';
+import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../storage/group-items';
+import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
+import { GroupActiveError, GroupNotFoundError, IllegalGenerationError, NotAssignedError, UnknownMemberError } from './group-errors';
+import { readMembers, readMeta, readOffsets } from './group-repository';
+
+export interface OffsetCommitInput {
+  /** Omitted for a standalone consumer (partitions assigned by hand), allowed only while the group has no live members. */
+  member?: { memberId: string; generation: number };
+  offsets: { topic: string; partition: number; offset: number; metadata?: string }[];
+}
+
+/**
+ * Commits offsets in one transaction that also checks the member's generation is still
+ * current and its lease unexpired. The assignment only changes together with the
+ * generation, so checking the generation is what makes the ownership check (done on the
+ * meta item read just before) still true at commit time. A zombie's commit is refused
+ * whole and changes nothing.
+ */
+export async function commitOffsets(ctx: SluiceContext, group: string, input: OffsetCommitInput): Promise<CommittedOffset[]> {
+  if (input.offsets.length > LIMITS.offsetCommitsMax) {
+    throw new ValidationError(`offsets: at most ${LIMITS.offsetCommitsMax} per call`, { field: 'offsets', limit: LIMITS.offsetCommitsMax });
+  }
+  for (const [i, o] of input.offsets.entries()) {
+    const topic = await getTopic(ctx, o.topic);
+    requirePartition(topic, o.partition);
+    if (input.offsets.findIndex((x) => x.topic === o.topic && x.partition === o.partition) !== i) {
+      throw new ValidationError(`offsets[${i}]: ${o.topic}/${o.partition} appears twice`, { field: `offsets[${i}]` });
+    }
+  }
+  const now = ctx.now();
+  const meta = await readMeta(ctx, group);
+  const checks: Record<string, unknown>[] = [];
+  if (input.member) {
+    const { memberId, generation } = input.member;
+    if (!meta) throw new GroupNotFoundError(group);
+    if (meta.generation !== generation) throw new IllegalGenerationError(group, generation, meta.generation);
+    const owned = new Set((meta.assignment[memberId] ?? []).flatMap((t) => t.partitions.map((p) => `${t.topic}#${p}`)));
+    if (!meta.members.includes(memberId)) throw new IllegalGenerationError(group, generation, meta.generation, `member '${memberId}' is not part of it`);
+    for (const o of input.offsets) if (!owned.has(`${o.topic}#${o.partition}`)) throw new NotAssignedError(group, memberId, o.topic, o.partition);
+    checks.push(
+      {
+        ConditionCheck: {
+          TableName: ctx.tables.groups,
+          Key: metaKey(group),
+          ConditionExpression: 'generation = :generation',
+          ExpressionAttributeValues: { ':generation': generation },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: ctx.tables.groups,
+          Key: memberKey(group, memberId),
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+          ExpressionAttributeValues: { ':now': now },
+        },
+      },
+    );
+  } else {
+    const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now);
+    if (live.length > 0) throw new GroupActiveError(group);
+  }
+  const committed: CommittedOffset[] = input.offsets.map((o) => ({
+    group,
+    topic: o.topic,
+    partition: o.partition,
+    offset: o.offset,
+    generation: input.member?.generation ?? -1,
+    memberId: input.member?.memberId ?? null,
+    metadata: o.metadata ?? null,
+    committedAt: now,
+  }));
+  try {
+    await ctx.ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [...checks, ...committed.map((c) => ({ Put: { TableName: ctx.tables.groups, Item: toOffsetItem(c) } }))] as never,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof TransactionCanceledException) || !input.member) throw error;
+    const reasons = error.CancellationReasons ?? [];
+    if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new UnknownMemberError(group, input.member.memberId);
+    const current = await readMeta(ctx, group);
+    throw new IllegalGenerationError(group, input.member.generation, current?.generation ?? null);
+  }
+  return committed;
+}
+
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  /** The committed offset, or null when the group never committed this partition. */
+  committedOffset: number | null;
+  /** Where the group reads next: the committed offset, else the reset policy's end of the log. */
+  position: number;
+  logStartOffset: number;
+  highWatermark: number;
+  /** highWatermark − position. */
+  lag: number;
+}
+
+/** Committed offsets and lag for every partition of the given topics (default: the subscribed and committed ones). */
+export async function groupPositions(ctx: SluiceContext, group: string, topics?: string[]): Promise<{ group: string; resetPolicy: string; partitions: PartitionPosition[] }> {
+  const meta = await readMeta(ctx, group);
+  const commits = await readOffsets(ctx, group);
+  if (!meta && commits.length === 0) throw new GroupNotFoundError(group);
+  const resetPolicy = meta?.resetPolicy ?? 'latest';
+  const wanted = topics ?? [...new Set([...Object.keys(meta?.topicPartitions ?? {}), ...commits.map((c) => c.topic)])].sort();
+  const partitions: PartitionPosition[] = [];
+  for (const name of wanted) {
+    const topic = await getTopic(ctx, name);
+    const numbers = Array.from({ length: topic.partitions }, (_, p) => p);
+    const heads = await readHeads(ctx, topic.topicId, numbers);
+    for (const partition of numbers) {
+      const head = heads.get(partition);
+      const logStartOffset = head?.logStartOffset ?? 0;
+      const highWatermark = head?.nextOffset ?? 0;
+      const committed = commits.find((c) => c.topic === name && c.partition === partition);
+      const position = committed ? committed.offset : resetPolicy === 'earliest' ? logStartOffset : highWatermark;
+      partitions.push({
+        topic: name,
+        partition,
+        committedOffset: committed?.offset ?? null,
+        position,
+        logStartOffset,
+        highWatermark,
+        lag: Math.max(0, highWatermark - position),
+      });
+    }
+  }
+  return { group, resetPolicy, partitions };
+}

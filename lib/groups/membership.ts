@@ -1,0 +1,147 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../storage/group-items';
+import { getTopic } from '../topics/topic-repository';
+import type { AssignorName, TopicAssignment } from './assignors';
+import { UnknownMemberError } from './group-errors';
+import { readMembers, readMeta } from './group-repository';
+
+export interface JoinInput {
+  topics: string[];
+  sessionTimeoutMs: number;
+  assignor: AssignorName;
+  resetPolicy: ResetPolicy;
+  clientId?: string;
+}
+
+export interface MembershipView {
+  group: string;
+  memberId: string;
+  generation: number;
+  /** This member's partitions in the current generation. */
+  assignment: TopicAssignment[];
+  /** True while the coordinator has not yet computed a generation that includes exactly the live members. */
+  rebalanceInProgress: boolean;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+/**
+ * Joins a member: creates the group's meta item if needed (the first member's assignor
+ * and reset policy become the group's), then the member's lease item. Its INSERT on
+ * the table's stream makes the coordinator compute the next generation; the member
+ * learns its partitions from its heartbeats.
+ */
+export async function joinGroup(ctx: SluiceContext, group: string, input: JoinInput): Promise<MembershipView> {
+  for (const topic of input.topics) await getTopic(ctx, topic);
+  const now = ctx.now();
+  await ctx.ddb.send(
+    new UpdateCommand({
+      TableName: ctx.tables.groups,
+      Key: metaKey(group),
+      UpdateExpression:
+        'SET generation = if_not_exists(generation, :zero), assignor = if_not_exists(assignor, :assignor), resetPolicy = if_not_exists(resetPolicy, :reset), members = if_not_exists(members, :none), assignment = if_not_exists(assignment, :empty), topicPartitions = if_not_exists(topicPartitions, :empty), #group = :group, updatedAt = if_not_exists(updatedAt, :now)',
+      ExpressionAttributeNames: { '#group': 'group' },
+      ExpressionAttributeValues: { ':zero': 0, ':assignor': input.assignor, ':reset': input.resetPolicy, ':none': [], ':empty': {}, ':group': group, ':now': now },
+    }),
+  );
+  const member: GroupMember = {
+    group,
+    memberId: `${input.clientId ?? 'member'}-${ctx.newId()}`,
+    topics: [...new Set(input.topics)].sort(),
+    sessionTimeoutMs: input.sessionTimeoutMs,
+    expiresAt: now + input.sessionTimeoutMs,
+    joinedAt: now,
+  };
+  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: toMemberItem(member), ConditionExpression: 'attribute_not_exists(pk)' }));
+  const meta = await readMeta(ctx, group);
+  return {
+    group,
+    memberId: member.memberId,
+    generation: meta?.generation ?? 0,
+    assignment: [],
+    rebalanceInProgress: true,
+    sessionTimeoutMs: member.sessionTimeoutMs,
+    heartbeatIntervalMs: heartbeatInterval(member.sessionTimeoutMs),
+  };
+}
+
+/**
+ * Renews the member's lease, removes members whose leases lapsed (their REMOVE events
+ * trigger a rebalance), and answers the member's current assignment. A member whose own
+ * lease lapsed is gone and must join again.
+ */
+export async function heartbeat(ctx: SluiceContext, group: string, memberId: string): Promise<MembershipView> {
+  const now = ctx.now();
+  let member: GroupMember;
+  try {
+    const result = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: memberKey(group, memberId),
+        UpdateExpression: 'SET expiresAt = sessionTimeoutMs + :now, expiresAtSeconds = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+        ExpressionAttributeValues: { ':now': now, ':ttl': Math.ceil(now / 1000) + 2 * 3600 },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    member = result.Attributes as unknown as GroupMember;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new UnknownMemberError(group, memberId);
+    throw error;
+  }
+  const expired = await expireLapsedMembers(ctx, group, now);
+  const meta = await readMeta(ctx, group);
+  const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).map((m) => m.memberId);
+  const current = meta !== undefined && sameIds(meta.members, live) && meta.members.includes(memberId);
+  return {
+    group,
+    memberId,
+    generation: meta?.generation ?? 0,
+    assignment: current ? (meta.assignment[memberId] ?? []) : [],
+    rebalanceInProgress: !current || expired > 0,
+    sessionTimeoutMs: Number(member.sessionTimeoutMs),
+    heartbeatIntervalMs: heartbeatInterval(Number(member.sessionTimeoutMs)),
+  };
+}
+
+export async function leaveGroup(ctx: SluiceContext, group: string, memberId: string): Promise<void> {
+  try {
+    await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: memberKey(group, memberId), ConditionExpression: 'attribute_exists(pk)' }));
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) throw new UnknownMemberError(group, memberId);
+    throw error;
+  }
+}
+
+/** Deletes members whose lease lapsed before `now`, each only if it is still lapsed. Returns how many went. */
+export async function expireLapsedMembers(ctx: SluiceContext, group: string, now: number): Promise<number> {
+  let removed = 0;
+  for (const member of await readMembers(ctx, group)) {
+    if (member.expiresAt >= now) continue;
+    try {
+      await ctx.ddb.send(
+        new DeleteCommand({
+          TableName: ctx.tables.groups,
+          Key: memberKey(group, member.memberId),
+          ConditionExpression: 'expiresAt < :now',
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+      removed++;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  return removed;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+}
+
+/** Kafka's rule of thumb: heartbeat three times per session timeout. */
+function heartbeatInterval(sessionTimeoutMs: number): number {
+  return Math.max(100, Math.floor(sessionTimeoutMs / 3));
+}
