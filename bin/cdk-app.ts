@@ -10,6 +10,8 @@
  *   values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...).
  * - `throttleRate`, `throttleBurst` (SLUICE_THROTTLE_RATE, SLUICE_THROTTLE_BURST):
  *   requests per second and burst of the API stage (default 500 and 1000).
+ * - `pushTargetFunctionArns` (SLUICE_PUSH_TARGET_FUNCTION_ARNS): comma-separated ARNs of
+ *   Lambda functions push subscriptions may deliver to (default none: HTTPS only).
  *
  * Account and region come from the CLI's profile (CDK_DEFAULT_ACCOUNT and
  * CDK_DEFAULT_REGION); without them the stack is environment-agnostic.
@@ -55,6 +57,10 @@ const stack = new SluiceStack(app, namePrefix, {
   namePrefix,
   removalPolicy: removalPolicySetting === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   logRetention,
+  pushTargetFunctionArns: (setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS') ?? '')
+    .split(',')
+    .map((arn) => arn.trim())
+    .filter(Boolean),
   throttle: {
     rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),
     burstLimit: positiveInteger('throttleBurst', setting('throttleBurst', 'SLUICE_THROTTLE_BURST'), DEFAULT_THROTTLE.burstLimit),

@@ -47,6 +47,8 @@ export interface FunctionSpec {
    * must be idempotent.
    */
   readonly schedule?: { readonly rateMinutes: number };
+  /** Delivers to push targets: may invoke the Lambda functions the stack allows (`pushTargetFunctionArns`). */
+  readonly invokesPushTargets?: boolean;
 }
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
@@ -95,6 +97,45 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction('get-group-offsets', { method: 'GET', path: '/v1/groups/{group}/offsets' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
   apiFunction('list-groups', { method: 'GET', path: '/v1/groups' }, { tables: { Groups: 'read' } }),
   apiFunction('describe-group', { method: 'GET', path: '/v1/groups/{group}' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  apiFunction(
+    'put-subscription',
+    { method: 'PUT', path: '/v1/groups/{group}/subscription' },
+    // Creating the dead-letter topic is a Topics write.
+    { tables: { Topics: 'readwrite', Groups: 'readwrite' } },
+  ),
+  apiFunction('get-subscription', { method: 'GET', path: '/v1/groups/{group}/subscription' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  apiFunction('delete-subscription', { method: 'DELETE', path: '/v1/groups/{group}/subscription' }, { tables: { Groups: 'readwrite' } }),
+  {
+    name: 'dispatch-deliveries',
+    description: 'Pushes committed records to subscribed targets when a partition head moves (Log stream).',
+    memoryMiB: 1024,
+    timeoutSeconds: 60,
+    // Reads records, commits group offsets, and writes undeliverable records to dead-letter topics.
+    tables: { Topics: 'read', Log: 'readwrite', Producers: 'read', Groups: 'readwrite' },
+    bucket: 'readwrite',
+    invokesPushTargets: true,
+    trigger: {
+      table: 'Log',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      startingPosition: 'LATEST',
+      retryAttempts: 3,
+      bisectBatchOnError: true,
+      maxRecordAgeSeconds: 3600,
+      reportBatchItemFailures: true,
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['head'] } } } }],
+    },
+  },
+  {
+    name: 'catch-up-deliveries',
+    description: 'Delivers lagging push subscriptions: new ones, deferred retries, missed events (every minute).',
+    memoryMiB: 1024,
+    timeoutSeconds: 300,
+    tables: { Topics: 'read', Log: 'readwrite', Producers: 'read', Groups: 'readwrite' },
+    bucket: 'readwrite',
+    invokesPushTargets: true,
+    schedule: { rateMinutes: 1 },
+  },
   {
     name: 'coordinate-groups',
     description: 'Computes the next generation and assignment of a group when a member joins, leaves or lapses (Groups stream).',

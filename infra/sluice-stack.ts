@@ -44,6 +44,13 @@ export interface SluiceStackProps extends StackProps {
    * @default { rateLimit: 500, burstLimit: 1000 }
    */
   readonly throttle?: SluiceThrottle;
+  /**
+   * Lambda functions that push subscriptions may deliver to (`target.type = lambda`).
+   * The dispatcher is granted invoke on these and nothing else.
+   *
+   * @default [] (HTTPS targets only)
+   */
+  readonly pushTargetFunctionArns?: readonly string[];
 }
 
 export const DEFAULT_THROTTLE: SluiceThrottle = { rateLimit: 500, burstLimit: 1000 };
@@ -73,6 +80,7 @@ export class SluiceStack extends Stack {
       namePrefix,
       logRetention,
       removalPolicy,
+      pushTargetFunctionArns: props.pushTargetFunctionArns,
     });
     this.api = new SluiceHttpApi(this, 'Api', {
       functions: this.functions.functions,

@@ -49,6 +49,13 @@ export interface SluiceFunctionsProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * ARNs of the Lambda functions push subscriptions may target. Functions whose spec
+   * says `invokesPushTargets` get `lambda:InvokeFunction` on exactly these.
+   *
+   * @default [] (only HTTPS targets)
+   */
+  readonly pushTargetFunctionArns?: readonly string[];
 }
 
 /** `create-topic` → `CreateTopic`: the construct id of a spec's resources. */
@@ -120,6 +127,11 @@ export class SluiceFunctions extends Construct {
         },
       });
       this.grant(fn, spec);
+      if (spec.invokesPushTargets) {
+        for (const [i, arn] of (props.pushTargetFunctionArns ?? []).entries()) {
+          lambda.Function.fromFunctionArn(this, `${specId}PushTarget${i}`, arn).grantInvoke(fn);
+        }
+      }
       if (spec.trigger) {
         this.deadLetterQueues[spec.name] = this.addStreamTrigger(fn, specId, spec.trigger, removalPolicy);
       }

@@ -155,3 +155,47 @@ export const commitOffsetsRequestSchema = z
 export const groupOffsetsQuerySchema = z.object({
   topic: topicNameSchema.optional(),
 });
+
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** HTTPS, or plain HTTP to this machine for local development. */
+const targetUrlSchema = z.string({ error: 'must be a URL' }).refine(
+  (text) => {
+    try {
+      const url = new URL(text);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an https:// URL (http:// only to localhost)' },
+);
+
+export const subscriptionRequestSchema = z.object({
+  topic: topicNameSchema,
+  target: z.discriminatedUnion(
+    'type',
+    [
+      z.object({ type: z.literal('https'), url: targetUrlSchema }),
+      z.object({
+        type: z.literal('lambda'),
+        functionArn: z.string().regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/, { error: 'must be a Lambda function ARN' }),
+      }),
+    ],
+    { error: 'must be {"type":"https","url":…} or {"type":"lambda","functionArn":…}' },
+  ),
+  secret: z.string().min(16, { error: 'must be at least 16 characters' }).max(256, { error: 'must be at most 256 characters' }).optional(),
+  batchSize: z.number().int({ error: 'must be an integer' }).min(1, { error: 'must be at least 1' }).max(10_000, { error: 'must be at most 10000' }).default(100),
+  batchingWindowMs: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }).max(20_000, { error: 'must be at most 20000' }).default(0),
+  retryAttempts: z.number().int({ error: 'must be an integer' }).min(0, { error: 'must be at least 0' }).max(10_000, { error: 'must be at most 10000' }).default(10),
+  maxRecordAgeSeconds: z
+    .number()
+    .int({ error: 'must be an integer' })
+    .min(-1, { error: 'must be -1 (no limit) or at least 60' })
+    .max(604_800, { error: 'must be at most 604800' })
+    .refine((n) => n === -1 || n >= 60, { error: 'must be -1 (no limit) or at least 60' })
+    .default(86_400),
+  bisectOnError: z.boolean({ error: 'must be true or false' }).default(true),
+  deadLetterTopic: topicNameSchema.optional(),
+  resetPolicy: z.enum(['earliest', 'latest'], { error: 'must be "earliest" or "latest"' }).default('latest'),
+});

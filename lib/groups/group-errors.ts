@@ -46,3 +46,10 @@ export class GroupActiveError extends SluiceError {
     super('GROUP_ACTIVE', `Group '${group}' has active members; only a member may commit, with its generation`, 409, false, { group });
   }
 }
+
+/** Pull members and a push subscription would commit the same offsets; a group has one or the other. */
+export class GroupHasSubscriptionError extends SluiceError {
+  constructor(group: string) {
+    super('GROUP_HAS_SUBSCRIPTION', `Group '${group}' delivers by push subscription; members cannot join it. Use another group name`, 409, false, { group });
+  }
+}

@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { subscriptionKey } from '../storage/subscription-items';
 import type { SluiceContext } from '../context';
 import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../storage/group-items';
 import { getTopic } from '../topics/topic-repository';
 import type { AssignorName, TopicAssignment } from './assignors';
-import { UnknownMemberError } from './group-errors';
+import { GroupHasSubscriptionError, UnknownMemberError } from './group-errors';
 import { readMembers, readMeta } from './group-repository';
 
 export interface JoinInput {
@@ -35,6 +36,8 @@ export interface MembershipView {
  */
 export async function joinGroup(ctx: SluiceContext, group: string, input: JoinInput): Promise<MembershipView> {
   for (const topic of input.topics) await getTopic(ctx, topic);
+  const subscription = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group), ConsistentRead: true }));
+  if (subscription.Item) throw new GroupHasSubscriptionError(group);
   const now = ctx.now();
   await ctx.ddb.send(
     new UpdateCommand({

@@ -1,0 +1,270 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { IncomingRecord } from '../api/record-encoding';
+import type { SluiceContext } from '../context';
+import { OffsetOutOfRangeError } from '../errors';
+import { readMeta } from '../groups/group-repository';
+import { fetchRecords } from '../log/fetch-records';
+import { produce } from '../log/produce';
+import { LIMITS } from '../limits';
+import type { OffsetRecord } from '../records/log-record';
+import { fromOffsetItem, offsetKey, toOffsetItem } from '../storage/group-items';
+import { fromLeaseItem, leaseKey, type DeliveryLease, type Subscription } from '../storage/subscription-items';
+import { getTopic, readHead } from '../topics/topic-repository';
+import type { Deliver } from './targets';
+
+export interface DeliveryOptions {
+  /** Who delivers (one id per dispatcher invocation): the lease holder. */
+  holder: string;
+  /** Stop starting new work at this time (ms), well inside the function's timeout. */
+  deadline: number;
+  deliver: Deliver;
+}
+
+export interface DeliveryOutcome {
+  status: 'caught-up' | 'busy' | 'backoff' | 'deferred' | 'deadline' | 'fenced';
+  delivered: number;
+  deadLettered: number;
+}
+
+/** In-invocation retries wait at most this long; longer backoffs are left to the next dispatch. */
+const MAX_INLINE_BACKOFF_MS = 5_000;
+const LEASE_MARGIN_MS = 30_000;
+
+/**
+ * Delivers one (group, partition) from its committed offset, in offset order, at least
+ * once: a batch is committed only after the target acknowledged it. Exclusive: a lease
+ * with an epoch is taken first, and every commit is conditional on still holding it,
+ * so a second dispatcher can neither deliver concurrently nor commit over the first.
+ *
+ * A failing batch is split in halves (bisect) until the failure is one record; that
+ * record is retried with exponential backoff, and after `retryAttempts` retries or past
+ * `maxRecordAgeSeconds` it goes to the dead-letter topic and delivery moves on. These
+ * are the controls of Lambda's event source mapping.
+ */
+export async function deliverPartition(ctx: SluiceContext, subscription: Subscription, partition: number, options: DeliveryOptions): Promise<DeliveryOutcome> {
+  const outcome: DeliveryOutcome = { status: 'caught-up', delivered: 0, deadLettered: 0 };
+  const acquired = await acquireLease(ctx, subscription, partition, options);
+  if (!acquired) return { ...outcome, status: 'busy' };
+  let lease: DeliveryLease = acquired;
+  try {
+    if (lease.nextAttemptAt > ctx.now()) return { ...outcome, status: 'backoff' };
+    for (;;) {
+      if (ctx.now() >= options.deadline) return { ...outcome, status: 'deadline' };
+      let records = await nextRecords(ctx, subscription, partition);
+      if (records.length === 0) return outcome;
+      if (records.length < subscription.batchSize && subscription.batchingWindowMs > 0) {
+        // Gather a fuller batch, as the event source mapping's batching window does.
+        await ctx.sleep(Math.min(subscription.batchingWindowMs, Math.max(0, options.deadline - ctx.now())));
+        records = await nextRecords(ctx, subscription, partition);
+      }
+      const queue: OffsetRecord[][] = [records];
+      while (queue.length > 0) {
+        const batch = queue[0]!;
+        try {
+          await options.deliver(subscription.target, subscription.secret, deliveryBody(subscription, partition, batch, lease.attempts + 1));
+        } catch (error) {
+          if (subscription.bisectOnError && batch.length > 1) {
+            const half = Math.ceil(batch.length / 2);
+            queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
+            continue;
+          }
+          const attempts: number = lease.attempts + 1;
+          const reason = error instanceof Error ? error.message : String(error);
+          const tooOld = subscription.maxRecordAgeSeconds >= 0 && ctx.now() - batch[0]!.timestamp > subscription.maxRecordAgeSeconds * 1000;
+          if (attempts > subscription.retryAttempts || tooOld) {
+            await deadLetter(ctx, subscription, partition, batch, tooOld ? `record older than ${subscription.maxRecordAgeSeconds} s: ${reason}` : reason);
+            if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
+            lease = { ...lease, attempts: 0, nextAttemptAt: 0, lastError: null };
+            outcome.deadLettered += batch.length;
+            queue.shift();
+            continue;
+          }
+          const backoff = Math.min(60_000, 200 * 2 ** attempts);
+          const retryAt = ctx.now() + backoff;
+          if (!(await recordFailure(ctx, subscription, partition, lease, attempts, retryAt, reason))) return { ...outcome, status: 'fenced' };
+          lease = { ...lease, attempts, nextAttemptAt: retryAt, lastError: reason };
+          if (backoff > MAX_INLINE_BACKOFF_MS || retryAt >= options.deadline) return { ...outcome, status: 'deferred' };
+          await ctx.sleep(backoff);
+          continue;
+        }
+        if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
+        lease = { ...lease, attempts: 0, nextAttemptAt: 0, lastError: null };
+        outcome.delivered += batch.length;
+        queue.shift();
+      }
+    }
+  } finally {
+    await releaseLease(ctx, subscription, partition, lease);
+  }
+}
+
+async function acquireLease(ctx: SluiceContext, subscription: Subscription, partition: number, options: DeliveryOptions): Promise<DeliveryLease | undefined> {
+  const now = ctx.now();
+  try {
+    const result = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: leaseKey(subscription.group, subscription.topic, partition),
+        UpdateExpression:
+          'SET holder = :me, epoch = if_not_exists(epoch, :zero) + :one, expiresAt = :until, attempts = if_not_exists(attempts, :zero), nextAttemptAt = if_not_exists(nextAttemptAt, :zero)',
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':me': options.holder, ':zero': 0, ':one': 1, ':until': options.deadline + LEASE_MARGIN_MS, ':now': now },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromLeaseItem(result.Attributes);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+async function releaseLease(ctx: SluiceContext, subscription: Subscription, partition: number, lease: DeliveryLease): Promise<void> {
+  await ctx.ddb
+    .send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: leaseKey(subscription.group, subscription.topic, partition),
+        UpdateExpression: 'SET expiresAt = :released',
+        ConditionExpression: 'holder = :me AND epoch = :epoch',
+        ExpressionAttributeValues: { ':released': 0, ':me': lease.holder, ':epoch': lease.epoch },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
+}
+
+const fencedBy = (lease: DeliveryLease) => ({
+  ConditionExpression: 'holder = :me AND epoch = :epoch',
+  values: { ':me': lease.holder, ':epoch': lease.epoch },
+});
+
+/** Commits the group offset past a batch, only while this dispatcher still holds the lease. */
+async function commitPast(ctx: SluiceContext, subscription: Subscription, partition: number, lease: DeliveryLease, batch: OffsetRecord[]): Promise<boolean> {
+  const fence = fencedBy(lease);
+  try {
+    await ctx.ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: ctx.tables.groups,
+              Key: leaseKey(subscription.group, subscription.topic, partition),
+              UpdateExpression: 'SET attempts = :zero, nextAttemptAt = :zero REMOVE lastError',
+              ConditionExpression: fence.ConditionExpression,
+              ExpressionAttributeValues: { ...fence.values, ':zero': 0 },
+            },
+          },
+          {
+            Put: {
+              TableName: ctx.tables.groups,
+              Item: toOffsetItem({
+                group: subscription.group,
+                topic: subscription.topic,
+                partition,
+                offset: batch.at(-1)!.offset + 1,
+                generation: lease.epoch,
+                memberId: `push:${lease.holder}`,
+                metadata: null,
+                committedAt: ctx.now(),
+              }),
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCanceledException) return false;
+    throw error;
+  }
+}
+
+async function recordFailure(
+  ctx: SluiceContext,
+  subscription: Subscription,
+  partition: number,
+  lease: DeliveryLease,
+  attempts: number,
+  nextAttemptAt: number,
+  reason: string,
+): Promise<boolean> {
+  const fence = fencedBy(lease);
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: leaseKey(subscription.group, subscription.topic, partition),
+        UpdateExpression: 'SET attempts = :attempts, nextAttemptAt = :next, lastError = :error',
+        ConditionExpression: fence.ConditionExpression,
+        ExpressionAttributeValues: { ...fence.values, ':attempts': attempts, ':next': nextAttemptAt, ':error': reason.slice(0, 1000) },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** The records after the committed offset (or from the reset policy's end), one batch's worth. */
+async function nextRecords(ctx: SluiceContext, subscription: Subscription, partition: number): Promise<OffsetRecord[]> {
+  const committed = await ctx.ddb.send(
+    new GetCommand({ TableName: ctx.tables.groups, Key: offsetKey(subscription.group, subscription.topic, partition), ConsistentRead: true }),
+  );
+  let offset: number;
+  if (committed.Item) {
+    offset = fromOffsetItem(committed.Item).offset;
+  } else {
+    const meta = await readMeta(ctx, subscription.group);
+    const head = await readHead(ctx, (await getTopic(ctx, subscription.topic)).topicId, partition);
+    offset = meta?.resetPolicy === 'earliest' ? head.logStartOffset : head.nextOffset;
+  }
+  const read = (from: number) =>
+    fetchRecords(ctx, { topic: subscription.topic, partition, offset: from, maxRecords: subscription.batchSize, maxBytes: LIMITS.fetchMaxBytesMax });
+  try {
+    return (await read(offset)).records;
+  } catch (error) {
+    // Records before the log start are gone; resume at the earliest still readable.
+    if (error instanceof OffsetOutOfRangeError && offset < Number(error.details.logStartOffset)) return (await read(Number(error.details.logStartOffset))).records;
+    throw error;
+  }
+}
+
+function deliveryBody(subscription: Subscription, partition: number, batch: OffsetRecord[], attempt: number): string {
+  const b64 = (bytes: Uint8Array | null) => (bytes === null ? null : Buffer.from(bytes).toString('base64'));
+  return JSON.stringify({
+    group: subscription.group,
+    topic: subscription.topic,
+    partition,
+    deliveryAttempt: attempt,
+    records: batch.map((r) => ({
+      offset: r.offset,
+      timestamp: r.timestamp,
+      key: b64(r.key),
+      value: b64(r.value),
+      headers: r.headers.map((h) => ({ key: h.key, value: b64(h.value) })),
+    })),
+  });
+}
+
+/** Writes undeliverable records to the dead-letter topic, with where they came from and why. */
+async function deadLetter(ctx: SluiceContext, subscription: Subscription, partition: number, batch: OffsetRecord[], reason: string): Promise<void> {
+  const text = (s: string) => Buffer.from(s, 'utf8');
+  const records: IncomingRecord[] = batch.map((r) => ({
+    key: r.key,
+    value: r.value,
+    timestamp: r.timestamp,
+    headers: [
+      ...r.headers,
+      { key: 'sluice.dlq.group', value: text(subscription.group) },
+      { key: 'sluice.dlq.topic', value: text(subscription.topic) },
+      { key: 'sluice.dlq.partition', value: text(String(partition)) },
+      { key: 'sluice.dlq.offset', value: text(String(r.offset)) },
+      { key: 'sluice.dlq.error', value: text(reason.slice(0, 1000)) },
+    ],
+  }));
+  await produce(ctx, subscription.deadLetterTopic, records);
+}

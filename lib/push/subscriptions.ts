@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { SluiceError, TopicNotFoundError, ValidationError } from '../errors';
+import { GroupActiveError } from '../groups/group-errors';
+import { readMembers } from '../groups/group-repository';
+import { LIMITS } from '../limits';
+import { metaKey } from '../storage/group-items';
+import {
+  fromSubscriptionItem,
+  registryKey,
+  registryPartitionKey,
+  subscriptionKey,
+  toSubscriptionItem,
+  type PushTarget,
+  type Subscription,
+} from '../storage/subscription-items';
+import { createTopic } from '../topics/topic-service';
+import { getTopic } from '../topics/topic-repository';
+
+export interface SubscriptionInput {
+  topic: string;
+  target: PushTarget;
+  secret?: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  retryAttempts: number;
+  maxRecordAgeSeconds: number;
+  bisectOnError: boolean;
+  deadLetterTopic?: string;
+  resetPolicy: 'earliest' | 'latest';
+}
+
+export class SubscriptionNotFoundError extends SluiceError {
+  constructor(group: string) {
+    super('SUBSCRIPTION_NOT_FOUND', `Group '${group}' has no push subscription`, 404, false, { group });
+  }
+}
+
+/**
+ * Creates or replaces a group's push subscription. The group may not also have pull
+ * members (both would commit the same offsets). The dead-letter topic is created with
+ * one partition if it does not exist. The secret is answered once, here.
+ */
+export async function putSubscription(ctx: SluiceContext, group: string, input: SubscriptionInput): Promise<Subscription> {
+  const topic = await getTopic(ctx, input.topic);
+  const now = ctx.now();
+  if ((await readMembers(ctx, group)).some((m) => m.expiresAt >= now)) throw new GroupActiveError(group);
+  const deadLetterTopic = input.deadLetterTopic ?? `${group}.dlq`;
+  if (deadLetterTopic.length > LIMITS.topicNameMaxLength) {
+    throw new ValidationError(`deadLetterTopic: '${deadLetterTopic}' is longer than ${LIMITS.topicNameMaxLength} characters; name one`, {
+      field: 'deadLetterTopic',
+      limit: LIMITS.topicNameMaxLength,
+    });
+  }
+  if (deadLetterTopic === topic.name) throw new ValidationError('deadLetterTopic: must differ from the subscribed topic', { field: 'deadLetterTopic' });
+  await ensureTopic(ctx, deadLetterTopic);
+  const previous = await getSubscriptionOrUndefined(ctx, group);
+  const subscription: Subscription = {
+    group,
+    topic: topic.name,
+    target: input.target,
+    secret: input.secret ?? randomBytes(32).toString('base64url'),
+    batchSize: input.batchSize,
+    batchingWindowMs: input.batchingWindowMs,
+    retryAttempts: input.retryAttempts,
+    maxRecordAgeSeconds: input.maxRecordAgeSeconds,
+    bisectOnError: input.bisectOnError,
+    deadLetterTopic,
+    createdAt: previous?.createdAt ?? now,
+  };
+  // The meta item gives the group its reset policy, so positions and lag read as for pull groups.
+  await ctx.ddb.send(
+    new UpdateCommand({
+      TableName: ctx.tables.groups,
+      Key: metaKey(group),
+      UpdateExpression:
+        'SET generation = if_not_exists(generation, :zero), assignor = if_not_exists(assignor, :assignor), resetPolicy = :reset, members = if_not_exists(members, :none), assignment = if_not_exists(assignment, :empty), topicPartitions = :topics, #group = :group, updatedAt = :now',
+      ExpressionAttributeNames: { '#group': 'group' },
+      ExpressionAttributeValues: {
+        ':zero': 0,
+        ':assignor': 'sticky',
+        ':reset': input.resetPolicy,
+        ':none': [],
+        ':empty': {},
+        ':topics': { [topic.name]: topic.partitions },
+        ':group': group,
+        ':now': now,
+      },
+    }),
+  );
+  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: toSubscriptionItem(subscription) }));
+  if (previous && previous.topic !== subscription.topic) {
+    await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: registryKey(previous.topic, group) }));
+  }
+  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: { ...registryKey(subscription.topic, group), group, topic: subscription.topic } }));
+  return subscription;
+}
+
+export async function getSubscription(ctx: SluiceContext, group: string): Promise<Subscription> {
+  const subscription = await getSubscriptionOrUndefined(ctx, group);
+  if (!subscription) throw new SubscriptionNotFoundError(group);
+  return subscription;
+}
+
+async function getSubscriptionOrUndefined(ctx: SluiceContext, group: string): Promise<Subscription | undefined> {
+  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group), ConsistentRead: true }));
+  return fromSubscriptionItem(result.Item);
+}
+
+export async function deleteSubscription(ctx: SluiceContext, group: string): Promise<void> {
+  const subscription = await getSubscription(ctx, group);
+  await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: registryKey(subscription.topic, group) }));
+  await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group) }));
+}
+
+/** The subscriptions pushing a topic, through the reverse index. */
+export async function subscriptionsForTopic(ctx: SluiceContext, topic: string): Promise<Subscription[]> {
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.groups,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': registryPartitionKey(topic) },
+      ConsistentRead: true,
+    }),
+  );
+  const subscriptions: Subscription[] = [];
+  for (const item of page.Items ?? []) {
+    const subscription = await getSubscriptionOrUndefined(ctx, String(item.group));
+    if (subscription && subscription.topic === topic) subscriptions.push(subscription);
+  }
+  return subscriptions;
+}
+
+/** Every subscription, for the catch-up sweep. */
+export async function allSubscriptions(ctx: SluiceContext): Promise<Subscription[]> {
+  const subscriptions: Subscription[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new ScanCommand({
+        TableName: ctx.tables.groups,
+        FilterExpression: 'sk = :sk',
+        ExpressionAttributeValues: { ':sk': 'subscription' },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) subscriptions.push(fromSubscriptionItem(item)!);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return subscriptions;
+}
+
+/** A subscription as shown to clients: everything but the secret. */
+export function publicView(subscription: Subscription): Omit<Subscription, 'secret'> {
+  const { secret: _secret, ...rest } = subscription;
+  return rest;
+}
+
+async function ensureTopic(ctx: SluiceContext, name: string): Promise<void> {
+  try {
+    await getTopic(ctx, name);
+  } catch (error) {
+    if (!(error instanceof TopicNotFoundError)) throw error;
+    await createTopic(ctx, { name, partitions: 1, config: {} }).catch((e: unknown) => {
+      if ((e as SluiceError).code !== 'TOPIC_EXISTS') throw e;
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { PushTarget } from '../storage/subscription-items';
+import { SIGNATURE_HEADER, signDelivery } from './signature';
+
+/** One delivery attempt: resolves on acknowledgement, rejects with the reason otherwise. */
+export type Deliver = (target: PushTarget, secret: string, body: string) => Promise<void>;
+
+export const DELIVERY_TIMEOUT_MS = 10_000;
+
+let lambda: LambdaClient | undefined;
+
+/**
+ * Delivers to an HTTPS endpoint (a 2xx acknowledges; the body is signed with the
+ * subscription's secret) or invokes a Lambda function synchronously (acknowledged
+ * unless it returns a function error). Bounded by a timeout, so a slow target fails
+ * the attempt instead of holding the dispatcher.
+ */
+export const deliverToTarget: Deliver = async (target, secret, body) => {
+  if (target.type === 'https') {
+    const response = await fetch(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signDelivery(secret, body, Date.now()) },
+      body,
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status < 200 || response.status >= 300) throw new Error(`target answered HTTP ${response.status}`);
+    return;
+  }
+  lambda ??= new LambdaClient({});
+  const result = await lambda.send(new InvokeCommand({ FunctionName: target.functionArn, Payload: Buffer.from(body) }), {
+    abortSignal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+  });
+  if (result.FunctionError) throw new Error(`function error: ${result.FunctionError} ${Buffer.from(result.Payload ?? []).toString().slice(0, 500)}`);
+};

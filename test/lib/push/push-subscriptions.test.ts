@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { SluiceContext } from '../../../lib/context';
+import { deliverPartition } from '../../../lib/push/deliver-partition';
+import { verifyDelivery } from '../../../lib/push/signature';
+import { getSubscription } from '../../../lib/push/subscriptions';
+import { contextFromEnv } from '../../../lib/runtime/context-from-env';
+import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+
+/**
+ * Push subscriptions end to end: the Log stream (emulated locally) drives the dispatcher,
+ * which delivers to a real HTTP server on loopback, against DynamoDB Local and s3rver.
+ */
+let env: TestPlatform;
+
+before(async () => {
+  env = await startTestPlatform();
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+interface Delivery {
+  partition: number;
+  offsets: number[];
+  values: string[];
+  signature: string;
+  body: string;
+}
+
+/** A target that fails the first `failFirst` requests, and any batch holding a POISON value. */
+async function startTarget(failFirst: number, alwaysFail = false): Promise<{ url: string; deliveries: Delivery[]; requests: () => number; server: Server }> {
+  const deliveries: Delivery[] = [];
+  let requests = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      requests++;
+      const parsed = JSON.parse(body);
+      const values = parsed.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString());
+      if (alwaysFail || requests <= failFirst || values.includes('POISON')) {
+        res.writeHead(503).end();
+        return;
+      }
+      deliveries.push({
+        partition: parsed.partition,
+        offsets: parsed.records.map((r: { offset: number }) => r.offset),
+        values,
+        signature: String(req.headers['sluice-signature']),
+        body,
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, deliveries, requests: () => requests, server };
+}
+
+async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const lagOf = async (group: string) => (await call(env.url, 'GET', `/v1/groups/${group}/subscription`)).body.totalLag as number;
+
+describe('push subscriptions', () => {
+  it('delivers every record at least once in order per partition through failures, dead-letters the poison records, and advances offsets', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'push-src', partitions: 2 });
+    const target = await startTarget(3);
+    const subscribed = await call(env.url, 'PUT', '/v1/groups/pusher/subscription', {
+      topic: 'push-src',
+      target: { type: 'https', url: target.url },
+      batchSize: 10,
+      retryAttempts: 2,
+      resetPolicy: 'earliest',
+    });
+    assert.equal(subscribed.status, 200, JSON.stringify(subscribed.body));
+    const secret = subscribed.body.secret as string;
+    assert.ok(secret.length >= 32);
+
+    const sent = new Map<number, string[]>([
+      [0, []],
+      [1, []],
+    ]);
+    for (let round = 0; round < 3; round++) {
+      const records = Array.from({ length: 10 }, (_, i) => {
+        const partition = i % 2;
+        const value = round === 1 && i < 2 ? 'POISON' : `r${round}-${i}`;
+        sent.get(partition)!.push(value);
+        return { value, partition };
+      });
+      assert.equal((await call(env.url, 'POST', '/v1/topics/push-src/records', { records })).status, 200);
+    }
+    await waitFor(async () => (await lagOf('pusher')) === 0, 'the subscription to catch up');
+
+    for (const partition of [0, 1]) {
+      const got = target.deliveries.filter((d) => d.partition === partition);
+      for (const d of got) assert.deepEqual(d.offsets, [...d.offsets].sort((a, b) => a - b), 'each batch is in offset order');
+      const firstSeen: number[] = [];
+      for (const offset of got.flatMap((d) => d.offsets)) if (!firstSeen.includes(offset)) firstSeen.push(offset);
+      assert.deepEqual(firstSeen, [...firstSeen].sort((a, b) => a - b), 'first deliveries come in offset order');
+      const delivered = new Set(got.flatMap((d) => d.values));
+      for (const value of sent.get(partition)!.filter((v) => v !== 'POISON')) assert.ok(delivered.has(value), `${value} was delivered`);
+    }
+    for (const d of target.deliveries) assert.ok(verifyDelivery(secret, d.body, d.signature, Date.now()), 'every delivery is signed with the subscription secret');
+
+    const dlq = (await call(env.url, 'GET', '/v1/topics/pusher.dlq/partitions/0/records?encoding=utf8')).body.records;
+    assert.deepEqual(
+      dlq.map((r: { value: string }) => r.value),
+      ['POISON', 'POISON'],
+    );
+    const header = (r: { headers: { key: string; value: string }[] }, key: string) => r.headers.find((h) => h.key === key)?.value;
+    assert.deepEqual(dlq.map((r: never) => header(r, 'sluice.dlq.topic')), ['push-src', 'push-src']);
+    const positions = (await call(env.url, 'GET', '/v1/groups/pusher/offsets')).body.partitions;
+    assert.deepEqual(
+      positions.map((p: { committedOffset: number; highWatermark: number }) => p.committedOffset === p.highWatermark),
+      [true, true],
+    );
+    target.server.close();
+  });
+
+  it('keeps delivering to a healthy group while another group’s target keeps failing', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'push-shared' });
+    const broken = await startTarget(0, true);
+    const healthy = await startTarget(0);
+    for (const [group, target] of [
+      ['push-broken', broken],
+      ['push-healthy', healthy],
+    ] as const) {
+      const put = await call(env.url, 'PUT', `/v1/groups/${group}/subscription`, { topic: 'push-shared', target: { type: 'https', url: target.url }, resetPolicy: 'earliest', retryAttempts: 1000 });
+      assert.equal(put.status, 200);
+    }
+    await call(env.url, 'POST', '/v1/topics/push-shared/records', { records: [{ value: 'a' }, { value: 'b' }] });
+    await waitFor(async () => (await lagOf('push-healthy')) === 0, 'the healthy group to catch up');
+    assert.deepEqual(
+      healthy.deliveries.flatMap((d) => d.values),
+      ['a', 'b'],
+    );
+    assert.equal(await lagOf('push-broken'), 2);
+    assert.ok(broken.requests() >= 1);
+    broken.server.close();
+    healthy.server.close();
+  });
+
+  it('lets only one dispatcher deliver a partition at a time', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'push-lease' });
+    await call(env.url, 'POST', '/v1/topics/push-lease/records', { records: [{ value: 'x' }] });
+    const put = await call(env.url, 'PUT', '/v1/groups/push-lease-g/subscription', {
+      topic: 'push-lease',
+      target: { type: 'https', url: 'http://127.0.0.1:9/unused' },
+      resetPolicy: 'earliest',
+    });
+    assert.equal(put.status, 200);
+    const ctx: SluiceContext = contextFromEnv();
+    const subscription = await getSubscription(ctx, 'push-lease-g');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const slow = deliverPartition(ctx, subscription, 0, { holder: 'first', deadline: Date.now() + 30_000, deliver: () => held });
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await deliverPartition(ctx, subscription, 0, { holder: 'second', deadline: Date.now() + 30_000, deliver: async () => undefined });
+    assert.equal(second.status, 'busy');
+    release();
+    assert.equal((await slow).delivered, 1);
+  });
+
+  it('refuses members joining a push group, and bad subscription input with a 400 naming the field', async () => {
+    const join = await call(env.url, 'POST', '/v1/groups/pusher/members', { topics: ['push-src'] });
+    assert.equal(join.status, 409);
+    assert.equal(join.body.error.code, 'GROUP_HAS_SUBSCRIPTION');
+    const plainHttp = await call(env.url, 'PUT', '/v1/groups/x/subscription', { topic: 'push-src', target: { type: 'https', url: 'http://example.com/hook' } });
+    assert.equal(plainHttp.status, 400);
+    assert.equal(plainHttp.body.error.field, 'target.url');
+    const batch = await call(env.url, 'PUT', '/v1/groups/x/subscription', { topic: 'push-src', target: { type: 'https', url: 'https://example.com/hook' }, batchSize: 0 });
+    assert.equal(batch.body.error.field, 'batchSize');
+    assert.equal(batch.body.error.limit, 1);
+  });
+});
