@@ -129,7 +129,8 @@ export class SluiceFunctions extends Construct {
       this.grant(fn, spec);
       if (spec.invokesPushTargets) {
         for (const [i, arn] of (props.pushTargetFunctionArns ?? []).entries()) {
-          lambda.Function.fromFunctionArn(this, `${specId}PushTarget${i}`, arn).grantInvoke(fn);
+          // The target's own resource policy is its owner's business; the grant goes on our role.
+          lambda.Function.fromFunctionAttributes(this, `${specId}PushTarget${i}`, { functionArn: arn, skipPermissions: true }).grantInvoke(fn);
         }
       }
       if (spec.trigger) {

@@ -467,3 +467,23 @@ describe('SluiceStack bundling', () => {
     }
   });
 });
+
+describe('push targets', () => {
+  const target = 'arn:aws:lambda:us-east-1:123456789012:function:orders-handler';
+  const withTarget = Template.fromStack(sluiceStack({ pushTargetFunctionArns: [target] }).stack);
+
+  it('lets the push-delivering functions invoke exactly the allowed target functions', () => {
+    withTarget.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: Match.arrayWith([target]) })]),
+      },
+    });
+  });
+
+  it('grants no invoke at all without allowed targets', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      const statements = asArray((policy as { Properties: { PolicyDocument: { Statement: unknown } } }).Properties.PolicyDocument.Statement);
+      for (const statement of statements as { Action: string | string[] }[]) assert.ok(!asArray(statement.Action).includes('lambda:InvokeFunction'));
+    }
+  });
+});
