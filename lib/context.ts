@@ -8,7 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 export interface SluiceContext {
   readonly ddb: DynamoDBDocumentClient;
   readonly s3: S3Client;
-  readonly tables: { readonly topics: string; readonly log: string; readonly producers: string; readonly groups: string };
+  readonly tables: { readonly topics: string; readonly log: string; readonly producers: string; readonly groups: string; readonly access: string };
   readonly bucket: string;
   /** Milliseconds since the epoch. */
   readonly now: () => number;

@@ -41,6 +41,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
       Log: env.SLUICE_LOG_TABLE ?? 'sluice-local-log',
       Producers: env.SLUICE_PRODUCERS_TABLE ?? 'sluice-local-producers',
       Groups: env.SLUICE_GROUPS_TABLE ?? 'sluice-local-groups',
+      Access: env.SLUICE_ACCESS_TABLE ?? 'sluice-local-access',
     },
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SluiceContext } from '../context';
-import { BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
+import { ACCESS_TABLE, BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
 import { createDynamoDocumentClient, createS3Client } from './aws-clients';
 
 let cached: SluiceContext | undefined;
@@ -27,6 +27,9 @@ export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceCont
       },
       get groups() {
         return required(env, GROUPS_TABLE.envVar);
+      },
+      get access() {
+        return required(env, ACCESS_TABLE.envVar);
       },
     },
     get bucket() {

@@ -30,7 +30,7 @@ export interface TableDefinition {
   readonly envVar: string;
 }
 
-export type TableId = 'Topics' | 'Log' | 'Producers' | 'Groups';
+export type TableId = 'Topics' | 'Log' | 'Producers' | 'Groups' | 'Access';
 
 export const TOPICS_TABLE: TableDefinition = {
   id: 'Topics',
@@ -72,7 +72,17 @@ export const GROUPS_TABLE: TableDefinition = {
   envVar: 'SLUICE_GROUPS_TABLE',
 };
 
-export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, PRODUCERS_TABLE, GROUPS_TABLE];
+export const ACCESS_TABLE: TableDefinition = {
+  id: 'Access',
+  description: 'Access control: ACL rules, per-principal quotas, and the usage counters quotas are enforced with.',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  // Usage counters expire on their own.
+  timeToLiveAttribute: 'expiresAtSeconds',
+  envVar: 'SLUICE_ACCESS_TABLE',
+};
+
+export const TABLES: readonly TableDefinition[] = [TOPICS_TABLE, LOG_TABLE, PRODUCERS_TABLE, GROUPS_TABLE, ACCESS_TABLE];
 
 /** Bucket holding segment objects; its name reaches functions through this variable. */
 export const BUCKET_ENV_VAR = 'SLUICE_BUCKET';

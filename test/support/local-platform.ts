@@ -37,7 +37,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   const config: LocalConfig = {
     ...localConfigFromEnv(ENV_AT_START),
     bucket: options.namesFrom?.bucket ?? `sluice-test-${run}`,
-    tables: options.namesFrom?.tables ?? { Topics: `sluice-test-${run}-topics`, Log: `sluice-test-${run}-log`, Producers: `sluice-test-${run}-producers`, Groups: `sluice-test-${run}-groups` },
+    tables: options.namesFrom?.tables ?? { Topics: `sluice-test-${run}-topics`, Log: `sluice-test-${run}-log`, Producers: `sluice-test-${run}-producers`, Groups: `sluice-test-${run}-groups`, Access: `sluice-test-${run}-access` },
     port: 0,
     dynamodbPort: options.dynamodbPort ?? 0,
     s3Port: options.s3Port ?? 0,

@@ -1,0 +1,60 @@
+/**
+ * Kafka-style ACLs: a rule allows or denies one principal (or `*`) an operation on
+ * resources of one type named literally or by prefix. Deny wins over allow; with no
+ * matching allow the answer is no.
+ */
+export const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER'] as const;
+export const OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'] as const;
+export const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
+export const PERMISSIONS = ['ALLOW', 'DENY'] as const;
+
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+export type Operation = (typeof OPERATIONS)[number];
+export type PatternType = (typeof PATTERN_TYPES)[number];
+export type Permission = (typeof PERMISSIONS)[number];
+
+export interface AclRule {
+  principal: string;
+  resourceType: ResourceType;
+  patternType: PatternType;
+  /** A name, a prefix (PREFIXED), or `*` (LITERAL: every resource of the type). */
+  resourceName: string;
+  operation: Operation;
+  permission: Permission;
+}
+
+export interface StoredAclRule extends AclRule {
+  ruleId: string;
+  createdAt: number;
+}
+
+export interface Decision {
+  allowed: boolean;
+  /** The rule that decided, if any. */
+  rule?: AclRule;
+}
+
+/** As in Kafka, being allowed to read, write, delete or alter a resource implies being allowed to describe it. */
+const IMPLIES_DESCRIBE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER'];
+
+export function authorize(rules: readonly AclRule[], principal: string, resourceType: ResourceType, resourceName: string, operation: Operation): Decision {
+  const applicable = rules.filter(
+    (rule) =>
+      (rule.principal === '*' || rule.principal === principal) &&
+      rule.resourceType === resourceType &&
+      namesMatch(rule, resourceName),
+  );
+  const deny = applicable.find((rule) => rule.permission === 'DENY' && (rule.operation === 'ALL' || rule.operation === operation));
+  if (deny) return { allowed: false, rule: deny };
+  const allow = applicable.find(
+    (rule) =>
+      rule.permission === 'ALLOW' &&
+      (rule.operation === 'ALL' || rule.operation === operation || (operation === 'DESCRIBE' && IMPLIES_DESCRIBE.includes(rule.operation))),
+  );
+  return allow ? { allowed: true, rule: allow } : { allowed: false };
+}
+
+function namesMatch(rule: AclRule, name: string): boolean {
+  if (rule.patternType === 'PREFIXED') return name.startsWith(rule.resourceName);
+  return rule.resourceName === '*' || rule.resourceName === name;
+}

@@ -1,0 +1,51 @@
+import type { AuthConfig } from './auth-config';
+import { UnauthenticatedError } from './auth-errors';
+
+/** What a request says about its caller, as API Gateway (or the local runtime) passes it. */
+export interface RequestIdentity {
+  headers?: Record<string, string | undefined>;
+  requestContext?: {
+    authorizer?: {
+      iam?: { userArn?: string };
+      jwt?: { claims?: Record<string, unknown> };
+    };
+  };
+}
+
+export const ANONYMOUS = 'anonymous';
+
+/**
+ * The caller's principal. With `iam`, API Gateway has verified the SigV4 signature and
+ * passes the caller's ARN; an assumed-role session is named by its role, so ACLs can be
+ * written for roles. With `jwt`, the verified token's `sub`. With `token`, the principal
+ * the bearer token belongs to. With `none`, everyone is anonymous.
+ */
+export function principalOf(request: RequestIdentity, config: AuthConfig): string {
+  switch (config.mode) {
+    case 'none':
+      return ANONYMOUS;
+    case 'iam': {
+      const arn = request.requestContext?.authorizer?.iam?.userArn;
+      if (!arn) throw new UnauthenticatedError('The request carries no IAM identity; sign it with SigV4');
+      return normaliseIamArn(arn);
+    }
+    case 'jwt': {
+      const sub = request.requestContext?.authorizer?.jwt?.claims?.sub;
+      if (typeof sub !== 'string' || sub === '') throw new UnauthenticatedError('The request carries no JWT subject');
+      return sub;
+    }
+    case 'token': {
+      const header = request.headers?.authorization ?? request.headers?.Authorization;
+      const match = header ? /^Bearer\s+(.+)$/i.exec(header) : null;
+      const principal = match ? config.tokens.get(match[1]!.trim()) : undefined;
+      if (!principal) throw new UnauthenticatedError('Missing or unknown bearer token; send "authorization: Bearer <token>"');
+      return principal;
+    }
+  }
+}
+
+/** `arn:aws:sts::123:assumed-role/Role/session` → `arn:aws:iam::123:role/Role`; other ARNs unchanged. */
+export function normaliseIamArn(arn: string): string {
+  const match = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
+  return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : arn;
+}

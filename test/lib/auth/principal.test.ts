@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { authConfigFromEnv } from '../../../lib/auth/auth-config';
+import { UnauthenticatedError } from '../../../lib/auth/auth-errors';
+import { normaliseIamArn, principalOf } from '../../../lib/auth/principal';
+
+describe('principalOf', () => {
+  it('names an IAM caller by its ARN, and an assumed-role session by its role', () => {
+    const config = authConfigFromEnv({ SLUICE_AUTH_MODE: 'iam' });
+    assert.equal(principalOf({ requestContext: { authorizer: { iam: { userArn: 'arn:aws:iam::123456789012:user/alice' } } } }, config), 'arn:aws:iam::123456789012:user/alice');
+    assert.equal(normaliseIamArn('arn:aws:sts::123456789012:assumed-role/Orders/i-0abc'), 'arn:aws:iam::123456789012:role/Orders');
+  });
+
+  it('refuses an unsigned request in IAM mode with 401', () => {
+    assert.throws(() => principalOf({}, authConfigFromEnv({ SLUICE_AUTH_MODE: 'iam' })), (e: unknown) => e instanceof UnauthenticatedError && e.status === 401);
+  });
+
+  it('names a JWT caller by its sub', () => {
+    assert.equal(principalOf({ requestContext: { authorizer: { jwt: { claims: { sub: 'svc-orders' } } } } }, authConfigFromEnv({ SLUICE_AUTH_MODE: 'jwt' })), 'svc-orders');
+  });
+
+  it('maps static bearer tokens to their principals and refuses unknown ones', () => {
+    const config = authConfigFromEnv({ SLUICE_AUTH_MODE: 'token', SLUICE_AUTH_TOKENS: 'alice=t-a,bob=t-b' });
+    assert.equal(principalOf({ headers: { authorization: 'Bearer t-b' } }, config), 'bob');
+    assert.throws(() => principalOf({ headers: { authorization: 'Bearer nope' } }, config), UnauthenticatedError);
+    assert.throws(() => principalOf({ headers: {} }, config), UnauthenticatedError);
+  });
+
+  it('treats everyone as anonymous with auth off, and enforces no ACLs then', () => {
+    const config = authConfigFromEnv({});
+    assert.equal(principalOf({}, config), 'anonymous');
+    assert.equal(config.aclsEnforced, false);
+  });
+
+  it('refuses token mode without tokens', () => {
+    assert.throws(() => authConfigFromEnv({ SLUICE_AUTH_MODE: 'token' }), /SLUICE_AUTH_TOKEN/);
+  });
+});
