@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { catchUpAll } from '../lib/push/dispatch';
 import { deliverToTarget } from '../lib/push/targets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { observability } from './shared/observability';
 
 /** Scheduled: delivers every subscription's lagging partitions (new subscriptions, deferred retries, missed events). */
 async function main(_event: unknown, context: Context): Promise<{ partitions: number }> {
@@ -13,4 +14,4 @@ async function main(_event: unknown, context: Context): Promise<{ partitions: nu
   return { partitions: results.length };
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

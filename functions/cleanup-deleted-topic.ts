@@ -5,6 +5,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { fromTopicItem } from '../lib/storage/topic-item';
 import { deletePartitionData } from '../lib/topics/delete-partition-data';
+import { observability } from './shared/observability';
 
 /**
  * Topics stream, REMOVE events: deletes the deleted topic's partition items. Reports
@@ -28,4 +29,4 @@ async function main(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> 
   return { batchItemFailures };
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { collectOrphanObjects } from '../lib/gc/collect-orphan-objects';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { observability } from './shared/observability';
 
 /** Stop listing this long before the function's timeout, so the run ends with a summary. */
 const TIMEOUT_MARGIN_MS = 30_000;
@@ -40,4 +41,4 @@ async function main(_event: ScheduledEvent, context: Context): Promise<OrphanCol
   return summary;
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

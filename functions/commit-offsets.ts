@@ -3,6 +3,7 @@ import { commitOffsetsRequestSchema } from '../lib/api/requests';
 import { commitOffsets } from '../lib/groups/group-offsets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const group = pathParam(event, 'group');
@@ -11,4 +12,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, { group, committed: await commitOffsets(contextFromEnv(), group, { member, offsets }) });
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { rebalance } from '../lib/groups/coordinator';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { observability } from './shared/observability';
 
 /**
  * Groups stream, member INSERT and REMOVE events (joins, leaves, lapsed leases): computes
@@ -30,4 +31,4 @@ async function main(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> 
   return { batchItemFailures };
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

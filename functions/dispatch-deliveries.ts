@@ -3,6 +3,7 @@ import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-la
 import { dispatchPartitions } from '../lib/push/dispatch';
 import { deliverToTarget } from '../lib/push/targets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { observability } from './shared/observability';
 
 /**
  * Log stream, head INSERT and MODIFY events (commits): pushes the partitions that moved
@@ -27,4 +28,4 @@ async function main(event: DynamoDBStreamEvent, context: Context): Promise<Dynam
   return { batchItemFailures: [] };
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

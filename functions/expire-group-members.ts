@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { expireLapsedMembersEverywhere } from '../lib/groups/expire-members';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { observability } from './shared/observability';
 
 /** Scheduled: removes members whose leases lapsed; their REMOVE events make the coordinator rebalance. */
 async function main(): Promise<{ scanned: number; expired: number }> {
@@ -9,4 +10,4 @@ async function main(): Promise<{ scanned: number; expired: number }> {
   return outcome;
 }
 
-export const handler = middy(main);
+export const handler = middy(main).use(observability());

@@ -5,6 +5,7 @@ import { parseInput } from '../lib/api/validate';
 import { fetchRecords } from '../lib/log/fetch-records';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const topic = pathParam(event, 'topic');
@@ -14,4 +15,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, { ...result, encoding, records: result.records.map((r) => recordView(r, encoding)) });
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

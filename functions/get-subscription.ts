@@ -3,6 +3,7 @@ import { groupPositions } from '../lib/groups/group-offsets';
 import { getSubscription, publicView } from '../lib/push/subscriptions';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const ctx = contextFromEnv();
@@ -12,4 +13,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, { ...publicView(subscription), partitions, totalLag: partitions.reduce((sum, p) => sum + p.lag, 0) });
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -4,6 +4,7 @@ import { parseInput } from '../lib/api/validate';
 import { listOffsets, offsetForTime } from '../lib/log/list-offsets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const topic = pathParam(event, 'topic');
@@ -13,4 +14,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, timestamp === undefined ? await listOffsets(ctx, topic, partition) : await offsetForTime(ctx, topic, partition, timestamp));
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -4,6 +4,7 @@ import { produceRequestSchema } from '../lib/api/requests';
 import { produce } from '../lib/log/produce';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const topic = pathParam(event, 'topic');
@@ -12,4 +13,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, result);
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -4,6 +4,7 @@ import { parseInput } from '../lib/api/validate';
 import { publicView, putSubscription } from '../lib/push/subscriptions';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
@@ -12,4 +13,4 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   return json(200, { ...publicView(subscription), secret: subscription.secret });
 }
 
-export const handler = middy(main).use(httpErrors());
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -11,6 +11,7 @@ import { topicKey, type Topic } from '../storage/topic-item';
 import { readCommitState, type CommitState } from './commit-state';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
+import { recordMetric } from '../observability/metrics';
 
 /** What one produce call commits for one partition: a batch already written to S3. */
 export type PendingBatch = Omit<SegmentIndexEntry, 'baseOffset' | 'lastOffset' | 'committedAt' | 'objectKey'> & { partition: number };
@@ -172,6 +173,7 @@ export async function commitBatches(
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new TopicNotFoundError(topic.name);
       // A head or producer state moved (another writer won), the producer was fenced, or a
       // concurrent transaction touched the same item: re-read, re-decide, and retry.
+      recordMetric('CommitConflicts', 'Count', 1);
       await ctx.sleep(backoffMs(attempt, ctx.random));
     }
   }

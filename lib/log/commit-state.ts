@@ -5,6 +5,7 @@ import { fromProducerItem, producerKey } from '../storage/producer-item';
 import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../storage/producer-state-item';
 import { UnknownProducerError, FencedError } from './produce-errors';
 import type { ProducerClaim } from './sequence-check';
+import { recordMetric } from '../observability/metrics';
 
 /** What a commit must know before it writes: each partition's head and, for an idempotent call, the producer's state. */
 export interface CommitState {
@@ -49,7 +50,10 @@ export async function readCommitState(
   if (claim) {
     const producer = fromProducerItem(producerItem);
     if (!producer || producer.epoch < claim.epoch) throw new UnknownProducerError(claim.producerId, claim.epoch);
-    if (producer.epoch > claim.epoch) throw new FencedError(claim.producerId, claim.epoch, producer.epoch);
+    if (producer.epoch > claim.epoch) {
+      recordMetric('FencedWrites', 'Count', 1);
+      throw new FencedError(claim.producerId, claim.epoch, producer.epoch);
+    }
   }
   return { heads, producerStates };
 }

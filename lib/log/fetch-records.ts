@@ -7,6 +7,7 @@ import { recordSize, type OffsetRecord } from '../records/log-record';
 import { partitionKey } from '../storage/partition-key';
 import { fromIndexItem, offsetSortKey, type SegmentIndexEntry } from '../storage/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
+import { recordMetric } from '../observability/metrics';
 
 export interface FetchInput {
   topic: string;
@@ -87,6 +88,8 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
     startKey = page.LastEvaluatedKey;
     if (!startKey) break;
   }
+  recordMetric('RecordsFetched', 'Count', records.length);
+  recordMetric('BytesFetched', 'Bytes', bytes);
   return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark, logStartOffset };
 }
 

@@ -13,6 +13,7 @@ import { getTopic } from '../topics/topic-repository';
 import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from './commit-batches';
 import { readCommitState } from './commit-state';
 import type { ProducerClaim } from './sequence-check';
+import { recordMetric } from '../observability/metrics';
 
 export interface ProducedRecord {
   partition: number;
@@ -85,6 +86,8 @@ export async function produce(
       await deleteQuietly(ctx, objectKey);
       return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true);
     }
+    recordMetric('RecordsProduced', 'Count', incoming.length);
+    recordMetric('BytesProduced', 'Bytes', object.body.byteLength);
     return answer(topic, incoming, positions, result.baseOffsets, appendTime, false);
   } catch (error) {
     // A SluiceError means the commit surely did not happen, so the object is surely

@@ -1,5 +1,6 @@
 import type { ProducerPartitionState } from '../storage/producer-state-item';
 import { DuplicateSequenceError, FencedError, OutOfOrderSequenceError } from './produce-errors';
+import { recordMetric } from '../observability/metrics';
 
 /** An idempotent call: the producer, its epoch, and the base sequence it gives each partition. */
 export interface ProducerClaim {
@@ -27,7 +28,10 @@ export function checkSequences(
   for (const [partition, sequence] of claim.sequences) {
     const count = recordCounts.get(partition)!;
     const state = states.get(partition);
-    if (state && state.epoch > claim.epoch) throw new FencedError(claim.producerId, claim.epoch, state.epoch);
+    if (state && state.epoch > claim.epoch) {
+      recordMetric('FencedWrites', 'Count', 1);
+      throw new FencedError(claim.producerId, claim.epoch, state.epoch);
+    }
     if (!state || state.epoch < claim.epoch) {
       if (sequence !== 0) throw new OutOfOrderSequenceError(partition, 0, sequence, 'a new producer epoch starts at sequence 0');
       appends++;

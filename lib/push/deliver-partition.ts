@@ -12,6 +12,7 @@ import { fromOffsetItem, offsetKey, toOffsetItem } from '../storage/group-items'
 import { fromLeaseItem, leaseKey, type DeliveryLease, type Subscription } from '../storage/subscription-items';
 import { getTopic, readHead } from '../topics/topic-repository';
 import type { Deliver } from './targets';
+import { recordMetric } from '../observability/metrics';
 
 export interface DeliveryOptions {
   /** Who delivers (one id per dispatcher invocation): the lease holder. */
@@ -69,6 +70,7 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
             queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
             continue;
           }
+          recordMetric('DeliveryFailures', 'Count', 1);
           const attempts: number = lease.attempts + 1;
           const reason = error instanceof Error ? error.message : String(error);
           const tooOld = subscription.maxRecordAgeSeconds >= 0 && ctx.now() - batch[0]!.timestamp > subscription.maxRecordAgeSeconds * 1000;
@@ -77,6 +79,7 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
             if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
             lease = { ...lease, attempts: 0, nextAttemptAt: 0, lastError: null };
             outcome.deadLettered += batch.length;
+            recordMetric('DeadLettered', 'Count', batch.length);
             queue.shift();
             continue;
           }
