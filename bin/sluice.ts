@@ -6,8 +6,21 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { GroupConsumer } from '../lib/client/group-consumer';
 import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../lib/client/sluice-http-client';
-import type { FetchedRecord, PartitionOffsets, ProduceRecord, ProducedRecord, RecordHeader, Topic } from '../lib/client/types';
+import type {
+  AssignorName,
+  FetchedRecord,
+  GroupSummary,
+  PartitionOffsets,
+  PartitionPosition,
+  ProduceRecord,
+  ProducedRecord,
+  RecordHeader,
+  ResetPolicy,
+  Topic,
+  TopicAssignment,
+} from '../lib/client/types';
 
 const DEFAULT_URL = 'http://localhost:8780';
 /** One produce call commits atomically in one DynamoDB transaction, so it may touch at most this many partitions. */
@@ -564,7 +577,16 @@ interface ConsumeOptions {
   pollIntervalMs: number;
   keySeparator?: string;
   base64?: boolean;
+  group?: string;
+  sessionTimeoutMs: number;
+  reset?: ResetPolicy;
+  assignor?: AssignorName;
+  clientId?: string;
+  commitIntervalMs: number;
 }
+
+/** Options of `consume` that only mean something with --group. */
+const GROUP_ONLY_OPTIONS = ['sessionTimeoutMs', 'reset', 'assignor', 'clientId', 'commitIntervalMs'] as const;
 
 interface Position {
   partition: number;
@@ -590,6 +612,129 @@ async function consume(topic: string, opts: ConsumeOptions, globals: GlobalOptio
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/** How `consume` prints a record fetched as base64: its value as text (or base64), or with --json one object per line. */
+function recordRenderer(topic: string, opts: ConsumeOptions, globals: GlobalOptions): (partition: number, r: FetchedRecord) => string {
+  const sep = opts.keySeparator;
+  const text = (value: string | null): string => (value === null ? '' : Buffer.from(value, 'base64').toString('utf8'));
+  const valueText = (value: string | null): string | null => (value === null || opts.base64 ? value : text(value));
+  return (partition, r) => {
+    if (globals.json) {
+      return `${JSON.stringify({
+        topic,
+        partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key === null ? null : text(r.key),
+        value: valueText(r.value),
+        headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : text(h.value) })),
+      })}\n`;
+    }
+    const value = valueText(r.value) ?? '';
+    return sep === undefined ? `${value}\n` : `${text(r.key)}${sep}${value}\n`;
+  };
+}
+
+/**
+ * `consume --group`: a member of the group (lib/client/group-consumer.ts). Records go to
+ * stdout first; offsets are committed only past records already written, so the group
+ * sees every record at least once. Notes on stderr; leaves the group on every exit.
+ */
+async function consumeGroup(topic: string, group: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const render = recordRenderer(topic, opts, globals);
+  try {
+    await new GroupConsumer(clientFor(globals), {
+      group,
+      topic,
+      sessionTimeoutMs: opts.sessionTimeoutMs,
+      ...(opts.reset !== undefined && { resetPolicy: opts.reset }),
+      ...(opts.assignor !== undefined && { assignor: opts.assignor }),
+      ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+      follow: opts.follow === true,
+      ...(opts.maxRecords !== undefined && { maxRecords: opts.maxRecords }),
+      commitIntervalMs: opts.commitIntervalMs,
+      encoding: 'base64',
+      deliver: (partition, records) => out(records.map((r) => render(partition, r)).join('')),
+      flush: () => flushed(process.stdout),
+      note: (message) => void process.stderr.write(globals.json ? `${JSON.stringify({ note: message })}\n` : `${message}\n`),
+      signal: controller.signal,
+    }).run();
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// groups
+
+function assignmentText(assignment: TopicAssignment[]): string {
+  const parts = assignment.filter((t) => t.partitions.length > 0).map((t) => `${t.topic}/${t.partitions.join(',')}`);
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
+function positionsTable(partitions: PartitionPosition[], withLogStart = false): string {
+  const sorted = [...partitions].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const header = ['TOPIC', 'PARTITION', 'COMMITTED', 'POSITION', ...(withLogStart ? ['LOG-START-OFFSET'] : []), 'HIGH-WATERMARK', 'LAG'];
+  return table(
+    header,
+    sorted.map((p) => [
+      p.topic,
+      p.partition,
+      p.committedOffset ?? '-',
+      p.position,
+      ...(withLogStart ? [p.logStartOffset] : []),
+      p.highWatermark,
+      p.lag,
+    ]),
+  );
+}
+
+async function listGroups(globals: GlobalOptions): Promise<void> {
+  const groups = await clientFor(globals).listGroups();
+  if (globals.json) return out(`${JSON.stringify({ groups })}\n`);
+  if (groups.length === 0) return out('No groups.\n');
+  await out(
+    table(
+      ['GROUP', 'STATE', 'GENERATION', 'MEMBERS', 'ASSIGNOR'],
+      groups.map((g: GroupSummary) => [g.group, g.state, g.generation, g.members, g.assignor]),
+    ),
+  );
+}
+
+async function describeGroup(name: string, globals: GlobalOptions): Promise<void> {
+  const group = await clientFor(globals).describeGroup(name);
+  if (globals.json) return out(`${JSON.stringify(group)}\n`);
+  const members = [...(group.memberDetails ?? [])].sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+  let text =
+    `Group:         ${group.group}\n` +
+    `State:         ${group.state}\n` +
+    `Generation:    ${group.generation}\n` +
+    `Assignor:      ${group.assignor}\n` +
+    `Reset policy:  ${group.resetPolicy}\n` +
+    `Members:       ${group.members}\n\n`;
+  text +=
+    members.length === 0
+      ? 'No live members.\n'
+      : table(
+          ['MEMBER', 'TOPICS', 'ASSIGNMENT', 'LEASE-EXPIRES'],
+          members.map((m) => [m.memberId, m.topics.join(',') || '-', assignmentText(m.assignment), isoTime(m.expiresAt)]),
+        );
+  if ((group.partitions ?? []).length > 0) text += `\n${positionsTable(group.partitions)}`;
+  text += `\nTotal lag: ${group.totalLag}\n`;
+  await out(text);
+}
+
+async function groupOffsets(name: string, opts: { topic?: string }, globals: GlobalOptions): Promise<void> {
+  const offsets = await clientFor(globals).groupOffsets(name, opts.topic === undefined ? {} : { topic: opts.topic });
+  if (globals.json) return out(`${JSON.stringify(offsets)}\n`);
+  const body = offsets.partitions.length === 0 ? 'No partitions.\n' : positionsTable(offsets.partitions, true);
+  await out(`${body}\nTotal lag: ${offsets.totalLag} (reset policy ${offsets.resetPolicy})\n`);
 }
 
 /** The readable range of each partition: from describe, or the offsets endpoint for any it leaves out. */
@@ -633,24 +778,7 @@ async function consumeLoop(
     return { partition: r.partition, next, end: r.highWatermark };
   });
 
-  const sep = opts.keySeparator;
-  const text = (value: string | null): string => (value === null ? '' : Buffer.from(value, 'base64').toString('utf8'));
-  const valueText = (value: string | null): string | null => (value === null || opts.base64 ? value : text(value));
-  const render = (partition: number, r: FetchedRecord): string => {
-    if (globals.json) {
-      return `${JSON.stringify({
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key === null ? null : text(r.key),
-        value: valueText(r.value),
-        headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : text(h.value) })),
-      })}\n`;
-    }
-    const value = valueText(r.value) ?? '';
-    return sep === undefined ? `${value}\n` : `${text(r.key)}${sep}${value}\n`;
-  };
+  const render = recordRenderer(topic, opts, globals);
 
   let remaining = opts.maxRecords ?? Infinity;
   for (;;) {
@@ -721,7 +849,9 @@ Errors print "error: <CODE>: <message>" to stderr and exit 1; usage errors exit 
 Examples:
   sluice topics create orders --partitions 4 --config message.timestamp.type=LogAppendTime
   printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
-  sluice consume orders --from earliest --key-separator : --follow`,
+  sluice consume orders --from earliest --key-separator : --follow
+  sluice consume orders --group billing --reset earliest --follow
+  sluice groups describe billing`,
     );
 
   const topics = program.command('topics').description('create, list, describe and delete topics');
@@ -782,7 +912,7 @@ Progress goes to stderr every --progress-interval-ms when stderr is a terminal o
 
   program
     .command('consume <topic>')
-    .description('print the records of a topic, in offset order per partition')
+    .description('print the records of a topic, in offset order per partition; with --group, as a member of a consumer group')
     .option('--partition <n>', 'read this partition; repeatable (default: every partition)', collect(integer(0)))
     .option('--from <where>', 'earliest, latest or an offset', startFrom, 'earliest' as StartFrom)
     .option('--max-records <n>', 'stop after this many records in all', integer(1))
@@ -790,6 +920,18 @@ Progress goes to stderr every --progress-interval-ms when stderr is a terminal o
     .option('--poll-interval-ms <ms>', 'with --follow, how long to wait between polls once caught up', integer(1), 1000)
     .option('--key-separator <sep>', 'print each record as key, <sep>, value ("\\t" means a tab)', separator)
     .option('--base64', 'print values as base64 (keys and headers stay text)')
+    .addOption(
+      new Option('--group <group>', 'consume as a member of this consumer group: its partitions, from its committed offsets').conflicts([
+        'partition',
+        'from',
+        'pollIntervalMs',
+      ]),
+    )
+    .option('--session-timeout-ms <ms>', 'with --group: the member is dropped after this long without a heartbeat, 1000-300000', integer(1000, 300_000), 10_000)
+    .addOption(new Option('--reset <policy>', "with --group: where a new group starts on partitions it never committed (the group's first member decides; server default latest)").choices(['earliest', 'latest']))
+    .option('--commit-interval-ms <ms>', 'with --group: commit the offsets past the printed records this often (and on exit)', integer(0), 1000)
+    .addOption(new Option('--assignor <name>', "with --group: the group's partition assignor, set by its first member (server default sticky)").choices(['sticky', 'range', 'roundrobin']))
+    .option('--client-id <id>', 'with --group: prefix of the member id (server default "member")')
     .addHelpText(
       'after',
       `
@@ -799,9 +941,42 @@ one after another. Values are printed as UTF-8 text, one per line (a null value
 prints as an empty line, a null key as empty); use --base64 or --json for binary
 values. With --json, each record is one line:
 {topic, partition, offset, timestamp, key, value, headers}. Reads that fail with a
-retriable error are retried. Interrupting --follow exits 0.`,
+retriable error are retried. Interrupting --follow exits 0.
+
+With --group, consume is a member of a consumer group: it joins, heartbeats in the
+background, reads the partitions the group assigns it from the group's committed
+offsets (or its reset policy), and commits the offset past the records it printed
+every --commit-interval-ms and on exit: print first, then commit, so each record is
+printed at least once by the group (a crash repeats what was printed since the last
+commit). On a rebalance it drops the partitions it lost and picks up the ones it
+gained where the group left them. Without --follow it exits once its partitions reach
+their high watermarks as of the start and that commit went through; with --follow it
+long-polls until interrupted. It leaves the group on exit (Ctrl-C, SIGTERM,
+--max-records, caught up). Joins, rebalances and commits refused are noted on stderr.`,
     )
-    .action((topic: string, opts: ConsumeOptions) => consume(topic, opts, globals()));
+    .action((topic: string, opts: ConsumeOptions, command: Command) => {
+      if (opts.group === undefined) {
+        const given = GROUP_ONLY_OPTIONS.find((name) => command.getOptionValueSource(name) === 'cli');
+        if (given) command.error(`error: option '--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}' needs --group`, { exitCode: 2, code: 'sluice.groupOption' });
+        return consume(topic, opts, globals());
+      }
+      return consumeGroup(topic, opts.group, opts, globals());
+    });
+
+  const groups = program.command('groups').description('list and describe consumer groups, their members, offsets and lag');
+  groups
+    .command('list')
+    .description('list consumer groups with their state, generation and live members')
+    .action(() => listGroups(globals()));
+  groups
+    .command('describe <group>')
+    .description("show a group's generation, state, members and their partitions, and each partition's committed offset, position and lag")
+    .action((name: string) => describeGroup(name, globals()));
+  groups
+    .command('offsets <group>')
+    .description("show a group's committed offset, position, high watermark and lag per partition")
+    .option('--topic <topic>', 'only this topic (default: every topic the group subscribes to or committed)')
+    .action((name: string, opts: { topic?: string }) => groupOffsets(name, opts, globals()));
 
   return program;
 }

@@ -1,10 +1,21 @@
 import type {
+  CommitOffsetsRequest,
+  CommitOffsetsResponse,
   CreateTopicOptions,
   FetchOptions,
   FetchResponse,
+  GroupDescription,
+  GroupOffsets,
+  GroupOffsetsOptions,
+  GroupSummary,
+  InitProducerOptions,
+  JoinGroupOptions,
+  MembershipView,
+  OffsetForTimeResponse,
   PartitionOffsetsResponse,
   ProduceRequest,
   ProduceResponse,
+  ProducerIdentity,
   Topic,
   TopicDescription,
 } from './types';
@@ -121,7 +132,10 @@ export class SluiceHttpClient {
     return this.request<ProduceResponse>('POST', `${topicPath(topic)}/records`, { body: batch, ...request });
   }
 
-  /** `GET /v1/topics/{topic}/partitions/{partition}/records`. */
+  /**
+   * `GET /v1/topics/{topic}/partitions/{partition}/records`. With `waitMs` the server
+   * holds an answer at the tail for up to that long; keep the client's `timeoutMs` above it.
+   */
   async fetchRecords(
     topic: string,
     partition: number,
@@ -129,7 +143,7 @@ export class SluiceHttpClient {
     request?: RequestOptions,
   ): Promise<FetchResponse> {
     const query = new URLSearchParams();
-    for (const name of ['offset', 'maxRecords', 'maxBytes', 'encoding'] as const) {
+    for (const name of ['offset', 'maxRecords', 'maxBytes', 'encoding', 'waitMs'] as const) {
       const value = options[name];
       if (value !== undefined) query.set(name, String(value));
     }
@@ -140,6 +154,61 @@ export class SluiceHttpClient {
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets`: the log start offset and high watermark. */
   async listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
     return this.request<PartitionOffsetsResponse>('GET', `${partitionPath(topic, partition)}/offsets`, request);
+  }
+
+  /** `GET /v1/topics/{topic}/partitions/{partition}/offsets?timestamp=`: the first offset whose timestamp is at least `timestamp` (null if none). */
+  async offsetForTime(topic: string, partition: number, timestamp: number, request?: RequestOptions): Promise<OffsetForTimeResponse> {
+    if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError(`timestamp must be a non-negative integer, not ${timestamp}`);
+    return this.request<OffsetForTimeResponse>('GET', `${partitionPath(topic, partition)}/offsets?timestamp=${timestamp}`, request);
+  }
+
+  /** `POST /v1/producers`: a producer id and epoch for idempotent produce; the same `name` again bumps the epoch and fences older instances. */
+  initProducer(options: InitProducerOptions = {}, request?: RequestOptions): Promise<ProducerIdentity> {
+    return this.request<ProducerIdentity>('POST', '/v1/producers', { body: options, ...request });
+  }
+
+  // -------------------------------------------------------------------------
+  // Consumer groups
+
+  /** `POST /v1/groups/{group}/members`: joins; the assignment comes with later heartbeats (`rebalanceInProgress` until then). */
+  joinGroup(group: string, options: JoinGroupOptions, request?: RequestOptions): Promise<MembershipView> {
+    return this.request<MembershipView>('POST', `${groupPath(group)}/members`, { body: options, ...request });
+  }
+
+  /** `POST /v1/groups/{group}/members/{member}/heartbeat`: renews the lease and answers the current generation and assignment. `UNKNOWN_MEMBER`: join again. */
+  heartbeat(group: string, memberId: string, request?: RequestOptions): Promise<MembershipView> {
+    return this.request<MembershipView>('POST', `${memberPath(group, memberId)}/heartbeat`, request);
+  }
+
+  /** `DELETE /v1/groups/{group}/members/{member}`: leaves at once, so the group rebalances without waiting for the session timeout. */
+  async leaveGroup(group: string, memberId: string, request?: RequestOptions): Promise<void> {
+    await this.request<undefined>('DELETE', memberPath(group, memberId), request);
+  }
+
+  /**
+   * `POST /v1/groups/{group}/offsets`: all offsets commit, or none. A member passes its
+   * `memberId` and `generation`; a stale generation is `ILLEGAL_GENERATION`, a partition
+   * owned by another member `PARTITION_NOT_ASSIGNED`, a lapsed member `UNKNOWN_MEMBER`.
+   */
+  commitOffsets(group: string, commit: CommitOffsetsRequest, request?: RequestOptions): Promise<CommitOffsetsResponse> {
+    return this.request<CommitOffsetsResponse>('POST', `${groupPath(group)}/offsets`, { body: commit, ...request });
+  }
+
+  /** `GET /v1/groups/{group}/offsets`: committed offset, position, high watermark and lag per partition. */
+  groupOffsets(group: string, options: GroupOffsetsOptions = {}, request?: RequestOptions): Promise<GroupOffsets> {
+    const qs = options.topic === undefined ? '' : `?${new URLSearchParams({ topic: options.topic })}`;
+    return this.request<GroupOffsets>('GET', `${groupPath(group)}/offsets${qs}`, request);
+  }
+
+  /** `GET /v1/groups`: every group, sorted by name. */
+  async listGroups(request?: RequestOptions): Promise<GroupSummary[]> {
+    const body = await this.request<{ groups: GroupSummary[] }>('GET', '/v1/groups', request);
+    return body.groups;
+  }
+
+  /** `GET /v1/groups/{group}`: state, generation, members with their assignment, and per-partition lag. */
+  describeGroup(group: string, request?: RequestOptions): Promise<GroupDescription> {
+    return this.request<GroupDescription>('GET', groupPath(group), request);
   }
 
   private async request<T>(
@@ -193,6 +262,14 @@ export class SluiceHttpClient {
 
 function topicPath(topic: string): string {
   return `/v1/topics/${encodeURIComponent(topic)}`;
+}
+
+function groupPath(group: string): string {
+  return `/v1/groups/${encodeURIComponent(group)}`;
+}
+
+function memberPath(group: string, memberId: string): string {
+  return `${groupPath(group)}/members/${encodeURIComponent(memberId)}`;
 }
 
 function partitionPath(topic: string, partition: number): string {

@@ -42,6 +42,13 @@ export interface PartitionOffsetsResponse extends PartitionOffsets {
   topic: string;
 }
 
+/** `GET /v1/topics/{topic}/partitions/{p}/offsets?timestamp=`: Kafka's offsets-for-times. */
+export interface OffsetForTimeResponse extends PartitionOffsetsResponse {
+  timestamp: number;
+  /** The first offset whose record timestamp is at least `timestamp`, or null when no record is that late. */
+  offset: number | null;
+}
+
 export interface RecordHeader {
   key: string;
   value: string | null;
@@ -60,9 +67,26 @@ export interface ProduceRecord {
   timestamp?: number;
 }
 
+/**
+ * Makes a produce call idempotent: the id and epoch from `POST /v1/producers`, and for
+ * each partition the call writes, the base sequence of its records there (Kafka's
+ * per-partition sequence numbers: a producer epoch's first batch starts at 0, each next
+ * one at the previous base plus its record count).
+ */
+export interface ProducerClaim {
+  id: number;
+  epoch: number;
+  /** Partition number (as a string key) → base sequence of this call's records in it. */
+  sequences: Record<string, number>;
+}
+
 export interface ProduceRequest {
   /** Applies to every key, value and header value; `utf8` when omitted. */
   encoding?: Encoding;
+  /** Idempotent produce; every record must then be placed by key or `partition`. A superseded epoch is `409 FENCED`, a sequence gap `409 OUT_OF_ORDER_SEQUENCE`. */
+  producer?: ProducerClaim;
+  /** Conditional append (one partition only): commit only if its high watermark is this, else `409 OFFSET_MISMATCH`. */
+  expectedOffset?: number;
   /** 1–10,000 records; the request body at most 5 MiB. */
   records: ProduceRecord[];
 }
@@ -78,6 +102,19 @@ export interface ProduceResponse {
   topic: string;
   /** In request order. */
   records: ProducedRecord[];
+  /** True when this was a retry of an idempotent call already committed: the offsets are the original ones. */
+  duplicate?: boolean;
+}
+
+export interface InitProducerOptions {
+  /** Kafka's `transactional.id`: the same name again returns the same id with the epoch bumped, fencing older instances. */
+  name?: string;
+}
+
+/** `POST /v1/producers`. */
+export interface ProducerIdentity {
+  producerId: number;
+  epoch: number;
 }
 
 export interface FetchOptions {
@@ -89,6 +126,8 @@ export interface FetchOptions {
   maxBytes?: number;
   /** `base64` (the server's default, lossless) or `utf8`. */
   encoding?: Encoding;
+  /** 0–20,000: when `offset` is the high watermark, wait up to this long for a commit (long-poll). */
+  waitMs?: number;
 }
 
 /** A record as read back; `key`, `value` and header values are in the response's encoding. */
@@ -110,6 +149,165 @@ export interface FetchResponse {
   highWatermark: number;
   logStartOffset: number;
 }
+
+// ---------------------------------------------------------------------------
+// Consumer groups
+
+export type AssignorName = 'sticky' | 'range' | 'roundrobin';
+
+/** Where a group starts reading a partition it never committed. */
+export type ResetPolicy = 'earliest' | 'latest';
+
+/** Partitions of one topic owned by one member, ascending. */
+export interface TopicAssignment {
+  topic: string;
+  partitions: number[];
+}
+
+export interface JoinGroupOptions {
+  /** 1–100 topics to subscribe to. */
+  topics: string[];
+  /** 1,000–300,000; the server's default is 30,000. The member is gone once this passes without a heartbeat. */
+  sessionTimeoutMs?: number;
+  /** The group's assignor, set by its first member; `sticky` by default. */
+  assignor?: AssignorName;
+  /** The group's reset policy, set by its first member; `latest` by default. */
+  resetPolicy?: ResetPolicy;
+  /** Prefix of the member id (1–64 characters of `[a-zA-Z0-9._-]`); `member` by default. */
+  clientId?: string;
+}
+
+/** A member's view of its group, answered by join and heartbeat. */
+export interface MembershipView {
+  group: string;
+  memberId: string;
+  generation: number;
+  /** This member's partitions in `generation`; empty while a rebalance that concerns it is in progress. */
+  assignment: TopicAssignment[];
+  /** True while the coordinator has not yet computed a generation of exactly the live members. */
+  rebalanceInProgress: boolean;
+  sessionTimeoutMs: number;
+  /** How often to heartbeat: a third of the session timeout. */
+  heartbeatIntervalMs: number;
+}
+
+export interface OffsetCommit {
+  topic: string;
+  partition: number;
+  /** The next offset to read: one past the last record processed. */
+  offset: number;
+  /** Up to 1,024 characters kept with the offset. */
+  metadata?: string;
+}
+
+export interface CommitOffsetsRequest {
+  /** A member commits with its id and generation; a standalone consumer (only while the group has no live members) with neither. */
+  memberId?: string;
+  generation?: number;
+  /** 1–98 offsets, each partition at most once. */
+  offsets: OffsetCommit[];
+}
+
+export interface CommittedOffset {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  /** The generation that committed it; -1 for a standalone commit. */
+  generation: number;
+  memberId: string | null;
+  metadata: string | null;
+  committedAt: number;
+}
+
+export interface CommitOffsetsResponse {
+  group: string;
+  committed: CommittedOffset[];
+}
+
+/** Where a group stands on one partition. */
+export interface PartitionPosition {
+  topic: string;
+  partition: number;
+  /** The committed offset, or null when the group never committed this partition. */
+  committedOffset: number | null;
+  /** Where the group reads next: the committed offset, else the reset policy's end of the log. */
+  position: number;
+  logStartOffset: number;
+  highWatermark: number;
+  /** highWatermark − position. */
+  lag: number;
+}
+
+export interface GroupOffsetsOptions {
+  /** Only this topic's partitions; by default every topic the group subscribes to or committed. */
+  topic?: string;
+}
+
+/** `GET /v1/groups/{group}/offsets`. */
+export interface GroupOffsets {
+  group: string;
+  resetPolicy: ResetPolicy;
+  partitions: PartitionPosition[];
+  totalLag: number;
+}
+
+export type GroupState = 'Stable' | 'Rebalancing' | 'Empty';
+
+/** An entry of `GET /v1/groups`. */
+export interface GroupSummary {
+  group: string;
+  generation: number;
+  assignor: AssignorName;
+  /** Live members. */
+  members: number;
+  state: GroupState;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  topics: string[];
+  /** The member's lease ends here unless it heartbeats. */
+  expiresAt: number;
+  /** Its partitions in the current generation; empty until a generation includes it. */
+  assignment: TopicAssignment[];
+}
+
+/** `GET /v1/groups/{group}`. */
+export interface GroupDescription extends GroupSummary {
+  resetPolicy: ResetPolicy;
+  memberDetails: GroupMemberDescription[];
+  partitions: PartitionPosition[];
+  totalLag: number;
+}
+
+/**
+ * The stable error codes of docs/http-api.md (`SluiceApiError.code` is typed `string`,
+ * since a newer server may add codes). The group and producer codes are answers a
+ * client acts on: ILLEGAL_GENERATION and PARTITION_NOT_ASSIGNED mean a rebalance moved
+ * on (heartbeat, take the new assignment); UNKNOWN_MEMBER means join again; FENCED means
+ * a newer producer instance took over and this one must stop.
+ */
+export type SluiceErrorCode =
+  | 'INVALID_REQUEST'
+  | 'ROUTE_NOT_FOUND'
+  | 'TOPIC_NOT_FOUND'
+  | 'PARTITION_NOT_FOUND'
+  | 'TOPIC_EXISTS'
+  | 'UNKNOWN_PRODUCER'
+  | 'FENCED'
+  | 'OUT_OF_ORDER_SEQUENCE'
+  | 'DUPLICATE_SEQUENCE'
+  | 'OFFSET_MISMATCH'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'UNDECODABLE_RECORD'
+  | 'COMMIT_CONTENDED'
+  | 'ILLEGAL_GENERATION'
+  | 'UNKNOWN_MEMBER'
+  | 'PARTITION_NOT_ASSIGNED'
+  | 'GROUP_ACTIVE'
+  | 'GROUP_NOT_FOUND';
 
 /** The body of every error response. */
 export interface ErrorBody {

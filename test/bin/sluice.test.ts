@@ -10,6 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
+import { FakeGroupServer } from '../lib/client/fake-group-server';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -730,5 +731,234 @@ describe('sluice consume', { concurrency: true }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'a\n');
     assert.equal(f.fetchCalls().length, 2);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Consumer groups, against the fake coordinator of test/lib/client.
+
+async function groupFake(): Promise<FakeGroupServer> {
+  const server = await new FakeGroupServer().start();
+  groupFakes.push(server);
+  return server;
+}
+const groupFakes: FakeGroupServer[] = [];
+after(() => groupFakes.forEach((f) => f.close()));
+
+/** A group with two members on a 4-partition topic, commits on three partitions. */
+async function describedGroup(): Promise<FakeGroupServer> {
+  const f = await groupFake();
+  f.createTopic('orders', 4);
+  for (let p = 0; p < 4; p++) f.append('orders', p, 10);
+  const group = f.group('billing', { resetPolicy: 'earliest', auto: false });
+  const expiresAt = Date.UTC(2026, 0, 2, 3, 4, 5);
+  for (const memberId of ['member-b', 'member-a']) group.members.set(memberId, { memberId, topics: ['orders'], sessionTimeoutMs: 10_000, expiresAt });
+  f.assign('billing', 'orders', { 'member-a': [0, 1], 'member-b': [2, 3] });
+  group.committed.set('orders#0', 10);
+  group.committed.set('orders#1', 4);
+  group.committed.set('orders#2', 7);
+  return f;
+}
+
+describe('sluice groups', { concurrency: true }, () => {
+  test('list prints a table of groups with state, generation, members and assignor', async () => {
+    const f = await describedGroup();
+    f.group('idle');
+    const r = await run(['--url', f.url, 'groups', 'list']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      'GROUP    STATE   GENERATION  MEMBERS  ASSIGNOR\n' + //
+        'billing  Stable  1           2        sticky\n' +
+        'idle     Empty   0           0        sticky\n',
+    );
+    const json = await run(['--url', f.url, '--json', 'groups', 'list']);
+    assert.deepEqual(JSON.parse(json.stdout).groups[0], { group: 'billing', generation: 1, assignor: 'sticky', members: 2, state: 'Stable' });
+  });
+
+  test('list says so when there are no groups', async () => {
+    const f = await groupFake();
+    assert.equal((await run(['--url', f.url, 'groups', 'list'])).stdout, 'No groups.\n');
+  });
+
+  test('describe shows the group, its members with their partitions, and committed offset, position and lag per partition', async () => {
+    const f = await describedGroup();
+    const r = await run(['--url', f.url, 'groups', 'describe', 'billing']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'Group:         billing',
+        'State:         Stable',
+        'Generation:    1',
+        'Assignor:      sticky',
+        'Reset policy:  earliest',
+        'Members:       2',
+        '',
+        'MEMBER    TOPICS  ASSIGNMENT  LEASE-EXPIRES',
+        'member-a  orders  orders/0,1  2026-01-02T03:04:05.000Z',
+        'member-b  orders  orders/2,3  2026-01-02T03:04:05.000Z',
+        '',
+        'TOPIC   PARTITION  COMMITTED  POSITION  HIGH-WATERMARK  LAG',
+        'orders  0          10         10        10              0',
+        'orders  1          4          4         10              6',
+        'orders  2          7          7         10              3',
+        'orders  3          -          0         10              10',
+        '',
+        'Total lag: 19',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  test('describe --json prints the description as the API answers it', async () => {
+    const f = await describedGroup();
+    const r = await run(['--url', f.url, 'groups', 'describe', 'billing', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const body = JSON.parse(r.stdout);
+    assert.equal(body.totalLag, 19);
+    assert.deepEqual(
+      body.memberDetails.map((m: { memberId: string; assignment: unknown }) => [m.memberId, m.assignment]),
+      [
+        ['member-b', [{ topic: 'orders', partitions: [2, 3] }]],
+        ['member-a', [{ topic: 'orders', partitions: [0, 1] }]],
+      ],
+    );
+    assert.equal(body.partitions.length, 4);
+  });
+
+  test('offsets prints positions with the log start offset, asking for one topic with --topic', async () => {
+    const f = await describedGroup();
+    const r = await run(['--url', f.url, 'groups', 'offsets', 'billing', '--topic', 'orders']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'TOPIC   PARTITION  COMMITTED  POSITION  LOG-START-OFFSET  HIGH-WATERMARK  LAG',
+        'orders  0          10         10        0                 10              0',
+        'orders  1          4          4         0                 10              6',
+        'orders  2          7          7         0                 10              3',
+        'orders  3          -          0         0                 10              10',
+        '',
+        'Total lag: 19 (reset policy earliest)',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(f.requests.at(-1)?.query.get('topic'), 'orders');
+  });
+
+  test('a group that does not exist is GROUP_NOT_FOUND, exit 1', async () => {
+    const f = await groupFake();
+    const r = await run(['--url', f.url, 'groups', 'describe', 'nobody']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, "error: GROUP_NOT_FOUND: Group 'nobody' does not exist\n");
+  });
+});
+
+describe('sluice consume --group', { concurrency: true }, () => {
+  test('joins, prints its partitions from the group offsets, commits past what it printed, leaves, and notes it on stderr', async () => {
+    const f = await groupFake();
+    f.createTopic('orders', 2);
+    f.append('orders', 0, 3);
+    f.append('orders', 1, 2);
+    f.group('billing', { resetPolicy: 'earliest' }).committed.set('orders#0', 1);
+    const r = await run(['--url', f.url, 'consume', 'orders', '--group', 'billing', '--reset', 'earliest', '--session-timeout-ms', '3000', '--client-id', 'cli', '--assignor', 'range']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'p0-1\np0-2\np1-0\np1-1\n');
+    const join = f.requests.find((q) => q.method === 'POST' && q.path === '/v1/groups/billing/members');
+    assert.deepEqual(join?.body, { topics: ['orders'], sessionTimeoutMs: 3000, resetPolicy: 'earliest', assignor: 'range', clientId: 'cli' });
+    assert.deepEqual(f.commits('billing').at(-1)?.body, {
+      memberId: 'cli-1',
+      generation: 1,
+      offsets: [
+        { topic: 'orders', partition: 0, offset: 3 },
+        { topic: 'orders', partition: 1, offset: 2 },
+      ],
+    });
+    assert.deepEqual([f.requests.at(-1)?.method, f.requests.at(-1)?.path], ['DELETE', '/v1/groups/billing/members/cli-1']);
+    assert.equal(r.stderr, 'joined billing as cli-1, generation 1, partitions orders/0,1\nleft billing (cli-1) after 4 records\n');
+  });
+
+  test('--json prints records as plain consume does, and notes as JSON on stderr', async () => {
+    const f = await groupFake();
+    f.createTopic('orders', 1);
+    f.append('orders', 0, 1);
+    const r = await run(['--url', f.url, '--json', 'consume', 'orders', '--group', 'g', '--reset', 'earliest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { topic: 'orders', partition: 0, offset: 0, timestamp: 1, key: null, value: 'p0-0', headers: [] });
+    assert.deepEqual(r.stderr.trimEnd().split('\n').map((l) => Object.keys(JSON.parse(l))), [['note'], ['note']]);
+  });
+
+  test('--follow keeps printing new records, and on SIGINT commits what it printed, leaves and exits 0', async () => {
+    const f = await groupFake();
+    f.createTopic('orders', 1);
+    f.append('orders', 0, 1);
+    const r = await run(['--url', f.url, 'consume', 'orders', '--group', 'g', '--reset', 'earliest', '--follow', '--commit-interval-ms', '60000'], {
+      drive: async (child, output) => {
+        await until(() => output.stdout() === 'p0-0\n', 'the existing record');
+        f.append('orders', 0, 1);
+        await until(() => output.stdout() === 'p0-0\np0-1\n', 'the new record');
+        child.kill('SIGINT');
+      },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(f.groups.get('g')!.committed.get('orders#0'), 2);
+    assert.deepEqual(f.memberIds('g'), []);
+    assert.match(r.stderr, /^left g \(member-1\) after 2 records$/m);
+  });
+
+  test('--max-records stops after that many records and commits exactly past them', async () => {
+    const f = await groupFake();
+    f.createTopic('orders', 1);
+    f.append('orders', 0, 10);
+    const r = await run(['--url', f.url, 'consume', 'orders', '--group', 'g', '--reset', 'earliest', '--max-records', '4']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'p0-0\np0-1\np0-2\np0-3\n');
+    assert.equal(f.groups.get('g')!.committed.get('orders#0'), 4);
+  });
+
+  for (const args of [
+    ['--partition', '0'],
+    ['--from', 'latest'],
+    ['--poll-interval-ms', '5'],
+  ]) {
+    test(`--group with ${args[0]} is a usage error, exit 2, without calling the API`, async () => {
+      const f = await groupFake();
+      const r = await run(['--url', f.url, 'consume', 'orders', '--group', 'g', ...args]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, new RegExp(`option '--group <group>' cannot be used with option '${args[0]}`));
+      assert.equal(f.requests.length, 0);
+    });
+  }
+
+  for (const args of [
+    ['--session-timeout-ms', '3000'],
+    ['--reset', 'earliest'],
+    ['--commit-interval-ms', '10'],
+    ['--assignor', 'range'],
+    ['--client-id', 'x'],
+  ]) {
+    test(`${args[0]} without --group is a usage error, exit 2`, async () => {
+      const f = await groupFake();
+      const r = await run(['--url', f.url, 'consume', 'orders', ...args]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stderr, `error: option '${args[0]}' needs --group\n`);
+      assert.equal(f.requests.length, 0);
+    });
+  }
+
+  test('--reset accepts only earliest or latest', async () => {
+    const f = await groupFake();
+    const r = await run(['--url', f.url, 'consume', 'orders', '--group', 'g', '--reset', 'sideways']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /Allowed choices are earliest, latest/);
+  });
+
+  test('a topic that does not exist is TOPIC_NOT_FOUND, exit 1, before joining', async () => {
+    const f = await groupFake();
+    const r = await run(['--url', f.url, 'consume', 'missing', '--group', 'g']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: TOPIC_NOT_FOUND: /);
+    assert.equal(f.requests.filter((q) => q.path.startsWith('/v1/groups')).length, 0);
   });
 });

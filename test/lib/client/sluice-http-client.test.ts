@@ -120,6 +120,164 @@ describe('SluiceHttpClient requests', () => {
   });
 });
 
+describe('SluiceHttpClient producers, long-poll and offsets-for-times', () => {
+  test('initProducer POSTs the name to /v1/producers and returns the id and epoch; without options it sends an empty object', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { producerId: 17, epoch: 2 }));
+    const client = new SluiceHttpClient(url);
+    assert.deepEqual(await client.initProducer({ name: 'billing-1' }), { producerId: 17, epoch: 2 });
+    await client.initProducer();
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['POST', '/v1/producers', { name: 'billing-1' }]);
+    assert.deepEqual(seen[1]?.body, {});
+  });
+
+  test('produce sends the producer claim and expectedOffset as given, and returns duplicate', async () => {
+    const answer = { topic: 'orders', records: [{ partition: 1, offset: 41, timestamp: 5 }], duplicate: true };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const batch = { producer: { id: 17, epoch: 0, sequences: { '1': 40 } }, expectedOffset: 41, records: [{ value: 'x', partition: 1 }] };
+    assert.deepEqual(await new SluiceHttpClient(url).produce('orders', batch), answer);
+    assert.deepEqual(seen[0]?.body, batch);
+  });
+
+  test('fetchRecords sends waitMs', async () => {
+    const answer = { topic: 'orders', partition: 0, encoding: 'base64', records: [], nextOffset: 3, highWatermark: 3, logStartOffset: 0 };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    await new SluiceHttpClient(url).fetchRecords('orders', 0, { offset: 3, waitMs: 5000 });
+    assert.equal(seen[0]?.url, '/v1/topics/orders/partitions/0/records?offset=3&waitMs=5000');
+  });
+
+  test('offsetForTime GETs the offsets path with the timestamp and returns the offset, or null', async () => {
+    const answer = { topic: 'orders', partition: 2, logStartOffset: 0, highWatermark: 9, timestamp: 1763772000000, offset: null };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    assert.deepEqual(await new SluiceHttpClient(url).offsetForTime('orders', 2, 1763772000000), answer);
+    assert.equal(seen[0]?.url, '/v1/topics/orders/partitions/2/offsets?timestamp=1763772000000');
+  });
+
+  test('offsetForTime rejects a timestamp that is not a non-negative integer before any request', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, {}));
+    await assert.rejects(new SluiceHttpClient(url).offsetForTime('orders', 0, -1), RangeError);
+    await assert.rejects(new SluiceHttpClient(url).offsetForTime('orders', 0, 1.5), RangeError);
+    assert.equal(seen.length, 0);
+  });
+
+  test('FENCED, OUT_OF_ORDER_SEQUENCE and OFFSET_MISMATCH come through with their details', async () => {
+    const bodies = [
+      { error: { code: 'FENCED', message: 'epoch 0 was superseded by 1', retriable: false, producerId: 17, epoch: 0, currentEpoch: 1 } },
+      { error: { code: 'OUT_OF_ORDER_SEQUENCE', message: 'gap', retriable: false, partition: 1, expected: 40, received: 45 } },
+      { error: { code: 'OFFSET_MISMATCH', message: 'not the high watermark', retriable: false, expectedOffset: 3, highWatermark: 5 } },
+    ];
+    let i = 0;
+    const { url } = await serve((_req, res) => json(res, 409, bodies[i++]));
+    const client = new SluiceHttpClient(url);
+    for (const body of bodies) {
+      const { code, message, retriable, ...details } = body.error;
+      await assert.rejects(client.produce('orders', { records: [{ value: 'x' }] }), { name: 'SluiceApiError', status: 409, code, message, retriable, details });
+    }
+  });
+});
+
+describe('SluiceHttpClient consumer groups', () => {
+  const view = {
+    group: 'billing',
+    memberId: 'cli-1',
+    generation: 3,
+    assignment: [{ topic: 'orders', partitions: [0, 2] }],
+    rebalanceInProgress: false,
+    sessionTimeoutMs: 9000,
+    heartbeatIntervalMs: 3000,
+  };
+
+  test('joinGroup POSTs the subscription to the members path and returns the membership view', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 201, { ...view, assignment: [], rebalanceInProgress: true }));
+    const options = { topics: ['orders'], sessionTimeoutMs: 9000, assignor: 'range' as const, resetPolicy: 'earliest' as const, clientId: 'cli' };
+    const joined = await new SluiceHttpClient(url).joinGroup('billing', options);
+    assert.equal(joined.rebalanceInProgress, true);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['POST', '/v1/groups/billing/members', options]);
+  });
+
+  test('heartbeat POSTs to the member heartbeat path, URL-encoding group and member, and returns the view', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, view));
+    assert.deepEqual(await new SluiceHttpClient(url).heartbeat('bill ing', 'cli/1'), view);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['POST', '/v1/groups/bill%20ing/members/cli%2F1/heartbeat', undefined]);
+  });
+
+  test('leaveGroup sends DELETE to the member path and resolves on 204', async () => {
+    const { url, seen } = await serve((_req, res) => res.writeHead(204).end());
+    assert.equal(await new SluiceHttpClient(url).leaveGroup('billing', 'cli-1'), undefined);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['DELETE', '/v1/groups/billing/members/cli-1']);
+  });
+
+  test('commitOffsets POSTs member, generation and offsets and returns what was committed', async () => {
+    const answer = {
+      group: 'billing',
+      committed: [{ group: 'billing', topic: 'orders', partition: 0, offset: 7, generation: 3, memberId: 'cli-1', metadata: null, committedAt: 5 }],
+    };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const commit = { memberId: 'cli-1', generation: 3, offsets: [{ topic: 'orders', partition: 0, offset: 7 }] };
+    assert.deepEqual(await new SluiceHttpClient(url).commitOffsets('billing', commit), answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['POST', '/v1/groups/billing/offsets', commit]);
+  });
+
+  test('groupOffsets GETs the offsets path, with ?topic= only when given', async () => {
+    const answer = {
+      group: 'billing',
+      resetPolicy: 'latest',
+      partitions: [{ topic: 'orders', partition: 0, committedOffset: null, position: 9, logStartOffset: 0, highWatermark: 9, lag: 0 }],
+      totalLag: 0,
+    };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const client = new SluiceHttpClient(url);
+    assert.deepEqual(await client.groupOffsets('billing', { topic: 'orders' }), answer);
+    await client.groupOffsets('billing');
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/groups/billing/offsets?topic=orders']);
+    assert.equal(seen[1]?.url, '/v1/groups/billing/offsets');
+  });
+
+  test('listGroups GETs /v1/groups and returns the groups array', async () => {
+    const groups = [{ group: 'billing', generation: 3, assignor: 'sticky', members: 2, state: 'Stable' }];
+    const { url, seen } = await serve((_req, res) => json(res, 200, { groups }));
+    assert.deepEqual(await new SluiceHttpClient(url).listGroups(), groups);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/groups']);
+  });
+
+  test('describeGroup GETs the group path and returns the description', async () => {
+    const description = {
+      group: 'billing',
+      generation: 3,
+      assignor: 'sticky',
+      members: 1,
+      state: 'Stable',
+      resetPolicy: 'earliest',
+      memberDetails: [{ memberId: 'cli-1', topics: ['orders'], expiresAt: 9, assignment: [{ topic: 'orders', partitions: [0] }] }],
+      partitions: [{ topic: 'orders', partition: 0, committedOffset: 4, position: 4, logStartOffset: 0, highWatermark: 9, lag: 5 }],
+      totalLag: 5,
+    };
+    const { url, seen } = await serve((_req, res) => json(res, 200, description));
+    assert.deepEqual(await new SluiceHttpClient(url).describeGroup('billing'), description);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/groups/billing']);
+  });
+
+  for (const [status, code] of [
+    [409, 'ILLEGAL_GENERATION'],
+    [404, 'UNKNOWN_MEMBER'],
+    [409, 'PARTITION_NOT_ASSIGNED'],
+    [409, 'GROUP_ACTIVE'],
+    [404, 'GROUP_NOT_FOUND'],
+  ] as const) {
+    test(`${code} comes through as a SluiceApiError with its code, status and details`, async () => {
+      const body = { error: { code, message: `${code} happened`, retriable: false, group: 'billing', generation: 2, currentGeneration: 3 } };
+      const { url } = await serve((_req, res) => json(res, status, body));
+      await assert.rejects(new SluiceHttpClient(url).commitOffsets('billing', { memberId: 'cli-1', generation: 2, offsets: [{ topic: 'orders', partition: 0, offset: 1 }] }), {
+        name: 'SluiceApiError',
+        status,
+        code,
+        message: `${code} happened`,
+        retriable: false,
+        details: { group: 'billing', generation: 2, currentGeneration: 3 },
+      });
+    });
+  }
+});
+
 describe('SluiceHttpClient errors', () => {
   test('an error body becomes a SluiceApiError with status, code, retriable and the other fields as details', async () => {
     const body = { error: { code: 'INVALID_REQUEST', message: 'records[2].value: too big', retriable: false, field: 'records[2].value', limit: 1048576 } };
