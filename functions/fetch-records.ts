@@ -1,4 +1,8 @@
 import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
+import { chargeQuota } from '../lib/auth/quotas';
+import { recordSize } from '../lib/records/log-record';
 import { recordView } from '../lib/api/record-encoding';
 import { fetchQuerySchema, partitionParamSchema } from '../lib/api/requests';
 import { parseInput } from '../lib/api/validate';
@@ -8,10 +12,16 @@ import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } f
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
   const partition = parseInput(partitionParamSchema, pathParam(event, 'partition'), 'partition');
   const { encoding, ...limits } = query(event, fetchQuerySchema);
-  const result = await fetchRecords(contextFromEnv(), { topic, partition, ...limits });
+  const ctx = contextFromEnv();
+  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' });
+  await chargeQuota(ctx, caller, 'fetch', 0);
+  const result = await fetchRecords(ctx, { topic, partition, ...limits });
+  // Charged after the read, when its size is known; an overdrawn window refuses the next fetch.
+  await chargeQuota(ctx, caller, 'fetch', result.records.reduce((sum, r) => sum + recordSize(r), 0)).catch(() => undefined);
   return json(200, { ...result, encoding, records: result.records.map((r) => recordView(r, encoding)) });
 }
 

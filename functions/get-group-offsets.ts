@@ -1,4 +1,8 @@
 import middy from '@middy/core';
+import { groupNameSchema } from '../lib/api/requests';
+import { parseInput } from '../lib/api/validate';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { groupOffsetsQuerySchema } from '../lib/api/requests';
 import { groupPositions } from '../lib/groups/group-offsets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
@@ -6,8 +10,12 @@ import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } f
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
+  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
   const { topic } = query(event, groupOffsetsQuerySchema);
-  const positions = await groupPositions(contextFromEnv(), pathParam(event, 'group'), topic === undefined ? undefined : [topic]);
+  const ctx = contextFromEnv();
+  await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
+  const positions = await groupPositions(ctx, group, topic === undefined ? undefined : [topic]);
   return json(200, { ...positions, totalLag: positions.partitions.reduce((sum, p) => sum + p.lag, 0) });
 }
 

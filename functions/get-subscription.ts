@@ -1,4 +1,8 @@
 import middy from '@middy/core';
+import { groupNameSchema } from '../lib/api/requests';
+import { parseInput } from '../lib/api/validate';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { groupPositions } from '../lib/groups/group-offsets';
 import { getSubscription, publicView } from '../lib/push/subscriptions';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
@@ -6,8 +10,10 @@ import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const ctx = contextFromEnv();
-  const group = pathParam(event, 'group');
+  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
+  await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
   const subscription = await getSubscription(ctx, group);
   const { partitions } = await groupPositions(ctx, group, [subscription.topic]);
   return json(200, { ...publicView(subscription), partitions, totalLag: partitions.reduce((sum, p) => sum + p.lag, 0) });

@@ -1,4 +1,6 @@
 import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { initProducerRequestSchema } from '../lib/api/requests';
 import { initProducer } from '../lib/producers/init-producer';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
@@ -6,8 +8,12 @@ import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from './s
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const { name } = event.body ? jsonBody(event, initProducerRequestSchema) : { name: undefined };
-  return json(200, await initProducer(contextFromEnv(), name));
+  const ctx = contextFromEnv();
+  // Kafka's IdempotentWrite is a cluster permission; here it is WRITE on the cluster.
+  await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'WRITE' });
+  return json(200, await initProducer(ctx, name));
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -1,4 +1,6 @@
 import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { offsetsQuerySchema, partitionParamSchema } from '../lib/api/requests';
 import { parseInput } from '../lib/api/validate';
 import { listOffsets, offsetForTime } from '../lib/log/list-offsets';
@@ -7,10 +9,12 @@ import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } f
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
   const partition = parseInput(partitionParamSchema, pathParam(event, 'partition'), 'partition');
   const { timestamp } = query(event, offsetsQuerySchema);
   const ctx = contextFromEnv();
+  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'DESCRIBE' });
   return json(200, timestamp === undefined ? await listOffsets(ctx, topic, partition) : await offsetForTime(ctx, topic, partition, timestamp));
 }
 

@@ -1,11 +1,15 @@
 import middy from '@middy/core';
+import { visibleTo } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { listTopics } from '../lib/topics/topic-service';
-import { httpErrors, json, type HttpResult } from './shared/http';
+import { httpErrors, json, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
-async function main(): Promise<HttpResult> {
-  return json(200, { topics: await listTopics(contextFromEnv()) });
+async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
+  const ctx = contextFromEnv();
+  return json(200, { topics: await visibleTo(ctx, caller, 'TOPIC', await listTopics(ctx), (t) => t.name) });
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

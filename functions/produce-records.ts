@@ -1,4 +1,8 @@
 import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
+import { chargeQuota } from '../lib/auth/quotas';
+import { recordSize } from '../lib/records/log-record';
 import { incomingRecords } from '../lib/api/record-encoding';
 import { produceRequestSchema } from '../lib/api/requests';
 import { produce } from '../lib/log/produce';
@@ -7,9 +11,14 @@ import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult 
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
   const request = jsonBody(event, produceRequestSchema);
-  const result = await produce(contextFromEnv(), topic, incomingRecords(request), { producer: request.producer, expectedOffset: request.expectedOffset });
+  const records = incomingRecords(request);
+  const ctx = contextFromEnv();
+  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'WRITE' });
+  await chargeQuota(ctx, caller, 'produce', records.reduce((sum, r) => sum + recordSize({ ...r, timestamp: 0 }), 0));
+  const result = await produce(ctx, topic, records, { producer: request.producer, expectedOffset: request.expectedOffset });
   return json(200, result);
 }
 

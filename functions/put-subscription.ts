@@ -1,4 +1,6 @@
 import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { callerOf } from './shared/caller';
 import { groupNameSchema, subscriptionRequestSchema } from '../lib/api/requests';
 import { parseInput } from '../lib/api/validate';
 import { publicView, putSubscription } from '../lib/push/subscriptions';
@@ -7,8 +9,18 @@ import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult 
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
+  const caller = callerOf(event);
   const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
-  const subscription = await putSubscription(contextFromEnv(), group, jsonBody(event, subscriptionRequestSchema));
+  const request = jsonBody(event, subscriptionRequestSchema);
+  const ctx = contextFromEnv();
+  await requireAccess(
+    ctx,
+    caller,
+    { resourceType: 'GROUP', resourceName: group, operation: 'ALTER' },
+    { resourceType: 'TOPIC', resourceName: request.topic, operation: 'READ' },
+    { resourceType: 'TOPIC', resourceName: request.deadLetterTopic ?? `${group}.dlq`, operation: 'WRITE' },
+  );
+  const subscription = await putSubscription(ctx, group, request);
   // The secret is shown this once, so the target can verify signatures.
   return json(200, { ...publicView(subscription), secret: subscription.secret });
 }

@@ -136,6 +136,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     invokesPushTargets: true,
     schedule: { rateMinutes: 1 },
   },
+  apiFunction('create-acl', { method: 'POST', path: '/v1/acls' }, { tables: { Access: 'readwrite' } }),
+  apiFunction('list-acls', { method: 'GET', path: '/v1/acls' }, { tables: { Access: 'read' } }),
+  apiFunction('delete-acl', { method: 'DELETE', path: '/v1/acls/{rule}' }, { tables: { Access: 'readwrite' } }),
+  apiFunction('set-quota', { method: 'PUT', path: '/v1/quotas' }, { tables: { Access: 'readwrite' } }),
+  apiFunction('list-quotas', { method: 'GET', path: '/v1/quotas' }, { tables: { Access: 'read' } }),
   {
     name: 'coordinate-groups',
     description: 'Computes the next generation and assignment of a group when a member joins, leaves or lapses (Groups stream).',

@@ -24,6 +24,9 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const known = error instanceof SluiceError ? error : new InternalError();
       if (!(error instanceof SluiceError)) console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: error?.stack }));
       request.response = json(known.status, { error: known.toJSON() });
+      // A quota refusal says when to come back, as HTTP's Retry-After.
+      const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retryAfter !== undefined) request.response.headers = { ...request.response.headers, 'retry-after': String(retryAfter) };
     },
   };
 }

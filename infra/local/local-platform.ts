@@ -76,6 +76,8 @@ export class LocalPlatform {
       }
 
       // The handlers read the same variables a deployed Lambda function gets.
+      // Locally, a configured static token switches authentication on (README, "Authentication").
+      if (!process.env.SLUICE_AUTH_MODE && (process.env.SLUICE_AUTH_TOKEN || process.env.SLUICE_AUTH_TOKENS)) process.env.SLUICE_AUTH_MODE = 'token';
       process.env.AWS_REGION = config.region;
       if (dynamodbEndpoint) process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamodbEndpoint;
       if (s3Endpoint) process.env.AWS_ENDPOINT_URL_S3 = s3Endpoint;

@@ -199,3 +199,24 @@ export const subscriptionRequestSchema = z.object({
   deadLetterTopic: topicNameSchema.optional(),
   resetPolicy: z.enum(['earliest', 'latest'], { error: 'must be "earliest" or "latest"' }).default('latest'),
 });
+
+export const aclRuleRequestSchema = z.object({
+  principal: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(2048, { error: 'must be at most 2048 characters' }),
+  resourceType: z.enum(['TOPIC', 'GROUP', 'CLUSTER'], { error: 'must be TOPIC, GROUP or CLUSTER' }),
+  patternType: z.enum(['LITERAL', 'PREFIXED'], { error: 'must be LITERAL or PREFIXED' }).default('LITERAL'),
+  resourceName: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(LIMITS.topicNameMaxLength, { error: `must be at most ${LIMITS.topicNameMaxLength} characters` }),
+  operation: z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'], { error: 'must be READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER or ALL' }),
+  permission: z.enum(['ALLOW', 'DENY'], { error: 'must be ALLOW or DENY' }),
+});
+
+const byteRate = z
+  .number({ error: 'must be an integer or null' })
+  .int({ error: 'must be an integer or null' })
+  .min(1, { error: 'must be at least 1' })
+  .max(10 * 1024 * 1024 * 1024, { error: 'must be at most 10737418240' })
+  .nullable();
+
+export const quotaRequestSchema = z.object({
+  produceBytesPerSecond: byteRate.default(null),
+  fetchBytesPerSecond: byteRate.default(null),
+});

@@ -97,12 +97,14 @@ export async function heartbeat(ctx: SluiceContext, group: string, memberId: str
   const expired = await expireLapsedMembers(ctx, group, now);
   const meta = await readMeta(ctx, group);
   const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).map((m) => m.memberId);
-  const current = meta !== undefined && sameIds(meta.members, live) && meta.members.includes(memberId);
+  const inGeneration = meta !== undefined && meta.members.includes(memberId);
+  const current = inGeneration && sameIds(meta.members, live);
   return {
     group,
     memberId,
     generation: meta?.generation ?? 0,
-    assignment: current ? (meta.assignment[memberId] ?? []) : [],
+    // While a rebalance is pending the current generation's assignment stays valid (for commits too).
+    assignment: inGeneration ? (meta.assignment[memberId] ?? []) : [],
     rebalanceInProgress: !current || expired > 0,
     sessionTimeoutMs: Number(member.sessionTimeoutMs),
     heartbeatIntervalMs: heartbeatInterval(Number(member.sessionTimeoutMs)),

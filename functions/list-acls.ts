@@ -1,0 +1,15 @@
+import middy from '@middy/core';
+import { requireAccess } from '../lib/auth/access-control';
+import { listAclRules } from '../lib/auth/acl-store';
+import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { callerOf } from './shared/caller';
+import { observability } from './shared/observability';
+import { httpErrors, json, type HttpEvent, type HttpResult } from './shared/http';
+
+async function main(event: HttpEvent): Promise<HttpResult> {
+  const ctx = contextFromEnv();
+  await requireAccess(ctx, callerOf(event), { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'DESCRIBE' });
+  return json(200, { rules: await listAclRules(ctx) });
+}
+
+export const handler = middy(main).use(observability()).use(httpErrors());

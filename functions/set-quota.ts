@@ -1,0 +1,20 @@
+import middy from '@middy/core';
+import { z } from 'zod';
+import { requireAccess } from '../lib/auth/access-control';
+import { setQuota } from '../lib/auth/quotas';
+import { quotaRequestSchema } from '../lib/api/requests';
+import { contextFromEnv } from '../lib/runtime/context-from-env';
+import { callerOf } from './shared/caller';
+import { observability } from './shared/observability';
+import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from './shared/http';
+
+const body = quotaRequestSchema.extend({ principal: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(2048) });
+
+async function main(event: HttpEvent): Promise<HttpResult> {
+  const ctx = contextFromEnv();
+  const request = jsonBody(event, body);
+  await requireAccess(ctx, callerOf(event), { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
+  return json(200, await setQuota(ctx, request));
+}
+
+export const handler = middy(main).use(observability()).use(httpErrors());
