@@ -7,6 +7,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { GroupConsumer } from '../lib/client/group-consumer';
+import { iamSigner } from '../lib/client/iam-signer';
 import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../lib/client/sluice-http-client';
 import type {
   AssignorName,
@@ -33,6 +34,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 interface GlobalOptions {
   url: string;
   json?: boolean;
+  auth: 'none' | 'iam' | 'token';
+  token?: string;
+  region?: string;
 }
 
 /** Bad input read from stdin or the arguments (not a usage error: the command line itself was fine). */
@@ -157,6 +161,12 @@ async function withRetries<T>(read: () => Promise<T>, signal?: AbortSignal, retr
 // topics
 
 function clientFor(globals: GlobalOptions): SluiceHttpClient {
+  const auth = globals.auth === 'none' && globals.token ? 'token' : globals.auth;
+  if (auth === 'token') {
+    if (!globals.token) throw new InvalidArgumentError('--auth token needs --token (or SLUICE_TOKEN)');
+    return new SluiceHttpClient({ baseUrl: globals.url, headers: { authorization: `Bearer ${globals.token}` } });
+  }
+  if (auth === 'iam') return new SluiceHttpClient({ baseUrl: globals.url, signer: iamSigner({ region: globals.region }) });
   return new SluiceHttpClient(globals.url);
 }
 
@@ -833,6 +843,14 @@ function buildProgram(): Command {
       new Option('--url <baseUrl>', 'the Sluice API base URL').env('SLUICE_URL').default(DEFAULT_URL).argParser(baseUrl),
     )
     .option('--json', 'machine-readable output: one JSON document (consume: one JSON object per line); errors as JSON on stderr')
+    .addOption(
+      new Option('--auth <mode>', 'how to authenticate: iam (SigV4 with the standard AWS credential chain), token (a bearer token) or none')
+        .choices(['none', 'iam', 'token'])
+        .env('SLUICE_AUTH')
+        .default('none'),
+    )
+    .addOption(new Option('--token <token>', 'the bearer token for --auth token (implies it)').env('SLUICE_TOKEN'))
+    .addOption(new Option('--region <region>', 'the API region for --auth iam').env('AWS_REGION'))
     .exitOverride()
     .configureOutput({
       outputError: (message, write) => {

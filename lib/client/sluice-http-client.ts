@@ -78,7 +78,12 @@ export interface SluiceHttpClientOptions {
   timeoutMs?: number;
   /** The fetch implementation; the global `fetch` by default. */
   fetch?: typeof fetch;
+  /** Signs each request (for example `iamSigner()` for SigV4); answers the headers to send. */
+  signer?: RequestSigner;
 }
+
+/** Answers the complete headers to send for a request, signature included. */
+export type RequestSigner = (request: { method: string; url: string; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
 
 export interface RequestOptions {
   /** Aborting rejects the call with the signal's reason (an `AbortError` by default), not a Sluice error. */
@@ -93,6 +98,7 @@ export class SluiceHttpClient {
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  private readonly signer?: RequestSigner;
 
   constructor(options: SluiceHttpClientOptions | string) {
     const opts = typeof options === 'string' ? { baseUrl: options } : options;
@@ -104,6 +110,7 @@ export class SluiceHttpClient {
     this.headers = opts.headers ?? {};
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = opts.fetch ?? globalThis.fetch;
+    this.signer = opts.signer;
   }
 
   /** `POST /v1/topics`. */
@@ -230,9 +237,11 @@ export class SluiceHttpClient {
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(this.baseUrl + path, {
+      const url = this.baseUrl + path;
+      const sent = this.signer ? await this.signer({ method, url, headers, body }) : headers;
+      response = await this.fetchImpl(url, {
         method,
-        headers,
+        headers: sent,
         body,
         signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
       });

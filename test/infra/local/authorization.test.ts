@@ -20,7 +20,7 @@ async function as(token: string | null, method: string, path: string, body?: unk
   return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
 }
 
-const acl = (rule: Record<string, string>) => as('t-admin', 'POST', '/v1/acls', rule);
+const acl = (rule: Record<string, string | undefined>) => as('t-admin', 'POST', '/v1/acls', rule);
 const highWatermark = async (topic: string) => (await as('t-admin', 'GET', `/v1/topics/${topic}/partitions/0/offsets`)).body.highWatermark;
 
 before(async () => {
