@@ -12,12 +12,23 @@
  *   requests per second and burst of the API stage (default 500 and 1000).
  * - `pushTargetFunctionArns` (SLUICE_PUSH_TARGET_FUNCTION_ARNS): comma-separated ARNs of
  *   Lambda functions push subscriptions may deliver to (default none: HTTPS only).
+ * - `alarmTopicArn` (SLUICE_ALARM_TOPIC_ARN): an existing SNS topic for the alarms
+ *   (default: the stack creates one).
+ * - `alarmEmails` (SLUICE_ALARM_EMAILS): comma-separated addresses subscribed to the
+ *   alarm topic (default none).
+ * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
+ *   behind its stream a trigger may fall before it alarms.
+ *
+ * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
+ * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
+ * reasons are in infra/nag-acknowledgments.ts.
  *
  * Account and region come from the CLI's profile (CDK_DEFAULT_ACCOUNT and
  * CDK_DEFAULT_REGION); without them the stack is environment-agnostic.
  */
-import { App, RemovalPolicy, Tags } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
 
 const app = new App();
@@ -51,19 +62,27 @@ if (logRetention === undefined) {
   throw new Error(`logRetentionDays must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...), got ${logRetentionDays}`);
 }
 
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 const namePrefix = `sluice-${stage}`;
 const stack = new SluiceStack(app, namePrefix, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   namePrefix,
   removalPolicy: removalPolicySetting === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   logRetention,
-  pushTargetFunctionArns: (setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS') ?? '')
-    .split(',')
-    .map((arn) => arn.trim())
-    .filter(Boolean),
+  pushTargetFunctionArns: list(setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS')),
+  alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
+  alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
+  iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
   throttle: {
     rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),
     burstLimit: positiveInteger('throttleBurst', setting('throttleBurst', 'SLUICE_THROTTLE_BURST'), DEFAULT_THROTTLE.burstLimit),
   },
 });
 Tags.of(stack).add('stage', stage);
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,11 +1,14 @@
-import { CfnOutput, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, Tags, type Duration, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLES } from '../lib/storage/tables';
 import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';
+import { SluiceObservability } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
+import { acknowledgeNagFindings } from './nag-acknowledgments';
 
 export interface SluiceThrottle {
   /** Steady-state requests per second across all routes of the stage. */
@@ -51,18 +54,41 @@ export interface SluiceStackProps extends StackProps {
    * @default [] (HTTPS targets only)
    */
   readonly pushTargetFunctionArns?: readonly string[];
+  /**
+   * ARN of an existing SNS topic every alarm notifies (for example one shared by
+   * several stacks, or one encrypted with your KMS key).
+   *
+   * @default - a new topic that accepts only TLS publishers
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * Email addresses subscribed to the alarm topic.
+   *
+   * @default - none
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * A stream trigger alarms when it is this far behind its stream.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeAlarmThreshold?: Duration;
 }
 
 export const DEFAULT_THROTTLE: SluiceThrottle = { rateLimit: 500, burstLimit: 1000 };
 
 /**
- * Everything Sluice deploys: storage (segment bucket and tables), one function per
- * entry of `FUNCTIONS`, their stream triggers, and the HTTP API in front of them.
+ * Everything Sluice deploys: storage (segment bucket, its access-log bucket and the
+ * tables), one function per entry of `FUNCTIONS`, their stream triggers, the HTTP
+ * API in front of them, and a dashboard with alarms. Findings of the cdk-nag
+ * AwsSolutions pack that are accepted by design are acknowledged, each with its
+ * reason, in infra/nag-acknowledgments.ts.
  */
 export class SluiceStack extends Stack {
   readonly storage: SluiceStorage;
   readonly functions: SluiceFunctions;
   readonly api: SluiceHttpApi;
+  readonly observability: SluiceObservability;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, {
@@ -90,8 +116,19 @@ export class SluiceStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.observability = new SluiceObservability(this, 'Observability', {
+      functions: this.functions.functions,
+      specs: FUNCTIONS,
+      deadLetterQueues: this.functions.deadLetterQueues,
+      httpApi: this.api.httpApi,
+      dashboardName: namePrefix,
+      alarmTopic: props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined,
+      alarmEmails: props.alarmEmails,
+      iteratorAgeThreshold: props.iteratorAgeAlarmThreshold,
+    });
 
     Tags.of(this).add('project', 'sluice');
+    acknowledgeNagFindings(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Sluice HTTP API' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Segment objects' });
@@ -101,6 +138,8 @@ export class SluiceStack extends Stack {
         description: definition.description,
       });
     }
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     for (const [name, queue] of Object.entries(this.functions.deadLetterQueues)) {
       new CfnOutput(this, `${constructIdFor(name)}DlqUrl`, {
         value: queue.queueUrl,

@@ -3,9 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -22,8 +23,33 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
  * module does not have; this defines it. The alias avoids clashing with any
  * top-level `createRequire` in the bundle.
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);";
+
+/**
+ * Left out of every bundle: the Node.js 22 runtime provides the AWS SDK v3
+ * (`@aws-sdk/*` and the `@smithy/*` packages it is built on), and SDK clients
+ * are created once per container (lib/runtime/aws-clients.ts).
+ */
+export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smithy/*'];
+
+/**
+ * How every function is bundled: one esbuild bundle per handler with only what it
+ * imports, an ES module for Node.js 22, minified, with a source map. The bundle
+ * size report (`npm run bundles`, infra/bundle-report.ts) builds with exactly
+ * these options.
+ */
+export const FUNCTION_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  // Stack traces only need the mappings; leaving out the sources keeps the zip small.
+  sourcesContent: false,
+  banner: ESM_REQUIRE_BANNER,
+  externalModules: [...RUNTIME_PROVIDED_MODULES],
+} as const satisfies BundlingOptions;
 
 export interface SluiceFunctionsProps {
   /** The bucket and tables the functions use; grants follow each spec's `tables` and `bucket`. */
@@ -56,6 +82,13 @@ export interface SluiceFunctionsProps {
    * @default [] (only HTTPS targets)
    */
   readonly pushTargetFunctionArns?: readonly string[];
+  /**
+   * X-Ray active tracing of every function (the handlers' Powertools Tracer
+   * records a segment per invocation).
+   *
+   * @default lambda.Tracing.ACTIVE
+   */
+  readonly tracing?: lambda.Tracing;
 }
 
 /** `create-topic` → `CreateTopic`: the construct id of a spec's resources. */
@@ -83,6 +116,8 @@ export class SluiceFunctions extends Construct {
   readonly deadLetterQueues: Record<string, sqs.Queue>;
   /** The EventBridge rule of each scheduled function, by spec name. */
   readonly schedules: Record<string, events.Rule>;
+  /** The log group of each function, by spec name. */
+  readonly logGroups: Record<string, logs.LogGroup>;
   readonly specs: readonly FunctionSpec[];
 
   private readonly storage: SluiceStorage;
@@ -98,9 +133,17 @@ export class SluiceFunctions extends Construct {
     this.functions = {};
     this.deadLetterQueues = {};
     this.schedules = {};
+    this.logGroups = {};
     for (const spec of this.specs) {
       const specId = constructIdFor(spec.name);
       const logGroup = new logs.LogGroup(this, `${specId}Logs`, { retention: logRetention, removalPolicy });
+      // An own role instead of the default one with AWSLambdaBasicExecutionRole,
+      // which may create and write any log group: this one writes only its own.
+      const role = new iam.Role(this, `${specId}Role`, {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        description: `Execution role of ${namePrefix}-${spec.name}`,
+      });
+      logGroup.grantWrite(role);
       const fn = new NodejsFunction(this, specId, {
         functionName: `${namePrefix}-${spec.name}`,
         description: spec.description,
@@ -113,18 +156,10 @@ export class SluiceFunctions extends Construct {
         memorySize: spec.memoryMiB,
         timeout: Duration.seconds(spec.timeoutSeconds),
         logGroup,
+        role,
+        tracing: props.tracing ?? lambda.Tracing.ACTIVE,
         environment: this.environmentFor(spec),
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          mainFields: ['module', 'main'],
-          minify: true,
-          sourceMap: true,
-          // Stack traces only need the mappings; leaving out the sources keeps the zip small.
-          sourcesContent: false,
-          banner: ESM_REQUIRE_BANNER,
-          // externalModules keeps its default for Node 18+: `@aws-sdk/*` comes from the runtime.
-        },
+        bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
       });
       this.grant(fn, spec);
       if (spec.invokesPushTargets) {
@@ -140,6 +175,7 @@ export class SluiceFunctions extends Construct {
         this.schedules[spec.name] = this.addSchedule(fn, specId, spec.name, spec.schedule.rateMinutes);
       }
       this.functions[spec.name] = fn;
+      this.logGroups[spec.name] = logGroup;
     }
   }
 

@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Access } from '../platform-spec';
@@ -15,7 +15,21 @@ export interface SluiceStorageProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How long S3 server access logs of the segment bucket are kept in the
+   * access-log bucket before they expire.
+   *
+   * @default Duration.days(90)
+   */
+  readonly accessLogRetention?: Duration;
 }
+
+/** S3 actions on segment objects, by access: exact actions, no `*` groups. */
+const OBJECT_ACTIONS: Record<Access, readonly string[]> = {
+  read: ['s3:GetObject'],
+  write: ['s3:PutObject'],
+  readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+};
 
 const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
   S: dynamodb.AttributeType.STRING,
@@ -42,6 +56,12 @@ const STREAM_VIEW_TYPES: Record<StreamViewType, dynamodb.StreamViewType> = {
 export class SluiceStorage extends Construct {
   /** Segment objects. Its name reaches functions through `BUCKET_ENV_VAR`. */
   readonly bucket: s3.Bucket;
+  /**
+   * S3 server access logs of the segment bucket (who read, wrote or deleted which
+   * object), under `segments/`. Encrypted with S3-managed keys, the only kind log
+   * delivery supports; TLS only; expires after `accessLogRetention`.
+   */
+  readonly accessLogsBucket: s3.Bucket;
   /** One table per `TableId`; each name reaches functions through its `envVar`. */
   readonly tables: Record<TableId, dynamodb.Table>;
 
@@ -49,14 +69,36 @@ export class SluiceStorage extends Construct {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
+    // Only an emptied bucket can be deleted; never empty one we are keeping.
+    const autoDeleteObjects = removalPolicy === RemovalPolicy.DESTROY;
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      lifecycleRules: [
+        { id: 'expire-access-logs', expiration: props.accessLogRetention ?? Duration.days(90) },
+        { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy,
+      autoDeleteObjects,
+    });
     this.bucket = new s3.Bucket(this, 'Segments', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: false,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'segments/',
+      // Segment objects never expire by age: the orphan collector deletes the
+      // uncommitted ones, and whatever retires committed data must count references
+      // (docs/design.md). Sluice writes with single PUTs; a multipart upload left
+      // behind by anything else would be billed forever without this rule.
+      lifecycleRules: [{ id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
       removalPolicy,
-      // Only an emptied bucket can be deleted; never empty one we are keeping.
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+      autoDeleteObjects,
     });
 
     const tables: Partial<Record<TableId, dynamodb.Table>> = {};
@@ -81,18 +123,20 @@ export class SluiceStorage extends Construct {
   }
 
   /**
-   * Grants `grantee` object access on the segment bucket: `read` is get and list,
-   * `write` is put only (no delete), `readwrite` is get, list, put and delete.
+   * Grants `grantee` object access on the segment bucket, with exact actions
+   * rather than the `s3:GetObject*`-style groups of `Bucket.grantRead`: `read` is
+   * `s3:GetObject` and `s3:ListBucket`, `write` is `s3:PutObject` only (no
+   * delete), `readwrite` is get, list, put and delete. The bucket uses S3-managed
+   * keys, so no KMS grant is needed.
    */
   grantBucket(grantee: iam.IGrantable, access: Access): iam.Grant {
-    switch (access) {
-      case 'read':
-        return this.bucket.grantRead(grantee);
-      case 'write':
-        return this.bucket.grantPut(grantee);
-      case 'readwrite':
-        return this.bucket.grantReadWrite(grantee);
-    }
+    const objects = iam.Grant.addToPrincipal({
+      grantee,
+      actions: [...OBJECT_ACTIONS[access]],
+      resourceArns: [this.bucket.arnForObjects('*')],
+    });
+    if (access === 'write') return objects;
+    return objects.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] }));
   }
 
   private createTable(definition: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table {
