@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireAccess } from '../lib/auth/access-control';
 import { setQuota } from '../lib/auth/quotas';
 import { quotaRequestSchema } from '../lib/api/requests';

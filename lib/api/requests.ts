@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../limits';
 import { topicConfigSchema } from '../topics/topic-config';
 import { topicNameSchema } from '../topics/topic-name';
