@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../infra/local/emulators/dynamodb-local';
+import type { LocalConfig } from '../../infra/local/local-config';
+import { LocalPlatform } from '../../infra/local/local-platform';
+import { TABLES, type TableId } from '../../lib/storage/tables';
+
+/**
+ * The local platform for a safety run: DynamoDB Local started here (so the run can
+ * stop and restart it on the same port and data directory), s3rver and the HTTP API
+ * started by LocalPlatform, all on free loopback ports, data in a fresh temp dir.
+ * The handlers keep their SDK clients across a restart, as a Lambda container would.
+ */
+export interface SafetyPlatform {
+  platform: LocalPlatform;
+  url: string;
+  dataDir: string;
+  config: LocalConfig;
+  dynamodbEndpoint: string;
+  /** Stops DynamoDB Local and starts it again on the same port and data; answers how long it was down. */
+  restartDynamoDb(): Promise<{ downMs: number }>;
+  stop(): Promise<void>;
+}
+
+// DynamoDB Local accepts only letters and digits in an access key id.
+const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluicelocal', AWS_SECRET_ACCESS_KEY: 'sluicelocal' };
+
+export async function startSafetyPlatform(log: (line: string) => void = () => undefined): Promise<SafetyPlatform> {
+  // A self-contained run: local credentials, no external endpoints, no authentication.
+  Object.assign(process.env, LOCAL_CREDENTIALS, { SLUICE_LOG_REQUESTS: 'false' });
+  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) {
+    delete process.env[name];
+  }
+  for (const name of ['SLUICE_AUTH_MODE', 'SLUICE_AUTH_TOKEN', 'SLUICE_AUTH_TOKENS']) delete process.env[name];
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-safety-'));
+  const ddbDir = join(dataDir, 'dynamodb');
+  let ddb: RunningDynamoDbLocal = await startDynamoDbLocal({ port: 0, dataDir: ddbDir, log });
+  const port = ddb.port;
+  const run = Math.random().toString(36).slice(2, 8);
+  const tables = Object.fromEntries(TABLES.map((t) => [t.id, `sluice-safety-${run}-${t.id.toLowerCase()}`])) as Record<TableId, string>;
+  const config: LocalConfig = {
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    dynamodbPort: port,
+    s3Port: 0,
+    dynamodbEndpoint: ddb.endpoint,
+    streamsEndpoint: ddb.endpoint,
+    s3Endpoint: undefined,
+    useAwsDefaults: false,
+    region: 'us-east-1',
+    bucket: `sluice-safety-${run}`,
+    tables,
+  };
+  let platform: LocalPlatform;
+  try {
+    platform = await LocalPlatform.start(config, log);
+  } catch (error) {
+    await ddb.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    platform,
+    url: platform.url,
+    dataDir,
+    config,
+    dynamodbEndpoint: ddb.endpoint,
+    restartDynamoDb: async () => {
+      const started = Date.now();
+      await ddb.stop();
+      // The port may take a moment to be free again; a bounded number of tries.
+      let lastError: unknown;
+      for (let attempt = 0; attempt < 10; attempt++) {
+        try {
+          ddb = await startDynamoDbLocal({ port, dataDir: ddbDir, log });
+          return { downMs: Date.now() - started };
+        } catch (error) {
+          lastError = error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
+      throw new Error(`DynamoDB Local did not come back on port ${port}: ${String(lastError)}`);
+    },
+    stop: async () => {
+      await platform.stop();
+      await ddb.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,1006 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { handler as coordinateGroups } from '../../functions/coordinate-groups';
+import { MemoryCheckpointStore } from '../../infra/local/checkpoint-store';
+import { lambdaContext } from '../../infra/local/lambda-context';
+import { StreamTrigger } from '../../infra/local/stream-trigger';
+import { FUNCTIONS } from '../../infra/platform-spec';
+import { incomingRecords } from '../../lib/api/record-encoding';
+import type { SluiceContext } from '../../lib/context';
+import { collectOrphanObjects } from '../../lib/gc/collect-orphan-objects';
+import { produce, type ProduceResult } from '../../lib/log/produce';
+import { partitionForKey } from '../../lib/partitioner/partitioner';
+import { contextFromEnv } from '../../lib/runtime/context-from-env';
+import { classify, classifyError, request, type Reply } from './api';
+import { check, type CheckResult } from './checker';
+import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, installDynamoFaults, SimulatedCrash, type FaultKind, type StormState } from './faults';
+import type { FinalRead, History, HistoryEvent, Outcome, Poll, SendAttempt } from './history';
+import { consumerSplit, type SafetyOptions } from './options';
+import { startSafetyPlatform, type SafetyPlatform } from './platform';
+
+/**
+ * A safety run: concurrent producers (idempotent and not) and consumers (direct
+ * readers and group members) against the local platform, faults injected on a
+ * schedule, every operation recorded, then a complete read of the log and the checker.
+ */
+export interface RunResult {
+  options: SafetyOptions;
+  topic: string;
+  group: string;
+  history: History;
+  result: CheckResult;
+  faults: { enabled: FaultKind[]; injected: Record<FaultKind, number>; details: Record<string, number>; missing: FaultKind[] };
+  timings: { startupMs: number; workloadMs: number; drainMs: number; finalMs: number; totalMs: number };
+  notes: string[];
+  platformLog: string[];
+}
+
+const TOPIC = 'safety';
+const GROUP = 'safety-group';
+const KEY_SPACE = 256;
+
+/** mulberry32: a small seeded generator, so a seed reproduces the workload's and the faults' choices. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Arm {
+  kind: 'crash-before-commit' | 'crash-after-commit' | 'concurrent-retry';
+  idempotent: boolean;
+}
+
+class Run {
+  readonly t0 = performance.now();
+  readonly events: HistoryEvent[] = [];
+  readonly counters = new FaultCounters();
+  readonly storm: StormState = { throttling: false, throttleRate: 0.3, lostResponseRate: 0, lostResponsesForced: 0 };
+  readonly arms: Arm[] = [];
+  readonly background = new Set<Promise<unknown>>();
+  readonly notes: string[] = [];
+  /** Throttle storms in progress (they may overlap). */
+  throttleStorms = 0;
+  readonly keysByPartition: string[][];
+  /** Producers keep writing while this is true. */
+  producing = true;
+  /** Consumers keep reading while this is true. */
+  consuming = true;
+  /** Set once the producers have stopped: readers stop when they reach these. */
+  finalHighWatermarks: number[] | undefined;
+
+  constructor(
+    readonly options: SafetyOptions,
+    readonly url: string,
+    readonly ctx: SluiceContext,
+    readonly rng: () => number,
+  ) {
+    this.keysByPartition = Array.from({ length: options.partitions }, () => []);
+    for (let k = 0; k < KEY_SPACE; k++) this.keysByPartition[partitionOf(`k${k}`, options.partitions)]!.push(`k${k}`);
+  }
+
+  now(): number {
+    return performance.now() - this.t0;
+  }
+
+  record<E extends HistoryEvent>(event: E): E {
+    this.events.push(event);
+    return event;
+  }
+
+  spawn(task: Promise<unknown>): void {
+    const tracked = task.catch((error: unknown) => this.notes.push(`background task failed: ${String(error)}`)).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
+  }
+
+  enabled(kind: FaultKind): boolean {
+    return this.options.faults.has(kind);
+  }
+
+  pick<T>(list: readonly T[]): T | undefined {
+    return list.length === 0 ? undefined : list[Math.floor(this.rng() * list.length)];
+  }
+}
+
+function partitionOf(key: string, partitions: number): number {
+  return partitionForKey(Buffer.from(key, 'utf8'), partitions);
+}
+
+const backoffMs = (attempt: number, rng: () => number) => Math.floor(rng() * Math.min(1000, 50 * 2 ** attempt)) + 20;
+
+// ---- producers -----------------------------------------------------------------
+
+interface OutRecord {
+  key: string;
+  value: string;
+  partition: number;
+}
+
+interface Claim {
+  producerId: number;
+  epoch: number;
+  sequences: Map<number, number>;
+}
+
+type AttemptMode = 'http' | 'crash-before-commit' | 'crash-after-commit' | 'fenced-before-commit';
+
+interface ProducerConfig {
+  name: string;
+  idempotent: boolean;
+  /** Contenders write every record to this partition, as fast as they can. */
+  partition?: number;
+  thinkMs: [number, number];
+  /** Whether this producer may be picked for crash faults. */
+  faults: boolean;
+  keepGoing: () => boolean;
+}
+
+class Producer {
+  private values = 0;
+  private sends = 0;
+  private identity: { producerId: number; epoch: number } | undefined;
+  private sequences = new Map<number, number>();
+  zombieRequested = false;
+
+  constructor(
+    private readonly run: Run,
+    readonly config: ProducerConfig,
+  ) {}
+
+  get hasIdentity(): boolean {
+    return this.identity !== undefined;
+  }
+
+  private instanceName(identity = this.identity): string {
+    return identity ? `${this.config.name}#${identity.producerId}.${identity.epoch}` : this.config.name;
+  }
+
+  async loop(): Promise<void> {
+    if (this.config.idempotent && !(await this.init())) {
+      this.run.notes.push(`${this.config.name}: could not initialise a producer id; it sent nothing`);
+      return;
+    }
+    while (this.config.keepGoing()) {
+      if (this.zombieRequested) {
+        this.zombieRequested = false;
+        await this.zombie();
+        continue;
+      }
+      await this.send(this.batch(this.config.name));
+      const [min, max] = this.config.thinkMs;
+      if (max > 0) await delay(min + Math.floor(this.run.rng() * (max - min)));
+    }
+  }
+
+  private batch(prefix: string): OutRecord[] {
+    const count = this.config.partition === undefined ? 1 + Math.floor(this.run.rng() * 3) : 1;
+    return Array.from({ length: count }, () => {
+      const keys = this.config.partition === undefined ? undefined : this.run.keysByPartition[this.config.partition];
+      const key = keys && keys.length > 0 ? this.run.pick(keys)! : `k${Math.floor(this.run.rng() * KEY_SPACE)}`;
+      return { key, value: `${prefix}-${this.values++}`, partition: partitionOf(key, this.run.options.partitions) };
+    });
+  }
+
+  /** POST /v1/producers with this producer's name: a new epoch, fencing every earlier instance. */
+  async init(): Promise<boolean> {
+    for (let i = 0; i < 40 && (this.run.producing || i === 0 || this.identity === undefined); i++) {
+      const start = this.run.now();
+      const reply = await request(this.run.url, 'POST', '/v1/producers', { name: this.config.name });
+      const { outcome } = classify(reply);
+      const ok = outcome === 'ok';
+      this.run.record({
+        type: 'init',
+        name: this.config.name,
+        start,
+        end: this.run.now(),
+        outcome,
+        ...(ok ? { producerId: reply.body.producerId as number, epoch: reply.body.epoch as number } : {}),
+      });
+      if (ok) {
+        this.identity = { producerId: reply.body.producerId, epoch: reply.body.epoch };
+        this.sequences = new Map();
+        return true;
+      }
+      await delay(backoffMs(i, this.run.rng));
+    }
+    return false;
+  }
+
+  private claimFor(records: readonly OutRecord[], identity = this.identity, sequences = this.sequences): Claim | undefined {
+    if (!identity || !this.config.idempotent) return undefined;
+    const claimed = new Map<number, number>();
+    for (const r of records) if (!claimed.has(r.partition)) claimed.set(r.partition, sequences.get(r.partition) ?? 0);
+    return { ...identity, sequences: claimed };
+  }
+
+  private takeFault(): Arm['kind'] | undefined {
+    if (!this.config.faults) return undefined;
+    const i = this.run.arms.findIndex((a) => a.idempotent === this.config.idempotent);
+    if (i >= 0) return this.run.arms.splice(i, 1)[0]!.kind;
+    const roll = this.run.rng();
+    if (roll < 0.003 && this.run.enabled('crash-before-commit')) return 'crash-before-commit';
+    if (roll > 0.997 && this.run.enabled('crash-after-commit')) return 'crash-after-commit';
+    if (roll > 0.5 && roll < 0.503 && this.run.enabled('concurrent-retry')) return 'concurrent-retry';
+    return undefined;
+  }
+
+  /** One logical send, retried as a client would: the same records (and sequences) until a definite answer. */
+  async send(records: OutRecord[]): Promise<void> {
+    const sendId = `${this.config.name}.${++this.sends}`;
+    const identity = this.identity;
+    const claim = this.claimFor(records);
+    const fault = this.takeFault();
+    const deadline = this.run.now() + 40_000;
+    for (let attempt = 1; attempt <= 25; attempt++) {
+      let a: SendAttempt;
+      if (attempt === 1 && fault === 'concurrent-retry') {
+        // The client stopped waiting and sent the call again; both copies are in flight at once.
+        const [first, second] = await Promise.all([
+          this.attempt(sendId, 1, records, claim, 'http', this.instanceName(identity)),
+          delay(Math.floor(this.run.rng() * 15)).then(() => this.attempt(sendId, 2, records, claim, 'http', this.instanceName(identity))),
+        ]);
+        first.fault = second.fault = 'concurrent-retry';
+        this.run.counters.count('concurrent-retry');
+        attempt = 2;
+        a = first.outcome === 'ok' ? first : second.outcome === 'ok' ? second : first.outcome === 'fail' ? first : second;
+      } else {
+        const mode: AttemptMode = attempt === 1 && fault && fault !== 'concurrent-retry' ? fault : 'http';
+        a = await this.attempt(sendId, attempt, records, claim, mode, this.instanceName(identity));
+        if (fault && attempt === 1 && !a.fault) this.run.arms.push({ kind: fault, idempotent: this.config.idempotent }); // not injected: try again later
+      }
+      if (a.outcome === 'ok') {
+        if (claim && this.identity === identity) {
+          for (const [partition, base] of claim.sequences) this.sequences.set(partition, base + records.filter((r) => r.partition === partition).length);
+        }
+        return;
+      }
+      if (a.outcome === 'fail') {
+        if (a.code === 'COMMIT_CONTENDED' && this.run.now() < deadline) {
+          await delay(backoffMs(attempt, this.run.rng));
+          continue;
+        }
+        // Refused: nothing was written. An idempotent producer refused for its epoch or sequence starts a new epoch.
+        if (claim && a.code !== 'COMMIT_CONTENDED') await this.init();
+        return;
+      }
+      // Unknown: retry the same call. A non-idempotent client sometimes gives up (at most once).
+      if (!claim && this.run.rng() < 0.2) return;
+      if (this.run.now() >= deadline) break;
+      await delay(backoffMs(attempt, this.run.rng));
+    }
+    // Still unknown: the sequences can no longer be trusted; a new epoch starts over.
+    if (claim) await this.init();
+  }
+
+  private async attempt(
+    sendId: string,
+    attempt: number,
+    records: readonly OutRecord[],
+    claim: Claim | undefined,
+    mode: AttemptMode,
+    producer: string,
+    fence?: () => Promise<boolean>,
+  ): Promise<SendAttempt> {
+    const run = this.run;
+    const event: SendAttempt = {
+      type: 'send',
+      sendId,
+      attempt,
+      producer,
+      idempotent: claim !== undefined,
+      ...(claim ? { producerId: claim.producerId, epoch: claim.epoch } : {}),
+      values: records.map((r) => r.value),
+      partitions: records.map((r) => r.partition),
+      start: run.now(),
+      end: 0,
+      outcome: 'unknown',
+      via: mode === 'http' ? 'http' : 'lib',
+    };
+    const producerField = claim ? { id: claim.producerId, epoch: claim.epoch, sequences: Object.fromEntries([...claim.sequences].map(([p, s]) => [String(p), s])) } : undefined;
+    const settle = (outcome: Outcome, extra: Partial<SendAttempt> = {}) => {
+      Object.assign(event, { outcome, end: run.now() }, extra);
+      return run.record(event);
+    };
+    if (mode === 'http') {
+      const reply = await request(run.url, 'POST', `/v1/topics/${TOPIC}/records`, {
+        encoding: 'utf8',
+        records: records.map((r) => ({ key: r.key, value: r.value })),
+        ...(producerField ? { producer: producerField } : {}),
+      });
+      const { outcome, code } = classify(reply);
+      if (outcome === 'ok') return settle('ok', okFields(reply.body));
+      return settle(outcome, { code });
+    }
+    const incoming = incomingRecords({ encoding: 'utf8', records: records.map((r) => ({ key: r.key, value: r.value })) } as never);
+    const options = producerField ? { producer: producerField } : {};
+    let crashed = false;
+    let fenced = false;
+    const ctx =
+      mode === 'crash-before-commit'
+        ? crashingBeforeCommit(run.ctx, () => (crashed = true))
+        : mode === 'fenced-before-commit'
+          ? fencedBeforeCommit(run.ctx, async () => {
+              fenced = (await fence?.()) ?? false;
+            })
+          : run.ctx;
+    let result: ProduceResult;
+    try {
+      result = await produce(ctx, TOPIC, incoming, options);
+    } catch (error) {
+      if (error instanceof SimulatedCrash && crashed) {
+        run.counters.count('crash-before-commit');
+        return settle('unknown', { code: 'CRASH', notCommitted: true, fault: 'crash-before-commit' });
+      }
+      const { outcome, code } = classifyError(error);
+      return settle(outcome, { code, ...(fenced ? { mustBeFenced: true, fault: 'zombie-producer' } : {}) });
+    }
+    const fields = okFields(result);
+    if (mode === 'crash-after-commit') {
+      run.counters.count('crash-after-commit');
+      // The process died before the reply reached the client: only the harness knows.
+      return settle('unknown', { code: 'CRASH', hidden: true, fault: 'crash-after-commit', ...fields });
+    }
+    return settle('ok', { ...fields, ...(fenced ? { mustBeFenced: true, fault: 'zombie-producer' } : {}) });
+  }
+
+  /**
+   * Zombie fencing: a call of the current instance holds its commit until the same
+   * name has been initialised again (a newer epoch), then sends it; afterwards the old
+   * instance carries on in the background, unaware. All of it must be FENCED.
+   */
+  private async zombie(): Promise<void> {
+    const old = this.identity;
+    if (!old) return;
+    const oldName = this.instanceName(old);
+    const oldSequences = new Map(this.sequences);
+    const records = this.batch(`${this.config.name}z${old.epoch}`);
+    const claim = this.claimFor(records, old, oldSequences);
+    const sendId = `${this.config.name}.z${old.epoch}.${++this.sends}`;
+    const a = await this.attempt(sendId, 1, records, claim, 'fenced-before-commit', oldName, () => this.init());
+    if (this.identity === old) await this.init(); // the fence never ran (the call failed first): fence now
+    if (a.mustBeFenced && a.outcome !== 'unknown') this.run.counters.count('zombie-producer');
+    if (this.identity === old) return;
+    this.run.spawn(
+      (async () => {
+        for (let i = 0; i < 2; i++) {
+          const more = this.batch(`${this.config.name}z${old.epoch}`);
+          const z = await this.attempt(`${this.config.name}.z${old.epoch}.${++this.sends}`, 1, more, this.claimFor(more, old, oldSequences), 'http', oldName);
+          if (z.outcome !== 'unknown') this.run.counters.count('zombie-producer');
+          await delay(20 + Math.floor(this.run.rng() * 50));
+        }
+      })(),
+    );
+  }
+}
+
+function okFields(body: Pick<ProduceResult, 'records' | 'duplicate'>): Partial<SendAttempt> {
+  return { offsets: body.records.map((r) => r.offset), duplicate: body.duplicate === true };
+}
+
+// ---- consumers -----------------------------------------------------------------
+
+async function poll(run: Run, consumer: string, partition: number, offset: number, maxRecords: number, waitMs: number): Promise<Poll> {
+  const start = run.now();
+  const reply = await request(
+    run.url,
+    'GET',
+    `/v1/topics/${TOPIC}/partitions/${partition}/records?offset=${offset}&maxRecords=${maxRecords}&encoding=utf8&waitMs=${waitMs}`,
+  );
+  const { outcome, code } = classify(reply);
+  const records: [number, string][] = outcome === 'ok' ? (reply.body.records as { offset: number; value: string }[]).map((r) => [r.offset, r.value]) : [];
+  return run.record({
+    type: 'poll',
+    consumer,
+    partition,
+    offset,
+    start,
+    end: run.now(),
+    outcome,
+    ...(code ? { code } : {}),
+    records,
+    ...(outcome === 'ok' ? { highWatermark: reply.body.highWatermark as number } : {}),
+  });
+}
+
+/** Reads every partition directly, offset by offset, long-polling at the tail. */
+class Reader {
+  constructor(
+    private readonly run: Run,
+    readonly name: string,
+  ) {}
+
+  async loop(): Promise<void> {
+    await Promise.all(Array.from({ length: this.run.options.partitions }, (_, p) => this.readPartition(p)));
+  }
+
+  private async readPartition(partition: number): Promise<void> {
+    const run = this.run;
+    let offset = 0;
+    run.record({ type: 'seek', consumer: this.name, partition, offset, time: run.now(), reason: 'start' });
+    for (let failures = 0; run.consuming; ) {
+      const target = run.finalHighWatermarks?.[partition];
+      if (target !== undefined && offset >= target) return;
+      const p = await poll(run, this.name, partition, offset, 100, 500);
+      if (p.outcome === 'ok') {
+        failures = 0;
+        const last = p.records.at(-1);
+        if (last) offset = last[0] + 1;
+      } else await delay(backoffMs(++failures, run.rng));
+    }
+  }
+}
+
+/**
+ * A consumer group member: joins, heartbeats in the background (as Kafka clients do),
+ * reads its assigned partitions from the group's committed positions, and commits
+ * what it has read with the generation it read under (at least once).
+ */
+class Member {
+  private memberId: string | undefined;
+  private generation = -1;
+  private assignment: number[] | null = null;
+  private positionsFor = -1;
+  private readonly positions = new Map<number, number>();
+  private readonly committed = new Map<number, number>();
+  private nextHeartbeat = 0;
+  private heartbeatIntervalMs = 1000;
+  /** A zombie: no heartbeats, no reads. */
+  private silent = false;
+  private zombieRunning = false;
+  zombieRequested = false;
+
+  constructor(
+    private readonly run: Run,
+    readonly name: string,
+  ) {}
+
+  private get reading(): boolean {
+    return this.memberId !== undefined && this.assignment !== null && this.assignment.length > 0 && this.positionsFor === this.generation;
+  }
+
+  async loop(): Promise<void> {
+    const run = this.run;
+    const heartbeats = this.heartbeats();
+    while (run.consuming) {
+      if (this.zombieRequested && this.reading) {
+        this.zombieRequested = false;
+        await this.zombie();
+        continue;
+      }
+      if (!this.memberId) {
+        if (!(await this.join())) await delay(200);
+        continue;
+      }
+      if (this.assignment && this.assignment.length > 0 && this.positionsFor !== this.generation) await this.loadPositions();
+      if (!this.reading) {
+        await delay(100);
+        continue;
+      }
+      const round = { memberId: this.memberId, generation: this.generation, partitions: [...this.assignment!] };
+      let read = 0;
+      for (const partition of round.partitions) {
+        const position = this.positions.get(partition);
+        if (position === undefined || this.generation !== round.generation) break;
+        const p = await poll(run, this.name, partition, position, 50, 0);
+        const last = p.outcome === 'ok' ? p.records.at(-1) : undefined;
+        if (last) {
+          this.positions.set(partition, last[0] + 1);
+          read += p.records.length;
+        }
+      }
+      await this.commit(round);
+      await delay(read > 0 ? 30 : 150);
+    }
+    await heartbeats;
+    if (this.memberId) await request(run.url, 'DELETE', `/v1/groups/${GROUP}/members/${encodeURIComponent(this.memberId)}`);
+  }
+
+  private async heartbeats(): Promise<void> {
+    while (this.run.consuming) {
+      if (!this.silent && this.memberId && this.run.now() >= this.nextHeartbeat) await this.heartbeat();
+      else await delay(50);
+    }
+  }
+
+  private view(reply: Reply, start: number): void {
+    const body = reply.body;
+    const assignment = body.rebalanceInProgress ? null : ((body.assignment as { topic: string; partitions: number[] }[]).find((t) => t.topic === TOPIC)?.partitions ?? []);
+    this.run.record({ type: 'view', consumer: this.name, memberId: body.memberId, generation: body.generation, assignment, start, end: this.run.now() });
+    const changed = body.generation !== this.generation || JSON.stringify(assignment) !== JSON.stringify(this.assignment);
+    this.generation = body.generation;
+    this.assignment = assignment;
+    if (changed) this.positionsFor = -1;
+    this.heartbeatIntervalMs = body.heartbeatIntervalMs ?? this.heartbeatIntervalMs;
+    // While a rebalance is pending, look again soon rather than a full interval later.
+    this.nextHeartbeat = this.run.now() + (assignment === null ? Math.min(200, this.heartbeatIntervalMs) : this.heartbeatIntervalMs);
+  }
+
+  private async join(): Promise<boolean> {
+    const start = this.run.now();
+    const reply = await request(this.run.url, 'POST', `/v1/groups/${GROUP}/members`, {
+      topics: [TOPIC],
+      sessionTimeoutMs: this.run.options.sessionTimeoutMs,
+      resetPolicy: 'earliest',
+      clientId: this.name,
+    });
+    if (reply.status !== 201) return false;
+    this.memberId = reply.body.memberId;
+    this.generation = -1;
+    this.assignment = null;
+    this.view(reply, start);
+    return true;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const memberId = this.memberId!;
+    const start = this.run.now();
+    const reply = await request(this.run.url, 'POST', `/v1/groups/${GROUP}/members/${encodeURIComponent(memberId)}/heartbeat`);
+    if (this.memberId !== memberId || this.silent) return;
+    if (reply.status === 200) this.view(reply, start);
+    else if (reply.body?.error?.code === 'UNKNOWN_MEMBER') this.forget();
+    else this.nextHeartbeat = this.run.now() + 200;
+  }
+
+  private forget(): void {
+    this.memberId = undefined;
+    this.assignment = null;
+    this.positionsFor = -1;
+    this.generation = -1;
+  }
+
+  private async loadPositions(): Promise<void> {
+    const run = this.run;
+    const generation = this.generation;
+    const partitions = [...(this.assignment ?? [])];
+    const start = run.now();
+    const reply = await request(run.url, 'GET', `/v1/groups/${GROUP}/offsets?topic=${TOPIC}`);
+    if (reply.status !== 200) return;
+    const found = reply.body.partitions as { partition: number; committedOffset: number | null; position: number }[];
+    run.record({ type: 'offsets', consumer: this.name, committed: found.map((p) => ({ partition: p.partition, offset: p.committedOffset })), start, end: run.now() });
+    if (this.generation !== generation) return; // a newer view arrived meanwhile: read again for it
+    this.positions.clear();
+    this.committed.clear();
+    for (const partition of partitions) {
+      const at = found.find((p) => p.partition === partition);
+      const offset = at?.position ?? 0;
+      this.positions.set(partition, offset);
+      if (typeof at?.committedOffset === 'number') this.committed.set(partition, at.committedOffset);
+      run.record({ type: 'seek', consumer: this.name, partition, offset, time: run.now(), reason: 'assigned', generation });
+    }
+    this.positionsFor = generation;
+  }
+
+  /** Commits the positions of a round's partitions with the generation they were read under. */
+  private async commit(round: { memberId: string; generation: number; partitions: number[] }, zombie = false): Promise<Outcome> {
+    const run = this.run;
+    const offsets = round.partitions
+      .filter((p) => this.positions.has(p) && (zombie || this.positions.get(p) !== this.committed.get(p)))
+      .map((p) => ({ partition: p, offset: this.positions.get(p)! }));
+    if (offsets.length === 0) return 'ok';
+    const start = run.now();
+    const reply = await request(run.url, 'POST', `/v1/groups/${GROUP}/offsets`, {
+      memberId: round.memberId,
+      generation: round.generation,
+      offsets: offsets.map((o) => ({ topic: TOPIC, partition: o.partition, offset: o.offset })),
+    });
+    const { outcome, code } = classify(reply);
+    run.record({
+      type: 'commit',
+      consumer: this.name,
+      memberId: round.memberId,
+      generation: round.generation,
+      offsets,
+      start,
+      end: run.now(),
+      outcome,
+      ...(code ? { code } : {}),
+      ...(zombie ? { zombie: true } : {}),
+    });
+    if (zombie || this.memberId !== round.memberId) return outcome;
+    if (outcome === 'ok') for (const o of offsets) this.committed.set(o.partition, o.offset);
+    else if (code === 'UNKNOWN_MEMBER') this.forget();
+    else if (code === 'ILLEGAL_GENERATION' || code === 'PARTITION_NOT_ASSIGNED') {
+      if (this.generation === round.generation) this.assignment = null;
+      this.nextHeartbeat = 0;
+    }
+    return outcome;
+  }
+
+  /** Falls silent (no heartbeats, no reads) until its lease has lapsed, then commits what it had read, with its old generation. */
+  private async zombie(): Promise<void> {
+    const run = this.run;
+    const round = { memberId: this.memberId!, generation: this.generation, partitions: [...this.assignment!] };
+    this.silent = true;
+    this.zombieRunning = true;
+    await delay(run.options.sessionTimeoutMs + 1500);
+    for (let i = 0; i < 20 && run.consuming; i++) {
+      const outcome = await this.commit(round, true);
+      if (outcome !== 'unknown') {
+        run.counters.count('zombie-member');
+        break;
+      }
+      await delay(500);
+    }
+    // It learns that it is gone from its next heartbeat (UNKNOWN_MEMBER), and joins again.
+    this.assignment = null;
+    this.nextHeartbeat = 0;
+    this.silent = false;
+    this.zombieRunning = false;
+  }
+
+  /** Waits (bounded) for a zombie episode in progress to finish, so the run does not end in the middle of it. */
+  async zombieSettled(timeoutMs: number): Promise<void> {
+    const deadline = this.run.now() + timeoutMs;
+    while (this.zombieRunning && this.run.now() < deadline) await delay(100);
+  }
+}
+
+// ---- faults on a schedule ----------------------------------------------------
+
+interface Step {
+  at: number;
+  kind: FaultKind;
+}
+
+/** When each enabled fault fires: spread over the run, at least once each. */
+export function faultPlan(seconds: number, enabled: ReadonlySet<FaultKind>, rng: () => number): Step[] {
+  const periods: Record<FaultKind, number> = {
+    'crash-before-commit': 8,
+    'crash-after-commit': 8,
+    'concurrent-retry': 10,
+    'lost-response': 10,
+    'zombie-producer': 15,
+    'zombie-member': 20,
+    throttle: 12,
+    contention: 12,
+    redelivery: 20,
+    'emulator-restart': Infinity,
+  };
+  const ms = seconds * 1000;
+  const steps: Step[] = [];
+  for (const kind of FAULT_KINDS) {
+    if (!enabled.has(kind)) continue;
+    if (kind === 'emulator-restart') {
+      steps.push({ at: ms * (0.4 + rng() * 0.1), kind });
+      continue;
+    }
+    const n = Math.max(1, Math.round(seconds / periods[kind]));
+    // A zombie member stays silent for a session timeout and more: start those early.
+    const [from, span] = kind === 'zombie-member' ? [0.08, 0.45] : [0.08, 0.67];
+    for (let i = 0; i < n; i++) steps.push({ at: ms * (from + (span * (i + 0.2 + rng() * 0.6)) / n), kind });
+  }
+  return steps.sort((a, b) => a.at - b.at);
+}
+
+interface Fleet {
+  producers: Producer[];
+  members: Member[];
+  platform: SafetyPlatform;
+}
+
+async function runFaults(run: Run, fleet: Fleet, log: (line: string) => void): Promise<void> {
+  const plan = faultPlan(run.options.seconds, run.options.faults, run.rng);
+  // Restarts and stream replays run one at a time (a replay's drain would wait out a restart).
+  let lane: Promise<void> = Promise.resolve();
+  const exclusive = (task: () => Promise<void>) => {
+    lane = lane.then(task, task);
+    run.spawn(lane);
+  };
+  const execute = (kind: FaultKind) => {
+    switch (kind) {
+      case 'lost-response':
+        run.storm.lostResponsesForced++;
+        break;
+      case 'crash-before-commit':
+      case 'crash-after-commit':
+      case 'concurrent-retry': {
+        const types = [...new Set(fleet.producers.filter((p) => p.config.faults).map((p) => p.config.idempotent))];
+        const taken = run.counters.injected[kind];
+        run.arms.push({ kind, idempotent: types[(taken + run.arms.length) % types.length] ?? true });
+        break;
+      }
+      case 'zombie-producer': {
+        const worker = run.pick(fleet.producers.filter((p) => p.config.idempotent && p.hasIdentity));
+        if (worker) worker.zombieRequested = true;
+        break;
+      }
+      case 'zombie-member': {
+        const member = run.pick(fleet.members);
+        if (member) member.zombieRequested = true;
+        break;
+      }
+      case 'throttle':
+        run.spawn(throttleStorm(run));
+        break;
+      case 'contention':
+        run.spawn(contentionStorm(run));
+        break;
+      case 'redelivery':
+        exclusive(() => redeliver(run, fleet.platform));
+        break;
+      case 'emulator-restart':
+        exclusive(async () => {
+          log('restarting DynamoDB Local');
+          const { downMs } = await fleet.platform.restartDynamoDb();
+          run.counters.count('emulator-restart');
+          run.counters.detail('emulator-restart.down-ms', downMs);
+          log(`DynamoDB Local back after ${downMs} ms`);
+        });
+        break;
+    }
+  };
+  for (const step of plan) {
+    while (run.producing && run.now() < step.at) await delay(Math.min(200, step.at - run.now()));
+    if (!run.producing) break;
+    execute(step.kind);
+  }
+  // A catch-up pass for faults that found nothing to act on (say, no member held partitions yet).
+  const end = run.options.seconds * 1000;
+  while (run.producing && run.now() < end * 0.85) await delay(200);
+  for (const kind of FAULT_KINDS) {
+    if (run.producing && run.enabled(kind) && run.counters.injected[kind] === 0 && kind !== 'emulator-restart' && kind !== 'redelivery') execute(kind);
+  }
+}
+
+async function throttleStorm(run: Run): Promise<void> {
+  const durationMs = Math.min(3000, Math.max(1000, run.options.seconds * 80));
+  run.throttleStorms++;
+  run.storm.throttling = true;
+  run.counters.detail('throttle.storms');
+  await delay(durationMs);
+  run.storm.throttling = --run.throttleStorms > 0;
+}
+
+let contenderStorms = 0;
+
+/** Extra writers on one partition, as fast as they go, so commits lose the head's condition to one another. */
+async function contentionStorm(run: Run): Promise<void> {
+  const storm = ++contenderStorms;
+  const partition = Math.floor(run.rng() * run.options.partitions);
+  const until = run.now() + Math.min(3000, Math.max(1500, run.options.seconds * 100));
+  const before = run.counters.details['contention.conditional-check-failed'] ?? 0;
+  const contenders = Array.from(
+    { length: 3 },
+    (_, i) =>
+      new Producer(run, {
+        name: `c${storm}.${i}`,
+        idempotent: false,
+        partition,
+        thinkMs: [0, 0],
+        faults: false,
+        keepGoing: () => run.producing && run.now() < until,
+      }),
+  );
+  await Promise.all(contenders.map((c) => c.loop()));
+  const observed = (run.counters.details['contention.conditional-check-failed'] ?? 0) - before;
+  run.counters.count('contention', observed);
+  run.counters.detail('contention.storms');
+}
+
+/**
+ * Stream redelivery: a second coordinate-groups trigger over the Groups stream with no
+ * checkpoint (TRIM_HORIZON), so the real handler gets every already-delivered record
+ * again, then its last batch once more, directly.
+ */
+async function redeliver(run: Run, platform: SafetyPlatform): Promise<void> {
+  const spec = FUNCTIONS.find((f) => f.name === 'coordinate-groups');
+  if (!spec?.trigger) {
+    run.notes.push('redelivery: no coordinate-groups trigger in the platform spec');
+    return;
+  }
+  let delivered = 0;
+  let last: DynamoDBStreamEvent | undefined;
+  const context = (): Context => lambdaContext('coordinate-groups', spec.timeoutSeconds, `safety-redelivery-${run.now().toFixed(0)}`);
+  const replay = new StreamTrigger({
+    functionName: 'coordinate-groups',
+    spec: spec.trigger,
+    tableName: platform.config.tables.Groups,
+    handler: async (event, ctx) => {
+      delivered += event.Records.length;
+      last = event;
+      return coordinateGroups(event, ctx);
+    },
+    dynamodb: new DynamoDBClient({ region: platform.config.region, endpoint: platform.dynamodbEndpoint }),
+    streams: new DynamoDBStreamsClient({ region: platform.config.region, endpoint: platform.dynamodbEndpoint }),
+    checkpoints: new MemoryCheckpointStore(),
+    onFailure: (failure) => {
+      run.notes.push(`redelivery: ${failure.records.length} record(s) went to the on-failure destination: ${failure.error}`);
+    },
+    log: () => undefined,
+  });
+  replay.start();
+  try {
+    await replay.drain(20_000);
+  } catch (error) {
+    run.notes.push(`redelivery: the replayed trigger did not drain: ${String(error)}`);
+  } finally {
+    await replay.stop();
+  }
+  if (last) {
+    try {
+      await coordinateGroups(last, context());
+      delivered += last.Records.length;
+    } catch (error) {
+      run.notes.push(`redelivery: the direct redelivery failed: ${String(error)}`);
+    }
+  }
+  run.counters.count('redelivery', delivered);
+  run.counters.detail('redelivery.replays');
+}
+
+// ---- the run -------------------------------------------------------------------
+
+async function untilOk(run: Run, what: string, call: () => Promise<Reply>, attempts = 40): Promise<Reply | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const reply = await call();
+    if (reply.status >= 200 && reply.status < 300) return reply;
+    await delay(backoffMs(i, run.rng));
+  }
+  run.notes.push(`${what}: no success after ${attempts} attempts`);
+  return undefined;
+}
+
+async function finalRead(run: Run, label: string, highWatermarks: number[]): Promise<FinalRead> {
+  const partitions: FinalRead['partitions'] = [];
+  for (let partition = 0; partition < highWatermarks.length; partition++) {
+    const highWatermark = highWatermarks[partition]!;
+    const records: [number, string][] = [];
+    let offset = 0;
+    let failures = 0;
+    for (let calls = 0; offset < highWatermark && failures < 20 && calls < highWatermark + 40; calls++) {
+      const reply = await request(run.url, 'GET', `/v1/topics/${TOPIC}/partitions/${partition}/records?offset=${offset}&maxRecords=1000&encoding=utf8`);
+      if (reply.status !== 200 || reply.body.records.length === 0) {
+        failures++;
+        await delay(backoffMs(failures, run.rng));
+        continue;
+      }
+      for (const r of reply.body.records as { offset: number; value: string }[]) records.push([r.offset, r.value]);
+      offset = records.at(-1)![0] + 1;
+    }
+    partitions.push({ partition, highWatermark, complete: offset >= highWatermark, records });
+  }
+  return run.record({ type: 'final-read', label, time: run.now(), partitions });
+}
+
+async function highWatermarksOf(run: Run): Promise<number[] | undefined> {
+  const reply = await untilOk(run, 'reading the high watermarks', () => request(run.url, 'GET', `/v1/topics/${TOPIC}`));
+  if (!reply) return undefined;
+  return (reply.body.partitionOffsets as { partition: number; highWatermark: number }[]).sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
+}
+
+/** Test seams: a negative control can break the platform on purpose and see the checker catch it. */
+export interface RunHooks {
+  /** Called once the platform is up, with the context the handlers and the lib calls share. */
+  afterStart?: (ctx: SluiceContext) => void;
+}
+
+/**
+ * Runs the workload with its faults, reads everything back, and checks the history.
+ * One run per process: the handlers' SDK clients, like a Lambda container's, are
+ * created once and keep pointing at this run's emulators.
+ */
+export async function runSafety(options: SafetyOptions, log: (line: string) => void = () => undefined, hooks: RunHooks = {}): Promise<RunResult> {
+  const started = performance.now();
+  const platformLog: string[] = [];
+  const keepLog = (line: string) => {
+    platformLog.push(line);
+    if (platformLog.length > 5000) platformLog.splice(0, 1000);
+    if (options.verbose) log(`platform: ${line}`);
+  };
+  // Handlers log to the console; keep that out of the report and in the platform log.
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error, debug: console.debug };
+  const capture = (...args: unknown[]) => keepLog(args.map(String).join(' '));
+  Object.assign(console, { log: capture, info: capture, warn: capture, error: capture, debug: capture });
+  contenderStorms = 0;
+  let platform: SafetyPlatform | undefined;
+  try {
+    platform = await startSafetyPlatform(keepLog);
+    const startupMs = performance.now() - started;
+    log(`platform up in ${(startupMs / 1000).toFixed(1)} s at ${platform.url}`);
+    const base = contextFromEnv();
+    const rng = seededRandom(options.seed);
+    const ctx: SluiceContext = { ...base };
+    const run = new Run(options, platform.url, ctx, rng);
+    if (run.enabled('lost-response')) run.storm.lostResponseRate = 0.01;
+    hooks.afterStart?.(base);
+    installDynamoFaults(base.ddb, platform.config.tables.Log, run.storm, run.counters, seededRandom(options.seed ^ 0x5bd1e995));
+
+    const created = await untilOk(run, 'creating the topic', () => request(run.url, 'POST', '/v1/topics', { name: TOPIC, partitions: options.partitions }));
+    if (!created) throw new Error('could not create the topic');
+
+    const split = consumerSplit(options.consumers);
+    const readers = Array.from({ length: split.readers }, (_, i) => new Reader(run, `r${i}`));
+    const members = Array.from({ length: split.members }, (_, i) => new Member(run, `m${i}`));
+    const producers = Array.from(
+      { length: options.producers },
+      (_, i) => new Producer(run, { name: `p${i}`, idempotent: i % 2 === 0, thinkMs: [5, 40], faults: true, keepGoing: () => run.producing }),
+    );
+    const workloadStart = performance.now();
+    const readerLoops = readers.map((r) => r.loop());
+    const memberLoops = members.map((m) => m.loop());
+    const producerLoops = producers.map((p) => p.loop());
+    const faults = runFaults(run, { producers, members, platform }, log);
+    const timer = delay(options.seconds * 1000).then(() => {
+      run.producing = false;
+    });
+    const ticker = setInterval(() => {
+      const sends = run.events.filter((e) => e.type === 'send').length;
+      log(`t=${(run.now() / 1000).toFixed(0)} s: ${sends} send attempts, ${run.events.length} events; faults so far: ${describeCounts(run.counters.injected)}`);
+    }, 10_000);
+    try {
+      await timer;
+      await Promise.all(producerLoops);
+      await faults;
+      // Background zombies and contenders, bounded by their own loops.
+      while (run.background.size > 0) await Promise.race(run.background);
+    } finally {
+      clearInterval(ticker);
+    }
+    run.storm.throttling = false;
+    const workloadMs = performance.now() - workloadStart;
+    log(`producers stopped after ${(workloadMs / 1000).toFixed(1)} s; waiting for readers to catch up`);
+
+    const drainStart = performance.now();
+    const highWatermarks = await highWatermarksOf(run);
+    run.finalHighWatermarks = highWatermarks ?? Array.from({ length: options.partitions }, () => 0);
+    const graceTimer = new AbortController();
+    const graceOver = delay(options.graceSeconds * 1000, 'grace' as const, { signal: graceTimer.signal }).catch(() => 'caught-up' as const);
+    const caughtUp = await Promise.race([Promise.all(readerLoops).then(() => 'caught-up' as const), graceOver]);
+    graceTimer.abort();
+    if (caughtUp === 'grace') run.notes.push(`readers had not reached the final high watermarks after ${options.graceSeconds} s`);
+    await Promise.all(members.map((m) => m.zombieSettled(options.sessionTimeoutMs + 15_000)));
+    run.consuming = false;
+    await Promise.all([...readerLoops, ...memberLoops]);
+    const drainMs = performance.now() - drainStart;
+
+    const finalStart = performance.now();
+    if (highWatermarks) {
+      await finalRead(run, 'after-run', highWatermarks);
+      // Every object that is not committed now is an orphan (the workload has stopped): collecting
+      // them must not change what a reader sees.
+      const gc = await collectOrphanObjects(ctx, { graceMs: 0 });
+      run.counters.detail('gc.orphans-deleted', gc.deleted.length);
+      run.counters.detail('gc.objects-kept', gc.keptReferenced);
+      await finalRead(run, 'after-gc', highWatermarks);
+    }
+    const finalMs = performance.now() - finalStart;
+
+    const history: History = { events: run.events, roles: { readers: readers.map((r) => r.name), members: members.map((m) => m.name) } };
+    const result = check(history);
+    const enabled = FAULT_KINDS.filter((k) => options.faults.has(k));
+    return {
+      options,
+      topic: TOPIC,
+      group: GROUP,
+      history,
+      result,
+      faults: {
+        enabled,
+        injected: { ...run.counters.injected },
+        details: { ...run.counters.details },
+        missing: enabled.filter((k) => run.counters.injected[k] === 0),
+      },
+      timings: { startupMs, workloadMs, drainMs, finalMs, totalMs: performance.now() - started },
+      notes: run.notes,
+      platformLog,
+    };
+  } finally {
+    await platform?.stop().catch(() => undefined);
+    Object.assign(console, saved);
+  }
+}
+
+function describeCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ') || 'none';
+}
