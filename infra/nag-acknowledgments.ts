@@ -28,14 +28,12 @@ export const NAG_REASONS = {
     'Segment object keys are generated per write (seg/<2 hex>/<time>-<id>.slc, lib/storage/object-keys.ts), so object-level actions need "<bucket>/*". The grant holds exact actions (s3:GetObject, s3:PutObject, s3:DeleteObject as the function spec allows) on this one bucket only.',
   deadLetterQueue:
     'This queue is itself the dead-letter (on-failure) destination of a DynamoDB Streams trigger: Lambda writes a failed batch descriptor to it and nothing consumes it automatically. A redrive queue behind it would only receive messages an operator had read too often; its depth is alarmed instead (SluiceObservability).',
-  openRoutes:
-    'Authorization (brief invariant 7) is being wired: the functions take the caller from the API Gateway authorizer context and check ACLs (lib/auth/, SLUICE_AUTH_MODE), and the route authorizer (HttpIamAuthorizer or a JWT authorizer) comes through the SluiceHttpApi authorizer seam in a follow-up change. Until then the routes are open at API Gateway, and README "Deploying to AWS with CDK" says not to deploy to a shared account. Remove this acknowledgment when the authorizer is wired.',
   autoDeleteProvider:
     'Only with removalPolicy DESTROY: the CDK-owned provider function of Custom::S3AutoDeleteObjects (empties the buckets on stack deletion). Its runtime and its AWSLambdaBasicExecutionRole managed policy are set by aws-cdk-lib and cannot be changed; it runs only during deployment.',
 } as const;
 
 export function acknowledgeNagFindings(stack: SluiceStack): void {
-  const { storage, functions, api } = stack;
+  const { storage, functions } = stack;
   const indexedTables = TABLES.filter((definition) => (definition.localIndexes ?? []).length > 0);
 
   for (const spec of functions.specs) {
@@ -56,7 +54,6 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
   for (const queue of Object.values(functions.deadLetterQueues)) {
     Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: NAG_REASONS.deadLetterQueue });
   }
-  Validations.of(api.httpApi).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.openRoutes });
 
   // Present only when the buckets are auto-emptied (RemovalPolicy.DESTROY).
   for (const child of stack.node.children) {

@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, Tags, type Duration, type StackProps } from 'aws-cdk-lib';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -55,6 +56,21 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly pushTargetFunctionArns?: readonly string[];
   /**
+   * How callers authenticate. `iam`: API Gateway verifies SigV4 signatures and the
+   * principal is the caller's IAM ARN (an assumed role is named by its role). `jwt`:
+   * API Gateway verifies tokens from `issuer` for `audience`; the principal is `sub`.
+   *
+   * @default { type: 'iam' }
+   */
+  readonly auth?: SluiceAuth;
+  /**
+   * Principals allowed everything regardless of ACLs, to bootstrap them (IAM ARNs or
+   * JWT subjects). Everyone else needs ACL rules (`POST /v1/acls`).
+   *
+   * @default []
+   */
+  readonly adminPrincipals?: readonly string[];
+  /**
    * ARN of an existing SNS topic every alarm notifies (for example one shared by
    * several stacks, or one encrypted with your KMS key).
    *
@@ -74,6 +90,8 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly iteratorAgeAlarmThreshold?: Duration;
 }
+
+export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
 
 export const DEFAULT_THROTTLE: SluiceThrottle = { rateLimit: 500, burstLimit: 1000 };
 
@@ -99,6 +117,7 @@ export class SluiceStack extends Stack {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
+    const auth: SluiceAuth = props.auth ?? { type: 'iam' };
     this.storage = new SluiceStorage(this, 'Storage', { removalPolicy });
     this.functions = new SluiceFunctions(this, 'Functions', {
       storage: this.storage,
@@ -107,11 +126,20 @@ export class SluiceStack extends Stack {
       logRetention,
       removalPolicy,
       pushTargetFunctionArns: props.pushTargetFunctionArns,
+      environment: {
+        SLUICE_AUTH_MODE: auth.type,
+        SLUICE_AUTHORIZATION: 'acl',
+        ...(props.adminPrincipals?.length ? { SLUICE_ADMIN_PRINCIPALS: props.adminPrincipals.join(',') } : {}),
+      },
     });
     this.api = new SluiceHttpApi(this, 'Api', {
       functions: this.functions.functions,
       specs: FUNCTIONS,
       apiName: namePrefix,
+      authorizer:
+        auth.type === 'iam'
+          ? new HttpIamAuthorizer()
+          : new HttpJwtAuthorizer('Jwt', auth.issuer, { jwtAudience: [...auth.audience], identitySource: ['$request.header.Authorization'] }),
       throttle: props.throttle ?? DEFAULT_THROTTLE,
       logRetention,
       removalPolicy,

@@ -83,6 +83,12 @@ export interface SluiceFunctionsProps {
    */
   readonly pushTargetFunctionArns?: readonly string[];
   /**
+   * Variables every function gets besides its resource names (the auth settings).
+   *
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
    * X-Ray active tracing of every function (the handlers' Powertools Tracer
    * records a segment per invocation).
    *
@@ -158,7 +164,7 @@ export class SluiceFunctions extends Construct {
         logGroup,
         role,
         tracing: props.tracing ?? lambda.Tracing.ACTIVE,
-        environment: this.environmentFor(spec),
+        environment: this.environmentFor(spec, props.environment ?? {}),
         bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
       });
       this.grant(fn, spec);
@@ -180,8 +186,8 @@ export class SluiceFunctions extends Construct {
   }
 
   /** Table names for the tables the spec uses, the bucket name if it uses the bucket. */
-  private environmentFor(spec: FunctionSpec): Record<string, string> {
-    const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps' };
+  private environmentFor(spec: FunctionSpec, shared: Readonly<Record<string, string>>): Record<string, string> {
+    const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps', ...shared };
     for (const definition of TABLES) {
       if (spec.tables[definition.id]) {
         environment[definition.envVar] = this.storage.tables[definition.id].tableName;

@@ -31,11 +31,10 @@ export interface SluiceHttpApiProps {
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Authorizer of every route. This is the seam for authorization (brief
-   * invariant 7): a later change passes an `HttpIamAuthorizer` here by default.
-   * Until then the routes are open.
+   * Authorizer of every route (brief invariant 7). `SluiceStack` always passes one:
+   * IAM by default, or JWT.
    *
-   * @default - no authorizer
+   * @default - no authorizer: open routes (only for tests of this construct alone)
    */
   readonly authorizer?: apigwv2.IHttpRouteAuthorizer;
 }

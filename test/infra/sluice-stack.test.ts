@@ -253,7 +253,7 @@ describe('SluiceStack functions', () => {
 
   for (const spec of FUNCTIONS) {
     it(`runs ${spec.name} on Node.js 22 arm64 with its memory, timeout and only the names it needs`, () => {
-      const variables: Record<string, unknown> = { NODE_OPTIONS: '--enable-source-maps' };
+      const variables: Record<string, unknown> = { NODE_OPTIONS: '--enable-source-maps', SLUICE_AUTH_MODE: 'iam', SLUICE_AUTHORIZATION: 'acl' };
       for (const definition of TABLES) {
         if (spec.tables[definition.id]) variables[definition.envVar] = resolved(storage.tables[definition.id].tableName);
       }
@@ -485,12 +485,6 @@ describe('SluiceStack HTTP API', () => {
     });
   }
 
-  it('leaves routes without an authorizer until authorization lands', () => {
-    for (const routeResource of Object.values(template.findResources('AWS::ApiGatewayV2::Route'))) {
-      assert.equal((routeResource.Properties as Json).AuthorizationType, 'NONE');
-    }
-  });
-
   it('serves a throttled, auto-deployed $default stage that writes JSON access logs', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
@@ -573,5 +567,38 @@ describe('push targets', () => {
       const statements = asArray((policy as { Properties: { PolicyDocument: { Statement: unknown } } }).Properties.PolicyDocument.Statement);
       for (const statement of statements as { Action: string | string[] }[]) assert.ok(!asArray(statement.Action).includes('lambda:InvokeFunction'));
     }
+  });
+});
+
+describe('authentication', () => {
+  it('puts an IAM authorizer on every route by default', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    assert.ok(routes.length > 0);
+    for (const route of routes) assert.equal((route as { Properties: { AuthorizationType: string } }).Properties.AuthorizationType, 'AWS_IAM');
+  });
+
+  it('tells every function to authenticate by IAM and enforce ACLs', () => {
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) {
+      const variables = (fn as { Properties: { Environment?: { Variables?: Record<string, string> } } }).Properties.Environment?.Variables ?? {};
+      if (!('NODE_OPTIONS' in variables)) continue; // CDK's own helper functions
+      assert.equal(variables.SLUICE_AUTH_MODE, 'iam');
+      assert.equal(variables.SLUICE_AUTHORIZATION, 'acl');
+    }
+  });
+
+  it('uses a JWT authorizer with the given issuer and audience when asked, and names admins', () => {
+    const jwt = Template.fromStack(
+      sluiceStack({ auth: { type: 'jwt', issuer: 'https://issuer.example.com/', audience: ['sluice'] }, adminPrincipals: ['ops-admin'] }).stack,
+    );
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['sluice'] },
+    });
+    for (const route of Object.values(jwt.findResources('AWS::ApiGatewayV2::Route'))) {
+      assert.equal((route as { Properties: { AuthorizationType: string } }).Properties.AuthorizationType, 'JWT');
+    }
+    jwt.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SLUICE_AUTH_MODE: 'jwt', SLUICE_ADMIN_PRINCIPALS: 'ops-admin' }) },
+    });
   });
 });
