@@ -117,3 +117,17 @@ export class CompressionUnsupportedError extends SluiceError {
     });
   }
 }
+
+/** The commit may or may not have happened (an earlier attempt of it may have landed); retry idempotently to learn which. */
+export class CommitOutcomeUnknownError extends SluiceError {
+  constructor(message: string) {
+    super('COMMIT_OUTCOME_UNKNOWN', message, 503, true);
+  }
+}
+
+/** AWS throttled or briefly failed after the SDK's own retries; nothing may be assumed done. */
+export class ServiceBusyError extends SluiceError {
+  constructor(cause: string) {
+    super('SERVICE_BUSY', `The storage service is busy (${cause}); retry with backoff`, 503, true);
+  }
+}

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseInput } from '../../lib/api/validate';
-import { InternalError, PayloadTooLargeError, SluiceError, ValidationError } from '../../lib/errors';
+import { InternalError, PayloadTooLargeError, ServiceBusyError, SluiceError, ValidationError } from '../../lib/errors';
 import { LIMITS } from '../../lib/limits';
 import type { z } from 'zod';
 
@@ -21,7 +21,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const error = request.error;
-      const known = error instanceof SluiceError ? error : new InternalError();
+      const known = error instanceof SluiceError ? error : isThrottling(error) ? new ServiceBusyError(error!.name) : new InternalError();
       if (!(error instanceof SluiceError)) console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: error?.stack }));
       request.response = json(known.status, { error: known.toJSON() });
       // A quota refusal says when to come back, as HTTP's Retry-After.
@@ -61,4 +61,19 @@ export function pathParam(event: HttpEvent, name: string): string {
 
 export function query<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
   return parseInput(schema, event.queryStringParameters ?? {});
+}
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TransactionConflictException',
+]);
+
+/** AWS errors that mean "busy, try later" once the SDK's own retries are spent: a retriable 503, not a 500. */
+function isThrottling(error: Error | null | undefined): boolean {
+  return !!error && THROTTLING.has(error.name);
 }

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
-import { ValidationError } from '../errors';
+import { ServiceBusyError, ValidationError } from '../errors';
 import { LIMITS } from '../limits';
 import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../storage/group-items';
 import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
@@ -74,20 +74,24 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
     metadata: o.metadata ?? null,
     committedAt: now,
   }));
-  try {
-    await ctx.ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [...checks, ...committed.map((c) => ({ Put: { TableName: ctx.tables.groups, Item: toOffsetItem(c) } }))] as never,
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof TransactionCanceledException) || !input.member) throw error;
-    const reasons = error.CancellationReasons ?? [];
-    if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new UnknownMemberError(group, input.member.memberId);
-    const current = await readMeta(ctx, group);
-    throw new IllegalGenerationError(group, input.member.generation, current?.generation ?? null);
+  const items = [...checks, ...committed.map((c) => ({ Put: { TableName: ctx.tables.groups, Item: toOffsetItem(c) } }))];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.ddb.send(new TransactWriteCommand({ TransactItems: items as never }));
+      return committed;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || !input.member) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new UnknownMemberError(group, input.member.memberId);
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+        const current = await readMeta(ctx, group);
+        throw new IllegalGenerationError(group, input.member.generation, current?.generation ?? null);
+      }
+      // A transaction conflict or throttling, not a verdict on the member: try again, then say so.
+      if (attempt >= 5) throw new ServiceBusyError(reasons.map((r) => r.Code).filter((c) => c && c !== 'None').join(', ') || 'transaction cancelled');
+      await ctx.sleep(Math.floor(ctx.random() * 50 * 2 ** attempt));
+    }
   }
-  return committed;
 }
 
 export interface PartitionPosition {

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
-import { CommitContendedError, TopicNotFoundError } from '../errors';
+import { CommitContendedError, CommitOutcomeUnknownError, TopicNotFoundError } from '../errors';
 import { toObjectRefItem } from '../storage/object-ref-item';
 import { headKey } from '../storage/partition-head-item';
 import { producerKey } from '../storage/producer-item';
@@ -171,6 +171,13 @@ export async function commitBatches(
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = error.CancellationReasons ?? [];
       if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new TopicNotFoundError(topic.name);
+      // The object's ref item exists already: an earlier attempt of this very commit landed
+      // (possible only if a retry was sent with a new request token). Its offsets are not
+      // known here, so neither success nor failure may be claimed.
+      const refIndex = claim ? 2 : 1;
+      if (reasons[refIndex]?.Code === 'ConditionalCheckFailed') {
+        throw new CommitOutcomeUnknownError(`Object ${objectKey} was already committed by an earlier attempt of this call; retry idempotently to learn its offsets`);
+      }
       // A head or producer state moved (another writer won), the producer was fenced, or a
       // concurrent transaction touched the same item: re-read, re-decide, and retry.
       recordMetric('CommitConflicts', 'Count', 1);

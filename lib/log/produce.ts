@@ -1,7 +1,10 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { IncomingRecord } from '../api/record-encoding';
 import type { SluiceContext } from '../context';
-import { SluiceError, ValidationError } from '../errors';
+import { CommitContendedError, TopicNotFoundError, ValidationError } from '../errors';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { objectRefKey } from '../storage/object-ref-item';
+import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSequenceError, UnknownProducerError } from './produce-errors';
 import { encodeSegmentObject, type PartitionBatch } from '../format/segment-object';
 import { LIMITS } from '../limits';
 import { assignPartitions } from '../partitioner/partitioner';
@@ -82,17 +85,18 @@ export async function produce(
   try {
     const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions);
     if (result.duplicateOf) {
-      // A concurrent retry of this same call committed first; ours is surely unreferenced.
-      await deleteQuietly(ctx, objectKey);
+      // Another copy of this call committed first. Ours is unreferenced unless that "copy"
+      // was an earlier attempt of this very call: the ref item tells.
+      if (!(await isReferenced(ctx, objectKey))) await deleteQuietly(ctx, objectKey);
       return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true);
     }
     recordMetric('RecordsProduced', 'Count', incoming.length);
     recordMetric('BytesProduced', 'Bytes', object.body.byteLength);
     return answer(topic, incoming, positions, result.baseOffsets, appendTime, false);
   } catch (error) {
-    // A SluiceError means the commit surely did not happen, so the object is surely
-    // unreferenced; an unknown outcome (a network error) leaves it to the orphan collector.
-    if (error instanceof SluiceError) await deleteQuietly(ctx, objectKey);
+    // These refusals mean the commit surely did not happen, so the object is surely
+    // unreferenced; any other outcome leaves it to the orphan collector, which checks.
+    if (SURELY_NOT_COMMITTED.some((type) => error instanceof type) && !(await isReferenced(ctx, objectKey))) await deleteQuietly(ctx, objectKey);
     throw error;
   }
 }
@@ -171,6 +175,21 @@ function answer(
     indexes.forEach((i, n) => (records[i] = { partition, offset: base + n, timestamp: timestamps[i]!.timestamp }));
   }
   return { topic: topic.name, records, duplicate };
+}
+
+const SURELY_NOT_COMMITTED = [
+  TopicNotFoundError,
+  CommitContendedError,
+  FencedError,
+  UnknownProducerError,
+  OutOfOrderSequenceError,
+  DuplicateSequenceError,
+  OffsetMismatchError,
+];
+
+async function isReferenced(ctx: SluiceContext, objectKey: string): Promise<boolean> {
+  const ref = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: objectRefKey(objectKey), ConsistentRead: true }));
+  return ref.Item !== undefined;
 }
 
 async function deleteQuietly(ctx: SluiceContext, objectKey: string): Promise<void> {

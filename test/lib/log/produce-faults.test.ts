@@ -95,6 +95,35 @@ describe('a producer that crashes between the S3 write and the commit', () => {
   });
 });
 
+describe('a commit retried with a fresh request token after it landed', () => {
+  it('answers COMMIT_OUTCOME_UNKNOWN and keeps the object its first attempt committed', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'token-lost' });
+    // What an SDK retry without the idempotency token would do: the first attempt lands, its
+    // answer is lost, and a second copy with a new token is what the caller hears about.
+    const landedTwice: SluiceContext = {
+      ...ctx,
+      ddb: new Proxy(ctx.ddb, {
+        get(target, property, receiver) {
+          if (property !== 'send') return Reflect.get(target, property, receiver);
+          return async (command: unknown, ...rest: unknown[]) => {
+            const send = (target.send as (...args: unknown[]) => Promise<unknown>).bind(target);
+            if (!(command instanceof TransactWriteCommand)) return send(command, ...rest);
+            await send(command, ...rest);
+            return send(new TransactWriteCommand({ ...command.input, ClientRequestToken: `retry-${Date.now()}` }), ...rest);
+          };
+        },
+      }),
+    };
+    await assert.rejects(produce(landedTwice, 'token-lost', records(['landed'])), (e: unknown) => (e as { code?: string }).code === 'COMMIT_OUTCOME_UNKNOWN');
+    const read = await fetchRecords(ctx, { topic: 'token-lost', partition: 0, maxRecords: 10, maxBytes: 1 << 20 });
+    assert.deepEqual(
+      read.records.map((r) => Buffer.from(r.value!).toString()),
+      ['landed'],
+      'the committed record stays readable: its object was not deleted',
+    );
+  });
+});
+
 describe('a producer that crashes after the commit, before the reply', () => {
   it('gets the original offsets when it retries idempotently', async () => {
     await call(env.url, 'POST', '/v1/topics', { name: 'lost-reply' });
