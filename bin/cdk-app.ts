@@ -14,6 +14,10 @@
  *   Lambda functions push subscriptions may deliver to (default none: HTTPS only).
  * - `alarmTopicArn` (SLUICE_ALARM_TOPIC_ARN): an existing SNS topic for the alarms
  *   (default: the stack creates one).
+ * - `jwtIssuer`, `jwtAudience` (SLUICE_JWT_ISSUER, SLUICE_JWT_AUDIENCE): use a JWT
+ *   authorizer with this issuer and comma-separated audiences instead of IAM (default).
+ * - `adminPrincipals` (SLUICE_ADMIN_PRINCIPALS): comma-separated principals allowed
+ *   everything, to bootstrap ACLs.
  * - `alarmEmails` (SLUICE_ALARM_EMAILS): comma-separated addresses subscribed to the
  *   alarm topic (default none).
  * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
@@ -70,12 +74,18 @@ function list(value: string | undefined): string[] {
 }
 
 const namePrefix = `sluice-${stage}`;
+const jwtIssuer = setting('jwtIssuer', 'SLUICE_JWT_ISSUER');
+const jwtAudience = list(setting('jwtAudience', 'SLUICE_JWT_AUDIENCE'));
+if (jwtIssuer && jwtAudience.length === 0) throw new Error('jwtIssuer needs jwtAudience (comma-separated audiences)');
+
 const stack = new SluiceStack(app, namePrefix, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   namePrefix,
   removalPolicy: removalPolicySetting === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   logRetention,
   pushTargetFunctionArns: list(setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS')),
+  auth: jwtIssuer ? { type: 'jwt', issuer: jwtIssuer, audience: jwtAudience } : { type: 'iam' },
+  adminPrincipals: list(setting('adminPrincipals', 'SLUICE_ADMIN_PRINCIPALS')),
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
