@@ -1,0 +1,109 @@
+/**
+ * `npm run bench [-- --quick]`: Sluice's throughput, latency, request counts and modeled
+ * AWS cost, measured against the local platform started in this process (or against
+ * SLUICE_BENCH_URL). Progress goes to stderr, one line per cell; the report (Markdown
+ * tables) to stdout; everything measured to bench-results/bench-<timestamp>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, platform as osPlatform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { BenchApi } from './api';
+import { buildCostReport } from './cost-report';
+import type { Progress } from './measure';
+import { parseOptions } from './options';
+import { floorShapeOf, objectBytesOf, renderReport, type BenchResults } from './report';
+import { memoryOf, startTarget } from './target';
+import { measureConsumeByBatch, measureEarliest, measureTail } from './workloads/fetch';
+import { measureLatency } from './workloads/latency';
+import { measureProduce, warmUp } from './workloads/produce';
+import { RawStorageBench, type RawCell } from './workloads/raw-storage';
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const started = performance.now();
+  const startedAt = new Date();
+  const loadAtStart = loadavg()[0]!;
+  const progress: Progress = (line) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
+  const target = await startTarget(options.url, progress);
+  const stopOnSignal = () => {
+    progress('interrupted; stopping the platform');
+    void target.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  try {
+    const api = new BenchApi(target.url);
+    const run = Math.random().toString(36).slice(2, 8);
+    const meters = target.meters;
+
+    await warmUp(api, options, run, progress);
+    // Raw-storage figures are measured right after the Sluice cell they compare with, so both
+    // see the emulators (and DynamoDB Local's JIT) in the same state.
+    const raw: RawCell[] = [];
+    const bench = target.raw ? new RawStorageBench(target.raw, progress) : undefined;
+    if (!bench) progress('raw-storage figures skipped: no emulators in this process');
+    const committedAt = new Set<number>();
+    const produce = await measureProduce(api, options, run, meters, progress, async (cell) => {
+      const bytes = objectBytesOf(cell);
+      if (!bench || bytes === undefined) return;
+      const bounds = options.raw.bounds(cell.batch);
+      raw.push(await bench.put(bytes, cell.clients, bounds));
+      raw.push(await bench.floor(bytes, cell.clients, bounds, floorShapeOf(cell)));
+      if (!committedAt.has(cell.clients)) {
+        committedAt.add(cell.clients);
+        raw.push(await bench.commit(cell.clients, options.raw.bounds(1)));
+      }
+    });
+    const consumeByBatch = await measureConsumeByBatch(api, options, produce, meters, progress);
+    const earliest = await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
+      if (bench && objectBytes) raw.push(await bench.get(objectBytes, cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
+    });
+    const tail = await measureTail(api, options, run, meters, progress);
+    const latency = await measureLatency(api, options, run, progress);
+    // The latency comparison's raw sequence, measured right after it (the machine's load changes over a run).
+    const single = produce.find((c) => c.batch === 1 && c.clients === 1);
+    const singleBytes = single ? objectBytesOf(single) : undefined;
+    const latencyFloor = bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1), floorShapeOf(single)) : undefined;
+
+    const cost = meters.api ? buildCostReport(produce, consumeByBatch, { ...target.lambdaMemoryMiB, of: memoryOf }, options.recordBytes) : undefined;
+    const results: BenchResults = {
+      startedAt: startedAt.toISOString(),
+      wallSeconds: (performance.now() - started) / 1000,
+      command: `npm run bench${options.quick ? ' -- --quick' : ''}`,
+      mode: target.mode,
+      quick: options.quick,
+      machine: {
+        nproc: availableParallelism(),
+        memory: `${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+        node: process.version,
+        platform: `${osPlatform()} ${release()}`,
+        cpu: cpus()[0]?.model ?? 'unknown',
+        loadAverage: { start: loadAtStart, end: loadavg()[0]! },
+      },
+      produce,
+      consumeByBatch,
+      earliest,
+      tail,
+      latency,
+      latencyFloor,
+      raw,
+      cost,
+    };
+    const report = renderReport(results);
+    process.stdout.write(report);
+    mkdirSync(options.outDir, { recursive: true });
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const file = join(options.outDir, `bench-${stamp}.json`);
+    writeFileSync(file, JSON.stringify({ ...results, options: { ...options, produce: { ...options.produce, bounds: options.produce.batches.map((b) => ({ batch: b, ...options.produce.bounds(b) })) } }, report }, null, 2));
+    progress(`wrote ${file}; wall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    process.removeListener('SIGINT', stopOnSignal);
+    const stopping = performance.now();
+    await target.stop();
+    progress(`stopped the platform in ${((performance.now() - stopping) / 1000).toFixed(1)} s`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+import type { RequestCounter, RequestSnapshot } from '../../lib/metrics/request-accounting';
+import type { BackgroundInvocations, BackgroundWork } from './background';
+import { perSecond, summarize, type LatencySummary } from './stats';
+import type { BoundedRun } from './runner';
+
+/** The counters of an in-process run: API handlers' requests, background functions' requests and invocations. */
+export interface Meters {
+  api?: RequestCounter;
+  background?: RequestCounter;
+  work?: BackgroundWork;
+}
+
+/** What the meters saw while some work ran. */
+export interface Measured {
+  /** The SDK requests the API handlers made (in-process only). */
+  requests?: RequestSnapshot;
+  /** What stream triggers and schedules did meanwhile (in-process only). */
+  background?: { requests: RequestSnapshot; functions: BackgroundInvocations['functions'] };
+}
+
+/** What every measured cell reports. */
+export interface CellFigures extends Measured {
+  ops: number;
+  records: number;
+  /** Record payload bytes (values) moved. */
+  payloadBytes: number;
+  elapsedMs: number;
+  opsPerSecond: number;
+  recordsPerSecond: number;
+  mibPerSecond: number;
+  latencyMs: LatencySummary;
+  errors: number;
+  errorCodes: Record<string, number>;
+}
+
+export function figures(run: BoundedRun, measured: Measured = {}): CellFigures {
+  return {
+    ops: run.ops,
+    records: run.records,
+    payloadBytes: run.bytes,
+    elapsedMs: run.elapsedMs,
+    opsPerSecond: perSecond(run.ops, run.elapsedMs),
+    recordsPerSecond: perSecond(run.records, run.elapsedMs),
+    mibPerSecond: perSecond(run.bytes / 1024 ** 2, run.elapsedMs),
+    latencyMs: summarize(run.latenciesMs),
+    errors: run.errors,
+    errorCodes: run.errorCodes,
+    ...measured,
+  };
+}
+
+/** Runs `work` and answers its result with what the meters saw meanwhile. */
+export async function counted<T>(meters: Meters, work: () => Promise<T>): Promise<{ result: T } & Measured> {
+  const api = meters.api?.snapshot();
+  const background = meters.background?.snapshot();
+  const invocations = meters.work?.snapshot();
+  const result = await work();
+  const measured: Measured = {};
+  if (meters.api && api) measured.requests = meters.api.diff(api, meters.api.snapshot());
+  if (meters.background && background && meters.work && invocations) {
+    measured.background = {
+      requests: meters.background.diff(background, meters.background.snapshot()),
+      functions: meters.work.diff(invocations, meters.work.snapshot()).functions,
+    };
+  }
+  return { result, ...measured };
+}
+
+export type Progress = (line: string) => void;

@@ -1,0 +1,67 @@
+import type { Bounds } from './runner';
+
+/** What one benchmark run measures, and for how long: `--quick` has fewer cells and shorter bounds. */
+export interface BenchOptions {
+  quick: boolean;
+  outDir: string;
+  /** An already running Sluice (SLUICE_BENCH_URL): no in-process platform, so no request counts or raw-storage figures. */
+  url?: string;
+  recordBytes: number;
+  /** Produce and fetch calls before measuring anything, so the JIT (Node's and DynamoDB Local's JVM) is warm. */
+  warmupMs: number;
+  /** Partitions of every throughput topic; client i writes partition i. */
+  partitions: number;
+  produce: { batches: number[]; clients: number[]; bounds: (batch: number) => Bounds };
+  consumeByBatch: { bounds: (batch: number) => Bounds };
+  earliest: { partitions: number; recordsPerPartition: number; prefillBatch: number; consumers: number[]; bounds: Bounds };
+  tail: { producerBatch: number; durationMs: number };
+  latency: { samples: number; gapMs: number };
+  raw: { bounds: (batch: number) => Bounds };
+}
+
+const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
+  recordBytes: 1024,
+  warmupMs: 5000,
+  partitions: 16,
+  produce: {
+    batches: [1, 100, 1000],
+    clients: [1, 4, 16],
+    bounds: (batch) => ({ durationMs: 8000, maxOps: batch === 1 ? 20_000 : batch === 100 ? 4000 : 600 }),
+  },
+  consumeByBatch: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1 ? 5000 : 1000 }) },
+  earliest: { partitions: 4, recordsPerPartition: 8000, prefillBatch: 1000, consumers: [1, 4], bounds: { durationMs: 6000, maxOps: 2000 } },
+  tail: { producerBatch: 100, durationMs: 8000 },
+  latency: { samples: 300, gapMs: 30 },
+  raw: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1000 ? 1000 : 10_000 }) },
+};
+
+const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
+  ...FULL,
+  warmupMs: 2000,
+  produce: {
+    batches: [1, 100, 1000],
+    clients: [1, 4],
+    bounds: (batch) => ({ durationMs: 1500, maxOps: batch === 1 ? 5000 : batch === 100 ? 1000 : 150 }),
+  },
+  consumeByBatch: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1 ? 2000 : 400 }) },
+  earliest: { partitions: 4, recordsPerPartition: 2000, prefillBatch: 1000, consumers: [1, 4], bounds: { durationMs: 1500, maxOps: 500 } },
+  tail: { producerBatch: 100, durationMs: 2500 },
+  latency: { samples: 60, gapMs: 30 },
+  raw: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1000 ? 300 : 3000 }) },
+};
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  let quick = false;
+  let outDir = 'bench-results';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--quick') quick = true;
+    else if (arg === '--out') outDir = argv[++i] ?? outDir;
+    else if (arg === '--help' || arg === '-h') {
+      process.stdout.write('usage: npm run bench -- [--quick] [--out <dir>]\n  SLUICE_BENCH_URL=<url> benchmarks an already running endpoint (no request counts, no raw-storage figures)\n');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${arg} (try --help)`);
+  }
+  const url = env.SLUICE_BENCH_URL?.replace(/\/+$/, '') || undefined;
+  return { ...(quick ? QUICK : FULL), quick, outDir, url };
+}

@@ -1,0 +1,259 @@
+import { requestUnitsFromCounts } from '../../lib/cost/cost-model';
+import { countsOf, operationRows, totalCounts, type RequestSnapshot } from '../../lib/metrics/request-accounting';
+import type { CostReport } from './cost-report';
+import type { LatencySummary } from './stats';
+import { ratio } from './stats';
+import { renderTable, usd, type Cell } from './table';
+import type { ConsumeCell, EarliestResult, TailResult } from './workloads/fetch';
+import type { LatencyResult } from './workloads/latency';
+import type { ProduceCell } from './workloads/produce';
+import type { FloorShape, RawCell } from './workloads/raw-storage';
+
+export interface BenchResults {
+  startedAt: string;
+  wallSeconds: number;
+  command: string;
+  mode: 'in-process' | 'remote';
+  quick: boolean;
+  /** loadAverage: the 1-minute load average when the run started and ended (other work on a shared machine shows here). */
+  machine: { nproc: number; memory: string; node: string; platform: string; cpu: string; loadAverage: { start: number; end: number } };
+  produce: ProduceCell[];
+  consumeByBatch: ConsumeCell[];
+  earliest?: EarliestResult;
+  tail?: TailResult;
+  latency?: LatencyResult;
+  /** The raw produce sequence at one client for single-record calls, measured right after the latency workload. */
+  latencyFloor?: RawCell;
+  raw: RawCell[];
+  cost?: CostReport;
+}
+
+const MIB = 1024 ** 2;
+
+function findRaw(raw: readonly RawCell[], kind: RawCell['kind'], concurrency: number, objectBytes?: number): RawCell | undefined {
+  return raw.find((r) => r.kind === kind && r.concurrency === concurrency && (objectBytes === undefined || Math.abs(r.objectBytes - objectBytes) <= 1));
+}
+
+/** How many storage requests of each kind one produce call of the cell made (rounded), for the raw floor. */
+export function floorShapeOf(cell: ProduceCell): FloorShape | undefined {
+  if (!cell.requests || cell.ops === 0) return undefined;
+  const per = (service: string, operation: string) => Math.round(countsOf(cell.requests!, service, operation).requests / cell.ops);
+  return {
+    getItems: per('DynamoDB', 'GetItem'),
+    batchGets: per('DynamoDB', 'BatchGetItem'),
+    puts: per('S3', 'PutObject'),
+    transactions: per('DynamoDB', 'TransactWriteItems'),
+  };
+}
+
+/** The average object bytes a produce cell wrote, from the counted PutObject bodies. */
+export function objectBytesOf(cell: ProduceCell): number | undefined {
+  const put = cell.requests ? countsOf(cell.requests, 'S3', 'PutObject') : undefined;
+  return put && put.attempts > 0 ? Math.round(put.bytesSent / put.attempts) : undefined;
+}
+
+function describeShape(shape: FloorShape | undefined): string {
+  if (!shape) return 'GetItem, BatchGetItem, PutObject, BatchGetItem, TransactWriteItems';
+  const n = (count: number, name: string) => (count === 1 ? name : `${count} x ${name}`);
+  const parts = [];
+  if (shape.getItems) parts.push(n(shape.getItems, 'GetItem'));
+  if (shape.batchGets > 1) parts.push(n(shape.batchGets - 1, 'BatchGetItem'));
+  if (shape.puts) parts.push(n(shape.puts, 'PutObject'));
+  if (shape.batchGets > 0) parts.push('BatchGetItem');
+  if (shape.transactions) parts.push(n(shape.transactions, 'TransactWriteItems'));
+  return parts.join(', ');
+}
+
+function lat(s: LatencySummary): Cell[] {
+  return [s.p50, s.p90, s.p99, s.max];
+}
+
+export function renderReport(r: BenchResults): string {
+  const out: string[] = [];
+  out.push(`# Sluice benchmark, ${r.startedAt}`);
+  out.push('');
+  out.push(
+    `${r.mode === 'in-process' ? 'In-process local platform (DynamoDB Local + s3rver + HTTP API, one Node process)' : 'Remote endpoint'}; ` +
+      `${r.quick ? '--quick' : 'full run'}; ${r.machine.nproc} cores (${r.machine.cpu}), ${r.machine.memory} RAM, Node ${r.machine.node}, ${r.machine.platform}; ` +
+      `1-minute load average ${r.machine.loadAverage.start.toFixed(1)} at the start, ${r.machine.loadAverage.end.toFixed(1)} at the end; ` +
+      `wall time ${r.wallSeconds.toFixed(0)} s; \`${r.command}\``,
+  );
+
+  out.push('', '## Produce throughput (1 KiB records, client i writes partition i)', '');
+  out.push(
+    renderTable(
+      ['batch', 'clients', 'calls/s', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'object KiB', 'raw floor calls/s', 'x floor', 'raw PUT/s', 'x PUT', 'raw commit/s', 'x commit'],
+      r.produce.map((c) => {
+        const bytes = objectBytesOf(c);
+        const floor = findRaw(r.raw, 'floor', c.clients, bytes);
+        const put = findRaw(r.raw, 'put', c.clients, bytes);
+        const commit = findRaw(r.raw, 'commit', c.clients);
+        return [
+          c.batch,
+          c.clients,
+          c.opsPerSecond,
+          c.recordsPerSecond,
+          c.mibPerSecond,
+          c.latencyMs.p50,
+          c.latencyMs.p99,
+          c.latencyMs.max,
+          c.errors,
+          bytes === undefined ? undefined : bytes / 1024,
+          floor?.opsPerSecond,
+          ratio(c.opsPerSecond, floor?.opsPerSecond),
+          put?.opsPerSecond,
+          ratio(c.opsPerSecond, put?.opsPerSecond),
+          commit?.opsPerSecond,
+          ratio(c.opsPerSecond, commit?.opsPerSecond),
+        ];
+      }),
+    ),
+  );
+  out.push(
+    '',
+    `"raw floor" is the storage sequence one produce call makes (${describeShape(r.raw.find((c) => c.kind === 'floor')?.shape)}, with PutObject of the same object size), run back to back with the same concurrency straight against the emulators; "x" columns are Sluice calls/s divided by the raw rate.`,
+  );
+
+  const lightFloor = r.latencyFloor;
+  out.push('', '## Latency (ms)', '');
+  const latencyRows: Cell[][] = [];
+  if (r.latency) {
+    latencyRows.push(['produce, 1 record per call, one call every ~' + r.latency.gapMs + ' ms', r.latency.produceMs.count, ...lat(r.latency.produceMs)]);
+    latencyRows.push(['end-to-end, same calls, long-polling reader', r.latency.endToEndMs.count, ...lat(r.latency.endToEndMs)]);
+  }
+  if (r.tail) {
+    latencyRows.push([`produce, ${r.tail.producerBatch} records per call, back to back`, r.tail.produceLatencyMs.count, ...lat(r.tail.produceLatencyMs)]);
+    latencyRows.push([`end-to-end under that load (per call)`, r.tail.endToEndMs.count, ...lat(r.tail.endToEndMs)]);
+  }
+  if (lightFloor) latencyRows.push([`raw floor sequence, ${Math.round(lightFloor.objectBytes)} B object, 1 client, measured right after`, lightFloor.latencyMs.count, ...lat(lightFloor.latencyMs)]);
+  out.push(renderTable(['what', 'samples', 'p50', 'p90', 'p99', 'max'], latencyRows));
+  if (r.latency && lightFloor) {
+    out.push('', `Produce p50 is ${ratio(r.latency.produceMs.p50, lightFloor.latencyMs.p50).toFixed(2)}x the raw floor p50; end-to-end p50 is ${ratio(r.latency.endToEndMs.p50, r.latency.produceMs.p50).toFixed(2)}x produce p50.`);
+  }
+
+  out.push('', '## Fetch throughput', '');
+  if (r.earliest) {
+    out.push(`From the earliest offset: ${r.earliest.prefill.records.toLocaleString('en-US')} records prefilled in batches of ${r.earliest.prefill.records / r.earliest.prefill.calls}, fetched with maxBytes 1 MiB, base64.`, '');
+    out.push(
+      renderTable(
+        ['consumers', 'fetches/s', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'GETs/fetch', 'S3 bytes/byte', 'raw GET MiB/s', 'x raw GET'],
+        r.earliest.cells.map((c) => {
+          const get = findRaw(r.raw, 'get', c.consumers);
+          const gets = c.requests ? countsOf(c.requests, 'S3', 'GetObject').requests / Math.max(1, c.ops) : undefined;
+          return [c.consumers, c.opsPerSecond, c.recordsPerSecond, c.mibPerSecond, c.latencyMs.p50, c.latencyMs.p99, gets, c.s3BytesPerPayloadByte, get?.mibPerSecond, ratio(c.mibPerSecond, get?.mibPerSecond)];
+        }),
+      ),
+    );
+  }
+  if (r.tail) {
+    out.push('', `At the tail: one producer (${r.tail.producerBatch} records per call, back to back) and one reader long-polling with waitMs 2000.`, '');
+    out.push(
+      renderTable(
+        ['produced', 'consumed', 'records/s', 'MiB/s', 'fetches/s', 'records/fetch'],
+        [[r.tail.produced, r.tail.consumed, r.tail.consumedRecordsPerSecond, r.tail.consumedMibPerSecond, r.tail.fetchesPerSecond, r.tail.recordsPerFetch]],
+      ),
+    );
+  }
+  if (r.consumeByBatch.length) {
+    out.push('', 'Consume calls at a batch size (maxRecords = the batch size the partition was written with, one reader):', '');
+    out.push(
+      renderTable(
+        ['maxRecords', 'fetches/s', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'SDK requests/fetch', 'GETs/fetch', 'S3 bytes/byte'],
+        r.consumeByBatch.map((c) => {
+          const get = c.requests ? countsOf(c.requests, 'S3', 'GetObject') : undefined;
+          return [
+            c.maxRecords,
+            c.opsPerSecond,
+            c.recordsPerSecond,
+            c.mibPerSecond,
+            c.latencyMs.p50,
+            c.latencyMs.p99,
+            c.requests ? totalCounts(c.requests).requests / Math.max(1, c.ops) : undefined,
+            get ? get.requests / Math.max(1, c.ops) : undefined,
+            get && c.payloadBytes ? get.bytesReceived / c.payloadBytes : undefined,
+          ];
+        }),
+      ),
+    );
+  }
+
+  if (r.raw.length) {
+    out.push('', '## Raw emulator rates (same run, direct SDK clients)', '');
+    out.push(
+      renderTable(
+        ['what', 'object KiB', 'concurrency', 'ops/s', 'MiB/s', 'p50 ms', 'p99 ms'],
+        r.raw.map((c) => [c.kind, c.objectBytes ? c.objectBytes / 1024 : undefined, c.concurrency, c.opsPerSecond, c.objectBytes ? c.mibPerSecond : undefined, c.latencyMs.p50, c.latencyMs.p99]),
+      ),
+    );
+  }
+
+  const single = r.produce.filter((c) => c.clients === 1 && c.requests);
+  if (single.length) {
+    out.push('', '## Requests per produce call and per MiB (one client)', '');
+    out.push(renderTable(['batch', 'operation', 'requests/call', 'attempts/call', 'requests/MiB', 'reported capacity/call', 'items/call'], requestRows(single.map((c) => ({ label: c.batch, calls: c.ops, mib: (c.payloadBytes || 1) / MIB, requests: c.requests! })))));
+    const totals = single.map((c) => {
+      const mib = c.payloadBytes / MIB;
+      const units = requestUnitsFromCounts(c.requests!);
+      return [c.batch, totalCounts(c.requests!, 'S3').requests / mib, totalCounts(c.requests!, 'DynamoDB').requests / mib, units.writeRequestUnits / mib, units.readRequestUnits / mib, (totalCounts(c.requests!).attempts - totalCounts(c.requests!).requests) / c.ops] as Cell[];
+    });
+    out.push('', renderTable(['batch', 'S3 requests/MiB', 'DynamoDB requests/MiB', 'WRU/MiB (AWS rule)', 'RRU/MiB', 'SDK retries/call'], totals));
+    const consumers = r.consumeByBatch.filter((c) => c.requests && c.ops);
+    if (consumers.length) {
+      out.push('', 'Per consume call (maxRecords = batch):', '');
+      out.push(renderTable(['maxRecords', 'operation', 'requests/call', 'attempts/call', 'requests/MiB', 'reported capacity/call', 'items/call'], requestRows(consumers.map((c) => ({ label: c.batch, calls: c.ops, mib: (c.payloadBytes || 1) / MIB, requests: c.requests! })))));
+    }
+    const withBackground = single.filter((c) => c.background && (Object.keys(c.background.functions).length || operationRows(c.background.requests).length));
+    if (withBackground.length) {
+      out.push('', "Done meanwhile by functions on the tables' streams and schedules (push delivery's dispatcher, with no subscriptions), per produce call:", '');
+      const rows: Cell[][] = [];
+      for (const c of withBackground) {
+        for (const [name, f] of Object.entries(c.background!.functions)) rows.push([c.batch, `${name} invocations`, f.invocations / c.ops, undefined, `${(f.ms / Math.max(1, f.invocations)).toFixed(1)} ms each`]);
+        for (const op of operationRows(c.background!.requests)) rows.push([c.batch, `${op.service} ${op.operation}`, op.requests / c.ops, op.attempts / c.ops, op.service === 'DynamoDB' ? `${(op.capacityUnits / c.ops).toFixed(2)} capacity units` : '']);
+      }
+      out.push(renderTable(['batch', 'what', 'per produce call', 'attempts/call', 'note'], rows));
+    }
+    if (r.tail?.requests) {
+      const mib = (r.tail.produced * 1024) / MIB;
+      out.push('', `At the tail, producer and reader together: ${(totalCounts(r.tail.requests).requests / mib).toFixed(1)} SDK requests per MiB (${(totalCounts(r.tail.requests, 'S3').requests / mib).toFixed(1)} S3, ${(totalCounts(r.tail.requests, 'DynamoDB').requests / mib).toFixed(1)} DynamoDB).`);
+    }
+  }
+
+  if (r.cost) {
+    out.push('', '## Modeled cost on AWS (us-east-1)', '');
+    out.push(renderTable(['system', 'USD per GiB produced', 'USD per GiB consumed', 'note'], r.cost.perGib.map((p) => [p.system, usd(p.produce), usd(p.consume), p.note])));
+    const systems = [...new Set(r.cost.monthly.map((m) => m.system))];
+    const workloads = [...new Set(r.cost.monthly.map((m) => m.workload))];
+    out.push('', 'USD per month:', '');
+    out.push(
+      renderTable(
+        ['workload', ...systems],
+        workloads.map((w) => [w, ...systems.map((s) => usd(r.cost!.monthly.find((m) => m.workload === w && m.system === s)?.usd ?? Number.NaN))]),
+      ),
+    );
+    out.push('', 'Notes:', '');
+    for (const m of r.cost.monthly) if (m.note) out.push(`- ${m.workload}, ${m.system}: ${m.note}; ${Object.entries(m.lines).map(([k, v]) => `${k} ${usd(v)}`).join(', ')}`);
+    out.push('', 'Assumptions:', '');
+    for (const a of r.cost.assumptions) out.push(`- ${a}`);
+  } else if (r.mode === 'remote') {
+    out.push('', 'Cost model skipped: request counts need the in-process platform.');
+  }
+  return out.join('\n') + '\n';
+}
+
+function requestRows(cells: { label: number; calls: number; mib: number; requests: RequestSnapshot }[]): Cell[][] {
+  const rows: Cell[][] = [];
+  for (const cell of cells) {
+    for (const op of operationRows(cell.requests)) {
+      rows.push([
+        cell.label,
+        `${op.service} ${op.operation}`,
+        op.requests / cell.calls,
+        op.attempts / cell.calls,
+        op.requests / cell.mib,
+        op.service === 'DynamoDB' ? op.capacityUnits / cell.calls : undefined,
+        op.service === 'DynamoDB' ? op.items / cell.calls : undefined,
+      ]);
+    }
+  }
+  return rows;
+}
