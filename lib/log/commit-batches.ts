@@ -67,11 +67,13 @@ export async function commitBatches(
   batches: readonly PendingBatch[],
   appendTime: number,
   options: CommitOptions = {},
+  /** State the caller just read; the first attempt uses it instead of reading again. */
+  initialState?: CommitState,
 ): Promise<CommitResult> {
   const partitions = batches.map((b) => b.partition);
   const claim = options.producer;
   for (let attempt = 1; attempt <= COMMIT_MAX_ATTEMPTS; attempt++) {
-    const state = await readCommitState(ctx, topic.topicId, partitions, claim);
+    const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
     const verdict = evaluate(state, batches, options);
     if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime } };
     const baseOffsets = new Map(batches.map((b) => [b.partition, state.heads.get(b.partition)?.nextOffset ?? 0]));

@@ -67,8 +67,9 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       }),
     );
     const entries = (page.Items ?? []).map(fromIndexItem).filter((e) => e.baseOffset < highWatermark);
-    for (let i = 0; i < entries.length && !full; i += PARALLEL_GETS) {
-      const window = entries.slice(i, i + PARALLEL_GETS);
+    for (let i = 0; i < entries.length && !full; ) {
+      const window = readAhead(entries, i, input.maxRecords - records.length, input.maxBytes - bytes, next);
+      i += window.length;
       const batches = await Promise.all(window.map((entry) => readBatch(ctx, entry)));
       for (const batch of batches) {
         for (const record of batch) {
@@ -110,6 +111,26 @@ async function waitForCommit(ctx: SluiceContext, topicId: string, partition: num
     const head = await readHead(ctx, topicId, partition);
     if (head.nextOffset > offset) return head;
   }
+}
+
+/**
+ * The next batches to read in parallel: up to PARALLEL_GETS, but no more than the
+ * index items say are needed to fill the remaining records and bytes, so a fetch does
+ * not GET batches it would then throw away. Always at least one.
+ */
+function readAhead(entries: readonly SegmentIndexEntry[], from: number, recordsLeft: number, bytesLeft: number, next: number): SegmentIndexEntry[] {
+  const window: SegmentIndexEntry[] = [];
+  let records = 0;
+  let bytes = 0;
+  for (let i = from; i < entries.length && window.length < PARALLEL_GETS; i++) {
+    if (window.length > 0 && (records >= recordsLeft || bytes >= bytesLeft)) break;
+    const entry = entries[i]!;
+    window.push(entry);
+    records += entry.lastOffset + 1 - Math.max(entry.baseOffset, next);
+    // The stored batch (compressed or not) approximates the record bytes it holds.
+    bytes += entry.byteLength;
+  }
+  return window;
 }
 
 async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[]> {

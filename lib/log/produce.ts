@@ -57,7 +57,8 @@ export async function produce(
 
   // Decide before writing anything: an exact retry costs no object, a refusal changes nothing.
   const counts = touched.map((partition) => ({ partition, recordCount: positions.get(partition)!.length }));
-  const before = evaluate(await readCommitState(ctx, topic.topicId, touched, claim), counts as PendingBatch[], commitOptions);
+  const initialState = await readCommitState(ctx, topic.topicId, touched, claim);
+  const before = evaluate(initialState, counts as PendingBatch[], commitOptions);
   if (before.kind === 'duplicate') return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true);
 
   const appendTime = ctx.now();
@@ -83,7 +84,8 @@ export async function produce(
     maxTimestamp: Math.max(...batch.records.map((r) => r.timestamp)),
   }));
   try {
-    const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions);
+    // The state read above is at most one S3 write old; a stale read only costs a retry.
+    const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions, initialState);
     if (result.duplicateOf) {
       // Another copy of this call committed first. Ours is unreferenced unless that "copy"
       // was an earlier attempt of this very call: the ref item tells.
