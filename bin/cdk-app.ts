@@ -18,6 +18,8 @@
  *   authorizer with this issuer and comma-separated audiences instead of IAM (default).
  * - `adminPrincipals` (SLUICE_ADMIN_PRINCIPALS): comma-separated principals allowed
  *   everything, to bootstrap ACLs.
+ * - `functionSettings` (SLUICE_FUNCTION_SETTINGS): JSON of memory and timeout per
+ *   function name, e.g. `{"produce-records":{"memoryMiB":2048}}`.
  * - `alarmEmails` (SLUICE_ALARM_EMAILS): comma-separated addresses subscribed to the
  *   alarm topic (default none).
  * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
@@ -74,6 +76,20 @@ function list(value: string | undefined): string[] {
 }
 
 const namePrefix = `sluice-${stage}`;
+/** `{"produce-records":{"memoryMiB":2048,"timeoutSeconds":29}}` → per-function overrides. */
+function functionSettings(value: string | undefined): Record<string, { memoryMiB?: number; timeoutSeconds?: number }> {
+  if (!value) return {};
+  const parsed = JSON.parse(value) as Record<string, { memoryMiB?: unknown; timeoutSeconds?: unknown }>;
+  const settings: Record<string, { memoryMiB?: number; timeoutSeconds?: number }> = {};
+  for (const [name, entry] of Object.entries(parsed)) {
+    settings[name] = {
+      ...(entry.memoryMiB === undefined ? {} : { memoryMiB: positiveInteger(`functionSettings.${name}.memoryMiB`, String(entry.memoryMiB), 0) }),
+      ...(entry.timeoutSeconds === undefined ? {} : { timeoutSeconds: positiveInteger(`functionSettings.${name}.timeoutSeconds`, String(entry.timeoutSeconds), 0) }),
+    };
+  }
+  return settings;
+}
+
 const jwtIssuer = setting('jwtIssuer', 'SLUICE_JWT_ISSUER');
 const jwtAudience = list(setting('jwtAudience', 'SLUICE_JWT_AUDIENCE'));
 if (jwtIssuer && jwtAudience.length === 0) throw new Error('jwtIssuer needs jwtAudience (comma-separated audiences)');
@@ -86,6 +102,7 @@ const stack = new SluiceStack(app, namePrefix, {
   pushTargetFunctionArns: list(setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS')),
   auth: jwtIssuer ? { type: 'jwt', issuer: jwtIssuer, audience: jwtAudience } : { type: 'iam' },
   adminPrincipals: list(setting('adminPrincipals', 'SLUICE_ADMIN_PRINCIPALS')),
+  functionSettings: functionSettings(setting('functionSettings', 'SLUICE_FUNCTION_SETTINGS')),
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),

@@ -5,7 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { TABLES } from '../lib/storage/tables';
 import { FUNCTIONS } from './platform-spec';
-import { SluiceFunctions, constructIdFor } from './constructs/sluice-functions';
+import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';
 import { SluiceObservability } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
@@ -71,6 +71,13 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly adminPrincipals?: readonly string[];
   /**
+   * Memory (MiB) and timeout (s) per function, by name (`infra/platform-spec.ts`),
+   * overriding the spec's defaults: `{ 'produce-records': { memoryMiB: 2048 } }`.
+   *
+   * @default {}
+   */
+  readonly functionSettings?: Readonly<Record<string, FunctionSettings>>;
+  /**
    * ARN of an existing SNS topic every alarm notifies (for example one shared by
    * several stacks, or one encrypted with your KMS key).
    *
@@ -126,6 +133,7 @@ export class SluiceStack extends Stack {
       logRetention,
       removalPolicy,
       pushTargetFunctionArns: props.pushTargetFunctionArns,
+      functionSettings: props.functionSettings,
       environment: {
         SLUICE_AUTH_MODE: auth.type,
         SLUICE_AUTHORIZATION: 'acl',

@@ -51,6 +51,11 @@ export const FUNCTION_BUNDLING = {
   externalModules: [...RUNTIME_PROVIDED_MODULES],
 } as const satisfies BundlingOptions;
 
+export interface FunctionSettings {
+  readonly memoryMiB?: number;
+  readonly timeoutSeconds?: number;
+}
+
 export interface SluiceFunctionsProps {
   /** The bucket and tables the functions use; grants follow each spec's `tables` and `bucket`. */
   readonly storage: SluiceStorage;
@@ -88,6 +93,12 @@ export interface SluiceFunctionsProps {
    * @default {}
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Memory and timeout per function name, overriding the platform spec's defaults.
+   *
+   * @default {} (the spec's values)
+   */
+  readonly functionSettings?: Readonly<Record<string, FunctionSettings>>;
   /**
    * X-Ray active tracing of every function (the handlers' Powertools Tracer
    * records a segment per invocation).
@@ -136,6 +147,9 @@ export class SluiceFunctions extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
+    for (const name of Object.keys(props.functionSettings ?? {})) {
+      if (!this.specs.some((spec) => spec.name === name)) throw new Error(`functionSettings names '${name}', which is not a Sluice function`);
+    }
     this.functions = {};
     this.deadLetterQueues = {};
     this.schedules = {};
@@ -159,8 +173,8 @@ export class SluiceFunctions extends Construct {
         depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
         runtime: lambda.Runtime.NODEJS_22_X,
         architecture: lambda.Architecture.ARM_64,
-        memorySize: spec.memoryMiB,
-        timeout: Duration.seconds(spec.timeoutSeconds),
+        memorySize: props.functionSettings?.[spec.name]?.memoryMiB ?? spec.memoryMiB,
+        timeout: Duration.seconds(props.functionSettings?.[spec.name]?.timeoutSeconds ?? spec.timeoutSeconds),
         logGroup,
         role,
         tracing: props.tracing ?? lambda.Tracing.ACTIVE,

@@ -602,3 +602,16 @@ describe('authentication', () => {
     });
   });
 });
+
+describe('function settings', () => {
+  it('overrides memory and timeout of the named function only', () => {
+    const tuned = Template.fromStack(sluiceStack({ functionSettings: { 'produce-records': { memoryMiB: 2048, timeoutSeconds: 20 } } }).stack);
+    tuned.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'sluice-test-produce-records', MemorySize: 2048, Timeout: 20 });
+    const fetchSpec = FUNCTIONS.find((f) => f.name === 'fetch-records')!;
+    tuned.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'sluice-test-fetch-records', MemorySize: fetchSpec.memoryMiB, Timeout: fetchSpec.timeoutSeconds });
+  });
+
+  it('refuses settings for a function that does not exist', () => {
+    assert.throws(() => sluiceStack({ functionSettings: { 'no-such-function': { memoryMiB: 512 } } }), /no-such-function/);
+  });
+});
