@@ -1,7 +1,8 @@
 /**
- * The `sluice` command line: manage topics, produce records and consume them over
- * the Sluice HTTP API (docs/http-api.md). Run it with `npx sluice …` in this
- * repository, or `npm run sluice -- …`.
+ * The `sluice` command line: manage topics, produce records and consume them, and
+ * administer push subscriptions, ACLs and quotas, over the Sluice HTTP API
+ * (docs/http-api.md). Run it with `npx sluice …` in this repository, or
+ * `npm run sluice -- …`.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { once } from 'node:events';
@@ -10,6 +11,9 @@ import { GroupConsumer } from '../lib/client/group-consumer';
 import { iamSigner } from '../lib/client/iam-signer';
 import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../lib/client/sluice-http-client';
 import type {
+  AclOperation,
+  AclResourceType,
+  AclRule,
   AssignorName,
   FetchedRecord,
   GroupSummary,
@@ -17,8 +21,11 @@ import type {
   PartitionPosition,
   ProduceRecord,
   ProducedRecord,
+  Quota,
   RecordHeader,
   ResetPolicy,
+  Subscription,
+  SubscriptionRequest,
   Topic,
   TopicAssignment,
 } from '../lib/client/types';
@@ -100,6 +107,45 @@ function startFrom(value: string): StartFrom {
 function separator(value: string): string {
   if (value === '') throw new InvalidArgumentError('must not be empty');
   return value === '\\t' ? '\t' : value;
+}
+
+/** One of `choices`, given in any case; answers it upper-case, as the API spells it. */
+function upperChoice<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    const upper = value.toUpperCase() as T;
+    if (!choices.includes(upper)) throw new InvalidArgumentError(`must be one of ${choices.map((c) => c.toLowerCase()).join(', ')}`);
+    return upper;
+  };
+}
+
+/** `--max-record-age-seconds`: -1 (no limit) or 60-604800, as the API allows. */
+function maxRecordAge(value: string): number {
+  if (value === '-1') return -1;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 60 || n > 604_800) throw new InvalidArgumentError('must be -1 (no limit) or an integer from 60 to 604800');
+  return n;
+}
+
+const BYTE_RATE_MAX = 10 * 1024 * 1024 * 1024;
+
+/** A quota rate: bytes per second, or `unlimited` (null on the wire; Commander turns a parser's null into ''). */
+function byteRate(value: string): number | 'unlimited' {
+  if (value.toLowerCase() === 'unlimited') return 'unlimited';
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > BYTE_RATE_MAX) throw new InvalidArgumentError(`must be unlimited or an integer from 1 to ${BYTE_RATE_MAX}`);
+  return n;
+}
+
+function pushSecret(value: string): string {
+  if (value.length < 16 || value.length > 256) throw new InvalidArgumentError('must be 16 to 256 characters');
+  return value;
+}
+
+function lambdaArn(value: string): string {
+  if (!/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$/.test(value)) {
+    throw new InvalidArgumentError('must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>[:<alias>])');
+  }
+  return value;
 }
 
 // ---------------------------------------------------------------------------
@@ -822,6 +868,176 @@ async function consumeLoop(
 }
 
 // ---------------------------------------------------------------------------
+// push subscriptions
+
+interface SubscribeOptions {
+  https?: string;
+  lambda?: string;
+  batchSize?: number;
+  batchingWindowMs?: number;
+  retryAttempts?: number;
+  maxRecordAgeSeconds?: number;
+  bisect: boolean;
+  deadLetterTopic?: string;
+  reset?: ResetPolicy;
+  secret?: string;
+}
+
+function targetText(subscription: Subscription): string {
+  const target = subscription.target;
+  return target.type === 'https' ? `POST ${target.url}` : `Lambda function ${target.functionArn}`;
+}
+
+function subscriptionText(s: Subscription): string {
+  return (
+    `Group:              ${s.group}\n` +
+    `Topic:              ${s.topic}\n` +
+    `Target:             ${targetText(s)}\n` +
+    `Batch size:         ${s.batchSize}\n` +
+    `Batching window:    ${s.batchingWindowMs} ms\n` +
+    `Retry attempts:     ${s.retryAttempts}\n` +
+    `Max record age:     ${s.maxRecordAgeSeconds === -1 ? 'no limit' : `${s.maxRecordAgeSeconds} s`}\n` +
+    `Bisect on error:    ${s.bisectOnError ? 'yes' : 'no'}\n` +
+    `Dead-letter topic:  ${s.deadLetterTopic}\n` +
+    `Created:            ${isoTime(s.createdAt)}\n`
+  );
+}
+
+async function subscribe(group: string, topic: string, opts: SubscribeOptions, globals: GlobalOptions): Promise<void> {
+  const body: SubscriptionRequest = {
+    topic,
+    target: opts.https !== undefined ? { type: 'https', url: opts.https } : { type: 'lambda', functionArn: opts.lambda ?? '' },
+    ...(opts.batchSize !== undefined && { batchSize: opts.batchSize }),
+    ...(opts.batchingWindowMs !== undefined && { batchingWindowMs: opts.batchingWindowMs }),
+    ...(opts.retryAttempts !== undefined && { retryAttempts: opts.retryAttempts }),
+    ...(opts.maxRecordAgeSeconds !== undefined && { maxRecordAgeSeconds: opts.maxRecordAgeSeconds }),
+    ...(!opts.bisect && { bisectOnError: false }),
+    ...(opts.deadLetterTopic !== undefined && { deadLetterTopic: opts.deadLetterTopic }),
+    ...(opts.reset !== undefined && { resetPolicy: opts.reset }),
+    ...(opts.secret !== undefined && { secret: opts.secret }),
+  };
+  const created = await clientFor(globals).putSubscription(group, body);
+  if (globals.json) return out(`${JSON.stringify(created)}\n`);
+  const { secret, ...subscription } = created;
+  await out(
+    `Group '${group}' now pushes topic '${created.topic}' to ${targetText(created)}.\n\n` +
+      subscriptionText(subscription) +
+      `\nSecret:             ${secret}\n` +
+      `The secret is shown only once: keep it to verify the sluice-signature header of each delivery.\n`,
+  );
+}
+
+async function describeSubscription(group: string, globals: GlobalOptions): Promise<void> {
+  const described = await clientFor(globals).getSubscription(group);
+  if (globals.json) return out(`${JSON.stringify(described)}\n`);
+  const { partitions, totalLag, ...subscription } = described;
+  let text = subscriptionText(subscription);
+  if ((partitions ?? []).length > 0) text += `\n${positionsTable(partitions)}`;
+  text += `\nTotal lag: ${totalLag}\n`;
+  await out(text);
+}
+
+async function unsubscribe(group: string, globals: GlobalOptions): Promise<void> {
+  await clientFor(globals).deleteSubscription(group);
+  await out(globals.json ? `${JSON.stringify({ group, deleted: true })}\n` : `Deleted the push subscription of group '${group}'; its committed offsets remain.\n`);
+}
+
+// ---------------------------------------------------------------------------
+// acls
+
+const ACL_RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER'] as const;
+const ACL_OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'] as const;
+/** The name ACLs on the cluster resource use. */
+const CLUSTER_RESOURCE_NAME = 'cluster';
+
+interface AclCreateOptions {
+  principal: string;
+  resourceType: AclResourceType;
+  name?: string;
+  prefixed?: boolean;
+  operation: AclOperation;
+  allow?: boolean;
+  deny?: boolean;
+}
+
+function aclTable(rules: AclRule[]): string {
+  return table(
+    ['RULE-ID', 'PRINCIPAL', 'PERMISSION', 'OPERATION', 'RESOURCE-TYPE', 'PATTERN', 'NAME'],
+    rules.map((r) => [r.ruleId, r.principal, r.permission, r.operation, r.resourceType, r.patternType, r.resourceName]),
+  );
+}
+
+async function createAcl(opts: AclCreateOptions, globals: GlobalOptions): Promise<void> {
+  const rule = await clientFor(globals).createAcl({
+    principal: opts.principal,
+    resourceType: opts.resourceType,
+    patternType: opts.prefixed ? 'PREFIXED' : 'LITERAL',
+    resourceName: opts.name ?? CLUSTER_RESOURCE_NAME,
+    operation: opts.operation,
+    permission: opts.deny ? 'DENY' : 'ALLOW',
+  });
+  if (globals.json) return out(`${JSON.stringify(rule)}\n`);
+  await out(`Created ACL rule ${rule.ruleId}.\n${aclTable([rule])}`);
+}
+
+async function listAcls(globals: GlobalOptions): Promise<void> {
+  const rules = await clientFor(globals).listAcls();
+  if (globals.json) return out(`${JSON.stringify({ rules })}\n`);
+  await out(rules.length === 0 ? 'No ACL rules.\n' : aclTable(rules));
+}
+
+async function deleteAcl(ruleId: string, globals: GlobalOptions): Promise<void> {
+  await clientFor(globals).deleteAcl(ruleId);
+  await out(globals.json ? `${JSON.stringify({ ruleId, deleted: true })}\n` : `Deleted ACL rule ${ruleId}.\n`);
+}
+
+// ---------------------------------------------------------------------------
+// quotas
+
+interface QuotaSetOptions {
+  produceBytesPerSecond?: number | 'unlimited';
+  fetchBytesPerSecond?: number | 'unlimited';
+}
+
+function rateText(rate: number | null): string {
+  return rate === null ? 'unlimited' : `${rate} bytes/s`;
+}
+
+/**
+ * `PUT /v1/quotas` replaces both rates, so a rate not given on the command line is read
+ * first and sent again unchanged (unlimited when the principal had no quota of its own).
+ */
+async function setQuota(principal: string, opts: QuotaSetOptions, globals: GlobalOptions): Promise<void> {
+  const client = clientFor(globals);
+  let current: Quota | undefined;
+  if (opts.produceBytesPerSecond === undefined || opts.fetchBytesPerSecond === undefined) {
+    current = (await client.listQuotas()).find((q) => q.principal === principal);
+  }
+  const rate = (given: number | 'unlimited' | undefined, kept: number | null | undefined): number | null =>
+    given === undefined ? (kept ?? null) : given === 'unlimited' ? null : given;
+  const quota = await client.setQuota({
+    principal,
+    produceBytesPerSecond: rate(opts.produceBytesPerSecond, current?.produceBytesPerSecond),
+    fetchBytesPerSecond: rate(opts.fetchBytesPerSecond, current?.fetchBytesPerSecond),
+  });
+  if (globals.json) return out(`${JSON.stringify(quota)}\n`);
+  await out(`Set the quota of '${quota.principal}': produce ${rateText(quota.produceBytesPerSecond)}, fetch ${rateText(quota.fetchBytesPerSecond)}.\n`);
+}
+
+async function listQuotas(globals: GlobalOptions): Promise<void> {
+  const quotas = await clientFor(globals).listQuotas();
+  if (globals.json) return out(`${JSON.stringify({ quotas })}\n`);
+  if (quotas.length === 0) return out('No quotas.\n');
+  const sorted = [...quotas].sort((a, b) => (a.principal < b.principal ? -1 : a.principal > b.principal ? 1 : 0));
+  await out(
+    table(
+      ['PRINCIPAL', 'PRODUCE-BYTES/S', 'FETCH-BYTES/S', 'UPDATED'],
+      sorted.map((q) => [q.principal, q.produceBytesPerSecond ?? 'unlimited', q.fetchBytesPerSecond ?? 'unlimited', isoTime(q.updatedAt)]),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------
 // The program
 
 function version(): string {
@@ -837,7 +1053,7 @@ function buildProgram(): Command {
   const program = new Command('sluice');
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   program
-    .description('Manage topics, produce and consume records on a Sluice event log over its HTTP API.')
+    .description('Manage topics, produce and consume records, push subscriptions, ACLs and quotas on a Sluice event log over its HTTP API.')
     .version(version())
     .addOption(
       new Option('--url <baseUrl>', 'the Sluice API base URL').env('SLUICE_URL').default(DEFAULT_URL).argParser(baseUrl),
@@ -869,7 +1085,10 @@ Examples:
   printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
   sluice consume orders --from earliest --key-separator : --follow
   sluice consume orders --group billing --reset earliest --follow
-  sluice groups describe billing`,
+  sluice groups describe billing
+  sluice subscribe billing orders --https https://example.com/hook --batch-size 100
+  sluice acls create --principal alice --resource-type topic --name orders --operation read --allow
+  sluice quotas set alice --produce-bytes-per-second 1048576`,
     );
 
   const topics = program.command('topics').description('create, list, describe and delete topics');
@@ -995,6 +1214,102 @@ long-polls until interrupted. It leaves the group on exit (Ctrl-C, SIGTERM,
     .description("show a group's committed offset, position, high watermark and lag per partition")
     .option('--topic <topic>', 'only this topic (default: every topic the group subscribes to or committed)')
     .action((name: string, opts: { topic?: string }) => groupOffsets(name, opts, globals()));
+
+  program
+    .command('subscribe <group> <topic>')
+    .description("push a topic's records to an HTTPS endpoint or a Lambda function, as consumer group <group>")
+    .addOption(new Option('--https <url>', 'POST each batch to this URL (https://, or http:// to localhost)').argParser(baseUrl).conflicts('lambda'))
+    .addOption(new Option('--lambda <functionArn>', 'invoke this Lambda function with each batch (the stack must allow it)').argParser(lambdaArn))
+    .option('--batch-size <n>', 'at most this many records per delivery, 1-10000 (server default 100)', integer(1, 10_000))
+    .option('--batching-window-ms <ms>', 'wait up to this long to fill a batch, 0-20000 (server default 0)', integer(0, 20_000))
+    .option('--retry-attempts <n>', 'retries of a failing batch, 0-10000 (server default 10)', integer(0, 10_000))
+    .option('--max-record-age-seconds <s>', 'dead-letter records older than this, 60-604800, or -1 for no limit (server default 86400)', maxRecordAge)
+    .option('--no-bisect', 'do not split a failing batch to isolate the bad record')
+    .option('--dead-letter-topic <topic>', 'where undeliverable records go (default <group>.dlq, created if missing)')
+    .addOption(new Option('--reset <policy>', 'where the group starts on partitions it never committed (server default latest)').choices(['earliest', 'latest']))
+    .option('--secret <secret>', 'the signing secret, 16-256 characters (default: a random one)', pushSecret)
+    .addHelpText(
+      'after',
+      `
+Creates the group's push subscription, or replaces it: options left out take the
+server's defaults again, and the secret is new unless --secret is given. The group's
+committed offsets are kept. Each delivery is signed in its sluice-signature header
+with the secret, which this command prints and the server never shows again.`,
+    )
+    .action((group: string, topic: string, opts: SubscribeOptions, command: Command) => {
+      if (opts.https === undefined && opts.lambda === undefined) {
+        command.error('error: a target is needed: --https <url> or --lambda <functionArn>', { exitCode: 2, code: 'sluice.missingTarget' });
+      }
+      return subscribe(group, topic, opts, globals());
+    });
+  program
+    .command('subscription')
+    .description("show a group's push subscription")
+    .command('describe <group>')
+    .description("show a group's push subscription: its target and controls, and each partition's committed offset, position, high watermark and lag")
+    .action((group: string) => describeSubscription(group, globals()));
+  program
+    .command('unsubscribe <group>')
+    .description("delete a group's push subscription (its committed offsets stay)")
+    .action((group: string) => unsubscribe(group, globals()));
+
+  const acls = program.command('acls').description('create, list and delete ACL rules');
+  acls
+    .command('create')
+    .description('add an ACL rule allowing or denying a principal an operation on resources')
+    .requiredOption('--principal <principal>', 'who the rule is for: an IAM ARN, a JWT sub, a local principal, or * for everyone')
+    .requiredOption('--resource-type <type>', 'topic, group or cluster', upperChoice(ACL_RESOURCE_TYPES))
+    .option('--name <name>', `the resource name, or * for all (with --prefixed, a prefix); for cluster, default '${CLUSTER_RESOURCE_NAME}'`)
+    .option('--prefixed', 'match every resource whose name starts with --name')
+    .requiredOption('--operation <operation>', 'read, write, create, delete, describe, alter or all', upperChoice(ACL_OPERATIONS))
+    .addOption(new Option('--allow', 'allow the operation').conflicts('deny'))
+    .addOption(new Option('--deny', 'deny the operation (a deny wins over any allow)'))
+    .addHelpText(
+      'after',
+      `
+Values are case-insensitive. Examples:
+  sluice acls create --principal alice --resource-type topic --name orders. --prefixed --operation write --allow
+  sluice acls create --principal '*' --resource-type group --name billing --operation read --allow
+  sluice acls create --principal bob --resource-type cluster --operation alter --deny`,
+    )
+    .action((opts: AclCreateOptions, command: Command) => {
+      if (!opts.allow && !opts.deny) command.error('error: --allow or --deny is needed', { exitCode: 2, code: 'sluice.missingPermission' });
+      if (opts.name === undefined && opts.resourceType !== 'CLUSTER') {
+        command.error(`error: --name is needed for resource type ${opts.resourceType.toLowerCase()}`, { exitCode: 2, code: 'sluice.missingName' });
+      }
+      return createAcl(opts, globals());
+    });
+  acls
+    .command('list')
+    .description('list the ACL rules, oldest first')
+    .action(() => listAcls(globals()));
+  acls
+    .command('delete <ruleId>')
+    .description('delete an ACL rule')
+    .action((ruleId: string) => deleteAcl(ruleId, globals()));
+
+  const quotas = program.command('quotas').description("set and list principals' produce and fetch byte rates");
+  quotas
+    .command('set <principal>')
+    .description("set a principal's produce and fetch byte-rate quota")
+    .option('--produce-bytes-per-second <n>', 'produce byte rate, or unlimited', byteRate)
+    .option('--fetch-bytes-per-second <n>', 'fetch byte rate, or unlimited', byteRate)
+    .addHelpText(
+      'after',
+      `
+A rate not given keeps its current value (unlimited if the principal had no quota of
+its own; a principal with a quota of its own no longer gets the server's defaults).`,
+    )
+    .action((principal: string, opts: QuotaSetOptions, command: Command) => {
+      if (opts.produceBytesPerSecond === undefined && opts.fetchBytesPerSecond === undefined) {
+        command.error('error: give --produce-bytes-per-second, --fetch-bytes-per-second or both', { exitCode: 2, code: 'sluice.missingRate' });
+      }
+      return setQuota(principal, opts, globals());
+    });
+  quotas
+    .command('list')
+    .description('list the principals with a quota of their own')
+    .action(() => listQuotas(globals()));
 
   return program;
 }

@@ -1,7 +1,10 @@
 import type {
+  AclRule,
+  AclRuleRequest,
   CommitOffsetsRequest,
   CommitOffsetsResponse,
   CreateTopicOptions,
+  CreatedSubscription,
   FetchOptions,
   FetchResponse,
   GroupDescription,
@@ -16,6 +19,10 @@ import type {
   ProduceRequest,
   ProduceResponse,
   ProducerIdentity,
+  Quota,
+  QuotaRequest,
+  SubscriptionDescription,
+  SubscriptionRequest,
   Topic,
   TopicDescription,
 } from './types';
@@ -216,6 +223,58 @@ export class SluiceHttpClient {
   /** `GET /v1/groups/{group}`: state, generation, members with their assignment, and per-partition lag. */
   describeGroup(group: string, request?: RequestOptions): Promise<GroupDescription> {
     return this.request<GroupDescription>('GET', groupPath(group), request);
+  }
+
+  // -------------------------------------------------------------------------
+  // Push subscriptions
+
+  /**
+   * `PUT /v1/groups/{group}/subscription`: creates or replaces the group's push
+   * subscription (fields left out take the server's defaults again, and the secret is
+   * new unless given). Answers the subscription with its `secret`, the only time it is shown.
+   */
+  putSubscription(group: string, body: SubscriptionRequest, request?: RequestOptions): Promise<CreatedSubscription> {
+    return this.request<CreatedSubscription>('PUT', `${groupPath(group)}/subscription`, { body, ...request });
+  }
+
+  /** `GET /v1/groups/{group}/subscription`: the subscription (no secret) with per-partition positions and lag. `SUBSCRIPTION_NOT_FOUND` if none. */
+  getSubscription(group: string, request?: RequestOptions): Promise<SubscriptionDescription> {
+    return this.request<SubscriptionDescription>('GET', `${groupPath(group)}/subscription`, request);
+  }
+
+  /** `DELETE /v1/groups/{group}/subscription`: stops pushing; the group's committed offsets stay. */
+  async deleteSubscription(group: string, request?: RequestOptions): Promise<void> {
+    await this.request<undefined>('DELETE', `${groupPath(group)}/subscription`, request);
+  }
+
+  // -------------------------------------------------------------------------
+  // Access control
+
+  /** `POST /v1/acls`: adds a rule; answers it with its `ruleId`. Needs ALTER on the cluster (or an admin principal). */
+  createAcl(rule: AclRuleRequest, request?: RequestOptions): Promise<AclRule> {
+    return this.request<AclRule>('POST', '/v1/acls', { body: rule, ...request });
+  }
+
+  /** `GET /v1/acls`: every rule, oldest first. Needs DESCRIBE on the cluster. */
+  async listAcls(request?: RequestOptions): Promise<AclRule[]> {
+    const body = await this.request<{ rules: AclRule[] }>('GET', '/v1/acls', request);
+    return body.rules;
+  }
+
+  /** `DELETE /v1/acls/{ruleId}`; `ACL_NOT_FOUND` if there is no such rule. */
+  async deleteAcl(ruleId: string, request?: RequestOptions): Promise<void> {
+    await this.request<undefined>('DELETE', `/v1/acls/${encodeURIComponent(ruleId)}`, request);
+  }
+
+  /** `PUT /v1/quotas`: replaces the principal's produce and fetch byte rates (omitted or null: unlimited). */
+  setQuota(quota: QuotaRequest, request?: RequestOptions): Promise<Quota> {
+    return this.request<Quota>('PUT', '/v1/quotas', { body: quota, ...request });
+  }
+
+  /** `GET /v1/quotas`: every principal with a quota of its own. */
+  async listQuotas(request?: RequestOptions): Promise<Quota[]> {
+    const body = await this.request<{ quotas: Quota[] }>('GET', '/v1/quotas', request);
+    return body.quotas;
   }
 
   private async request<T>(

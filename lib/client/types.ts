@@ -281,6 +281,105 @@ export interface GroupDescription extends GroupSummary {
   totalLag: number;
 }
 
+// ---------------------------------------------------------------------------
+// Push subscriptions
+
+/** Where a push subscription delivers: an HTTPS endpoint (plain http only to localhost) or a Lambda function. */
+export type PushTarget = { type: 'https'; url: string } | { type: 'lambda'; functionArn: string };
+
+/** `PUT /v1/groups/{group}/subscription`; every field but `topic` and `target` has a server default. */
+export interface SubscriptionRequest {
+  topic: string;
+  target: PushTarget;
+  /** The HMAC-SHA256 key for `sluice-signature`, 16–256 characters; a random one when omitted. */
+  secret?: string;
+  /** 1–10,000 records per delivery; the server's default is 100. */
+  batchSize?: number;
+  /** 0–20,000: wait up to this long to fill a batch; the server's default is 0. */
+  batchingWindowMs?: number;
+  /** 0–10,000 retries of a failing batch before it is bisected or dead-lettered; the server's default is 10. */
+  retryAttempts?: number;
+  /** −1 (no limit) or 60–604,800: older records are dead-lettered, not delivered; the server's default is 86,400. */
+  maxRecordAgeSeconds?: number;
+  /** Split a failing batch in two to isolate the bad record; the server's default is true. */
+  bisectOnError?: boolean;
+  /** Where undeliverable records go; `<group>.dlq` by default, created if missing. */
+  deadLetterTopic?: string;
+  /** Where the group starts on partitions it never committed; `latest` by default. */
+  resetPolicy?: ResetPolicy;
+}
+
+/** A group's push subscription, as the server shows it (never with the secret, except once on creation). */
+export interface Subscription {
+  group: string;
+  topic: string;
+  target: PushTarget;
+  batchSize: number;
+  batchingWindowMs: number;
+  retryAttempts: number;
+  /** −1 means no limit. */
+  maxRecordAgeSeconds: number;
+  bisectOnError: boolean;
+  deadLetterTopic: string;
+  createdAt: number;
+}
+
+/** The answer of `PUT /v1/groups/{group}/subscription`: the subscription and its secret, shown only here. */
+export interface CreatedSubscription extends Subscription {
+  secret: string;
+}
+
+/** `GET /v1/groups/{group}/subscription`: the subscription with the group's position and lag on each partition. */
+export interface SubscriptionDescription extends Subscription {
+  partitions: PartitionPosition[];
+  totalLag: number;
+}
+
+// ---------------------------------------------------------------------------
+// Access control
+
+export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER';
+export type AclPatternType = 'LITERAL' | 'PREFIXED';
+export type AclOperation = 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'DESCRIBE' | 'ALTER' | 'ALL';
+export type AclPermission = 'ALLOW' | 'DENY';
+
+/** `POST /v1/acls`. */
+export interface AclRuleRequest {
+  /** An IAM ARN, a JWT `sub`, a local token's principal, or `*` for everyone. */
+  principal: string;
+  resourceType: AclResourceType;
+  /** `LITERAL` (the default) or `PREFIXED`. */
+  patternType?: AclPatternType;
+  /** A name, a prefix (`PREFIXED`), or `*` (`LITERAL`: every resource of the type). The cluster's name is `cluster`. */
+  resourceName: string;
+  operation: AclOperation;
+  permission: AclPermission;
+}
+
+/** A stored ACL rule. */
+export interface AclRule extends Required<AclRuleRequest> {
+  ruleId: string;
+  createdAt: number;
+}
+
+// ---------------------------------------------------------------------------
+// Quotas
+
+/** `PUT /v1/quotas`: replaces the principal's quota; a rate omitted or null is unlimited. */
+export interface QuotaRequest {
+  principal: string;
+  produceBytesPerSecond?: number | null;
+  fetchBytesPerSecond?: number | null;
+}
+
+/** A principal's byte-rate quota; null is unlimited. */
+export interface Quota {
+  principal: string;
+  produceBytesPerSecond: number | null;
+  fetchBytesPerSecond: number | null;
+  updatedAt: number;
+}
+
 /**
  * The stable error codes of docs/http-api.md (`SluiceApiError.code` is typed `string`,
  * since a newer server may add codes). The group and producer codes are answers a
@@ -307,7 +406,15 @@ export type SluiceErrorCode =
   | 'UNKNOWN_MEMBER'
   | 'PARTITION_NOT_ASSIGNED'
   | 'GROUP_ACTIVE'
-  | 'GROUP_NOT_FOUND';
+  | 'GROUP_NOT_FOUND'
+  | 'GROUP_HAS_SUBSCRIPTION'
+  | 'SUBSCRIPTION_NOT_FOUND'
+  | 'UNAUTHENTICATED'
+  | 'ACCESS_DENIED'
+  | 'ACL_NOT_FOUND'
+  | 'QUOTA_EXCEEDED'
+  | 'SERVICE_BUSY'
+  | 'COMMIT_OUTCOME_UNKNOWN';
 
 /** The body of every error response. */
 export interface ErrorBody {

@@ -347,3 +347,131 @@ describe('SluiceHttpClient errors', () => {
     await assert.rejects(pending, { name: 'AbortError' });
   });
 });
+
+describe('SluiceHttpClient push subscriptions, ACLs and quotas', () => {
+  const subscription = {
+    group: 'billing',
+    topic: 'orders',
+    target: { type: 'https' as const, url: 'https://example.com/hook' },
+    batchSize: 50,
+    batchingWindowMs: 0,
+    retryAttempts: 10,
+    maxRecordAgeSeconds: -1,
+    bisectOnError: false,
+    deadLetterTopic: 'billing.dlq',
+    createdAt: 1763772000000,
+  };
+  const positions = [{ topic: 'orders', partition: 0, committedOffset: 4, position: 4, logStartOffset: 0, highWatermark: 6, lag: 2 }];
+  const rule = {
+    ruleId: 'r-1',
+    principal: 'alice',
+    resourceType: 'TOPIC' as const,
+    patternType: 'PREFIXED' as const,
+    resourceName: 'orders.',
+    operation: 'WRITE' as const,
+    permission: 'ALLOW' as const,
+    createdAt: 1763772000000,
+  };
+  const quota = { principal: 'alice', produceBytesPerSecond: 1048576, fetchBytesPerSecond: null, updatedAt: 1763772000000 };
+
+  test('putSubscription PUTs the request to the subscription path, URL-encoding the group, and returns the subscription with its secret', async () => {
+    const answer = { ...subscription, secret: 's3cr3t-s3cr3t-s3cr3t' };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    const body = {
+      topic: 'orders',
+      target: { type: 'lambda' as const, functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:hook' },
+      batchSize: 50,
+      maxRecordAgeSeconds: -1,
+      bisectOnError: false,
+      resetPolicy: 'earliest' as const,
+    };
+    const created = await new SluiceHttpClient(url).putSubscription('bill ing', body);
+    assert.deepEqual(created, answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['PUT', '/v1/groups/bill%20ing/subscription']);
+    assert.equal(seen[0]?.headers['content-type'], 'application/json');
+    assert.deepEqual(seen[0]?.body, body);
+  });
+
+  test('getSubscription GETs the subscription path and returns it with positions and total lag', async () => {
+    const answer = { ...subscription, partitions: positions, totalLag: 2 };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    assert.deepEqual(await new SluiceHttpClient(url).getSubscription('billing'), answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['GET', '/v1/groups/billing/subscription', undefined]);
+  });
+
+  test('deleteSubscription sends DELETE to the subscription path and resolves on 204', async () => {
+    const { url, seen } = await serve((_req, res) => res.writeHead(204).end());
+    assert.equal(await new SluiceHttpClient(url).deleteSubscription('billing'), undefined);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['DELETE', '/v1/groups/billing/subscription']);
+  });
+
+  test('SUBSCRIPTION_NOT_FOUND comes through with its status and group', async () => {
+    const { url } = await serve((_req, res) =>
+      json(res, 404, { error: { code: 'SUBSCRIPTION_NOT_FOUND', message: "Group 'x' has no push subscription", retriable: false, group: 'x' } }),
+    );
+    await assert.rejects(new SluiceHttpClient(url).getSubscription('x'), (err: unknown) => {
+      assert.ok(err instanceof SluiceApiError);
+      assert.deepEqual([err.status, err.code, err.details.group], [404, 'SUBSCRIPTION_NOT_FOUND', 'x']);
+      return true;
+    });
+  });
+
+  test('createAcl POSTs the rule to /v1/acls and returns it with its ruleId', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 201, rule));
+    const { ruleId: _ruleId, createdAt: _createdAt, ...request } = rule;
+    assert.deepEqual(await new SluiceHttpClient(url).createAcl(request), rule);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['POST', '/v1/acls']);
+    assert.deepEqual(seen[0]?.body, request);
+  });
+
+  test('listAcls GETs /v1/acls and returns the rules array', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { rules: [rule] }));
+    assert.deepEqual(await new SluiceHttpClient(url).listAcls(), [rule]);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/acls']);
+  });
+
+  test('deleteAcl sends DELETE to the rule path, URL-encoding the id; ACL_NOT_FOUND comes through', async () => {
+    let status = 204;
+    const { url, seen } = await serve((_req, res) =>
+      status === 204 ? res.writeHead(204).end() : json(res, 404, { error: { code: 'ACL_NOT_FOUND', message: "No ACL rule 'r/2'", retriable: false, ruleId: 'r/2' } }),
+    );
+    const client = new SluiceHttpClient(url);
+    assert.equal(await client.deleteAcl('r-1'), undefined);
+    status = 404;
+    await assert.rejects(client.deleteAcl('r/2'), (err: unknown) => err instanceof SluiceApiError && err.code === 'ACL_NOT_FOUND' && err.status === 404);
+    assert.deepEqual(
+      seen.map((r) => [r.method, r.url]),
+      [
+        ['DELETE', '/v1/acls/r-1'],
+        ['DELETE', '/v1/acls/r%2F2'],
+      ],
+    );
+  });
+
+  test('setQuota PUTs principal and rates (null is unlimited) to /v1/quotas and returns the stored quota', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, quota));
+    const request = { principal: 'alice', produceBytesPerSecond: 1048576, fetchBytesPerSecond: null };
+    assert.deepEqual(await new SluiceHttpClient(url).setQuota(request), quota);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['PUT', '/v1/quotas']);
+    assert.deepEqual(seen[0]?.body, request);
+  });
+
+  test('listQuotas GETs /v1/quotas and returns the quotas array', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { quotas: [quota] }));
+    assert.deepEqual(await new SluiceHttpClient(url).listQuotas(), [quota]);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/quotas']);
+  });
+
+  test('ACCESS_DENIED comes through with principal, operation and resource', async () => {
+    const { url } = await serve((_req, res) =>
+      json(res, 403, {
+        error: { code: 'ACCESS_DENIED', message: "Principal 'bob' may not ALTER cluster 'cluster'", retriable: false, principal: 'bob', operation: 'ALTER', resourceType: 'CLUSTER', resourceName: 'cluster' },
+      }),
+    );
+    await assert.rejects(new SluiceHttpClient(url).createAcl({ principal: 'bob', resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER', permission: 'ALLOW' }), (err: unknown) => {
+      assert.ok(err instanceof SluiceApiError);
+      assert.deepEqual([err.status, err.code, err.details.principal, err.details.operation], [403, 'ACCESS_DENIED', 'bob', 'ALTER']);
+      return true;
+    });
+  });
+});
