@@ -15,8 +15,8 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
   await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
   const subscription = await getSubscription(ctx, group);
-  const { partitions } = await groupPositions(ctx, group, [subscription.topic]);
-  return json(200, { ...publicView(subscription), partitions, totalLag: partitions.reduce((sum, p) => sum + p.lag, 0) });
+  const { partitions, resetPolicy } = await groupPositions(ctx, group, [subscription.topic]);
+  return json(200, { ...publicView(subscription), resetPolicy, partitions, totalLag: partitions.reduce((sum, p) => sum + p.lag, 0) });
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());
