@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { requireAccess } from '../lib/auth/access-control';
 import { setQuota } from '../lib/auth/quotas';
 import { quotaRequestSchema } from '../lib/api/requests';
@@ -8,7 +8,9 @@ import { callerOf } from './shared/caller';
 import { observability } from './shared/observability';
 import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from './shared/http';
 
-const body = quotaRequestSchema.extend({ principal: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(2048) });
+const body = z.extend(quotaRequestSchema, {
+  principal: z.string({ error: 'must be a string' }).check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(2048)),
+});
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const ctx = contextFromEnv();

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { parseInput } from '../../lib/api/validate';
 import { InternalError, PayloadTooLargeError, ServiceBusyError, SluiceError, ValidationError } from '../../lib/errors';
 import { LIMITS } from '../../lib/limits';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -32,7 +32,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
 }
 
 /** The JSON body, size-checked, then validated against a schema. */
-export function jsonBody<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const size = Buffer.byteLength(text, 'utf8');
@@ -59,7 +59,7 @@ export function pathParam(event: HttpEvent, name: string): string {
   }
 }
 
-export function query<S extends z.ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+export function query<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
   return parseInput(schema, event.queryStringParameters ?? {});
 }
 

@@ -1,12 +1,17 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { ValidationError } from '../errors';
 
 /**
  * Parses input with a schema and turns the first problem into a 400 that names the
  * field (as a path like `records[3].value`) and, where there is one, the limit.
  */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, root = ''): z.infer<S> {
-  const result = schema.safeParse(input);
+export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown, root = ''): z.infer<S> {
+  // zod/mini ships without a locale, where full zod registers English by default. Do the same
+  // (here rather than at import, so bundles that never validate leave it out), so the messages
+  // zod writes itself, for checks without a custom error, read as they always have.
+  if (!z.config().localeError) z.config(en());
+  const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = formatPath(root, issue.path);

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { LIMITS } from '../limits';
 
 /**
@@ -14,9 +14,8 @@ export const TOPIC_CONFIG_KEYS = {
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
-export const topicConfigSchema = z
-  .record(z.string(), z.string({ error: 'must be a string' }).max(LIMITS.configValueMaxLength))
-  .superRefine((config, ctx) => {
+export const topicConfigSchema = z.record(z.string(), z.string({ error: 'must be a string' }).check(z.maxLength(LIMITS.configValueMaxLength))).check(
+  z.superRefine((config, ctx) => {
     const entries = Object.entries(config);
     if (entries.length > LIMITS.configEntriesMax) {
       ctx.addIssue({ code: 'too_big', maximum: LIMITS.configEntriesMax, origin: 'object', message: `must have at most ${LIMITS.configEntriesMax} entries` });
@@ -31,7 +30,8 @@ export const topicConfigSchema = z
       const parsed = valueSchema.safeParse(value);
       if (!parsed.success) ctx.addIssue({ code: 'custom', path: [key], message: parsed.error.issues[0]!.message });
     }
-  });
+  }),
+);
 
 export function timestampType(config: Record<string, string>): TimestampType {
   return config['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime';
