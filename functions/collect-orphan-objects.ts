@@ -14,13 +14,17 @@ export interface OrphanCollectionSummary {
   keptReferenced: number;
   skippedUnknownKeys: number;
   failed: number;
+  checkpointsAdvanced: number;
+  checkpointFailures: number;
   complete: boolean;
 }
 
 /**
  * EventBridge schedule: deletes segment objects that no commit references and that
- * are past the grace period (lib/gc/collect-orphan-objects.ts). Idempotent; a run
- * cut short by its time budget leaves the rest to the next one.
+ * are past the grace period (lib/gc/collect-orphan-objects.ts), listing each
+ * `seg/<xx>/` prefix from its checkpoint in the Log table, so it needs write access
+ * to that table. Idempotent; a run cut short by its time budget moves each
+ * checkpoint only over what it decided and leaves the rest to the next one.
  */
 async function main(_event: ScheduledEvent, context: Context): Promise<OrphanCollectionSummary> {
   const ctx = contextFromEnv();
@@ -35,6 +39,8 @@ async function main(_event: ScheduledEvent, context: Context): Promise<OrphanCol
     keptReferenced: result.keptReferenced,
     skippedUnknownKeys: result.skippedUnknownKeys,
     failed: result.failed.length,
+    checkpointsAdvanced: result.checkpointsAdvanced,
+    checkpointFailures: result.checkpointFailures,
     complete: result.complete,
   };
   console.log(JSON.stringify({ level: 'INFO', message: 'collected orphan objects', ...summary }));

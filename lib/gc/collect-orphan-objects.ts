@@ -1,8 +1,10 @@
-import { DeleteObjectsCommand, ListObjectsV2Command, type _Object } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { gcCheckpointStartAfter, type GcCheckpoint } from '../storage/gc-checkpoint-item';
 import { parseSegmentObjectKey } from '../storage/object-keys';
 import { objectRefKey } from '../storage/object-ref-item';
+import { advanceGcCheckpoint, readGcCheckpoints } from './gc-checkpoints';
 
 /**
  * How old a segment object must be before the collector may delete it for having
@@ -15,7 +17,10 @@ import { objectRefKey } from '../storage/object-ref-item';
  * transaction request stuck in the network cannot land later. So an object with
  * no ref item 29 s + 5 min after it was written can never gain one; the rest of
  * the margin absorbs clock skew between the producer (the key's written-at time),
- * S3 (LastModified) and the collector. See docs/design.md, "Orphan objects".
+ * S3 (LastModified) and the collector. The same bound says when an object can no
+ * longer *appear*: its PUT is part of that invocation too, so no object whose key
+ * says it was written more than the grace period ago can show up in a listing
+ * started now. See docs/design.md, "Orphan objects".
  */
 export const ORPHAN_GRACE_MS = 15 * 60 * 1000;
 
@@ -26,12 +31,17 @@ export const ORPHAN_GRACE_MS = 15 * 60 * 1000;
  */
 export const SEGMENT_LIST_PREFIX = 'seg/';
 
+/** The 256 prefixes segment keys are written under, `seg/00/` … `seg/ff/`: the collector lists each on its own. */
+export const SEGMENT_PREFIXES: readonly string[] = Array.from({ length: 256 }, (_, i) => `${SEGMENT_LIST_PREFIX}${i.toString(16).padStart(2, '0')}/`);
+
 /** BatchGetItem reads at most 100 keys per call. */
 const BATCH_GET_MAX_KEYS = 100;
 /** DeleteObjects deletes at most 1,000 keys per call. */
 const DELETE_OBJECTS_MAX_KEYS = 1000;
 /** Rounds of retrying unprocessed BatchGet keys before giving up on the run. */
 const BATCH_GET_MAX_ROUNDS = 10;
+/** Prefixes collected at once. */
+const DEFAULT_CONCURRENCY = 8;
 
 export interface CollectOrphanObjectsOptions {
   /** Objects younger than this (by the later of key time and LastModified) are kept. Default ORPHAN_GRACE_MS. */
@@ -42,7 +52,9 @@ export interface CollectOrphanObjectsOptions {
   deadline?: number;
   /** Keys per ListObjectsV2 page, at most 1,000 (S3's default and maximum). */
   pageSize?: number;
-  /** Structured log lines: per-key delete failures and early stops. */
+  /** Prefixes listed at once. Default 8. */
+  concurrency?: number;
+  /** Structured log lines: per-key delete failures, checkpoint write failures and early stops. */
   log?: (entry: Record<string, unknown>) => void;
 }
 
@@ -53,7 +65,7 @@ export interface DeleteFailure {
 }
 
 export interface OrphanCollection {
-  /** Keys listed under `seg/`, parseable or not. */
+  /** Keys listed under `seg/<xx>/` after the prefixes' checkpoints, parseable or not. */
   scanned: number;
   /** Keys deleted: old and without a ref item. */
   deleted: string[];
@@ -61,83 +73,194 @@ export interface OrphanCollection {
   keptYoung: number;
   /** Keys not deleted because a ref item says they are committed. */
   keptReferenced: number;
-  /** Keys under `seg/` that are not segment keys; never touched. */
+  /** Keys under `seg/<xx>/` that are not segment keys; never touched. */
   skippedUnknownKeys: number;
   /** Orphans S3 refused to delete, with its per-key error. The next run tries again. */
   failed: DeleteFailure[];
+  /** Prefixes whose checkpoint this run moved forward. */
+  checkpointsAdvanced: number;
+  /** Checkpoint writes that failed (logged); the next run lists those prefixes from their old checkpoints. */
+  checkpointFailures: number;
   /** False when the run stopped early at `maxDeletes` or `deadline`; the next run carries on. */
   complete: boolean;
+}
+
+interface Settings {
+  graceMs: number;
+  maxDeletes: number;
+  deadline: number | undefined;
+  pageSize: number | undefined;
+  log: (entry: Record<string, unknown>) => void;
+}
+
+/** What the prefixes being collected at once share. */
+interface Run {
+  readonly result: OrphanCollection;
+  /** Deletes attempted so far, against `maxDeletes`. */
+  attemptedDeletes: number;
+  /** Set at `maxDeletes`, at the deadline, or when a prefix failed: list no further pages. */
+  halted: boolean;
 }
 
 /**
  * Deletes segment objects that no commit references (invariant 5: an object written
  * but never committed is invisible and is eventually deleted).
  *
- * Lists `seg/` page by page; per page, leaves young objects alone, looks up the ref
- * items of the rest with consistent BatchGets, and deletes the unreferenced ones with
- * DeleteObjects. Idempotent, and safe to run concurrently with itself and with
- * produce: it only ever deletes objects old enough that no commit can still name them.
+ * Incremental: for each prefix `seg/<xx>/` a checkpoint (lib/storage/gc-checkpoint-item.ts)
+ * records the written-at time before which every object has been decided, and the
+ * listing starts there (keys are time-ordered within a prefix). Per page, leaves young
+ * objects alone, looks up the ref items of the rest with consistent BatchGets, and
+ * deletes the unreferenced ones with DeleteObjects. A prefix's listing stops after the
+ * page that holds its first young object; its checkpoint then moves forward, by a
+ * conditional write, to the earliest object the run left undecided (young, over
+ * `maxDeletes`, or refused by S3), to the last key listed when the run stopped
+ * between pages, and never past the time before which no new object can appear.
+ * Idempotent, and safe to run concurrently with itself and with produce: it only
+ * ever deletes objects old enough that no commit can still name them, and a
+ * checkpoint never moves backwards.
  */
 export async function collectOrphanObjects(ctx: SluiceContext, options: CollectOrphanObjectsOptions = {}): Promise<OrphanCollection> {
   const graceMs = options.graceMs ?? ORPHAN_GRACE_MS;
   if (!(graceMs >= 0)) throw new Error(`graceMs must be at least 0, got ${graceMs}`);
   const maxDeletes = options.maxDeletes ?? Infinity;
   if (!(maxDeletes >= 1)) throw new Error(`maxDeletes must be at least 1, got ${maxDeletes}`);
-  const log = options.log ?? (() => undefined);
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+  const settings: Settings = { graceMs, maxDeletes, deadline: options.deadline, pageSize: options.pageSize, log: options.log ?? (() => undefined) };
 
-  const result: OrphanCollection = { scanned: 0, deleted: [], keptYoung: 0, keptReferenced: 0, skippedUnknownKeys: 0, failed: [], complete: true };
-  let continuationToken: string | undefined;
-  do {
-    if (options.deadline !== undefined && ctx.now() >= options.deadline) {
-      log({ level: 'INFO', message: 'orphan collection stopped at its deadline', scanned: result.scanned });
-      result.complete = false;
-      break;
-    }
-    const page = await ctx.s3.send(
-      new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: SEGMENT_LIST_PREFIX, ContinuationToken: continuationToken, MaxKeys: options.pageSize }),
-    );
-    continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  const result: OrphanCollection = {
+    scanned: 0,
+    deleted: [],
+    keptYoung: 0,
+    keptReferenced: 0,
+    skippedUnknownKeys: 0,
+    failed: [],
+    checkpointsAdvanced: 0,
+    checkpointFailures: 0,
+    complete: true,
+  };
+  const run: Run = { result, attemptedDeletes: 0, halted: false };
+  if (pastDeadline(ctx, settings, run)) return result;
 
-    // Read the clock after listing: an object listed is at least as old as it looks now.
-    const now = ctx.now();
-    const oldKeys: string[] = [];
-    for (const object of page.Contents ?? []) {
-      if (!object.Key) continue;
-      result.scanned++;
-      const writtenAt = writtenAtOf(object);
-      if (writtenAt === undefined) result.skippedUnknownKeys++;
-      else if (now - writtenAt < graceMs) result.keptYoung++;
-      else oldKeys.push(object.Key);
+  const checkpoints = await readGcCheckpoints(ctx, SEGMENT_PREFIXES);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!run.halted && next < SEGMENT_PREFIXES.length) {
+      const prefix = SEGMENT_PREFIXES[next++]!;
+      try {
+        await collectPrefix(ctx, prefix, checkpoints.get(prefix), settings, run);
+      } catch (error) {
+        // Let the other prefixes stop at their next page, write their checkpoints, then fail.
+        run.halted = true;
+        failure ??= { error };
+      }
     }
-
-    const referenced = await referencedKeys(ctx, oldKeys);
-    result.keptReferenced += referenced.size;
-    const orphans = oldKeys.filter((key) => !referenced.has(key));
-
-    const allowance = maxDeletes - result.deleted.length - result.failed.length;
-    if (orphans.length > allowance) {
-      log({ level: 'INFO', message: 'orphan collection stopped at maxDeletes', maxDeletes });
-      result.complete = false;
-      continuationToken = undefined;
-    }
-    for (const chunk of chunks(orphans.slice(0, allowance), DELETE_OBJECTS_MAX_KEYS)) {
-      const { deleted, failed } = await deleteObjects(ctx, chunk);
-      result.deleted.push(...deleted);
-      result.failed.push(...failed);
-      for (const failure of failed) log({ level: 'WARN', message: 'could not delete orphan object', key: failure.key, code: failure.code, error: failure.message });
-    }
-  } while (continuationToken);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, SEGMENT_PREFIXES.length) }, worker));
+  if (failure) throw failure.error;
   return result;
 }
 
 /**
- * When the object was written, as late as either clock says: the producer's time in
- * the key or S3's LastModified. Undefined for a key outside the segment layout.
+ * Collects one prefix from its checkpoint on, then moves the checkpoint over what it
+ * decided.
  */
-function writtenAtOf(object: _Object): number | undefined {
-  const parsed = parseSegmentObjectKey(object.Key ?? '');
-  if (!parsed) return undefined;
-  return Math.max(parsed.writtenAt, object.LastModified?.getTime() ?? -Infinity);
+async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpoint | undefined, settings: Settings, run: Run): Promise<void> {
+  const { result } = run;
+  // Read before listing: an object whose key time is before this can no longer appear
+  // (ORPHAN_GRACE_MS), so a listing that starts now sees every one there will ever be.
+  const appearedBy = Math.floor(ctx.now() - settings.graceMs);
+  let startAfter = seen === undefined ? undefined : gcCheckpointStartAfter(prefix, seen.decidedBefore);
+  /** Written-at time of the earliest object listed and left undecided. */
+  let firstUndecided = Infinity;
+  /** Written-at time of the last segment key listed. */
+  let lastListed: number | undefined;
+  let exhausted = false;
+
+  for (;;) {
+    if (run.halted || pastDeadline(ctx, settings, run)) break;
+    // Pages follow each other by StartAfter rather than continuation tokens: the keys are the position.
+    const page = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: settings.pageSize }));
+    // Read the clock after listing: an object listed is at least as old as it looks now.
+    const now = ctx.now();
+    const contents = (page.Contents ?? []).filter((object) => object.Key);
+    const old: { key: string; writtenAt: number }[] = [];
+    let young = false;
+    for (const object of contents) {
+      result.scanned++;
+      const parsed = parseSegmentObjectKey(object.Key!);
+      if (!parsed) {
+        result.skippedUnknownKeys++;
+        continue;
+      }
+      lastListed = parsed.writtenAt;
+      // As late as either clock says: the producer's time in the key or S3's LastModified.
+      if (now - Math.max(parsed.writtenAt, object.LastModified?.getTime() ?? -Infinity) < settings.graceMs) {
+        result.keptYoung++;
+        young = true;
+        firstUndecided = Math.min(firstUndecided, parsed.writtenAt);
+      } else {
+        old.push({ key: object.Key!, writtenAt: parsed.writtenAt });
+      }
+    }
+
+    const referenced = await referencedKeys(ctx, old.map((object) => object.key));
+    result.keptReferenced += referenced.size;
+    const orphans = old.filter((object) => !referenced.has(object.key));
+
+    // Reserved before the next await, so prefixes collected at once share the allowance.
+    const allowance = Math.max(0, settings.maxDeletes - run.attemptedDeletes);
+    const attempt = orphans.slice(0, allowance);
+    run.attemptedDeletes += attempt.length;
+    if (orphans.length > allowance) {
+      if (!run.halted) settings.log({ level: 'INFO', message: 'orphan collection stopped at maxDeletes', maxDeletes: settings.maxDeletes });
+      run.halted = true;
+      result.complete = false;
+      firstUndecided = Math.min(firstUndecided, orphans[allowance]!.writtenAt);
+    }
+    for (const chunk of chunks(attempt, DELETE_OBJECTS_MAX_KEYS)) {
+      const { deleted, failed } = await deleteObjects(
+        ctx,
+        chunk.map((object) => object.key),
+      );
+      result.deleted.push(...deleted);
+      result.failed.push(...failed);
+      for (const failure of failed) {
+        settings.log({ level: 'WARN', message: 'could not delete orphan object', key: failure.key, code: failure.code, error: failure.message });
+        firstUndecided = Math.min(firstUndecided, parseSegmentObjectKey(failure.key)?.writtenAt ?? -Infinity);
+      }
+    }
+
+    if (!page.IsTruncated || contents.length === 0) {
+      exhausted = true;
+      break;
+    }
+    // Keys are time-ordered within the prefix: what follows a young object is younger still.
+    if (young) break;
+    startAfter = contents[contents.length - 1]!.Key;
+  }
+
+  // Nothing listed, nothing learned (and an empty prefix costs the same from its start).
+  if (lastListed === undefined) return;
+  // Every key written before the last one listed was listed, and before `firstUndecided` decided.
+  const decidedBefore = Math.min(firstUndecided, appearedBy, exhausted ? Infinity : lastListed);
+  if (!(decidedBefore > (seen?.decidedBefore ?? -1)) || !Number.isFinite(decidedBefore)) return;
+  try {
+    if (await advanceGcCheckpoint(ctx, prefix, seen, decidedBefore)) result.checkpointsAdvanced++;
+  } catch (error) {
+    // The decisions stand; the next run only lists more.
+    result.checkpointFailures++;
+    settings.log({ level: 'WARN', message: 'could not advance orphan collection checkpoint', prefix, decidedBefore, error: String(error) });
+  }
+}
+
+function pastDeadline(ctx: SluiceContext, settings: Settings, run: Run): boolean {
+  if (settings.deadline === undefined || ctx.now() < settings.deadline) return false;
+  if (!run.halted) settings.log({ level: 'INFO', message: 'orphan collection stopped at its deadline', scanned: run.result.scanned });
+  run.halted = true;
+  run.result.complete = false;
+  return true;
 }
 
 /** The keys among `keys` that have a ref item (strongly consistent reads). */

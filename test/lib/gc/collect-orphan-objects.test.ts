@@ -1,34 +1,46 @@
 import { s3rverCanPaginate } from '../../../infra/local/emulators/s3-server';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ensureTable } from '../../../infra/local/bootstrap';
 import type { SluiceContext } from '../../../lib/context';
-import { collectOrphanObjects, ORPHAN_GRACE_MS, SEGMENT_LIST_PREFIX, type OrphanCollection } from '../../../lib/gc/collect-orphan-objects';
+import {
+  collectOrphanObjects,
+  ORPHAN_GRACE_MS,
+  SEGMENT_LIST_PREFIX,
+  SEGMENT_PREFIXES,
+  type OrphanCollection,
+} from '../../../lib/gc/collect-orphan-objects';
+import { advanceGcCheckpoint, resetGcCheckpoints, segmentPrefixOf } from '../../../lib/gc/gc-checkpoints';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
+import { fromGcCheckpointItem, gcCheckpointKey, gcCheckpointStartAfter, type GcCheckpoint } from '../../../lib/storage/gc-checkpoint-item';
 import { segmentObjectKey } from '../../../lib/storage/object-keys';
-import { toObjectRefItem } from '../../../lib/storage/object-ref-item';
+import { objectRefKey, toObjectRefItem } from '../../../lib/storage/object-ref-item';
+import { LOG_TABLE } from '../../../lib/storage/tables';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**
  * The orphan collector against DynamoDB Local and s3rver, with real SDK clients.
- * Each test gets its own bucket, so counts are exact; ref items share the platform's
- * Log table, keyed by object keys no other test uses. The collector's clock is
- * injected: s3rver stamps LastModified with the real time, so "an hour from now"
- * makes objects written now old.
+ * Each test gets its own bucket and its own Log table, so counts are exact and one
+ * test's checkpoints (keyed by prefix alone, as in a deployment with one bucket) do
+ * not hide another test's objects. The collector's clock is injected: s3rver stamps
+ * LastModified with the real time, so "an hour from now" makes objects written now old.
+ * Some tests wrap a client's `send` to watch or hold back a request; the request
+ * itself always reaches the emulator.
  *
  * s3rver's DeleteObjects deletes its keys concurrently and then removes emptied
  * directories, racing with itself: a call that empties a `seg/<xx>/` directory
  * holding two or more of its keys fails with InternalError (S3 has no directories).
- * So tests that delete several objects pick their prefixes and keep a surviving
- * object in every directory they delete from.
+ * So tests that delete several objects from one prefix keep a surviving object there.
  */
 let env: TestPlatform;
 let s3: S3Client;
+let rawDdb: DynamoDBClient;
 let ddb: DynamoDBDocumentClient;
-let buckets = 0;
+let contexts = 0;
 
 const MINUTE = 60_000;
 
@@ -36,7 +48,8 @@ before(async () => {
   env = await startTestPlatform();
   const region = env.config.region;
   s3 = new S3Client({ region, endpoint: env.platform.endpoints.s3, forcePathStyle: true });
-  ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: env.platform.endpoints.dynamodb }));
+  rawDdb = new DynamoDBClient({ region, endpoint: env.platform.endpoints.dynamodb });
+  ddb = DynamoDBDocumentClient.from(rawDdb);
 });
 
 after(async () => {
@@ -45,12 +58,19 @@ after(async () => {
   await env?.stop();
 });
 
-/** A context on a fresh bucket whose clock says `now`. */
+/** A context on a fresh bucket and a fresh Log table whose clock says `now`. */
 async function gcContext(now: number): Promise<SluiceContext> {
-  const bucket = `gc-test-${++buckets}-${randomUUID().slice(0, 8)}`;
+  const n = ++contexts;
+  const bucket = `gc-test-${n}-${randomUUID().slice(0, 8)}`;
+  const log = `${env.config.tables.Log}-gc-${n}`;
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  // Table names from the platform's environment; clients, bucket and clock our own.
-  return { ...contextFromEnv(), ddb, s3, bucket, now: () => now, sleep: async () => undefined };
+  await ensureTable(rawDdb, LOG_TABLE, log);
+  const base = contextFromEnv();
+  return { ...base, tables: { ...base.tables, log }, ddb, s3, bucket, now: () => now, sleep: async () => undefined };
+}
+
+function prefixName(prefix: number): string {
+  return `${SEGMENT_LIST_PREFIX}${prefix.toString(16).padStart(2, '0')}/`;
 }
 
 /** Writes a segment object whose key says it was written at `writtenAt`, under `seg/<prefix>/` (random by default). */
@@ -68,6 +88,11 @@ async function putObject(ctx: SluiceContext, key: string): Promise<void> {
 /** The ref item a commit writes for the object, written here without a commit. */
 async function commitRef(ctx: SluiceContext, objectKey: string): Promise<void> {
   await ddb.send(new PutCommand({ TableName: ctx.tables.log, Item: toObjectRefItem({ objectKey, committedAt: ctx.now(), batchCount: 1 }) }));
+}
+
+async function checkpointOf(ctx: SluiceContext, prefix: number): Promise<GcCheckpoint | undefined> {
+  const { Item } = await ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: gcCheckpointKey(prefixName(prefix)), ConsistentRead: true }));
+  return fromGcCheckpointItem(Item);
 }
 
 async function keysIn(ctx: SluiceContext): Promise<string[]> {
@@ -95,13 +120,62 @@ async function inParallel<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
-function summary(overrides: Partial<OrphanCollection>): OrphanCollection {
-  return { scanned: 0, deleted: [], keptYoung: 0, keptReferenced: 0, skippedUnknownKeys: 0, failed: [], complete: true, ...overrides };
+/** `client` with `hook` around every `send`; `send()` inside the hook makes the real request. */
+function intercepting<C extends object>(client: C, hook: (command: unknown, send: () => Promise<unknown>) => Promise<unknown>): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return (command: unknown, ...rest: unknown[]) =>
+        hook(command, () => (Reflect.get(target, 'send', receiver) as (...args: unknown[]) => Promise<unknown>).call(target, command, ...rest));
+    },
+  });
 }
 
+/** The ListObjectsV2 requests `ctx` makes, recorded. */
+function recordingLists(ctx: SluiceContext): { ctx: SluiceContext; lists: { Prefix?: string; StartAfter?: string }[] } {
+  const lists: { Prefix?: string; StartAfter?: string }[] = [];
+  const s3 = intercepting(ctx.s3, (command, send) => {
+    if (command instanceof ListObjectsV2Command) lists.push({ Prefix: command.input.Prefix, StartAfter: command.input.StartAfter });
+    return send();
+  });
+  return { ctx: { ...ctx, s3 }, lists };
+}
+
+function skipWithoutPagination(t: TestContext): boolean {
+  if (env.config.s3Endpoint === undefined && !env.config.useAwsDefaults && !s3rverCanPaginate()) {
+    // s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, even for a client
+    // that never sends them back, which OpenSSL 3 offers only with --openssl-legacy-provider (npm test passes it).
+    t.skip('the embedded s3rver cannot answer a truncated ListObjectsV2 without --openssl-legacy-provider');
+    return true;
+  }
+  return false;
+}
+
+function summary(overrides: Partial<OrphanCollection>): OrphanCollection {
+  return {
+    scanned: 0,
+    deleted: [],
+    keptYoung: 0,
+    keptReferenced: 0,
+    skippedUnknownKeys: 0,
+    failed: [],
+    checkpointsAdvanced: 0,
+    checkpointFailures: 0,
+    complete: true,
+    ...overrides,
+  };
+}
+
+const sorted = (result: OrphanCollection): OrphanCollection => ({ ...result, deleted: [...result.deleted].sort() });
+
 describe('collectOrphanObjects', () => {
-  it('lists the prefix that segment keys are written under', () => {
-    assert.ok(segmentObjectKey(randomUUID(), Date.now()).startsWith(SEGMENT_LIST_PREFIX));
+  it('lists the 256 prefixes that segment keys are written under', () => {
+    assert.equal(new Set(SEGMENT_PREFIXES).size, 256);
+    for (let i = 0; i < 50; i++) {
+      const key = segmentObjectKey(randomUUID(), Date.now());
+      assert.ok(key.startsWith(SEGMENT_LIST_PREFIX));
+      assert.ok(SEGMENT_PREFIXES.includes(segmentPrefixOf(key)!), key);
+    }
   });
 
   it('deletes an object older than the grace period that has no ref item', async () => {
@@ -110,7 +184,7 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual(result, summary({ scanned: 1, deleted: [orphan] }));
+    assert.deepEqual(result, summary({ scanned: 1, deleted: [orphan], checkpointsAdvanced: 1 }));
     assert.deepEqual(await keysIn(ctx), []);
   });
 
@@ -121,7 +195,7 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual(result, summary({ scanned: 1, keptReferenced: 1 }));
+    assert.deepEqual(result, summary({ scanned: 1, keptReferenced: 1, checkpointsAdvanced: 1 }));
     assert.deepEqual(await keysIn(ctx), [committed]);
   });
 
@@ -132,7 +206,7 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual(result, summary({ scanned: 1, keptYoung: 1 }));
+    assert.deepEqual(result, summary({ scanned: 1, keptYoung: 1, checkpointsAdvanced: 1 }));
     assert.deepEqual(await keysIn(ctx), [young]);
   });
 
@@ -143,7 +217,7 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual(result, summary({ scanned: 1, keptYoung: 1 }));
+    assert.deepEqual(result, summary({ scanned: 1, keptYoung: 1, checkpointsAdvanced: 1 }));
     assert.deepEqual(await keysIn(ctx), [young]);
   });
 
@@ -158,15 +232,16 @@ describe('collectOrphanObjects', () => {
     assert.deepEqual(await keysIn(ctx), [...outside].sort());
   });
 
-  it('counts keys under seg/ that are not segment keys and leaves them alone', async () => {
+  it('counts keys in the segment prefixes that are not segment keys, does not list the rest of seg/, and leaves all of them alone', async () => {
     const ctx = await gcContext(Date.now() + 60 * MINUTE);
-    const unknown = ['seg/README', 'seg/ab/123-short-time.slc', 'seg/AB/0000000000001-upper.slc', 'seg/ab/0000000000001-no-suffix'];
-    for (const key of unknown) await putObject(ctx, key);
+    const insidePrefixes = ['seg/ab/123-short-time.slc', 'seg/ab/0000000000001-no-suffix', 'seg/ab/README'];
+    const elsewhere = ['seg/README', 'seg/AB/0000000000001-upper.slc', 'seg/abc/0000000000001-long-prefix.slc'];
+    for (const key of [...insidePrefixes, ...elsewhere]) await putObject(ctx, key);
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual(result, summary({ scanned: unknown.length, skippedUnknownKeys: unknown.length }));
-    assert.deepEqual(await keysIn(ctx), [...unknown].sort());
+    assert.deepEqual(result, summary({ scanned: insidePrefixes.length, skippedUnknownKeys: insidePrefixes.length }));
+    assert.deepEqual(await keysIn(ctx), [...insidePrefixes, ...elsewhere].sort());
   });
 
   it('sorts 250 old objects, more than one BatchGet holds, into committed and deleted', async () => {
@@ -179,49 +254,238 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(ctx);
 
-    assert.deepEqual({ ...result, deleted: [...result.deleted].sort() }, summary({ scanned: 250, keptReferenced: 50, deleted: [...orphans].sort() }));
+    assert.deepEqual(sorted(result), summary({ scanned: 250, keptReferenced: 50, deleted: [...orphans].sort(), checkpointsAdvanced: 50 }));
     assert.deepEqual(await keysIn(ctx), [...committed].sort());
   });
 
-  it('reads every page of the listing while deleting between pages', async (t) => {
-    if (env.config.s3Endpoint === undefined && !env.config.useAwsDefaults && !s3rverCanPaginate()) {
-      // s3rver 3.7 encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3
-      // offers only with --openssl-legacy-provider (npm test passes it).
-      t.skip('the embedded s3rver cannot paginate ListObjectsV2 without --openssl-legacy-provider');
-      return;
-    }
+  it('reads every page of a prefix while deleting between pages', async (t) => {
+    if (skipWithoutPagination(t)) return;
     const ctx = await gcContext(Date.now() + 60 * MINUTE);
-    // 25 prefixes of 2 objects; the first object of each prefix is committed.
-    const keys = await inParallel(Array.from({ length: 50 }, (_, i) => i), 25, (i) => putSegment(ctx, Date.now() - 60 * MINUTE, i % 25));
-    const committed = keys.slice(0, 25);
+    // 5 prefixes of 10 objects; every third object of a prefix is committed.
+    const start = Date.now() - 60 * MINUTE;
+    const keys = await inParallel(Array.from({ length: 50 }, (_, i) => i), 25, (i) => putSegment(ctx, start + i, i % 5));
+    const committed = keys.filter((_, i) => Math.floor(i / 5) % 3 === 0);
     await inParallel(committed, 25, (key) => commitRef(ctx, key));
 
-    const result = await collectOrphanObjects(ctx, { pageSize: 7 });
+    const result = await collectOrphanObjects(ctx, { pageSize: 3 });
 
-    assert.deepEqual({ ...result, deleted: [...result.deleted].sort() }, summary({ scanned: 50, keptReferenced: 25, deleted: keys.slice(25).sort() }));
+    const orphans = keys.filter((key) => !committed.includes(key));
+    assert.deepEqual(sorted(result), summary({ scanned: 50, keptReferenced: committed.length, deleted: orphans.sort(), checkpointsAdvanced: 5 }));
     assert.deepEqual(await keysIn(ctx), [...committed].sort());
   });
 
-  it('stops after maxDeletes deletes and says the run is incomplete', async () => {
+  it('stops after maxDeletes deletes, says the run is incomplete, and keeps the checkpoint before the orphans it left', async () => {
     const ctx = await gcContext(Date.now() + 60 * MINUTE);
-    for (let prefix = 0; prefix < 5; prefix++) await putSegment(ctx, Date.now() - 60 * MINUTE, prefix);
+    const orphans: string[] = [];
+    for (let prefix = 0; prefix < 5; prefix++) orphans.push(await putSegment(ctx, Date.now() - 60 * MINUTE, prefix));
 
     const result = await collectOrphanObjects(ctx, { maxDeletes: 2 });
 
     assert.equal(result.deleted.length, 2);
     assert.equal(result.complete, false);
-    assert.equal((await keysIn(ctx)).length, 3);
+    const left = await keysIn(ctx);
+    assert.equal(left.length, 3);
+    for (const key of left) {
+      const checkpoint = await checkpointOf(ctx, parseInt(key.slice(4, 6), 16));
+      assert.ok(checkpoint === undefined || gcCheckpointStartAfter(checkpoint.prefix, checkpoint.decidedBefore) < key, `${JSON.stringify(checkpoint)} passed ${key}`);
+    }
+
+    const rest = await collectOrphanObjects(ctx);
+
+    assert.deepEqual([...rest.deleted].sort(), left);
+    assert.deepEqual(await keysIn(ctx), []);
   });
 
   it('lists nothing once its deadline has passed and says the run is incomplete', async () => {
     const now = Date.now() + 60 * MINUTE;
     const ctx = await gcContext(now);
     const orphan = await putSegment(ctx, Date.now() - 60 * MINUTE);
+    const { ctx: watched, lists } = recordingLists(ctx);
 
-    const result = await collectOrphanObjects(ctx, { deadline: now });
+    const result = await collectOrphanObjects(watched, { deadline: now });
 
     assert.deepEqual(result, summary({ complete: false }));
+    assert.deepEqual(lists, []);
     assert.deepEqual(await keysIn(ctx), [orphan]);
+  });
+});
+
+describe('collectOrphanObjects checkpoints', () => {
+  it('lists a prefix from its checkpoint on: by design, an orphan placed behind the checkpoint is never looked at', async () => {
+    const real = Date.now();
+    const first = await gcContext(real + 60 * MINUTE);
+    const committed = await putSegment(first, real - 60 * MINUTE, 0x50);
+    await commitRef(first, committed);
+
+    const firstResult = await collectOrphanObjects(first);
+
+    assert.deepEqual(firstResult, summary({ scanned: 1, keptReferenced: 1, checkpointsAdvanced: 1 }));
+    // The whole prefix was listed: the checkpoint is as far as an object can still appear.
+    const checkpoint = await checkpointOf(first, 0x50);
+    assert.equal(checkpoint?.decidedBefore, real + 60 * MINUTE - ORPHAN_GRACE_MS);
+    // A key this old cannot appear once the checkpoint passed its time (a producer's
+    // PUT lands within its invocation); one put here anyway is behind the checkpoint.
+    const behind = await putSegment(first, checkpoint!.decidedBefore - 1, 0x50);
+    const ahead = await putSegment(first, checkpoint!.decidedBefore, 0x50);
+    const { ctx: second, lists } = recordingLists({ ...first, now: () => real + 120 * MINUTE });
+
+    const secondResult = await collectOrphanObjects(second);
+
+    // Only the object at or after the checkpoint was listed: the committed object's ref
+    // item is not read again, and the orphan behind the checkpoint stays.
+    assert.deepEqual(secondResult, summary({ scanned: 1, deleted: [ahead], checkpointsAdvanced: 1 }));
+    assert.deepEqual(
+      lists.filter((list) => list.Prefix === prefixName(0x50)),
+      [{ Prefix: prefixName(0x50), StartAfter: gcCheckpointStartAfter(prefixName(0x50), checkpoint!.decidedBefore) }],
+    );
+    assert.deepEqual(lists.filter((list) => list.Prefix !== prefixName(0x50) && list.StartAfter !== undefined), [], 'prefixes without a checkpoint list from their start');
+    assert.deepEqual(await keysIn(first), [behind, committed].sort());
+    assert.equal((await checkpointOf(first, 0x50))?.decidedBefore, real + 120 * MINUTE - ORPHAN_GRACE_MS);
+  });
+
+  it('does not move a checkpoint past a young object, so a later run decides it once it is old', async () => {
+    const real = Date.now();
+    const now = real + 60 * MINUTE;
+    const ctx = await gcContext(now);
+    const committed = await putSegment(ctx, real - 60 * MINUTE, 0x60);
+    await commitRef(ctx, committed);
+    const orphan = await putSegment(ctx, real - 50 * MINUTE, 0x60);
+    const young = await putSegment(ctx, now - 5 * MINUTE, 0x60);
+
+    const first = await collectOrphanObjects(ctx);
+
+    assert.deepEqual(first, summary({ scanned: 3, deleted: [orphan], keptReferenced: 1, keptYoung: 1, checkpointsAdvanced: 1 }));
+    const checkpoint = await checkpointOf(ctx, 0x60);
+    assert.ok(checkpoint && checkpoint.decidedBefore <= now - 5 * MINUTE, JSON.stringify(checkpoint));
+
+    const later = await collectOrphanObjects({ ...ctx, now: () => now + 60 * MINUTE });
+
+    assert.deepEqual(later, summary({ scanned: 1, deleted: [young], checkpointsAdvanced: 1 }));
+    assert.deepEqual(await keysIn(ctx), [committed]);
+  });
+
+  it('stops the checkpoint at the key time of an object S3 stored within the grace period, though its key looks old', async () => {
+    const real = Date.now();
+    const ctx = await gcContext(real + 5 * MINUTE);
+    const first = await putSegment(ctx, real - 120 * MINUTE, 0x70);
+    const committed = await putSegment(ctx, real - 100 * MINUTE, 0x70);
+    await commitRef(ctx, committed);
+    const last = await putSegment(ctx, real - 90 * MINUTE, 0x70);
+
+    const early = await collectOrphanObjects(ctx);
+
+    assert.deepEqual(early, summary({ scanned: 3, keptYoung: 3, checkpointsAdvanced: 1 }));
+    assert.equal((await checkpointOf(ctx, 0x70))?.decidedBefore, real - 120 * MINUTE);
+
+    const later = await collectOrphanObjects({ ...ctx, now: () => real + 60 * MINUTE });
+
+    assert.deepEqual(sorted(later), summary({ scanned: 3, keptReferenced: 1, deleted: [first, last].sort(), checkpointsAdvanced: 1 }));
+    assert.deepEqual(await keysIn(ctx), [committed]);
+  });
+
+  it('never moves a checkpoint backwards when runs overlap', async () => {
+    const real = Date.now();
+    const ctx = await gcContext(real + 60 * MINUTE);
+    const committed = await putSegment(ctx, real - 60 * MINUTE, 0x30);
+    await commitRef(ctx, committed);
+    // The earlier run reads the checkpoints and lists, then is held back at its checkpoint write…
+    let reachedWrite!: () => void;
+    const atWrite = new Promise<void>((resolve) => (reachedWrite = resolve));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const held: SluiceContext = {
+      ...ctx,
+      now: () => real + 30 * MINUTE,
+      ddb: intercepting(ctx.ddb, async (command, send) => {
+        if (command instanceof UpdateCommand) {
+          reachedWrite();
+          await gate;
+        }
+        return send();
+      }),
+    };
+    const earlierRun = collectOrphanObjects(held);
+    await atWrite;
+
+    // …while a later run goes all the way.
+    const laterResult = await collectOrphanObjects(ctx);
+    release();
+    const earlierResult = await earlierRun;
+
+    assert.deepEqual(laterResult, summary({ scanned: 1, keptReferenced: 1, checkpointsAdvanced: 1 }));
+    assert.deepEqual(earlierResult, summary({ scanned: 1, keptReferenced: 1, checkpointsAdvanced: 0 }));
+    assert.equal((await checkpointOf(ctx, 0x30))?.decidedBefore, real + 60 * MINUTE - ORPHAN_GRACE_MS);
+  });
+
+  it('moves a checkpoint only forward, and not over a reset made since it was read', async () => {
+    const ctx = await gcContext(Date.now());
+    const prefix = prefixName(0x31);
+    assert.equal(await advanceGcCheckpoint(ctx, prefix, undefined, 1_000_000), true);
+    assert.equal(await advanceGcCheckpoint(ctx, prefix, undefined, 500_000), false, 'behind the stored checkpoint');
+    const seen = await checkpointOf(ctx, 0x31);
+    assert.deepEqual({ ...seen, updatedAt: 0 }, { prefix, decidedBefore: 1_000_000, resets: 0, updatedAt: 0 });
+
+    assert.equal(await resetGcCheckpoints(ctx, [segmentObjectKey('31' + randomUUID().slice(2), 700_000), segmentObjectKey('31' + randomUUID().slice(2), 800_000)]), 1);
+    assert.equal(await resetGcCheckpoints(ctx, [segmentObjectKey('31' + randomUUID().slice(2), 900_000)]), 0, 'already before that object');
+    assert.equal(await resetGcCheckpoints(ctx, [segmentObjectKey('32' + randomUUID().slice(2), 1)]), 0, 'no checkpoint to move back');
+    assert.equal(await checkpointOf(ctx, 0x32), undefined);
+    assert.deepEqual({ ...(await checkpointOf(ctx, 0x31)), updatedAt: 0 }, { prefix, decidedBefore: 700_000, resets: 1, updatedAt: 0 });
+
+    assert.equal(await advanceGcCheckpoint(ctx, prefix, seen, 2_000_000), false, 'a run that read the checkpoint before the reset');
+    assert.equal(await advanceGcCheckpoint(ctx, prefix, await checkpointOf(ctx, 0x31), 2_000_000), true);
+    assert.equal((await checkpointOf(ctx, 0x31))?.decidedBefore, 2_000_000);
+  });
+
+  it('deletes an object whose ref item went away behind the checkpoint only after its checkpoint is reset', async () => {
+    const real = Date.now();
+    const ctx = await gcContext(real + 60 * MINUTE);
+    const retired = await putSegment(ctx, real - 60 * MINUTE, 0x40);
+    const kept = await putSegment(ctx, real - 59 * MINUTE, 0x40);
+    for (const key of [retired, kept]) await commitRef(ctx, key);
+    assert.deepEqual(await collectOrphanObjects(ctx), summary({ scanned: 2, keptReferenced: 2, checkpointsAdvanced: 1 }));
+
+    // What topic deletion or retention does: the last reference to the object goes.
+    await ddb.send(new DeleteCommand({ TableName: ctx.tables.log, Key: objectRefKey(retired) }));
+    const later = { ...ctx, now: () => real + 120 * MINUTE };
+    assert.deepEqual(await collectOrphanObjects(later), summary({ checkpointsAdvanced: 0 }), 'behind the checkpoint: not looked at');
+
+    assert.equal(await resetGcCheckpoints(ctx, [retired]), 1);
+    assert.deepEqual(await collectOrphanObjects(later), summary({ scanned: 2, deleted: [retired], keptReferenced: 1, checkpointsAdvanced: 1 }));
+    assert.deepEqual(await keysIn(ctx), [kept]);
+  });
+
+  it('at its deadline, leaves the checkpoint at the last object it decided', async (t) => {
+    if (skipWithoutPagination(t)) return;
+    const real = Date.now();
+    const now = real + 60 * MINUTE;
+    const ctx = await gcContext(now);
+    const base = real - 60 * MINUTE;
+    // Pages of two: [orphan, orphan] [committed, orphan] [orphan, committed].
+    const keys = [];
+    for (let i = 0; i < 6; i++) keys.push(await putSegment(ctx, base + i, 0x20));
+    for (const i of [2, 5]) await commitRef(ctx, keys[i]!);
+    // The clock reaches the deadline as the first page of seg/20/ comes back.
+    let clock = now;
+    const timed: SluiceContext = {
+      ...ctx,
+      now: () => clock,
+      s3: intercepting(ctx.s3, async (command, send) => {
+        const response = await send();
+        if (command instanceof ListObjectsV2Command && command.input.Prefix === prefixName(0x20)) clock = now + 1;
+        return response;
+      }),
+    };
+
+    const cut = await collectOrphanObjects(timed, { deadline: now + 1, pageSize: 2 });
+
+    assert.deepEqual(sorted(cut), summary({ scanned: 2, deleted: keys.slice(0, 2).sort(), checkpointsAdvanced: 1, complete: false }));
+    assert.equal((await checkpointOf(ctx, 0x20))?.decidedBefore, base + 1, 'the written-at time of the last object decided');
+
+    const rest = await collectOrphanObjects(ctx, { pageSize: 2 });
+
+    // Relisted from the last decided object's time, which is gone: the four after it.
+    assert.deepEqual(sorted(rest), summary({ scanned: 4, keptReferenced: 2, deleted: [keys[3]!, keys[4]!].sort(), checkpointsAdvanced: 1 }));
+    assert.deepEqual(await keysIn(ctx), [keys[2]!, keys[5]!].sort());
   });
 });
 
@@ -232,7 +496,17 @@ describe('collect-orphan-objects on the local platform', () => {
 
     const result = await env.platform.schedules.runNow('collect-orphan-objects');
 
-    assert.deepEqual(result, { scanned: 1, deleted: 0, keptYoung: 1, keptReferenced: 0, skippedUnknownKeys: 0, failed: 0, complete: true });
+    assert.deepEqual(result, {
+      scanned: 1,
+      deleted: 0,
+      keptYoung: 1,
+      keptReferenced: 0,
+      skippedUnknownKeys: 0,
+      failed: 0,
+      checkpointsAdvanced: 1,
+      checkpointFailures: 0,
+      complete: true,
+    });
   });
 
   it('keeps the objects that produce calls committed and deletes a stray one, so every record stays readable', async () => {
