@@ -191,7 +191,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Deletes segment objects that no commit references, once past the grace period (hourly).',
     memoryMiB: 512,
     timeoutSeconds: 300,
-    tables: { Log: 'read' },
+    // Reads ref items; writes its per-prefix checkpoints.
+    tables: { Log: 'readwrite' },
     // List and delete segment objects (readwrite includes s3:List* and s3:DeleteObject*).
     bucket: 'readwrite',
     schedule: { rateMinutes: 60 },

@@ -1,5 +1,6 @@
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { resetGcCheckpoints } from '../gc/gc-checkpoints';
 import { objectRefKey } from '../storage/object-ref-item';
 import { partitionKey } from '../storage/partition-key';
 
@@ -34,6 +35,9 @@ export async function deletePartitionData(ctx: SluiceContext, topicId: string, p
   }
   const refs = [...objectKeys].map(objectRefKey);
   for (let i = 0; i < refs.length; i += 25) deleted += await batchDelete(ctx, refs.slice(i, i + 25));
+  // The collector may already have passed these objects (kept them as referenced); move its
+  // checkpoints back so it looks at them again and deletes them.
+  if (objectKeys.size > 0) await resetGcCheckpoints(ctx, [...objectKeys]);
   return deleted;
 }
 
