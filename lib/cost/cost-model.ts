@@ -8,8 +8,8 @@ import { API_GATEWAY_METERING_BYTES, GIB, HOURS_PER_MONTH, MIB, PRICES, unitPric
  * (metered per 512 KB), one Lambda invocation and its GB-seconds, and the S3 and DynamoDB
  * requests the call makes. The benchmark measures those requests per call (lib/metrics);
  * this module prices them, and adds what scales with stored data: S3 and DynamoDB
- * storage, and the hourly orphan collector, which lists every segment object and reads
- * the ref item of every one past its grace period.
+ * storage, and the hourly orphan collector, which keeps a checkpoint per key prefix and
+ * so lists and checks only the objects written since its last run.
  *
  * Not modeled, for any system: data transfer (out to the internet, across AZs or
  * regions), free tiers, savings plans, CloudWatch logs and metrics, KMS.
@@ -163,8 +163,9 @@ export function usdPerGib(call: CallProfile, prices: PriceTable = PRICES): CostB
 
 /**
  * Sluice's monthly bill for a workload: produce and fetch calls, storage for the
- * retention period, and the hourly orphan collector (one LIST per 1,000 stored objects
- * and one strongly consistent read of each stored object's ref item, every hour).
+ * retention period, and the hourly orphan collector: per run one LIST per key prefix
+ * (256) plus one per 1,000 new objects, one checkpoint write per prefix, and one strongly
+ * consistent read of each object written since the previous run (lib/gc).
  */
 export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices: PriceTable = PRICES): CostBreakdown {
   const volume = workloadVolume(workload);
@@ -173,8 +174,9 @@ export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices
   const produce = scale(callCost(profile.produce, prices), produceCalls);
   const consume = scale(callCost(profile.consume, prices), consumeCalls);
   const retainedFraction = workload.retentionHours / HOURS_PER_MONTH;
-  const averageObjectsStored = produceCalls * profile.objectsPerProduceCall * retainedFraction;
   const collectorRuns = HOURS_PER_MONTH;
+  const newObjectsPerRun = (produceCalls * profile.objectsPerProduceCall) / collectorRuns;
+  const PREFIXES = 256;
   const triggered = profile.triggeredPerProduceCall ? callCost(profile.triggeredPerProduceCall, prices).total * produceCalls : 0;
   return breakdown({
     produce: produce.total,
@@ -183,8 +185,9 @@ export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices
     'S3 storage': volume.storedGibMonths * profile.storedBytesPerPayloadByte * unitPrice(prices.s3StandardStorage),
     'DynamoDB storage': ((produceCalls * retainedFraction * profile.dynamoBytesPerProduceCall) / GIB) * unitPrice(prices.dynamoStorage),
     'orphan collector': collectorRuns * (
-      Math.ceil(averageObjectsStored / 1000) * unitPrice(prices.s3PutRequests) +
-      averageObjectsStored * unitPrice(prices.dynamoReadRequestUnits) +
+      (PREFIXES + Math.ceil(newObjectsPerRun / 1000)) * unitPrice(prices.s3PutRequests) +
+      newObjectsPerRun * unitPrice(prices.dynamoReadRequestUnits) +
+      PREFIXES * unitPrice(prices.dynamoWriteRequestUnits) +
       unitPrice(prices.lambdaRequests)
     ),
   });

@@ -175,8 +175,9 @@ describe('sluiceMonthly', () => {
     close(cost.lines['S3 storage']!, 84.375 * 1.1 * 0.023, 'S3 storage');
     // 86,400 calls kept for 24 hours, 1 KiB each
     close(cost.lines['DynamoDB storage']!, ((86_400 * 1024) / 1024 ** 3) * 0.25, 'DynamoDB storage');
-    // 730 runs, each: 87 LISTs of 1,000 keys, 86,400 ref item reads, one invocation
-    close(cost.lines['orphan collector']!, 730 * (87 * 0.000005 + 86_400 * 0.000000125 + 0.0000002), 'collector');
+    // 730 runs, each: 256 prefix LISTs + 4 more for the 3,600 objects written since the last
+    // run, 3,600 ref item reads, 256 checkpoint writes, one invocation
+    close(cost.lines['orphan collector']!, 730 * (260 * 0.000005 + 3_600 * 0.000000125 + 256 * 0.000000625 + 0.0000002), 'collector');
     close(
       cost.total,
       Object.values(cost.lines).reduce((a, b) => a + b, 0),
