@@ -1,0 +1,12 @@
+/** The Sluice client: the low-level HTTP client, its errors and types, the shared partitioner, and the producer. */
+export { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from './sluice-http-client';
+export type { RequestOptions, RequestSigner, SluiceHttpClientOptions } from './sluice-http-client';
+export type * from './types';
+export { partitionForKey, assignPartitions } from '../partitioner/partitioner';
+export type { PartitionChoice } from '../partitioner/partitioner';
+export { murmur2, toPositive } from '../partitioner/murmur2';
+export { PRODUCER_DEFAULTS, ProducerClosedError, SluiceProducer, isRetriable } from './producer';
+export type { ProducerRecord, RecordMetadata, SluiceProducerOptions } from './producer';
+export { SluiceConsumer } from './consumer';
+export type { ConsumerRecord, SluiceConsumerOptions, TopicPartition } from './consumer';
+export { SluiceAdmin } from './admin';

@@ -1,0 +1,511 @@
+import { partitionForKey } from '../partitioner/partitioner';
+import { LIMITS } from '../limits';
+import { SluiceApiError, SluiceConnectionError, type SluiceHttpClient } from './sluice-http-client';
+import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';
+
+/**
+ * A batching, retrying, idempotent producer over `SluiceHttpClient` (Kafka's producer,
+ * for Sluice's HTTP API).
+ *
+ * Records are placed on the client with the server's own partitioner (explicit
+ * `partition` wins, then `murmur2(key) % partitions`; keyless records stick to one
+ * partition per batch, the next partition round-robin for each new batch), so each
+ * batch knows its partitions and can carry per-partition sequence numbers.
+ *
+ * Defaults, and why:
+ * - `lingerMs` 5: Sluice bills per call (a Lambda invocation, an S3 PUT and a DynamoDB
+ *   transaction each), so a few milliseconds of waiting that turns hundreds of records
+ *   into one call is cheap latency for a large cut in calls; 0 sends what arrived in
+ *   the same tick.
+ * - `batchBytes` 1 MiB of encoded request body: past about 1 MiB the per-call costs are
+ *   already amortized (the cost model is per request plus per byte), while larger
+ *   bodies add latency and retry cost; it stays well under the 5 MiB body limit.
+ * - `batchRecords` 10,000: the server's limit per call.
+ * - `maxInFlight` 1 per topic when idempotent: sequence numbers must arrive in order per
+ *   partition; with two calls in flight, a retried first call lands after the second,
+ *   which the server then refuses as `OUT_OF_ORDER_SEQUENCE`. 5 when not idempotent.
+ * - Retries: retriable errors only (`retriable: true`, connection errors, 5xx without a
+ *   body), exponential backoff with full jitter (base 100 ms, cap 5 s), at most
+ *   `retries` (10) and never past `deliveryTimeoutMs` (120 s) after the batch was made;
+ *   a 429 waits at least its Retry-After.
+ * - `bufferBytes` 32 MiB: records queued or in flight; `send` waits when it is full.
+ *
+ * Compression is not a client option: in Sluice it is the topic's `compression.type`
+ * config, applied by the server when it writes to S3.
+ */
+export interface SluiceProducerOptions {
+  /** Wait this long for more records before sending a batch; default 5. */
+  lingerMs?: number;
+  /** Send a batch once its encoded request body would pass this; default 1 MiB (at most 5 MiB). */
+  batchBytes?: number;
+  /** At most this many records per call; default 10,000 (the server's limit). */
+  batchRecords?: number;
+  /** Produce calls in flight per topic; default 1 when idempotent (keeps sequences in order), else 5. */
+  maxInFlight?: number;
+  /** Idempotent produce with per-partition sequence numbers; default true. */
+  idempotent?: boolean;
+  /** The producer's name (Kafka's `transactional.id`): a new instance with the same name fences older ones. */
+  name?: string;
+  /** Retries of a failed call; default 10. */
+  retries?: number;
+  /** Give up on a batch this long after it was made; default 120,000. */
+  deliveryTimeoutMs?: number;
+  /** Bytes of records buffered (queued or in flight) before `send` waits; default 32 MiB. */
+  bufferBytes?: number;
+  /** The encoding of every key, value and header value; default `utf8`. */
+  encoding?: Encoding;
+  /** Backoff base and cap in ms; default 100 and 5,000. */
+  retryBackoffMs?: number;
+  retryBackoffMaxMs?: number;
+  /** A float in [0, 1), for jitter; `Math.random` by default. */
+  random?: () => number;
+}
+
+/** A record to send; `partition` overrides the key. */
+export type ProducerRecord = ProduceRecord;
+
+/** Where a record landed. */
+export type RecordMetadata = ProducedRecord;
+
+/** The producer was closed, or stopped by a fatal error. */
+export class ProducerClosedError extends Error {
+  override readonly name = 'ProducerClosedError';
+}
+
+export const PRODUCER_DEFAULTS = {
+  lingerMs: 5,
+  batchBytes: 1024 * 1024,
+  batchRecords: LIMITS.produceRecordsMax,
+  retries: 10,
+  deliveryTimeoutMs: 120_000,
+  bufferBytes: 32 * 1024 * 1024,
+  retryBackoffMs: 100,
+  retryBackoffMaxMs: 5_000,
+} as const;
+
+/** Room in a request body for everything but the records: encoding, producer claim with up to 49 sequences. */
+const REQUEST_OVERHEAD_BYTES = 2048;
+/** Room for `"partition":N,` added to a record on the wire. */
+const RECORD_OVERHEAD_BYTES = 24;
+
+interface Pending {
+  record: ProduceRecord;
+  bytes: number;
+  resolve(meta: RecordMetadata): void;
+  reject(err: unknown): void;
+  settled: boolean;
+}
+
+interface Batch {
+  topic: string;
+  pending: Pending[];
+  request: ProduceRequest;
+  /** Partition → base sequence, for rolling back a batch the server surely refused. */
+  bases: Map<number, number>;
+  counts: Map<number, number>;
+  /** The sequence state this batch was numbered under. */
+  generation: number;
+  createdAt: number;
+}
+
+interface TopicState {
+  name: string;
+  partitions?: Promise<number>;
+  queue: Pending[];
+  queueBytes: number;
+  inFlight: number;
+  lingerExpired: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+  roundRobin: number;
+  /** Partition → next sequence number in the current epoch. */
+  sequences: Map<number, number>;
+}
+
+export class SluiceProducer {
+  private readonly lingerMs: number;
+  private readonly batchBytes: number;
+  private readonly batchRecords: number;
+  private readonly maxInFlight: number;
+  private readonly idempotent: boolean;
+  private readonly retries: number;
+  private readonly deliveryTimeoutMs: number;
+  private readonly bufferBytes: number;
+  private readonly encoding: Encoding;
+  private readonly backoffBase: number;
+  private readonly backoffCap: number;
+  private readonly random: () => number;
+  private readonly name?: string;
+
+  private readonly topics = new Map<string, TopicState>();
+  private identity?: Promise<ProducerIdentity>;
+  /** Bumped whenever the producer takes a new id or epoch: sequences start over. */
+  private generation = 0;
+  /** Set when a batch's outcome is unknown or its sequences broke: take a new epoch once nothing is in flight. */
+  private resetNeeded = false;
+  private resetting?: Promise<void>;
+  private totalInFlight = 0;
+  private buffered = 0;
+  private readonly waiters: { bytes: number; resolve(): void; reject(err: unknown): void }[] = [];
+  private unsettled = new Set<Promise<unknown>>();
+  private firstError?: unknown;
+  private fatal?: unknown;
+  private closed = false;
+
+  constructor(
+    readonly client: SluiceHttpClient,
+    options: SluiceProducerOptions = {},
+  ) {
+    this.lingerMs = options.lingerMs ?? PRODUCER_DEFAULTS.lingerMs;
+    this.batchBytes = Math.min(options.batchBytes ?? PRODUCER_DEFAULTS.batchBytes, LIMITS.requestBodyMaxBytes);
+    this.batchRecords = Math.min(options.batchRecords ?? PRODUCER_DEFAULTS.batchRecords, LIMITS.produceRecordsMax);
+    this.idempotent = options.idempotent ?? true;
+    this.maxInFlight = options.maxInFlight ?? (this.idempotent ? 1 : 5);
+    this.retries = options.retries ?? PRODUCER_DEFAULTS.retries;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs;
+    this.bufferBytes = options.bufferBytes ?? PRODUCER_DEFAULTS.bufferBytes;
+    this.encoding = options.encoding ?? 'utf8';
+    this.backoffBase = options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs;
+    this.backoffCap = options.retryBackoffMaxMs ?? PRODUCER_DEFAULTS.retryBackoffMaxMs;
+    this.random = options.random ?? Math.random;
+    this.name = options.name;
+    if (this.maxInFlight < 1 || this.batchRecords < 1 || this.batchBytes < 1) throw new RangeError('maxInFlight, batchRecords and batchBytes must be at least 1');
+  }
+
+  /** The producer id and epoch once taken (idempotent producers only). */
+  async producerIdentity(): Promise<ProducerIdentity | undefined> {
+    return this.idempotent ? this.ensureIdentity() : undefined;
+  }
+
+  /**
+   * Queues records for `topic`. Resolves once every record is accepted into the buffer
+   * (waiting while `bufferBytes` is full), with one promise per record of where it landed.
+   * Those promises are marked handled: a failure not awaited is still reported by `flush()`.
+   */
+  async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<Promise<RecordMetadata>[]> {
+    const list = Array.isArray(records) ? (records as readonly ProducerRecord[]) : [records as ProducerRecord];
+    const deliveries: Promise<RecordMetadata>[] = [];
+    for (const record of list) {
+      this.checkOpen();
+      const bytes = Buffer.byteLength(JSON.stringify(record)) + RECORD_OVERHEAD_BYTES;
+      await this.reserve(bytes);
+      this.checkOpen();
+      let pending!: Pending;
+      const delivery = new Promise<RecordMetadata>((resolve, reject) => {
+        pending = { record, bytes, resolve, reject, settled: false };
+      });
+      this.track(delivery);
+      deliveries.push(delivery);
+      this.enqueue(topic, pending);
+    }
+    return deliveries;
+  }
+
+  /** Sends one record and waits until it is committed. */
+  async produce(topic: string, record: ProducerRecord): Promise<RecordMetadata> {
+    const [delivery] = await this.send(topic, record);
+    return delivery!;
+  }
+
+  /** Sends everything queued now and waits for all records sent so far; rejects with the first failure since the last flush. */
+  async flush(): Promise<void> {
+    for (const state of this.topics.values()) {
+      state.lingerExpired = state.queue.length > 0 || state.lingerExpired;
+      this.pump(state);
+    }
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+    const error = this.firstError;
+    this.firstError = undefined;
+    if (error !== undefined) throw error;
+  }
+
+  /** Flushes, then refuses further sends. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      for (const state of this.topics.values()) if (state.timer) clearTimeout(state.timer);
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private checkOpen(): void {
+    if (this.fatal !== undefined) throw this.fatal;
+    if (this.closed) throw new ProducerClosedError('The producer is closed');
+  }
+
+  private track(delivery: Promise<RecordMetadata>): void {
+    this.unsettled.add(delivery);
+    delivery.then(
+      () => this.unsettled.delete(delivery),
+      (err: unknown) => {
+        this.unsettled.delete(delivery);
+        this.firstError ??= err;
+      },
+    );
+  }
+
+  /** Waits (in arrival order) until `bytes` fit in the buffer; a record larger than the whole buffer goes alone. */
+  private async reserve(bytes: number): Promise<void> {
+    if (this.waiters.length === 0 && (this.buffered === 0 || this.buffered + bytes <= this.bufferBytes)) {
+      this.buffered += bytes;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => this.waiters.push({ bytes, resolve, reject }));
+  }
+
+  private release(bytes: number): void {
+    this.buffered -= bytes;
+    while (this.waiters.length > 0) {
+      const next = this.waiters[0]!;
+      if (this.buffered > 0 && this.buffered + next.bytes > this.bufferBytes) break;
+      this.waiters.shift();
+      this.buffered += next.bytes;
+      next.resolve();
+    }
+  }
+
+  private settle(pending: Pending, outcome: { meta: RecordMetadata } | { error: unknown }): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    // Settle before freeing buffer space, so the record's delivery is seen before a waiting send is accepted.
+    if ('meta' in outcome) pending.resolve(outcome.meta);
+    else pending.reject(outcome.error);
+    this.release(pending.bytes);
+  }
+
+  private topicState(topic: string): TopicState {
+    let state = this.topics.get(topic);
+    if (!state) {
+      state = { name: topic, queue: [], queueBytes: 0, inFlight: 0, lingerExpired: false, roundRobin: -1, sequences: new Map() };
+      this.topics.set(topic, state);
+    }
+    return state;
+  }
+
+  private enqueue(topic: string, pending: Pending): void {
+    const state = this.topicState(topic);
+    state.queue.push(pending);
+    state.queueBytes += pending.bytes;
+    if (state.queueBytes + REQUEST_OVERHEAD_BYTES >= this.batchBytes || state.queue.length >= this.batchRecords) {
+      this.pump(state);
+    } else if (!state.timer && !state.lingerExpired) {
+      state.timer = setTimeout(() => {
+        state.timer = undefined;
+        state.lingerExpired = true;
+        this.pump(state);
+      }, this.lingerMs);
+    }
+  }
+
+  private partitionCount(state: TopicState): Promise<number> {
+    if (!state.partitions) {
+      state.partitions = this.client.describeTopic(state.name).then((d) => d.partitions);
+      state.partitions.catch(() => (state.partitions = undefined));
+    }
+    return state.partitions;
+  }
+
+  private ensureIdentity(): Promise<ProducerIdentity> {
+    if (!this.identity) {
+      const attempt = this.withRetries(() => this.client.initProducer(this.name === undefined ? {} : { name: this.name }), Date.now());
+      this.identity = attempt;
+      attempt.catch(() => {
+        if (this.identity === attempt) this.identity = undefined;
+      });
+    }
+    return this.identity;
+  }
+
+  /** Sends batches while the topic has a ready batch and room in flight. */
+  private pump(state: TopicState): void {
+    if (this.fatal !== undefined) return;
+    if (this.resetNeeded) {
+      if (this.totalInFlight === 0) void this.resetEpoch();
+      return;
+    }
+    if (this.resetting) return;
+    while (state.queue.length > 0 && state.inFlight < this.maxInFlight) {
+      const full = state.queueBytes + REQUEST_OVERHEAD_BYTES >= this.batchBytes || state.queue.length >= this.batchRecords;
+      if (!full && !state.lingerExpired) return;
+      state.inFlight++;
+      this.totalInFlight++;
+      void this.dispatch(state).finally(() => {
+        state.inFlight--;
+        this.totalInFlight--;
+        this.pumpAll();
+      });
+      // dispatch takes its records synchronously once metadata is known; stop here and let it call back.
+      return;
+    }
+    if (state.queue.length === 0) state.lingerExpired = false;
+  }
+
+  private pumpAll(): void {
+    for (const state of this.topics.values()) this.pump(state);
+  }
+
+  /** After an unknown outcome: a new epoch (or id) with every sequence back at 0, so no earlier gap can block later batches. */
+  private async resetEpoch(): Promise<void> {
+    if (this.resetting) return;
+    this.resetNeeded = false;
+    this.identity = undefined;
+    this.resetting = this.ensureIdentity().then(
+      () => undefined,
+      () => undefined,
+    );
+    await this.resetting;
+    this.generation++;
+    for (const state of this.topics.values()) state.sequences.clear();
+    this.resetting = undefined;
+    this.pumpAll();
+  }
+
+  private async dispatch(state: TopicState): Promise<void> {
+    let partitions: number;
+    let identity: ProducerIdentity | undefined;
+    try {
+      partitions = await this.partitionCount(state);
+      identity = this.idempotent ? await this.ensureIdentity() : undefined;
+    } catch (err) {
+      // Fail what is queued now: nothing can be placed or claimed.
+      const failed = state.queue.splice(0);
+      state.queueBytes = 0;
+      for (const p of failed) this.settle(p, { error: err });
+      return;
+    }
+    if (this.fatal !== undefined) return;
+    const batch = this.takeBatch(state, partitions, identity);
+    if (!batch) return;
+    // What is left has waited its linger already: it goes as soon as a slot frees (now, if one is free).
+    state.lingerExpired = state.queue.length > 0;
+    if (state.lingerExpired) this.pump(state);
+    await this.sendBatch(batch);
+  }
+
+  /** Takes records off the queue (in order) into one call, and numbers them. */
+  private takeBatch(state: TopicState, partitions: number, identity: ProducerIdentity | undefined): Batch | undefined {
+    const maxPartitions = identity ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+    const taken: Pending[] = [];
+    const placed: number[] = [];
+    const counts = new Map<number, number>();
+    let bytes = REQUEST_OVERHEAD_BYTES;
+    let sticky: number | undefined;
+    while (state.queue.length > 0 && taken.length < this.batchRecords) {
+      const next = state.queue[0]!;
+      const record = next.record;
+      let partition: number;
+      if (record.partition !== undefined) {
+        partition = record.partition;
+        if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+          state.queue.shift();
+          state.queueBytes -= next.bytes;
+          this.settle(next, { error: new RangeError(`partition ${partition} is outside 0..${partitions - 1} of topic '${state.name}'`) });
+          continue;
+        }
+      } else if (record.key !== undefined && record.key !== null) {
+        partition = partitionForKey(Buffer.from(record.key, this.encoding === 'base64' ? 'base64' : 'utf8'), partitions);
+      } else {
+        if (sticky === undefined) {
+          state.roundRobin = (state.roundRobin + 1) % partitions;
+          sticky = state.roundRobin;
+        }
+        partition = sticky;
+      }
+      if (taken.length > 0 && (bytes + next.bytes > this.batchBytes || (!counts.has(partition) && counts.size >= maxPartitions))) break;
+      state.queue.shift();
+      state.queueBytes -= next.bytes;
+      bytes += next.bytes;
+      taken.push(next);
+      placed.push(partition);
+      counts.set(partition, (counts.get(partition) ?? 0) + 1);
+    }
+    if (taken.length === 0) return undefined;
+
+    const records = taken.map((p, i) => {
+      const r = p.record;
+      // Keyed records travel without a partition, so the server places them itself (and a disagreement would show).
+      return r.partition === undefined && (r.key === undefined || r.key === null) ? { ...r, partition: placed[i]! } : r;
+    });
+    const request: ProduceRequest = { encoding: this.encoding, records };
+    const bases = new Map<number, number>();
+    if (identity) {
+      const sequences: Record<string, number> = {};
+      for (const [partition, count] of counts) {
+        const base = state.sequences.get(partition) ?? 0;
+        bases.set(partition, base);
+        sequences[String(partition)] = base;
+        state.sequences.set(partition, base + count);
+      }
+      request.producer = { id: identity.producerId, epoch: identity.epoch, sequences };
+    }
+    return { topic: state.name, pending: taken, request, bases, counts, generation: this.generation, createdAt: Date.now() };
+  }
+
+  private async sendBatch(batch: Batch): Promise<void> {
+    try {
+      // The same request object every attempt: a retry carries the same sequences, so a call that did commit answers its original offsets.
+      const response = await this.withRetries(() => this.client.produce(batch.topic, batch.request), batch.createdAt);
+      batch.pending.forEach((p, i) => {
+        const meta = response.records[i];
+        this.settle(p, meta ? { meta } : { error: new Error(`The server answered ${response.records.length} records for ${batch.pending.length}`) });
+      });
+    } catch (err) {
+      this.failBatch(batch, err);
+    }
+  }
+
+  private failBatch(batch: Batch, err: unknown): void {
+    if (err instanceof SluiceApiError && err.code === 'FENCED') {
+      this.fail(err);
+      for (const p of batch.pending) this.settle(p, { error: err });
+      return;
+    }
+    for (const p of batch.pending) this.settle(p, { error: err });
+    if (!batch.request.producer || batch.generation !== this.generation) return;
+    const state = this.topics.get(batch.topic)!;
+    const surelyRefused = err instanceof SluiceApiError && !err.retriable && err.code !== 'OUT_OF_ORDER_SEQUENCE' && err.code !== 'DUPLICATE_SEQUENCE';
+    const isLatest = [...batch.counts].every(([p, n]) => state.sequences.get(p) === batch.bases.get(p)! + n);
+    if (surelyRefused && isLatest) {
+      // Nothing was written and no later batch was numbered: give the sequences back.
+      for (const [p, base] of batch.bases) state.sequences.set(p, base);
+    } else {
+      // The outcome is unknown (or the sequences no longer line up): start a new epoch before the next batch.
+      this.resetNeeded = true;
+    }
+  }
+
+  /** Fails every queued record and buffer waiter with a fatal error, and refuses further sends. */
+  private fail(err: unknown): void {
+    if (this.fatal !== undefined) return;
+    this.fatal = err;
+    for (const state of this.topics.values()) {
+      if (state.timer) clearTimeout(state.timer);
+      state.timer = undefined;
+      for (const p of state.queue.splice(0)) this.settle(p, { error: err });
+      state.queueBytes = 0;
+    }
+    for (const waiter of this.waiters.splice(0)) waiter.reject(err);
+  }
+
+  private async withRetries<T>(call: () => Promise<T>, startedAt: number): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await call();
+      } catch (err) {
+        if (!isRetriable(err) || attempt >= this.retries || this.fatal !== undefined) throw err;
+        let delay = this.random() * Math.min(this.backoffCap, this.backoffBase * 2 ** attempt);
+        const retryAfter = err instanceof SluiceApiError ? Number(err.details.retryAfterSeconds) : NaN;
+        if (Number.isFinite(retryAfter)) delay = Math.max(delay, retryAfter * 1000);
+        if (Date.now() + delay - startedAt > this.deliveryTimeoutMs) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+/** Whether sending the same request again can succeed. */
+export function isRetriable(err: unknown): boolean {
+  return err instanceof SluiceConnectionError || (err instanceof SluiceApiError && err.retriable);
+}

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { partitionForKey, ProducerClosedError, SluiceApiError, SluiceHttpClient, SluiceProducer, type RecordMetadata } from '../../../lib/client/index';
+import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+
+let platform: TestPlatform;
+before(async () => {
+  platform = await startTestPlatform();
+});
+after(async () => {
+  await platform?.stop();
+});
+
+interface Counted {
+  client: SluiceHttpClient;
+  produceCalls: () => number;
+}
+
+const isProduce = (url: string, init?: RequestInit): boolean => init?.method === 'POST' && /\/v1\/topics\/[^/]+\/records$/.test(url);
+
+/** A client whose fetch counts produce calls (and can misbehave through `wrap`). */
+function countingClient(wrap?: (n: number, url: string, init: RequestInit | undefined, real: typeof fetch) => Promise<Response>): Counted {
+  let calls = 0;
+  const wrapped: typeof fetch = async (input, init) => {
+    const url = String(input);
+    if (!isProduce(url, init)) return fetch(input, init);
+    const n = calls++;
+    return wrap ? wrap(n, url, init, fetch) : fetch(input, init);
+  };
+  return { client: new SluiceHttpClient({ baseUrl: platform.url, fetch: wrapped }), produceCalls: () => calls };
+}
+
+let topicCount = 0;
+async function newTopic(client: SluiceHttpClient, partitions: number): Promise<string> {
+  const name = `producer-${process.pid}-${topicCount++}`;
+  await client.createTopic(name, { partitions });
+  return name;
+}
+
+/** Every record of the topic, read back partition by partition. */
+async function readAll(client: SluiceHttpClient, topic: string, partitions: number): Promise<{ partition: number; offset: number; key: string | null; value: string | null }[]> {
+  const out: { partition: number; offset: number; key: string | null; value: string | null }[] = [];
+  for (let partition = 0; partition < partitions; partition++) {
+    let offset = 0;
+    for (;;) {
+      const page = await client.fetchRecords(topic, partition, { offset, maxRecords: 10_000, encoding: 'utf8' });
+      for (const r of page.records) out.push({ partition, offset: r.offset, key: r.key, value: r.value });
+      if (page.nextOffset >= page.highWatermark || page.records.length === 0) break;
+      offset = page.nextOffset;
+    }
+  }
+  return out;
+}
+
+function assertGaplessPerPartition(metas: RecordMetadata[]): void {
+  const byPartition = new Map<number, number[]>();
+  for (const m of metas) byPartition.set(m.partition, [...(byPartition.get(m.partition) ?? []), m.offset]);
+  for (const [partition, offsets] of byPartition) {
+    offsets.sort((a, b) => a - b);
+    assert.deepEqual(offsets, offsets.map((_, i) => i), `partition ${partition}: offsets unique and gapless from 0`);
+  }
+}
+
+describe('SluiceProducer against the local platform', () => {
+  test('with linger, 1,000 records go out in few calls, offsets unique and gapless per partition', async () => {
+    const { client, produceCalls } = countingClient();
+    const topic = await newTopic(client, 4);
+    const producer = new SluiceProducer(client, { lingerMs: 20, batchRecords: 100 });
+    const deliveries: Promise<RecordMetadata>[] = [];
+    for (let i = 0; i < 1000; i++) deliveries.push(...(await producer.send(topic, { key: `k${i % 37}`, value: `v${i}` })));
+    const metas = await Promise.all(deliveries);
+    await producer.close();
+    assert.ok(produceCalls() > 0);
+    assert.ok(produceCalls() <= 1000 / 100 + 3, `${produceCalls()} calls for 1,000 records in batches of 100`);
+    assertGaplessPerPartition(metas);
+    assert.equal((await readAll(client, topic, 4)).length, 1000);
+
+    // The defaults: how many calls 1,000 records take.
+    const defaults = countingClient();
+    const producer2 = new SluiceProducer(defaults.client);
+    const all: Promise<RecordMetadata>[] = [];
+    for (let i = 0; i < 1000; i++) all.push(...(await producer2.send(topic, { value: `d${i}` })));
+    await Promise.all(all);
+    await producer2.close();
+    assert.ok(defaults.produceCalls() <= 5, `${defaults.produceCalls()} calls with the defaults`);
+    console.log(`# calls per 1,000 records: ${produceCalls()} (batchRecords 100, linger 20 ms), ${defaults.produceCalls()} (defaults)`);
+  });
+
+  test('network failures before and after the server handled a call leave no duplicates and no loss', async () => {
+    let duplicates = 0;
+    const { client, produceCalls } = countingClient(async (n, url, init, real) => {
+      if (n % 4 === 1) throw new TypeError('fetch failed (injected before sending)');
+      const response = await real(url, init);
+      const text = await response.text();
+      if (n % 4 === 3) throw new TypeError('fetch failed (injected: response lost after the server handled it)');
+      if (JSON.parse(text).duplicate === true) duplicates++;
+      return new Response(text, { status: response.status, headers: response.headers });
+    });
+    const topic = await newTopic(client, 3);
+    const producer = new SluiceProducer(client, { lingerMs: 2, batchRecords: 50, retryBackoffMs: 5, retryBackoffMaxMs: 20 });
+    const sent: string[] = [];
+    const deliveries: Promise<RecordMetadata>[] = [];
+    for (let i = 0; i < 400; i++) {
+      const value = `r${i}`;
+      sent.push(value);
+      deliveries.push(...(await producer.send(topic, i % 3 === 0 ? { value } : { key: `key-${i % 11}`, value })));
+      if (i % 100 === 99) await producer.flush(); // spread the records over several rounds of calls
+    }
+    const metas = await Promise.all(deliveries);
+    await producer.close();
+    assertGaplessPerPartition(metas);
+    const read = await readAll(client, topic, 3);
+    assert.deepEqual(read.map((r) => r.value).sort(), [...sent].sort(), 'every record exactly once');
+    assert.ok(duplicates > 0, 'a retry of a committed call was answered as a duplicate');
+    assert.ok(produceCalls() > 8, `${produceCalls()} produce calls including retries`);
+  });
+
+  test('the client partitioner agrees with the server for 500 keys', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 7);
+    const producer = new SluiceProducer(client);
+    const keys = Array.from({ length: 500 }, (_, i) => `user-${i}-${(i * 7919).toString(36)}`);
+    const deliveries = await producer.send(topic, keys.map((key) => ({ key, value: 'x' })));
+    const metas = await Promise.all(deliveries);
+    await producer.close();
+    metas.forEach((m, i) => assert.equal(m.partition, partitionForKey(Buffer.from(keys[i]!, 'utf8'), 7), `key ${keys[i]}`));
+  });
+
+  test('a zombie: a second producer with the same name fences the first one', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 2);
+    const name = `zombie-${process.pid}`;
+    const first = new SluiceProducer(client, { name });
+    await first.produce(topic, { key: 'a', value: 'before' });
+    const second = new SluiceProducer(client, { name });
+    await second.produce(topic, { key: 'a', value: 'newer' });
+
+    const [late] = await first.send(topic, { key: 'a', value: 'zombie write' });
+    await assert.rejects(late!, (err: unknown) => err instanceof SluiceApiError && err.code === 'FENCED');
+    await assert.rejects(first.send(topic, { value: 'refused' }), (err: unknown) => err instanceof SluiceApiError && err.code === 'FENCED');
+    await assert.rejects(first.flush(), (err: unknown) => err instanceof SluiceApiError && err.code === 'FENCED');
+    await second.close();
+    const values = (await readAll(client, topic, 2)).map((r) => r.value);
+    assert.deepEqual(values.sort(), ['before', 'newer']);
+  });
+
+  test('backpressure: with a tiny buffer, send waits until earlier records are delivered', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 1);
+    const producer = new SluiceProducer(client, { lingerMs: 0, bufferBytes: 1 });
+    const events: string[] = [];
+    const accepted = ['a', 'b', 'c'].map((value) =>
+      producer.send(topic, { value }).then(([delivery]) => {
+        events.push(`${value} accepted`);
+        return delivery!.then(() => events.push(`${value} delivered`));
+      }),
+    );
+    await Promise.all(accepted);
+    await producer.close();
+    assert.deepEqual(events, ['a accepted', 'a delivered', 'b accepted', 'b delivered', 'c accepted', 'c delivered']);
+  });
+
+  test('close flushes and then refuses sends', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 1);
+    const producer = new SluiceProducer(client, { lingerMs: 1_000 });
+    const [delivery] = await producer.send(topic, { value: 'last' });
+    await producer.close();
+    assert.equal((await delivery!).offset, 0);
+    await assert.rejects(producer.send(topic, { value: 'late' }), ProducerClosedError);
+  });
+});
