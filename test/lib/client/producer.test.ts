@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { partitionForKey, ProducerClosedError, SluiceApiError, SluiceHttpClient, SluiceProducer, type RecordMetadata } from '../../../lib/client/index';
+import { partitionForKey, ProducerClosedError, SluiceApiError, SluiceConnectionError, SluiceHttpClient, SluiceProducer, type RecordMetadata } from '../../../lib/client/index';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 let platform: TestPlatform;
@@ -158,6 +158,24 @@ describe('SluiceProducer against the local platform', () => {
     await Promise.all(accepted);
     await producer.close();
     assert.deepEqual(events, ['a accepted', 'a delivered', 'b accepted', 'b delivered', 'c accepted', 'c delivered']);
+  });
+
+  test('a batch whose retries run out fails with the last error, and the producer goes on under a new epoch', async () => {
+    const { client } = countingClient(async (n, url, init, real) => {
+      const response = await real(url, init);
+      const text = await response.text();
+      if (n >= 1 && n <= 3) throw new TypeError('fetch failed (injected: response lost)');
+      return new Response(text, { status: response.status, headers: response.headers });
+    });
+    const topic = await newTopic(client, 1);
+    const producer = new SluiceProducer(client, { name: `reset-${process.pid}`, retries: 2, retryBackoffMs: 1, lingerMs: 0 });
+    await producer.produce(topic, { value: 'one' });
+    const epoch = (await producer.producerIdentity())!.epoch;
+    await assert.rejects(producer.produce(topic, { value: 'two' }), SluiceConnectionError);
+    assert.equal((await producer.produce(topic, { value: 'three' })).offset, 2, 'after the unknown outcome of "two", which did commit');
+    assert.equal((await producer.producerIdentity())!.epoch, epoch + 1);
+    await producer.close().catch(() => undefined);
+    assert.deepEqual((await readAll(client, topic, 1)).map((r) => r.value), ['one', 'two', 'three']);
   });
 
   test('close flushes and then refuses sends', async () => {
