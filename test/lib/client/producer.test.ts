@@ -126,6 +126,19 @@ describe('SluiceProducer against the local platform', () => {
     metas.forEach((m, i) => assert.equal(m.partition, partitionForKey(Buffer.from(keys[i]!, 'utf8'), 7), `key ${keys[i]}`));
   });
 
+  test('keyless records stick to one partition per batch, round-robin across batches (idempotent or not)', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    for (const idempotent of [true, false]) {
+      const topic = await newTopic(client, 4);
+      const producer = new SluiceProducer(client, { idempotent, batchRecords: 10, lingerMs: 1_000 });
+      const metas = await Promise.all(await producer.send(topic, Array.from({ length: 40 }, (_, i) => ({ value: `v${i}` }))));
+      await producer.close();
+      const perBatch = [0, 1, 2, 3].map((b) => new Set(metas.slice(b * 10, b * 10 + 10).map((m) => m.partition)));
+      assert.ok(perBatch.every((set) => set.size === 1), `idempotent=${idempotent}: one partition per batch`);
+      assert.deepEqual(perBatch.map((set) => [...set][0]).sort(), [0, 1, 2, 3], `idempotent=${idempotent}: round-robin`);
+    }
+  });
+
   test('a zombie: a second producer with the same name fences the first one', async () => {
     const client = new SluiceHttpClient(platform.url);
     const topic = await newTopic(client, 2);
