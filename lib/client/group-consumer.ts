@@ -563,24 +563,29 @@ function listOf(topic: string, partitions: readonly number[]): string {
   return partitions.length === 0 ? 'no partitions' : `partition${partitions.length === 1 ? '' : 's'} ${topic}/${partitions.join(',')}`;
 }
 
-function hasCode(err: unknown, code: string): boolean {
+/** @internal shared with SluiceConsumer */
+export function hasCode(err: unknown, code: string): boolean {
   return err instanceof SluiceApiError && err.code === code;
 }
 
-function isRetriable(err: unknown): boolean {
+/** @internal shared with SluiceConsumer */
+export function isRetriable(err: unknown): boolean {
   return (err instanceof SluiceApiError || err instanceof SluiceConnectionError) && err.retriable;
 }
 
-function isAbort(err: unknown): boolean {
+/** @internal shared with SluiceConsumer */
+export function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
 
-function describe(err: unknown): string {
+/** @internal shared with SluiceConsumer */
+export function describe(err: unknown): string {
   if (err instanceof SluiceApiError || err instanceof SluiceConnectionError) return `${err.code}: ${err.message}`;
   return err instanceof Error ? err.message : String(err);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** @internal shared with SluiceConsumer */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = (): void => {
@@ -594,7 +599,8 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** Runs a call, retrying errors the server or the network calls retriable, with exponential backoff. */
-async function retrying<T>(call: () => Promise<T>, signal?: AbortSignal, retries = 5): Promise<T> {
+/** @internal shared with SluiceConsumer */
+export async function retrying<T>(call: () => Promise<T>, signal?: AbortSignal, retries = 5): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await call();

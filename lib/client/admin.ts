@@ -1,0 +1,119 @@
+import type { RequestOptions, SluiceHttpClient } from './sluice-http-client';
+import type {
+  AclRule,
+  AclRuleRequest,
+  CommittedOffset,
+  CreateTopicOptions,
+  GroupDescription,
+  GroupOffsets,
+  GroupSummary,
+  OffsetForTimeResponse,
+  PartitionOffsetsResponse,
+  Quota,
+  QuotaRequest,
+  Topic,
+  TopicDescription,
+} from './types';
+
+/**
+ * Administration over the HTTP API, Kafka's `Admin` in spirit: topics, consumer groups
+ * and their offsets, offsets-for-times, ACLs and quotas. A thin typed facade over
+ * `SluiceHttpClient` (every call is one request; errors are `SluiceApiError` or
+ * `SluiceConnectionError`, with the stable codes of docs/http-api.md).
+ *
+ * ```ts
+ * const admin = new SluiceAdmin(new SluiceHttpClient('http://localhost:4566'));
+ * await admin.createTopic('orders', { partitions: 6, config: { 'retention.ms': '86400000' } });
+ * const lag = (await admin.groupOffsets('billing')).totalLag;
+ * ```
+ */
+export class SluiceAdmin {
+  constructor(readonly client: SluiceHttpClient) {}
+
+  // Topics ------------------------------------------------------------------
+
+  /** Creates a topic (1–256 partitions; `TOPIC_EXISTS` if taken). */
+  createTopic(name: string, options: CreateTopicOptions = {}, request?: RequestOptions): Promise<Topic> {
+    return this.client.createTopic(name, options, request);
+  }
+
+  /** Every topic, sorted by name. */
+  listTopics(request?: RequestOptions): Promise<Topic[]> {
+    return this.client.listTopics(request);
+  }
+
+  /** A topic with each partition's log start offset and high watermark. */
+  describeTopic(topic: string, request?: RequestOptions): Promise<TopicDescription> {
+    return this.client.describeTopic(topic, request);
+  }
+
+  /** Deletes a topic and its records. */
+  deleteTopic(topic: string, request?: RequestOptions): Promise<void> {
+    return this.client.deleteTopic(topic, request);
+  }
+
+  /** One partition's log start offset and high watermark. */
+  listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
+    return this.client.listOffsets(topic, partition, request);
+  }
+
+  /** Offsets-for-times: per partition, the first offset with a timestamp of at least `timestamp` (null if none); every partition of the topic when `partitions` is omitted. */
+  async offsetsForTimes(topic: string, timestamp: number, partitions?: number[], request?: RequestOptions): Promise<OffsetForTimeResponse[]> {
+    const which = partitions ?? Array.from({ length: (await this.client.describeTopic(topic, request)).partitions }, (_, i) => i);
+    return Promise.all(which.map((p) => this.client.offsetForTime(topic, p, timestamp, request)));
+  }
+
+  // Consumer groups ---------------------------------------------------------
+
+  /** Every group with its generation, member count and state. */
+  listGroups(request?: RequestOptions): Promise<GroupSummary[]> {
+    return this.client.listGroups(request);
+  }
+
+  /** A group's state, members with their assignments, and per-partition lag. */
+  describeGroup(group: string, request?: RequestOptions): Promise<GroupDescription> {
+    return this.client.describeGroup(group, request);
+  }
+
+  /** A group's committed offset, position, high watermark and lag per partition (one topic when given). */
+  groupOffsets(group: string, topic?: string, request?: RequestOptions): Promise<GroupOffsets> {
+    return this.client.groupOffsets(group, topic === undefined ? {} : { topic }, request);
+  }
+
+  /**
+   * Sets a group's committed offsets by hand (a standalone commit: `GROUP_ACTIVE` while the
+   * group has live members), as `kafka-consumer-groups --reset-offsets`. 1–98 offsets.
+   */
+  async resetGroupOffsets(group: string, offsets: { topic: string; partition: number; offset: number; metadata?: string }[], request?: RequestOptions): Promise<CommittedOffset[]> {
+    return (await this.client.commitOffsets(group, { offsets }, request)).committed;
+  }
+
+  // Access control ----------------------------------------------------------
+
+  /** Adds an ACL rule; needs ALTER on the cluster. */
+  createAcl(rule: AclRuleRequest, request?: RequestOptions): Promise<AclRule> {
+    return this.client.createAcl(rule, request);
+  }
+
+  /** Every ACL rule, oldest first; needs DESCRIBE on the cluster. */
+  listAcls(request?: RequestOptions): Promise<AclRule[]> {
+    return this.client.listAcls(request);
+  }
+
+  /** Deletes a rule by id (`ACL_NOT_FOUND` if none). */
+  deleteAcl(ruleId: string, request?: RequestOptions): Promise<void> {
+    return this.client.deleteAcl(ruleId, request);
+  }
+
+  // Quotas ------------------------------------------------------------------
+
+  /** Replaces a principal's produce and fetch byte rates (omitted or null: unlimited). */
+  setQuota(quota: QuotaRequest, request?: RequestOptions): Promise<Quota> {
+    return this.client.setQuota(quota, request);
+  }
+
+  /** Every principal with a quota of its own. */
+  listQuotas(request?: RequestOptions): Promise<Quota[]> {
+    return this.client.listQuotas(request);
+  }
+}

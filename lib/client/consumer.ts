@@ -1,0 +1,640 @@
+import { describe, hasCode, isAbort, isRetriable, retrying, sleep } from './group-consumer';
+import { SluiceApiError, type SluiceHttpClient } from './sluice-http-client';
+import type { AssignorName, Encoding, FetchResponse, FetchedRecord, MembershipView, ResetPolicy } from './types';
+
+/** One partition of one topic. */
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/** A fetched record with where it came from. */
+export interface ConsumerRecord extends FetchedRecord {
+  topic: string;
+  partition: number;
+}
+
+export interface SluiceConsumerOptions {
+  /** The consumer group: needed for `topics` (group membership) and for commits. */
+  groupId?: string;
+  /** Join `groupId` subscribed to these topics; leave out and call `assign()` to pick partitions by hand. */
+  topics?: string[];
+  /** Commit the positions of records already iterated past every `autoCommitIntervalMs`, before a revoke and on `close()`; true by default. */
+  autoCommit?: boolean;
+  /** 5,000 by default, as in Kafka. */
+  autoCommitIntervalMs?: number;
+  /** Sent on join; the server's default (30 s) when omitted. */
+  sessionTimeoutMs?: number;
+  /** Where to start a partition the group never committed. Sent on join (the first member's setting becomes the group's); also used for `assign()` without a committed offset. `latest` by default. */
+  resetPolicy?: ResetPolicy;
+  assignor?: AssignorName;
+  clientId?: string;
+  /** Records per fetch, 1–10,000; 500 by default. */
+  fetchMaxRecords?: number;
+  /** How long a fetch at the tail waits for new records; 10,000 by default (the server allows up to 20,000). */
+  waitMs?: number;
+  /** How keys, values and header values come: `base64` by default (lossless), or `utf8`. */
+  encoding?: Encoding;
+  /** Called after partitions were gained (group mode, and for `assign()`). */
+  onAssign?(partitions: TopicPartition[]): void | Promise<void>;
+  /** Called before partitions are dropped (after the auto-commit of their positions, if on). */
+  onRevoke?(partitions: TopicPartition[]): void | Promise<void>;
+  /** Progress and rebalance notes for a human or a logger. */
+  note?(message: string): void;
+}
+
+interface Assigned extends TopicPartition {
+  key: string;
+  /** The next offset to fetch. */
+  position: number;
+  /** One past the last record the iterator moved past: what a commit sends. */
+  consumed: number;
+  /** The committed offset as last known. */
+  committed: number | null;
+  highWatermark: number;
+  paused: boolean;
+  /** Bumped by seek, pause and revoke: fetch results of an older one are dropped. */
+  gen: number;
+  /** Bumped by seek only: records of a batch already handed out stop being yielded. */
+  seekGen: number;
+  fetch?: AbortController;
+  notBefore: number;
+  failures: number;
+}
+
+interface Completion {
+  key: string;
+  gen: number;
+  from: number;
+  waited: boolean;
+  startedAt: number;
+  page?: FetchResponse;
+  error?: unknown;
+}
+
+const DEFAULT_AUTO_COMMIT_MS = 5000;
+const DEFAULT_FETCH_MAX_RECORDS = 500;
+const DEFAULT_WAIT_MS = 10_000;
+const REBALANCE_HEARTBEAT_MS = 200;
+const OFFSETS_PER_COMMIT = 98;
+const EXIT_CALL_TIMEOUT_MS = 10_000;
+const EMPTY_POLL_BACKOFF_MS = 500;
+
+const keyOf = (topic: string, partition: number): string => `${topic}#${partition}`;
+const tpOf = (a: TopicPartition): TopicPartition => ({ topic: a.topic, partition: a.partition });
+const byTp = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition);
+
+/**
+ * A Kafka-style consumer over the HTTP API.
+ *
+ * ```ts
+ * const consumer = new SluiceConsumer(client, { groupId: 'billing', topics: ['orders'], encoding: 'utf8' });
+ * for await (const record of consumer) handle(record);   // or: for await (const batch of consumer.batches())
+ * await consumer.close();                                 // commits (auto-commit) and leaves
+ * ```
+ *
+ * Group mode (`groupId` + `topics`): joins on first use, heartbeats in the background,
+ * and takes each new assignment between batches: `onRevoke` before partitions are
+ * dropped, `onAssign` after partitions are gained (eager, as Kafka's classic protocol:
+ * a rebalance may revoke everything and assign it back). A gained partition starts at
+ * the group's position (committed offset, else the reset policy's end).
+ *
+ * Manual mode (`assign()`): no membership; positions start at the group's committed
+ * offsets when `groupId` is set (else the reset policy), and commits are standalone,
+ * which the server accepts only while the group has no live members.
+ *
+ * At least once: a commit sends, per partition, one past the last record the iterator
+ * moved past (for `batches()`, past the whole batch once the next one is asked for), so a
+ * record is committed only after it was processed. Breaking out of a `for await` does not
+ * close the consumer; call `close()`.
+ */
+export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
+  private readonly client: SluiceHttpClient;
+  private readonly options: SluiceConsumerOptions;
+  private readonly assigned = new Map<string, Assigned>();
+  private readonly completions: Completion[] = [];
+  private mode: 'none' | 'group' | 'manual' = 'none';
+  private memberId = '';
+  private generation = -1;
+  private heartbeatIntervalMs = 3000;
+  private settled = false;
+  private lastViewRebalancing = true;
+  private pendingView: MembershipView | undefined;
+  private rejoinReason: string | undefined;
+  private fatal: unknown;
+  private heartbeats: Promise<void> | undefined;
+  private starting: Promise<void> | undefined;
+  private nextCommitAt = Infinity;
+  private readonly closing = new AbortController();
+  private closed: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private iterating = false;
+
+  constructor(client: SluiceHttpClient, options: SluiceConsumerOptions = {}) {
+    if (options.topics && !options.groupId) throw new TypeError('topics need a groupId; use assign() without a group');
+    this.client = client;
+    this.options = options;
+    if (options.topics) this.mode = 'group';
+  }
+
+  /** The member id in group mode ('' before joining). */
+  get member(): { memberId: string; generation: number } {
+    return { memberId: this.memberId, generation: this.generation };
+  }
+
+  /** The partitions currently held, sorted. */
+  assignment(): TopicPartition[] {
+    return [...this.assigned.values()].map(tpOf).sort(byTp);
+  }
+
+  /** The next offset to be returned for a held partition. */
+  position(tp: TopicPartition): number {
+    return this.held(tp).position;
+  }
+
+  /** Joins the group (group mode); iteration does this by itself. Idempotent. */
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  /**
+   * Reads these partitions by hand, without group membership (replacing any earlier
+   * `assign()`). Starts at the group's committed offsets when `groupId` is set, else at
+   * the reset policy's end; `seek` to go elsewhere.
+   */
+  async assign(partitions: TopicPartition[]): Promise<void> {
+    if (this.mode === 'group') throw new Error('this consumer is a group member; assign() is for consumers without topics');
+    this.mode = 'manual';
+    const wanted = new Map(partitions.map((tp) => [keyOf(tp.topic, tp.partition), tp]));
+    const lost = [...this.assigned.values()].filter((a) => !wanted.has(a.key));
+    if (lost.length > 0) await this.revoke(lost, false);
+    const gained = [...wanted.entries()].filter(([k]) => !this.assigned.has(k)).map(([, tp]) => tp);
+    await this.gain(gained);
+    if (this.options.autoCommit !== false && this.options.groupId && this.nextCommitAt === Infinity) this.nextCommitAt = Date.now() + this.commitInterval();
+  }
+
+  /** Sets the next offset to read (and, with auto-commit, what is committed next). Drops records fetched but not yet returned. */
+  seek(tp: TopicPartition, offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset must be a non-negative integer, not ${offset}`);
+    const a = this.held(tp);
+    a.fetch?.abort();
+    a.fetch = undefined;
+    a.gen++;
+    a.seekGen++;
+    a.position = offset;
+    a.consumed = offset;
+    a.notBefore = 0;
+    a.failures = 0;
+    this.wake();
+  }
+
+  /** Seeks each partition to its log start offset. */
+  async seekToBeginning(tps: TopicPartition[] = this.assignment()): Promise<void> {
+    for (const tp of tps) this.seek(tp, (await this.client.listOffsets(tp.topic, tp.partition)).logStartOffset);
+  }
+
+  /** Seeks each partition to its high watermark (only records written from now on). */
+  async seekToEnd(tps: TopicPartition[] = this.assignment()): Promise<void> {
+    for (const tp of tps) this.seek(tp, (await this.client.listOffsets(tp.topic, tp.partition)).highWatermark);
+  }
+
+  /** Seeks to the first record with a timestamp of at least `timestamp` (offsets-for-times); to the high watermark if none is that late. Answers the offset. */
+  async seekToTimestamp(tp: TopicPartition, timestamp: number): Promise<number> {
+    this.held(tp);
+    const answer = await this.client.offsetForTime(tp.topic, tp.partition, timestamp);
+    const offset = answer.offset ?? answer.highWatermark;
+    this.seek(tp, offset);
+    return offset;
+  }
+
+  /** Stops fetching these partitions (records already returned in a batch are still yielded). */
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) {
+      const a = this.held(tp);
+      a.paused = true;
+      a.fetch?.abort();
+      a.fetch = undefined;
+      a.gen++;
+    }
+  }
+
+  /** Fetches these partitions again. */
+  resume(tps: TopicPartition[]): void {
+    for (const tp of tps) this.held(tp).paused = false;
+    this.wake();
+  }
+
+  /** The partitions paused. */
+  paused(): TopicPartition[] {
+    return [...this.assigned.values()].filter((a) => a.paused).map(tpOf).sort(byTp);
+  }
+
+  /**
+   * Commits, for every held partition that moved, one past the last record iterated past.
+   * Throws `SluiceApiError` if the server refuses (`ILLEGAL_GENERATION` or
+   * `PARTITION_NOT_ASSIGNED` after a rebalance: the next owner reads those records again).
+   */
+  async commit(): Promise<void> {
+    const outcome = await this.commitNow([...this.assigned.values()]);
+    if (outcome instanceof Error) throw outcome;
+  }
+
+  /** Records one at a time; see the class comment for when offsets count as consumed. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord, void, undefined> {
+    for await (const batch of this.batchesRaw()) {
+      const a = this.assigned.get(keyOf(batch[0]!.topic, batch[0]!.partition));
+      if (!a) continue;
+      const seekGen = a.seekGen;
+      for (const record of batch) {
+        if (this.assigned.get(a.key) !== a || a.seekGen !== seekGen || this.closing.signal.aborted) break;
+        yield record;
+        if (this.assigned.get(a.key) === a && a.seekGen === seekGen) a.consumed = Math.max(a.consumed, record.offset + 1);
+      }
+    }
+  }
+
+  /** Records a fetch at a time (one partition each, in offset order); a batch counts as consumed once the next is asked for. */
+  async *batches(): AsyncGenerator<ConsumerRecord[], void, undefined> {
+    for await (const batch of this.batchesRaw()) {
+      const a = this.assigned.get(keyOf(batch[0]!.topic, batch[0]!.partition));
+      const seekGen = a?.seekGen;
+      yield batch;
+      if (a && this.assigned.get(a.key) === a && a.seekGen === seekGen) a.consumed = Math.max(a.consumed, batch.at(-1)!.offset + 1);
+    }
+  }
+
+  /** Stops: commits (auto-commit), leaves the group (group mode), ends any iteration. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= this.doClose();
+    return this.closed;
+  }
+
+  // -------------------------------------------------------------------------
+
+  private held(tp: TopicPartition): Assigned {
+    const a = this.assigned.get(keyOf(tp.topic, tp.partition));
+    if (!a) throw new Error(`${tp.topic}/${tp.partition} is not assigned to this consumer`);
+    return a;
+  }
+
+  private commitInterval(): number {
+    return this.options.autoCommitIntervalMs ?? DEFAULT_AUTO_COMMIT_MS;
+  }
+
+  private note(message: string): void {
+    this.options.note?.(message);
+  }
+
+  private wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.mode !== 'group') return;
+    await this.join();
+    this.heartbeats = this.heartbeatLoop();
+    if (this.options.autoCommit !== false) this.nextCommitAt = Date.now() + this.commitInterval();
+  }
+
+  private async doClose(): Promise<void> {
+    this.closing.abort();
+    this.wake();
+    for (const a of this.assigned.values()) a.fetch?.abort();
+    await this.heartbeats;
+    if (this.options.autoCommit !== false && this.options.groupId && this.rejoinReason === undefined) {
+      try {
+        const outcome = await this.commitNow([...this.assigned.values()], AbortSignal.timeout(EXIT_CALL_TIMEOUT_MS));
+        if (outcome instanceof Error) this.note(`the last commit was refused (${describe(outcome)}); the next owner reads those records again`);
+      } catch (err) {
+        this.note(`the last commit failed (${describe(err)}); the next owner reads those records again`);
+      }
+    }
+    if (this.mode === 'group' && this.memberId) {
+      try {
+        await this.client.leaveGroup(this.options.groupId!, this.memberId, { signal: AbortSignal.timeout(EXIT_CALL_TIMEOUT_MS) });
+      } catch (err) {
+        if (!hasCode(err, 'UNKNOWN_MEMBER')) this.note(`could not leave ${this.options.groupId} (${describe(err)}); its session will expire`);
+      }
+    }
+  }
+
+  /** The loop behind both iterators: one batch (non-empty, one partition) per step. */
+  private async *batchesRaw(): AsyncGenerator<ConsumerRecord[], void, undefined> {
+    if (this.iterating) throw new Error('this consumer is already being iterated');
+    this.iterating = true;
+    try {
+      await this.start();
+      for (;;) {
+        if (this.closing.signal.aborted) return;
+        if (this.fatal !== undefined) throw this.fatal;
+        if (this.rejoinReason !== undefined) {
+          await this.rejoin();
+          continue;
+        }
+        if (this.pendingView) {
+          await this.adopt(this.pendingView);
+          continue;
+        }
+        if (Date.now() >= this.nextCommitAt) {
+          const outcome = await this.commitNow([...this.assigned.values()]).catch((err: unknown) => err);
+          if (outcome instanceof Error && !(outcome instanceof SluiceApiError && ['ILLEGAL_GENERATION', 'PARTITION_NOT_ASSIGNED', 'UNKNOWN_MEMBER', 'GROUP_ACTIVE'].includes(outcome.code)) && !isRetriable(outcome)) throw outcome;
+          if (outcome instanceof Error) this.note(`auto-commit did not go through (${describe(outcome)})`);
+          this.nextCommitAt = Date.now() + this.commitInterval();
+          continue;
+        }
+        const c = this.completions.shift();
+        if (c) {
+          const batch = this.handle(c);
+          if (batch && batch.length > 0) yield batch;
+          continue;
+        }
+        this.startFetches();
+        await this.waitForEvent(this.nextWakeIn());
+      }
+    } finally {
+      this.iterating = false;
+    }
+  }
+
+  private nextWakeIn(): number {
+    const now = Date.now();
+    let at = Math.min(this.nextCommitAt, now + 60_000);
+    for (const a of this.assigned.values()) if (!a.fetch && !a.paused && a.notBefore > now) at = Math.min(at, a.notBefore);
+    return Math.max(0, at - now);
+  }
+
+  private waitForEvent(ms: number): Promise<void> {
+    if (this.completions.length > 0 || this.pendingView || this.rejoinReason !== undefined || this.fatal !== undefined || this.closing.signal.aborted) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Membership
+
+  private async join(): Promise<void> {
+    const { groupId, topics, sessionTimeoutMs, resetPolicy, assignor, clientId } = this.options;
+    const view = await retrying(
+      () =>
+        this.client.joinGroup(groupId!, {
+          topics: topics!,
+          ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
+          ...(resetPolicy !== undefined && { resetPolicy }),
+          ...(assignor !== undefined && { assignor }),
+          ...(clientId !== undefined && { clientId }),
+        }),
+      this.closing.signal,
+    );
+    this.memberId = view.memberId;
+    this.generation = view.generation;
+    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
+    this.settled = false;
+    this.lastViewRebalancing = true;
+    this.note(`joined ${groupId} as ${view.memberId}, generation ${view.generation}`);
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    const stop = this.closing.signal;
+    while (!stop.aborted) {
+      const rebalancing = !this.settled || this.lastViewRebalancing;
+      await sleep(rebalancing ? Math.min(REBALANCE_HEARTBEAT_MS, this.heartbeatIntervalMs) : this.heartbeatIntervalMs, stop);
+      if (stop.aborted) return;
+      await this.heartbeat();
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    const memberId = this.memberId;
+    if (!memberId || this.rejoinReason !== undefined) return;
+    try {
+      const view = await this.client.heartbeat(this.options.groupId!, memberId, { signal: this.closing.signal });
+      if (memberId !== this.memberId) return;
+      this.observe(view);
+    } catch (err) {
+      if (memberId !== this.memberId || this.closing.signal.aborted) return;
+      if (hasCode(err, 'UNKNOWN_MEMBER')) {
+        this.rejoinReason = describe(err);
+        this.wake();
+      } else if (!isRetriable(err)) {
+        this.fatal = err;
+        this.wake();
+      }
+    }
+  }
+
+  private observe(view: MembershipView): void {
+    if (view.generation < this.generation) return;
+    if (this.pendingView && view.generation < this.pendingView.generation) return;
+    this.lastViewRebalancing = view.rebalanceInProgress;
+    const mine = this.partitionsOf(view).map((tp) => keyOf(tp.topic, tp.partition)).sort();
+    const held = [...this.assigned.keys()].sort();
+    const same = mine.length === held.length && mine.every((k, i) => k === held[i]);
+    if (view.generation !== this.generation || (!view.rebalanceInProgress && !same) || (!view.rebalanceInProgress && !this.settled)) {
+      this.pendingView = view;
+      this.wake();
+    }
+  }
+
+  private partitionsOf(view: MembershipView): TopicPartition[] {
+    const topics = new Set(this.options.topics);
+    const seen = new Map<string, TopicPartition>();
+    for (const t of view.assignment) if (topics.has(t.topic)) for (const p of t.partitions) seen.set(keyOf(t.topic, p), { topic: t.topic, partition: p });
+    return [...seen.values()].sort(byTp);
+  }
+
+  private async adopt(view: MembershipView): Promise<void> {
+    this.pendingView = undefined;
+    const mine = this.partitionsOf(view);
+    const mineKeys = new Set(mine.map((tp) => keyOf(tp.topic, tp.partition)));
+    const lost = [...this.assigned.values()].filter((a) => !mineKeys.has(a.key));
+    // Commit what was consumed of the lost partitions while the old generation may still be current.
+    if (lost.length > 0) await this.revoke(lost, true);
+    const previous = this.generation;
+    this.generation = view.generation;
+    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
+    if (!view.rebalanceInProgress) this.settled = true;
+    await this.gain(mine.filter((tp) => !this.assigned.has(keyOf(tp.topic, tp.partition))));
+    if (previous !== view.generation) this.note(`generation ${view.generation}: ${mine.map((tp) => `${tp.topic}/${tp.partition}`).join(',') || 'no partitions'}`);
+  }
+
+  private async rejoin(): Promise<void> {
+    const reason = this.rejoinReason;
+    this.rejoinReason = undefined;
+    this.pendingView = undefined;
+    await this.revoke([...this.assigned.values()], false);
+    this.note(`${this.memberId} is no longer a member of ${this.options.groupId} (${reason}); joining again`);
+    this.memberId = '';
+    await this.join();
+  }
+
+  /** Drops partitions: auto-commits them if asked, calls `onRevoke`, forgets them. */
+  private async revoke(lost: Assigned[], commit: boolean): Promise<void> {
+    for (const a of lost) {
+      a.fetch?.abort();
+      a.fetch = undefined;
+      a.gen++;
+    }
+    if (commit && this.options.autoCommit !== false && this.options.groupId) {
+      const outcome = await this.commitNow(lost).catch((err: unknown) => err);
+      if (outcome instanceof Error) this.note(`commit before revoke did not go through (${describe(outcome)}); the next owner reads those records again`);
+    }
+    await this.options.onRevoke?.(lost.map(tpOf).sort(byTp));
+    for (const a of lost) this.assigned.delete(a.key);
+  }
+
+  /** Adds partitions at the group's positions (or the reset policy's end), then calls `onAssign`. */
+  private async gain(gained: TopicPartition[]): Promise<void> {
+    if (gained.length === 0) return;
+    const { groupId } = this.options;
+    const policy = this.options.resetPolicy ?? 'latest';
+    for (const topic of [...new Set(gained.map((tp) => tp.topic))]) {
+      let positions: Map<number, { position: number; committed: number | null; hw: number }> | undefined;
+      if (groupId) {
+        try {
+          const answer = await retrying(() => this.client.groupOffsets(groupId, { topic }), this.closing.signal);
+          positions = new Map(answer.partitions.filter((p) => p.topic === topic).map((p) => [p.partition, { position: p.position, committed: p.committedOffset, hw: p.highWatermark }]));
+        } catch (err) {
+          if (!hasCode(err, 'GROUP_NOT_FOUND')) throw err;
+        }
+      }
+      for (const tp of gained.filter((x) => x.topic === topic)) {
+        let start = positions?.get(tp.partition);
+        if (!start || (start.committed === null && this.mode === 'manual')) {
+          const offsets = await retrying(() => this.client.listOffsets(topic, tp.partition), this.closing.signal);
+          start = { position: policy === 'earliest' ? offsets.logStartOffset : offsets.highWatermark, committed: start?.committed ?? null, hw: offsets.highWatermark };
+        }
+        const key = keyOf(topic, tp.partition);
+        this.assigned.set(key, {
+          topic,
+          partition: tp.partition,
+          key,
+          position: start.position,
+          consumed: start.position,
+          committed: start.committed,
+          highWatermark: start.hw,
+          paused: false,
+          gen: 0,
+          seekGen: 0,
+          notBefore: 0,
+          failures: 0,
+        });
+      }
+    }
+    await this.options.onAssign?.([...gained].sort(byTp));
+    this.wake();
+  }
+
+  // -------------------------------------------------------------------------
+  // Commits
+
+  /** Commits consumed positions that moved; answers a refusal as an error value, throws other failures. */
+  private async commitNow(of: Assigned[], signal?: AbortSignal): Promise<void | SluiceApiError> {
+    const { groupId } = this.options;
+    if (!groupId) throw new Error('commits need a groupId');
+    const moving = of.filter((a) => a.consumed !== a.committed).sort(byTp);
+    if (moving.length === 0) return;
+    const member = this.mode === 'group' ? { memberId: this.memberId, generation: this.generation } : {};
+    const generation = this.generation;
+    for (let i = 0; i < moving.length; i += OFFSETS_PER_COMMIT) {
+      const chunk = moving.slice(i, i + OFFSETS_PER_COMMIT).map((a) => ({ a, offset: a.consumed }));
+      try {
+        await this.client.commitOffsets(groupId, { ...member, offsets: chunk.map(({ a, offset }) => ({ topic: a.topic, partition: a.partition, offset })) }, { signal });
+      } catch (err) {
+        if (this.mode === 'group' && (hasCode(err, 'ILLEGAL_GENERATION') || hasCode(err, 'PARTITION_NOT_ASSIGNED'))) {
+          void this.heartbeat();
+          return err as SluiceApiError;
+        }
+        if (this.mode === 'group' && hasCode(err, 'UNKNOWN_MEMBER')) {
+          this.rejoinReason ??= describe(err);
+          this.wake();
+          return err as SluiceApiError;
+        }
+        throw err;
+      }
+      if (this.generation === generation) for (const { a, offset } of chunk) a.committed = offset;
+    }
+  }
+
+  // -------------------------------------------------------------------------
+  // Fetching
+
+  private startFetches(): void {
+    const now = Date.now();
+    const waitMs = this.options.waitMs ?? DEFAULT_WAIT_MS;
+    for (const a of this.assigned.values()) {
+      if (a.fetch || a.paused || now < a.notBefore) continue;
+      const waited = a.position >= a.highWatermark && waitMs > 0;
+      const controller = new AbortController();
+      a.fetch = controller;
+      const { gen, key } = a;
+      const from = a.position;
+      const startedAt = Date.now();
+      this.client
+        .fetchRecords(
+          a.topic,
+          a.partition,
+          { offset: from, maxRecords: this.options.fetchMaxRecords ?? DEFAULT_FETCH_MAX_RECORDS, encoding: this.options.encoding ?? 'base64', ...(waited && { waitMs }) },
+          { signal: AbortSignal.any([this.closing.signal, controller.signal]) },
+        )
+        .then(
+          (page) => this.completions.push({ key, gen, from, waited, startedAt, page }),
+          (error: unknown) => this.completions.push({ key, gen, from, waited, startedAt, error }),
+        )
+        .finally(() => this.wake());
+    }
+  }
+
+  private handle(c: Completion): ConsumerRecord[] | undefined {
+    const a = this.assigned.get(c.key);
+    if (!a || c.gen !== a.gen) return;
+    a.fetch = undefined;
+    if (a.position !== c.from) return;
+    if (c.error !== undefined) {
+      this.fetchFailed(a, c.error);
+      return;
+    }
+    const page = c.page!;
+    a.failures = 0;
+    a.highWatermark = Math.max(a.highWatermark, page.highWatermark);
+    a.position = Math.max(a.position, page.nextOffset);
+    if (page.records.length === 0) {
+      const waitMs = this.options.waitMs ?? DEFAULT_WAIT_MS;
+      if (!c.waited || Date.now() - c.startedAt < waitMs / 2) a.notBefore = c.startedAt + Math.min(Math.max(waitMs, 50), EMPTY_POLL_BACKOFF_MS);
+      return;
+    }
+    return page.records.map((r) => ({ ...r, topic: a.topic, partition: a.partition }));
+  }
+
+  private fetchFailed(a: Assigned, error: unknown): void {
+    if (isAbort(error)) return;
+    if (hasCode(error, 'OFFSET_OUT_OF_RANGE') && error instanceof SluiceApiError) {
+      const start = Number(error.details.logStartOffset);
+      const hw = Number(error.details.highWatermark);
+      const policy = this.options.resetPolicy ?? 'latest';
+      const to = policy === 'earliest' ? start : hw;
+      if (Number.isSafeInteger(to)) {
+        this.note(`${a.topic}/${a.partition}: offset ${a.position} is out of range ${start}..${hw}; resetting to ${policy} (${to})`);
+        a.position = to;
+        a.consumed = Math.max(a.consumed, to);
+        return;
+      }
+    }
+    if (isRetriable(error) && a.failures < 8) {
+      a.failures++;
+      a.notBefore = Date.now() + Math.min(250 * 2 ** (a.failures - 1), 8000);
+      if (a.failures === 1) this.note(`fetching ${a.topic}/${a.partition} failed (${describe(error)}); retrying`);
+      return;
+    }
+    this.fatal = error;
+  }
+}
