@@ -10,3 +10,4 @@ export type { ProducerRecord, RecordMetadata, SluiceProducerOptions } from './pr
 export { SluiceConsumer } from './consumer';
 export type { ConsumerRecord, SluiceConsumerOptions, TopicPartition } from './consumer';
 export { SluiceAdmin } from './admin';
+export { iamSigner, type IamSignerOptions } from './iam-signer';
