@@ -1,6 +1,6 @@
-import { describe, hasCode, isAbort, isRetriable, retrying, sleep } from './group-consumer';
+import { type FetchOutcome, GroupMemberBase, describe, emptyPollBackoff, hasCode, isRetriable, recoverFetch, retrying } from './group-consumer';
 import { SluiceApiError, type SluiceHttpClient } from './sluice-http-client';
-import type { AssignorName, Encoding, FetchResponse, FetchedRecord, MembershipView, ResetPolicy } from './types';
+import type { AssignorName, Encoding, FetchedRecord, MembershipView, ResetPolicy } from './types';
 
 /** One partition of one topic. */
 export interface TopicPartition {
@@ -62,23 +62,16 @@ interface Assigned extends TopicPartition {
   failures: number;
 }
 
-interface Completion {
+interface Completion extends FetchOutcome {
   key: string;
   gen: number;
-  from: number;
-  waited: boolean;
-  startedAt: number;
-  page?: FetchResponse;
-  error?: unknown;
 }
 
 const DEFAULT_AUTO_COMMIT_MS = 5000;
 const DEFAULT_FETCH_MAX_RECORDS = 500;
 const DEFAULT_WAIT_MS = 10_000;
-const REBALANCE_HEARTBEAT_MS = 200;
 const OFFSETS_PER_COMMIT = 98;
 const EXIT_CALL_TIMEOUT_MS = 10_000;
-const EMPTY_POLL_BACKOFF_MS = 500;
 
 const keyOf = (topic: string, partition: number): string => `${topic}#${partition}`;
 const tpOf = (a: TopicPartition): TopicPartition => ({ topic: a.topic, partition: a.partition });
@@ -108,31 +101,19 @@ const byTp = (a: TopicPartition, b: TopicPartition): number => (a.topic < b.topi
  * record is committed only after it was processed. Breaking out of a `for await` does not
  * close the consumer; call `close()`.
  */
-export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
-  private readonly client: SluiceHttpClient;
+export class SluiceConsumer extends GroupMemberBase<Completion> implements AsyncIterable<ConsumerRecord> {
   private readonly options: SluiceConsumerOptions;
   private readonly assigned = new Map<string, Assigned>();
-  private readonly completions: Completion[] = [];
   private mode: 'none' | 'group' | 'manual' = 'none';
-  private memberId = '';
-  private generation = -1;
-  private heartbeatIntervalMs = 3000;
-  private settled = false;
-  private lastViewRebalancing = true;
-  private pendingView: MembershipView | undefined;
-  private rejoinReason: string | undefined;
-  private fatal: unknown;
   private heartbeats: Promise<void> | undefined;
   private starting: Promise<void> | undefined;
   private nextCommitAt = Infinity;
-  private readonly closing = new AbortController();
   private closed: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
   private iterating = false;
 
   constructor(client: SluiceHttpClient, options: SluiceConsumerOptions = {}) {
     if (options.topics && !options.groupId) throw new TypeError('topics need a groupId; use assign() without a group');
-    this.client = client;
+    super(client);
     this.options = options;
     if (options.topics) this.mode = 'group';
   }
@@ -282,12 +263,22 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
     return this.options.autoCommitIntervalMs ?? DEFAULT_AUTO_COMMIT_MS;
   }
 
-  private note(message: string): void {
+  protected note(message: string): void {
     this.options.note?.(message);
   }
 
-  private wake(): void {
-    this.wakeUp?.();
+  protected groupName(): string {
+    return this.options.groupId!;
+  }
+
+  protected stopping(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  protected holds(view: MembershipView): boolean {
+    const mine = this.partitionsOf(view).map((tp) => keyOf(tp.topic, tp.partition)).sort();
+    const held = [...this.assigned.keys()].sort();
+    return mine.length === held.length && mine.every((k, i) => k === held[i]);
   }
 
   private async doStart(): Promise<void> {
@@ -328,14 +319,7 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
       for (;;) {
         if (this.closing.signal.aborted) return;
         if (this.fatal !== undefined) throw this.fatal;
-        if (this.rejoinReason !== undefined) {
-          await this.rejoin();
-          continue;
-        }
-        if (this.pendingView) {
-          await this.adopt(this.pendingView);
-          continue;
-        }
+        if (await this.takeMembershipChange()) continue;
         if (Date.now() >= this.nextCommitAt) {
           const outcome = await this.commitNow([...this.assigned.values()]).catch((err: unknown) => err);
           if (outcome instanceof Error && !(outcome instanceof SluiceApiError && ['ILLEGAL_GENERATION', 'PARTITION_NOT_ASSIGNED', 'UNKNOWN_MEMBER', 'GROUP_ACTIVE'].includes(outcome.code)) && !isRetriable(outcome)) throw outcome;
@@ -364,85 +348,12 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
     return Math.max(0, at - now);
   }
 
-  private waitForEvent(ms: number): Promise<void> {
-    if (this.completions.length > 0 || this.pendingView || this.rejoinReason !== undefined || this.fatal !== undefined || this.closing.signal.aborted) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
   // -------------------------------------------------------------------------
   // Membership
 
   private async join(): Promise<void> {
-    const { groupId, topics, sessionTimeoutMs, resetPolicy, assignor, clientId } = this.options;
-    const view = await retrying(
-      () =>
-        this.client.joinGroup(groupId!, {
-          topics: topics!,
-          ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
-          ...(resetPolicy !== undefined && { resetPolicy }),
-          ...(assignor !== undefined && { assignor }),
-          ...(clientId !== undefined && { clientId }),
-        }),
-      this.closing.signal,
-    );
-    this.memberId = view.memberId;
-    this.generation = view.generation;
-    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
-    this.settled = false;
-    this.lastViewRebalancing = true;
-    this.note(`joined ${groupId} as ${view.memberId}, generation ${view.generation}`);
-  }
-
-  private async heartbeatLoop(): Promise<void> {
-    const stop = this.closing.signal;
-    while (!stop.aborted) {
-      const rebalancing = !this.settled || this.lastViewRebalancing;
-      await sleep(rebalancing ? Math.min(REBALANCE_HEARTBEAT_MS, this.heartbeatIntervalMs) : this.heartbeatIntervalMs, stop);
-      if (stop.aborted) return;
-      await this.heartbeat();
-    }
-  }
-
-  private async heartbeat(): Promise<void> {
-    const memberId = this.memberId;
-    if (!memberId || this.rejoinReason !== undefined) return;
-    try {
-      const view = await this.client.heartbeat(this.options.groupId!, memberId, { signal: this.closing.signal });
-      if (memberId !== this.memberId) return;
-      this.observe(view);
-    } catch (err) {
-      if (memberId !== this.memberId || this.closing.signal.aborted) return;
-      if (hasCode(err, 'UNKNOWN_MEMBER')) {
-        this.rejoinReason = describe(err);
-        this.wake();
-      } else if (!isRetriable(err)) {
-        this.fatal = err;
-        this.wake();
-      }
-    }
-  }
-
-  private observe(view: MembershipView): void {
-    if (view.generation < this.generation) return;
-    if (this.pendingView && view.generation < this.pendingView.generation) return;
-    this.lastViewRebalancing = view.rebalanceInProgress;
-    const mine = this.partitionsOf(view).map((tp) => keyOf(tp.topic, tp.partition)).sort();
-    const held = [...this.assigned.keys()].sort();
-    const same = mine.length === held.length && mine.every((k, i) => k === held[i]);
-    if (view.generation !== this.generation || (!view.rebalanceInProgress && !same) || (!view.rebalanceInProgress && !this.settled)) {
-      this.pendingView = view;
-      this.wake();
-    }
+    const view = await this.joinGroup({ ...this.options, topics: this.options.topics! }, this.closing.signal);
+    this.note(`joined ${this.options.groupId} as ${view.memberId}, generation ${view.generation}`);
   }
 
   private partitionsOf(view: MembershipView): TopicPartition[] {
@@ -452,7 +363,7 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
     return [...seen.values()].sort(byTp);
   }
 
-  private async adopt(view: MembershipView): Promise<void> {
+  protected async adopt(view: MembershipView): Promise<void> {
     this.pendingView = undefined;
     const mine = this.partitionsOf(view);
     const mineKeys = new Set(mine.map((tp) => keyOf(tp.topic, tp.partition)));
@@ -467,7 +378,7 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
     if (previous !== view.generation) this.note(`generation ${view.generation}: ${mine.map((tp) => `${tp.topic}/${tp.partition}`).join(',') || 'no partitions'}`);
   }
 
-  private async rejoin(): Promise<void> {
+  protected async rejoin(): Promise<void> {
     const reason = this.rejoinReason;
     this.rejoinReason = undefined;
     this.pendingView = undefined;
@@ -577,20 +488,11 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
       const controller = new AbortController();
       a.fetch = controller;
       const { gen, key } = a;
-      const from = a.position;
-      const startedAt = Date.now();
-      this.client
-        .fetchRecords(
-          a.topic,
-          a.partition,
-          { offset: from, maxRecords: this.options.fetchMaxRecords ?? DEFAULT_FETCH_MAX_RECORDS, encoding: this.options.encoding ?? 'base64', ...(waited && { waitMs }) },
-          { signal: AbortSignal.any([this.closing.signal, controller.signal]) },
-        )
-        .then(
-          (page) => this.completions.push({ key, gen, from, waited, startedAt, page }),
-          (error: unknown) => this.completions.push({ key, gen, from, waited, startedAt, error }),
-        )
-        .finally(() => this.wake());
+      this.launchFetch(
+        { topic: a.topic, partition: a.partition, from: a.position, maxRecords: this.options.fetchMaxRecords ?? DEFAULT_FETCH_MAX_RECORDS, encoding: this.options.encoding ?? 'base64', ...(waited && { waitMs }) },
+        AbortSignal.any([this.closing.signal, controller.signal]),
+        (outcome) => this.completions.push({ key, gen, ...outcome }),
+      );
     }
   }
 
@@ -608,33 +510,18 @@ export class SluiceConsumer implements AsyncIterable<ConsumerRecord> {
     a.highWatermark = Math.max(a.highWatermark, page.highWatermark);
     a.position = Math.max(a.position, page.nextOffset);
     if (page.records.length === 0) {
-      const waitMs = this.options.waitMs ?? DEFAULT_WAIT_MS;
-      if (!c.waited || Date.now() - c.startedAt < waitMs / 2) a.notBefore = c.startedAt + Math.min(Math.max(waitMs, 50), EMPTY_POLL_BACKOFF_MS);
+      emptyPollBackoff(a, c, this.options.waitMs ?? DEFAULT_WAIT_MS);
       return;
     }
     return page.records.map((r) => ({ ...r, topic: a.topic, partition: a.partition }));
   }
 
   private fetchFailed(a: Assigned, error: unknown): void {
-    if (isAbort(error)) return;
-    if (hasCode(error, 'OFFSET_OUT_OF_RANGE') && error instanceof SluiceApiError) {
-      const start = Number(error.details.logStartOffset);
-      const hw = Number(error.details.highWatermark);
-      const policy = this.options.resetPolicy ?? 'latest';
-      const to = policy === 'earliest' ? start : hw;
-      if (Number.isSafeInteger(to)) {
-        this.note(`${a.topic}/${a.partition}: offset ${a.position} is out of range ${start}..${hw}; resetting to ${policy} (${to})`);
-        a.position = to;
-        a.consumed = Math.max(a.consumed, to);
-        return;
-      }
+    const outcome = recoverFetch(error, a, a, this.options.resetPolicy ?? 'latest', (m) => this.note(m));
+    if (outcome === 'fatal') this.fatal = error;
+    else if (outcome !== 'ignore') {
+      a.position = outcome;
+      a.consumed = Math.max(a.consumed, outcome);
     }
-    if (isRetriable(error) && a.failures < 8) {
-      a.failures++;
-      a.notBefore = Date.now() + Math.min(250 * 2 ** (a.failures - 1), 8000);
-      if (a.failures === 1) this.note(`fetching ${a.topic}/${a.partition} failed (${describe(error)}); retrying`);
-      return;
-    }
-    this.fatal = error;
   }
 }

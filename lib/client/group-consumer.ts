@@ -53,6 +53,228 @@ const EXIT_CALL_TIMEOUT_MS = 10_000;
 /** After an empty answer that was not a full long-poll, fetch that partition again no sooner than this. */
 const EMPTY_POLL_BACKOFF_MS = 500;
 
+// ---------------------------------------------------------------------------
+// The membership and fetch plumbing shared with SluiceConsumer
+
+/** What a join sends besides the group. */
+export interface JoinSettings {
+  topics: string[];
+  sessionTimeoutMs?: number;
+  resetPolicy?: ResetPolicy;
+  assignor?: AssignorName;
+  clientId?: string;
+}
+
+/** How a fetch started by `GroupMemberBase.launchFetch` ended. */
+export interface FetchOutcome {
+  from: number;
+  waited: boolean;
+  startedAt: number;
+  page?: FetchResponse;
+  error?: unknown;
+}
+
+/** A partition's fetch state, as `recoverFetch` and `emptyPollBackoff` read and update it. */
+export interface FetchBackoff {
+  failures: number;
+  notBefore: number;
+}
+
+/**
+ * @internal The part of a group member that GroupConsumer and SluiceConsumer share: joining,
+ * heartbeating in the background (faster while a rebalance concerning this member is in
+ * progress), noticing a new generation or assignment (`pendingView`) or the loss of
+ * membership (`rejoinReason`), waking the loop, and starting fetches whose outcomes queue up
+ * in `completions`. What a view means for the partitions held is up to the subclass.
+ */
+export abstract class GroupMemberBase<C> {
+  protected readonly client: SluiceHttpClient;
+  protected readonly completions: C[] = [];
+  protected memberId = '';
+  protected generation = -1;
+  protected heartbeatIntervalMs = 3000;
+  /** True once a view without a rebalance in progress was adopted since the last join. */
+  protected settled = false;
+  protected lastViewRebalancing = true;
+  protected pendingView: MembershipView | undefined;
+  protected rejoinReason: string | undefined;
+  protected fatal: unknown;
+  protected readonly closing = new AbortController();
+  private heartbeatFailing = false;
+  private wakeUp: (() => void) | undefined;
+
+  protected constructor(client: SluiceHttpClient) {
+    this.client = client;
+  }
+
+  /** The group this member belongs to. */
+  protected abstract groupName(): string;
+  /** Progress and rebalance notes. */
+  protected abstract note(message: string): void;
+  /** True when the loop should stop waiting for good. */
+  protected abstract stopping(): boolean;
+  /** True when the view assigns exactly the partitions held. */
+  protected abstract holds(view: MembershipView): boolean;
+
+  /** Switches to a view's generation and assignment. */
+  protected abstract adopt(view: MembershipView): Promise<void>;
+  /** Joins again as a new member, after the old membership was lost. */
+  protected abstract rejoin(): Promise<void>;
+
+  /** Rejoins or adopts a pending view, if either is due; answers whether it did. */
+  protected async takeMembershipChange(): Promise<boolean> {
+    if (this.rejoinReason !== undefined) {
+      await this.rejoin();
+      return true;
+    }
+    if (this.pendingView) {
+      await this.adopt(this.pendingView);
+      return true;
+    }
+    return false;
+  }
+
+  protected wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Waits up to `ms` for a fetch outcome, a view to adopt, a rejoin, a failure or a stop. */
+  protected waitForEvent(ms: number): Promise<void> {
+    if (this.completions.length > 0 || this.pendingView || this.rejoinReason !== undefined || this.fatal !== undefined || this.stopping()) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  /** Joins (retrying), and takes the member id, generation and heartbeat interval; the assignment comes with the first heartbeat. */
+  protected async joinGroup(settings: JoinSettings, signal?: AbortSignal): Promise<MembershipView> {
+    const { topics, sessionTimeoutMs, resetPolicy, assignor, clientId } = settings;
+    const view = await retrying(
+      () =>
+        this.client.joinGroup(this.groupName(), {
+          topics,
+          ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
+          ...(resetPolicy !== undefined && { resetPolicy }),
+          ...(assignor !== undefined && { assignor }),
+          ...(clientId !== undefined && { clientId }),
+        }),
+      signal,
+    );
+    this.memberId = view.memberId;
+    this.generation = view.generation;
+    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
+    this.settled = false;
+    this.lastViewRebalancing = true;
+    return view;
+  }
+
+  protected async heartbeatLoop(): Promise<void> {
+    const stop = this.closing.signal;
+    while (!stop.aborted) {
+      const rebalancing = !this.settled || this.lastViewRebalancing;
+      await sleep(rebalancing ? Math.min(REBALANCE_HEARTBEAT_MS, this.heartbeatIntervalMs) : this.heartbeatIntervalMs, stop);
+      if (stop.aborted) return;
+      await this.heartbeat();
+    }
+  }
+
+  /** Sends one heartbeat and records what it says; never throws. */
+  protected async heartbeat(): Promise<void> {
+    const memberId = this.memberId;
+    if (!memberId || this.rejoinReason !== undefined) return;
+    try {
+      const view = await this.client.heartbeat(this.groupName(), memberId, { signal: this.closing.signal });
+      if (memberId !== this.memberId) return; // rejoined meanwhile
+      if (this.heartbeatFailing) this.note(`heartbeats of ${memberId} go through again`);
+      this.heartbeatFailing = false;
+      this.observe(view);
+    } catch (err) {
+      if (memberId !== this.memberId || this.closing.signal.aborted) return;
+      if (hasCode(err, 'UNKNOWN_MEMBER')) {
+        this.rejoinReason = describe(err);
+        this.wake();
+      } else if (isRetriable(err)) {
+        if (!this.heartbeatFailing) this.note(`heartbeat failed (${describe(err)}); retrying`);
+        this.heartbeatFailing = true;
+      } else {
+        this.fatal = err;
+        this.wake();
+      }
+    }
+  }
+
+  /** Takes note of a heartbeat's view: a new generation, or a settled assignment that differs from the one held, is adopted by the loop. */
+  private observe(view: MembershipView): void {
+    if (view.generation < this.generation) return; // an older answer overtaken by a newer one
+    if (this.pendingView && view.generation < this.pendingView.generation) return;
+    this.lastViewRebalancing = view.rebalanceInProgress;
+    const newGeneration = view.generation !== this.generation;
+    const newAssignment = !view.rebalanceInProgress && !this.holds(view);
+    if (newGeneration || newAssignment || (!view.rebalanceInProgress && !this.settled)) {
+      this.pendingView = view;
+      this.wake();
+    }
+  }
+
+  /** Fetches one partition in the background; `done` gets the outcome (then the loop is woken). */
+  protected launchFetch(
+    target: { topic: string; partition: number; from: number; maxRecords: number; encoding: Encoding; waitMs?: number },
+    signal: AbortSignal,
+    done: (outcome: FetchOutcome) => void,
+  ): void {
+    const { topic, partition, from, maxRecords, encoding, waitMs } = target;
+    const waited = waitMs !== undefined;
+    const startedAt = Date.now();
+    this.client
+      .fetchRecords(topic, partition, { offset: from, maxRecords, encoding, ...(waited && { waitMs }) }, { signal })
+      .then(
+        (page) => done({ from, waited, startedAt, page }),
+        (error: unknown) => done({ from, waited, startedAt, error }),
+      )
+      .finally(() => this.wake());
+  }
+}
+
+/**
+ * @internal After an empty answer that was not a full long-poll (a server that does not wait), or a read below
+ * the high watermark that found nothing: back off a little rather than spin.
+ */
+export function emptyPollBackoff(p: FetchBackoff, outcome: FetchOutcome, waitMs: number): void {
+  if (!outcome.waited || Date.now() - outcome.startedAt < waitMs / 2) p.notBefore = outcome.startedAt + Math.min(Math.max(waitMs, 50), EMPTY_POLL_BACKOFF_MS);
+}
+
+/**
+ * @internal Answers a failed fetch: 'ignore' (aborted, or a retriable failure: `p` backs off), the offset to
+ * go on from (out of range: reset by `policy`), or 'fatal'.
+ */
+export function recoverFetch(error: unknown, p: FetchBackoff, where: { topic: string; partition: number; position: number }, policy: ResetPolicy, note: (message: string) => void): 'ignore' | 'fatal' | number {
+  if (isAbort(error)) return 'ignore';
+  if (hasCode(error, 'OFFSET_OUT_OF_RANGE') && error instanceof SluiceApiError) {
+    const start = Number(error.details.logStartOffset);
+    const hw = Number(error.details.highWatermark);
+    const to = policy === 'earliest' ? start : hw;
+    if (Number.isSafeInteger(to)) {
+      note(`${where.topic}/${where.partition}: offset ${where.position} is out of range ${start}..${hw}; resetting to ${policy} (${to})`);
+      return to;
+    }
+  }
+  if (isRetriable(error) && p.failures < 8) {
+    p.failures++;
+    p.notBefore = Date.now() + Math.min(250 * 2 ** (p.failures - 1), 8000);
+    if (p.failures === 1) note(`fetching ${where.topic}/${where.partition} failed (${describe(error)}); retrying`);
+    return 'ignore';
+  }
+  return 'fatal';
+}
+
 interface OwnedPartition {
   partition: number;
   /** The next offset to deliver. */
@@ -68,14 +290,9 @@ interface OwnedPartition {
   failures: number;
 }
 
-interface Completion {
+interface Completion extends FetchOutcome {
   partition: number;
   epoch: number;
-  from: number;
-  waited: boolean;
-  startedAt: number;
-  page?: FetchResponse;
-  error?: unknown;
 }
 
 type CommitOutcome = 'ok' | 'rebalance' | 'rejoin' | 'retry';
@@ -115,35 +332,21 @@ type CommitOutcome = 'ok' | 'rebalance' | 'rejoin' | 'retry';
  * the next owner (duplicates, never gaps). A kept partition starts at the larger of
  * the member's own position and the group's, so a commit never moves the offset back.
  */
-export class GroupConsumer {
-  private readonly client: SluiceHttpClient;
+export class GroupConsumer extends GroupMemberBase<Completion> {
   private readonly options: GroupConsumerOptions;
   private readonly owned = new Map<number, OwnedPartition>();
-  private readonly completions: Completion[] = [];
   /** Start-of-run high watermarks, the end points without follow. */
   private ends = new Map<number, number>();
-  private memberId = '';
-  private generation = -1;
-  private heartbeatIntervalMs = 3000;
-  /** True once a view without a rebalance in progress was adopted since the last join. */
-  private settled = false;
   private joinedNoted = false;
-  private lastViewRebalancing = true;
-  private pendingView: MembershipView | undefined;
-  private rejoinReason: string | undefined;
-  private fatal: unknown;
   /** Bumped on every adoption and rejoin; fetch results of an older epoch are dropped. */
   private epoch = 0;
   private remaining: number;
   private delivered = 0;
   private nextCommitAt = 0;
   private resetPolicy: ResetPolicy | undefined;
-  private heartbeatFailing = false;
-  private readonly closing = new AbortController();
-  private wakeUp: (() => void) | undefined;
 
   constructor(client: SluiceHttpClient, options: GroupConsumerOptions) {
-    this.client = client;
+    super(client);
     this.options = options;
     this.remaining = options.maxRecords ?? Infinity;
   }
@@ -181,8 +384,20 @@ export class GroupConsumer {
     return { reason, records: this.delivered, memberId: this.memberId, generation: this.generation, committed };
   }
 
-  private note(message: string): void {
+  protected note(message: string): void {
     this.options.note?.(message);
+  }
+
+  protected groupName(): string {
+    return this.options.group;
+  }
+
+  protected stopping(): boolean {
+    return this.options.signal?.aborted === true;
+  }
+
+  protected holds(view: MembershipView): boolean {
+    return sameNumbers(partitionsOf(view, this.options.topic), [...this.owned.keys()].sort((a, b) => a - b));
   }
 
   // -------------------------------------------------------------------------
@@ -194,14 +409,7 @@ export class GroupConsumer {
       if (this.fatal !== undefined) throw this.fatal;
       if (signal?.aborted) return 'stopped';
       if (this.remaining <= 0) return 'max-records';
-      if (this.rejoinReason !== undefined) {
-        await this.rejoin();
-        continue;
-      }
-      if (this.pendingView) {
-        await this.adopt(this.pendingView);
-        continue;
-      }
+      if (await this.takeMembershipChange()) continue;
       if (Date.now() >= this.nextCommitAt) {
         await this.commit(false);
         this.nextCommitAt = Date.now() + commitIntervalMs;
@@ -236,102 +444,18 @@ export class GroupConsumer {
     return Math.max(0, at - now);
   }
 
-  private wake(): void {
-    this.wakeUp?.();
-  }
-
-  private waitForEvent(ms: number): Promise<void> {
-    if (this.completions.length > 0 || this.pendingView || this.rejoinReason !== undefined || this.fatal !== undefined || this.options.signal?.aborted) {
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.wakeUp = done;
-    });
-  }
-
   // -------------------------------------------------------------------------
   // Membership
 
   private async join(): Promise<void> {
-    const { group, topic, sessionTimeoutMs, resetPolicy, assignor, clientId, signal } = this.options;
-    const view = await retrying(
-      () =>
-        this.client.joinGroup(group, {
-          topics: [topic],
-          ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
-          ...(resetPolicy !== undefined && { resetPolicy }),
-          ...(assignor !== undefined && { assignor }),
-          ...(clientId !== undefined && { clientId }),
-        }),
-      signal,
-    );
-    this.memberId = view.memberId;
-    this.generation = view.generation;
-    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
-    this.settled = false;
+    const { topic, signal } = this.options;
+    await this.joinGroup({ ...this.options, topics: [topic] }, signal);
     this.joinedNoted = false;
-    this.lastViewRebalancing = true;
     // The join's own view has no assignment yet; the first heartbeat brings it.
   }
 
-  private async heartbeatLoop(): Promise<void> {
-    const stop = this.closing.signal;
-    while (!stop.aborted) {
-      const rebalancing = !this.settled || this.lastViewRebalancing;
-      await sleep(rebalancing ? Math.min(REBALANCE_HEARTBEAT_MS, this.heartbeatIntervalMs) : this.heartbeatIntervalMs, stop);
-      if (stop.aborted) return;
-      await this.heartbeat();
-    }
-  }
-
-  /** Sends one heartbeat and records what it says; never throws. */
-  private async heartbeat(): Promise<void> {
-    const memberId = this.memberId;
-    if (!memberId || this.rejoinReason !== undefined) return;
-    try {
-      const view = await this.client.heartbeat(this.options.group, memberId, { signal: this.closing.signal });
-      if (memberId !== this.memberId) return; // rejoined meanwhile
-      if (this.heartbeatFailing) this.note(`heartbeats of ${memberId} go through again`);
-      this.heartbeatFailing = false;
-      this.observe(view);
-    } catch (err) {
-      if (memberId !== this.memberId || this.closing.signal.aborted) return;
-      if (hasCode(err, 'UNKNOWN_MEMBER')) {
-        this.rejoinReason = err instanceof Error ? err.message : String(err);
-        this.wake();
-      } else if (isRetriable(err)) {
-        if (!this.heartbeatFailing) this.note(`heartbeat failed (${describe(err)}); retrying`);
-        this.heartbeatFailing = true;
-      } else {
-        this.fatal = err;
-        this.wake();
-      }
-    }
-  }
-
-  /** Takes note of a heartbeat's view: a new generation, or a settled assignment that differs from the one held, is adopted by the loop. */
-  private observe(view: MembershipView): void {
-    if (view.generation < this.generation) return; // an older answer overtaken by a newer one
-    if (this.pendingView && view.generation < this.pendingView.generation) return;
-    this.lastViewRebalancing = view.rebalanceInProgress;
-    const mine = partitionsOf(view, this.options.topic);
-    const held = [...this.owned.keys()].sort((a, b) => a - b);
-    const newGeneration = view.generation !== this.generation;
-    const newAssignment = !view.rebalanceInProgress && !sameNumbers(mine, held);
-    if (newGeneration || newAssignment || (!view.rebalanceInProgress && !this.settled)) {
-      this.pendingView = view;
-      this.wake();
-    }
-  }
-
   /** Switches to a view's generation and assignment: drops lost partitions, reads the group's positions for the others. */
-  private async adopt(view: MembershipView): Promise<void> {
+  protected async adopt(view: MembershipView): Promise<void> {
     const { topic, follow, group, signal } = this.options;
     this.pendingView = undefined;
     this.epoch++;
@@ -388,7 +512,7 @@ export class GroupConsumer {
     }
   }
 
-  private async rejoin(): Promise<void> {
+  protected async rejoin(): Promise<void> {
     const reason = this.rejoinReason;
     this.rejoinReason = undefined;
     this.pendingView = undefined;
@@ -481,19 +605,12 @@ export class GroupConsumer {
       const from = o.next;
       const maxRecords = Math.max(1, Math.min(this.options.fetchMaxRecords ?? DEFAULT_FETCH_MAX_RECORDS, this.remaining));
       const fetchSignal = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
-      const started = Date.now();
-      this.client
-        .fetchRecords(
-          topic,
-          o.partition,
-          { offset: from, maxRecords, encoding: this.options.encoding ?? 'base64', ...(waited && { waitMs: this.options.waitMs ?? DEFAULT_WAIT_MS }) },
-          { signal: fetchSignal },
-        )
-        .then(
-          (page) => this.completions.push({ partition: o.partition, epoch, from, waited, startedAt: started, page }),
-          (error: unknown) => this.completions.push({ partition: o.partition, epoch, from, waited, startedAt: started, error }),
-        )
-        .finally(() => this.wake());
+      const partition = o.partition;
+      this.launchFetch(
+        { topic, partition, from, maxRecords, encoding: this.options.encoding ?? 'base64', ...(waited && { waitMs: this.options.waitMs ?? DEFAULT_WAIT_MS }) },
+        fetchSignal,
+        (outcome) => this.completions.push({ partition, epoch, ...outcome }),
+      );
     }
   }
 
@@ -518,34 +635,13 @@ export class GroupConsumer {
     }
     if (take.length === page.records.length) o.next = Math.max(o.next, Math.min(page.nextOffset, o.end));
     else if (take.length > 0) o.next = take.at(-1)!.offset + 1;
-    if (page.records.length === 0) {
-      // A long-poll that came back empty well before its time (a server that does not wait), or a read below the
-      // high watermark that found nothing: back off a little rather than spin.
-      const waitMs = this.options.waitMs ?? DEFAULT_WAIT_MS;
-      if (!c.waited || Date.now() - c.startedAt < waitMs / 2) o.notBefore = c.startedAt + Math.min(waitMs, EMPTY_POLL_BACKOFF_MS);
-    }
+    if (page.records.length === 0) emptyPollBackoff(o, c, this.options.waitMs ?? DEFAULT_WAIT_MS);
   }
 
   private fetchFailed(o: OwnedPartition, error: unknown): void {
-    if (isAbort(error)) return;
-    if (hasCode(error, 'OFFSET_OUT_OF_RANGE') && error instanceof SluiceApiError) {
-      const start = Number(error.details.logStartOffset);
-      const hw = Number(error.details.highWatermark);
-      const policy = this.resetPolicy ?? 'latest';
-      const to = policy === 'earliest' ? start : hw;
-      if (Number.isSafeInteger(to)) {
-        this.note(`${this.options.topic}/${o.partition}: offset ${o.next} is out of range ${start}..${hw}; resetting to ${policy} (${to})`);
-        o.next = to;
-        return;
-      }
-    }
-    if (isRetriable(error) && o.failures < 8) {
-      o.failures++;
-      o.notBefore = Date.now() + Math.min(250 * 2 ** (o.failures - 1), 8000);
-      if (o.failures === 1) this.note(`fetching ${this.options.topic}/${o.partition} failed (${describe(error)}); retrying`);
-      return;
-    }
-    throw error;
+    const outcome = recoverFetch(error, o, { topic: this.options.topic, partition: o.partition, position: o.next }, this.resetPolicy ?? 'latest', (m) => this.note(m));
+    if (outcome === 'fatal') throw error;
+    if (outcome !== 'ignore') o.next = outcome;
   }
 }
 
