@@ -375,7 +375,37 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
     this.heartbeatIntervalMs = view.heartbeatIntervalMs;
     if (!view.rebalanceInProgress) this.settled = true;
     await this.gain(mine.filter((tp) => !this.assigned.has(keyOf(tp.topic, tp.partition))));
+    if (previous !== view.generation) await this.catchUpKept();
     if (previous !== view.generation) this.note(`generation ${view.generation}: ${mine.map((tp) => `${tp.topic}/${tp.partition}`).join(',') || 'no partitions'}`);
+  }
+
+  /**
+   * After a generation change, a partition this member kept may have been someone else's in
+   * a generation it never saw, and committed further there. Starting from the larger of its
+   * own position and the group's keeps its next commit from moving the group's offset back.
+   */
+  private async catchUpKept(): Promise<void> {
+    const { groupId } = this.options;
+    if (!groupId) return;
+    for (const topic of new Set([...this.assigned.values()].map((a) => a.topic))) {
+      let answer;
+      try {
+        answer = await retrying(() => this.client.groupOffsets(groupId, { topic }), this.closing.signal);
+      } catch (err) {
+        if (hasCode(err, 'GROUP_NOT_FOUND')) continue;
+        throw err;
+      }
+      for (const p of answer.partitions) {
+        const a = this.assigned.get(keyOf(topic, p.partition));
+        if (!a || p.committedOffset === null || p.committedOffset <= a.consumed) continue;
+        a.fetch?.abort();
+        a.fetch = undefined;
+        a.gen++;
+        a.seekGen++;
+        a.position = a.consumed = p.committedOffset;
+        a.committed = p.committedOffset;
+      }
+    }
   }
 
   protected async rejoin(): Promise<void> {
