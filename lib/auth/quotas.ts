@@ -27,8 +27,13 @@ export async function listQuotas(ctx: SluiceContext): Promise<QuotaSetting[]> {
   return (page.Items ?? []).map((item) => fromQuotaItem(item)!);
 }
 
+/** One read of a caller's quota per request, however often the request charges it. */
+const quotaOfCaller = new WeakMap<Caller, Promise<QuotaSetting | undefined>>();
+
 async function rateFor(ctx: SluiceContext, caller: Caller, kind: QuotaKind): Promise<number | null> {
-  const own = await getQuota(ctx, caller.principal);
+  let read = quotaOfCaller.get(caller);
+  if (!read) quotaOfCaller.set(caller, (read = getQuota(ctx, caller.principal)));
+  const own = await read;
   const key = kind === 'produce' ? 'produceBytesPerSecond' : 'fetchBytesPerSecond';
   return own ? own[key] : caller.config.defaultQuota[key];
 }
