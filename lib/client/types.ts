@@ -4,6 +4,19 @@
  */
 
 /** How keys, values and header values travel: text as UTF-8, or any bytes as base64. */
+// Response shapes the server defines are re-exported from the modules that produce them
+// (type-only: nothing of the server is loaded), so client and server cannot drift apart.
+import type { AssignorName, TopicAssignment } from '../groups/assignors';
+import type { PartitionPosition } from '../groups/group-offsets';
+import type { MembershipView } from '../groups/membership';
+import type { CommittedOffset, ResetPolicy } from '../storage/group-items';
+import type { PushTarget, Subscription as StoredSubscription } from '../storage/subscription-items';
+
+export type { AssignorName, CommittedOffset, MembershipView, PartitionPosition, PushTarget, ResetPolicy, TopicAssignment };
+
+/** A group's push subscription, as the server shows it (never with the secret, except once on creation). */
+export type Subscription = Omit<StoredSubscription, 'secret'>;
+
 export type Encoding = 'utf8' | 'base64';
 
 /** Topic settings, string to string; the known keys are listed in the README. */
@@ -153,16 +166,6 @@ export interface FetchResponse {
 // ---------------------------------------------------------------------------
 // Consumer groups
 
-export type AssignorName = 'sticky' | 'range' | 'roundrobin';
-
-/** Where a group starts reading a partition it never committed. */
-export type ResetPolicy = 'earliest' | 'latest';
-
-/** Partitions of one topic owned by one member, ascending. */
-export interface TopicAssignment {
-  topic: string;
-  partitions: number[];
-}
 
 export interface JoinGroupOptions {
   /** 1–100 topics to subscribe to. */
@@ -177,19 +180,6 @@ export interface JoinGroupOptions {
   clientId?: string;
 }
 
-/** A member's view of its group, answered by join and heartbeat. */
-export interface MembershipView {
-  group: string;
-  memberId: string;
-  generation: number;
-  /** This member's partitions in `generation`; empty while a rebalance that concerns it is in progress. */
-  assignment: TopicAssignment[];
-  /** True while the coordinator has not yet computed a generation of exactly the live members. */
-  rebalanceInProgress: boolean;
-  sessionTimeoutMs: number;
-  /** How often to heartbeat: a third of the session timeout. */
-  heartbeatIntervalMs: number;
-}
 
 export interface OffsetCommit {
   topic: string;
@@ -208,36 +198,12 @@ export interface CommitOffsetsRequest {
   offsets: OffsetCommit[];
 }
 
-export interface CommittedOffset {
-  group: string;
-  topic: string;
-  partition: number;
-  offset: number;
-  /** The generation that committed it; -1 for a standalone commit. */
-  generation: number;
-  memberId: string | null;
-  metadata: string | null;
-  committedAt: number;
-}
 
 export interface CommitOffsetsResponse {
   group: string;
   committed: CommittedOffset[];
 }
 
-/** Where a group stands on one partition. */
-export interface PartitionPosition {
-  topic: string;
-  partition: number;
-  /** The committed offset, or null when the group never committed this partition. */
-  committedOffset: number | null;
-  /** Where the group reads next: the committed offset, else the reset policy's end of the log. */
-  position: number;
-  logStartOffset: number;
-  highWatermark: number;
-  /** highWatermark − position. */
-  lag: number;
-}
 
 export interface GroupOffsetsOptions {
   /** Only this topic's partitions; by default every topic the group subscribes to or committed. */
@@ -285,7 +251,6 @@ export interface GroupDescription extends GroupSummary {
 // Push subscriptions
 
 /** Where a push subscription delivers: an HTTPS endpoint (plain http only to localhost) or a Lambda function. */
-export type PushTarget = { type: 'https'; url: string } | { type: 'lambda'; functionArn: string };
 
 /** `PUT /v1/groups/{group}/subscription`; every field but `topic` and `target` has a server default. */
 export interface SubscriptionRequest {
@@ -309,20 +274,6 @@ export interface SubscriptionRequest {
   resetPolicy?: ResetPolicy;
 }
 
-/** A group's push subscription, as the server shows it (never with the secret, except once on creation). */
-export interface Subscription {
-  group: string;
-  topic: string;
-  target: PushTarget;
-  batchSize: number;
-  batchingWindowMs: number;
-  retryAttempts: number;
-  /** −1 means no limit. */
-  maxRecordAgeSeconds: number;
-  bisectOnError: boolean;
-  deadLetterTopic: string;
-  createdAt: number;
-}
 
 /** The answer of `PUT /v1/groups/{group}/subscription`: the subscription and its secret, shown only here. */
 export interface CreatedSubscription extends Subscription {
