@@ -5,7 +5,7 @@ import { TopicNotFoundError } from '../errors';
 import { metaKey } from '../storage/group-items';
 import { getTopic } from '../topics/topic-repository';
 import { assignPartitions, type TopicPartitions } from './assignors';
-import { readMembers, readMeta } from './group-repository';
+import { readMeta } from './group-repository';
 import { expireLapsedMembers } from './membership';
 
 export interface RebalanceOutcome {
@@ -28,10 +28,9 @@ const MAX_ATTEMPTS = 10;
 export async function rebalance(ctx: SluiceContext, group: string): Promise<RebalanceOutcome> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const now = ctx.now();
-    await expireLapsedMembers(ctx, group, now);
     const meta = await readMeta(ctx, group);
     if (!meta) return { group, generation: 0, changed: false };
-    const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+    const live = (await expireLapsedMembers(ctx, group, now)).live.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
     const topics = await partitionCounts(ctx, [...new Set(live.flatMap((m) => m.topics))]);
     const topicPartitions = Object.fromEntries(topics.map((t) => [t.topic, t.partitions]));
     const liveIds = live.map((m) => m.memberId);

@@ -1,7 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
-import { fromMemberItem, memberKey, MEMBER_SORT_PREFIX } from '../storage/group-items';
+import { fromMemberItem, MEMBER_SORT_PREFIX } from '../storage/group-items';
+import { deleteIfLapsed } from './membership';
 
 /**
  * Deletes every member whose lease lapsed, in every group. Heartbeats of the other
@@ -24,22 +24,7 @@ export async function expireLapsedMembersEverywhere(ctx: SluiceContext): Promise
       }),
     );
     scanned += page.ScannedCount ?? 0;
-    for (const item of page.Items ?? []) {
-      const member = fromMemberItem(item);
-      try {
-        await ctx.ddb.send(
-          new DeleteCommand({
-            TableName: ctx.tables.groups,
-            Key: memberKey(member.group, member.memberId),
-            ConditionExpression: 'expiresAt < :now',
-            ExpressionAttributeValues: { ':now': now },
-          }),
-        );
-        expired++;
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    }
+    for (const item of page.Items ?? []) if (await deleteIfLapsed(ctx, fromMemberItem(item), now)) expired++;
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return { scanned, expired };

@@ -94,9 +94,9 @@ export async function heartbeat(ctx: SluiceContext, group: string, memberId: str
     if (error instanceof ConditionalCheckFailedException) throw new UnknownMemberError(group, memberId);
     throw error;
   }
-  const expired = await expireLapsedMembers(ctx, group, now);
+  const { live: liveMembers, expired } = await expireLapsedMembers(ctx, group, now);
   const meta = await readMeta(ctx, group);
-  const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).map((m) => m.memberId);
+  const live = liveMembers.map((m) => m.memberId);
   const inGeneration = meta !== undefined && meta.members.includes(memberId);
   const current = inGeneration && sameIds(meta.members, live);
   return {
@@ -120,30 +120,42 @@ export async function leaveGroup(ctx: SluiceContext, group: string, memberId: st
   }
 }
 
-/** Deletes members whose lease lapsed before `now`, each only if it is still lapsed. Returns how many went. */
-export async function expireLapsedMembers(ctx: SluiceContext, group: string, now: number): Promise<number> {
-  let removed = 0;
+/**
+ * Reads the group's members once, deletes those whose lease lapsed before `now` (each only
+ * if it is still lapsed), and answers the live ones and how many went.
+ */
+export async function expireLapsedMembers(ctx: SluiceContext, group: string, now: number): Promise<{ live: GroupMember[]; expired: number }> {
+  const live: GroupMember[] = [];
+  let expired = 0;
   for (const member of await readMembers(ctx, group)) {
-    if (member.expiresAt >= now) continue;
-    try {
-      await ctx.ddb.send(
-        new DeleteCommand({
-          TableName: ctx.tables.groups,
-          Key: memberKey(group, member.memberId),
-          ConditionExpression: 'expiresAt < :now',
-          ExpressionAttributeValues: { ':now': now },
-        }),
-      );
-      removed++;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    if (member.expiresAt >= now) live.push(member);
+    else if (await deleteIfLapsed(ctx, member, now)) expired++;
   }
-  return removed;
+  return { live, expired };
+}
+
+/** Deletes a member item under the condition that its lease lapsed before `now`; false when it was renewed or already gone. */
+export async function deleteIfLapsed(ctx: SluiceContext, member: GroupMember, now: number): Promise<boolean> {
+  try {
+    await ctx.ddb.send(
+      new DeleteCommand({
+        TableName: ctx.tables.groups,
+        Key: memberKey(member.group, member.memberId),
+        ConditionExpression: 'expiresAt < :now',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().every((id, i) => id === [...b].sort()[i]);
+  if (a.length !== b.length) return false;
+  const sortedB = [...b].sort();
+  return [...a].sort().every((id, i) => id === sortedB[i]);
 }
 
 /** Kafka's rule of thumb: heartbeat three times per session timeout. */
