@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { GroupConsumer } from '../lib/client/group-consumer';
 import { iamSigner } from '../lib/client/iam-signer';
+import { PRODUCER_DEFAULTS, ProducerClosedError, SluiceProducer } from '../lib/client/producer';
 import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../lib/client/sluice-http-client';
 import type {
   AclOperation,
@@ -31,8 +32,6 @@ import type {
 } from '../lib/client/types';
 
 const DEFAULT_URL = 'http://localhost:8780';
-/** One produce call commits atomically in one DynamoDB transaction, so it may touch at most this many partitions. */
-const PARTITIONS_PER_CALL_MAX = 49;
 /** The request body limit; a line longer than this can never be sent. */
 const REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024;
 const FETCH_MAX_RECORDS = 500;
@@ -272,6 +271,8 @@ interface ProduceOptions {
   batchRecords: number;
   batchBytes: number;
   lingerMs: number;
+  idempotence: boolean;
+  retries: number;
   progress?: boolean;
   progressIntervalMs: number;
 }
@@ -282,160 +283,8 @@ interface InputItem {
   n: number;
 }
 
-interface Batch {
-  records: ProduceRecord[];
-  /** The input numbers of the first and last record. */
-  first: number;
-  last: number;
-  bytes: number;
-  keys: Set<string>;
-  keyless: boolean;
-  /** When the first record was added, for lingering. */
-  since: number;
-  /** Full, or followed by another batch: ready to send. */
-  closed: boolean;
-  /** The input stalled for `lingerMs` after its first record: send it as it is. */
-  lingered: boolean;
-}
-
-interface BatchLimits {
-  records: number;
-  bytes: number;
-  /** Cap distinct keys so a call never touches more partitions than one call may; undefined when it cannot. */
-  partitions?: number;
-}
-
 function b64(bytes: Buffer | string): string {
   return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).toString('base64');
-}
-
-/**
- * Sends batches of records one call at a time, in input order. Records are added
- * to an open batch that closes when it reaches a limit; a closed batch is sent as
- * soon as the previous call returns, and an open one when the input ends, or when
- * the reader has been waiting for input with the batch's first record `lingerMs`
- * old, so a slow stream is not held back. Time the reader spends busy or waiting
- * for calls to return does not count: a fast input always fills its batches.
- */
-class ProduceQueue {
-  private readonly queue: Batch[] = [];
-  private sending: Promise<void> | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private ended = false;
-  private waitingForInput = false;
-  private waiters: (() => void)[] = [];
-  failure: unknown;
-  /** The batch whose call failed, if one did. */
-  failedBatch: Batch | undefined;
-
-  constructor(
-    private readonly limits: BatchLimits,
-    private readonly lingerMs: number,
-    private readonly send: (batch: Batch) => Promise<void>,
-  ) {}
-
-  add(record: ProduceRecord, n: number): void {
-    const size = Buffer.byteLength(JSON.stringify(record)) + 1;
-    const key = record.key ?? null;
-    let batch = this.queue.at(-1);
-    if (!batch || batch.closed || !this.fits(batch, size, key)) {
-      if (batch && !batch.closed) batch.closed = true;
-      batch = { records: [], first: n, last: n, bytes: 0, keys: new Set(), keyless: false, since: Date.now(), closed: false, lingered: false };
-      this.queue.push(batch);
-    }
-    batch.records.push(record);
-    batch.last = n;
-    batch.bytes += size;
-    if (key === null) batch.keyless = true;
-    else batch.keys.add(key);
-    if (batch.records.length >= this.limits.records) batch.closed = true;
-    this.kick();
-  }
-
-  private fits(batch: Batch, size: number, key: string | null): boolean {
-    if (batch.records.length >= this.limits.records) return false;
-    if (batch.bytes + size > this.limits.bytes) return false;
-    if (this.limits.partitions !== undefined) {
-      const isNew = key === null ? !batch.keyless : !batch.keys.has(key);
-      if (isNew && batch.keys.size + (batch.keyless ? 1 : 0) >= this.limits.partitions) return false;
-    }
-    return true;
-  }
-
-  /** The reader is about to wait for more input: from now on an open batch may linger out. */
-  idle(): void {
-    this.waitingForInput = true;
-    this.kick();
-  }
-
-  /** The reader has input again. */
-  busy(): void {
-    this.waitingForInput = false;
-  }
-
-  /** True when the reader should wait for calls to return before reading on. */
-  get full(): boolean {
-    return this.failure === undefined && this.queue.filter((b) => b.closed).length >= 2;
-  }
-
-  async room(): Promise<void> {
-    while (this.full) await new Promise<void>((resolve) => this.waiters.push(resolve));
-  }
-
-  /** Sends everything added so far; rejects with the first failure. */
-  async drain(): Promise<void> {
-    this.ended = true;
-    this.kick();
-    while (this.sending) await this.sending;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.failure !== undefined) throw this.failure;
-  }
-
-  private due(batch: Batch): boolean {
-    return batch.closed || batch.lingered || this.ended;
-  }
-
-  private kick(): void {
-    if (this.sending || this.failure !== undefined) return;
-    const next = this.queue[0];
-    if (!next) return;
-    if (this.due(next)) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = null;
-      this.sending = this.run().finally(() => {
-        this.sending = null;
-        this.kick();
-      });
-    } else if (this.waitingForInput && !this.timer) {
-      this.timer = setTimeout(
-        () => {
-          this.timer = null;
-          // Timers run only between reads, so the reader is waiting unless it is waiting for room.
-          const head = this.queue[0];
-          if (head && this.waitingForInput && Date.now() - head.since >= this.lingerMs) head.lingered = true;
-          this.kick();
-        },
-        Math.max(0, next.since + this.lingerMs - Date.now()),
-      );
-    }
-  }
-
-  private async run(): Promise<void> {
-    for (let batch = this.queue[0]; batch && this.due(batch); batch = this.queue[0]) {
-      this.queue.shift();
-      batch.closed = true;
-      try {
-        await this.send(batch);
-      } catch (err) {
-        this.failure = err;
-        this.failedBatch = batch;
-      }
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const wake of waiters) wake();
-      if (this.failure !== undefined) return;
-    }
-  }
 }
 
 /** Splits a byte stream into lines at `\n`, dropping one trailing `\r`; a last line without `\n` still counts. */
@@ -471,6 +320,69 @@ async function* argumentValues(values: string[]): AsyncGenerator<InputItem> {
   for (const [i, value] of values.entries()) yield { bytes: Buffer.from(value, 'utf8'), n: i + 1 };
 }
 
+/**
+ * What became of each input record. The CLI's producer keeps one call in flight, so
+ * calls go in input order and what was committed is always a prefix of the input:
+ * everything before the first record whose call failed.
+ */
+class ProduceOutcome {
+  readonly landed = new Map<number, ProducedRecord>();
+  valueBytes = 0;
+  /** The first call failure, and the input numbers of the records it carried. */
+  failure?: { error: unknown; first: number; last: number };
+
+  delivered(n: number, meta: ProducedRecord, bytes: number): void {
+    this.landed.set(n, meta);
+    this.valueBytes += bytes;
+  }
+
+  /** Records a failed record; true for the first failure. */
+  failed(n: number, error: unknown): boolean {
+    if (!this.failure) {
+      this.failure = { error, first: n, last: n };
+      return true;
+    }
+    if (error === this.failure.error) {
+      this.failure.first = Math.min(this.failure.first, n);
+      this.failure.last = Math.max(this.failure.last, n);
+    }
+    return false;
+  }
+
+  /** Records in input order. */
+  records(): ProducedRecord[] {
+    return [...this.landed.entries()].sort(([a], [b]) => a - b).map(([, meta]) => meta);
+  }
+
+  partitions(): { partition: number; firstOffset: number; lastOffset: number; count: number }[] {
+    const ranges = new Map<number, { partition: number; firstOffset: number; lastOffset: number; count: number }>();
+    for (const r of this.landed.values()) {
+      const range = ranges.get(r.partition);
+      if (range) {
+        range.firstOffset = Math.min(range.firstOffset, r.offset);
+        range.lastOffset = Math.max(range.lastOffset, r.offset);
+        range.count++;
+      } else ranges.set(r.partition, { partition: r.partition, firstOffset: r.offset, lastOffset: r.offset, count: 1 });
+    }
+    return [...ranges.values()].sort((a, b) => a.partition - b.partition);
+  }
+}
+
+/** Records per second and MiB per second of values, as text. */
+function rates(records: number, valueBytes: number, ms: number): { recordsPerSecond: number; mibPerSecond: number; text: string } {
+  const seconds = Math.max(ms, 1) / 1000;
+  const recordsPerSecond = Math.round(records / seconds);
+  const mibPerSecond = valueBytes / 1024 / 1024 / seconds;
+  return { recordsPerSecond, mibPerSecond, text: `${recordsPerSecond.toLocaleString('en-US')} records/s, ${mibPerSecond.toFixed(2)} MiB/s` };
+}
+
+/**
+ * `produce`: a SluiceProducer (lib/client/producer.ts) with one call in flight, fed
+ * from the arguments or stdin as a stream (send waits while the producer's buffer is
+ * full, so a large input is never read into memory). The first failed call stops it:
+ * records not yet sent are dropped unsent (abort), and the summary says which input
+ * records were committed.
+ */
 async function produce(topic: string, values: string[], opts: ProduceOptions, globals: GlobalOptions): Promise<void> {
   const client = clientFor(globals);
   const fromStdin = values.length === 0;
@@ -478,101 +390,91 @@ async function produce(topic: string, values: string[], opts: ProduceOptions, gl
   const sep = opts.keySeparator === undefined ? undefined : Buffer.from(opts.keySeparator, 'utf8');
   const headers: RecordHeader[] = (opts.header ?? []).map(([key, value]) => ({ key, value: b64(value) }));
   const fixedKey = opts.key === undefined ? undefined : b64(opts.key);
+  const producer = new SluiceProducer(client, {
+    encoding: 'base64',
+    idempotent: opts.idempotence,
+    // One call at a time keeps the input order and makes "committed" a prefix of the input.
+    maxInFlight: 1,
+    lingerMs: opts.lingerMs,
+    batchRecords: opts.batchRecords,
+    batchBytes: opts.batchBytes,
+    retries: opts.retries,
+  });
+  const outcome = new ProduceOutcome();
+  const notSent = new ProducerClosedError('not sent: an earlier call failed');
 
-  // Keyed records spread over partitions by hash: on a topic with more partitions than one call
-  // may touch, cap the distinct keys per call (each key maps to one partition).
-  const limits: BatchLimits = { records: opts.batchRecords, bytes: opts.batchBytes };
-  if (sep && opts.partition === undefined) {
-    const described = await client.describeTopic(topic);
-    if (described.partitions > PARTITIONS_PER_CALL_MAX) limits.partitions = PARTITIONS_PER_CALL_MAX;
-  }
-
-  const results: ProducedRecord[] = [];
-  const ranges = new Map<number, { first: number; last: number; count: number }>();
-  let calls = 0;
-  let retries = 0;
-  let committedThrough = 0;
-
-  const send = async (batch: Batch): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      calls++;
-      try {
-        const response = await client.produce(topic, { encoding: 'base64', records: batch.records });
-        for (const r of response.records) {
-          results.push(r);
-          const range = ranges.get(r.partition);
-          if (range) {
-            range.first = Math.min(range.first, r.offset);
-            range.last = Math.max(range.last, r.offset);
-            range.count++;
-          } else ranges.set(r.partition, { first: r.offset, last: r.offset, count: 1 });
-        }
-        committedThrough = batch.last;
-        return;
-      } catch (err) {
-        // COMMIT_CONTENDED means nothing was committed, so sending the same call again is safe.
-        if (err instanceof SluiceApiError && err.code === 'COMMIT_CONTENDED' && attempt < 3) {
-          retries++;
-          await sleep(100 * 2 ** attempt + Math.random() * 100);
-          continue;
-        }
-        throw atInput(err, batch, unit);
-      }
-    }
-  };
-
-  const queue = new ProduceQueue(limits, opts.lingerMs, send);
   const started = Date.now();
   let progress: NodeJS.Timeout | undefined;
   if (fromStdin && (process.stderr.isTTY || opts.progress)) {
     progress = setInterval(() => {
-      const seconds = (Date.now() - started) / 1000;
-      process.stderr.write(
-        `sluice produce: ${results.length} records sent in ${calls} calls, ${Math.round(results.length / seconds)} records/s\n`,
-      );
+      const { calls } = producer.stats();
+      const rate = rates(outcome.landed.size, outcome.valueBytes, Date.now() - started);
+      process.stderr.write(`sluice produce: ${outcome.landed.size} records sent in ${calls} calls, ${rate.text}\n`);
     }, opts.progressIntervalMs);
   }
   if (fromStdin && process.stdin.isTTY) {
     process.stderr.write('Reading records from stdin, one per line; end with Ctrl-D.\n');
   }
 
-  let failure: unknown;
+  let inputError: unknown;
   try {
     const input = fromStdin ? lines(process.stdin) : argumentValues(values);
     for await (const item of input) {
-      queue.busy();
-      queue.add(toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, partition: opts.partition }), item.n);
-      if (queue.full) await queue.room();
-      if (queue.failure !== undefined) break;
-      queue.idle();
+      if (outcome.failure) break;
+      const record = toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, partition: opts.partition });
+      const [delivery] = await producer.send(topic, record);
+      const bytes = item.bytes.length;
+      delivery!.then(
+        (meta) => outcome.delivered(item.n, meta, bytes),
+        // Abort right here, before the producer can start its next call.
+        (err: unknown) => outcome.failed(item.n, err) && void producer.abort(notSent),
+      );
     }
   } catch (err) {
-    failure = err; // bad input: still send what came before it
+    if (err !== notSent) inputError = err; // bad input: what came before it is still sent
   }
   try {
-    await queue.drain();
-  } catch (err) {
-    failure = err;
+    await producer.close();
+  } catch {
+    // Each record's own outcome is already in `outcome`.
   } finally {
     clearInterval(progress);
   }
 
-  const partitions = [...ranges.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([partition, r]) => ({ partition, firstOffset: r.first, lastOffset: r.last, count: r.count }));
+  const elapsedMs = Date.now() - started;
+  const { calls, retries } = producer.stats();
+  const records = outcome.records();
+  const partitions = outcome.partitions();
+  const rate = rates(records.length, outcome.valueBytes, elapsedMs);
+  const failure = outcome.failure ? atInput(outcome.failure.error, outcome.failure.first, unit) : inputError;
   if (globals.json) {
     // Even after an error, say exactly which records were committed.
-    await out(`${JSON.stringify({ topic, count: results.length, calls, retries, partitions, records: results })}\n`);
+    const identity = opts.idempotence && records.length > 0 ? await producer.producerIdentity().catch(() => undefined) : undefined;
+    await out(
+      `${JSON.stringify({
+        topic,
+        count: records.length,
+        calls,
+        retries,
+        elapsedMs,
+        recordsPerSecond: rate.recordsPerSecond,
+        valueBytes: outcome.valueBytes,
+        ...(identity && { producer: identity }),
+        partitions,
+        records,
+      })}\n`,
+    );
   } else if (failure === undefined) {
     const retried = retries > 0 ? ` (${retries} retr${retries === 1 ? 'y' : 'ies'})` : '';
-    let text = `Produced ${results.length} record${results.length === 1 ? '' : 's'} to '${topic}' in ${calls} call${calls === 1 ? '' : 's'}${retried}.\n`;
+    let text = `Produced ${records.length} record${records.length === 1 ? '' : 's'} to '${topic}' in ${calls} call${calls === 1 ? '' : 's'}${retried}.\n`;
     for (const p of partitions) {
       text += `  partition ${p.partition}: offsets ${p.firstOffset}-${p.lastOffset} (${p.count} record${p.count === 1 ? '' : 's'})\n`;
     }
+    text += `  ${(elapsedMs / 1000).toFixed(2)} s: ${rate.text}\n`;
     await out(text);
   }
   if (failure !== undefined) {
-    if (failure instanceof Error) notes.set(failure, committedNote(committedThrough, unit, failure, queue.failedBatch));
+    if (failure instanceof Error) notes.set(failure, committedNote(records.length, unit, outcome.failure, opts.idempotence));
     throw failure;
   }
 }
@@ -605,21 +507,36 @@ function toRecord(
   };
 }
 
-/** Puts the input line or value number into an error about `records[i]` of a batch. */
-function atInput(err: unknown, batch: Batch, unit: string): unknown {
+/** Puts the input line or value number into an error about `records[i]` of a call whose first record was input `first`. */
+function atInput(err: unknown, first: number, unit: string): unknown {
   if (!(err instanceof SluiceApiError)) return err;
   const match = typeof err.details.field === 'string' ? /^records\[(\d+)\]/.exec(err.details.field) : null;
   if (!match) return err;
-  const n = batch.first + Number(match[1]);
+  const n = first + Number(match[1]);
   return new SluiceApiError(err.status, err.code, `${unit} ${n}: ${err.message}`, err.retriable, { ...err.details, [unit]: n });
 }
 
-function committedNote(through: number, unit: string, failure: unknown, failed: Batch | undefined): string {
+/**
+ * Whether a failed call may have committed: the connection failed or the retries ran
+ * out on an error that does not say nothing was written. A Sluice error answer that is
+ * not retriable, a contended commit and a 429 (quota or throttle) are sure refusals.
+ */
+function inDoubt(err: unknown): boolean {
+  if (err instanceof SluiceConnectionError) return true;
+  return err instanceof SluiceApiError && err.retriable && err.code !== 'COMMIT_CONTENDED' && err.status !== 429;
+}
+
+function committedNote(through: number, unit: string, failed: { error: unknown; first: number; last: number } | undefined, idempotent: boolean): string {
   const committed = through === 0 ? 'nothing was committed' : `${unit}s 1-${through} were committed`;
-  if (failure instanceof SluiceConnectionError && failed) {
+  if (failed && inDoubt(failed.error)) {
     return `note: ${committed}; ${unit}s ${failed.first}-${failed.last} may or may not have been; nothing after ${unit} ${failed.last} was sent`;
   }
-  return through === 0 ? `note: ${committed}` : `note: ${committed}; nothing from ${unit} ${through + 1} on was committed`;
+  let note = through === 0 ? `note: ${committed}` : `note: ${committed}; nothing from ${unit} ${through + 1} on was committed`;
+  const err = failed?.error;
+  if (idempotent && err instanceof SluiceApiError && err.code === 'ACCESS_DENIED' && err.details.resourceType === 'CLUSTER') {
+    note += '\nnote: an idempotent producer needs WRITE on the cluster; --no-idempotence produces without it';
+  }
+  return note;
 }
 
 // ---------------------------------------------------------------------------
@@ -1119,9 +1036,11 @@ Examples:
     .option('--partition <n>', 'send every record to this partition (default: by key, or one partition per call)', integer(0))
     .option('--header <key=value>', 'a header on every record; repeatable', collect(keyValue))
     .option('--base64', 'values are base64 and sent as given (keys and headers stay text)')
-    .option('--batch-records <n>', 'at most this many records per call, 1-10000', integer(1, 10_000), 500)
-    .option('--batch-bytes <n>', 'start a new call before the request body passes this size', integer(1, REQUEST_BODY_MAX_BYTES), 1024 * 1024)
+    .option('--batch-records <n>', 'at most this many records per call, 1-10000', integer(1, 10_000), PRODUCER_DEFAULTS.batchRecords)
+    .option('--batch-bytes <n>', 'start a new call before the request body passes this size', integer(1, REQUEST_BODY_MAX_BYTES), PRODUCER_DEFAULTS.batchBytes)
     .option('--linger-ms <ms>', 'send a partial batch once its first record has waited this long', integer(0), 100)
+    .option('--no-idempotence', 'produce without a producer id and sequence numbers (needs no WRITE on the cluster)')
+    .option('--retries <n>', 'retries of a call that failed with a retriable error', integer(0), PRODUCER_DEFAULTS.retries)
     .option('--progress', 'report progress on stderr even when it is not a terminal')
     .option('--progress-interval-ms <ms>', 'how often to report progress', integer(1), 5000)
     .addHelpText(
@@ -1129,21 +1048,27 @@ Examples:
       `
 Input: each value argument is one record; with no values, each line of stdin is one
 record (a trailing "\\r" is dropped, an empty line is an empty value). Lines are
-streamed and sent in calls of up to --batch-records records or --batch-bytes bytes,
-one call at a time, in order; a partial batch goes out after --linger-ms.
+streamed through the client's SluiceProducer: records are batched into calls of up
+to --batch-records records or --batch-bytes bytes, one call in flight at a time, in
+order; a partial batch goes out once its first record has waited --linger-ms.
+
+Idempotent by default (as Kafka's producer): the CLI takes a producer id and epoch and
+numbers records per partition, so a call retried after a lost answer is committed once.
+Retriable errors (a lost connection, COMMIT_CONTENDED, a 429) are retried up to
+--retries times with exponential backoff and jitter, honouring Retry-After.
 
 --key-separator: a line without the separator is an error naming its line number.
 Every line before it is sent and committed, and nothing from it on.
 
-If a call fails, the calls before it stay committed, and the failed call committed
-nothing (a call commits all its records or none); stderr says which lines were
-committed, and with --json stdout still lists them. A call refused with
-COMMIT_CONTENDED is retried up to 3 times.
+If a call fails for good, the calls before it stay committed and nothing after it is
+sent; stderr says which lines were committed (and which are in doubt, if the answer
+was lost), and with --json stdout still lists them.
 
-Output: a summary of records, calls and each partition's offset range; with --json,
-{topic, count, calls, retries, partitions, records: [{partition, offset, timestamp}]}.
-Progress goes to stderr every --progress-interval-ms when stderr is a terminal or with
---progress.`,
+Output: a summary of records, calls, each partition's offset range and the throughput;
+with --json, {topic, count, calls, retries, elapsedMs, recordsPerSecond, valueBytes,
+producer, partitions, records: [{partition, offset, timestamp}]}. Progress (records,
+calls, records/s, MiB/s) goes to stderr every --progress-interval-ms when stderr is a
+terminal or with --progress.`,
     )
     .action((topic: string, values: string[], opts: ProduceOptions) => produce(topic, values, opts, globals()));
 

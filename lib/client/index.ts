@@ -6,7 +6,7 @@ export { partitionForKey, assignPartitions } from '../partitioner/partitioner';
 export type { PartitionChoice } from '../partitioner/partitioner';
 export { murmur2, toPositive } from '../partitioner/murmur2';
 export { PRODUCER_DEFAULTS, ProducerClosedError, SluiceProducer, isRetriable } from './producer';
-export type { ProducerRecord, RecordMetadata, SluiceProducerOptions } from './producer';
+export type { ProducerRecord, ProducerStats, RecordMetadata, SluiceProducerOptions } from './producer';
 export { SluiceConsumer } from './consumer';
 export type { ConsumerRecord, SluiceConsumerOptions, TopicPartition } from './consumer';
 export { SluiceAdmin } from './admin';

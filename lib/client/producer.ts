@@ -67,6 +67,19 @@ export type ProducerRecord = ProduceRecord;
 /** Where a record landed. */
 export type RecordMetadata = ProducedRecord;
 
+/** What the producer has done so far. */
+export interface ProducerStats {
+  /** Produce calls sent, retries included: each is one API request (one Lambda invocation). */
+  calls: number;
+  /** Calls that were attempts after the first of a batch. */
+  retries: number;
+  /** Records the server committed, and the request bytes they took (estimated: their JSON plus a small allowance each). */
+  recordsDelivered: number;
+  bytesDelivered: number;
+  /** Records that failed (their delivery promise rejected). */
+  recordsFailed: number;
+}
+
 /** The producer was closed, or stopped by a fatal error. */
 export class ProducerClosedError extends Error {
   override readonly name = 'ProducerClosedError';
@@ -150,6 +163,7 @@ export class SluiceProducer {
   private firstError?: unknown;
   private fatal?: unknown;
   private closed = false;
+  private readonly counters: ProducerStats = { calls: 0, retries: 0, recordsDelivered: 0, bytesDelivered: 0, recordsFailed: 0 };
 
   constructor(
     readonly client: SluiceHttpClient,
@@ -218,6 +232,23 @@ export class SluiceProducer {
     if (error !== undefined) throw error;
   }
 
+  /** Counts of calls, retries and records so far (a copy). */
+  stats(): ProducerStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * Stops at once (Kafka's `close(Duration.ZERO)`): every record not yet in a call fails
+   * with `reason`, further sends are refused, and calls already in flight finish (their
+   * records resolve or reject as usual). Resolves when those calls are done.
+   */
+  async abort(reason: unknown = new ProducerClosedError('The producer was aborted')): Promise<void> {
+    this.fail(reason);
+    this.closed = true;
+    while (this.unsettled.size > 0) await Promise.allSettled([...this.unsettled]);
+    this.firstError = undefined;
+  }
+
   /** Flushes, then refuses further sends. */
   async close(): Promise<void> {
     try {
@@ -270,8 +301,14 @@ export class SluiceProducer {
     if (pending.settled) return;
     pending.settled = true;
     // Settle before freeing buffer space, so the record's delivery is seen before a waiting send is accepted.
-    if ('meta' in outcome) pending.resolve(outcome.meta);
-    else pending.reject(outcome.error);
+    if ('meta' in outcome) {
+      this.counters.recordsDelivered++;
+      this.counters.bytesDelivered += pending.bytes;
+      pending.resolve(outcome.meta);
+    } else {
+      this.counters.recordsFailed++;
+      pending.reject(outcome.error);
+    }
     this.release(pending.bytes);
   }
 
@@ -446,7 +483,12 @@ export class SluiceProducer {
   private async sendBatch(batch: Batch): Promise<void> {
     try {
       // The same request object every attempt: a retry carries the same sequences, so a call that did commit answers its original offsets.
-      const response = await this.withRetries(() => this.client.produce(batch.topic, batch.request), batch.createdAt);
+      let attempts = 0;
+      const response = await this.withRetries(() => {
+        this.counters.calls++;
+        if (attempts++ > 0) this.counters.retries++;
+        return this.client.produce(batch.topic, batch.request);
+      }, batch.createdAt);
       batch.pending.forEach((p, i) => {
         const meta = response.records[i];
         this.settle(p, meta ? { meta } : { error: new Error(`The server answered ${response.records.length} records for ${batch.pending.length}`) });

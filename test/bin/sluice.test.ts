@@ -10,6 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
+import { partitionForKey } from '../../lib/partitioner/partitioner';
 import { FakeGroupServer } from '../lib/client/fake-group-server';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,6 +63,8 @@ interface Injected {
 
 class FakeSluice {
   readonly topics = new Map<string, FakeTopic>();
+  /** Producer ids handed out by POST /v1/producers. */
+  producerIds = 0;
   readonly requests: SeenRequest[] = [];
   private readonly injected: Injected[] = [];
   private server!: Server;
@@ -121,6 +124,10 @@ class FakeSluice {
     return (this.topics.get(topic)?.logs[partition] ?? []).map((r) => r.value?.toString('utf8') ?? null);
   }
 
+  initProducerCalls(): SeenRequest[] {
+    return this.requests.filter((r) => r.method === 'POST' && r.path === '/v1/producers');
+  }
+
   produceCalls(): SeenRequest[] {
     return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/records'));
   }
@@ -144,6 +151,8 @@ class FakeSluice {
       return error(res, 404, 'TOPIC_NOT_FOUND', `Topic '${parts[2]}' does not exist`, { topic: parts[2] });
     }
     switch (route) {
+      case 'POST /v1/producers':
+        return send(res, 200, { producerId: `p-${++this.producerIds}`, epoch: 0 });
       case 'POST /v1/topics': {
         const body = req.body as { name: string; partitions?: number; config?: Record<string, string> };
         if (this.topics.has(body.name)) return error(res, 409, 'TOPIC_EXISTS', `Topic '${body.name}' already exists`);
@@ -187,7 +196,7 @@ class FakeSluice {
         const key = r.key == null ? null : decode(r.key, `records[${i}].key`);
         const value = r.value === null ? null : decode(r.value, `records[${i}].value`);
         if (value && value.length > 1024 * 1024) throw { field: `records[${i}].value`, limit: 1048576, message: `records[${i}].value: must be at most 1048576 bytes` };
-        const partition = r.partition ?? (key ? key.reduce((h, b) => (h * 31 + b) >>> 0, 7) % topic.partitions : sticky);
+        const partition = r.partition ?? (key ? partitionForKey(key, topic.partitions) : sticky);
         if (partition >= topic.partitions) throw { field: `records[${i}].partition`, message: `records[${i}].partition: no such partition` };
         const headers = (r.headers ?? []).map((h, j) => ({ key: h.key, value: h.value === null ? null : decode(h.value, `records[${i}].headers[${j}].value`) }));
         return { partition, record: { timestamp: Date.now(), key, value, headers } };
@@ -420,21 +429,58 @@ describe('sluice topics', { concurrency: true }, () => {
 });
 
 describe('sluice produce', { concurrency: true }, () => {
-  test('values given as arguments go in one call, and the summary gives the offset range', async () => {
+  test('values given as arguments go in one call, and the summary gives the offset range and the throughput', async () => {
     const f = await fake();
     f.createTopic('t');
     const r = await cli(f, ['produce', 't', 'a', 'b', 'c']);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(f.produceCalls().length, 1);
     assert.deepEqual(f.values('t'), ['a', 'b', 'c']);
-    assert.equal(r.stdout, "Produced 3 records to 't' in 1 call.\n  partition 0: offsets 0-2 (3 records)\n");
+    assert.match(r.stdout, /^Produced 3 records to 't' in 1 call\.\n {2}partition 0: offsets 0-2 \(3 records\)\n {2}\d+\.\d\d s: \d+ records\/s, \d+\.\d\d MiB\/s\n$/);
+  });
+
+  test('is idempotent by default: it takes a producer id once and numbers each partition from sequence 0', async () => {
+    const f = await fake();
+    f.createTopic('t', 2);
+    const r = await cli(f, ['produce', 't', '--batch-records', '2', '--partition', '1', 'a', 'b', 'c']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(f.initProducerCalls().length, 1);
+    assert.deepEqual(
+      f.produceCalls().map((c) => (c.body as { producer: unknown }).producer),
+      [
+        { id: 'p-1', epoch: 0, sequences: { '1': 0 } },
+        { id: 'p-1', epoch: 0, sequences: { '1': 2 } },
+      ],
+    );
+  });
+
+  test('a producer id refused for want of WRITE on the cluster says so and points at --no-idempotence', async () => {
+    const f = await fake();
+    f.createTopic('t');
+    const denied = { code: 'ACCESS_DENIED', message: "Principal 'bob' may not WRITE cluster 'kafka-cluster'", retriable: false, principal: 'bob', operation: 'WRITE', resourceType: 'CLUSTER', resourceName: 'kafka-cluster' };
+    f.inject('POST', /^\/v1\/producers$/, 403, { error: denied });
+    const r = await cli(f, ['produce', 't', 'a']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: ACCESS_DENIED: Principal 'bob' may not WRITE cluster/);
+    assert.match(r.stderr, /\nnote: nothing was committed\nnote: an idempotent producer needs WRITE on the cluster; --no-idempotence produces without it\n$/);
+    assert.equal(f.produceCalls().length, 0);
+  });
+
+  test('--no-idempotence sends no producer claim and takes no producer id', async () => {
+    const f = await fake();
+    f.createTopic('t');
+    const r = await cli(f, ['produce', 't', '--no-idempotence', 'a', 'b']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(f.initProducerCalls().length, 0);
+    assert.equal((f.produceCalls()[0]?.body as { producer?: unknown }).producer, undefined);
+    assert.deepEqual(f.values('t'), ['a', 'b']);
   });
 
   test('stdin lines are sent in calls of at most 500 records, in order, with nothing on stderr', async () => {
     const f = await fake();
     f.createTopic('t');
     // A long linger, so that a loaded machine reading the pipe in several chunks cannot add calls.
-    const r = await cli(f, ['produce', 't', '--linger-ms', '60000'], { stdin: lines(1200) });
+    const r = await cli(f, ['produce', 't', '--batch-records', '500', '--linger-ms', '60000'], { stdin: lines(1200) });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       f.produceCalls().map((c) => (c.body as { records: unknown[] }).records.length),
@@ -526,6 +572,7 @@ describe('sluice produce', { concurrency: true }, () => {
     assert.deepEqual(doc.partitions, [{ partition: 1, firstOffset: 1, lastOffset: 2, count: 2 }]);
     assert.equal(doc.count, 2);
     assert.equal(doc.calls, 1);
+    assert.deepEqual(doc.producer, { producerId: 'p-1', epoch: 0 });
   });
 
   test('with --json, a failed produce still prints the records that were committed', async () => {
@@ -537,18 +584,22 @@ describe('sluice produce', { concurrency: true }, () => {
     assert.deepEqual(JSON.parse(r.stdout).records.map((rec: { offset: number }) => rec.offset), [0, 1]);
   });
 
-  test('on a topic with more than 49 partitions, keyed calls carry at most 49 distinct keys', async () => {
-    const f = await fake();
-    f.createTopic('wide', 64);
-    const r = await cli(f, ['produce', 'wide', '--key-separator', '=', '--linger-ms', '60000'], { stdin: lines(300, (i) => `key-${i}=v`) });
-    assert.equal(r.code, 0, r.stderr);
-    const calls = f.produceCalls();
-    for (const call of calls) {
-      const keys = new Set((call.body as { records: { key: string }[] }).records.map((rec) => rec.key));
-      assert.ok(keys.size <= 49, `a call with ${keys.size} keys`);
-    }
-    assert.equal(calls.length, 7); // ceil(300 / 49)
-  });
+  for (const [flags, limit] of [[[], 32], [['--no-idempotence'], 49]] as const) {
+    test(`on a topic with 64 partitions, keyed calls touch at most ${limit} partitions${flags.length ? ' without idempotence' : ' (idempotent)'}`, async () => {
+      const f = await fake();
+      f.createTopic('wide', 64);
+      const r = await cli(f, ['produce', 'wide', '--key-separator', '=', '--linger-ms', '60000', ...flags], { stdin: lines(300, (i) => `key-${i}=v`) });
+      assert.equal(r.code, 0, r.stderr);
+      const calls = f.produceCalls();
+      assert.ok(calls.length >= 2, `${calls.length} calls`);
+      for (const call of calls) {
+        const keys = (call.body as { records: { key: string }[] }).records.map((rec) => Buffer.from(rec.key, 'base64'));
+        const partitions = new Set(keys.map((key) => partitionForKey(key, 64)));
+        assert.ok(partitions.size <= limit, `a call touching ${partitions.size} partitions`);
+      }
+      assert.equal(f.topics.get('wide')!.logs.reduce((n, log) => n + log.length, 0), 300);
+    });
+  }
 
   test('a call refused with COMMIT_CONTENDED is sent again', async () => {
     const f = await fake();
@@ -566,16 +617,32 @@ describe('sluice produce', { concurrency: true }, () => {
     const input = lines(4) + `${'x'.repeat(1024 * 1024 + 1)}\n` + lines(2);
     const r = await cli(f, ['produce', 't', '--batch-records', '3', '--batch-bytes', '5242880', '--linger-ms', '60000'], { stdin: input });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^error: INVALID_REQUEST: line 5: records\[1\]\.value: must be at most 1048576 bytes\n/);
-    assert.match(r.stderr, /note: lines 1-3 were committed; nothing from line 4 on was committed\n/);
-    assert.deepEqual(f.values('t'), ['line-1', 'line-2', 'line-3']);
+    assert.match(r.stderr, /^error: INVALID_REQUEST: line 5: records\[\d\]\.value: must be at most 1048576 bytes\n/);
+    // Line 4 goes in the rejected call or in the one before it, depending on when it was read.
+    const committed = f.values('t');
+    assert.ok(committed.length === 3 || committed.length === 4, `${committed.length} committed`);
+    assert.deepEqual(committed, ['line-1', 'line-2', 'line-3', 'line-4'].slice(0, committed.length));
+    assert.match(r.stderr, new RegExp(`note: lines 1-${committed.length} were committed; nothing from line ${committed.length + 1} on was committed\\n`));
   });
 
-  test('a call that gets no answer leaves its values in doubt, and nothing after it is sent', async () => {
+  test('a call that gets no answer is sent again with the same producer claim, and every value lands once', async () => {
     const f = await fake();
     f.createTopic('t');
     f.inject('POST', /\/records$/, 0, undefined, 1, 1);
     const r = await cli(f, ['produce', 't', '--batch-records', '2', 'a', 'b', 'c', 'd', 'e']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(f.values('t'), ['a', 'b', 'c', 'd', 'e']);
+    const calls = f.produceCalls();
+    assert.equal(calls.length, 4);
+    assert.deepEqual(calls[2]!.body, calls[1]!.body, 'the retry is the same request');
+    assert.equal(r.stdout.split('\n')[0], "Produced 5 records to 't' in 4 calls (1 retry).");
+  });
+
+  test('with --retries 0, a call that gets no answer leaves its values in doubt, and nothing after it is sent', async () => {
+    const f = await fake();
+    f.createTopic('t');
+    f.inject('POST', /\/records$/, 0, undefined, 1, 1);
+    const r = await cli(f, ['produce', 't', '--retries', '0', '--batch-records', '2', 'a', 'b', 'c', 'd', 'e']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: CONNECTION_FAILED: Could not reach Sluice at http:\/\/127\.0\.0\.1:\d+ \(POST \/v1\/topics\/t\/records\): /);
     assert.match(r.stderr, /\nnote: values 1-2 were committed; values 3-4 may or may not have been; nothing after value 4 was sent\n$/);
@@ -609,7 +676,7 @@ describe('sluice produce', { concurrency: true }, () => {
       },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^sluice produce: \d+ records sent in \d+ calls, \d+ records\/s$/m);
+    assert.match(r.stderr, /^sluice produce: \d+ records sent in \d+ calls, \d+ records\/s, \d+\.\d\d MiB\/s$/m);
   });
 });
 
