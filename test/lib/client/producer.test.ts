@@ -191,6 +191,44 @@ describe('SluiceProducer against the local platform', () => {
     assert.deepEqual((await readAll(client, topic, 1)).map((r) => r.value), ['one', 'two', 'three']);
   });
 
+  test('stats count every produce call, retries among them, and the records delivered and failed', async () => {
+    const { client, produceCalls } = countingClient(async (n, url, init, real) => {
+      if (n === 1) throw new TypeError('fetch failed (injected before sending)');
+      return real(url, init);
+    });
+    const topic = await newTopic(client, 1);
+    const producer = new SluiceProducer(client, { lingerMs: 0, retryBackoffMs: 1 });
+    await producer.produce(topic, { value: 'a' });
+    await producer.produce(topic, { value: 'b' });
+    await assert.rejects(producer.produce(topic, { value: 'c', partition: 5 }), RangeError);
+    const stats = producer.stats();
+    assert.equal(stats.calls, produceCalls());
+    assert.deepEqual({ ...stats, bytesDelivered: stats.bytesDelivered > 0 }, { calls: 3, retries: 1, recordsDelivered: 2, bytesDelivered: true, recordsFailed: 1 });
+    await producer.close().catch(() => undefined);
+  });
+
+  test('abort fails the records not yet in a call with its reason, lets the call in flight finish, and refuses sends', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { client } = countingClient(async (n, url, init, real) => {
+      if (n === 0) await held; // keep the first call in flight while more records queue behind it
+      return real(url, init);
+    });
+    const topic = await newTopic(client, 1);
+    const producer = new SluiceProducer(client, { lingerMs: 0 });
+    const [first] = await producer.send(topic, { value: 'in flight' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const queued = await producer.send(topic, [{ value: 'queued 1' }, { value: 'queued 2' }]);
+    const reason = new Error('stop');
+    const aborted = producer.abort(reason);
+    for (const q of queued) await assert.rejects(q, (err) => err === reason);
+    release();
+    await aborted;
+    assert.equal((await first!).offset, 0);
+    await assert.rejects(producer.send(topic, { value: 'late' }), (err) => err === reason);
+    assert.deepEqual((await readAll(client, topic, 1)).map((r) => r.value), ['in flight']);
+  });
+
   test('close flushes and then refuses sends', async () => {
     const client = new SluiceHttpClient(platform.url);
     const topic = await newTopic(client, 1);
