@@ -3,7 +3,9 @@
  * (describe, fetch with long-poll) and consumer groups (join, heartbeat, leave, commit,
  * offsets, list, describe), with the server's error codes. Its coordinator assigns
  * partitions by range as soon as membership changes, or, with `auto` off, only when
- * a test calls `assign`, so a test decides exactly when generations move.
+ * a test calls `assign`, so a test decides exactly when generations move. Partitions
+ * also answer offsets and offsets-for-times, can be truncated (a log start offset past
+ * 0), and each request is kept with when it came, how it was answered and when.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +15,22 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   body: any;
+  /** When the request arrived (Date.now()). */
+  at: number;
+  /** The status answered; undefined while unanswered, or if the client went away first. */
+  status?: number;
+  /** When the connection closed (answered or abandoned). */
+  closedAt?: number;
+}
+
+/** A commit the fake accepted. */
+export interface AcceptedCommit {
+  group: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  generation: number | undefined;
+  memberId: string | undefined;
 }
 
 interface FakeMember {
@@ -48,6 +66,12 @@ export class FakeGroupServer {
   readonly topics = new Map<string, string[][]>();
   readonly groups = new Map<string, FakeGroup>();
   readonly requests: SeenRequest[] = [];
+  /** Every offset the fake accepted in a commit, in order. */
+  readonly accepted: AcceptedCommit[] = [];
+  /** Record timestamps by topic and partition (1 unless appended with `appendAt`). */
+  private readonly timestamps = new Map<string, number[][]>();
+  /** Log start offsets by `topic#partition` (0 unless truncated). */
+  private readonly logStarts = new Map<string, number>();
   private readonly injected: Injected[] = [];
   private server!: Server;
   private nextMember = 1;
@@ -60,8 +84,10 @@ export class FakeGroupServer {
       req.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
         const url = new URL(req.url ?? '/', 'http://fake');
-        const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body: raw ? JSON.parse(raw) : undefined };
+        const seen: SeenRequest = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body: raw ? JSON.parse(raw) : undefined, at: Date.now() };
         this.requests.push(seen);
+        res.on('finish', () => (seen.status = res.statusCode));
+        res.on('close', () => (seen.closedAt = Date.now()));
         void this.handle(seen, res);
       });
     });
@@ -82,12 +108,31 @@ export class FakeGroupServer {
 
   createTopic(name: string, partitions: number): void {
     this.topics.set(name, Array.from({ length: partitions }, () => []));
+    this.timestamps.set(name, Array.from({ length: partitions }, () => []));
   }
 
   /** Appends values `<prefix><offset>` to a partition. */
   append(topic: string, partition: number, count: number, prefix = `p${partition}-`): void {
+    this.appendAt(topic, partition, Array.from({ length: count }, () => 1), prefix);
+  }
+
+  /** Appends one record per timestamp, values `<prefix><offset>`. */
+  appendAt(topic: string, partition: number, timestamps: number[], prefix = `p${partition}-`): void {
     const log = this.topics.get(topic)![partition]!;
-    for (let i = 0; i < count; i++) log.push(`${prefix}${log.length}`);
+    const times = this.timestamps.get(topic)![partition]!;
+    for (const timestamp of timestamps) {
+      times[log.length] = timestamp;
+      log.push(`${prefix}${log.length}`);
+    }
+  }
+
+  /** Deletes records before `logStartOffset`, as retention would: fetching below it is OFFSET_OUT_OF_RANGE. */
+  truncate(topic: string, partition: number, logStartOffset: number): void {
+    this.logStarts.set(`${topic}#${partition}`, logStartOffset);
+  }
+
+  private logStart(topic: string, partition: number): number {
+    return this.logStarts.get(`${topic}#${partition}`) ?? 0;
   }
 
   /** Creates a group (with no members) so tests can set commits and policies before anyone joins. */
@@ -161,8 +206,9 @@ export class FakeGroupServer {
     return topics.flatMap((topic) =>
       (this.topics.get(topic) ?? []).map((log, partition) => {
         const committed = group.committed.get(`${topic}#${partition}`);
-        const position = committed ?? (group.resetPolicy === 'earliest' ? 0 : log.length);
-        return { topic, partition, committedOffset: committed ?? null, position, logStartOffset: 0, highWatermark: log.length, lag: Math.max(0, log.length - position) };
+        const logStartOffset = this.logStart(topic, partition);
+        const position = committed ?? (group.resetPolicy === 'earliest' ? logStartOffset : log.length);
+        return { topic, partition, committedOffset: committed ?? null, position, logStartOffset, highWatermark: log.length, lag: Math.max(0, log.length - position) };
       }),
     );
   }
@@ -185,10 +231,11 @@ export class FakeGroupServer {
           partitions: log.length,
           config: {},
           createdAt: 0,
-          partitionOffsets: log.map((l, partition) => ({ partition, logStartOffset: 0, highWatermark: l.length })),
+          partitionOffsets: log.map((l, partition) => ({ partition, logStartOffset: this.logStart(parts[2]!, partition), highWatermark: l.length })),
         });
       }
       if (route === 'GET /v1/topics/*/partitions/*/records') return this.fetch(parts[2]!, Number(parts[4]), req.query, res);
+      if (route === 'GET /v1/topics/*/partitions/*/offsets') return this.offsets(parts[2]!, Number(parts[4]), req.query, res);
       return error(res, 404, 'ROUTE_NOT_FOUND', `No route for ${req.method} ${req.path}`);
     }
     if (route === 'GET /v1/groups') {
@@ -229,7 +276,10 @@ export class FakeGroupServer {
           }
           if (!g.members.has(body.memberId)) return error(res, 404, 'UNKNOWN_MEMBER', `Group '${g.name}' has no member '${body.memberId}'`);
         } else if (g.members.size > 0) return error(res, 409, 'GROUP_ACTIVE', `Group '${g.name}' has active members`);
-        for (const o of body.offsets) g.committed.set(`${o.topic}#${o.partition}`, o.offset);
+        for (const o of body.offsets) {
+          g.committed.set(`${o.topic}#${o.partition}`, o.offset);
+          this.accepted.push({ group: g.name, ...o, generation: body.generation, memberId: body.memberId });
+        }
         return send(res, 200, { group: g.name, committed: body.offsets.map((o) => ({ group: g.name, ...o, generation: body.generation ?? -1, memberId: body.memberId ?? null, metadata: null, committedAt: 1 })) });
       }
       case 'GET offsets': {
@@ -267,13 +317,30 @@ export class FakeGroupServer {
     if (!log) return error(res, 404, 'PARTITION_NOT_FOUND', `Topic '${topic}' has no partition ${partition}`);
     const offset = Number(query.get('offset') ?? 0);
     const maxRecords = Number(query.get('maxRecords') ?? 500);
-    if (offset > log.length) return error(res, 416, 'OFFSET_OUT_OF_RANGE', `Offset ${offset} is out of range`, { offset, logStartOffset: 0, highWatermark: log.length });
+    const logStartOffset = this.logStart(topic, partition);
+    if (offset < logStartOffset || offset > log.length) return error(res, 416, 'OFFSET_OUT_OF_RANGE', `Offset ${offset} is out of range`, { offset, logStartOffset, highWatermark: log.length });
     const deadline = Date.now() + Number(query.get('waitMs') ?? 0);
     let gone = false;
     res.on('close', () => (gone = true));
     while (offset === log.length && Date.now() < deadline && !gone) await new Promise((r) => setTimeout(r, 10));
-    const records = log.slice(offset, offset + maxRecords).map((value, i) => ({ offset: offset + i, timestamp: 1, key: null, value: Buffer.from(value).toString('base64'), headers: [] }));
-    send(res, 200, { topic, partition, encoding: 'base64', records, nextOffset: offset + records.length, highWatermark: log.length, logStartOffset: 0 });
+    const times = this.timestamps.get(topic)![partition]!;
+    const records = log.slice(offset, offset + maxRecords).map((value, i) => ({ offset: offset + i, timestamp: times[offset + i] ?? 1, key: null, value: Buffer.from(value).toString('base64'), headers: [] }));
+    send(res, 200, { topic, partition, encoding: 'base64', records, nextOffset: offset + records.length, highWatermark: log.length, logStartOffset });
+  }
+
+  /** `GET .../offsets`, and with `timestamp` offsets-for-times: the first offset whose timestamp is at least it, null if none. */
+  private offsets(topic: string, partition: number, query: URLSearchParams, res: ServerResponse): void {
+    const log = this.topics.get(topic)![partition];
+    if (!log) return error(res, 404, 'PARTITION_NOT_FOUND', `Topic '${topic}' has no partition ${partition}`);
+    const logStartOffset = this.logStart(topic, partition);
+    const base = { topic, partition, logStartOffset, highWatermark: log.length };
+    const at = query.get('timestamp');
+    if (at === null) return send(res, 200, base);
+    const timestamp = Number(at);
+    const times = this.timestamps.get(topic)![partition]!;
+    let offset: number | null = null;
+    for (let o = logStartOffset; o < log.length && offset === null; o++) if ((times[o] ?? 1) >= timestamp) offset = o;
+    send(res, 200, { ...base, timestamp, offset });
   }
 }
 
