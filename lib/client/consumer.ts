@@ -550,8 +550,11 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
     const outcome = recoverFetch(error, a, a, this.options.resetPolicy ?? 'latest', (m) => this.note(m));
     if (outcome === 'fatal') this.fatal = error;
     else if (outcome !== 'ignore') {
+      // The reset replaces the position outright, the consumed one included, even when it goes back (a position past
+      // the high watermark): keeping the larger would leave an offset past the log to be committed while the records
+      // before it are read, and a next owner starting there, once the log grows past it, would skip the rest of them.
       a.position = outcome;
-      a.consumed = Math.max(a.consumed, outcome);
+      a.consumed = outcome;
     }
   }
 }
