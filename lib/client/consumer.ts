@@ -25,7 +25,7 @@ export interface SluiceConsumerOptions {
   autoCommitIntervalMs?: number;
   /** Sent on join; the server's default (30 s) when omitted. */
   sessionTimeoutMs?: number;
-  /** Where to start a partition the group never committed. Sent on join (the first member's setting becomes the group's); also used for `assign()` without a committed offset. `latest` by default. */
+  /** Where to start a partition the group never committed. Sent on join (the first member's setting becomes the group's, which then also decides where a member's position outside the log resets); also used for `assign()` without a committed offset and for resets in manual mode. `latest` by default. */
   resetPolicy?: ResetPolicy;
   assignor?: AssignorName;
   clientId?: string;
@@ -110,6 +110,8 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
   private nextCommitAt = Infinity;
   private closed: Promise<void> | undefined;
   private iterating = false;
+  /** Group mode: the group's reset policy, as its positions last said. */
+  private groupResetPolicy: ResetPolicy | undefined;
 
   constructor(client: SluiceHttpClient, options: SluiceConsumerOptions = {}) {
     if (options.topics && !options.groupId) throw new TypeError('topics need a groupId; use assign() without a group');
@@ -443,6 +445,7 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
       if (groupId) {
         try {
           const answer = await retrying(() => this.client.groupOffsets(groupId, { topic }), this.closing.signal);
+          if (this.mode === 'group') this.groupResetPolicy = answer.resetPolicy;
           positions = new Map(answer.partitions.filter((p) => p.topic === topic).map((p) => [p.partition, { position: p.position, committed: p.committedOffset, hw: p.highWatermark }]));
         } catch (err) {
           if (!hasCode(err, 'GROUP_NOT_FOUND')) throw err;
@@ -547,7 +550,11 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
   }
 
   private fetchFailed(a: Assigned, error: unknown): void {
-    const outcome = recoverFetch(error, a, a, this.options.resetPolicy ?? 'latest', (m) => this.note(m));
+    // In group mode the group's policy, as for a partition it never committed (the server's position) and as in
+    // GroupConsumer: members of one group must not reset differently, nor to `latest` by default when the group says
+    // `earliest` (which would skip every record kept past a lapsed committed offset).
+    const policy = (this.mode === 'group' ? this.groupResetPolicy : undefined) ?? this.options.resetPolicy ?? 'latest';
+    const outcome = recoverFetch(error, a, a, policy, (m) => this.note(m));
     if (outcome === 'fatal') this.fatal = error;
     else if (outcome !== 'ignore') {
       // The reset replaces the position outright, the consumed one included, even when it goes back (a position past
