@@ -268,7 +268,10 @@ export function recoverFetch(error: unknown, p: FetchBackoff, where: { topic: st
   }
   if (isRetriable(error) && p.failures < 8) {
     p.failures++;
-    p.notBefore = Date.now() + Math.min(250 * 2 ** (p.failures - 1), 8000);
+    // A refusal that says when to come back (a quota's 429 with retryAfterSeconds) is not asked again sooner: that
+    // would only be refused again, and spend the failures allowed before giving up.
+    const retryAfter = error instanceof SluiceApiError ? Number(error.details.retryAfterSeconds) : NaN;
+    p.notBefore = Date.now() + Math.max(Math.min(250 * 2 ** (p.failures - 1), 8000), Number.isFinite(retryAfter) ? retryAfter * 1000 : 0);
     if (p.failures === 1) note(`fetching ${where.topic}/${where.partition} failed (${describe(error)}); retrying`);
     return 'ignore';
   }
