@@ -10,9 +10,10 @@ import type { SluiceStack } from './sluice-stack';
  *
  * Everything else the pack reports is fixed in the constructs: server access
  * logs on the segment bucket, TLS-only policies on buckets, queues and the alarm
- * topic, exact S3 actions instead of `s3:GetObject*` groups, and an own execution
+ * topic, exact S3 actions instead of `s3:GetObject*` groups, an own execution
  * role per function that writes only its own log group instead of
- * AWSLambdaBasicExecutionRole.
+ * AWSLambdaBasicExecutionRole, and stream grants on each trigger's own table
+ * instead of CDK's `dynamodb:ListStreams` on `*`.
  *
  * `bin/cdk-app.ts` runs the pack on every synth (`cdk synth` fails on an
  * unacknowledged error); test/infra/cdk-nag.test.ts runs it in the tests.
@@ -21,7 +22,9 @@ export const NAG_REASONS = {
   runtime:
     'Node.js 22 is deliberate: it is the runtime the brief targets, the bundles are built for node22 (infra/constructs/sluice-functions.ts) and the local runtime tests on Node 22; moving to a newer runtime is its own tested change.',
   wildcardResource:
-    'Only actions that support no resource-level permissions are granted on "*": xray:PutTraceSegments and xray:PutTelemetryRecords (X-Ray active tracing, added by CDK for Tracing.ACTIVE) and, for stream-triggered functions, dynamodb:ListStreams (added by the DynamoDB event source). test/infra/sluice-stack.test.ts asserts that these are the only "*" statements.',
+    'Only actions that support no resource-level permissions are granted on "*": xray:PutTraceSegments and xray:PutTelemetryRecords (X-Ray active tracing, added by CDK for Tracing.ACTIVE). test/infra/sluice-stack.test.ts asserts that these are the only "*" statements.',
+  tableStreams:
+    'dynamodb:ListStreams for a stream-triggered function, on "<table>/stream/*": the streams of its own table, as in the DynamoDB Developer Guide policy for a Lambda stream reader (the stream label changes whenever the stream is re-enabled). The read actions are granted on the exact stream ARN; CDK\'s DynamoEventSource would grant ListStreams on "*".',
   tableIndexes:
     'CDK table grants include "<table>/index/*" for a table with secondary indexes. These are local secondary indexes of the same table (projection ALL, the same items), queried for offsets-for-times and time lookups; the table-level grant already allows the same data.',
   segmentObjects:
@@ -42,6 +45,10 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.runtime });
     if (!fn.role) continue;
     Validations.of(fn.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.wildcardResource });
+    if (spec.trigger) {
+      const streamTable = storage.tables[spec.trigger.table];
+      Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(streamTable)}>/stream/*]`, reason: NAG_REASONS.tableStreams });
+    }
     for (const definition of indexedTables) {
       if (!spec.tables[definition.id]) continue;
       const table = storage.tables[definition.id];

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -225,6 +225,9 @@ export class SluiceFunctions extends Construct {
     trigger: StreamTriggerSpec,
     removalPolicy: RemovalPolicy,
   ): sqs.Queue {
+    const table = this.storage.tables[trigger.table];
+    const streamArn = table.tableStreamArn;
+    if (!streamArn) throw new Error(`${specId}: the ${trigger.table} table has no stream to trigger on`);
     const deadLetterQueue = new sqs.Queue(this, `${specId}Dlq`, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -232,21 +235,43 @@ export class SluiceFunctions extends Construct {
       retentionPeriod: Duration.days(14),
       removalPolicy,
     });
-    fn.addEventSource(
-      new DynamoEventSource(this.storage.tables[trigger.table], {
-        startingPosition: lambda.StartingPosition[trigger.startingPosition],
-        batchSize: trigger.batchSize,
-        maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-        retryAttempts: trigger.retryAttempts,
-        bisectBatchOnError: trigger.bisectBatchOnError,
-        maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
-        reportBatchItemFailures: trigger.reportBatchItemFailures,
-        ...(trigger.filterPatterns
-          ? { filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)) }
-          : {}),
-        onFailure: new SqsDlq(deadLetterQueue),
-      }),
-    );
+    // The mapping DynamoEventSource would create, under the id it would use (so the
+    // logical id, and with it the deployed mapping and its position in the stream,
+    // stays the same), without its grant of dynamodb:ListStreams on "*".
+    fn.addEventSourceMapping(`DynamoDBEventSource:${Names.nodeUniqueId(table.node)}`, {
+      eventSourceArn: streamArn,
+      startingPosition: lambda.StartingPosition[trigger.startingPosition],
+      batchSize: trigger.batchSize,
+      maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+      retryAttempts: trigger.retryAttempts,
+      bisectBatchOnError: trigger.bisectBatchOnError,
+      maxRecordAge: Duration.seconds(trigger.maxRecordAgeSeconds),
+      reportBatchItemFailures: trigger.reportBatchItemFailures,
+      ...(trigger.filterPatterns
+        ? { filters: trigger.filterPatterns.map((pattern) => lambda.FilterCriteria.filter(pattern)) }
+        : {}),
+      // Binding the destination grants the function's role sqs:SendMessage on the queue.
+      onFailure: new SqsDlq(deadLetterQueue),
+    });
+    // What Lambda's poller calls with the function's role, on this table's stream
+    // only. The tables use the AWS managed key, which needs no KMS grant (CDK's
+    // Table.grantStreamRead adds one only for a customer managed key).
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+      resourceArns: [streamArn],
+    });
+    // dynamodb:ListStreams (part of AWSLambdaDynamoDBExecutionRole) on this table's
+    // streams only, as in the DynamoDB Developer Guide's example policy for a Lambda
+    // stream reader. The Service Authorization Reference lists no resource type for
+    // ListStreams, so IAM likely authorizes nothing by this statement; the mapping
+    // names its stream ARN, which the poller reads with the actions above.
+    // Table.grantStreamRead grants it on "*" instead: every stream in the account.
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:ListStreams'],
+      resourceArns: [`${table.tableArn}/stream/*`],
+    });
     return deadLetterQueue;
   }
 

@@ -88,16 +88,23 @@ function statementsOfFunction(name: string): Statement[] {
     .flatMap((properties) => properties.PolicyDocument.Statement);
 }
 
+/** `<table ARN>/stream/*`: every stream of a table (their labels change when a stream is re-enabled). */
+function streamsOf(tableArn: string): string {
+  return `${tableArn}/stream/*`;
+}
+
 /**
- * The actions a function may perform on each of Sluice's resources, keyed `Topics`,
- * `TopicsStream`, `Log`, `Bucket`, `BucketObjects`, `Dlq`, `LogGroup` (its own),
- * `*` (anything else shows as `other`).
+ * The actions a function may perform on each of Sluice's resources, keyed `Topics`
+ * (the table and its indexes), `TopicsStream` (its stream's ARN), `TopicsStreams`
+ * (`<table ARN>/stream/*`), `Log`, ..., `Bucket`, `BucketObjects`, `Dlq`, `LogGroup`
+ * (its own), `*` (anything else shows as `other`).
  */
 function actionsByResource(name: string): Map<string, Set<string>> {
   const targets: [string, string][] = [];
   for (const definition of TABLES) {
     const table = storage.tables[definition.id];
     targets.push([`${definition.id}Stream`, JSON.stringify(resolved(table.tableStreamArn))]);
+    targets.push([`${definition.id}Streams`, JSON.stringify(resolved(streamsOf(table.tableArn)))]);
     targets.push([definition.id, JSON.stringify(resolved(table.tableArn))]);
   }
   targets.push(['BucketObjects', JSON.stringify(resolved(storage.bucket.arnForObjects('*')))]);
@@ -317,6 +324,7 @@ describe('SluiceStack functions', () => {
         if (!access) assert.equal(actions.has(definition.id), false, `no access to ${definition.id}`);
         // Stream read access comes only with a trigger on that table.
         assert.equal(actions.has(`${definition.id}Stream`), spec.trigger?.table === definition.id, `${definition.id} stream`);
+        assert.equal(actions.has(`${definition.id}Streams`), spec.trigger?.table === definition.id, `${definition.id} streams`);
       }
       const objects = [...(actions.get('BucketObjects') ?? [])].sort();
       const expectedObjects = { read: ['s3:GetObject'], write: ['s3:PutObject'], readwrite: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'] };
@@ -332,20 +340,47 @@ describe('SluiceStack functions', () => {
     }
   });
 
-  it('allows every resource only for the X-Ray actions and dynamodb:ListStreams, which have no resource-level permissions', () => {
-    // The documented exceptions (each acknowledged for cdk-nag in infra/nag-acknowledgments.ts):
-    // - xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing
-    //   (Tracing.ACTIVE) grants on '*' to every function: X-Ray has no resources to scope to.
-    // - dynamodb:ListStreams, which DynamoEventSource (Table.grantStreamRead) grants on
-    //   '*' to each stream-triggered function. It lists stream ARNs only; reading a
-    //   stream needs the stream-scoped grants.
-    // CDK merges them into one statement per function.
+  it('allows every resource only for the X-Ray actions, which have no resource-level permissions', () => {
+    // xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing
+    // (Tracing.ACTIVE) grants on '*' to every function: X-Ray has no resources to
+    // scope to. Acknowledged for cdk-nag in infra/nag-acknowledgments.ts.
     const wildcard = allStatements().filter((statement) => asArray(statement.Resource).includes('*'));
     assert.equal(wildcard.length, FUNCTIONS.length);
     for (const spec of FUNCTIONS) {
       const statements = statementsOfFunction(spec.name).filter((statement) => asArray(statement.Resource).includes('*'));
-      const expected = [...(spec.trigger ? ['dynamodb:ListStreams'] : []), 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-      assert.deepEqual(statements, [{ Action: expected, Effect: 'Allow', Resource: '*' }], spec.name);
+      assert.deepEqual(statements, [{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }], spec.name);
+    }
+  });
+
+  for (const spec of FUNCTIONS.filter((candidate) => candidate.trigger)) {
+    const streamTable = spec.trigger!.table;
+    it(`lets ${spec.name} list, describe and read the ${streamTable} stream and no other`, () => {
+      const actions = actionsByResource(spec.name);
+      assert.deepEqual(
+        [...(actions.get(`${streamTable}Stream`) ?? [])].sort(),
+        ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        'on the stream ARN',
+      );
+      assert.deepEqual([...(actions.get(`${streamTable}Streams`) ?? [])], ['dynamodb:ListStreams'], 'on <table>/stream/*');
+      for (const definition of TABLES.filter((other) => other.id !== streamTable)) {
+        assert.equal(actions.has(`${definition.id}Stream`) || actions.has(`${definition.id}Streams`), false, `${definition.id} stream`);
+      }
+      // ListStreams and DescribeStream nowhere else. (CDK's table read grants also name
+      // GetRecords and GetShardIterator on table ARNs, where they allow nothing: the
+      // Service Authorization Reference scopes them to streams only.)
+      for (const [resource, granted] of actions) {
+        if (resource === `${streamTable}Stream` || resource === `${streamTable}Streams`) continue;
+        assert.ok(!granted.has('dynamodb:ListStreams') && !granted.has('dynamodb:DescribeStream'), `stream actions on ${resource}`);
+      }
+    });
+  }
+
+  it('grants no stream access to functions without a trigger', () => {
+    for (const spec of FUNCTIONS.filter((candidate) => !candidate.trigger)) {
+      for (const [resource, granted] of actionsByResource(spec.name)) {
+        assert.ok(!resource.endsWith('Stream') && !resource.endsWith('Streams'), `${spec.name}: ${resource}`);
+        assert.ok(!granted.has('dynamodb:ListStreams') && !granted.has('dynamodb:DescribeStream'), `${spec.name}: stream actions on ${resource}`);
+      }
     }
   });
 });
