@@ -24,6 +24,9 @@
  *   alarm topic (default none).
  * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
  *   behind its stream a trigger may fall before it alarms.
+ * - `tracing` (SLUICE_TRACING, default `false`): `true` turns on X-Ray active tracing of
+ *   every function, which grants each role the X-Ray write actions on `*` (X-Ray has
+ *   no resource-level permissions).
  *
  * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
  * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
@@ -43,6 +46,14 @@ function setting(contextKey: string, envVar: string): string | undefined {
   const fromContext: unknown = app.node.tryGetContext(contextKey);
   if (fromContext !== undefined && fromContext !== null) return String(fromContext);
   return process.env[envVar] || undefined;
+}
+
+function booleanSetting(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  const normalized = value.trim().toLowerCase();
+  if (normalized === 'true') return true;
+  if (normalized === 'false') return false;
+  throw new Error(`${name} must be 'true' or 'false', got '${value}'`);
 }
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
@@ -105,6 +116,7 @@ const stack = new SluiceStack(app, namePrefix, {
   functionSettings: functionSettings(setting('functionSettings', 'SLUICE_FUNCTION_SETTINGS')),
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
+  tracing: booleanSetting('tracing', setting('tracing', 'SLUICE_TRACING'), false),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
   throttle: {
     rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),

@@ -1,4 +1,5 @@
 import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { TABLES } from '../lib/storage/tables';
 import type { SluiceStack } from './sluice-stack';
@@ -13,7 +14,8 @@ import type { SluiceStack } from './sluice-stack';
  * topic, exact S3 actions instead of `s3:GetObject*` groups, an own execution
  * role per function that writes only its own log group instead of
  * AWSLambdaBasicExecutionRole, and stream grants on each trigger's own table
- * instead of CDK's `dynamodb:ListStreams` on `*`.
+ * instead of CDK's `dynamodb:ListStreams` on `*`. X-Ray tracing, whose actions
+ * can only be granted on `*`, is off unless the stack's `tracing` prop asks for it.
  *
  * `bin/cdk-app.ts` runs the pack on every synth (`cdk synth` fails on an
  * unacknowledged error); test/infra/cdk-nag.test.ts runs it in the tests.
@@ -21,8 +23,8 @@ import type { SluiceStack } from './sluice-stack';
 export const NAG_REASONS = {
   runtime:
     'Node.js 22 is deliberate: it is the runtime the brief targets, the bundles are built for node22 (infra/constructs/sluice-functions.ts) and the local runtime tests on Node 22; moving to a newer runtime is its own tested change.',
-  wildcardResource:
-    'Only actions that support no resource-level permissions are granted on "*": xray:PutTraceSegments and xray:PutTelemetryRecords (X-Ray active tracing, added by CDK for Tracing.ACTIVE). test/infra/sluice-stack.test.ts asserts that these are the only "*" statements.',
+  xrayTracing:
+    'Only with tracing on (-c tracing=true): xray:PutTraceSegments and xray:PutTelemetryRecords, which CDK grants for X-Ray active tracing, on "*" because X-Ray has no resource-level permissions. test/infra/sluice-stack.test.ts asserts that these are the only "*" statements, and that with tracing off (the default) there is none.',
   tableStreams:
     'dynamodb:ListStreams for a stream-triggered function, on "<table>/stream/*": the streams of its own table, as in the DynamoDB Developer Guide policy for a Lambda stream reader (the stream label changes whenever the stream is re-enabled). The read actions are granted on the exact stream ARN; CDK\'s DynamoEventSource would grant ListStreams on "*".',
   tableIndexes:
@@ -44,7 +46,10 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     if (!fn) continue;
     Validations.of(fn).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.runtime });
     if (!fn.role) continue;
-    Validations.of(fn.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.wildcardResource });
+    // CDK grants the X-Ray actions for every tracing mode but DISABLED.
+    if (functions.tracing !== lambda.Tracing.DISABLED) {
+      Validations.of(fn.role).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.xrayTracing });
+    }
     if (spec.trigger) {
       const streamTable = storage.tables[spec.trigger.table];
       Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(streamTable)}>/stream/*]`, reason: NAG_REASONS.tableStreams });

@@ -1,5 +1,6 @@
 import { CfnOutput, RemovalPolicy, Stack, Tags, type Duration, type StackProps } from 'aws-cdk-lib';
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -96,6 +97,15 @@ export interface SluiceStackProps extends StackProps {
    * @default Duration.minutes(5)
    */
   readonly iteratorAgeAlarmThreshold?: Duration;
+  /**
+   * X-Ray active tracing of every function: the handlers' Powertools Tracer sends a
+   * segment per invocation. It grants each function's role `xray:PutTraceSegments`
+   * and `xray:PutTelemetryRecords` on `*`, since X-Ray has no resource-level
+   * permissions; without it no IAM statement of the stack has a `*` resource.
+   *
+   * @default false
+   */
+  readonly tracing?: boolean;
 }
 
 export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
@@ -134,6 +144,7 @@ export class SluiceStack extends Stack {
       removalPolicy,
       pushTargetFunctionArns: props.pushTargetFunctionArns,
       functionSettings: props.functionSettings,
+      tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       environment: {
         SLUICE_AUTH_MODE: auth.type,
         SLUICE_AUTHORIZATION: 'acl',

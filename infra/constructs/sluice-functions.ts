@@ -100,10 +100,14 @@ export interface SluiceFunctionsProps {
    */
   readonly functionSettings?: Readonly<Record<string, FunctionSettings>>;
   /**
-   * X-Ray active tracing of every function (the handlers' Powertools Tracer
-   * records a segment per invocation).
+   * X-Ray tracing of every function. With `ACTIVE` the handlers' Powertools Tracer
+   * records a segment per invocation, and each role gets `xray:PutTraceSegments`
+   * and `xray:PutTelemetryRecords`, which X-Ray grants only on `*` (it has no
+   * resource-level permissions). With `DISABLED` the roles get no X-Ray grant and
+   * the functions get `POWERTOOLS_TRACE_ENABLED=false`, which turns the Tracer into
+   * a no-op (no segments, no patched HTTP clients).
    *
-   * @default lambda.Tracing.ACTIVE
+   * @default lambda.Tracing.DISABLED
    */
   readonly tracing?: lambda.Tracing;
 }
@@ -136,6 +140,8 @@ export class SluiceFunctions extends Construct {
   /** The log group of each function, by spec name. */
   readonly logGroups: Record<string, logs.LogGroup>;
   readonly specs: readonly FunctionSpec[];
+  /** The X-Ray tracing mode of every function. */
+  readonly tracing: lambda.Tracing;
 
   private readonly storage: SluiceStorage;
 
@@ -146,6 +152,7 @@ export class SluiceFunctions extends Construct {
     const namePrefix = props.namePrefix ?? 'sluice';
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.tracing = props.tracing ?? lambda.Tracing.DISABLED;
 
     for (const name of Object.keys(props.functionSettings ?? {})) {
       if (!this.specs.some((spec) => spec.name === name)) throw new Error(`functionSettings names '${name}', which is not a Sluice function`);
@@ -177,7 +184,7 @@ export class SluiceFunctions extends Construct {
         timeout: Duration.seconds(props.functionSettings?.[spec.name]?.timeoutSeconds ?? spec.timeoutSeconds),
         logGroup,
         role,
-        tracing: props.tracing ?? lambda.Tracing.ACTIVE,
+        tracing: this.tracing,
         environment: this.environmentFor(spec, props.environment ?? {}),
         bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
       });
@@ -202,6 +209,8 @@ export class SluiceFunctions extends Construct {
   /** Table names for the tables the spec uses, the bucket name if it uses the bucket. */
   private environmentFor(spec: FunctionSpec, shared: Readonly<Record<string, string>>): Record<string, string> {
     const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps', ...shared };
+    // Powertools' Tracer is on in any Lambda environment unless told otherwise.
+    if (this.tracing === lambda.Tracing.DISABLED) environment.POWERTOOLS_TRACE_ENABLED = 'false';
     for (const definition of TABLES) {
       if (spec.tables[definition.id]) {
         environment[definition.envVar] = this.storage.tables[definition.id].tableName;

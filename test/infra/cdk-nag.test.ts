@@ -1,6 +1,6 @@
 /**
  * The cdk-nag AwsSolutions pack over SluiceStack: no unacknowledged finding, in
- * the default and the throw-away (DESTROY) configuration, and every
+ * the default, the throw-away (DESTROY) and the traced configuration, and every
  * acknowledgment gives its reason. cdk-nag 3 runs as a CDK policy-validation
  * plugin (`Validations.of(app).addPlugins(...)`, as bin/cdk-app.ts does);
  * `validateScope` runs the same checks without synthesizing the assets.
@@ -61,6 +61,20 @@ describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding with an existing alarm topic and email subscribers', () => {
     const { root, stack } = nagged({ alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops', alarmEmails: ['ops@example.com'] });
     assert.deepEqual(findings(stack, root), []);
+  });
+
+  it('reports no unacknowledged finding with X-Ray tracing on', () => {
+    const { root, stack } = nagged({ tracing: true });
+    assert.deepEqual(findings(stack, root), []);
+  });
+
+  it('acknowledges a "*" resource only with tracing on, for the X-Ray actions on each function role', () => {
+    const wildcard = (stack: SluiceStack) => acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-IAM5[Resource::*]'));
+    assert.deepEqual(wildcard(nagged().stack), []);
+    const traced = nagged({ tracing: true }).stack;
+    const roles = traced.functions.specs.map((spec) => traced.functions.functions[spec.name]?.role?.node.path);
+    assert.deepEqual(wildcard(traced).map((ack) => ack.path).sort(), roles.sort());
+    for (const ack of wildcard(traced)) assert.equal(ack.reason, NAG_REASONS.xrayTracing);
   });
 
   it('is not vacuous: it still reports a bucket that lacks TLS enforcement and access logs', () => {

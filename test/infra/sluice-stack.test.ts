@@ -3,7 +3,8 @@
  * built from (TABLES and FUNCTIONS), so adding a table, function, route, trigger or schedule
  * there is covered here without touching this file.
  *
- * The main stack is synthesized once, with NodejsFunction bundling skipped
+ * The main stack is synthesized once (and once more with X-Ray tracing on, for
+ * the tests that compare), with NodejsFunction bundling skipped
  * (`aws:cdk:bundling-stacks: []`): the templates are the same either way, and
  * bundling every handler takes seconds. One test at the end synthesizes with
  * bundling to check that every handler bundles.
@@ -40,12 +41,17 @@ function sluiceStack(props: SluiceStackProps = {}, options: { bundle?: boolean }
 const { stack } = sluiceStack();
 const template = Template.fromStack(stack);
 const { storage, functions, api } = stack;
+/** The same stack with X-Ray active tracing (`-c tracing=true`). */
+const tracedStack = sluiceStack({ tracing: true }).stack;
+const tracedTemplate = Template.fromStack(tracedStack);
 
 type Json = Record<string, unknown>;
 interface Statement {
   readonly Effect: string;
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly NotAction?: unknown;
+  readonly NotResource?: unknown;
 }
 
 /** The CloudFormation form of a token, e.g. `{ Ref: 'StorageTopics1A2B' }`, without spelling the hash. */
@@ -62,15 +68,15 @@ function asArray<T>(value: T | T[]): T[] {
 }
 
 /** Every IAM statement in the template: policies, managed policies and inline role policies. */
-function allStatements(): Statement[] {
+function allStatements(source: Template = template): Statement[] {
   const documents: { Statement: Statement[] }[] = [];
-  for (const resource of Object.values(template.findResources('AWS::IAM::Policy'))) {
+  for (const resource of Object.values(source.findResources('AWS::IAM::Policy'))) {
     documents.push((resource.Properties as Json).PolicyDocument as { Statement: Statement[] });
   }
-  for (const resource of Object.values(template.findResources('AWS::IAM::ManagedPolicy'))) {
+  for (const resource of Object.values(source.findResources('AWS::IAM::ManagedPolicy'))) {
     documents.push((resource.Properties as Json).PolicyDocument as { Statement: Statement[] });
   }
-  for (const resource of Object.values(template.findResources('AWS::IAM::Role'))) {
+  for (const resource of Object.values(source.findResources('AWS::IAM::Role'))) {
     const inline = ((resource.Properties as Json).Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
     documents.push(...inline.map((policy) => policy.PolicyDocument));
   }
@@ -78,11 +84,11 @@ function allStatements(): Statement[] {
 }
 
 /** The statements of the policies attached to a function's execution role. */
-function statementsOfFunction(name: string): Statement[] {
-  const fn = functions.functions[name];
+function statementsOfFunction(name: string, of: { stack: SluiceStack; template: Template } = { stack, template }): Statement[] {
+  const fn = of.stack.functions.functions[name];
   assert.ok(fn, `no function ${name}`);
-  const roleRef = resolved(fn.role?.roleName);
-  return Object.values(template.findResources('AWS::IAM::Policy'))
+  const roleRef = of.stack.resolve(fn.role?.roleName);
+  return Object.values(of.template.findResources('AWS::IAM::Policy'))
     .map((resource) => resource.Properties as { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } })
     .filter((properties) => properties.Roles.some((role) => JSON.stringify(role) === JSON.stringify(roleRef)))
     .flatMap((properties) => properties.PolicyDocument.Statement);
@@ -260,7 +266,13 @@ describe('SluiceStack functions', () => {
 
   for (const spec of FUNCTIONS) {
     it(`runs ${spec.name} on Node.js 22 arm64 with its memory, timeout and only the names it needs`, () => {
-      const variables: Record<string, unknown> = { NODE_OPTIONS: '--enable-source-maps', SLUICE_AUTH_MODE: 'iam', SLUICE_AUTHORIZATION: 'acl' };
+      const variables: Record<string, unknown> = {
+        NODE_OPTIONS: '--enable-source-maps',
+        // Tracing is off by default: this makes the handlers' Powertools Tracer a no-op.
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        SLUICE_AUTH_MODE: 'iam',
+        SLUICE_AUTHORIZATION: 'acl',
+      };
       for (const definition of TABLES) {
         if (spec.tables[definition.id]) variables[definition.envVar] = resolved(storage.tables[definition.id].tableName);
       }
@@ -278,9 +290,24 @@ describe('SluiceStack functions', () => {
     });
   }
 
-  it('traces every function with X-Ray (active tracing)', () => {
+  it('does not trace with X-Ray by default, and turns the Powertools Tracer off', () => {
     for (const spec of FUNCTIONS) {
-      template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: `sluice-test-${spec.name}`, TracingConfig: { Mode: 'Active' } });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `sluice-test-${spec.name}`,
+        TracingConfig: Match.absent(),
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_TRACE_ENABLED: 'false' }) },
+      });
+    }
+  });
+
+  it('traces every function with X-Ray (active tracing) when tracing is on, with the Powertools Tracer on', () => {
+    tracedTemplate.resourceCountIs('AWS::Lambda::Function', FUNCTIONS.length);
+    for (const spec of FUNCTIONS) {
+      tracedTemplate.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: `sluice-test-${spec.name}`,
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: Match.objectLike({ POWERTOOLS_TRACE_ENABLED: Match.absent() }) },
+      });
     }
   });
 
@@ -334,20 +361,35 @@ describe('SluiceStack functions', () => {
     });
   }
 
-  it('has no wildcard in any IAM action', () => {
-    for (const statement of allStatements()) {
-      for (const action of asArray(statement.Action)) assert.ok(!action.includes('*'), `wildcard action ${action}`);
-    }
+  for (const [configuration, source] of [
+    ['default', template],
+    ['traced', tracedTemplate],
+  ] as const) {
+    it(`has no wildcard in any IAM action, and no NotAction or NotResource (${configuration})`, () => {
+      const statements = allStatements(source);
+      assert.ok(statements.length > 0);
+      for (const statement of statements) {
+        for (const action of asArray(statement.Action)) assert.ok(!action.includes('*'), `wildcard action ${action}`);
+        assert.equal(statement.NotAction, undefined);
+        assert.equal(statement.NotResource, undefined);
+      }
+    });
+  }
+
+  it('allows no IAM statement on every resource ("*") by default', () => {
+    // Covers every function role, CDK's own helper roles and any inline policy.
+    const wildcard = allStatements().filter((statement) => asArray(statement.Resource).includes('*'));
+    assert.deepEqual(wildcard, []);
   });
 
-  it('allows every resource only for the X-Ray actions, which have no resource-level permissions', () => {
-    // xray:PutTraceSegments and xray:PutTelemetryRecords, which active tracing
-    // (Tracing.ACTIVE) grants on '*' to every function: X-Ray has no resources to
-    // scope to. Acknowledged for cdk-nag in infra/nag-acknowledgments.ts.
-    const wildcard = allStatements().filter((statement) => asArray(statement.Resource).includes('*'));
+  it('with tracing on, allows every resource only for the X-Ray actions, which have no resource-level permissions', () => {
+    // Acknowledged for cdk-nag in infra/nag-acknowledgments.ts (NAG_REASONS.xrayTracing).
+    const wildcard = allStatements(tracedTemplate).filter((statement) => asArray(statement.Resource).includes('*'));
     assert.equal(wildcard.length, FUNCTIONS.length);
     for (const spec of FUNCTIONS) {
-      const statements = statementsOfFunction(spec.name).filter((statement) => asArray(statement.Resource).includes('*'));
+      const statements = statementsOfFunction(spec.name, { stack: tracedStack, template: tracedTemplate }).filter((statement) =>
+        asArray(statement.Resource).includes('*'),
+      );
       assert.deepEqual(statements, [{ Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' }], spec.name);
     }
   });
