@@ -16,6 +16,7 @@ import { memoryOf, startTarget } from './target';
 import { measureConsumeByBatch, measureEarliest, measureTail } from './workloads/fetch';
 import { measureLatency } from './workloads/latency';
 import { measureProduce, warmUp } from './workloads/produce';
+import { measureProducerClient } from './workloads/producer-client';
 import { RawStorageBench, type RawCell } from './workloads/raw-storage';
 
 async function main(): Promise<void> {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
         raw.push(await bench.commit(cell.clients, options.raw.bounds(1)));
       }
     });
+    const producerClient = await measureProducerClient(api, options, run, meters, target.lambdaMemoryMiB.produce, progress);
     const consumeByBatch = await measureConsumeByBatch(api, options, produce, meters, progress);
     const earliest = await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
       if (bench && objectBytes) raw.push(await bench.get(objectBytes, cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
         loadAverage: { start: loadAtStart, end: loadavg()[0]! },
       },
       produce,
+      producerClient,
       consumeByBatch,
       earliest,
       tail,

@@ -1,4 +1,4 @@
-import type { RequestCounter, RequestSnapshot } from '../../lib/metrics/request-accounting';
+import { emptyCounts, type OperationCounts, type RequestCounter, type RequestSnapshot } from '../../lib/metrics/request-accounting';
 import type { BackgroundInvocations, BackgroundWork } from './background';
 import { perSecond, summarize, type LatencySummary } from './stats';
 import type { BoundedRun } from './runner';
@@ -64,6 +64,44 @@ export async function counted<T>(meters: Meters, work: () => Promise<T>): Promis
     };
   }
   return { result, ...measured };
+}
+
+/** Two request snapshots added together, operation by operation (every counter and error name). */
+export function addSnapshots(a: RequestSnapshot, b: RequestSnapshot): RequestSnapshot {
+  const services: RequestSnapshot['services'] = {};
+  for (const snapshot of [a, b]) {
+    for (const [service, operations] of Object.entries(snapshot.services)) {
+      for (const [operation, counts] of Object.entries(operations)) {
+        const total = ((services[service] ??= {})[operation] ??= emptyCounts());
+        for (const key of Object.keys(counts) as (keyof OperationCounts)[]) {
+          if (key === 'errorNames') {
+            for (const [name, n] of Object.entries(counts.errorNames)) total.errorNames[name] = (total.errorNames[name] ?? 0) + n;
+          } else {
+            total[key] += counts[key];
+          }
+        }
+      }
+    }
+  }
+  return { services };
+}
+
+/** What the meters saw over two separate stretches of work, added together (for work measured in slices). */
+export function addMeasured(a: Measured, b: Measured): Measured {
+  const sum: Measured = {};
+  if (a.requests || b.requests) sum.requests = addSnapshots(a.requests ?? { services: {} }, b.requests ?? { services: {} });
+  if (a.background || b.background) {
+    const functions: BackgroundInvocations['functions'] = {};
+    for (const part of [a.background, b.background]) {
+      for (const [name, f] of Object.entries(part?.functions ?? {})) {
+        const total = (functions[name] ??= { invocations: 0, ms: 0 });
+        total.invocations += f.invocations;
+        total.ms += f.ms;
+      }
+    }
+    sum.background = { requests: addSnapshots(a.background?.requests ?? { services: {} }, b.background?.requests ?? { services: {} }), functions };
+  }
+  return sum;
 }
 
 export type Progress = (line: string) => void;

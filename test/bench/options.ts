@@ -17,6 +17,22 @@ export interface BenchOptions {
   tail: { producerBatch: number; durationMs: number };
   latency: { samples: number; gapMs: number };
   raw: { bounds: (batch: number) => Bounds };
+  /**
+   * Producer throughput through the client (workloads/producer-client.ts): `senders`
+   * application tasks sharing one SluiceProducer at each of `lingers`, paced at
+   * `pacedRecordsPerSecond` and back to back, beside one record per HTTP call from as many callers.
+   */
+  producerClient: {
+    senders: number;
+    partitions: number;
+    lingers: number[];
+    pacedRecordsPerSecond: number;
+    /** The linger settings are measured in alternating slices, this many each; `paced` and `backToBack` bound one slice. */
+    slices: number;
+    paced: Bounds;
+    backToBack: Bounds;
+    raw: Bounds;
+  };
 }
 
 const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
@@ -33,6 +49,16 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
   tail: { producerBatch: 100, durationMs: 8000 },
   latency: { samples: 300, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1000 ? 1000 : 10_000 }) },
+  producerClient: {
+    senders: 4,
+    partitions: 4,
+    lingers: [0, 100],
+    pacedRecordsPerSecond: 1000,
+    slices: 4,
+    paced: { durationMs: 2000, maxOps: 2000 },
+    backToBack: { durationMs: 2000, maxOps: 100_000 },
+    raw: { durationMs: 8000, maxOps: 20_000 },
+  },
 };
 
 const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
@@ -48,6 +74,13 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
   tail: { producerBatch: 100, durationMs: 2500 },
   latency: { samples: 60, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1000 ? 300 : 3000 }) },
+  producerClient: {
+    ...FULL.producerClient,
+    slices: 2,
+    paced: { durationMs: 1250, maxOps: 1250 },
+    backToBack: { durationMs: 1000, maxOps: 50_000 },
+    raw: { durationMs: 1500, maxOps: 5000 },
+  },
 };
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {

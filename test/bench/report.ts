@@ -7,6 +7,7 @@ import { renderTable, usd, type Cell } from './table';
 import type { ConsumeCell, EarliestResult, TailResult } from './workloads/fetch';
 import type { LatencyResult } from './workloads/latency';
 import type { ProduceCell } from './workloads/produce';
+import type { ClientProduceCell, ProducerClientResult } from './workloads/producer-client';
 import type { FloorShape, RawCell } from './workloads/raw-storage';
 
 export interface BenchResults {
@@ -18,6 +19,8 @@ export interface BenchResults {
   /** loadAverage: the 1-minute load average when the run started and ended (other work on a shared machine shows here). */
   machine: { nproc: number; memory: string; node: string; platform: string; cpu: string; loadAverage: { start: number; end: number } };
   produce: ProduceCell[];
+  /** Producer throughput through the client at two linger settings, beside one record per HTTP call. */
+  producerClient?: ProducerClientResult;
   consumeByBatch: ConsumeCell[];
   earliest?: EarliestResult;
   tail?: TailResult;
@@ -113,6 +116,8 @@ export function renderReport(r: BenchResults): string {
     '',
     `"raw floor" is the storage sequence one produce call makes (${describeShape(r.raw.find((c) => c.kind === 'floor')?.shape)}, with PutObject of the same object size), run back to back with the same concurrency straight against the emulators; "x" columns are Sluice calls/s divided by the raw rate.`,
   );
+
+  if (r.producerClient) out.push(...renderProducerClient(r.producerClient));
 
   const lightFloor = r.latencyFloor;
   out.push('', '## Latency (ms)', '');
@@ -240,7 +245,83 @@ export function renderReport(r: BenchResults): string {
   return out.join('\n') + '\n';
 }
 
-function requestRows(cells: { label: number; calls: number; mib: number; requests: RequestSnapshot }[]): Cell[][] {
+/** How a producer-client cell was driven, for the tables' first column. */
+export function clientCellLabel(c: ClientProduceCell): string {
+  if (c.kind === 'raw') return `raw: 1 record per HTTP call, ${c.senders} callers back to back`;
+  if (c.kind === 'paced') return `client: ${c.senders} senders paced at ${(c.offeredRecordsPerSecond ?? 0).toLocaleString('en-US')} records/s`;
+  return `client: ${c.senders} senders back to back`;
+}
+
+function renderProducerClient(p: ProducerClientResult): string[] {
+  const out: string[] = [];
+  const raw = p.cells.find((c) => c.kind === 'raw');
+  out.push('', '## Producer client (1 KiB records through SluiceProducer: idempotent, default options but lingerMs)', '');
+  out.push(
+    renderTable(
+      ['what', 'lingerMs', 'records', 'records/s', 'MiB/s', 'x raw records/s', 'HTTP calls', 'records/call', 'call p50 ms', 'ack p50 ms', 'ack p99 ms', 'errors'],
+      p.cells.map((c) => [
+        clientCellLabel(c),
+        c.lingerMs,
+        c.records,
+        c.recordsPerSecond,
+        c.mibPerSecond,
+        c.kind === 'raw' ? undefined : ratio(c.recordsPerSecond, raw?.recordsPerSecond),
+        c.calls,
+        c.recordsPerCall,
+        c.callMs.p50,
+        c.ackMs.p50,
+        c.ackMs.p99,
+        c.errors,
+      ]),
+    ),
+  );
+  out.push(
+    '',
+    `Paced senders offer records on a fixed schedule (record n due n / rate seconds after the start); back-to-back senders hand one over per event-loop turn as fast as \`send\` accepts it. ` +
+      `The two linger settings were measured in ${p.slices} alternating slices each. "ack" runs from \`send\` until the record's delivery promise settles (raw: the call). ` +
+      'Each HTTP produce call is one API Gateway request (per started 512 KB of body) and one Lambda invocation.',
+  );
+  out.push('', 'Per GiB of record payload (modeled USD: lib/cost/cost-model.ts `usdPerGib` of the calls as counted, us-east-1; produce calls only, stream triggers not included):', '');
+  out.push(
+    renderTable(
+      ['what', 'lingerMs', 'HTTP calls/GiB', 'x fewer than raw', 'API Gateway requests/GiB', 'Lambda invocations/GiB', 'S3 requests/GiB', 'DynamoDB requests/GiB', 'USD/GiB', 'API Gateway', 'Lambda requests', 'Lambda duration', 'S3', 'DynamoDB'],
+      p.cells.map((c) => {
+        const lines = c.perGib.usd?.lines;
+        const line = (...names: string[]) => (lines ? usd(names.reduce((sum, n) => sum + (lines[n] ?? 0), 0)) : undefined);
+        return [
+          clientCellLabel(c),
+          c.lingerMs,
+          c.perGib.httpCalls,
+          c.kind === 'raw' ? undefined : ratio(raw?.perGib.httpCalls, c.perGib.httpCalls),
+          c.perGib.apiGatewayRequests,
+          c.perGib.lambdaInvocations,
+          c.perGib.s3Requests,
+          c.perGib.dynamoRequests,
+          c.perGib.usd ? usd(c.perGib.usd.total) : undefined,
+          line('API Gateway requests'),
+          line('Lambda requests'),
+          line('Lambda duration'),
+          line('S3 PUT/LIST', 'S3 GET'),
+          line('DynamoDB writes', 'DynamoDB reads'),
+        ];
+      }),
+    ),
+  );
+  const client = p.cells.find((c) => c.kind !== 'raw' && c.requests && c.calls);
+  const perCall = [raw, client].filter((c): c is ClientProduceCell => !!c?.requests && c.calls > 0);
+  if (perCall.length) {
+    out.push('', 'Requests per HTTP produce call (the idempotent client\'s calls also read and write its producer state):', '');
+    out.push(
+      renderTable(
+        ['what', 'operation', 'requests/call', 'attempts/call', 'requests/MiB', 'reported capacity/call', 'items/call'],
+        requestRows(perCall.map((c) => ({ label: c.kind === 'raw' ? 'raw, 1 record per call' : `client, ${c.recordsPerCall.toFixed(1)} records per call`, calls: c.calls, mib: (c.payloadBytes || 1) / MIB, requests: c.requests! }))),
+      ),
+    );
+  }
+  return out;
+}
+
+function requestRows(cells: { label: number | string; calls: number; mib: number; requests: RequestSnapshot }[]): Cell[][] {
   const rows: Cell[][] = [];
   for (const cell of cells) {
     for (const op of operationRows(cell.requests)) {
