@@ -1,5 +1,4 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { RequestSigner } from './sluice-http-client';
 
@@ -11,13 +10,28 @@ export interface IamSignerOptions {
 }
 
 /**
+ * The standard chain (environment, profile, SSO, container, instance), loaded only when
+ * first needed: it is Node-only, and a runtime that passes its own credentials never loads it.
+ */
+function nodeCredentialChain(): NonNullable<IamSignerOptions['credentials']> {
+  let provider: Promise<() => Promise<AwsCredentials>> | undefined;
+  return async () => {
+    provider ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider());
+    return (await provider)();
+  };
+}
+
+type AwsCredentials = Awaited<ReturnType<Extract<NonNullable<IamSignerOptions['credentials']>, () => unknown>>>;
+
+/**
  * Signs requests with SigV4 for API Gateway's IAM authorizer (service `execute-api`),
  * with credentials from the standard AWS chain unless given.
  */
 export function iamSigner(options: IamSignerOptions = {}): RequestSigner {
-  const region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const env = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+  const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('IAM signing needs a region: pass one, or set AWS_REGION');
-  const signer = new SignatureV4({ service: 'execute-api', region, credentials: options.credentials ?? defaultProvider(), sha256: Sha256 });
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials: options.credentials ?? nodeCredentialChain(), sha256: Sha256 });
   return async ({ method, url, headers, body }) => {
     const target = new URL(url);
     const query: Record<string, string> = {};

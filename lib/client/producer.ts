@@ -1,5 +1,6 @@
 import { partitionForKey } from '../partitioner/partitioner';
 import { LIMITS } from '../limits';
+import { keyBytes, utf8ByteLength } from './bytes';
 import { SluiceApiError, SluiceConnectionError, type SluiceHttpClient } from './sluice-http-client';
 import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';
 
@@ -200,7 +201,7 @@ export class SluiceProducer {
     const deliveries: Promise<RecordMetadata>[] = [];
     for (const record of list) {
       this.checkOpen();
-      const bytes = Buffer.byteLength(JSON.stringify(record)) + RECORD_OVERHEAD_BYTES;
+      const bytes = utf8ByteLength(JSON.stringify(record)) + RECORD_OVERHEAD_BYTES;
       await this.reserve(bytes);
       this.checkOpen();
       let pending!: Pending;
@@ -442,7 +443,16 @@ export class SluiceProducer {
           continue;
         }
       } else if (record.key !== undefined && record.key !== null) {
-        partition = partitionForKey(Buffer.from(record.key, this.encoding === 'base64' ? 'base64' : 'utf8'), partitions);
+        let key: Uint8Array;
+        try {
+          key = keyBytes(record.key, this.encoding);
+        } catch {
+          state.queue.shift();
+          state.queueBytes -= next.bytes;
+          this.settle(next, { error: new RangeError(`a record key of topic '${state.name}' is not valid base64`) });
+          continue;
+        }
+        partition = partitionForKey(key, partitions);
       } else {
         if (sticky === undefined) {
           state.roundRobin = (state.roundRobin + 1) % partitions;
