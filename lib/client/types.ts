@@ -7,8 +7,7 @@
 // Response shapes the server defines are re-exported from the modules that produce them
 // (type-only: nothing of the server is loaded), so client and server cannot drift apart.
 import type { AssignorName, TopicAssignment } from '../groups/assignors';
-import type { PartitionPosition } from '../groups/group-offsets';
-import type { MembershipView } from '../groups/membership';
+import type { MembershipView, PartitionPosition } from '../groups/group-views';
 import type { CommittedOffset, ResetPolicy } from '../storage/group-items';
 import type { PushTarget, Subscription as StoredSubscription } from '../storage/subscription-items';
 

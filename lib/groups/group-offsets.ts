@@ -7,6 +7,7 @@ import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../stora
 import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
 import { GroupActiveError, GroupNotFoundError, IllegalGenerationError, NotAssignedError, UnknownMemberError } from './group-errors';
 import { readMembers, readMeta, readOffsets } from './group-repository';
+import type { PartitionPosition } from './group-views';
 
 export interface OffsetCommitInput {
   /** Omitted for a standalone consumer (partitions assigned by hand), allowed only while the group has no live members. */
@@ -94,18 +95,7 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
   }
 }
 
-export interface PartitionPosition {
-  topic: string;
-  partition: number;
-  /** The committed offset, or null when the group never committed this partition. */
-  committedOffset: number | null;
-  /** Where the group reads next: the committed offset, else the reset policy's end of the log. */
-  position: number;
-  logStartOffset: number;
-  highWatermark: number;
-  /** highWatermark − position. */
-  lag: number;
-}
+export type { PartitionPosition } from './group-views';
 
 /** Committed offsets and lag for every partition of the given topics (default: the subscribed and committed ones). */
 export async function groupPositions(ctx: SluiceContext, group: string, topics?: string[]): Promise<{ group: string; resetPolicy: string; partitions: PartitionPosition[] }> {

@@ -4,9 +4,10 @@ import { subscriptionKey } from '../storage/subscription-items';
 import type { SluiceContext } from '../context';
 import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../storage/group-items';
 import { getTopic } from '../topics/topic-repository';
-import type { AssignorName, TopicAssignment } from './assignors';
+import type { AssignorName } from './assignors';
 import { GroupHasSubscriptionError, UnknownMemberError } from './group-errors';
 import { readMembers, readMeta } from './group-repository';
+import type { MembershipView } from './group-views';
 
 export interface JoinInput {
   topics: string[];
@@ -16,17 +17,7 @@ export interface JoinInput {
   clientId?: string;
 }
 
-export interface MembershipView {
-  group: string;
-  memberId: string;
-  generation: number;
-  /** This member's partitions in the current generation. */
-  assignment: TopicAssignment[];
-  /** True while the coordinator has not yet computed a generation that includes exactly the live members. */
-  rebalanceInProgress: boolean;
-  sessionTimeoutMs: number;
-  heartbeatIntervalMs: number;
-}
+export type { MembershipView } from './group-views';
 
 /**
  * Joins a member: creates the group's meta item if needed (the first member's assignor
