@@ -229,10 +229,18 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
       const a = this.assigned.get(keyOf(batch[0]!.topic, batch[0]!.partition));
       if (!a) continue;
       const seekGen = a.seekGen;
-      for (const record of batch) {
-        if (this.assigned.get(a.key) !== a || a.seekGen !== seekGen || this.closing.signal.aborted) break;
-        yield record;
-        if (this.assigned.get(a.key) === a && a.seekGen === seekGen) a.consumed = Math.max(a.consumed, record.offset + 1);
+      let finished = false;
+      try {
+        for (const record of batch) {
+          if (this.assigned.get(a.key) !== a || a.seekGen !== seekGen || this.closing.signal.aborted) break;
+          yield record;
+          if (this.assigned.get(a.key) === a && a.seekGen === seekGen) a.consumed = Math.max(a.consumed, record.offset + 1);
+        }
+        finished = true;
+      } finally {
+        // The caller left the loop mid-batch (break, return, throw) without moving past the last record: it and the
+        // records not yet yielded are fetched again next time, from where a commit would restart.
+        if (!finished) this.rewind(a, seekGen);
       }
     }
   }
@@ -242,7 +250,14 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
     for await (const batch of this.batchesRaw()) {
       const a = this.assigned.get(keyOf(batch[0]!.topic, batch[0]!.partition));
       const seekGen = a?.seekGen;
-      yield batch;
+      let resumed = false;
+      try {
+        yield batch;
+        resumed = true;
+      } finally {
+        // Left the loop while holding this batch: it does not count as consumed, so it is fetched again next time.
+        if (!resumed && a) this.rewind(a, seekGen!);
+      }
       if (a && this.assigned.get(a.key) === a && a.seekGen === seekGen) a.consumed = Math.max(a.consumed, batch.at(-1)!.offset + 1);
     }
   }
@@ -254,6 +269,20 @@ export class SluiceConsumer extends GroupMemberBase<Completion> implements Async
   }
 
   // -------------------------------------------------------------------------
+
+  /**
+   * Moves a partition's fetch position back to what the iterator consumed, when records
+   * already fetched were not all handed out: otherwise the next iteration would go on
+   * after them and a commit past later records would skip them (at-least-once).
+   */
+  private rewind(a: Assigned, seekGen: number): void {
+    if (this.assigned.get(a.key) !== a || a.seekGen !== seekGen || a.position <= a.consumed) return;
+    a.fetch?.abort();
+    a.fetch = undefined;
+    a.gen++;
+    a.position = a.consumed;
+    a.notBefore = 0;
+  }
 
   private held(tp: TopicPartition): Assigned {
     const a = this.assigned.get(keyOf(tp.topic, tp.partition));
