@@ -363,12 +363,22 @@ function apiError(response: Response, text: string): SluiceApiError {
   // Not a Sluice error body: a gateway or proxy answered (API Gateway sends {"message": "..."}).
   const message = isRecord(parsed) && typeof parsed.message === 'string' ? parsed.message : snippet(text);
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  const retryAfterSeconds = retryAfterHeader(response.headers.get('retry-after'));
   return new SluiceApiError(
     response.status,
     'HTTP_ERROR',
     message ? `${status}: ${message}` : status,
     response.status === 429 || response.status >= 500,
+    retryAfterSeconds === undefined ? {} : { retryAfterSeconds },
   );
+}
+
+/** A Retry-After header (seconds, or an HTTP date) as whole seconds from now, so retries honour a gateway's as they do Sluice's. */
+function retryAfterHeader(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 /** fetch reports network failures as `TypeError: fetch failed` with the real reason in `cause`. */

@@ -313,6 +313,16 @@ describe('SluiceHttpClient errors', () => {
     });
   });
 
+  test("a gateway's 429 with a Retry-After header carries it as retryAfterSeconds, so retries wait for it", async () => {
+    const { url } = await serve((_req, res) => res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '3' }).end('{"message":"Too Many Requests"}'));
+    await assert.rejects(new SluiceHttpClient(url).listTopics(), { code: 'HTTP_ERROR', status: 429, retriable: true, details: { retryAfterSeconds: 3 } });
+  });
+
+  test('a gateway error without Retry-After has no retryAfterSeconds', async () => {
+    const { url } = await serve((_req, res) => json(res, 503, { message: 'Service Unavailable' }));
+    await assert.rejects(new SluiceHttpClient(url).listTopics(), (err: unknown) => err instanceof SluiceApiError && err.retriable && !('retryAfterSeconds' in err.details));
+  });
+
   test('a 2xx answer that is not JSON becomes INVALID_RESPONSE', async () => {
     const { url } = await serve((_req, res) => res.writeHead(200).end('<html>hello</html>'));
     await assert.rejects(new SluiceHttpClient(url).listTopics(), { code: 'INVALID_RESPONSE', status: 200, retriable: false });
