@@ -38,6 +38,16 @@ export class PayloadTooLargeError extends SluiceError {
   }
 }
 
+/** A request body in a content coding the API does not decode. */
+export class UnsupportedContentEncodingError extends SluiceError {
+  constructor(encoding: string) {
+    super('UNSUPPORTED_CONTENT_ENCODING', `content-encoding: '${encoding}' is not supported; send gzip or identity`, 415, false, {
+      field: 'content-encoding',
+      supported: ['gzip', 'identity'],
+    });
+  }
+}
+
 export class RouteNotFoundError extends SluiceError {
   constructor(method: string, path: string) {
     super('ROUTE_NOT_FOUND', `No route for ${method} ${path}`, 404, false);

@@ -1,7 +1,8 @@
+import { gunzipSync } from 'node:zlib';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseInput } from '../../lib/api/validate';
-import { InternalError, PayloadTooLargeError, ServiceBusyError, SluiceError, ValidationError } from '../../lib/errors';
+import { InternalError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/errors';
 import { LIMITS } from '../../lib/limits';
 import type { z } from 'zod/mini';
 
@@ -31,10 +32,9 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   };
 }
 
-/** The JSON body, size-checked, then validated against a schema. */
+/** The JSON body, decompressed if it came gzip-encoded, size-checked, then validated against a schema. */
 export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
-  const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const text = bodyText(event);
   const size = Buffer.byteLength(text, 'utf8');
   if (size > LIMITS.requestBodyMaxBytes) {
     throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${size}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
@@ -47,6 +47,29 @@ export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S)
     throw new ValidationError('body: is not valid JSON', { field: 'body' });
   }
   return parseInput(schema, parsed);
+}
+
+/**
+ * The body as text. A `content-encoding: gzip` body is decompressed (at most the body
+ * limit, so a small bomb cannot make a large body); it must arrive as binary, which API
+ * Gateway does for a binary content type such as `application/octet-stream`.
+ */
+function bodyText(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  const encoding = (event.headers?.['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (encoding !== 'gzip') throw new UnsupportedContentEncodingError(encoding);
+  const compressed = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  try {
+    return gunzipSync(compressed, { maxOutputLength: LIMITS.requestBodyMaxBytes + 1 }).toString('utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes uncompressed`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
+    }
+    throw new ValidationError('body: is not valid gzip (send a compressed body with a binary content type, e.g. application/octet-stream, so it arrives intact)', {
+      field: 'body',
+    });
+  }
 }
 
 export function pathParam(event: HttpEvent, name: string): string {
