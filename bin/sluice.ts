@@ -273,6 +273,7 @@ interface ProduceOptions {
   lingerMs: number;
   idempotence: boolean;
   retries: number;
+  compression: 'none' | 'gzip';
   progress?: boolean;
   progressIntervalMs: number;
 }
@@ -399,6 +400,7 @@ async function produce(topic: string, values: string[], opts: ProduceOptions, gl
     batchRecords: opts.batchRecords,
     batchBytes: opts.batchBytes,
     retries: opts.retries,
+    compression: opts.compression,
   });
   const outcome = new ProduceOutcome();
   const notSent = new ProducerClosedError('not sent: an earlier call failed');
@@ -1041,6 +1043,7 @@ Examples:
     .option('--linger-ms <ms>', 'send a partial batch once its first record has waited this long', integer(0), 100)
     .option('--no-idempotence', 'produce without a producer id and sequence numbers (needs no WRITE on the cluster)')
     .option('--retries <n>', 'retries of a call that failed with a retriable error', integer(0), PRODUCER_DEFAULTS.retries)
+    .addOption(new Option('--compression <codec>', "compress each call's request body on the wire").choices(['none', 'gzip']).default('none'))
     .option('--progress', 'report progress on stderr even when it is not a terminal')
     .option('--progress-interval-ms <ms>', 'how often to report progress', integer(1), 5000)
     .addHelpText(

@@ -90,11 +90,17 @@ export interface SluiceHttpClientOptions {
 }
 
 /** Answers the complete headers to send for a request, signature included. */
-export type RequestSigner = (request: { method: string; url: string; headers: Record<string, string>; body?: string }) => Promise<Record<string, string>>;
+export type RequestSigner = (request: { method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array }) => Promise<Record<string, string>>;
 
 export interface RequestOptions {
   /** Aborting rejects the call with the signal's reason (an `AbortError` by default), not a Sluice error. */
   signal?: AbortSignal;
+  /**
+   * Send the JSON body gzip-compressed (`content-encoding: gzip`, as `application/octet-stream` so
+   * API Gateway hands it to Lambda intact, base64-encoded). Fewer bytes on the wire and fewer
+   * 512 KB units of metered API Gateway requests, for some client CPU.
+   */
+  compression?: 'gzip';
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -283,10 +289,14 @@ export class SluiceHttpClient {
     options: RequestOptions & { body?: unknown } = {},
   ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
-    let body: string | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.body !== undefined) {
-      headers['content-type'] = 'application/json';
       body = JSON.stringify(options.body);
+      if (options.compression === 'gzip') {
+        headers['content-type'] = 'application/octet-stream';
+        headers['content-encoding'] = 'gzip';
+        body = await gzip(body);
+      } else headers['content-type'] = 'application/json';
     }
     const signals: AbortSignal[] = [];
     if (options.signal) signals.push(options.signal);
@@ -345,6 +355,12 @@ function partitionPath(topic: string, partition: number): string {
     throw new RangeError(`partition must be a non-negative integer, not ${partition}`);
   }
   return `${topicPath(topic)}/partitions/${partition}`;
+}
+
+/** gzip with the web-standard CompressionStream (Node 18+, browsers, Deno, Bun, workers): no Node zlib. */
+async function gzip(text: string): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** Builds the error for a non-2xx response, from the contract's error body when there is one. */

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import { partitionForKey } from '../../lib/partitioner/partitioner';
@@ -41,6 +42,7 @@ interface SeenRequest {
   query: URLSearchParams;
   body: unknown;
   bytes: number;
+  encoding?: string;
 }
 
 interface WireRecord {
@@ -77,7 +79,9 @@ class FakeSluice {
       req.on('end', () => {
         const raw = Buffer.concat(chunks);
         const url = new URL(req.url ?? '/', 'http://fake');
-        const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body: raw.length ? JSON.parse(raw.toString('utf8')) : undefined, bytes: raw.length };
+        const encoding = req.headers['content-encoding'];
+        const text = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+        const seen = { method: req.method ?? '', path: url.pathname, query: url.searchParams, body: raw.length ? JSON.parse(text) : undefined, bytes: raw.length, encoding };
         this.requests.push(seen);
         this.handle(seen, res);
       });
@@ -464,6 +468,17 @@ describe('sluice produce', { concurrency: true }, () => {
     assert.match(r.stderr, /^error: ACCESS_DENIED: Principal 'bob' may not WRITE cluster/);
     assert.match(r.stderr, /\nnote: nothing was committed\nnote: an idempotent producer needs WRITE on the cluster; --no-idempotence produces without it\n$/);
     assert.equal(f.produceCalls().length, 0);
+  });
+
+  test('--compression gzip sends each call gzip-compressed', async () => {
+    const f = await fake();
+    f.createTopic('t');
+    const r = await cli(f, ['produce', 't', '--compression', 'gzip'], { stdin: lines(300, (i) => `a fairly repetitive line number ${i}`) });
+    assert.equal(r.code, 0, r.stderr);
+    const call = f.produceCalls()[0]!;
+    assert.equal(call.encoding, 'gzip');
+    assert.ok(call.bytes * 3 < Buffer.byteLength(JSON.stringify(call.body)), `${call.bytes} bytes on the wire`);
+    assert.equal(f.values('t').length, 300);
   });
 
   test('--no-idempotence sends no producer claim and takes no producer id', async () => {

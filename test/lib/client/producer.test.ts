@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { partitionForKey, ProducerClosedError, SluiceApiError, SluiceConnectionError, SluiceHttpClient, SluiceProducer, type RecordMetadata } from '../../../lib/client/index';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
@@ -227,6 +228,26 @@ describe('SluiceProducer against the local platform', () => {
     assert.equal((await first!).offset, 0);
     await assert.rejects(producer.send(topic, { value: 'late' }), (err) => err === reason);
     assert.deepEqual((await readAll(client, topic, 1)).map((r) => r.value), ['in flight']);
+  });
+
+  test("compression 'gzip' sends each call's body gzip-compressed, and the platform stores the records as sent", async () => {
+    const sizes: { wire: number; json: number }[] = [];
+    const { client } = countingClient(async (_n, url, init, real) => {
+      const wire = (init!.body as Uint8Array).byteLength;
+      sizes.push({ wire, json: gunzipSync(init!.body as Uint8Array).byteLength });
+      assert.equal((init!.headers as Record<string, string>)['content-encoding'], 'gzip');
+      return real(url, init);
+    });
+    const topic = await newTopic(client, 2);
+    const producer = new SluiceProducer(client, { compression: 'gzip', lingerMs: 20 });
+    const values = Array.from({ length: 500 }, (_, i) => `event ${i}: customer ${i % 13} ordered ${i % 5} items`);
+    const deliveries: Promise<RecordMetadata>[] = [];
+    for (const value of values) deliveries.push(...(await producer.send(topic, { key: value.slice(-20), value })));
+    await Promise.all(deliveries);
+    await producer.close();
+    assert.ok(sizes.length > 0);
+    for (const size of sizes) assert.ok(size.wire * 3 < size.json, `${size.wire} bytes on the wire for ${size.json} of JSON`);
+    assert.deepEqual((await readAll(client, topic, 2)).map((r) => r.value).sort(), [...values].sort());
   });
 
   test('close flushes and then refuses sends', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from '../../../lib/client/sluice-http-client';
 
 interface SeenRequest {
@@ -9,6 +10,8 @@ interface SeenRequest {
   url: string;
   headers: IncomingMessage['headers'];
   body: unknown;
+  /** Bytes on the wire (compressed, if it was). */
+  bytes: number;
 }
 
 type Handler = (req: SeenRequest, res: ServerResponse) => void;
@@ -28,8 +31,9 @@ async function serve(handler: Handler): Promise<{ url: string; seen: SeenRequest
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined };
+      const raw = Buffer.concat(chunks);
+      const text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? JSON.parse(text) : undefined, bytes: raw.length };
       seen.push(request);
       handler(request, res);
     });
@@ -82,6 +86,16 @@ describe('SluiceHttpClient requests', () => {
     assert.deepEqual(await new SluiceHttpClient(url).produce('orders', batch), answer);
     assert.deepEqual([seen[0]?.method, seen[0]?.url], ['POST', '/v1/topics/orders/records']);
     assert.deepEqual(seen[0]?.body, batch);
+  });
+
+  test("with compression 'gzip' the JSON body goes gzip-compressed, as application/octet-stream with content-encoding gzip", async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, { topic: 'orders', records: [] }));
+    const batch = { encoding: 'utf8' as const, records: Array.from({ length: 200 }, (_, i) => ({ value: `order ${i} for customer ${i % 7}` })) };
+    await new SluiceHttpClient(url).produce('orders', batch, { compression: 'gzip' });
+    assert.equal(seen[0]!.headers['content-encoding'], 'gzip');
+    assert.equal(seen[0]!.headers['content-type'], 'application/octet-stream');
+    assert.deepEqual(seen[0]!.body, batch, 'the server gunzips exactly the request');
+    assert.ok(seen[0]!.bytes * 3 < Buffer.byteLength(JSON.stringify(batch)), `${seen[0]!.bytes} bytes on the wire`);
   });
 
   test('fetchRecords sends only the query parameters it is given', async () => {
