@@ -14,9 +14,9 @@ import type { RawStorage } from '../target';
  *   topic item, a conditional Put of a ref item, a conditional Update of a partition head,
  *   a conditional Put of an index item);
  * - `floor`: the whole storage sequence of one produce call, one request after the other
- *   as Sluice makes them: GetItems (topic, quota), BatchGetItem (head), PutObject,
- *   BatchGetItem (head, again in the commit loop), TransactWriteItems, as many of each as
- *   the produce calls of the cell made;
+ *   as Sluice makes them: GetItems (topic, quota), BatchGetItem (head, and the producer's
+ *   state for an idempotent call), PutObject, TransactWriteItems, as many of each as the
+ *   produce calls of the cell made;
  * - `get`: a ranged S3 GetObject of a batch's bytes, as fetches read.
  */
 export interface RawCell extends CellFigures {
@@ -35,8 +35,8 @@ export interface FloorShape {
   transactions: number;
 }
 
-/** A produce call's storage requests before authorization and quotas: topic GetItem, head BatchGetItem twice, PutObject, TransactWriteItems. */
-export const DEFAULT_FLOOR: FloorShape = { getItems: 1, batchGets: 2, puts: 1, transactions: 1 };
+/** A produce call's storage requests before authorization and quotas: topic GetItem, head BatchGetItem, PutObject, TransactWriteItems. */
+export const DEFAULT_FLOOR: FloorShape = { getItems: 1, batchGets: 1, puts: 1, transactions: 1 };
 
 export class RawStorageBench {
   private heads = new Map<string, number>();
@@ -66,8 +66,8 @@ export class RawStorageBench {
 
   /**
    * The storage sequence of one produce call, one request after the other: its GetItems
-   * (topic, quota), a BatchGetItem of the head, the PutObject, the commit loop's
-   * BatchGetItem, the TransactWriteItems. `shape` gives how many of each a produce call
+   * (topic, quota), its BatchGetItems (the heads), the PutObject, the TransactWriteItems.
+   * `shape` gives how many of each a produce call
    * made in the cell this is compared with, so the floor follows the code as it changes.
    */
   async floor(objectBytes: number, concurrency: number, bounds: Bounds, shape: FloorShape = DEFAULT_FLOOR): Promise<RawCell> {
