@@ -27,9 +27,14 @@ export const deliverToTarget: Deliver = async (target, secret, body) => {
     if (response.status < 200 || response.status >= 300) throw new Error(`target answered HTTP ${response.status}`);
     return;
   }
+  // Region, credentials and endpoint (AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL) come from the environment, read by the SDK.
   lambda ??= new LambdaClient({});
-  const result = await lambda.send(new InvokeCommand({ FunctionName: target.functionArn, Payload: Buffer.from(body) }), {
-    abortSignal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-  });
-  if (result.FunctionError) throw new Error(`function error: ${result.FunctionError} ${Buffer.from(result.Payload ?? []).toString().slice(0, 500)}`);
+  // The reason becomes the lease's lastError and the dead letters' sluice.dlq.error, so it names the function.
+  const failed = (what: string, cause?: unknown) => new Error(`Lambda ${target.functionArn}: ${what}`, { cause });
+  const result = await lambda
+    .send(new InvokeCommand({ FunctionName: target.functionArn, Payload: Buffer.from(body) }), { abortSignal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS) })
+    .catch((error: unknown) => {
+      throw failed(error instanceof Error ? `${error.name}: ${error.message}` : String(error), error);
+    });
+  if (result.FunctionError) throw failed(`function error (${result.FunctionError}): ${Buffer.from(result.Payload ?? []).toString().slice(0, 500)}`);
 };
