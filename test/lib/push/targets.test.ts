@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { deliverToTarget } from '../../../lib/push/targets';
+
+/**
+ * The push targets through the real clients: the HTTPS target's fetch against an HTTP
+ * server on loopback, and the Lambda target's @aws-sdk/client-lambda InvokeCommand
+ * against an in-process emulator of the Lambda Invoke API
+ * (POST /2015-03-31/functions/{FunctionName}/invocations), which the SDK is pointed at
+ * the standard way, with AWS_ENDPOINT_URL_LAMBDA.
+ */
+
+const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Functions the emulator knows: `ok` returns normally, `fails` throws, `busy` is throttled while `throttled`. */
+interface LambdaEmulator {
+  url: string;
+  invocations: (Received & { functionName: string })[];
+  throttled: boolean;
+  server: Server;
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function startLambdaEmulator(): Promise<LambdaEmulator> {
+  const emulator: LambdaEmulator = { url: '', invocations: [], throttled: true, server: undefined as unknown as Server };
+  emulator.server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = new URL(req.url!, 'http://emulator').pathname;
+      const match = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(path);
+      const requestId = { 'x-amzn-requestid': `req-${emulator.invocations.length + 1}` };
+      if (req.method !== 'POST' || !match) {
+        res.writeHead(404, { ...requestId, 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' }).end('{"Type":"User","message":"Unknown operation"}');
+        return;
+      }
+      const functionName = decodeURIComponent(match[1]!);
+      emulator.invocations.push({ functionName, path, headers: req.headers, body: Buffer.concat(chunks) });
+      const json = (status: number, headers: Record<string, string>, body: unknown) =>
+        res.writeHead(status, { ...requestId, 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      if (functionName === arn('ok')) {
+        json(200, { 'x-amz-executed-version': '$LATEST' }, { handled: true });
+      } else if (functionName === arn('fails')) {
+        json(
+          200,
+          { 'x-amz-executed-version': '$LATEST', 'x-amz-function-error': 'Unhandled' },
+          { errorType: 'TypeError', errorMessage: "Cannot read properties of undefined (reading 'records')", trace: ['TypeError: Cannot read properties…'] },
+        );
+      } else if (functionName === arn('busy') && emulator.throttled) {
+        json(429, { 'x-amzn-errortype': 'TooManyRequestsException' }, { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded', Type: 'User', message: 'Rate Exceeded.' });
+      } else if (functionName === arn('busy')) {
+        json(200, { 'x-amz-executed-version': '$LATEST' }, null);
+      } else {
+        json(404, { 'x-amzn-errortype': 'ResourceNotFoundException' }, { Type: 'User', Message: `Function not found: ${functionName}` });
+      }
+    });
+  });
+  emulator.url = await listen(emulator.server);
+  return emulator;
+}
+
+/** A delivery body as deliver-partition builds it (non-ASCII in the key, to catch any re-encoding). */
+const BODY = JSON.stringify({
+  group: 'g',
+  topic: 't',
+  partition: 0,
+  deliveryAttempt: 1,
+  records: [{ offset: 7, timestamp: 1_700_000_000_000, key: Buffer.from('ключ').toString('base64'), value: Buffer.from('v').toString('base64'), headers: [] }],
+});
+
+const rejection = async (promise: Promise<unknown>): Promise<Error> => {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof Error);
+    return error;
+  }
+  assert.fail('the delivery should have failed');
+};
+
+let emulator: LambdaEmulator;
+
+before(async () => {
+  emulator = await startLambdaEmulator();
+  // Read by the SDK when the target's client first sends; this process talks to no real AWS.
+  Object.assign(process.env, { AWS_ENDPOINT_URL_LAMBDA: emulator.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'test-secret' });
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+});
+
+after(() => {
+  emulator?.server.close();
+});
+
+beforeEach(() => {
+  emulator.invocations.length = 0;
+  emulator.throttled = true;
+});
+
+describe('Lambda push target', () => {
+  it('invokes the configured function ARN synchronously (RequestResponse) with exactly the body the HTTPS target POSTs', async () => {
+    const posted: Received[] = [];
+    const hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posted.push({ path: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200).end();
+      });
+    });
+    const hookUrl = await listen(hook);
+    try {
+      await deliverToTarget({ type: 'https', url: `${hookUrl}/hook` }, 'a-secret-of-sixteen+', BODY);
+      await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'a-secret-of-sixteen+', BODY);
+    } finally {
+      hook.close();
+    }
+    assert.equal(posted.length, 1);
+    assert.equal(emulator.invocations.length, 1);
+    const invocation = emulator.invocations[0]!;
+    assert.equal(invocation.functionName, arn('ok'));
+    // Absent, the Invoke API defaults to RequestResponse; Event or DryRun would not wait for the function.
+    assert.equal(invocation.headers['x-amz-invocation-type'] ?? 'RequestResponse', 'RequestResponse');
+    assert.deepEqual(invocation.body, posted[0]!.body);
+    assert.equal(invocation.body.toString('utf8'), BODY);
+  });
+
+  it('signs the invoke with SigV4 for the lambda service in the configured region', async () => {
+    await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY);
+    const authorization = String(emulator.invocations[0]?.headers.authorization);
+    assert.match(authorization, /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/us-east-1\/lambda\/aws4_request, /);
+  });
+
+  it('counts a function that returns normally as delivered', async () => {
+    assert.equal(await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY), undefined);
+    assert.equal(emulator.invocations.length, 1);
+  });
+
+  it('fails the delivery on a function error (X-Amz-Function-Error), naming the function and the error type', async () => {
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('fails') }, 'secret', BODY));
+    assert.ok(error.message.includes(arn('fails')), error.message);
+    assert.match(error.message, /Unhandled/);
+    assert.match(error.message, /TypeError/);
+    assert.equal(emulator.invocations.length, 1, 'a function error is not retried inside the attempt');
+  });
+
+  it('fails a throttled invoke (429 TooManyRequestsException) as retriable: the next attempt delivers once the throttle clears', async () => {
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY));
+    assert.ok(error.message.includes(arn('busy')), error.message);
+    assert.match(error.message, /TooManyRequestsException/);
+    assert.ok(emulator.invocations.length >= 1);
+    emulator.throttled = false;
+    await deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY);
+    assert.equal(emulator.invocations.at(-1)!.body.toString('utf8'), BODY);
+  });
+
+  it('fails an invoke of a missing function (404 ResourceNotFoundException), naming it', async () => {
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('gone') }, 'secret', BODY));
+    assert.match(error.message, new RegExp(`^Lambda ${arn('gone').replace(/[$:]/g, '\\$&')}: ResourceNotFoundException`));
+    assert.equal(emulator.invocations.length, 1, 'a missing function is not retried inside the attempt');
+  });
+});
