@@ -10,7 +10,8 @@ import { call, startTestPlatform, type TestPlatform } from '../../support/local-
 
 /**
  * Push subscriptions end to end: the Log stream (emulated locally) drives the dispatcher,
- * which delivers to a real HTTP server on loopback, against DynamoDB Local and s3rver.
+ * which delivers to a real HTTP server on loopback (or, for Lambda targets, a Lambda Invoke
+ * API emulator there), against DynamoDB Local and s3rver.
  */
 let env: TestPlatform;
 
@@ -167,6 +168,60 @@ describe('push subscriptions', () => {
     assert.equal(second.status, 'busy');
     release();
     assert.equal((await slow).delivered, 1);
+  });
+
+  it('delivers to a Lambda function target through the dispatcher, and dead-letters a function error naming the function', async () => {
+    // A minimal Lambda Invoke API: the platform's dispatcher runs in this process, and its
+    // client-lambda reads AWS_ENDPOINT_URL_LAMBDA when it first invokes.
+    const okArn = 'arn:aws:lambda:us-east-1:123456789012:function:push-consumer';
+    const failingArn = 'arn:aws:lambda:us-east-1:123456789012:function:push-broken';
+    const invoked: { functionName: string; body: string }[] = [];
+    const lambda = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        const functionName = decodeURIComponent(/^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(req.url ?? '')?.[1] ?? '');
+        invoked.push({ functionName, body });
+        if (functionName === failingArn) {
+          res.writeHead(200, { 'content-type': 'application/json', 'x-amz-function-error': 'Unhandled' }).end('{"errorType":"Error","errorMessage":"boom"}');
+        } else if (functionName === okArn) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('null');
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'ResourceNotFoundException' }).end(`{"Message":"Function not found: ${functionName}"}`);
+        }
+      });
+    });
+    await new Promise<void>((done) => lambda.listen(0, '127.0.0.1', done));
+    process.env.AWS_ENDPOINT_URL_LAMBDA = `http://127.0.0.1:${(lambda.address() as { port: number }).port}`;
+    try {
+      await call(env.url, 'POST', '/v1/topics', { name: 'push-lambda' });
+      for (const [group, functionArn] of [
+        ['push-lambda-ok', okArn],
+        ['push-lambda-broken', failingArn],
+      ] as const) {
+        const put = await call(env.url, 'PUT', `/v1/groups/${group}/subscription`, { topic: 'push-lambda', target: { type: 'lambda', functionArn }, resetPolicy: 'earliest', retryAttempts: 0 });
+        assert.equal(put.status, 200, JSON.stringify(put.body));
+      }
+      await call(env.url, 'POST', '/v1/topics/push-lambda/records', { records: [{ value: 'l1' }, { value: 'l2' }] });
+      await waitFor(async () => (await lagOf('push-lambda-ok')) === 0 && (await lagOf('push-lambda-broken')) === 0, 'both Lambda subscriptions to move past the records');
+
+      const delivered = invoked.filter((i) => i.functionName === okArn).flatMap((i) => JSON.parse(i.body).records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString()));
+      assert.deepEqual([...new Set(delivered)], ['l1', 'l2']);
+      const first = JSON.parse(invoked.find((i) => i.functionName === okArn)!.body);
+      assert.equal(first.group, 'push-lambda-ok');
+      assert.equal(first.topic, 'push-lambda');
+
+      const dlq = (await call(env.url, 'GET', '/v1/topics/push-lambda-broken.dlq/partitions/0/records?encoding=utf8')).body.records;
+      assert.deepEqual(
+        dlq.map((r: { value: string }) => r.value),
+        ['l1', 'l2'],
+      );
+      const reason = dlq[0].headers.find((h: { key: string }) => h.key === 'sluice.dlq.error')?.value as string;
+      assert.ok(reason.includes(failingArn) && reason.includes('Unhandled'), reason);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_LAMBDA;
+      lambda.close();
+    }
   });
 
   it('refuses members joining a push group, and bad subscription input with a 400 naming the field', async () => {
