@@ -3,7 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
 import { decodeBatch } from '../format/batch-codec';
 import { partitionKey } from '../storage/partition-key';
-import { fromIndexItem, timeSortKeyFrom } from '../storage/segment-index-item';
+import { fromIndexItem, timeSortKeyFrom, type SegmentIndexEntry } from '../storage/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
 
 export interface PartitionOffsetsResult {
@@ -37,20 +37,8 @@ export async function offsetForTime(ctx: SluiceContext, topicName: string, parti
   requirePartition(topic, partition);
   const head = await readHead(ctx, topic.topicId, partition);
   const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
-  const page = await ctx.ddb.send(
-    new QueryCommand({
-      TableName: ctx.tables.log,
-      IndexName: 'byTime',
-      KeyConditionExpression: 'pk = :pk AND ts >= :from',
-      ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, partition), ':from': timeSortKeyFrom(timestamp) },
-      ConsistentRead: true,
-      Limit: 1,
-    }),
-  );
-  const item = page.Items?.[0];
-  if (!item) return { ...base, offset: null };
-  const entry = fromIndexItem(item);
-  if (entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
+  const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
+  if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
   const object = await ctx.s3.send(
     new GetObjectCommand({ Bucket: ctx.bucket, Key: entry.objectKey, Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}` }),
   );
@@ -58,4 +46,25 @@ export async function offsetForTime(ctx: SluiceContext, topicName: string, parti
   const index = records.findIndex((r) => r.timestamp >= timestamp);
   const offset = Math.max(entry.baseOffset + index, head.logStartOffset);
   return { ...base, offset };
+}
+
+/**
+ * The index entry of the first batch whose running maximum timestamp is at least
+ * `timestamp` (one strongly consistent Query of the byTime index): every earlier batch
+ * holds only records before it. Undefined when no batch reaches it. It may be a batch
+ * committed after the caller read the head, so compare its offsets with that head.
+ */
+export async function firstBatchReaching(ctx: SluiceContext, topicId: string, partition: number, timestamp: number): Promise<SegmentIndexEntry | undefined> {
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      IndexName: 'byTime',
+      KeyConditionExpression: 'pk = :pk AND ts >= :from',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': timeSortKeyFrom(timestamp) },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const item = page.Items?.[0];
+  return item ? fromIndexItem(item) : undefined;
 }

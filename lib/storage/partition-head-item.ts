@@ -11,6 +11,7 @@ export const HEAD_SORT_KEY = 'head';
 
 export interface PartitionHead {
   nextOffset: number;
+  /** The first readable offset: 0 until retention moves it forward (`advanceLogStartUpdate`); never backwards. */
   logStartOffset: number;
   /** Fencing token of the partition's writer; bumped by later issues' leader changes. */
   leaderEpoch: number;
@@ -33,5 +34,22 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     leaderEpoch: Number(item.leaderEpoch ?? 0),
     maxTimestamp: Number(item.maxTimestamp ?? 0),
     updatedAt: Number(item.updatedAt ?? 0),
+  };
+}
+
+/**
+ * Moves the log start forward to `logStartOffset` (retention): never backwards, never
+ * past the high watermark, and never onto a head that is gone (a deleted topic's). Only
+ * `logStartOffset` changes; a produce commit keeps it (`if_not_exists`).
+ */
+export function advanceLogStartUpdate(logStartOffset: number): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  return {
+    UpdateExpression: 'SET logStartOffset = :start',
+    ConditionExpression: 'logStartOffset < :start AND nextOffset >= :start',
+    ExpressionAttributeValues: { ':start': logStartOffset },
   };
 }

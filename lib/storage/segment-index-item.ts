@@ -25,6 +25,21 @@ export function offsetSortKey(offset: number): string {
   return OFFSET_PREFIX + String(offset).padStart(OFFSET_DIGITS, '0');
 }
 
+/** The key of the index item of the batch whose last offset is `lastOffset`. */
+export function indexKey(topicId: string, partition: number, lastOffset: number): { pk: string; sk: string } {
+  return { pk: partitionKey(topicId, partition), sk: offsetSortKey(lastOffset) };
+}
+
+/**
+ * Bounds for `sk BETWEEN :from AND :to` selecting the index items of the batches that
+ * end before `offset` (all of them lie wholly below it), and no other item of the
+ * partition (the head, producer states). Undefined when `offset` is 0: there are none.
+ */
+export function indexSortKeysBelow(offset: number): { from: string; to: string } | undefined {
+  if (!Number.isSafeInteger(offset) || offset <= 0) return undefined;
+  return { from: offsetSortKey(0), to: offsetSortKey(offset - 1) };
+}
+
 const TIME_PREFIX = 't#';
 const TIMESTAMP_DIGITS = 16;
 
