@@ -51,11 +51,13 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   const records: OffsetRecord[] = [];
   let bytes = 0;
   let full = false;
+  /** Where the fetch found a hole: the first offset after it. */
+  let resumeAt: number | undefined;
   let startKey: Record<string, unknown> | undefined;
   let next = offset;
   // The key condition stays fixed while paging: DynamoDB refuses an ExclusiveStartKey outside it.
   const from = offsetSortKey(offset);
-  while (!full && next < highWatermark) {
+  while (!full && resumeAt === undefined && next < highWatermark) {
     const page = await ctx.ddb.send(
       new QueryCommand({
         TableName: ctx.tables.log,
@@ -67,11 +69,18 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       }),
     );
     const entries = (page.Items ?? []).map(fromIndexItem).filter((e) => e.baseOffset < highWatermark);
-    for (let i = 0; i < entries.length && !full; ) {
+    for (let i = 0; i < entries.length && !full && resumeAt === undefined; ) {
       const window = readAhead(entries, i, input.maxRecords - records.length, input.maxBytes - bytes, next);
       i += window.length;
       const batches = await Promise.all(window.map((entry) => readBatch(ctx, entry)));
-      for (const batch of batches) {
+      for (const [w, batch] of batches.entries()) {
+        // Offsets are gapless, so a batch starting past `next`, or one whose object is gone,
+        // means retention released what lies between: stop before it, never skip over it.
+        const entry = window[w]!;
+        if (entry.baseOffset > next || batch === undefined) {
+          resumeAt = entry.baseOffset > next ? entry.baseOffset : entry.lastOffset + 1;
+          break;
+        }
         for (const record of batch) {
           if (record.offset < next || record.offset >= highWatermark) continue;
           const size = recordSize(record);
@@ -89,9 +98,31 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
     startKey = page.LastEvaluatedKey;
     if (!startKey) break;
   }
+  // Every offset below the high watermark has an index item when the head is read; one
+  // missing now was released by retention since. What was read up to it is contiguous and
+  // is answered; with nothing read, the fetch is out of range, as a fresh one would be.
+  if (!full && next < highWatermark && records.length === 0) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? highWatermark);
   recordMetric('RecordsFetched', 'Count', records.length);
   recordMetric('BytesFetched', 'Bytes', bytes);
   return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark, logStartOffset };
+}
+
+/**
+ * The answer to a fetch that found nothing at `offset` although the head it had read
+ * said the offset was readable: retention moved the log start past it since, and
+ * released the batches below. The head, read again, gives the new range. (Retention
+ * moves the head before it releases anything, so the new log start is past `offset`.
+ * Should it not be, some index item or object went missing without retention: the
+ * answer is still out of range, from `resumeAt`, the first offset after the hole, so a
+ * reader moves on rather than asking again forever, and the anomaly is logged.)
+ */
+async function throwReleased(ctx: SluiceContext, topicId: string, partition: number, offset: number, resumeAt: number): Promise<never> {
+  const head = await readHead(ctx, topicId, partition);
+  if (head.logStartOffset > offset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
+  console.error(
+    JSON.stringify({ level: 'ERROR', message: 'fetch found offsets missing above the log start', partitionKey: partitionKey(topicId, partition), offset, logStartOffset: head.logStartOffset, resumeAt }),
+  );
+  throw new OffsetOutOfRangeError(offset, resumeAt, Math.max(head.nextOffset, resumeAt));
 }
 
 /**
@@ -133,14 +164,21 @@ function readAhead(entries: readonly SegmentIndexEntry[], from: number, recordsL
   return window;
 }
 
-async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[]> {
-  const object = await ctx.s3.send(
-    new GetObjectCommand({
-      Bucket: ctx.bucket,
-      Key: entry.objectKey,
-      Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}`,
-    }),
-  );
+/** The batch's records, or undefined when its object is gone (released by retention and collected). */
+async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[] | undefined> {
+  let object;
+  try {
+    object = await ctx.s3.send(
+      new GetObjectCommand({
+        Bucket: ctx.bucket,
+        Key: entry.objectKey,
+        Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}`,
+      }),
+    );
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+    throw error;
+  }
   const bytes = await object.Body!.transformToByteArray();
   return decodeBatch(bytes).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
 }
