@@ -197,6 +197,16 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     bucket: 'readwrite',
     schedule: { rateMinutes: 60 },
   },
+  {
+    name: 'enforce-retention',
+    description: "Moves each partition's log start past records older than the topic's retention.ms, and releases their index items and object refs (every 5 minutes).",
+    memoryMiB: 256,
+    timeoutSeconds: 300,
+    // Lists topics; moves heads, deletes index and ref items, moves orphan-collector checkpoints
+    // back. The S3 objects are left to collect-orphan-objects, so no bucket access.
+    tables: { Topics: 'read', Log: 'readwrite' },
+    schedule: { rateMinutes: 5 },
+  },
 ];
 
 export function functionEntry(spec: FunctionSpec): string {

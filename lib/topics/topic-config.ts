@@ -10,7 +10,32 @@ export const TOPIC_CONFIG_KEYS = {
   'message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime'], {
     error: 'must be "CreateTime" or "LogAppendTime"',
   }),
+  // Kafka's retention.ms: how long records are kept, by timestamp; enforced by the
+  // enforce-retention schedule (lib/retention/enforce-retention.ts).
+  'retention.ms': z.string().check(
+    z.refine((value) => parseRetentionMs(value) !== undefined, {
+      error: 'must be a whole number of milliseconds, at least 1 (as a string), or -1 for unlimited',
+    }),
+  ),
 } as const;
+
+/** -1: records are kept forever (Kafka's value for unlimited retention). */
+export const UNLIMITED_RETENTION = -1;
+
+/** Kafka's largest `retention.ms` (a Java long). */
+const KAFKA_MAX_RETENTION_MS = 9223372036854775807n;
+
+/**
+ * A `retention.ms` value as Kafka accepts it: a whole number of milliseconds from 1 up
+ * to 2^63-1 (decimal digits, no sign, exponent or leading zero), or `-1` for unlimited.
+ * Undefined for anything else. Values past 2^53-1 ms (about 285,000 years) come back as
+ * `Number.MAX_SAFE_INTEGER`: no record is that old, so they keep everything, as in Kafka.
+ */
+export function parseRetentionMs(value: string): number | undefined {
+  if (value === String(UNLIMITED_RETENTION)) return UNLIMITED_RETENTION;
+  if (!/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > KAFKA_MAX_RETENTION_MS) return undefined;
+  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
+}
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 
@@ -41,4 +66,10 @@ export function timestampType(config: Record<string, string>): TimestampType {
 export function compressionOf(config: Record<string, string>): 'none' | 'gzip' | 'zstd' {
   const type = config['compression.type'];
   return type === 'gzip' || type === 'zstd' ? type : 'none';
+}
+
+/** The topic's own `retention.ms` (-1 for unlimited), or undefined when it has none and the platform default applies. */
+export function retentionMsOf(config: Record<string, string>): number | undefined {
+  const value = config['retention.ms'];
+  return value === undefined ? undefined : parseRetentionMs(value);
 }

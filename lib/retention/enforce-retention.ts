@@ -1,0 +1,382 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../context';
+import { resetGcCheckpoints } from '../gc/gc-checkpoints';
+import { firstBatchReaching } from '../log/list-offsets';
+import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../storage/object-ref-item';
+import { advanceLogStartUpdate, headKey } from '../storage/partition-head-item';
+import { partitionKey } from '../storage/partition-key';
+import { indexKey, indexSortKeysBelow } from '../storage/segment-index-item';
+import type { Topic } from '../storage/topic-item';
+import { listTopicItems, readHeads } from '../topics/topic-repository';
+import { retentionMsFor, UNLIMITED_RETENTION } from './retention-settings';
+
+export interface EnforceRetentionOptions {
+  /** Retention of topics without `retention.ms`, in milliseconds; -1 keeps everything. */
+  defaultRetentionMs: number;
+  /** Epoch ms after which the run starts no further partition or page; the next run carries on. */
+  deadline?: number;
+  /** Structured log lines: one per partition whose log start moved, and one per failure. */
+  log?: (entry: Record<string, unknown>) => void;
+}
+
+export interface PartitionTrim {
+  topic: string;
+  partition: number;
+  /** The log start before and after. */
+  from: number;
+  to: number;
+}
+
+export interface RetentionEnforcement {
+  topics: number;
+  /** Partitions whose head was examined. */
+  partitions: number;
+  /** Partitions whose log start this run moved. */
+  trimmed: PartitionTrim[];
+  /** Offsets that left the readable log (the sum of `to - from`). */
+  recordsExpired: number;
+  /** Index items deleted. */
+  batchesReleased: number;
+  /** Ref items deleted: objects left to the orphan collector. */
+  objectsReleased: number;
+  /** Orphan-collector checkpoints moved back over released objects. */
+  checkpointsReset: number;
+  /** Partitions or batches left for the next run (a write that kept failing, or an inconsistent ref count). */
+  failures: number;
+  /** False when the deadline stopped the run early. */
+  complete: boolean;
+}
+
+/** Items of a page of index items below the log start (BatchGetItem reads at most 100 keys). */
+const RELEASE_PAGE = 100;
+/** Transactions in flight at once. */
+const PARALLEL_WRITES = 8;
+/** Partitions worked on at once. */
+const PARALLEL_PARTITIONS = 4;
+/** Attempts of one write that keeps meeting a concurrent transaction (or a count that moved). */
+const MAX_ATTEMPTS = 8;
+
+interface PartitionRef {
+  topic: Topic;
+  partition: number;
+  logStartOffset: number;
+}
+
+interface ExpiredBatch {
+  key: { pk: string; sk: string };
+  objectKey: string;
+}
+
+/**
+ * Kafka's time-based retention, as the `enforce-retention` schedule runs it. For every
+ * partition of every topic whose retention is not unlimited (`retention.ms`, else the
+ * platform default):
+ *
+ * 1. the new log start is the base offset of the first batch whose running maximum
+ *    timestamp is at least `now - retention` (the byTime index, as offsets-for-times
+ *    finds it), or the high watermark when every batch is older; the head's
+ *    `logStartOffset` moves there by a conditional write, only forward;
+ * 2. then every index item wholly below the log start is deleted, each in a small
+ *    transaction that also releases it from its object's ref item (`batchCount`), so
+ *    nothing is released twice; the last batch of an object deletes the ref item
+ *    instead, after which the orphan collector's checkpoints are moved back over the
+ *    object (it deletes it on its next run) and only then the index item goes.
+ *
+ * Step 2 runs for every partition whose log start is past 0, moved this run or not, so
+ * whatever a crashed or cut-short run left is finished by the next one. Idempotent and
+ * safe beside produce, fetch, topic deletion and other runs: see docs/design.md,
+ * "Retention".
+ */
+export async function enforceRetention(ctx: SluiceContext, options: EnforceRetentionOptions): Promise<RetentionEnforcement> {
+  const log = options.log ?? (() => {});
+  const result: RetentionEnforcement = {
+    topics: 0,
+    partitions: 0,
+    trimmed: [],
+    recordsExpired: 0,
+    batchesReleased: 0,
+    objectsReleased: 0,
+    checkpointsReset: 0,
+    failures: 0,
+    complete: true,
+  };
+  const pastDeadline = () => {
+    if (options.deadline !== undefined && ctx.now() >= options.deadline) result.complete = false;
+    return !result.complete;
+  };
+
+  // Phase 1: move log starts (cheap, and what readers see), for every topic first.
+  const toRelease: PartitionRef[] = [];
+  for (const topic of await listTopicItems(ctx)) {
+    if (pastDeadline()) break;
+    result.topics++;
+    const retentionMs = retentionMsFor(topic.config, options.defaultRetentionMs);
+    const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
+    const heads = await readHeads(ctx, topic.topicId, partitions);
+    await inParallel(partitions, PARALLEL_PARTITIONS, async (partition) => {
+      const head = heads.get(partition);
+      if (!head || pastDeadline()) return;
+      result.partitions++;
+      let logStartOffset = head.logStartOffset;
+      try {
+        if (retentionMs !== UNLIMITED_RETENTION) {
+          const cutoff = ctx.now() - retentionMs;
+          const target = await newLogStart(ctx, topic, partition, head.nextOffset, cutoff);
+          if (target > logStartOffset) {
+            if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
+              result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
+              result.recordsExpired += target - logStartOffset;
+              log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
+              logStartOffset = target;
+            } else {
+              // Another run got there first (or further), or the topic is being deleted.
+              logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
+            }
+          }
+        }
+      } catch (error) {
+        result.failures++;
+        log({ level: 'WARN', message: 'retention left a partition for the next run', topic: topic.name, partition, error: String(error) });
+      }
+      if (logStartOffset > 0) toRelease.push({ topic, partition, logStartOffset });
+    });
+  }
+
+  // Phase 2: release what lies below each log start. Shuffled, so that a partition with a
+  // large backlog does not always hold up the same others when runs are cut short.
+  for (const ref of shuffled(toRelease, ctx.random)) {
+    if (pastDeadline()) break;
+    try {
+      await releaseBelow(ctx, ref, result, pastDeadline, log);
+    } catch (error) {
+      result.failures++;
+      log({ level: 'WARN', message: 'retention left a partition for the next run', topic: ref.topic.name, partition: ref.partition, error: String(error) });
+    }
+  }
+  return result;
+}
+
+/**
+ * The base offset of the first batch whose running maximum timestamp is at least
+ * `cutoff`, or the high watermark (as read) when there is none below it. A batch found
+ * past that high watermark was committed after the head was read; everything the head
+ * covers is older, so the answer is still the high watermark.
+ */
+async function newLogStart(ctx: SluiceContext, topic: Topic, partition: number, highWatermark: number, cutoff: number): Promise<number> {
+  // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
+  if (cutoff <= 0) return 0;
+  const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
+  return kept ? Math.min(kept.baseOffset, highWatermark) : highWatermark;
+}
+
+/** Moves the head's log start forward to `target`; false when it was not behind it (or the head is gone). */
+async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, target: number): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ctx.ddb.send(new UpdateCommand({ TableName: ctx.tables.log, Key: headKey(topicId, partition), ...advanceLogStartUpdate(target) }));
+      return true;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'ConditionalCheckFailedException') return false;
+      // A produce commit's transaction holds the head right now; the SDK does not retry this.
+      if (name !== 'TransactionConflictException' || attempt >= MAX_ATTEMPTS) throw error;
+      await ctx.sleep(backoffMs(attempt, ctx.random));
+    }
+  }
+}
+
+/** Deletes the index items of `ref`'s partition that lie wholly below its log start, page by page. */
+async function releaseBelow(
+  ctx: SluiceContext,
+  ref: PartitionRef,
+  result: RetentionEnforcement,
+  pastDeadline: () => boolean,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<void> {
+  const range = indexSortKeysBelow(ref.logStartOffset);
+  if (!range) return;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    // Eventually consistent is enough: nothing is ever added below the log start, and an
+    // item already deleted fails its transaction's condition and is skipped.
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.tables.log,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': partitionKey(ref.topic.topicId, ref.partition), ':from': range.from, ':to': range.to },
+        ProjectionExpression: 'lastOffset, objectKey',
+        Limit: RELEASE_PAGE,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const batches: ExpiredBatch[] = (page.Items ?? []).map((item) => ({
+      key: indexKey(ref.topic.topicId, ref.partition, Number(item.lastOffset)),
+      objectKey: String(item.objectKey),
+    }));
+    if (batches.length > 0) await releaseBatches(ctx, ref, batches, result, log);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && !pastDeadline());
+}
+
+/**
+ * Releases expired batches of one partition. A partition holds at most one batch of an
+ * object, so the objects of one page are distinct; other partitions' batches of the same
+ * objects may be released concurrently, which the conditions below sort out.
+ */
+async function releaseBatches(
+  ctx: SluiceContext,
+  ref: PartitionRef,
+  batches: readonly ExpiredBatch[],
+  result: RetentionEnforcement,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<void> {
+  const counts = await readBatchCounts(ctx, batches.map((batch) => batch.objectKey));
+  const last: ExpiredBatch[] = [];
+  await inParallel(batches, PARALLEL_WRITES, async (batch) => {
+    const outcome = await releaseOne(ctx, batch, counts.get(batch.objectKey));
+    if (outcome === 'released') result.batchesReleased++;
+    else if (outcome === 'last') last.push(batch);
+    else if (outcome === 'failed') result.failures++;
+  });
+  if (last.length > 0) await releaseLastBatches(ctx, ref, last, result, log);
+}
+
+/**
+ * One transaction: delete the index item (if it still exists) and count it off its
+ * object's ref item (if more than this batch is counted). Answers 'last' when this is
+ * the object's last counted batch, or its ref item is gone.
+ */
+async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, initialCount: number | undefined): Promise<'released' | 'gone' | 'last' | 'failed'> {
+  let count = initialCount;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (count === undefined || count <= 1) return 'last';
+    try {
+      await ctx.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: ctx.tables.log, Key: batch.key, ConditionExpression: 'attribute_exists(pk)' } },
+            { Update: { TableName: ctx.tables.log, Key: objectRefKey(batch.objectKey), ...releaseBatchUpdate() } },
+          ],
+        }),
+      );
+      return 'released';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      // Released already, by a concurrent run.
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'gone';
+      // The count moved (another partition's batch of the object was released): look again.
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') count = (await readBatchCounts(ctx, [batch.objectKey])).get(batch.objectKey);
+      else await ctx.sleep(backoffMs(attempt, ctx.random));
+    }
+  }
+  return 'failed';
+}
+
+/**
+ * The last batches of their objects: delete each ref item in a transaction that checks
+ * the index item still exists (so a stale count cannot retire an object that another,
+ * kept batch still references), then move the orphan collector's checkpoints back over
+ * those objects (it only deletes objects it lists and finds without a ref item), and
+ * only then delete the index items. Until then the index item is what a rerun finds to
+ * finish the job after a crash.
+ */
+async function releaseLastBatches(
+  ctx: SluiceContext,
+  ref: PartitionRef,
+  batches: readonly ExpiredBatch[],
+  result: RetentionEnforcement,
+  log: (entry: Record<string, unknown>) => void,
+): Promise<void> {
+  const retired: ExpiredBatch[] = [];
+  await inParallel(batches, PARALLEL_WRITES, async (batch) => {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        await ctx.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              { ConditionCheck: { TableName: ctx.tables.log, Key: batch.key, ConditionExpression: 'attribute_exists(pk)' } },
+              { Delete: { TableName: ctx.tables.log, Key: objectRefKey(batch.objectKey), ...releaseLastBatchCondition() } },
+            ],
+          }),
+        );
+        retired.push(batch);
+        return;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        // Finished by a concurrent run.
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
+        if (reasons[1]?.Code === 'ConditionalCheckFailed') {
+          // More batches counted than index items can exist: leave the object alone.
+          result.failures++;
+          log({ level: 'WARN', message: 'retention found an object counting more batches than remain; kept it', topic: ref.topic.name, partition: ref.partition, objectKey: batch.objectKey });
+          return;
+        }
+        await ctx.sleep(backoffMs(attempt, ctx.random));
+      }
+    }
+    result.failures++;
+  });
+  if (retired.length === 0) return;
+  result.objectsReleased += retired.length;
+  result.checkpointsReset += await resetGcCheckpoints(ctx, retired.map((batch) => batch.objectKey));
+  result.batchesReleased += await batchDelete(ctx, retired.map((batch) => batch.key));
+}
+
+/** `batchCount` of each object's ref item (strongly consistent); absent when it has none. */
+async function readBatchCounts(ctx: SluiceContext, objectKeys: readonly string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < objectKeys.length; i += RELEASE_PAGE) {
+    let pending: Record<string, unknown>[] = objectKeys.slice(i, i + RELEASE_PAGE).map(objectRefKey);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ATTEMPTS) throw new Error(`ref item reads left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} rounds`);
+      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      const response = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [ctx.tables.log]: { Keys: pending, ConsistentRead: true } } }));
+      for (const item of response.Responses?.[ctx.tables.log] ?? []) {
+        const objectRef = fromObjectRefItem(item);
+        if (objectRef) counts.set(objectRef.objectKey, objectRef.batchCount);
+      }
+      pending = response.UnprocessedKeys?.[ctx.tables.log]?.Keys ?? [];
+    }
+  }
+  return counts;
+}
+
+async function batchDelete(ctx: SluiceContext, keys: readonly Record<string, unknown>[]): Promise<number> {
+  for (let i = 0; i < keys.length; i += 25) {
+    let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round >= MAX_ATTEMPTS) throw new Error(`index item deletes left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} rounds`);
+      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      const response = await ctx.ddb.send(new BatchWriteCommand({ RequestItems: { [ctx.tables.log]: pending } }));
+      pending = (response.UnprocessedItems?.[ctx.tables.log] ?? []) as typeof pending;
+    }
+  }
+  return keys.length;
+}
+
+/** Exponential backoff with full jitter, capped. */
+function backoffMs(attempt: number, random: () => number): number {
+  return Math.floor(random() * Math.min(1000, 20 * 2 ** attempt));
+}
+
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy;
+}
+
+/** Runs `work` over `items`, `limit` at a time. */
+async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}

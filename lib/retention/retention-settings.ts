@@ -1,0 +1,30 @@
+import { parseRetentionMs, retentionMsOf, UNLIMITED_RETENTION } from '../topics/topic-config';
+
+/**
+ * The platform's default retention: what applies to a topic without `retention.ms`.
+ * The stack sets it on the enforce-retention function from the `defaultRetentionHours`
+ * setting; without it (the local runtime, tests) it is Kafka's default.
+ */
+export const DEFAULT_RETENTION_ENV_VAR = 'SLUICE_DEFAULT_RETENTION_MS';
+
+/** Kafka's `log.retention.hours=168`: seven days. */
+export const DEFAULT_RETENTION_MS = 168 * 60 * 60 * 1000;
+
+export { UNLIMITED_RETENTION };
+
+/**
+ * The default retention in milliseconds from the environment (-1: unlimited). A value
+ * `retention.ms` would refuse is a deployment error, so it throws rather than guess.
+ */
+export function defaultRetentionMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[DEFAULT_RETENTION_ENV_VAR];
+  if (raw === undefined || raw === '') return DEFAULT_RETENTION_MS;
+  const ms = parseRetentionMs(raw.trim());
+  if (ms === undefined) throw new Error(`${DEFAULT_RETENTION_ENV_VAR} must be a whole number of milliseconds, at least 1, or -1 for unlimited; got '${raw}'`);
+  return ms;
+}
+
+/** The retention of a topic: its own `retention.ms`, else the platform default (-1: unlimited). */
+export function retentionMsFor(config: Record<string, string>, defaultRetentionMs: number): number {
+  return retentionMsOf(config) ?? defaultRetentionMs;
+}

@@ -1,0 +1,330 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../../../lib/context';
+import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
+import { advanceGcCheckpoint, readGcCheckpoints, segmentPrefixOf } from '../../../lib/gc/gc-checkpoints';
+import { enforceRetention, type EnforceRetentionOptions, type RetentionEnforcement } from '../../../lib/retention/enforce-retention';
+import { DEFAULT_RETENTION_MS } from '../../../lib/retention/retention-settings';
+import { contextFromEnv } from '../../../lib/runtime/context-from-env';
+import { fromObjectRefItem, objectRefKey, type ObjectRef } from '../../../lib/storage/object-ref-item';
+import { parseSegmentObjectKey } from '../../../lib/storage/object-keys';
+import { partitionKey } from '../../../lib/storage/partition-key';
+import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/storage/segment-index-item';
+import { readHead } from '../../../lib/topics/topic-repository';
+import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+
+/**
+ * Time-based retention against the real local platform (DynamoDB Local and s3rver
+ * through the SDK): records are produced over HTTP with explicit CreateTime timestamps,
+ * retention runs with a chosen clock, and what readers, the ref items and the orphan
+ * collector see afterwards is checked. Every run covers every topic of the platform, so
+ * each test looks at its own topics only.
+ */
+let env: TestPlatform;
+let ctx: SluiceContext;
+
+const HOUR = 3_600_000;
+/** When the tests' records are "new"; old ones are hours before it. */
+const T = Date.now();
+
+before(async () => {
+  env = await startTestPlatform();
+  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+const at = (now: number): SluiceContext => ({ ...ctx, tables: ctx.tables, now: () => now });
+const enforce = (now: number, options: Partial<EnforceRetentionOptions> = {}): Promise<RetentionEnforcement> =>
+  enforceRetention(at(now), { defaultRetentionMs: DEFAULT_RETENTION_MS, ...options });
+const trimmedOf = (result: RetentionEnforcement, topic: string) =>
+  result.trimmed.filter((trim) => trim.topic === topic).sort((a, b) => a.partition - b.partition);
+
+async function createTopic(name: string, partitions: number, config: Record<string, string> = {}): Promise<string> {
+  const created = await call(env.url, 'POST', '/v1/topics', { name, partitions, config });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return created.body.topicId as string;
+}
+
+/** One produce call (one object): `[partition, timestamp, value]` per record. */
+async function produce(topic: string, records: [number, number, string][]): Promise<void> {
+  const produced = await call(env.url, 'POST', `/v1/topics/${topic}/records`, {
+    records: records.map(([partition, timestamp, value]) => ({ partition, timestamp, value })),
+  });
+  assert.equal(produced.status, 200, JSON.stringify(produced.body));
+}
+
+async function indexEntries(topicId: string, partition: number): Promise<SegmentIndexEntry[]> {
+  const { Items } = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':o': 'o#' },
+      ConsistentRead: true,
+    }),
+  );
+  return (Items ?? []).map(fromIndexItem);
+}
+
+async function refOf(objectKey: string): Promise<ObjectRef | undefined> {
+  const { Item } = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: objectRefKey(objectKey), ConsistentRead: true }));
+  return fromObjectRefItem(Item);
+}
+
+const logStarts = async (topicId: string, partitions: number) =>
+  Promise.all(Array.from({ length: partitions }, async (_, p) => (await readHead(ctx, topicId, p)).logStartOffset));
+
+async function objectExists(key: string): Promise<boolean> {
+  try {
+    await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}
+
+/**
+ * The reference-count invariant: every object some index item of the topic still points
+ * at has a ref item counting exactly those index items, and each of `released` has none.
+ */
+async function assertRefCounts(topicId: string, partitions: number, released: readonly string[]): Promise<void> {
+  const pointing = new Map<string, number>();
+  for (let p = 0; p < partitions; p++) {
+    for (const entry of await indexEntries(topicId, p)) pointing.set(entry.objectKey, (pointing.get(entry.objectKey) ?? 0) + 1);
+  }
+  for (const [objectKey, count] of pointing) assert.equal((await refOf(objectKey))?.batchCount, count, `ref of ${objectKey}`);
+  for (const objectKey of released) {
+    assert.equal(pointing.has(objectKey), false, `${objectKey} is still indexed`);
+    assert.equal(await refOf(objectKey), undefined, `${objectKey} still has a ref item`);
+  }
+}
+
+const fetchHttp = (topic: string, partition: number, offset: number) =>
+  call(env.url, 'GET', `/v1/topics/${topic}/partitions/${partition}/records?offset=${offset}&encoding=utf8`);
+
+describe('enforceRetention', () => {
+  it('moves each partition to its first kept batch, releases the rest, and lets the collector delete only fully expired objects', async () => {
+    const topicId = await createTopic('ret-main', 2, { 'retention.ms': String(HOUR) });
+    const old = T - 3 * HOUR;
+    await produce('ret-main', [[0, old, 'a0'], [0, old + 1, 'a1'], [1, old, 'b0']]); // both batches expire
+    await produce('ret-main', [[0, old + 2, 'a2'], [1, T, 'b1'], [1, T + 1, 'b2']]); // p0 expires, p1 is kept
+    await produce('ret-main', [[0, T, 'a3']]);
+    const [p0, p1] = [await indexEntries(topicId, 0), await indexEntries(topicId, 1)];
+    const expiredObject = p0[0]!.objectKey;
+    const mixedObject = p0[1]!.objectKey;
+    const keptObject = p0[2]!.objectKey;
+    assert.equal(p1[0]!.objectKey, expiredObject);
+    assert.equal(p1[1]!.objectKey, mixedObject);
+
+    // The collector has seen every object before, and kept them as referenced: its checkpoints are past them.
+    const afterGrace = at(Date.now() + ORPHAN_GRACE_MS + 60_000);
+    const firstCollection = await collectOrphanObjects(afterGrace);
+    assert.equal(firstCollection.deleted.length, 0);
+    assert.ok(firstCollection.keptReferenced >= 3);
+
+    const result = await enforce(T + 1000);
+    assert.deepEqual(trimmedOf(result, 'ret-main'), [
+      { topic: 'ret-main', partition: 0, from: 0, to: 3 },
+      { topic: 'ret-main', partition: 1, from: 0, to: 1 },
+    ]);
+    assert.equal(result.failures, 0);
+    assert.deepEqual(await logStarts(topicId, 2), [3, 1]);
+
+    // Readers: below the log start is out of range, with the new range; from it, exactly the kept records.
+    const below = await fetchHttp('ret-main', 0, 0);
+    assert.equal(below.status, 416);
+    assert.equal(below.body.error.code, 'OFFSET_OUT_OF_RANGE');
+    assert.equal(below.body.error.logStartOffset, 3);
+    assert.equal(below.body.error.highWatermark, 4);
+    assert.equal((await fetchHttp('ret-main', 1, 0)).body.error.logStartOffset, 1);
+    const kept0 = await fetchHttp('ret-main', 0, 3);
+    assert.deepEqual(kept0.body.records.map((r: { offset: number; value: string }) => [r.offset, r.value]), [[3, 'a3']]);
+    const kept1 = await fetchHttp('ret-main', 1, 1);
+    assert.deepEqual(kept1.body.records.map((r: { offset: number; value: string }) => [r.offset, r.value]), [[1, 'b1'], [2, 'b2']]);
+    const described = await call(env.url, 'GET', '/v1/topics/ret-main');
+    assert.deepEqual(described.body.partitionOffsets, [
+      { partition: 0, logStartOffset: 3, highWatermark: 4 },
+      { partition: 1, logStartOffset: 1, highWatermark: 3 },
+    ]);
+
+    // Storage: the released index items are gone; the fully expired object has no ref item, the others count what is left.
+    assert.deepEqual((await indexEntries(topicId, 0)).map((e) => e.baseOffset), [3]);
+    assert.deepEqual((await indexEntries(topicId, 1)).map((e) => e.baseOffset), [1]);
+    await assertRefCounts(topicId, 2, [expiredObject]);
+    assert.equal((await refOf(mixedObject))?.batchCount, 1);
+    assert.equal((await refOf(keptObject))?.batchCount, 1);
+
+    // A rerun releases nothing more and counts nothing off twice.
+    const rerun = await enforce(T + 2000);
+    assert.deepEqual(trimmedOf(rerun, 'ret-main'), []);
+    assert.equal(rerun.batchesReleased, 0);
+    assert.equal(rerun.objectsReleased, 0);
+    await assertRefCounts(topicId, 2, [expiredObject]);
+
+    // A clock behind (an earlier cutoff would keep everything) never moves the log start back.
+    const behind = await enforce(T - 2 * HOUR);
+    assert.deepEqual(trimmedOf(behind, 'ret-main'), []);
+    assert.deepEqual(await logStarts(topicId, 2), [3, 1]);
+
+    // The collector deletes the fully expired object on its next run, although it had passed it; the others stay.
+    const checkpoint = (await readGcCheckpoints(ctx, [segmentPrefixOf(expiredObject)!])).get(segmentPrefixOf(expiredObject)!);
+    assert.ok(checkpoint && checkpoint.decidedBefore <= parseSegmentObjectKey(expiredObject)!.writtenAt, 'checkpoint moved back over the object');
+    const collection = await collectOrphanObjects(at(Date.now() + ORPHAN_GRACE_MS + 60_000));
+    assert.deepEqual(collection.deleted, [expiredObject]);
+    assert.equal(await objectExists(expiredObject), false);
+    assert.equal(await objectExists(mixedObject), true);
+    assert.equal(await objectExists(keptObject), true);
+    assert.deepEqual((await fetchHttp('ret-main', 1, 1)).body.records.length, 2);
+  });
+
+  it('moves the log start to the high watermark when every batch expired, and keeps it there as new records arrive', async () => {
+    const topicId = await createTopic('ret-all-old', 1, { 'retention.ms': String(HOUR) });
+    await produce('ret-all-old', [[0, T - 5 * HOUR, 'x']]);
+    await produce('ret-all-old', [[0, T - 4 * HOUR, 'y'], [0, T - 4 * HOUR, 'z']]);
+    const objects = (await indexEntries(topicId, 0)).map((e) => e.objectKey);
+    const result = await enforce(T);
+    assert.deepEqual(trimmedOf(result, 'ret-all-old'), [{ topic: 'ret-all-old', partition: 0, from: 0, to: 3 }]);
+    assert.deepEqual(await indexEntries(topicId, 0), []);
+    await assertRefCounts(topicId, 1, objects);
+    const atEnd = await fetchHttp('ret-all-old', 0, 3);
+    assert.equal(atEnd.status, 200);
+    assert.deepEqual(atEnd.body.records, []);
+    assert.equal((await fetchHttp('ret-all-old', 0, 2)).status, 416);
+
+    await produce('ret-all-old', [[0, T, 'fresh']]);
+    assert.deepEqual((await fetchHttp('ret-all-old', 0, 3)).body.records.map((r: { value: string }) => r.value), ['fresh']);
+    await enforce(T + 1000);
+    assert.deepEqual(await logStarts(topicId, 1), [3]);
+  });
+
+  it('keeps everything of a topic with retention.ms -1', async () => {
+    const topicId = await createTopic('ret-forever', 2, { 'retention.ms': '-1' });
+    await produce('ret-forever', [[0, 1, 'ancient'], [1, 2, 'ancient']]);
+    await produce('ret-forever', [[0, T - 1000 * HOUR, 'old']]);
+    const result = await enforce(T, { defaultRetentionMs: HOUR });
+    assert.deepEqual(trimmedOf(result, 'ret-forever'), []);
+    assert.deepEqual(await logStarts(topicId, 2), [0, 0]);
+    assert.equal((await indexEntries(topicId, 0)).length, 2);
+    assert.deepEqual((await fetchHttp('ret-forever', 0, 0)).body.records.map((r: { value: string }) => r.value), ['ancient', 'old']);
+  });
+
+  it('applies the platform default to topics without retention.ms, and keeps everything when the default is -1', async () => {
+    const topicId = await createTopic('ret-default', 1);
+    await produce('ret-default', [[0, T - 3 * HOUR, 'old']]);
+    await produce('ret-default', [[0, T - 10 * 60_000, 'recent']]);
+    assert.deepEqual(trimmedOf(await enforce(T, { defaultRetentionMs: -1 }), 'ret-default'), []);
+    assert.deepEqual(trimmedOf(await enforce(T), 'ret-default'), [], 'nothing is 7 days old');
+    assert.deepEqual(trimmedOf(await enforce(T, { defaultRetentionMs: 2 * HOUR }), 'ret-default'), [{ topic: 'ret-default', partition: 0, from: 0, to: 1 }]);
+    assert.deepEqual((await fetchHttp('ret-default', 0, 1)).body.records.map((r: { value: string }) => r.value), ['recent']);
+    assert.deepEqual(await logStarts(topicId, 1), [1]);
+  });
+
+  it('keeps a batch whose own records are old when an earlier batch had a later timestamp (the running maximum, as Kafka)', async () => {
+    await createTopic('ret-out-of-order', 1, { 'retention.ms': String(HOUR) });
+    await produce('ret-out-of-order', [[0, T - 5 * HOUR, 'old']]);
+    await produce('ret-out-of-order', [[0, T, 'new']]);
+    await produce('ret-out-of-order', [[0, T - 5 * HOUR, 'late but old']]);
+    assert.deepEqual(trimmedOf(await enforce(T), 'ret-out-of-order'), [{ topic: 'ret-out-of-order', partition: 0, from: 0, to: 1 }]);
+    assert.deepEqual((await fetchHttp('ret-out-of-order', 0, 1)).body.records.map((r: { value: string }) => r.value), ['new', 'late but old']);
+  });
+
+  it('releases every batch exactly once when runs overlap each other and producers', async () => {
+    const topicId = await createTopic('ret-concurrent', 3, { 'retention.ms': String(HOUR) });
+    const old = T - 2 * HOUR;
+    for (let i = 0; i < 12; i++) {
+      // Objects spanning one, two or three partitions.
+      const partitions = [0, 1, 2].slice(0, 1 + (i % 3));
+      await produce('ret-concurrent', partitions.map((p) => [p, old + i, `old-${i}-${p}`] as [number, number, string]));
+    }
+    const expired = new Set<string>();
+    let indexItems = 0;
+    for (let p = 0; p < 3; p++) {
+      for (const entry of await indexEntries(topicId, p)) {
+        expired.add(entry.objectKey);
+        indexItems++;
+      }
+    }
+    const runs = await Promise.all([
+      enforce(T),
+      enforce(T),
+      enforce(T + 5),
+      (async () => {
+        for (let i = 0; i < 4; i++) await produce('ret-concurrent', [[i % 3, T + i, `new-${i}`]]);
+        return undefined;
+      })(),
+    ]);
+    const results = runs.filter((run): run is RetentionEnforcement => run !== undefined);
+    assert.equal(results.reduce((sum, run) => sum + run.failures, 0), 0);
+    // Each index item is deleted by exactly one run, each object retired by at least one (a retiring rerun is harmless).
+    const released = results.reduce((sum, run) => sum + run.batchesReleased, 0);
+    assert.ok(released >= indexItems, `${released} of ${indexItems} released`);
+    await enforce(T + 10);
+    await assertRefCounts(topicId, 3, [...expired]);
+    for (let p = 0; p < 3; p++) {
+      const head = await readHead(ctx, topicId, p);
+      const kept = await fetchHttp('ret-concurrent', p, head.logStartOffset);
+      assert.ok(kept.body.records.every((r: { value: string }) => r.value.startsWith('new-')), JSON.stringify(kept.body.records));
+      assert.equal(kept.body.records.length, head.nextOffset - head.logStartOffset);
+    }
+  });
+
+  it('finishes after a run that stopped between deleting a ref item and moving the collector back', async () => {
+    const topicId = await createTopic('ret-crash', 1, { 'retention.ms': String(HOUR) });
+    await produce('ret-crash', [[0, T - 2 * HOUR, 'old']]);
+    await produce('ret-crash', [[0, T, 'new']]);
+    const [expired] = await indexEntries(topicId, 0);
+    const prefix = segmentPrefixOf(expired!.objectKey)!;
+    // As if the collector had passed the object already.
+    const [seen] = [(await readGcCheckpoints(ctx, [prefix])).get(prefix)];
+    await advanceGcCheckpoint(ctx, prefix, seen, Math.max(Date.now() + 60_000, (seen?.decidedBefore ?? 0) + 1));
+
+    // The checkpoint reset fails: the ref item is gone, the index item is still there.
+    const failing = Object.create(ctx.ddb) as typeof ctx.ddb;
+    failing.send = (async (command: unknown) => {
+      if (command instanceof UpdateCommand && String((command.input.Key as { pk: string }).pk).startsWith('gc#')) throw new Error('crashed before the reset');
+      return ctx.ddb.send(command as never);
+    }) as typeof ctx.ddb.send;
+    const crashed = await enforceRetention({ ...at(T), ddb: failing }, { defaultRetentionMs: DEFAULT_RETENTION_MS });
+    assert.equal(crashed.failures, 1);
+    assert.equal(await refOf(expired!.objectKey), undefined);
+    assert.equal((await indexEntries(topicId, 0)).length, 2, 'the index item stays until the collector was moved back');
+    assert.ok((await readGcCheckpoints(ctx, [prefix])).get(prefix)!.decidedBefore > parseSegmentObjectKey(expired!.objectKey)!.writtenAt);
+
+    const rerun = await enforce(T + 1000);
+    assert.equal(rerun.failures, 0);
+    assert.deepEqual(trimmedOf(rerun, 'ret-crash'), []);
+    assert.deepEqual((await indexEntries(topicId, 0)).map((e) => e.baseOffset), [1]);
+    assert.ok((await readGcCheckpoints(ctx, [prefix])).get(prefix)!.decidedBefore <= parseSegmentObjectKey(expired!.objectKey)!.writtenAt);
+    await assertRefCounts(topicId, 1, [expired!.objectKey]);
+  });
+});
+
+describe('the enforce-retention schedule', () => {
+  it("runs under the local platform with Kafka's 7-day default and the topics' own retention.ms", async () => {
+    const byDefault = await createTopic('sched-default', 1);
+    const own = await createTopic('sched-own', 1, { 'retention.ms': String(HOUR) });
+    const now = Date.now();
+    await produce('sched-default', [[0, now - 8 * 24 * HOUR, 'eight days old']]);
+    await produce('sched-default', [[0, now - 6 * 24 * HOUR, 'six days old']]);
+    await produce('sched-own', [[0, now - 2 * HOUR, 'two hours old']]);
+    await produce('sched-own', [[0, now, 'new']]);
+    const summary = (await env.platform.schedules.runNow('enforce-retention')) as Record<string, unknown>;
+    assert.equal(summary.defaultRetentionMs, DEFAULT_RETENTION_MS);
+    assert.equal(summary.failures, 0);
+    assert.equal(summary.complete, true);
+    assert.deepEqual(await logStarts(byDefault, 1), [1]);
+    assert.deepEqual(await logStarts(own, 1), [1]);
+  });
+
+  it('refuses a retention.ms it cannot enforce with a 400 naming the key', async () => {
+    const refused = await call(env.url, 'POST', '/v1/topics', { name: 'ret-bad', config: { 'retention.ms': '7d' } });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.field, 'config.retention.ms');
+    assert.equal((await call(env.url, 'GET', '/v1/topics/ret-bad')).status, 404);
+  });
+});
