@@ -27,6 +27,9 @@
  * - `tracing` (SLUICE_TRACING, default `false`): `true` turns on X-Ray active tracing of
  *   every function, which grants each role the X-Ray write actions on `*` (X-Ray has
  *   no resource-level permissions).
+ * - `defaultRetentionHours` (SLUICE_DEFAULT_RETENTION_HOURS, default 168): how long
+ *   records of topics without their own `retention.ms` are kept, as Kafka's
+ *   `log.retention.hours`; `-1` keeps them forever.
  *
  * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
  * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
@@ -38,7 +41,7 @@
 import { App, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
+import { DEFAULT_RETENTION_HOURS, DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
 
 const app = new App();
 
@@ -60,6 +63,15 @@ function positiveInteger(name: string, value: string | undefined, fallback: numb
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a positive integer, got '${value}'`);
+  return parsed;
+}
+
+/** A whole number of hours, at least 1, or -1 for unlimited. */
+function retentionHours(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (value.trim() === '-1') return -1;
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`${name} must be a whole number of hours, at least 1, or -1 for unlimited; got '${value}'`);
   return parsed;
 }
 
@@ -117,6 +129,7 @@ const stack = new SluiceStack(app, namePrefix, {
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
   tracing: booleanSetting('tracing', setting('tracing', 'SLUICE_TRACING'), false),
+  defaultRetentionHours: retentionHours('defaultRetentionHours', setting('defaultRetentionHours', 'SLUICE_DEFAULT_RETENTION_HOURS'), DEFAULT_RETENTION_HOURS),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
   throttle: {
     rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { DEFAULT_RETENTION_ENV_VAR, UNLIMITED_RETENTION } from '../lib/retention/retention-settings';
 import { TABLES } from '../lib/storage/tables';
 import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
@@ -106,11 +107,35 @@ export interface SluiceStackProps extends StackProps {
    * @default false
    */
   readonly tracing?: boolean;
+  /**
+   * Retention of records in topics without their own `retention.ms`, in hours, as
+   * Kafka's `log.retention.hours`; -1 keeps them forever. The enforce-retention function
+   * moves each partition's log start past older records every 5 minutes and releases
+   * their storage.
+   *
+   * @default 168 (7 days, Kafka's default)
+   */
+  readonly defaultRetentionHours?: number;
 }
 
 export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
 
 export const DEFAULT_THROTTLE: SluiceThrottle = { rateLimit: 500, burstLimit: 1000 };
+
+/** Kafka's `log.retention.hours` default: 7 days. */
+export const DEFAULT_RETENTION_HOURS = 168;
+
+/**
+ * `SLUICE_DEFAULT_RETENTION_MS` for a retention in hours: a whole number of hours, at
+ * least 1, or -1 (unlimited).
+ */
+export function defaultRetentionMsSetting(hours: number): string {
+  if (hours === UNLIMITED_RETENTION) return String(UNLIMITED_RETENTION);
+  if (!Number.isSafeInteger(hours) || hours < 1 || !Number.isSafeInteger(hours * 3_600_000)) {
+    throw new Error(`defaultRetentionHours must be a whole number of hours, at least 1, or -1 for unlimited; got ${hours}`);
+  }
+  return String(hours * 3_600_000);
+}
 
 /**
  * Everything Sluice deploys: storage (segment bucket, its access-log bucket and the
@@ -145,6 +170,9 @@ export class SluiceStack extends Stack {
       pushTargetFunctionArns: props.pushTargetFunctionArns,
       functionSettings: props.functionSettings,
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
+      functionEnvironment: {
+        'enforce-retention': { [DEFAULT_RETENTION_ENV_VAR]: defaultRetentionMsSetting(props.defaultRetentionHours ?? DEFAULT_RETENTION_HOURS) },
+      },
       environment: {
         SLUICE_AUTH_MODE: auth.type,
         SLUICE_AUTHORIZATION: 'acl',

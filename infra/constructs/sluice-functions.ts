@@ -94,6 +94,13 @@ export interface SluiceFunctionsProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * Variables for one function by name, on top of `environment`: settings only that
+   * function reads, e.g. `{ 'enforce-retention': { SLUICE_DEFAULT_RETENTION_MS: '604800000' } }`.
+   *
+   * @default {}
+   */
+  readonly functionEnvironment?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
    * Memory and timeout per function name, overriding the platform spec's defaults.
    *
    * @default {} (the spec's values)
@@ -157,6 +164,9 @@ export class SluiceFunctions extends Construct {
     for (const name of Object.keys(props.functionSettings ?? {})) {
       if (!this.specs.some((spec) => spec.name === name)) throw new Error(`functionSettings names '${name}', which is not a Sluice function`);
     }
+    for (const name of Object.keys(props.functionEnvironment ?? {})) {
+      if (!this.specs.some((spec) => spec.name === name)) throw new Error(`functionEnvironment names '${name}', which is not a Sluice function`);
+    }
     this.functions = {};
     this.deadLetterQueues = {};
     this.schedules = {};
@@ -185,7 +195,7 @@ export class SluiceFunctions extends Construct {
         logGroup,
         role,
         tracing: this.tracing,
-        environment: this.environmentFor(spec, props.environment ?? {}),
+        environment: this.environmentFor(spec, { ...props.environment, ...props.functionEnvironment?.[spec.name] }),
         bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
       });
       this.grant(fn, spec);
@@ -206,7 +216,7 @@ export class SluiceFunctions extends Construct {
     }
   }
 
-  /** Table names for the tables the spec uses, the bucket name if it uses the bucket. */
+  /** The shared and per-function variables, table names for the tables the spec uses, the bucket name if it uses the bucket. */
   private environmentFor(spec: FunctionSpec, shared: Readonly<Record<string, string>>): Record<string, string> {
     const environment: Record<string, string> = { NODE_OPTIONS: '--enable-source-maps', ...shared };
     // Powertools' Tracer is on in any Lambda environment unless told otherwise.

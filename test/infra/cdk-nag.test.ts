@@ -118,6 +118,19 @@ describe('cdk-nag AwsSolutions', () => {
     );
   });
 
+  it('acknowledges for enforce-retention only the Log table index grant on its role: no bucket, no stream', () => {
+    const { stack } = nagged();
+    const fn = stack.functions.functions['enforce-retention'];
+    assert.ok(fn?.role, 'enforce-retention and its role exist');
+    const onRole = acknowledgments(stack).filter((ack) => ack.path === fn.role!.node.path);
+    assert.deepEqual(
+      onRole.map((ack) => ack.reason),
+      [NAG_REASONS.tableIndexes],
+      onRole.map((ack) => ack.id).join('\n'),
+    );
+    assert.match(onRole[0]!.id, /AwsSolutions-IAM5\[Resource::<StorageLog[0-9A-F]+\.Arn>\/index\/\*\]$/);
+  });
+
   it('runs in the CDK app on every synth', () => {
     const source = readFileSync(new URL('../../bin/cdk-app.ts', import.meta.url), 'utf8');
     assert.match(source, /Validations\.of\(app\)\.addPlugins\(new AwsSolutionsChecks\(app/);

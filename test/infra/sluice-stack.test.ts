@@ -15,9 +15,10 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_RETENTION_ENV_VAR, DEFAULT_RETENTION_MS } from '../../lib/retention/retention-settings';
 import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
 import { FUNCTIONS } from '../../infra/platform-spec';
-import { constructIdFor } from '../../infra/constructs/sluice-functions';
+import { constructIdFor, SluiceFunctions } from '../../infra/constructs/sluice-functions';
 import { DEFAULT_THROTTLE, SluiceStack, type SluiceStackProps } from '../../infra/sluice-stack';
 
 interface CdkJson {
@@ -277,6 +278,8 @@ describe('SluiceStack functions', () => {
         if (spec.tables[definition.id]) variables[definition.envVar] = resolved(storage.tables[definition.id].tableName);
       }
       if (spec.bucket) variables[BUCKET_ENV_VAR] = resolved(storage.bucket.bucketName);
+      // The one per-function setting: the default retention, 168 hours unless the stack says otherwise.
+      if (spec.name === 'enforce-retention') variables[DEFAULT_RETENTION_ENV_VAR] = String(DEFAULT_RETENTION_MS);
 
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `sluice-test-${spec.name}`,
@@ -537,6 +540,66 @@ describe('SluiceStack schedules', () => {
       );
     assert.ok(allows('s3:ListBucket', bucketArn), 's3:ListBucket on the bucket');
     assert.ok(allows('s3:DeleteObject', objectsArn), 's3:DeleteObject on its objects');
+  });
+});
+
+describe('retention', () => {
+  const retentionFunction = (source: Template) =>
+    Object.values(source.findResources('AWS::Lambda::Function', { Properties: { FunctionName: 'sluice-test-enforce-retention' } }));
+  const retentionVariables = (source: Template) =>
+    (retentionFunction(source)[0]?.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+
+  it('runs enforce-retention every 5 minutes from an EventBridge rule', () => {
+    assert.equal(retentionFunction(template).length, 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: resolved(functions.functions['enforce-retention']?.functionArn) })],
+    });
+  });
+
+  it("gives enforce-retention Kafka's 7-day default (168 hours) when the stack sets none", () => {
+    assert.equal(retentionVariables(template)[DEFAULT_RETENTION_ENV_VAR], '604800000');
+  });
+
+  it('passes defaultRetentionHours to enforce-retention only, -1 as unlimited', () => {
+    const day = Template.fromStack(sluiceStack({ defaultRetentionHours: 24 }).stack);
+    assert.equal(retentionVariables(day)[DEFAULT_RETENTION_ENV_VAR], String(24 * 3_600_000));
+    const forever = Template.fromStack(sluiceStack({ defaultRetentionHours: -1 }).stack);
+    assert.equal(retentionVariables(forever)[DEFAULT_RETENTION_ENV_VAR], '-1');
+    for (const [id, fn] of Object.entries(day.findResources('AWS::Lambda::Function'))) {
+      const variables = (fn.Properties as { Environment?: { Variables?: Record<string, unknown> } }).Environment?.Variables ?? {};
+      const name = (fn.Properties as { FunctionName?: string }).FunctionName;
+      if (name !== 'sluice-test-enforce-retention') assert.equal(variables[DEFAULT_RETENTION_ENV_VAR], undefined, `${name ?? id}`);
+    }
+  });
+
+  for (const hours of [0, -2, 1.5, Number.NaN, 2 ** 52]) {
+    it(`refuses defaultRetentionHours ${hours}`, () => {
+      assert.throws(() => sluiceStack({ defaultRetentionHours: hours }), /defaultRetentionHours must be a whole number of hours, at least 1, or -1 for unlimited/);
+    });
+  }
+
+  it('lets enforce-retention read the Topics table and read and write the Log table, and nothing else: no S3, no other table, no stream', () => {
+    const actions = actionsByResource('enforce-retention');
+    assert.deepEqual([...actions.keys()].sort(), ['Log', 'LogGroup', 'Topics']);
+    const topics = actions.get('Topics')!;
+    assert.ok(topics.has('dynamodb:Scan') && topics.has('dynamodb:GetItem'), 'lists and reads topics');
+    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+      assert.equal(topics.has(write), false, `Topics ${write}`);
+      assert.ok(actions.get('Log')!.has(write), `Log ${write}`);
+    }
+    for (const read of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']) assert.ok(actions.get('Log')!.has(read), `Log ${read}`);
+    const statements = statementsOfFunction('enforce-retention');
+    assert.ok(statements.every((statement) => asArray(statement.Action).every((action) => !action.startsWith('s3:'))), 'no S3 action');
+  });
+
+  it('refuses a functionEnvironment for a function that does not exist', () => {
+    const { stack: other } = sluiceStack();
+    assert.throws(
+      () => new SluiceFunctions(other, 'Extra', { storage: other.storage, namePrefix: 'extra', functionEnvironment: { 'no-such-function': { A: 'b' } } }),
+      /functionEnvironment names 'no-such-function'/,
+    );
   });
 });
 
