@@ -16,7 +16,7 @@ export interface RetentionSummary {
   recordsExpired: number;
   batchesReleased: number;
   objectsReleased: number;
-  checkpointsReset: number;
+  objectsDeleted: number;
   failures: number;
   complete: boolean;
 }
@@ -24,10 +24,9 @@ export interface RetentionSummary {
 /**
  * EventBridge schedule: Kafka's time-based retention (lib/retention/enforce-retention.ts).
  * Moves each partition's log start past the batches older than its topic's `retention.ms`
- * (else `SLUICE_DEFAULT_RETENTION_MS`), then deletes their index items and the ref items
- * of objects no batch references any more, and moves the orphan collector's checkpoints
- * back so that it deletes those objects. Reads the Topics table, writes the Log table;
- * no S3 access. Idempotent; a run cut short by its time budget leaves the rest to the next.
+ * (else `SLUICE_DEFAULT_RETENTION_MS`), then deletes their index items, and the ref items
+ * and S3 objects of objects no batch references any more. Reads the Topics table, writes
+ * the Log table, deletes segment objects. Idempotent; a run cut short by its time budget leaves the rest to the next.
  */
 async function main(_event: ScheduledEvent, context: Context): Promise<RetentionSummary> {
   const ctx = contextFromEnv();
@@ -45,7 +44,7 @@ async function main(_event: ScheduledEvent, context: Context): Promise<Retention
     recordsExpired: result.recordsExpired,
     batchesReleased: result.batchesReleased,
     objectsReleased: result.objectsReleased,
-    checkpointsReset: result.checkpointsReset,
+    objectsDeleted: result.objectsDeleted,
     failures: result.failures,
     complete: result.complete,
   };

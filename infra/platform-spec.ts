@@ -7,6 +7,8 @@ import type { TableId } from '../lib/storage/tables';
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Access = 'read' | 'write' | 'readwrite';
+/** Segment-bucket access: a table's kinds, or `delete` alone (s3:DeleteObject, no listing). */
+export type BucketAccess = Access | 'delete';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -36,7 +38,7 @@ export interface FunctionSpec {
   readonly memoryMiB: number;
   readonly timeoutSeconds: number;
   readonly tables: Partial<Record<TableId, Access>>;
-  readonly bucket?: Access;
+  readonly bucket?: BucketAccess;
   readonly routes?: readonly RouteSpec[];
   readonly trigger?: StreamTriggerSpec;
   /**
@@ -202,9 +204,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: "Moves each partition's log start past records older than the topic's retention.ms, and releases their index items and object refs (every 5 minutes).",
     memoryMiB: 256,
     timeoutSeconds: 300,
-    // Lists topics; moves heads, deletes index and ref items, moves orphan-collector checkpoints
-    // back. The S3 objects are left to collect-orphan-objects, so no bucket access.
+    // Lists topics; moves heads, deletes index and ref items, and deletes the segment objects
+    // no kept batch uses (delete only: no read, write or list).
     tables: { Topics: 'read', Log: 'readwrite' },
+    bucket: 'delete',
     schedule: { rateMinutes: 5 },
   },
 ];

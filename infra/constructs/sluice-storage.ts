@@ -3,7 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { Access } from '../platform-spec';
+import type { Access, BucketAccess } from '../platform-spec';
 import { TABLES, type AttributeType, type StreamViewType, type TableDefinition, type TableId } from '../../lib/storage/tables';
 
 export interface SluiceStorageProps {
@@ -25,10 +25,11 @@ export interface SluiceStorageProps {
 }
 
 /** S3 actions on segment objects, by access: exact actions, no `*` groups. */
-const OBJECT_ACTIONS: Record<Access, readonly string[]> = {
+const OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
   read: ['s3:GetObject'],
   write: ['s3:PutObject'],
   readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+  delete: ['s3:DeleteObject'],
 };
 
 const ATTRIBUTE_TYPES: Record<AttributeType, dynamodb.AttributeType> = {
@@ -129,13 +130,13 @@ export class SluiceStorage extends Construct {
    * delete), `readwrite` is get, list, put and delete. The bucket uses S3-managed
    * keys, so no KMS grant is needed.
    */
-  grantBucket(grantee: iam.IGrantable, access: Access): iam.Grant {
+  grantBucket(grantee: iam.IGrantable, access: BucketAccess): iam.Grant {
     const objects = iam.Grant.addToPrincipal({
       grantee,
       actions: [...OBJECT_ACTIONS[access]],
       resourceArns: [this.bucket.arnForObjects('*')],
     });
-    if (access === 'write') return objects;
+    if (access === 'write' || access === 'delete') return objects;
     return objects.combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] }));
   }
 

@@ -290,7 +290,8 @@ async function referencedKeys(ctx: SluiceContext, keys: readonly string[]): Prom
   return referenced;
 }
 
-async function deleteObjects(ctx: SluiceContext, keys: readonly string[]): Promise<{ deleted: string[]; failed: DeleteFailure[] }> {
+/** Deletes up to 1,000 segment objects in one DeleteObjects; answers which went and which S3 refused. Also used by retention. */
+export async function deleteObjects(ctx: SluiceContext, keys: readonly string[]): Promise<{ deleted: string[]; failed: DeleteFailure[] }> {
   const response = await ctx.s3.send(
     // Quiet: S3 answers only the keys it could not delete.
     new DeleteObjectsCommand({ Bucket: ctx.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),

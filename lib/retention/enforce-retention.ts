@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
-import { resetGcCheckpoints } from '../gc/gc-checkpoints';
+import { deleteObjects } from '../gc/collect-orphan-objects';
 import { firstBatchReaching } from '../log/list-offsets';
 import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../storage/object-ref-item';
 import { advanceLogStartUpdate, headKey } from '../storage/partition-head-item';
@@ -38,10 +38,10 @@ export interface RetentionEnforcement {
   recordsExpired: number;
   /** Index items deleted. */
   batchesReleased: number;
-  /** Ref items deleted: objects left to the orphan collector. */
+  /** Ref items deleted: objects no kept batch uses. */
   objectsReleased: number;
-  /** Orphan-collector checkpoints moved back over released objects. */
-  checkpointsReset: number;
+  /** Of those, S3 objects deleted by this run. */
+  objectsDeleted: number;
   /** Partitions or batches left for the next run (a write that kept failing, or an inconsistent ref count). */
   failures: number;
   /** False when the deadline stopped the run early. */
@@ -50,6 +50,8 @@ export interface RetentionEnforcement {
 
 /** Items of a page of index items below the log start (BatchGetItem reads at most 100 keys). */
 const RELEASE_PAGE = 100;
+/** DeleteObjects takes at most 1,000 keys. */
+const OBJECTS_PER_DELETE = 1000;
 /** Transactions in flight at once. */
 const PARALLEL_WRITES = 8;
 /** Partitions worked on at once. */
@@ -80,8 +82,7 @@ interface ExpiredBatch {
  * 2. then every index item wholly below the log start is deleted, each in a small
  *    transaction that also releases it from its object's ref item (`batchCount`), so
  *    nothing is released twice; the last batch of an object deletes the ref item
- *    instead, after which the orphan collector's checkpoints are moved back over the
- *    object (it deletes it on its next run) and only then the index item goes.
+ *    instead, then the S3 object, and only then the index item.
  *
  * Step 2 runs for every partition whose log start is past 0, moved this run or not, so
  * whatever a crashed or cut-short run left is finished by the next one. Idempotent and
@@ -97,7 +98,7 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
     recordsExpired: 0,
     batchesReleased: 0,
     objectsReleased: 0,
-    checkpointsReset: 0,
+    objectsDeleted: 0,
     failures: 0,
     complete: true,
   };
@@ -277,10 +278,8 @@ async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, initialCount:
 /**
  * The last batches of their objects: delete each ref item in a transaction that checks
  * the index item still exists (so a stale count cannot retire an object that another,
- * kept batch still references), then move the orphan collector's checkpoints back over
- * those objects (it only deletes objects it lists and finds without a ref item), and
- * only then delete the index items. Until then the index item is what a rerun finds to
- * finish the job after a crash.
+ * kept batch still references), then delete the S3 objects, and only then the index
+ * items. Until then the index item is what a rerun finds to finish the job after a crash.
  */
 async function releaseLastBatches(
   ctx: SluiceContext,
@@ -321,8 +320,22 @@ async function releaseLastBatches(
   });
   if (retired.length === 0) return;
   result.objectsReleased += retired.length;
-  result.checkpointsReset += await resetGcCheckpoints(ctx, retired.map((batch) => batch.objectKey));
-  result.batchesReleased += await batchDelete(ctx, retired.map((batch) => batch.key));
+  // No ref item is left and the log start is past every batch of these objects, so no fetch may read them: delete them now
+  // (a fetch that read an older head meets a missing object and answers 416). Leaving them to the orphan collector would make
+  // it list and check a retention period of objects again on every run.
+  const keys = [...new Set(retired.map((batch) => batch.objectKey))];
+  const failedKeys = new Set<string>();
+  for (let i = 0; i < keys.length; i += OBJECTS_PER_DELETE) {
+    const { deleted, failed } = await deleteObjects(ctx, keys.slice(i, i + OBJECTS_PER_DELETE));
+    result.objectsDeleted += deleted.length;
+    for (const failure of failed) {
+      failedKeys.add(failure.key);
+      result.failures++;
+      log({ level: 'WARN', message: 'retention could not delete an object; the next run tries again', topic: ref.topic.name, partition: ref.partition, objectKey: failure.key, code: failure.code, reason: failure.message });
+    }
+  }
+  // The index items go last: until then they are what a rerun finds to finish the job after a crash.
+  result.batchesReleased += await batchDelete(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
 }
 
 /** `batchCount` of each object's ref item (strongly consistent); absent when it has none. */

@@ -357,7 +357,7 @@ describe('SluiceStack functions', () => {
         assert.equal(actions.has(`${definition.id}Streams`), spec.trigger?.table === definition.id, `${definition.id} streams`);
       }
       const objects = [...(actions.get('BucketObjects') ?? [])].sort();
-      const expectedObjects = { read: ['s3:GetObject'], write: ['s3:PutObject'], readwrite: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'] };
+      const expectedObjects = { read: ['s3:GetObject'], write: ['s3:PutObject'], readwrite: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], delete: ['s3:DeleteObject'] };
       assert.deepEqual(objects, spec.bucket ? expectedObjects[spec.bucket] : [], 'exact object actions');
       assert.deepEqual([...(actions.get('Bucket') ?? [])], spec.bucket === 'read' || spec.bucket === 'readwrite' ? ['s3:ListBucket'] : [], 'bucket list');
       assert.deepEqual([...actions.keys()].filter((key) => key.startsWith('other:')), [], 'grants on anything else');
@@ -580,9 +580,10 @@ describe('retention', () => {
     });
   }
 
-  it('lets enforce-retention read the Topics table and read and write the Log table, and nothing else: no S3, no other table, no stream', () => {
+  it('lets enforce-retention read the Topics table, read and write the Log table and delete segment objects, and nothing else', () => {
     const actions = actionsByResource('enforce-retention');
-    assert.deepEqual([...actions.keys()].sort(), ['Log', 'LogGroup', 'Topics']);
+    assert.deepEqual([...actions.keys()].sort(), ['BucketObjects', 'Log', 'LogGroup', 'Topics']);
+    assert.deepEqual([...actions.get('BucketObjects')!], ['s3:DeleteObject'], 'deletes objects; no read, write or list');
     const topics = actions.get('Topics')!;
     assert.ok(topics.has('dynamodb:Scan') && topics.has('dynamodb:GetItem'), 'lists and reads topics');
     for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
@@ -591,7 +592,8 @@ describe('retention', () => {
     }
     for (const read of ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem']) assert.ok(actions.get('Log')!.has(read), `Log ${read}`);
     const statements = statementsOfFunction('enforce-retention');
-    assert.ok(statements.every((statement) => asArray(statement.Action).every((action) => !action.startsWith('s3:'))), 'no S3 action');
+    const s3Actions = statements.flatMap((statement) => asArray(statement.Action)).filter((action) => action.startsWith('s3:'));
+    assert.deepEqual(s3Actions, ['s3:DeleteObject']);
   });
 
   it('refuses a functionEnvironment for a function that does not exist', () => {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
-import { advanceGcCheckpoint, readGcCheckpoints, segmentPrefixOf } from '../../../lib/gc/gc-checkpoints';
 import { enforceRetention, type EnforceRetentionOptions, type RetentionEnforcement } from '../../../lib/retention/enforce-retention';
 import { DEFAULT_RETENTION_MS } from '../../../lib/retention/retention-settings';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { fromObjectRefItem, objectRefKey, type ObjectRef } from '../../../lib/storage/object-ref-item';
-import { parseSegmentObjectKey } from '../../../lib/storage/object-keys';
+import { advanceLogStartUpdate, headKey } from '../../../lib/storage/partition-head-item';
 import { partitionKey } from '../../../lib/storage/partition-key';
 import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/storage/segment-index-item';
 import { readHead } from '../../../lib/topics/topic-repository';
@@ -108,7 +107,7 @@ const fetchHttp = (topic: string, partition: number, offset: number) =>
   call(env.url, 'GET', `/v1/topics/${topic}/partitions/${partition}/records?offset=${offset}&encoding=utf8`);
 
 describe('enforceRetention', () => {
-  it('moves each partition to its first kept batch, releases the rest, and lets the collector delete only fully expired objects', async () => {
+  it('moves each partition to its first kept batch, releases the rest, and deletes only fully expired objects', async () => {
     const topicId = await createTopic('ret-main', 2, { 'retention.ms': String(HOUR) });
     const old = T - 3 * HOUR;
     await produce('ret-main', [[0, old, 'a0'], [0, old + 1, 'a1'], [1, old, 'b0']]); // both batches expire
@@ -121,12 +120,6 @@ describe('enforceRetention', () => {
     assert.equal(p1[0]!.objectKey, expiredObject);
     assert.equal(p1[1]!.objectKey, mixedObject);
 
-    // The collector has seen every object before, and kept them as referenced: its checkpoints are past them.
-    const afterGrace = at(Date.now() + ORPHAN_GRACE_MS + 60_000);
-    const firstCollection = await collectOrphanObjects(afterGrace);
-    assert.equal(firstCollection.deleted.length, 0);
-    assert.ok(firstCollection.keptReferenced >= 3);
-
     const result = await enforce(T + 1000);
     assert.deepEqual(trimmedOf(result, 'ret-main'), [
       { topic: 'ret-main', partition: 0, from: 0, to: 3 },
@@ -134,6 +127,11 @@ describe('enforceRetention', () => {
     ]);
     assert.equal(result.failures, 0);
     assert.deepEqual(await logStarts(topicId, 2), [3, 1]);
+    // Only the object all of whose batches expired is deleted, at once; the others stay.
+    assert.equal(result.objectsDeleted, 1);
+    assert.equal(await objectExists(expiredObject), false);
+    assert.equal(await objectExists(mixedObject), true);
+    assert.equal(await objectExists(keptObject), true);
 
     // Readers: below the log start is out of range, with the new range; from it, exactly the kept records.
     const below = await fetchHttp('ret-main', 0, 0);
@@ -171,12 +169,9 @@ describe('enforceRetention', () => {
     assert.deepEqual(trimmedOf(behind, 'ret-main'), []);
     assert.deepEqual(await logStarts(topicId, 2), [3, 1]);
 
-    // The collector deletes the fully expired object on its next run, although it had passed it; the others stay.
-    const checkpoint = (await readGcCheckpoints(ctx, [segmentPrefixOf(expiredObject)!])).get(segmentPrefixOf(expiredObject)!);
-    assert.ok(checkpoint && checkpoint.decidedBefore <= parseSegmentObjectKey(expiredObject)!.writtenAt, 'checkpoint moved back over the object');
+    // The orphan collector, past its grace, finds nothing more to delete: every object left is referenced.
     const collection = await collectOrphanObjects(at(Date.now() + ORPHAN_GRACE_MS + 60_000));
-    assert.deepEqual(collection.deleted, [expiredObject]);
-    assert.equal(await objectExists(expiredObject), false);
+    assert.equal(collection.deleted.includes(mixedObject) || collection.deleted.includes(keptObject), false);
     assert.equal(await objectExists(mixedObject), true);
     assert.equal(await objectExists(keptObject), true);
     assert.deepEqual((await fetchHttp('ret-main', 1, 1)).body.records.length, 2);
@@ -273,33 +268,65 @@ describe('enforceRetention', () => {
     }
   });
 
-  it('finishes after a run that stopped between deleting a ref item and moving the collector back', async () => {
+  it('answers offsets-for-times with the first kept record for a time inside the released range, never an error', async () => {
+    await createTopic('ret-times', 1, { 'retention.ms': String(HOUR) });
+    const old = T - 3 * HOUR;
+    await produce('ret-times', [[0, old, 'o0'], [0, old + 10, 'o1']]);
+    await produce('ret-times', [[0, T - 10, 'k0'], [0, T + 10, 'k1']]);
+    await enforce(T);
+    const answer = (at: number) => call(env.url, 'GET', `/v1/topics/ret-times/partitions/0/offsets?timestamp=${at}`);
+    // The first batch reaching old + 5 was released with its object: the answer is the first kept record at or past it.
+    const inReleased = await answer(old + 5);
+    assert.equal(inReleased.status, 200, JSON.stringify(inReleased.body));
+    assert.deepEqual([inReleased.body.offset, inReleased.body.logStartOffset], [2, 2]);
+    // Inside the kept range it is exact, as before.
+    assert.equal((await answer(T)).body.offset, 3);
+    assert.equal((await answer(T + 11)).body.offset, null);
+  });
+
+  it('answers offsets-for-times from the kept records while a run has moved the log start but not yet released the batches below it', async () => {
+    const topicId = await createTopic('ret-times-window', 1, { 'retention.ms': String(HOUR) });
+    const old = T - 3 * HOUR;
+    await produce('ret-times-window', [[0, old, 'o0'], [0, old + 10, 'o1']]);
+    await produce('ret-times-window', [[0, T - 10, 'k0'], [0, T + 10, 'k1']]);
+    const [released] = await indexEntries(topicId, 0);
+    // Step 1 of a run only: the head moves; the old batch's index item and object are still there.
+    await ctx.ddb.send(new UpdateCommand({ TableName: ctx.tables.log, Key: headKey(topicId, 0), ...advanceLogStartUpdate(2) }));
+    const answer = async () => (await call(env.url, 'GET', `/v1/topics/ret-times-window/partitions/0/offsets?timestamp=${old + 5}`)).body;
+    assert.deepEqual([(await answer()).offset, (await answer()).logStartOffset], [2, 2]);
+    // And once its object is deleted too (the index item still there).
+    await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: released!.objectKey }));
+    assert.equal((await answer()).offset, 2);
+    // The next run finishes the release (deleting an object already gone is no error).
+    assert.equal((await enforce(T)).failures, 0);
+    assert.deepEqual((await indexEntries(topicId, 0)).map((e) => e.baseOffset), [2]);
+  });
+
+  it('finishes after a run that stopped between deleting a ref item and deleting the object', async () => {
     const topicId = await createTopic('ret-crash', 1, { 'retention.ms': String(HOUR) });
     await produce('ret-crash', [[0, T - 2 * HOUR, 'old']]);
     await produce('ret-crash', [[0, T, 'new']]);
     const [expired] = await indexEntries(topicId, 0);
-    const prefix = segmentPrefixOf(expired!.objectKey)!;
-    // As if the collector had passed the object already.
-    const [seen] = [(await readGcCheckpoints(ctx, [prefix])).get(prefix)];
-    await advanceGcCheckpoint(ctx, prefix, seen, Math.max(Date.now() + 60_000, (seen?.decidedBefore ?? 0) + 1));
 
-    // The checkpoint reset fails: the ref item is gone, the index item is still there.
-    const failing = Object.create(ctx.ddb) as typeof ctx.ddb;
+    // The object delete fails: the ref item is gone, the index item and the object are still there.
+    const failing = Object.create(ctx.s3) as typeof ctx.s3;
     failing.send = (async (command: unknown) => {
-      if (command instanceof UpdateCommand && String((command.input.Key as { pk: string }).pk).startsWith('gc#')) throw new Error('crashed before the reset');
-      return ctx.ddb.send(command as never);
-    }) as typeof ctx.ddb.send;
-    const crashed = await enforceRetention({ ...at(T), ddb: failing }, { defaultRetentionMs: DEFAULT_RETENTION_MS });
+      if (command instanceof DeleteObjectsCommand) throw new Error('crashed before the object delete');
+      return ctx.s3.send(command as never);
+    }) as typeof ctx.s3.send;
+    const crashed = await enforceRetention({ ...at(T), s3: failing }, { defaultRetentionMs: DEFAULT_RETENTION_MS });
     assert.equal(crashed.failures, 1);
+    assert.equal(crashed.objectsDeleted, 0);
     assert.equal(await refOf(expired!.objectKey), undefined);
-    assert.equal((await indexEntries(topicId, 0)).length, 2, 'the index item stays until the collector was moved back');
-    assert.ok((await readGcCheckpoints(ctx, [prefix])).get(prefix)!.decidedBefore > parseSegmentObjectKey(expired!.objectKey)!.writtenAt);
+    assert.equal((await indexEntries(topicId, 0)).length, 2, 'the index item stays until the object is deleted');
+    assert.equal(await objectExists(expired!.objectKey), true);
 
     const rerun = await enforce(T + 1000);
     assert.equal(rerun.failures, 0);
     assert.deepEqual(trimmedOf(rerun, 'ret-crash'), []);
+    assert.equal(rerun.objectsDeleted, 1);
+    assert.equal(await objectExists(expired!.objectKey), false);
     assert.deepEqual((await indexEntries(topicId, 0)).map((e) => e.baseOffset), [1]);
-    assert.ok((await readGcCheckpoints(ctx, [prefix])).get(prefix)!.decidedBefore <= parseSegmentObjectKey(expired!.objectKey)!.writtenAt);
     await assertRefCounts(topicId, 1, [expired!.objectKey]);
   });
 });
