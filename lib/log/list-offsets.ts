@@ -3,7 +3,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
 import { decodeBatch } from '../format/batch-codec';
 import { partitionKey } from '../storage/partition-key';
-import { fromIndexItem, timeSortKeyFrom, type SegmentIndexEntry } from '../storage/segment-index-item';
+import { fromIndexItem, indexSortKeysFrom, timeSortKeyFrom, type SegmentIndexEntry } from '../storage/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
 
 export interface PartitionOffsetsResult {
@@ -30,22 +30,75 @@ export async function listOffsets(ctx: SluiceContext, topicName: string, partiti
 /**
  * Kafka's offsets-for-times: the first offset whose timestamp is ≥ t. The byTime index
  * is keyed by the partition's running maximum timestamp, so the first index item at or
- * past t holds the answer: every earlier batch has only records before t.
+ * past t holds the answer: every earlier batch has only records before t. When that
+ * batch is already below the log start (retention), the answer is the first kept record
+ * at or past t. A batch released between reading the head and reading the batch makes
+ * it read the head again, so a reader gets an answer, never an error, for an old t.
  */
 export async function offsetForTime(ctx: SluiceContext, topicName: string, partition: number, timestamp: number): Promise<OffsetForTimeResult> {
   const topic = await getTopic(ctx, topicName);
   requirePartition(topic, partition);
-  const head = await readHead(ctx, topic.topicId, partition);
-  const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
-  const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
-  if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
+  for (let attempt = 1; ; attempt++) {
+    const head = await readHead(ctx, topic.topicId, partition);
+    const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
+    const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
+    if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
+    try {
+      const offset =
+        entry.lastOffset >= head.logStartOffset
+          ? await firstRecordReaching(ctx, entry, timestamp, head.logStartOffset)
+          : await firstKeptRecordReaching(ctx, topic.topicId, partition, head.logStartOffset, head.nextOffset, timestamp);
+      return { ...base, offset };
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey' && attempt < MAX_ATTEMPTS) continue;
+      throw error;
+    }
+  }
+}
+
+/** Reads after which offsetForTime gives up on a log that keeps moving under it. */
+const MAX_ATTEMPTS = 3;
+
+/** The offset of the batch's first record at or past `timestamp` and at or past `logStart`; null if none. */
+async function firstRecordReaching(ctx: SluiceContext, entry: SegmentIndexEntry, timestamp: number, logStart: number): Promise<number | null> {
   const object = await ctx.s3.send(
     new GetObjectCommand({ Bucket: ctx.bucket, Key: entry.objectKey, Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}` }),
   );
   const records = decodeBatch(await object.Body!.transformToByteArray());
-  const index = records.findIndex((r) => r.timestamp >= timestamp);
-  const offset = Math.max(entry.baseOffset + index, head.logStartOffset);
-  return { ...base, offset };
+  const index = records.findIndex((r, i) => r.timestamp >= timestamp && entry.baseOffset + i >= logStart);
+  return index < 0 ? null : entry.baseOffset + index;
+}
+
+/** The first record at or past `timestamp` from the log start on: batches whose own maximum is earlier are skipped unread. */
+async function firstKeptRecordReaching(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  logStart: number,
+  highWatermark: number,
+  timestamp: number,
+): Promise<number | null> {
+  const keys = indexSortKeysFrom(logStart);
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.tables.log,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': keys.from, ':to': keys.to },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const entry of (page.Items ?? []).map(fromIndexItem)) {
+      if (entry.baseOffset >= highWatermark) return null;
+      if (entry.maxTimestamp < timestamp) continue;
+      const offset = await firstRecordReaching(ctx, entry, timestamp, logStart);
+      if (offset !== null) return offset;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return null;
 }
 
 /**

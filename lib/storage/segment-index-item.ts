@@ -40,6 +40,11 @@ export function indexSortKeysBelow(offset: number): { from: string; to: string }
   return { from: offsetSortKey(0), to: offsetSortKey(offset - 1) };
 }
 
+/** Bounds for `sk BETWEEN :from AND :to` selecting the index items of the batches ending at or after `offset`, and no other item. */
+export function indexSortKeysFrom(offset: number): { from: string; to: string } {
+  return { from: offsetSortKey(Math.max(0, offset)), to: offsetSortKey(Number.MAX_SAFE_INTEGER) };
+}
+
 const TIME_PREFIX = 't#';
 const TIMESTAMP_DIGITS = 16;
 
