@@ -50,6 +50,8 @@ export interface SluiceProfile {
   dynamoBytesPerProduceCall: number;
   /** Segment objects per produce call: one object per call. */
   objectsPerProduceCall: number;
+  /** Partition batches (index items) per produce call, each released once by retention; 1 unless given. */
+  batchesPerProduceCall?: number;
   /**
    * What the functions triggered by a produce call's commit (the Log table's stream, for
    * example push delivery's dispatcher) cost per produce call: their invocations, time and
@@ -161,11 +163,26 @@ export function usdPerGib(call: CallProfile, prices: PriceTable = PRICES): CostB
   return scale(callCost(call, prices), GIB / call.payloadBytes);
 }
 
+/** enforce-retention runs every 5 minutes. */
+const RETENTION_RUNS_PER_HOUR = 12;
+/**
+ * Per run: a Scan of topics, a BatchGetItem of heads, and two Queries per partition (byTime,
+ * and below the log start), about one read unit each, for one topic of this many partitions.
+ */
+const RETENTION_PARTITIONS = 4;
+/**
+ * Per expired batch (lib/retention): a two-item transaction (2 WRU per item) and the index
+ * item's BatchWriteItem delete (1 WRU) at most, and a consistent read of its object's ref item.
+ */
+const RETENTION_WRU_PER_BATCH = 5;
+const RETENTION_RRU_PER_BATCH = 1;
+
 /**
  * Sluice's monthly bill for a workload: produce and fetch calls, storage for the
- * retention period, and the hourly orphan collector: per run one LIST per key prefix
- * (256) plus one per 1,000 new objects, one checkpoint write per prefix, and one strongly
- * consistent read of each object written since the previous run (lib/gc).
+ * retention period, the hourly orphan collector (per run one LIST per key prefix (256)
+ * plus one per 1,000 new objects, one checkpoint write per prefix, and one strongly
+ * consistent read of each object written since the previous run; lib/gc), and retention
+ * (every expired batch released once; S3 DELETEs are free; lib/retention).
  */
 export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices: PriceTable = PRICES): CostBreakdown {
   const volume = workloadVolume(workload);
@@ -178,6 +195,8 @@ export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices
   const newObjectsPerRun = (produceCalls * profile.objectsPerProduceCall) / collectorRuns;
   const PREFIXES = 256;
   const triggered = profile.triggeredPerProduceCall ? callCost(profile.triggeredPerProduceCall, prices).total * produceCalls : 0;
+  const retentionRuns = HOURS_PER_MONTH * RETENTION_RUNS_PER_HOUR;
+  const expiredBatches = produceCalls * (profile.batchesPerProduceCall ?? 1);
   return breakdown({
     produce: produce.total,
     consume: consume.total,
@@ -190,6 +209,9 @@ export function sluiceMonthly(workload: Workload, profile: SluiceProfile, prices
       PREFIXES * unitPrice(prices.dynamoWriteRequestUnits) +
       unitPrice(prices.lambdaRequests)
     ),
+    retention:
+      retentionRuns * (unitPrice(prices.lambdaRequests) + (2 + 2 * RETENTION_PARTITIONS) * unitPrice(prices.dynamoReadRequestUnits)) +
+      expiredBatches * (RETENTION_WRU_PER_BATCH * unitPrice(prices.dynamoWriteRequestUnits) + RETENTION_RRU_PER_BATCH * unitPrice(prices.dynamoReadRequestUnits)),
   });
 }
 

@@ -111,7 +111,7 @@ export function buildCostReport(
     monthly,
     assumptions: [
       'us-east-1 list prices from lib/cost/prices.ts (figures marked verified: false there are best-known public figures); no free tiers, no data transfer',
-      '1 KiB records, one consumer group reading everything once, 24 hours of retention for every system (Kinesis default; Sluice has no retention yet and keeps everything)',
+      '1 KiB records, one consumer group reading everything once, 24 hours of retention for every system (Kinesis default; Sluice topics set retention.ms to it, and the enforce-retention requests are priced)',
       'Sluice requests per call are counted in this run against DynamoDB Local and s3rver; transactions are priced at 2 WRU per item (AWS rule) because DynamoDB Local under-reports them',
       "Lambda duration is the mean local call latency at one client (the emulators' latency, not AWS's), at the platform spec's memory (produce and fetch 1,024 MiB, arm64)",
       'API Gateway: one metered request per started 512 KB of request body; responses assumed unmetered',

@@ -165,7 +165,7 @@ describe('sluiceMonthly', () => {
     objectsPerProduceCall: 1,
   };
 
-  it('adds produce and consume calls, storage and the orphan collector', () => {
+  it('adds produce and consume calls, storage, the orphan collector and retention', () => {
     const cost = sluiceMonthly(steady1, profile);
     const calls = 730 * 3600; // one 1 MiB call a second
     close(cost.lines.produce!, calls * 0.00001472084, 'produce');
@@ -178,6 +178,9 @@ describe('sluiceMonthly', () => {
     // 730 runs, each: 256 prefix LISTs + 4 more for the 3,600 objects written since the last
     // run, 3,600 ref item reads, 256 checkpoint writes, one invocation
     close(cost.lines['orphan collector']!, 730 * (260 * 0.000005 + 3_600 * 0.000000125 + 256 * 0.000000625 + 0.0000002), 'collector');
+    // 8,760 retention runs (every 5 minutes), each one invocation and 10 read units; every
+    // call's batch released once: 5 WRU and 1 RRU
+    close(cost.lines.retention!, 8_760 * (0.0000002 + 10 * 0.000000125) + calls * (5 * 0.000000625 + 0.000000125), 'retention');
     close(
       cost.total,
       Object.values(cost.lines).reduce((a, b) => a + b, 0),
