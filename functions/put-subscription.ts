@@ -3,6 +3,7 @@ import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { groupNameSchema, subscriptionRequestSchema } from '../lib/api/requests';
 import { parseInput } from '../lib/api/validate';
+import { allowedPushTargetFunctions } from '../lib/push/push-target-policy';
 import { publicView, putSubscription } from '../lib/push/subscriptions';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
@@ -20,7 +21,7 @@ async function main(event: HttpEvent): Promise<HttpResult> {
     { resourceType: 'TOPIC', resourceName: request.topic, operation: 'READ' },
     { resourceType: 'TOPIC', resourceName: request.deadLetterTopic ?? `${group}.dlq`, operation: 'WRITE' },
   );
-  const subscription = await putSubscription(ctx, group, request);
+  const subscription = await putSubscription(ctx, group, request, { allowedFunctionArns: allowedPushTargetFunctions() });
   // The secret is shown this once, so the target can verify signatures.
   return json(200, { ...publicView(subscription), secret: subscription.secret });
 }

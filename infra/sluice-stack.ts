@@ -12,6 +12,7 @@ import { SluiceHttpApi } from './constructs/sluice-http-api';
 import { SluiceObservability } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
 import { acknowledgeNagFindings } from './nag-acknowledgments';
+import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../lib/push/push-target-policy';
 
 export interface SluiceThrottle {
   /** Steady-state requests per second across all routes of the stage. */
@@ -172,6 +173,8 @@ export class SluiceStack extends Stack {
       tracing: props.tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       functionEnvironment: {
         'enforce-retention': { [DEFAULT_RETENTION_ENV_VAR]: defaultRetentionMsSetting(props.defaultRetentionHours ?? DEFAULT_RETENTION_HOURS) },
+        // The functions the dispatcher may invoke; put-subscription refuses any other (empty: none).
+        'put-subscription': { [PUSH_TARGET_FUNCTIONS_ENV_VAR]: (props.pushTargetFunctionArns ?? []).join(',') },
       },
       environment: {
         SLUICE_AUTH_MODE: auth.type,

@@ -17,6 +17,7 @@ import {
 } from '../storage/subscription-items';
 import { createTopic } from '../topics/topic-service';
 import { getTopic } from '../topics/topic-repository';
+import { checkPushTarget } from './push-target-policy';
 
 export interface SubscriptionInput {
   topic: string;
@@ -42,7 +43,13 @@ export class SubscriptionNotFoundError extends SluiceError {
  * members (both would commit the same offsets). The dead-letter topic is created with
  * one partition if it does not exist. The secret is answered once, here.
  */
-export async function putSubscription(ctx: SluiceContext, group: string, input: SubscriptionInput): Promise<Subscription> {
+export async function putSubscription(
+  ctx: SluiceContext,
+  group: string,
+  input: SubscriptionInput,
+  options: { allowedFunctionArns?: ReadonlySet<string> } = {},
+): Promise<Subscription> {
+  checkPushTarget(input.target, options.allowedFunctionArns);
   const topic = await getTopic(ctx, input.topic);
   const now = ctx.now();
   if ((await readMembers(ctx, group)).some((m) => m.expiresAt >= now)) throw new GroupActiveError(group);

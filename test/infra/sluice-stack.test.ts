@@ -20,6 +20,7 @@ import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
 import { FUNCTIONS } from '../../infra/platform-spec';
 import { constructIdFor, SluiceFunctions } from '../../infra/constructs/sluice-functions';
 import { DEFAULT_THROTTLE, SluiceStack, type SluiceStackProps } from '../../infra/sluice-stack';
+import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../../lib/push/push-target-policy';
 
 interface CdkJson {
   readonly context: Record<string, unknown>;
@@ -278,8 +279,10 @@ describe('SluiceStack functions', () => {
         if (spec.tables[definition.id]) variables[definition.envVar] = resolved(storage.tables[definition.id].tableName);
       }
       if (spec.bucket) variables[BUCKET_ENV_VAR] = resolved(storage.bucket.bucketName);
-      // The one per-function setting: the default retention, 168 hours unless the stack says otherwise.
+      // The per-function settings: the default retention, 168 hours unless the stack says otherwise,
+      // and the Lambda push targets put-subscription may accept (none unless the stack lists some).
       if (spec.name === 'enforce-retention') variables[DEFAULT_RETENTION_ENV_VAR] = String(DEFAULT_RETENTION_MS);
+      if (spec.name === 'put-subscription') variables[PUSH_TARGET_FUNCTIONS_ENV_VAR] = '';
 
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `sluice-test-${spec.name}`,
@@ -701,6 +704,13 @@ describe('push targets', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: Match.arrayWith([target]) })]),
       },
+    });
+  });
+
+  it('tells put-subscription exactly the allowed target functions, so it refuses any other', () => {
+    withTarget.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'sluice-test-put-subscription',
+      Environment: { Variables: Match.objectLike({ [PUSH_TARGET_FUNCTIONS_ENV_VAR]: target }) },
     });
   });
 

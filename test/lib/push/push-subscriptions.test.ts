@@ -7,6 +7,7 @@ import { verifyDelivery } from '../../../lib/push/signature';
 import { getSubscription } from '../../../lib/push/subscriptions';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../../../lib/push/push-target-policy';
 
 /**
  * Push subscriptions end to end: the Log stream (emulated locally) drives the dispatcher,
@@ -234,5 +235,26 @@ describe('push subscriptions', () => {
     const batch = await call(env.url, 'PUT', '/v1/groups/x/subscription', { topic: 'push-src', target: { type: 'https', url: 'https://example.com/hook' }, batchSize: 0 });
     assert.equal(batch.body.error.field, 'batchSize');
     assert.equal(batch.body.error.limit, 1);
+  });
+
+  it('refuses a Lambda target outside the allowed functions of the deployment with a 400 naming the field, and writes nothing', async () => {
+    const allowed = 'arn:aws:lambda:us-east-1:123456789012:function:allowed-consumer';
+    process.env[PUSH_TARGET_FUNCTIONS_ENV_VAR] = allowed;
+    try {
+      const other = await call(env.url, 'PUT', '/v1/groups/lambda-policy/subscription', {
+        topic: 'push-src',
+        target: { type: 'lambda', functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:someone-elses' },
+      });
+      assert.equal(other.status, 400);
+      assert.equal(other.body.error.code, 'INVALID_REQUEST');
+      assert.equal(other.body.error.field, 'target.functionArn');
+      assert.deepEqual(other.body.error.allowed, [allowed]);
+      assert.equal((await call(env.url, 'GET', '/v1/groups/lambda-policy/subscription')).status, 404, 'nothing was written');
+      const alias = await call(env.url, 'PUT', '/v1/groups/lambda-policy/subscription', { topic: 'push-src', target: { type: 'lambda', functionArn: `${allowed}:live` } });
+      assert.equal(alias.status, 200, JSON.stringify(alias.body));
+      await call(env.url, 'DELETE', '/v1/groups/lambda-policy/subscription');
+    } finally {
+      delete process.env[PUSH_TARGET_FUNCTIONS_ENV_VAR];
+    }
   });
 });
