@@ -172,10 +172,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'cleanup-deleted-topic',
-    description: 'Deletes the partition heads and index items of a deleted topic (Topics stream, REMOVE events).',
+    description: 'Deletes the partition heads, index items, object ref items and segment objects of a deleted topic (Topics stream, REMOVE events).',
     memoryMiB: 256,
     timeoutSeconds: 300,
     tables: { Log: 'readwrite' },
+    // Deletes the topic's segment objects (delete only: no read, write or list).
+    bucket: 'delete',
     trigger: {
       table: 'Topics',
       batchSize: 10,

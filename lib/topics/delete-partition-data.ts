@@ -1,19 +1,20 @@
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
-import { resetGcCheckpoints } from '../gc/gc-checkpoints';
+import { deleteObjects } from '../gc/collect-orphan-objects';
 import { objectRefKey } from '../storage/object-ref-item';
 import { partitionKey } from '../storage/partition-key';
 
 /**
- * Deletes every Log table item (heads, index items, producer states) of a deleted
- * topic's partitions, then the ref items of the objects they indexed. An object holds
- * batches of one topic only (one produce call, one topic), so once its ref item is gone
- * the orphan collector deletes it. Idempotent, so a redelivered stream record is
- * harmless. Returns the number of items deleted.
+ * Deletes everything of a deleted topic: per page of its partitions' Log table items
+ * (heads, index items, producer states), first the ref items of the objects those index
+ * items name, then the objects themselves (an object holds batches of one topic only,
+ * and nothing reads a deleted topic: a re-created one has a new id), and only then the
+ * page's items. So a crash anywhere leaves the items that let a redelivered stream record
+ * finish the job, and nothing is left for the orphan collector to find again. Idempotent.
+ * Returns the number of items deleted.
  */
 export async function deletePartitionData(ctx: SluiceContext, topicId: string, partitions: number): Promise<number> {
   let deleted = 0;
-  const objectKeys = new Set<string>();
   for (let partition = 0; partition < partitions; partition++) {
     const pk = partitionKey(topicId, partition);
     let startKey: Record<string, unknown> | undefined;
@@ -27,19 +28,25 @@ export async function deletePartitionData(ctx: SluiceContext, topicId: string, p
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) if (typeof item.objectKey === 'string') objectKeys.add(item.objectKey);
-      const keys = (page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk }));
+      const items = page.Items ?? [];
+      const objectKeys = [...new Set(items.map((item) => item.objectKey).filter((key): key is string => typeof key === 'string'))];
+      const refs = objectKeys.map(objectRefKey);
+      for (let i = 0; i < refs.length; i += 25) deleted += await batchDelete(ctx, refs.slice(i, i + 25));
+      for (let i = 0; i < objectKeys.length; i += OBJECTS_PER_DELETE) {
+        const { failed } = await deleteObjects(ctx, objectKeys.slice(i, i + OBJECTS_PER_DELETE));
+        // Throwing keeps this page's items, so the stream trigger's retry tries again.
+        if (failed.length > 0) throw new Error(`S3 refused to delete ${failed.length} objects of a deleted topic, e.g. ${failed[0]!.key}: ${failed[0]!.code}`);
+      }
+      const keys = items.map((item) => ({ pk: item.pk, sk: item.sk }));
       for (let i = 0; i < keys.length; i += 25) deleted += await batchDelete(ctx, keys.slice(i, i + 25));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
-  const refs = [...objectKeys].map(objectRefKey);
-  for (let i = 0; i < refs.length; i += 25) deleted += await batchDelete(ctx, refs.slice(i, i + 25));
-  // The collector may already have passed these objects (kept them as referenced); move its
-  // checkpoints back so it looks at them again and deletes them.
-  if (objectKeys.size > 0) await resetGcCheckpoints(ctx, [...objectKeys]);
   return deleted;
 }
+
+/** DeleteObjects takes at most 1,000 keys. */
+const OBJECTS_PER_DELETE = 1000;
 
 async function batchDelete(ctx: SluiceContext, keys: Record<string, unknown>[]): Promise<number> {
   let pending = keys.map((Key) => ({ DeleteRequest: { Key } }));
