@@ -22,8 +22,11 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const error = request.error;
-      const known = error instanceof SluiceError ? error : isThrottling(error) ? new ServiceBusyError(error!.name) : new InternalError();
-      if (!(error instanceof SluiceError)) console.error(JSON.stringify({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: error?.stack }));
+      const transient = error instanceof SluiceError ? undefined : transientCause(error);
+      const known = error instanceof SluiceError ? error : transient ? new ServiceBusyError(transient) : new InternalError();
+      if (!(error instanceof SluiceError)) {
+        console.error(JSON.stringify({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack }));
+      }
       request.response = json(known.status, { error: known.toJSON() });
       // A quota refusal says when to come back, as HTTP's Retry-After.
       const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;
@@ -96,7 +99,17 @@ const THROTTLING = new Set([
   'TransactionConflictException',
 ]);
 
-/** AWS errors that mean "busy, try later" once the SDK's own retries are spent: a retriable 503, not a 500. */
-function isThrottling(error: Error | null | undefined): boolean {
-  return !!error && THROTTLING.has(error.name);
+/** Connection failures to the storage services (Node's codes): transient, as a throttle is. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/**
+ * Why an AWS error means "busy or unreachable, try later" once the SDK's own retries are
+ * spent (a retriable 503, not a 500): a throttle or a storage-side 5xx by name, a timeout,
+ * or a refused or dropped connection. Undefined for anything else.
+ */
+function transientCause(error: Error | null | undefined): string | undefined {
+  if (!error) return undefined;
+  if (THROTTLING.has(error.name) || error.name === 'TimeoutError') return error.name;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && NETWORK_CODES.has(code) ? `unreachable: ${code}` : undefined;
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 import { z } from 'zod/mini';
-import { jsonBody, type HttpEvent } from '../../../functions/shared/http';
+import { httpErrors, jsonBody, type HttpEvent, type HttpResult } from '../../../functions/shared/http';
 import { LIMITS } from '../../../lib/limits';
 
 const schema = z.object({ name: z.string() });
@@ -36,5 +36,38 @@ describe('jsonBody', () => {
   it('refuses a content coding other than gzip or identity with 415 naming the header', () => {
     assert.throws(() => jsonBody(event('x', { 'content-encoding': 'br' }, true), schema), { code: 'UNSUPPORTED_CONTENT_ENCODING', status: 415, details: { field: 'content-encoding', supported: ['gzip', 'identity'] } });
     assert.deepEqual(jsonBody(event('{"name":"c"}', { 'content-encoding': 'identity' }, false), schema), { name: 'c' });
+  });
+});
+
+describe('httpErrors', () => {
+  async function answer(error: Error): Promise<{ status: number; body: { error: { code: string; retriable: boolean } } }> {
+    const request = { error, response: undefined as HttpResult | undefined } as unknown as Parameters<NonNullable<ReturnType<typeof httpErrors>['onError']>>[0];
+    const quiet = console.error;
+    console.error = () => undefined;
+    try {
+      await httpErrors().onError!(request);
+    } finally {
+      console.error = quiet;
+    }
+    const response = (request as unknown as { response: { statusCode: number; body: string } }).response;
+    return { status: response.statusCode, body: JSON.parse(response.body) };
+  }
+
+  it('answers a refused or dropped storage connection, a timeout and a throttle with a retriable 503 SERVICE_BUSY', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    for (const error of [refused, timeout, throttled]) {
+      const { status, body } = await answer(error);
+      assert.equal(status, 503, error.message);
+      assert.equal(body.error.code, 'SERVICE_BUSY');
+      assert.equal(body.error.retriable, true);
+    }
+  });
+
+  it('answers anything else unexpected with a 500 INTERNAL', async () => {
+    const { status, body } = await answer(new TypeError('a bug'));
+    assert.equal(status, 500);
+    assert.equal(body.error.code, 'INTERNAL');
   });
 });
