@@ -1,6 +1,6 @@
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { batchGetAll } from '../storage/batch-operations';
 import { gcCheckpointStartAfter, type GcCheckpoint } from '../storage/gc-checkpoint-item';
 import { parseSegmentObjectKey } from '../storage/object-keys';
 import { objectRefKey } from '../storage/object-ref-item';
@@ -34,12 +34,8 @@ export const SEGMENT_LIST_PREFIX = 'seg/';
 /** The 256 prefixes segment keys are written under, `seg/00/` … `seg/ff/`: the collector lists each on its own. */
 export const SEGMENT_PREFIXES: readonly string[] = Array.from({ length: 256 }, (_, i) => `${SEGMENT_LIST_PREFIX}${i.toString(16).padStart(2, '0')}/`);
 
-/** BatchGetItem reads at most 100 keys per call. */
-const BATCH_GET_MAX_KEYS = 100;
 /** DeleteObjects deletes at most 1,000 keys per call. */
 const DELETE_OBJECTS_MAX_KEYS = 1000;
-/** Rounds of retrying unprocessed BatchGet keys before giving up on the run. */
-const BATCH_GET_MAX_ROUNDS = 10;
 /** Prefixes collected at once. */
 const DEFAULT_CONCURRENCY = 8;
 
@@ -219,17 +215,15 @@ async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpo
       result.complete = false;
       firstUndecided = Math.min(firstUndecided, orphans[allowance]!.writtenAt);
     }
-    for (const chunk of chunks(attempt, DELETE_OBJECTS_MAX_KEYS)) {
-      const { deleted, failed } = await deleteObjects(
-        ctx,
-        chunk.map((object) => object.key),
-      );
-      result.deleted.push(...deleted);
-      result.failed.push(...failed);
-      for (const failure of failed) {
-        settings.log({ level: 'WARN', message: 'could not delete orphan object', key: failure.key, code: failure.code, error: failure.message });
-        firstUndecided = Math.min(firstUndecided, parseSegmentObjectKey(failure.key)?.writtenAt ?? -Infinity);
-      }
+    const { deleted, failed } = await deleteObjects(
+      ctx,
+      attempt.map((object) => object.key),
+    );
+    result.deleted.push(...deleted);
+    result.failed.push(...failed);
+    for (const failure of failed) {
+      settings.log({ level: 'WARN', message: 'could not delete orphan object', key: failure.key, code: failure.code, error: failure.message });
+      firstUndecided = Math.min(firstUndecided, parseSegmentObjectKey(failure.key)?.writtenAt ?? -Infinity);
     }
 
     if (!page.IsTruncated || contents.length === 0) {
@@ -263,46 +257,28 @@ function pastDeadline(ctx: SluiceContext, settings: Settings, run: Run): boolean
   return true;
 }
 
-/** The keys among `keys` that have a ref item (strongly consistent reads). */
+/** The keys among `keys` that have a ref item (strongly consistent reads; unknown is a failed run, never "unreferenced"). */
 async function referencedKeys(ctx: SluiceContext, keys: readonly string[]): Promise<Set<string>> {
-  const referenced = new Set<string>();
-  for (const chunk of chunks(keys, BATCH_GET_MAX_KEYS)) {
-    const objectKeyOfPk = new Map(chunk.map((key) => [objectRefKey(key).pk, key]));
-    let pending: Record<string, unknown>[] = chunk.map(objectRefKey);
-    for (let round = 0; pending.length > 0; round++) {
-      if (round === BATCH_GET_MAX_ROUNDS) {
-        // Not knowing is not "unreferenced": fail the run rather than guess.
-        throw new Error(`ref item lookups left ${pending.length} key(s) unprocessed after ${BATCH_GET_MAX_ROUNDS} rounds`);
-      }
-      if (round > 0) await ctx.sleep(Math.min(2000, 50 * 2 ** round));
-      const response = await ctx.ddb.send(
-        new BatchGetCommand({
-          RequestItems: { [ctx.tables.log]: { Keys: pending, ConsistentRead: true, ProjectionExpression: 'pk' } },
-        }),
-      );
-      for (const item of response.Responses?.[ctx.tables.log] ?? []) {
-        const key = objectKeyOfPk.get(String(item.pk));
-        if (key !== undefined) referenced.add(key);
-      }
-      pending = response.UnprocessedKeys?.[ctx.tables.log]?.Keys ?? [];
-    }
-  }
-  return referenced;
+  const objectKeyOfPk = new Map(keys.map((key) => [objectRefKey(key).pk, key]));
+  const found = await batchGetAll(ctx, keys.map((key) => ({ table: ctx.tables.log, key: objectRefKey(key) })), { projection: 'pk' });
+  return new Set(found.map(({ item }) => objectKeyOfPk.get(String(item.pk))).filter((key): key is string => key !== undefined));
 }
 
-/** Deletes up to 1,000 segment objects in one DeleteObjects; answers which went and which S3 refused. Also used by retention. */
+/** Deletes segment objects, 1,000 per DeleteObjects; answers which went and which S3 refused. Also used by retention and topic deletion. */
 export async function deleteObjects(ctx: SluiceContext, keys: readonly string[]): Promise<{ deleted: string[]; failed: DeleteFailure[] }> {
-  const response = await ctx.s3.send(
-    // Quiet: S3 answers only the keys it could not delete.
-    new DeleteObjectsCommand({ Bucket: ctx.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-  );
-  const failed = (response.Errors ?? []).map((error) => ({
-    key: error.Key ?? '',
-    code: error.Code ?? 'Unknown',
-    message: error.Message ?? '',
-  }));
-  const failedKeys = new Set(failed.map((failure) => failure.key));
-  return { deleted: keys.filter((key) => !failedKeys.has(key)), failed };
+  const deleted: string[] = [];
+  const failed: DeleteFailure[] = [];
+  for (const chunk of chunks(keys, DELETE_OBJECTS_MAX_KEYS)) {
+    const response = await ctx.s3.send(
+      // Quiet: S3 answers only the keys it could not delete.
+      new DeleteObjectsCommand({ Bucket: ctx.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+    );
+    const refused = (response.Errors ?? []).map((error) => ({ key: error.Key ?? '', code: error.Code ?? 'Unknown', message: error.Message ?? '' }));
+    const refusedKeys = new Set(refused.map((failure) => failure.key));
+    deleted.push(...chunk.filter((key) => !refusedKeys.has(key)));
+    failed.push(...refused);
+  }
+  return { deleted, failed };
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

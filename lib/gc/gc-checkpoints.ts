@@ -1,5 +1,6 @@
-import { BatchGetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { batchGetAll } from '../storage/batch-operations';
 import {
   advanceGcCheckpointUpdate,
   fromGcCheckpointItem,
@@ -8,11 +9,6 @@ import {
   type GcCheckpoint,
 } from '../storage/gc-checkpoint-item';
 import { parseSegmentObjectKey } from '../storage/object-keys';
-
-/** BatchGetItem reads at most 100 keys per call. */
-const BATCH_GET_MAX_KEYS = 100;
-/** Rounds of retrying unprocessed BatchGet keys before giving up. */
-const BATCH_GET_MAX_ROUNDS = 10;
 
 /** The segment key prefix (`seg/<2 hex>/`) an object key lives under, or undefined for a key outside the layout. */
 export function segmentPrefixOf(objectKey: string): string | undefined {
@@ -23,18 +19,9 @@ export function segmentPrefixOf(objectKey: string): string | undefined {
 /** The orphan collector's checkpoints of `prefixes` that exist (strongly consistent reads). */
 export async function readGcCheckpoints(ctx: SluiceContext, prefixes: readonly string[]): Promise<Map<string, GcCheckpoint>> {
   const checkpoints = new Map<string, GcCheckpoint>();
-  for (let i = 0; i < prefixes.length; i += BATCH_GET_MAX_KEYS) {
-    let pending: Record<string, unknown>[] = prefixes.slice(i, i + BATCH_GET_MAX_KEYS).map(gcCheckpointKey);
-    for (let round = 0; pending.length > 0; round++) {
-      if (round === BATCH_GET_MAX_ROUNDS) throw new Error(`checkpoint reads left ${pending.length} key(s) unprocessed after ${BATCH_GET_MAX_ROUNDS} rounds`);
-      if (round > 0) await ctx.sleep(Math.min(2000, 50 * 2 ** round));
-      const response = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [ctx.tables.log]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of response.Responses?.[ctx.tables.log] ?? []) {
-        const checkpoint = fromGcCheckpointItem(item);
-        if (checkpoint) checkpoints.set(checkpoint.prefix, checkpoint);
-      }
-      pending = response.UnprocessedKeys?.[ctx.tables.log]?.Keys ?? [];
-    }
+  for (const { item } of await batchGetAll(ctx, prefixes.map((prefix) => ({ table: ctx.tables.log, key: gcCheckpointKey(prefix) })))) {
+    const checkpoint = fromGcCheckpointItem(item);
+    if (checkpoint) checkpoints.set(checkpoint.prefix, checkpoint);
   }
   return checkpoints;
 }

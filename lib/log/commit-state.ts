@@ -1,5 +1,5 @@
-import { BatchGetCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
+import { batchGetAll, type TableKey } from '../storage/batch-operations';
 import { fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
 import { fromProducerItem, producerKey } from '../storage/producer-item';
 import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../storage/producer-state-item';
@@ -22,24 +22,14 @@ export async function readCommitState(
 ): Promise<CommitState> {
   const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
   const producerStates = new Map<number, ProducerPartitionState | undefined>();
-  const keys: { table: string; key: Record<string, unknown> }[] = partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) }));
+  const keys: TableKey[] = partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) }));
   if (claim) {
     for (const p of partitions) keys.push({ table: ctx.tables.log, key: producerStateKey(topicId, p, claim.producerId) });
     keys.push({ table: ctx.tables.producers, key: producerKey(claim.producerId) });
   }
-  const items: { table: string; item: Record<string, unknown> }[] = [];
+  // A commit needs at most 2 keys per partition plus one: one BatchGetItem.
+  const items = await batchGetAll(ctx, keys);
   let producerItem: Record<string, unknown> | undefined;
-  // BatchGet takes 100 keys across tables per call; a commit needs at most 2 per partition plus one, so one call.
-  for (let i = 0; i < keys.length; i += 100) {
-    let pending: Record<string, { Keys: Record<string, unknown>[]; ConsistentRead: true }> | undefined = {};
-    for (const { table, key } of keys.slice(i, i + 100)) (pending[table] ??= { Keys: [], ConsistentRead: true }).Keys.push(key);
-    for (let round = 0; pending && Object.keys(pending).length > 0; round++) {
-      if (round > 0) await ctx.sleep(Math.min(1000, 20 * 2 ** round));
-      const result: BatchGetCommandOutput = await ctx.ddb.send(new BatchGetCommand({ RequestItems: pending }));
-      for (const [table, found] of Object.entries(result.Responses ?? {})) for (const item of found) items.push({ table, item });
-      pending = result.UnprocessedKeys as typeof pending;
-    }
-  }
   const partitionOf = (pk: unknown) => Number(String(pk).slice(topicId.length + 1));
   for (const { table, item } of items) {
     if (table === ctx.tables.producers) producerItem = item;

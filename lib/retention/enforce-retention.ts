@@ -1,8 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
 import { deleteObjects } from '../gc/collect-orphan-objects';
 import { firstBatchReaching } from '../log/list-offsets';
+import { batchDeleteAll, batchGetAll } from '../storage/batch-operations';
 import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../storage/object-ref-item';
 import { advanceLogStartUpdate, headKey } from '../storage/partition-head-item';
 import { partitionKey } from '../storage/partition-key';
@@ -50,8 +51,6 @@ export interface RetentionEnforcement {
 
 /** Items of a page of index items below the log start (BatchGetItem reads at most 100 keys). */
 const RELEASE_PAGE = 100;
-/** DeleteObjects takes at most 1,000 keys. */
-const OBJECTS_PER_DELETE = 1000;
 /** Transactions in flight at once. */
 const PARALLEL_WRITES = 8;
 /** Partitions worked on at once. */
@@ -323,51 +322,25 @@ async function releaseLastBatches(
   // No ref item is left and the log start is past every batch of these objects, so no fetch may read them: delete them now
   // (a fetch that read an older head meets a missing object and answers 416). Leaving them to the orphan collector would make
   // it list and check a retention period of objects again on every run.
-  const keys = [...new Set(retired.map((batch) => batch.objectKey))];
-  const failedKeys = new Set<string>();
-  for (let i = 0; i < keys.length; i += OBJECTS_PER_DELETE) {
-    const { deleted, failed } = await deleteObjects(ctx, keys.slice(i, i + OBJECTS_PER_DELETE));
-    result.objectsDeleted += deleted.length;
-    for (const failure of failed) {
-      failedKeys.add(failure.key);
-      result.failures++;
-      log({ level: 'WARN', message: 'retention could not delete an object; the next run tries again', topic: ref.topic.name, partition: ref.partition, objectKey: failure.key, code: failure.code, reason: failure.message });
-    }
+  const { deleted, failed } = await deleteObjects(ctx, [...new Set(retired.map((batch) => batch.objectKey))]);
+  result.objectsDeleted += deleted.length;
+  const failedKeys = new Set(failed.map((failure) => failure.key));
+  for (const failure of failed) {
+    result.failures++;
+    log({ level: 'WARN', message: 'retention could not delete an object; the next run tries again', topic: ref.topic.name, partition: ref.partition, objectKey: failure.key, code: failure.code, reason: failure.message });
   }
   // The index items go last: until then they are what a rerun finds to finish the job after a crash.
-  result.batchesReleased += await batchDelete(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
+  result.batchesReleased += await batchDeleteAll(ctx, ctx.tables.log, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
 }
 
 /** `batchCount` of each object's ref item (strongly consistent); absent when it has none. */
 async function readBatchCounts(ctx: SluiceContext, objectKeys: readonly string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (let i = 0; i < objectKeys.length; i += RELEASE_PAGE) {
-    let pending: Record<string, unknown>[] = objectKeys.slice(i, i + RELEASE_PAGE).map(objectRefKey);
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_ATTEMPTS) throw new Error(`ref item reads left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} rounds`);
-      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
-      const response = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [ctx.tables.log]: { Keys: pending, ConsistentRead: true } } }));
-      for (const item of response.Responses?.[ctx.tables.log] ?? []) {
-        const objectRef = fromObjectRefItem(item);
-        if (objectRef) counts.set(objectRef.objectKey, objectRef.batchCount);
-      }
-      pending = response.UnprocessedKeys?.[ctx.tables.log]?.Keys ?? [];
-    }
+  for (const { item } of await batchGetAll(ctx, objectKeys.map((key) => ({ table: ctx.tables.log, key: objectRefKey(key) })))) {
+    const objectRef = fromObjectRefItem(item);
+    if (objectRef) counts.set(objectRef.objectKey, objectRef.batchCount);
   }
   return counts;
-}
-
-async function batchDelete(ctx: SluiceContext, keys: readonly Record<string, unknown>[]): Promise<number> {
-  for (let i = 0; i < keys.length; i += 25) {
-    let pending = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let round = 0; pending.length > 0; round++) {
-      if (round >= MAX_ATTEMPTS) throw new Error(`index item deletes left ${pending.length} key(s) unprocessed after ${MAX_ATTEMPTS} rounds`);
-      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
-      const response = await ctx.ddb.send(new BatchWriteCommand({ RequestItems: { [ctx.tables.log]: pending } }));
-      pending = (response.UnprocessedItems?.[ctx.tables.log] ?? []) as typeof pending;
-    }
-  }
-  return keys.length;
 }
 
 /** Exponential backoff with full jitter, capped. */

@@ -1,6 +1,7 @@
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
 import { deleteObjects } from '../gc/collect-orphan-objects';
+import { batchDeleteAll } from '../storage/batch-operations';
 import { objectRefKey } from '../storage/object-ref-item';
 import { partitionKey } from '../storage/partition-key';
 
@@ -30,30 +31,17 @@ export async function deletePartitionData(ctx: SluiceContext, topicId: string, p
       );
       const items = page.Items ?? [];
       const objectKeys = [...new Set(items.map((item) => item.objectKey).filter((key): key is string => typeof key === 'string'))];
-      const refs = objectKeys.map(objectRefKey);
-      for (let i = 0; i < refs.length; i += 25) deleted += await batchDelete(ctx, refs.slice(i, i + 25));
-      for (let i = 0; i < objectKeys.length; i += OBJECTS_PER_DELETE) {
-        const { failed } = await deleteObjects(ctx, objectKeys.slice(i, i + OBJECTS_PER_DELETE));
-        // Throwing keeps this page's items, so the stream trigger's retry tries again.
-        if (failed.length > 0) throw new Error(`S3 refused to delete ${failed.length} objects of a deleted topic, e.g. ${failed[0]!.key}: ${failed[0]!.code}`);
-      }
-      const keys = items.map((item) => ({ pk: item.pk, sk: item.sk }));
-      for (let i = 0; i < keys.length; i += 25) deleted += await batchDelete(ctx, keys.slice(i, i + 25));
+      deleted += await batchDeleteAll(ctx, ctx.tables.log, objectKeys.map(objectRefKey));
+      const { failed } = await deleteObjects(ctx, objectKeys);
+      // Throwing keeps this page's items, so the stream trigger's retry tries again.
+      if (failed.length > 0) throw new Error(`S3 refused to delete ${failed.length} objects of a deleted topic, e.g. ${failed[0]!.key}: ${failed[0]!.code}`);
+      deleted += await batchDeleteAll(
+        ctx,
+        ctx.tables.log,
+        items.map((item) => ({ pk: item.pk, sk: item.sk })),
+      );
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
   return deleted;
-}
-
-/** DeleteObjects takes at most 1,000 keys. */
-const OBJECTS_PER_DELETE = 1000;
-
-async function batchDelete(ctx: SluiceContext, keys: Record<string, unknown>[]): Promise<number> {
-  let pending = keys.map((Key) => ({ DeleteRequest: { Key } }));
-  for (let round = 0; pending.length > 0; round++) {
-    if (round > 0) await ctx.sleep(Math.min(2000, 25 * 2 ** round));
-    const result = await ctx.ddb.send(new BatchWriteCommand({ RequestItems: { [ctx.tables.log]: pending } }));
-    pending = (result.UnprocessedItems?.[ctx.tables.log] ?? []) as typeof pending;
-  }
-  return keys.length;
 }

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../context';
 import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../errors';
+import { batchGetAll } from '../storage/batch-operations';
 import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
 import { fromTopicItem, toTopicItem, topicKey, type Topic } from '../storage/topic-item';
 
@@ -61,17 +62,8 @@ export function requirePartition(topic: Topic, partition: number): void {
 export async function readHeads(ctx: SluiceContext, topicId: string, partitions: readonly number[]): Promise<Map<number, PartitionHead | undefined>> {
   const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
   const byKey = new Map(partitions.map((p) => [headKey(topicId, p).pk, p]));
-  for (let i = 0; i < partitions.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = partitions.slice(i, i + 100).map((p) => headKey(topicId, p));
-    let round = 0;
-    while (keys && keys.length > 0) {
-      if (round > 0) await ctx.sleep(Math.min(1000, 20 * 2 ** round));
-      const result = await ctx.ddb.send(new BatchGetCommand({ RequestItems: { [ctx.tables.log]: { Keys: keys, ConsistentRead: true } } }));
-      for (const item of result.Responses?.[ctx.tables.log] ?? []) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
-      keys = result.UnprocessedKeys?.[ctx.tables.log]?.Keys as Record<string, unknown>[] | undefined;
-      round++;
-    }
-  }
+  const items = await batchGetAll(ctx, partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })));
+  for (const { item } of items) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
   return heads;
 }
 
