@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { enforceRetention } from '../lib/retention/enforce-retention';
+import { enforceRetention, type RetentionEnforcement } from '../lib/retention/enforce-retention';
 import { defaultRetentionMsFromEnv } from '../lib/retention/retention-settings';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { observability } from './shared/observability';
@@ -8,18 +8,8 @@ import { observability } from './shared/observability';
 /** Start nothing new this long before the function's timeout, so the run ends with a summary. */
 const TIMEOUT_MARGIN_MS = 30_000;
 
-export interface RetentionSummary {
-  defaultRetentionMs: number;
-  topics: number;
-  partitions: number;
-  partitionsTrimmed: number;
-  recordsExpired: number;
-  batchesReleased: number;
-  objectsReleased: number;
-  objectsDeleted: number;
-  failures: number;
-  complete: boolean;
-}
+/** The run's counts, as logged and returned: the trimmed partitions counted, not listed. */
+export type RetentionSummary = Omit<RetentionEnforcement, 'trimmed'> & { defaultRetentionMs: number; partitionsTrimmed: number };
 
 /**
  * EventBridge schedule: Kafka's time-based retention (lib/retention/enforce-retention.ts).
@@ -36,18 +26,8 @@ async function main(_event: ScheduledEvent, context: Context): Promise<Retention
     deadline: ctx.now() + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS,
     log: (entry) => console.log(JSON.stringify(entry)),
   });
-  const summary: RetentionSummary = {
-    defaultRetentionMs,
-    topics: result.topics,
-    partitions: result.partitions,
-    partitionsTrimmed: result.trimmed.length,
-    recordsExpired: result.recordsExpired,
-    batchesReleased: result.batchesReleased,
-    objectsReleased: result.objectsReleased,
-    objectsDeleted: result.objectsDeleted,
-    failures: result.failures,
-    complete: result.complete,
-  };
+  const { trimmed, ...counts } = result;
+  const summary: RetentionSummary = { defaultRetentionMs, ...counts, partitionsTrimmed: trimmed.length };
   console.log(JSON.stringify({ level: 'INFO', message: 'enforced retention', ...summary }));
   return summary;
 }
