@@ -1,4 +1,5 @@
 import { UndecodableRecordError, ValidationError } from '../errors';
+import { decodeUtf8 } from '../format/utf8';
 import { LIMITS } from '../limits';
 import type { OffsetRecord, RecordHeader } from '../records/log-record';
 import type { Encoding, ProduceRequest } from './requests';
@@ -13,7 +14,6 @@ export interface IncomingRecord {
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function decodeText(text: string, encoding: Encoding, field: string): Uint8Array {
   if (encoding === 'utf8') return Buffer.from(text, 'utf8');
@@ -58,7 +58,7 @@ export function recordView(record: OffsetRecord, encoding: Encoding): RecordView
     if (bytes === null) return null;
     if (encoding === 'base64') return Buffer.from(bytes).toString('base64');
     try {
-      return utf8Decoder.decode(bytes);
+      return decodeUtf8(bytes);
     } catch {
       throw new UndecodableRecordError(`The ${what} of the record at offset ${record.offset} is not UTF-8; fetch with encoding=base64`, {
         offset: record.offset,

@@ -1,4 +1,5 @@
 import { CorruptRecordError } from '../errors';
+import { decodeUtf8 } from './utf8';
 
 /**
  * Kafka's variable-length integers and a pair of byte cursors over big-endian data.
@@ -193,8 +194,6 @@ export class ByteWriter {
   }
 }
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * A cursor over big-endian bytes read from storage. Every read checks bounds and throws
  * CorruptRecordError('truncated …') naming what it was reading, never a RangeError.
@@ -300,7 +299,7 @@ export class ByteReader {
   utf8(length: number, what = 'string'): string {
     const at = this.need(length, what);
     try {
-      return utf8Decoder.decode(this.buffer.subarray(at, at + length));
+      return decodeUtf8(this.buffer.subarray(at, at + length));
     } catch {
       throw new CorruptRecordError(`${what} at offset ${at} is not valid UTF-8`, { offset: at });
     }

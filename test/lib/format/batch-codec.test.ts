@@ -264,4 +264,13 @@ describe(`batch codec (format version ${BATCH_FORMAT_VERSION})`, () => {
       assert.throws(() => decodeBatch(withCrc(encoded)), CorruptRecordError, compression);
     }
   });
+
+  it('keeps a leading U+FEFF (byte-order mark) in header keys, in every compression', () => {
+    const records: LogRecord[] = [{ key: Buffer.from('\ufeffk'), value: Buffer.from('\ufeffhello'), headers: [{ key: '\ufeffh', value: Buffer.from('\ufeffv') }], timestamp: 1 }];
+    for (const compression of COMPRESSIONS) {
+      const [decoded] = decodeBatch(encodeBatch(records, { compression }));
+      assert.equal(decoded!.headers[0]!.key, '\ufeffh', compression);
+      assert.deepEqual(decoded, records[0], compression);
+    }
+  });
 });

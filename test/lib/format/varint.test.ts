@@ -166,4 +166,12 @@ describe('ByteWriter and ByteReader', () => {
     assert.throws(() => new ByteReader(Buffer.from('8000000000000000', 'hex')).int64(), corrupt(/outside/));
     assert.throws(() => new ByteReader(Buffer.from([0xc3, 0x28])).utf8(2, 'header key'), corrupt(/header key at offset 0 is not valid UTF-8/));
   });
+
+  it('reads a leading U+FEFF (byte-order mark) as part of the string, not dropping it', () => {
+    const writer = new ByteWriter();
+    writer.utf8('\ufeffh').utf8('\ufeff');
+    const reader = new ByteReader(writer.view());
+    assert.equal(reader.utf8(4, 'header key'), '\ufeffh');
+    assert.equal(reader.utf8(3, 'header key'), '\ufeff');
+  });
 });
