@@ -1,5 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { PushTarget } from '../storage/subscription-items';
+import { describeFailure, targetLabel } from './failure-reason';
 import { SIGNATURE_HEADER, signDelivery } from './signature';
 
 /** One delivery attempt: resolves on acknowledgement, rejects with the reason otherwise. */
@@ -17,14 +18,23 @@ let lambda: LambdaClient | undefined;
  */
 export const deliverToTarget: Deliver = async (target, secret, body) => {
   if (target.type === 'https') {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signDelivery(secret, body, Date.now()) },
-      body,
-      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-    });
+    // The reason becomes the lease's lastError and the dead letters' sluice.dlq.error, so it names the target and the cause.
+    const failed = (what: string, cause?: unknown) => new Error(`target ${targetLabel(target.url)}: ${what}`, { cause });
+    let response: Response;
+    try {
+      response = await fetch(target.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signDelivery(secret, body, Date.now()) },
+        body,
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      throw failed(timedOut ? `no answer within ${DELIVERY_TIMEOUT_MS} ms (TimeoutError)` : withoutUrl(describeFailure(error), target.url), error);
+    }
+    // Drained, not kept: a response body is not shown, so the target cannot be used to read what another host answers.
     await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) throw new Error(`target answered HTTP ${response.status}`);
+    if (response.status < 200 || response.status >= 300) throw failed(`answered HTTP ${response.status}`);
     return;
   }
   // Region, credentials and endpoint (AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL) come from the environment, read by the SDK.
@@ -38,3 +48,15 @@ export const deliverToTarget: Deliver = async (target, secret, body) => {
     });
   if (result.FunctionError) throw failed(`function error (${result.FunctionError}): ${Buffer.from(result.Payload ?? []).toString().slice(0, 500)}`);
 };
+
+/** A reason with the full target URL (fetch quotes it, credentials and all) shortened to its label. */
+function withoutUrl(reason: string, url: string): string {
+  const label = targetLabel(url);
+  let href = url;
+  try {
+    href = new URL(url).href;
+  } catch {
+    // not a URL: only the text as given can appear
+  }
+  return reason.replaceAll(url, label).replaceAll(href, label);
+}

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { deliverToTarget } from '../../../lib/push/targets';
 
@@ -169,5 +175,88 @@ describe('Lambda push target', () => {
     const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('gone') }, 'secret', BODY));
     assert.match(error.message, new RegExp(`^Lambda ${arn('gone').replace(/[$:]/g, '\\$&')}: ResourceNotFoundException`));
     assert.equal(emulator.invocations.length, 1, 'a missing function is not retried inside the attempt');
+  });
+});
+
+/** Certificates made with openssl for the test: a self-signed one, and one of a CA that expired a day ago. */
+function makeCertificates(dir: string): { selfSigned: { key: Buffer; cert: Buffer }; expired: { key: Buffer; cert: Buffer } } {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const subject = ['-subj', '/CN=localhost'];
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '1', ...subject, '-addext', 'subjectAltName=IP:127.0.0.1');
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=sluice-test-ca');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', ...subject);
+  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  // -days -1: valid from now until a day ago, so expired whatever the clock says.
+  openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '-1', '-extfile', 'leaf.ext');
+  const read = (name: string) => readFileSync(join(dir, name));
+  return { selfSigned: { key: read('self.key'), cert: read('self.pem') }, expired: { key: read('leaf.key'), cert: read('leaf.pem') } };
+}
+
+describe('HTTPS push target failures', () => {
+  let dir: string;
+  let certificates: ReturnType<typeof makeCertificates>;
+  const servers: Server[] = [];
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sluice-certs-'));
+    certificates = makeCertificates(dir);
+  });
+
+  after(() => {
+    for (const server of servers) server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function httpsTarget(tls: { key: Buffer; cert: Buffer }): Promise<string> {
+    const server = createHttpsServer(tls, (_req, res) => res.writeHead(200).end());
+    servers.push(server);
+    return `https${(await listen(server)).slice('http'.length)}/hook`;
+  }
+
+  it('names the target and the TLS cause of a self-signed certificate, not fetch’s "fetch failed"', async () => {
+    const url = await httpsTarget(certificates.selfSigned);
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    assert.equal(error.message, `target ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
+  });
+
+  it('names the target and the TLS cause of an expired certificate', async () => {
+    const url = await httpsTarget(certificates.expired);
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    assert.equal(error.message, `target ${url}: certificate has expired (CERT_HAS_EXPIRED)`);
+  });
+
+  it('names the target and the refused connection of a port nothing listens on', async () => {
+    const closed = createNetServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((done) => closed.close(done));
+    const url = `http://127.0.0.1:${port}/hook`;
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    assert.equal(error.message, `target ${url}: connect ECONNREFUSED 127.0.0.1:${port}`);
+  });
+
+  it('names the target and the status of a non-2xx answer, but not the answer’s body', async () => {
+    const server = createServer((_req, res) => res.writeHead(503, 'Internal Reason').end('secret internal page'));
+    servers.push(server);
+    const url = `${await listen(server)}/hook`;
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    assert.equal(error.message, `target ${url}: answered HTTP 503`);
+  });
+
+  it('leaves the query of the target URL out of the reason', async () => {
+    const url = await httpsTarget(certificates.selfSigned);
+    const error = await rejection(deliverToTarget({ type: 'https', url: `${url}?token=abc` }, 'secret', BODY));
+    assert.equal(error.message, `target ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
+  });
+
+  it('leaves credentials of the target URL out of the reason, where fetch quotes the whole URL', async () => {
+    const url = await httpsTarget(certificates.selfSigned);
+    const withSecrets = new URL(url);
+    withSecrets.username = 'user';
+    withSecrets.password = 'hunter2';
+    withSecrets.search = '?token=abc';
+    const error = await rejection(deliverToTarget({ type: 'https', url: withSecrets.href }, 'secret', BODY));
+    assert.ok(error.message.startsWith(`target ${url}: `), error.message);
+    assert.ok(!/hunter2|token|user/.test(error.message), error.message);
   });
 });
