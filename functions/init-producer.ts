@@ -9,11 +9,11 @@ import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
-  const { name } = event.body ? jsonBody(event, initProducerRequestSchema) : { name: undefined };
   const ctx = contextFromEnv();
-  // Kafka's IdempotentWrite is a cluster permission; here it is WRITE on the cluster.
+  // Kafka's IdempotentWrite is a cluster permission; here it is WRITE on the cluster. Checked before the body is read.
   await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'WRITE' });
-  return json(200, await initProducer(ctx, name));
+  const { name } = event.body ? jsonBody(event, initProducerRequestSchema) : { name: undefined };
+  return json(200, await initProducer(ctx, { name, principal: caller.principal }));
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -13,12 +13,13 @@ import { observability } from './shared/observability';
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
+  const ctx = contextFromEnv();
+  // Before the body is read, so a caller without WRITE gets the same 403 whatever it sent.
+  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'WRITE' });
   const request = jsonBody(event, produceRequestSchema);
   const records = incomingRecords(request);
-  const ctx = contextFromEnv();
-  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'WRITE' });
   await chargeQuota(ctx, caller, 'produce', records.reduce((sum, r) => sum + recordSize({ ...r, timestamp: 0 }), 0));
-  const result = await produce(ctx, topic, records, { producer: request.producer, expectedOffset: request.expectedOffset });
+  const result = await produce(ctx, topic, records, { producer: request.producer, expectedOffset: request.expectedOffset, principal: caller.principal });
   return json(200, result);
 }
 

@@ -4,7 +4,7 @@ import type { SluiceContext } from '../context';
 import { CommitContendedError, CommitOutcomeUnknownError, TopicNotFoundError } from '../errors';
 import { toObjectRefItem } from '../storage/object-ref-item';
 import { headKey } from '../storage/partition-head-item';
-import { producerKey } from '../storage/producer-item';
+import { ownedByCondition, producerKey } from '../storage/producer-item';
 import { producerStateKey, withCommittedBatch } from '../storage/producer-state-item';
 import { timeSortKey, toIndexItem, type SegmentIndexEntry } from '../storage/segment-index-item';
 import { topicKey, type Topic } from '../storage/topic-item';
@@ -52,13 +52,13 @@ export function evaluate(state: CommitState, batches: readonly PendingBatch[], o
  * returns each partition's base offset.
  *
  * The transaction checks that the topic still has the same id (and, for an idempotent
- * call, that the producer's epoch is current), advances every head from the
- * `nextOffset` it was read at (the condition fails if anyone else committed in
- * between), inserts each batch's index item, records the producer's sequence, and
- * marks the object as referenced. Offsets are thereby assigned exactly once, without
- * gaps, and a batch becomes visible together with the high watermark that covers it.
- * On a lost race it re-reads and tries again; a retry that finds its own earlier
- * commit answers that commit's offsets.
+ * call, that the producer's epoch is current and the producer is the caller's),
+ * advances every head from the `nextOffset` it was read at (the condition fails if
+ * anyone else committed in between), inserts each batch's index item, records the
+ * producer's sequence, and marks the object as referenced. Offsets are thereby
+ * assigned exactly once, without gaps, and a batch becomes visible together with the
+ * high watermark that covers it. On a lost race it re-reads and tries again; a retry
+ * that finds its own earlier commit answers that commit's offsets.
  */
 export async function commitBatches(
   ctx: SluiceContext,
@@ -89,12 +89,15 @@ export async function commitBatches(
       },
     ];
     if (claim) {
+      // The epoch fences zombies; the principal keeps other callers off the id, whatever they read before.
+      const owned = ownedByCondition(claim.principal);
       items.push({
         ConditionCheck: {
           TableName: ctx.tables.producers,
           Key: producerKey(claim.producerId),
-          ConditionExpression: 'epoch = :epoch',
-          ExpressionAttributeValues: { ':epoch': claim.epoch },
+          ConditionExpression: `epoch = :epoch AND ${owned.expression}`,
+          ExpressionAttributeNames: owned.names,
+          ExpressionAttributeValues: { ':epoch': claim.epoch, ...owned.values },
         },
       });
     }
@@ -180,8 +183,9 @@ export async function commitBatches(
       if (reasons[refIndex]?.Code === 'ConditionalCheckFailed') {
         throw new CommitOutcomeUnknownError(`Object ${objectKey} was already committed by an earlier attempt of this call; retry idempotently to learn its offsets`);
       }
-      // A head or producer state moved (another writer won), the producer was fenced, or a
-      // concurrent transaction touched the same item: re-read, re-decide, and retry.
+      // A head or producer state moved (another writer won), the producer was fenced or is
+      // not the caller's, or a concurrent transaction touched the same item: re-read,
+      // re-decide (the read refuses a fenced or foreign producer), and retry.
       recordMetric('CommitConflicts', 'Count', 1);
       await ctx.sleep(backoffMs(attempt, ctx.random));
     }

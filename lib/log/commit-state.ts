@@ -3,7 +3,7 @@ import { batchGetAll, type TableKey } from '../storage/batch-operations';
 import { fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
 import { fromProducerItem, producerKey } from '../storage/producer-item';
 import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../storage/producer-state-item';
-import { UnknownProducerError, FencedError } from './produce-errors';
+import { FencedError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
 import type { ProducerClaim } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
 
@@ -38,7 +38,9 @@ export async function readCommitState(
   }
   if (claim) {
     const producer = fromProducerItem(producerItem);
-    if (!producer || producer.epoch < claim.epoch) throw new UnknownProducerError(claim.producerId, claim.epoch);
+    // Ownership first, and the same answer for an id never issued: nothing about another's producer leaks.
+    if (!producer || producer.principal !== claim.principal) throw new ProducerAccessDeniedError(claim.principal, { producerId: claim.producerId });
+    if (producer.epoch < claim.epoch) throw new UnknownProducerError(claim.producerId, claim.epoch);
     if (producer.epoch > claim.epoch) {
       recordMetric('FencedWrites', 'Count', 1);
       throw new FencedError(claim.producerId, claim.epoch, producer.epoch);

@@ -21,6 +21,25 @@ export class UnknownProducerError extends SluiceError {
   }
 }
 
+/**
+ * A producer id or name that is not the caller's. An id never issued gets the same
+ * answer as one issued to another principal, so ids cannot be probed.
+ */
+export class ProducerAccessDeniedError extends SluiceError {
+  constructor(principal: string, producer: { producerId: number } | { name: string }) {
+    const byName = 'name' in producer;
+    super(
+      'PRODUCER_ACCESS_DENIED',
+      byName
+        ? `Producer name '${producer.name}' is registered to another principal than '${principal}'; use a name of your own`
+        : `Producer ${producer.producerId} was not issued to principal '${principal}'; call POST /v1/producers for an id of your own`,
+      403,
+      false,
+      byName ? { field: 'name', principal, name: producer.name } : { field: 'producer.id', principal, producerId: producer.producerId },
+    );
+  }
+}
+
 export class OutOfOrderSequenceError extends SluiceError {
   constructor(partition: number, expected: number, received: number, reason = '') {
     super(

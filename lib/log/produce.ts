@@ -1,10 +1,11 @@
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { IncomingRecord } from '../api/record-encoding';
+import { ANONYMOUS } from '../auth/principal';
 import type { SluiceContext } from '../context';
 import { CommitContendedError, TopicNotFoundError, ValidationError } from '../errors';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { objectRefKey } from '../storage/object-ref-item';
-import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSequenceError, UnknownProducerError } from './produce-errors';
+import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSequenceError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
 import { encodeSegmentObject, type PartitionBatch } from '../format/segment-object';
 import { LIMITS } from '../limits';
 import { assignPartitions } from '../partitioner/partitioner';
@@ -34,6 +35,8 @@ export interface ProduceResult {
 export interface ProduceOptions {
   producer?: { id: number; epoch: number; sequences: Record<string, number> };
   expectedOffset?: number;
+  /** The caller, whom `producer.id` must have been issued to; `anonymous` when authentication is off. */
+  principal?: string;
 }
 
 /**
@@ -149,7 +152,7 @@ function producerClaim(options: ProduceOptions, touched: readonly number[]): Pro
       { field: 'producer.sequences' },
     );
   }
-  return { producerId: options.producer.id, epoch: options.producer.epoch, sequences };
+  return { producerId: options.producer.id, epoch: options.producer.epoch, principal: options.principal ?? ANONYMOUS, sequences };
 }
 
 function stamp(topic: Topic, incoming: readonly IncomingRecord[], appendTime: number): LogRecord[] {
@@ -184,6 +187,7 @@ const SURELY_NOT_COMMITTED = [
   CommitContendedError,
   FencedError,
   UnknownProducerError,
+  ProducerAccessDeniedError,
   OutOfOrderSequenceError,
   DuplicateSequenceError,
   OffsetMismatchError,

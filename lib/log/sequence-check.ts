@@ -2,10 +2,12 @@ import type { ProducerPartitionState } from '../storage/producer-state-item';
 import { DuplicateSequenceError, FencedError, OutOfOrderSequenceError } from './produce-errors';
 import { recordMetric } from '../observability/metrics';
 
-/** An idempotent call: the producer, its epoch, and the base sequence it gives each partition. */
+/** An idempotent call: the producer, its epoch, the caller's principal, and the base sequence it gives each partition. */
 export interface ProducerClaim {
   producerId: number;
   epoch: number;
+  /** Who makes the call; the producer id must have been issued to it. */
+  principal: string;
   sequences: ReadonlyMap<number, number>;
 }
 

@@ -1,20 +1,30 @@
+import { ANONYMOUS } from '../auth/principal';
+
 /**
  * Items of the Producers table. Owned here alone.
  *
- * - `producer#<id>`: the producer's current epoch; produce calls check it in their
- *   commit transaction, which is what fences a superseded (zombie) instance.
- * - `name#<name>`: maps a stable producer name (Kafka's transactional.id) to its id,
- *   so re-initialising under the same name bumps the same producer's epoch.
- * - `counter#producer-id`: the last producer id handed out.
+ * - `producer#<id>`: the producer's current epoch and the principal that initialised
+ *   it; produce calls check both in their commit transaction, which is what fences a
+ *   superseded (zombie) instance and keeps other principals off the id.
+ * - `name#<name>`: maps a stable producer name (Kafka's transactional.id) to its id and
+ *   the principal that registered it, so re-initialising under the same name bumps the
+ *   same producer's epoch, and only its owner may.
+ *
+ * Ids were once issued by a `counter#producer-id` item; nothing reads it any more.
+ * Items written before principals were stored belong to `anonymous`.
  */
 export interface ProducerRecord {
   producerId: number;
   epoch: number;
+  principal: string;
   name?: string;
   updatedAt: number;
 }
 
-export const PRODUCER_ID_COUNTER_KEY = { pk: 'counter#producer-id' };
+export interface ProducerNameRecord {
+  producerId: number;
+  principal: string;
+}
 
 /** Kafka's producer epoch is an int16. */
 export const MAX_PRODUCER_EPOCH = 32767;
@@ -32,7 +42,27 @@ export function fromProducerItem(item: Record<string, unknown> | undefined): Pro
   return {
     producerId: Number(item.producerId),
     epoch: Number(item.epoch),
+    principal: ownerOf(item),
     ...(item.name === undefined ? {} : { name: String(item.name) }),
     updatedAt: Number(item.updatedAt ?? 0),
   };
+}
+
+export function fromProducerNameItem(item: Record<string, unknown> | undefined): ProducerNameRecord | undefined {
+  if (!item) return undefined;
+  return { producerId: Number(item.producerId), principal: ownerOf(item) };
+}
+
+/**
+ * A condition (for either item) that it belongs to `principal`, with its placeholder
+ * names and values; the caller supplies no `#principal` or `:principal` of its own.
+ */
+export function ownedByCondition(principal: string): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+  // An item from before principals were stored has none, and belongs to anonymous.
+  const expression = principal === ANONYMOUS ? '(#principal = :principal OR attribute_not_exists(#principal))' : '#principal = :principal';
+  return { expression, names: { '#principal': 'principal' }, values: { ':principal': principal } };
+}
+
+function ownerOf(item: Record<string, unknown>): string {
+  return item.principal === undefined ? ANONYMOUS : String(item.principal);
 }

@@ -4,7 +4,7 @@ import { DuplicateSequenceError, FencedError, OutOfOrderSequenceError } from '..
 import { checkSequences } from '../../../lib/log/sequence-check';
 import type { ProducerPartitionState } from '../../../lib/storage/producer-state-item';
 
-const claim = (epoch: number, sequences: [number, number][]) => ({ producerId: 7, epoch, sequences: new Map(sequences) });
+const claim = (epoch: number, sequences: [number, number][]) => ({ producerId: 7, epoch, principal: 'alice', sequences: new Map(sequences) });
 const counts = (entries: [number, number][]) => new Map(entries);
 const state = (epoch: number, nextSequence: number, recent: ProducerPartitionState['recent'] = []): ProducerPartitionState => ({ epoch, nextSequence, recent });
 
