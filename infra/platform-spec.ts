@@ -1,20 +1,16 @@
+import { ROUTES, type HttpMethod, type RouteName, type RouteSpec } from '../lib/protocol/routes';
 import type { TableId } from '../lib/storage/tables';
+
+export type { HttpMethod, RouteSpec };
 
 /**
  * What Sluice deploys: every function, its routes, stream trigger or schedule,
  * and the access it needs. The CDK stack and the local runtime (`npm start`) both
  * read this list, so a route, trigger or schedule setting exists in exactly one place.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Access = 'read' | 'write' | 'readwrite';
 /** Segment-bucket access: a table's kinds, or `delete` alone (s3:DeleteObject, no listing). */
 export type BucketAccess = Access | 'delete';
-
-export interface RouteSpec {
-  readonly method: HttpMethod;
-  /** API Gateway route path, with `{name}` path parameters. */
-  readonly path: string;
-}
 
 /** The settings of a DynamoDB Streams → Lambda event source mapping. */
 export interface StreamTriggerSpec {
@@ -40,6 +36,12 @@ export interface FunctionSpec {
   readonly tables: Partial<Record<TableId, Access>>;
   readonly bucket?: BucketAccess;
   readonly routes?: readonly RouteSpec[];
+  /**
+   * Serves API Gateway's `$default` route: every request no route matches (an unknown
+   * path, or a known path with another method), so it is answered in the API's own
+   * error shape rather than API Gateway's `{"message":"Not Found"}`.
+   */
+  readonly defaultRoute?: boolean;
   readonly trigger?: StreamTriggerSpec;
   /**
    * Run the function on a fixed rate, with an EventBridge Scheduled Event as input:
@@ -56,12 +58,8 @@ export interface FunctionSpec {
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
 
 /** A function behind one HTTP route; its description is the route itself. */
-function apiFunction(
-  name: string,
-  route: RouteSpec,
-  access: Pick<FunctionSpec, 'tables' | 'bucket'>,
-  memoryMiB = 256,
-): FunctionSpec {
+function apiFunction(name: RouteName, access: Pick<FunctionSpec, 'tables' | 'bucket'>, memoryMiB = 256): FunctionSpec {
+  const route: RouteSpec = ROUTES[name];
   return { name, description: `${route.method} ${route.path}`, memoryMiB, timeoutSeconds: API_TIMEOUT_SECONDS, ...access, routes: [route] };
 }
 
@@ -69,44 +67,48 @@ function apiFunction(
 const DATA_PATH_MEMORY_MIB = 1024;
 
 export const FUNCTIONS: readonly FunctionSpec[] = [
-  apiFunction('create-topic', { method: 'POST', path: '/v1/topics' }, { tables: { Topics: 'readwrite' } }),
-  apiFunction('list-topics', { method: 'GET', path: '/v1/topics' }, { tables: { Topics: 'read' } }),
-  apiFunction('describe-topic', { method: 'GET', path: '/v1/topics/{topic}' }, { tables: { Topics: 'read', Log: 'read' } }),
-  apiFunction('delete-topic', { method: 'DELETE', path: '/v1/topics/{topic}' }, { tables: { Topics: 'readwrite' } }),
+  {
+    name: 'route-not-found',
+    description: 'Answers requests no route matches: 404 ROUTE_NOT_FOUND, or 405 METHOD_NOT_ALLOWED with Allow ($default route).',
+    memoryMiB: 128,
+    timeoutSeconds: 5,
+    tables: {},
+    defaultRoute: true,
+  },
+  apiFunction('create-topic', { tables: { Topics: 'readwrite' } }),
+  apiFunction('list-topics', { tables: { Topics: 'read' } }),
+  apiFunction('describe-topic', { tables: { Topics: 'read', Log: 'read' } }),
+  apiFunction('delete-topic', { tables: { Topics: 'readwrite' } }),
   apiFunction(
     'produce-records',
-    { method: 'POST', path: '/v1/topics/{topic}/records' },
     { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read' }, bucket: 'readwrite' },
     DATA_PATH_MEMORY_MIB,
   ),
   apiFunction(
     'fetch-records',
-    { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' },
     { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
     DATA_PATH_MEMORY_MIB,
   ),
-  apiFunction('init-producer', { method: 'POST', path: '/v1/producers' }, { tables: { Producers: 'readwrite' } }),
+  apiFunction('init-producer', { tables: { Producers: 'readwrite' } }),
   apiFunction(
     'list-offsets',
-    { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },
     // Offsets-for-times reads the one batch that holds the answer.
     { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
   ),
-  apiFunction('join-group', { method: 'POST', path: '/v1/groups/{group}/members' }, { tables: { Topics: 'read', Groups: 'readwrite' } }),
-  apiFunction('heartbeat-member', { method: 'POST', path: '/v1/groups/{group}/members/{member}/heartbeat' }, { tables: { Groups: 'readwrite' } }),
-  apiFunction('leave-group', { method: 'DELETE', path: '/v1/groups/{group}/members/{member}' }, { tables: { Groups: 'readwrite' } }),
-  apiFunction('commit-offsets', { method: 'POST', path: '/v1/groups/{group}/offsets' }, { tables: { Topics: 'read', Groups: 'readwrite' } }),
-  apiFunction('get-group-offsets', { method: 'GET', path: '/v1/groups/{group}/offsets' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
-  apiFunction('list-groups', { method: 'GET', path: '/v1/groups' }, { tables: { Groups: 'read' } }),
-  apiFunction('describe-group', { method: 'GET', path: '/v1/groups/{group}' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  apiFunction('join-group', { tables: { Topics: 'read', Groups: 'readwrite' } }),
+  apiFunction('heartbeat-member', { tables: { Groups: 'readwrite' } }),
+  apiFunction('leave-group', { tables: { Groups: 'readwrite' } }),
+  apiFunction('commit-offsets', { tables: { Topics: 'read', Groups: 'readwrite' } }),
+  apiFunction('get-group-offsets', { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  apiFunction('list-groups', { tables: { Groups: 'read' } }),
+  apiFunction('describe-group', { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
   apiFunction(
     'put-subscription',
-    { method: 'PUT', path: '/v1/groups/{group}/subscription' },
     // Creating the dead-letter topic is a Topics write.
     { tables: { Topics: 'readwrite', Groups: 'readwrite' } },
   ),
-  apiFunction('get-subscription', { method: 'GET', path: '/v1/groups/{group}/subscription' }, { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
-  apiFunction('delete-subscription', { method: 'DELETE', path: '/v1/groups/{group}/subscription' }, { tables: { Groups: 'readwrite' } }),
+  apiFunction('get-subscription', { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  apiFunction('delete-subscription', { tables: { Groups: 'readwrite' } }),
   {
     name: 'dispatch-deliveries',
     description: 'Pushes committed records to subscribed targets when a partition head moves (Log stream).',
@@ -138,11 +140,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     invokesPushTargets: true,
     schedule: { rateMinutes: 1 },
   },
-  apiFunction('create-acl', { method: 'POST', path: '/v1/acls' }, { tables: { Access: 'readwrite' } }),
-  apiFunction('list-acls', { method: 'GET', path: '/v1/acls' }, { tables: { Access: 'read' } }),
-  apiFunction('delete-acl', { method: 'DELETE', path: '/v1/acls/{rule}' }, { tables: { Access: 'readwrite' } }),
-  apiFunction('set-quota', { method: 'PUT', path: '/v1/quotas' }, { tables: { Access: 'readwrite' } }),
-  apiFunction('list-quotas', { method: 'GET', path: '/v1/quotas' }, { tables: { Access: 'read' } }),
+  apiFunction('create-acl', { tables: { Access: 'readwrite' } }),
+  apiFunction('list-acls', { tables: { Access: 'read' } }),
+  apiFunction('delete-acl', { tables: { Access: 'readwrite' } }),
+  apiFunction('set-quota', { tables: { Access: 'readwrite' } }),
+  apiFunction('list-quotas', { tables: { Access: 'read' } }),
   {
     name: 'coordinate-groups',
     description: 'Computes the next generation and assignment of a group when a member joins, leaves or lapses (Groups stream).',

@@ -54,6 +54,13 @@ export class RouteNotFoundError extends SluiceError {
   }
 }
 
+/** A known path asked with a method it does not serve; `allow` lists the ones it does (also sent as `Allow`). */
+export class MethodNotAllowedError extends SluiceError {
+  constructor(method: string, path: string, readonly allow: readonly string[]) {
+    super('METHOD_NOT_ALLOWED', `${path} does not accept ${method}; it accepts ${allow.join(', ')}`, 405, false, { method, allow: [...allow] });
+  }
+}
+
 export class TopicNotFoundError extends SluiceError {
   constructor(topic: string) {
     super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist`, 404, false, { topic });

@@ -101,6 +101,7 @@ export class SluiceHttpApi extends Construct {
     this.url = this.stage.url;
 
     for (const spec of props.specs) {
+      if (spec.defaultRoute) this.addDefaultRoute(spec, props);
       if (!spec.routes?.length) continue;
       const fn = props.functions[spec.name];
       if (!fn) throw new Error(`No function for spec ${spec.name}, which has routes`);
@@ -116,5 +117,19 @@ export class SluiceHttpApi extends Construct {
         });
       }
     }
+  }
+
+  /** API Gateway's `$default` route: requests no other route matches, answered by the spec's function in the API's error shape. */
+  private addDefaultRoute(spec: FunctionSpec, props: SluiceHttpApiProps): void {
+    const fn = props.functions[spec.name];
+    if (!fn) throw new Error(`No function for spec ${spec.name}, which serves the $default route`);
+    new apigwv2.HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.httpApi,
+      routeKey: apigwv2.HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration(`${constructIdFor(spec.name)}Integration`, fn, {
+        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+      }),
+      ...(props.authorizer ? { authorizer: props.authorizer } : {}),
+    });
   }
 }

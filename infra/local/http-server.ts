@@ -46,7 +46,10 @@ async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res
   for await (const chunk of req) {
     size += (chunk as Buffer).byteLength;
     if (size > MAX_REQUEST_BYTES) {
-      send(res, 413, { message: 'Request Entity Too Large' });
+      // API Gateway refuses such a body itself; here it is answered in the API's own shape.
+      send(res, 413, {
+        error: { code: 'PAYLOAD_TOO_LARGE', message: `body: must be at most ${MAX_REQUEST_BYTES} bytes`, retriable: false, field: 'body', limit: MAX_REQUEST_BYTES },
+      });
       return;
     }
     chunks.push(chunk as Buffer);
@@ -55,8 +58,8 @@ async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res
   const url = req.url ?? '/';
   const path = url.split('?')[0] ?? '/';
   const matched = routes.match(method, path);
-  if (!('route' in matched)) {
-    // API Gateway's own answer for a path or method with no route.
+  if (!matched) {
+    // API Gateway's own answer when there is no $default route either.
     send(res, 404, { message: 'Not Found' });
     return;
   }

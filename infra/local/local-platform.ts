@@ -104,6 +104,7 @@ export class LocalPlatform {
         for (const route of spec.routes ?? []) {
           routes.add(route, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
         }
+        if (spec.defaultRoute) routes.setDefault({ functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
         if (spec.trigger) {
           const trigger = new StreamTrigger({
             functionName: spec.name,

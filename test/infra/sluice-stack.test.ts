@@ -611,8 +611,17 @@ describe('retention', () => {
 describe('SluiceStack HTTP API', () => {
   const routeSpecs = FUNCTIONS.flatMap((spec) => (spec.routes ?? []).map((route) => ({ spec, route })));
 
-  it('creates exactly one route per RouteSpec', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', routeSpecs.length);
+  it('creates exactly one route per RouteSpec, and the $default route', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', routeSpecs.length + 1);
+  });
+
+  it('sends requests no route matches ($default) to route-not-found, behind the same authorizer as every route', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: '$default' } }));
+    assert.equal(routes.length, 1);
+    const properties = routes[0]!.Properties as { Target: { 'Fn::Join': [string, [string, { Ref: string }]] }; AuthorizationType: string };
+    const integration = template.toJSON().Resources[properties.Target['Fn::Join'][1][1].Ref] as { Properties: Json };
+    assert.deepEqual(integration.Properties.IntegrationUri, resolved(functions.functions['route-not-found']?.functionArn));
+    assert.equal(properties.AuthorizationType, 'AWS_IAM');
   });
 
   for (const { spec, route } of routeSpecs) {

@@ -78,13 +78,25 @@ describe('RouteTable', () => {
 
   it('extracts path parameters', () => {
     const match = routes.match('GET', '/v1/topics/orders/partitions/3/records');
-    assert.ok('route' in match);
+    assert.ok(match);
     assert.equal(match.target, 'fetch');
     assert.deepEqual(match.route.pathParameters, { topic: 'orders', partition: '3' });
   });
 
   it('finds no route for another method or an unknown path', () => {
-    assert.deepEqual(routes.match('DELETE', '/v1/topics/orders'), { methodNotAllowed: true });
-    assert.deepEqual(routes.match('GET', '/v1/nothing'), { methodNotAllowed: false });
+    assert.equal(routes.match('DELETE', '/v1/topics/orders'), undefined);
+    assert.equal(routes.match('GET', '/v1/nothing'), undefined);
+  });
+
+  it('sends a request no route matches to the $default route, as API Gateway does', () => {
+    const withDefault = new RouteTable<string>();
+    withDefault.add({ method: 'GET', path: '/v1/topics/{topic}' }, 'describe');
+    withDefault.setDefault('fallback');
+    for (const [method, path] of [['DELETE', '/v1/topics/orders'], ['GET', '/v1/nothing'], ['GET', '/v1/topics/']]) {
+      const match = withDefault.match(method!, path!);
+      assert.equal(match?.target, 'fallback', `${method} ${path}`);
+      assert.equal(match?.route.routeKey, '$default');
+      assert.equal(match?.route.pathParameters, undefined);
+    }
   });
 });
