@@ -1,16 +1,18 @@
 import middy from '@middy/core';
 import { requireAccess } from '../lib/auth/access-control';
 import { createAclRule } from '../lib/auth/acl-store';
-import { aclRuleRequestSchema } from '../lib/api/requests';
+import { aclRuleRequestSchema, noQuerySchema } from '../lib/api/requests';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { callerOf } from './shared/caller';
 import { observability } from './shared/observability';
-import { httpErrors, json, jsonBody, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, jsonBody, query, type HttpEvent, type HttpResult } from './shared/http';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const ctx = contextFromEnv();
+  const caller = callerOf(event);
+  query(event, noQuerySchema);
+  await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
   const rule = jsonBody(event, aclRuleRequestSchema);
-  await requireAccess(ctx, callerOf(event), { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
   return json(201, await createAclRule(ctx, rule));
 }
 

@@ -1,15 +1,20 @@
 import middy from '@middy/core';
+import { noQuerySchema } from '../lib/api/requests';
 import { requireAccess } from '../lib/auth/access-control';
 import { deleteAclRule } from '../lib/auth/acl-store';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { callerOf } from './shared/caller';
 import { observability } from './shared/observability';
-import { httpErrors, noContent, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, noBody, noContent, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const ctx = contextFromEnv();
-  await requireAccess(ctx, callerOf(event), { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
-  await deleteAclRule(ctx, pathParam(event, 'rule'));
+  const caller = callerOf(event);
+  const rule = pathParam(event, 'rule');
+  query(event, noQuerySchema);
+  await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
+  noBody(event);
+  await deleteAclRule(ctx, rule);
   return noContent();
 }
 

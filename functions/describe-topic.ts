@@ -1,14 +1,16 @@
 import middy from '@middy/core';
+import { noQuerySchema } from '../lib/api/requests';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { describeTopic } from '../lib/topics/topic-service';
-import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
+  query(event, noQuerySchema);
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'DESCRIBE' });
   return json(200, await describeTopic(ctx, topic));

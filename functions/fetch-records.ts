@@ -4,8 +4,7 @@ import { callerOf } from './shared/caller';
 import { chargeQuota } from '../lib/auth/quotas';
 import { recordSize } from '../lib/records/log-record';
 import { recordView } from '../lib/api/record-encoding';
-import { fetchQuerySchema, partitionParamSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
+import { fetchQuerySchema } from '../lib/api/requests';
 import { fetchRecords } from '../lib/log/fetch-records';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
@@ -14,7 +13,7 @@ import { observability } from './shared/observability';
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
-  const partition = parseInput(partitionParamSchema, pathParam(event, 'partition'), 'partition');
+  const partition = pathParam(event, 'partition');
   const { encoding, ...limits } = query(event, fetchQuerySchema);
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' });

@@ -1,19 +1,21 @@
 import middy from '@middy/core';
-import { groupNameSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
+import { noQuerySchema } from '../lib/api/requests';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { heartbeat } from '../lib/groups/membership';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
-import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, noBody, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
-  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
+  const group = pathParam(event, 'group');
+  const member = pathParam(event, 'member');
+  query(event, noQuerySchema);
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'READ' });
-  return json(200, await heartbeat(ctx, group, pathParam(event, 'member')));
+  noBody(event);
+  return json(200, await heartbeat(ctx, group, member));
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -1,8 +1,7 @@
 import middy from '@middy/core';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
-import { offsetsQuerySchema, partitionParamSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
+import { offsetsQuerySchema } from '../lib/api/requests';
 import { listOffsets, offsetForTime } from '../lib/log/list-offsets';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
@@ -11,7 +10,7 @@ import { observability } from './shared/observability';
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
-  const partition = parseInput(partitionParamSchema, pathParam(event, 'partition'), 'partition');
+  const partition = pathParam(event, 'partition');
   const { timestamp } = query(event, offsetsQuerySchema);
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'DESCRIBE' });

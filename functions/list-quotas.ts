@@ -1,14 +1,17 @@
 import middy from '@middy/core';
+import { noQuerySchema } from '../lib/api/requests';
 import { requireAccess } from '../lib/auth/access-control';
 import { listQuotas } from '../lib/auth/quotas';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { callerOf } from './shared/caller';
 import { observability } from './shared/observability';
-import { httpErrors, json, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, query, type HttpEvent, type HttpResult } from './shared/http';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const ctx = contextFromEnv();
-  await requireAccess(ctx, callerOf(event), { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'DESCRIBE' });
+  const caller = callerOf(event);
+  query(event, noQuerySchema);
+  await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'DESCRIBE' });
   return json(200, { quotas: await listQuotas(ctx) });
 }
 

@@ -1,23 +1,24 @@
 import middy from '@middy/core';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
-import { groupNameSchema, subscriptionRequestSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
+import { noQuerySchema, subscriptionRequestSchema } from '../lib/api/requests';
 import { allowedPushTargetFunctions } from '../lib/push/push-target-policy';
 import { publicView, putSubscription } from '../lib/push/subscriptions';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
-import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, jsonBody, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
-  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
-  const request = jsonBody(event, subscriptionRequestSchema);
+  const group = pathParam(event, 'group');
+  query(event, noQuerySchema);
   const ctx = contextFromEnv();
+  // The group first: a caller without it learns nothing from how its body is refused.
+  await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'ALTER' });
+  const request = jsonBody(event, subscriptionRequestSchema);
   await requireAccess(
     ctx,
     caller,
-    { resourceType: 'GROUP', resourceName: group, operation: 'ALTER' },
     { resourceType: 'TOPIC', resourceName: request.topic, operation: 'READ' },
     { resourceType: 'TOPIC', resourceName: request.deadLetterTopic ?? `${group}.dlq`, operation: 'WRITE' },
   );

@@ -1,8 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { emptyBodySchema, PATH_PARAMETERS, type PathParameter } from '../../lib/api/requests';
 import { parseInput } from '../../lib/api/validate';
-import { InternalError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/errors';
+import { InternalError, MethodNotAllowedError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/errors';
 import { LIMITS } from '../../lib/limits';
 import type { z } from 'zod/mini';
 
@@ -31,6 +32,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       // A quota refusal says when to come back, as HTTP's Retry-After.
       const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) request.response.headers = { ...request.response.headers, 'retry-after': String(retryAfter) };
+      if (known instanceof MethodNotAllowedError) request.response.headers = { ...request.response.headers, allow: known.allow.join(', ') };
     },
   };
 }
@@ -75,18 +77,31 @@ function bodyText(event: HttpEvent): string {
   }
 }
 
-export function pathParam(event: HttpEvent, name: string): string {
+/**
+ * A path parameter, URL-decoded and validated by the rule of its name (`PATH_PARAMETERS`)
+ * before anything uses it: an overlong name would otherwise reach DynamoDB's key limits.
+ */
+export function pathParam<K extends PathParameter>(event: HttpEvent, name: K): z.infer<(typeof PATH_PARAMETERS)[K]> {
   const value = event.pathParameters?.[name];
   if (value === undefined) throw new ValidationError(`${name}: path parameter is missing`, { field: name });
+  let decoded: string;
   try {
-    return decodeURIComponent(value);
+    decoded = decodeURIComponent(value);
   } catch {
     throw new ValidationError(`${name}: is not validly URL-encoded`, { field: name });
   }
+  return parseInput(PATH_PARAMETERS[name], decoded, name) as z.infer<(typeof PATH_PARAMETERS)[K]>;
 }
 
+/** The query parameters, validated; a schema refuses parameters it does not know. */
 export function query<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
   return parseInput(schema, event.queryStringParameters ?? {});
+}
+
+/** For routes without a body: none, or an empty JSON object; anything else is a 400 naming it. */
+export function noBody(event: HttpEvent): void {
+  if ((event.body ?? '') === '') return;
+  jsonBody(event, emptyBodySchema);
 }
 
 const THROTTLING = new Set([

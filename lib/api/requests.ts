@@ -1,10 +1,30 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '../limits';
+import {
+  clientIdSchema,
+  groupNameSchema,
+  headerKeySchema,
+  IDENTIFIER_LIMITS,
+  isWellFormed,
+  memberIdSchema,
+  principalSchema,
+  producerNameSchema,
+  ruleIdSchema,
+  targetUrlSchema,
+  topicNameSchema,
+} from '../protocol/identifiers';
 import { topicConfigSchema } from '../topics/topic-config';
-import { topicNameSchema } from '../topics/topic-name';
+
+export { groupNameSchema, memberIdSchema, ruleIdSchema, topicNameSchema };
+
+/**
+ * Objects refuse keys they do not know (a misspelled field is a 400 naming it, not a
+ * default silently applied).
+ */
+const object = z.strictObject;
 
 /** Request shapes of the v1 HTTP API (docs/http-api.md). */
-export const createTopicRequestSchema = z.object({
+export const createTopicRequestSchema = object({
   name: topicNameSchema,
   partitions: z._default(
     z.number({ error: 'must be an integer' }).check(
@@ -20,15 +40,15 @@ export const createTopicRequestSchema = z.object({
 export const encodingSchema = z.enum(['utf8', 'base64'], { error: 'must be "utf8" or "base64"' });
 export type Encoding = z.infer<typeof encodingSchema>;
 
-const nullableText = z.nullable(z.string({ error: 'must be a string or null' }));
+/** Record text: well-formed, so that its UTF-8 bytes read back as the same string. */
+const nullableText = z.nullable(
+  z.string({ error: 'must be a string or null' }).check(z.refine((text) => isWellFormed(text), { error: 'must be well-formed Unicode (no lone surrogates)' })),
+);
 
 const headerListSchema = z
   .array(
-    z.object({
-      key: z.string({ error: 'must be a string' }).check(
-        z.minLength(1, { error: 'must not be empty' }),
-        z.maxLength(LIMITS.headerKeyMaxLength, { error: `must be at most ${LIMITS.headerKeyMaxLength} characters` }),
-      ),
+    object({
+      key: headerKeySchema,
       value: nullableText,
     }),
   )
@@ -36,20 +56,21 @@ const headerListSchema = z
 
 const headerMapSchema = z.pipe(
   z.pipe(
-    z.record(
-      z.string().check(z.minLength(1), z.maxLength(LIMITS.headerKeyMaxLength, { error: `header names must be at most ${LIMITS.headerKeyMaxLength} characters` })),
-      nullableText,
-    ),
+    z.record(headerKeySchema, nullableText),
     z.transform((map: Record<string, string | null>) => Object.entries(map).map(([key, value]) => ({ key, value }))),
   ),
   headerListSchema,
 );
 
-export const produceRecordSchema = z.object({
+/** An integer from 0 to `max`; a number past either end names the limit it crossed. */
+const nonNegativeInt = (max: number, what = 'an integer') =>
+  z.number({ error: `must be ${what}` }).check(z.int({ error: `must be ${what}` }), z.gte(0, { error: 'must be at least 0' }), z.lte(max, { error: `must be at most ${max}` }));
+
+export const produceRecordSchema = object({
   key: z.optional(nullableText),
   value: nullableText,
   headers: z.optional(z.union([headerListSchema, headerMapSchema], { error: 'must be a list of {key, value} or an object' })),
-  partition: z.optional(z.number({ error: 'must be an integer' }).check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' }))),
+  partition: z.optional(nonNegativeInt(IDENTIFIER_LIMITS.partitionMax)),
   timestamp: z.optional(
     z.number({ error: 'must be milliseconds since the epoch' }).check(
       z.int({ error: 'must be an integer' }),
@@ -59,11 +80,9 @@ export const produceRecordSchema = z.object({
   ),
 });
 
-const nonNegativeInt = (max: number, what = 'an integer') =>
-  z.number({ error: `must be ${what}` }).check(z.int({ error: `must be ${what}` }), z.gte(0, { error: 'must be at least 0' }), z.lte(max, { error: `must be at most ${max}` }));
 
 /** An idempotent producer's identity and per-partition base sequences (Kafka's producer id, epoch, sequence). */
-export const producerClaimSchema = z.object({
+export const producerClaimSchema = object({
   id: nonNegativeInt(Number.MAX_SAFE_INTEGER),
   epoch: nonNegativeInt(32767),
   sequences: z
@@ -71,7 +90,7 @@ export const producerClaimSchema = z.object({
     .check(z.refine((s) => Object.keys(s).length > 0, { error: 'must give at least one partition' })),
 });
 
-export const produceRequestSchema = z.object({
+export const produceRequestSchema = object({
   encoding: z._default(encodingSchema, 'utf8'),
   producer: z.optional(producerClaimSchema),
   /** Conditional append: commit only if the partition's high watermark equals this. */
@@ -86,13 +105,20 @@ export const produceRequestSchema = z.object({
 
 export type ProduceRequest = z.infer<typeof produceRequestSchema>;
 
+/** An integer query or path parameter from `min` to `max`; out of range names the limit (so `-1` is "at least 0", not "not a number"). */
 const intParam = (min: number, max: number) =>
   z.pipe(
-    z.pipe(z.string().check(z.regex(/^\d+$/, { error: 'must be a non-negative integer' })), z.transform(Number)),
-    z.number().check(z.int(), z.gte(min, { error: `must be at least ${min}` }), z.lte(max, { error: `must be at most ${max}` })),
+    z.pipe(z.string().check(z.regex(/^-?\d+$/, { error: 'must be an integer' })), z.transform(Number)),
+    z.number().check(z.gte(min, { error: `must be at least ${min}` }), z.lte(max, { error: `must be at most ${max}` })),
   );
 
-export const fetchQuerySchema = z.object({
+/** Routes without query parameters refuse any (a misspelled parameter is a 400, not ignored). */
+export const noQuerySchema = object({});
+
+/** Routes without a body accept none, or an empty JSON object. */
+export const emptyBodySchema = object({});
+
+export const fetchQuerySchema = object({
   offset: z.optional(intParam(0, Number.MAX_SAFE_INTEGER)),
   waitMs: z._default(intParam(0, LIMITS.fetchWaitMsMax), 0),
   maxRecords: z._default(intParam(1, LIMITS.fetchMaxRecordsMax), LIMITS.fetchMaxRecordsDefault),
@@ -100,30 +126,27 @@ export const fetchQuerySchema = z.object({
   encoding: z._default(encodingSchema, 'base64'),
 });
 
-export const partitionParamSchema = intParam(0, Number.MAX_SAFE_INTEGER);
+export const partitionParamSchema = intParam(0, IDENTIFIER_LIMITS.partitionMax);
 
-export const offsetsQuerySchema = z.object({
+/** The rule of every `{name}` in a route path; a route with a parameter not listed here fails its test. */
+export const PATH_PARAMETERS = {
+  topic: topicNameSchema,
+  group: groupNameSchema,
+  member: memberIdSchema,
+  rule: ruleIdSchema,
+  partition: partitionParamSchema,
+} as const;
+export type PathParameter = keyof typeof PATH_PARAMETERS;
+
+export const offsetsQuerySchema = object({
   timestamp: z.optional(intParam(0, 8_640_000_000_000_000)),
 });
 
-export const initProducerRequestSchema = z.object({
-  name: z.optional(
-    z.string({ error: 'must be a string' }).check(
-      z.minLength(1, { error: 'must not be empty' }),
-      z.maxLength(249, { error: 'must be at most 249 characters' }),
-      z.regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' }),
-    ),
-  ),
+export const initProducerRequestSchema = object({
+  name: z.optional(producerNameSchema),
 });
 
-/** Group names follow the topic name rule. */
-export const groupNameSchema = z.string({ error: 'must be a string' }).check(
-  z.minLength(1, { error: 'must not be empty' }),
-  z.maxLength(LIMITS.topicNameMaxLength, { error: `must be at most ${LIMITS.topicNameMaxLength} characters` }),
-  z.regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' }),
-);
-
-export const joinGroupRequestSchema = z.object({
+export const joinGroupRequestSchema = object({
   topics: z
     .array(topicNameSchema, { error: 'must be a list of topic names' })
     .check(z.minLength(1, { error: 'must name at least 1 topic' }), z.maxLength(100, { error: 'must name at most 100 topics' })),
@@ -137,26 +160,25 @@ export const joinGroupRequestSchema = z.object({
   ),
   assignor: z._default(z.enum(['sticky', 'range', 'roundrobin'], { error: 'must be "sticky", "range" or "roundrobin"' }), 'sticky'),
   resetPolicy: z._default(z.enum(['earliest', 'latest'], { error: 'must be "earliest" or "latest"' }), 'latest'),
-  clientId: z.optional(
-    z.string().check(
-      z.minLength(1),
-      z.maxLength(64, { error: 'must be at most 64 characters' }),
-      z.regex(/^[a-zA-Z0-9._-]+$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-"' }),
-    ),
-  ),
+  clientId: z.optional(clientIdSchema),
 });
 
 export const commitOffsetsRequestSchema = z
-  .object({
-    memberId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
-    generation: z.optional(z.number({ error: 'must be an integer' }).check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' }))),
+  .strictObject({
+    memberId: z.optional(memberIdSchema),
+    generation: z.optional(nonNegativeInt(2 ** 31 - 1)),
     offsets: z
       .array(
-        z.object({
+        object({
           topic: topicNameSchema,
-          partition: z.number({ error: 'must be an integer' }).check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' })),
-          offset: z.number({ error: 'must be an integer' }).check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' }), z.lte(Number.MAX_SAFE_INTEGER)),
-          metadata: z.optional(z.string().check(z.maxLength(1024, { error: 'must be at most 1024 characters' }))),
+          partition: nonNegativeInt(IDENTIFIER_LIMITS.partitionMax),
+          offset: nonNegativeInt(Number.MAX_SAFE_INTEGER),
+          metadata: z.optional(
+            z.string({ error: 'must be a string' }).check(
+              z.maxLength(1024, { error: 'must be at most 1024 characters' }),
+              z.refine((text) => isWellFormed(text), { error: 'must be well-formed Unicode (no lone surrogates)' }),
+            ),
+          ),
         }),
       )
       .check(
@@ -171,34 +193,17 @@ export const commitOffsetsRequestSchema = z
     }),
   );
 
-export const groupOffsetsQuerySchema = z.object({
+export const groupOffsetsQuerySchema = object({
   topic: z.optional(topicNameSchema),
 });
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** HTTPS, or plain HTTP to this machine for local development. */
-const targetUrlSchema = z.string({ error: 'must be a URL' }).check(
-  z.refine(
-    (text) => {
-      try {
-        const url = new URL(text);
-        return url.protocol === 'https:' || (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
-      } catch {
-        return false;
-      }
-    },
-    { error: 'must be an https:// URL (http:// only to localhost)' },
-  ),
-);
-
-export const subscriptionRequestSchema = z.object({
+export const subscriptionRequestSchema = object({
   topic: topicNameSchema,
   target: z.discriminatedUnion(
     'type',
     [
-      z.object({ type: z.literal('https'), url: targetUrlSchema }),
-      z.object({
+      object({ type: z.literal('https'), url: targetUrlSchema }),
+      object({
         type: z.literal('lambda'),
         functionArn: z
           .string()
@@ -207,7 +212,13 @@ export const subscriptionRequestSchema = z.object({
     ],
     { error: 'must be {"type":"https","url":…} or {"type":"lambda","functionArn":…}' },
   ),
-  secret: z.optional(z.string().check(z.minLength(16, { error: 'must be at least 16 characters' }), z.maxLength(256, { error: 'must be at most 256 characters' }))),
+  secret: z.optional(
+    z.string({ error: 'must be a string' }).check(
+      z.minLength(16, { error: 'must be at least 16 characters' }),
+      z.maxLength(256, { error: 'must be at most 256 characters' }),
+      z.regex(/^[\x21-\x7e]+$/, { error: 'must be printable ASCII without spaces' }),
+    ),
+  ),
   batchSize: z._default(
     z.number().check(z.int({ error: 'must be an integer' }), z.gte(1, { error: 'must be at least 1' }), z.lte(10_000, { error: 'must be at most 10000' })),
     100,
@@ -225,7 +236,7 @@ export const subscriptionRequestSchema = z.object({
       z.int({ error: 'must be an integer' }),
       z.gte(-1, { error: 'must be -1 (no limit) or at least 60' }),
       z.lte(604_800, { error: 'must be at most 604800' }),
-      z.refine((n) => n === -1 || n >= 60, { error: 'must be -1 (no limit) or at least 60' }),
+      z.refine((n) => n === -1 || n >= 60, { error: 'must be -1 (no limit) or at least 60', params: { limit: 60 } }),
     ),
     86_400,
   ),
@@ -234,18 +245,16 @@ export const subscriptionRequestSchema = z.object({
   resetPolicy: z._default(z.enum(['earliest', 'latest'], { error: 'must be "earliest" or "latest"' }), 'latest'),
 });
 
-export const aclRuleRequestSchema = z.object({
-  principal: z
-    .string({ error: 'must be a string' })
-    .check(z.minLength(1, { error: 'must not be empty' }), z.maxLength(2048, { error: 'must be at most 2048 characters' })),
+export const aclRuleRequestSchema = object({
+  principal: principalSchema,
   resourceType: z.enum(['TOPIC', 'GROUP', 'CLUSTER'], { error: 'must be TOPIC, GROUP or CLUSTER' }),
   patternType: z._default(z.enum(['LITERAL', 'PREFIXED'], { error: 'must be LITERAL or PREFIXED' }), 'LITERAL'),
-  resourceName: z
-    .string({ error: 'must be a string' })
-    .check(
-      z.minLength(1, { error: 'must not be empty' }),
-      z.maxLength(LIMITS.topicNameMaxLength, { error: `must be at most ${LIMITS.topicNameMaxLength} characters` }),
-    ),
+  // A name, a prefix of one, or `*` (every resource of the type).
+  resourceName: z.string({ error: 'must be a string' }).check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(IDENTIFIER_LIMITS.nameMaxLength, { error: `must be at most ${IDENTIFIER_LIMITS.nameMaxLength} characters` }),
+    z.regex(/^(\*|[a-zA-Z0-9._-]+)$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-", or be "*"' }),
+  ),
   operation: z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'], { error: 'must be READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER or ALL' }),
   permission: z.enum(['ALLOW', 'DENY'], { error: 'must be ALLOW or DENY' }),
 });
@@ -258,7 +267,11 @@ const byteRate = z.nullable(
   ),
 );
 
-export const quotaRequestSchema = z.object({
+export const quotaRequestSchema = object({
+  principal: principalSchema,
   produceBytesPerSecond: z._default(byteRate, null),
   fetchBytesPerSecond: z._default(byteRate, null),
 });
+
+/** Just the name of a create-topic body, read before authorization (the rest is validated after). */
+export const topicNameOfBodySchema = z.looseObject({ name: topicNameSchema });

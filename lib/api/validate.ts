@@ -4,7 +4,8 @@ import { ValidationError } from '../errors';
 
 /**
  * Parses input with a schema and turns the first problem into a 400 that names the
- * field (as a path like `records[3].value`) and, where there is one, the limit.
+ * field (as a path like `records[3].value`, `body` for the body itself) and, where a
+ * limit was crossed, the limit.
  */
 export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown, root = ''): z.infer<S> {
   // zod/mini ships without a locale, where full zod registers English by default. Do the same
@@ -14,10 +15,10 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown,
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  const field = formatPath(root, issue.path);
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+  const field = formatPath(root, path) || 'body';
   const limit = limitOf(issue);
-  const details = { field: field || undefined, ...(limit === undefined ? {} : { limit }) };
-  throw new ValidationError(`${field || 'body'}: ${issue.message}`, details);
+  throw new ValidationError(`${field}: ${messageOf(issue)}`, { field, ...(limit === undefined ? {} : { limit }) });
 }
 
 export function formatPath(root: string, path: readonly PropertyKey[]): string {
@@ -29,8 +30,19 @@ export function formatPath(root: string, path: readonly PropertyKey[]): string {
   return out;
 }
 
-function limitOf(issue: z.core.$ZodIssue): number | undefined {
+function messageOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return 'is not a known field';
+  if (issue.code === 'invalid_type' && issue.expected === 'object') return 'must be a JSON object';
+  return issue.message;
+}
+
+/** The limit a too_big or too_small issue crossed, or the `limit` a custom check names in its params. */
+function limitOf(issue: z.core.$ZodIssue): number | string | undefined {
   if (issue.code === 'too_big') return Number(issue.maximum);
   if (issue.code === 'too_small') return Number(issue.minimum);
+  if (issue.code === 'custom') {
+    const limit = (issue.params as { limit?: unknown } | undefined)?.limit;
+    if (typeof limit === 'number' || typeof limit === 'string') return limit;
+  }
   return undefined;
 }

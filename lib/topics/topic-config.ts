@@ -1,6 +1,9 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '../limits';
 
+/** Kafka's largest `retention.ms` (a Java long). */
+const KAFKA_MAX_RETENTION_MS = 9223372036854775807n;
+
 /**
  * Topic config keys Sluice understands, Kafka-named. Only keys whose behaviour is
  * implemented are accepted; an unknown key is refused rather than stored and ignored.
@@ -13,8 +16,11 @@ export const TOPIC_CONFIG_KEYS = {
   // Kafka's retention.ms: how long records are kept, by timestamp; enforced by the
   // enforce-retention schedule (lib/retention/enforce-retention.ts).
   'retention.ms': z.string().check(
-    z.refine((value) => parseRetentionMs(value) !== undefined, {
-      error: 'must be a whole number of milliseconds, at least 1 (as a string), or -1 for unlimited',
+    z.regex(/^(-1|[1-9][0-9]*)$/, { error: 'must be a whole number of milliseconds, at least 1 (as a string), or -1 for unlimited' }),
+    z.refine((value) => !/^[1-9][0-9]*$/.test(value) || BigInt(value) <= KAFKA_MAX_RETENTION_MS, {
+      error: `must be at most ${KAFKA_MAX_RETENTION_MS} (Kafka's largest)`,
+      // A string: the limit is past what a JSON number holds exactly.
+      params: { limit: String(KAFKA_MAX_RETENTION_MS) },
     }),
   ),
 } as const;
@@ -22,8 +28,6 @@ export const TOPIC_CONFIG_KEYS = {
 /** -1: records are kept forever (Kafka's value for unlimited retention). */
 export const UNLIMITED_RETENTION = -1;
 
-/** Kafka's largest `retention.ms` (a Java long). */
-const KAFKA_MAX_RETENTION_MS = 9223372036854775807n;
 
 /**
  * A `retention.ms` value as Kafka accepts it: a whole number of milliseconds from 1 up
@@ -53,7 +57,10 @@ export const topicConfigSchema = z.record(z.string(), z.string({ error: 'must be
         continue;
       }
       const parsed = valueSchema.safeParse(value);
-      if (!parsed.success) ctx.addIssue({ code: 'custom', path: [key], message: parsed.error.issues[0]!.message });
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        ctx.addIssue({ code: 'custom', path: [key], message: issue.message, ...('params' in issue && issue.params ? { params: issue.params } : {}) });
+      }
     }
   }),
 );
