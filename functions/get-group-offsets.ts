@@ -1,7 +1,5 @@
 import middy from '@middy/core';
-import { groupNameSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
-import { requireAccess } from '../lib/auth/access-control';
+import { requireAccess, topicVisibility } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { groupOffsetsQuerySchema } from '../lib/api/requests';
 import { groupPositions } from '../lib/groups/group-offsets';
@@ -11,11 +9,14 @@ import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
-  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
+  const group = pathParam(event, 'group');
   const { topic } = query(event, groupOffsetsQuerySchema);
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
-  const positions = await groupPositions(ctx, group, topic === undefined ? undefined : [topic]);
+  // A named topic needs DESCRIBE too, checked before it is looked up: a caller without it
+  // gets the same 403 whether the topic exists or not. Unnamed, hidden topics are left out.
+  if (topic !== undefined) await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'DESCRIBE' });
+  const positions = await groupPositions(ctx, group, topic === undefined ? undefined : [topic], await topicVisibility(ctx, caller));
   return json(200, { ...positions, totalLag: positions.partitions.reduce((sum, p) => sum + p.lag, 0) });
 }
 

@@ -36,3 +36,14 @@ export async function visibleTo<T>(ctx: SluiceContext, caller: Caller, resourceT
   const rules = await cachedAclRules(ctx);
   return items.filter((item) => authorize(rules, caller.principal, resourceType, nameOf(item), 'DESCRIBE').allowed);
 }
+
+/**
+ * Which topics the caller may DESCRIBE, for routes that show topics as a side view (a
+ * group's positions, its members' subscriptions): a topic it may not describe is left
+ * out, exactly as if it did not exist.
+ */
+export async function topicVisibility(ctx: SluiceContext, caller: Caller): Promise<(topic: string) => boolean> {
+  if (!caller.config.aclsEnforced || caller.config.admins.has(caller.principal)) return () => true;
+  const rules = await cachedAclRules(ctx);
+  return (topic) => authorize(rules, caller.principal, 'TOPIC', topic, 'DESCRIBE').allowed;
+}

@@ -48,12 +48,13 @@ export async function listGroups(ctx: SluiceContext): Promise<GroupSummary[]> {
   return groups.sort((a, b) => (a.group < b.group ? -1 : 1));
 }
 
-export async function describeGroup(ctx: SluiceContext, group: string): Promise<GroupDescription> {
+/** The group, its live members and its positions; topics `visible` refuses (the caller may not describe them) are left out everywhere. */
+export async function describeGroup(ctx: SluiceContext, group: string, visible: (topic: string) => boolean = () => true): Promise<GroupDescription> {
   const meta = await readMeta(ctx, group);
   if (!meta) throw new GroupNotFoundError(group);
   const now = ctx.now();
   const members = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now);
-  const { partitions } = await groupPositions(ctx, group);
+  const { partitions } = await groupPositions(ctx, group, undefined, visible);
   return {
     group,
     generation: meta.generation,
@@ -66,9 +67,9 @@ export async function describeGroup(ctx: SluiceContext, group: string): Promise<
     ),
     memberDetails: members.map((m) => ({
       memberId: m.memberId,
-      topics: m.topics,
+      topics: m.topics.filter(visible),
       expiresAt: m.expiresAt,
-      assignment: meta.members.includes(m.memberId) ? (meta.assignment[m.memberId] ?? []) : [],
+      assignment: meta.members.includes(m.memberId) ? (meta.assignment[m.memberId] ?? []).filter((a) => visible(a.topic)) : [],
     })),
     partitions,
     totalLag: partitions.reduce((sum, p) => sum + p.lag, 0),

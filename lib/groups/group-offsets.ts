@@ -97,13 +97,22 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
 
 export type { PartitionPosition } from './group-views';
 
-/** Committed offsets and lag for every partition of the given topics (default: the subscribed and committed ones). */
-export async function groupPositions(ctx: SluiceContext, group: string, topics?: string[]): Promise<{ group: string; resetPolicy: string; partitions: PartitionPosition[] }> {
+/**
+ * Committed offsets and lag for every partition of the given topics (default: the
+ * subscribed and committed ones), leaving out topics `visible` refuses (those the caller
+ * may not describe).
+ */
+export async function groupPositions(
+  ctx: SluiceContext,
+  group: string,
+  topics?: string[],
+  visible: (topic: string) => boolean = () => true,
+): Promise<{ group: string; resetPolicy: string; partitions: PartitionPosition[] }> {
   const meta = await readMeta(ctx, group);
   const commits = await readOffsets(ctx, group);
   if (!meta && commits.length === 0) throw new GroupNotFoundError(group);
   const resetPolicy = meta?.resetPolicy ?? 'latest';
-  const wanted = topics ?? [...new Set([...Object.keys(meta?.topicPartitions ?? {}), ...commits.map((c) => c.topic)])].sort();
+  const wanted = (topics ?? [...new Set([...Object.keys(meta?.topicPartitions ?? {}), ...commits.map((c) => c.topic)])].sort()).filter(visible);
   const partitions: PartitionPosition[] = [];
   for (const name of wanted) {
     const topic = await getTopic(ctx, name);
