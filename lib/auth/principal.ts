@@ -1,4 +1,6 @@
 import type { AuthConfig } from './auth-config';
+import * as z from 'zod/mini';
+import { IDENTIFIER_LIMITS, principalSchema } from '../protocol/identifiers';
 import { UnauthenticatedError } from './auth-errors';
 
 /** What a request says about its caller, as API Gateway (or the local runtime) passes it. */
@@ -21,6 +23,15 @@ export const ANONYMOUS = 'anonymous';
  * the bearer token belongs to. With `none`, everyone is anonymous.
  */
 export function principalOf(request: RequestIdentity, config: AuthConfig): string {
+  const principal = authenticatedPrincipal(request, config);
+  // Principals key quota items (a DynamoDB sort key), so one past the identifier rule is refused here, not as a 500 later.
+  if (!z.safeParse(principalSchema, principal).success) {
+    throw new UnauthenticatedError(`The caller's principal is not usable: at most ${IDENTIFIER_LIMITS.principalMaxBytes} UTF-8 bytes, without control characters`);
+  }
+  return principal;
+}
+
+function authenticatedPrincipal(request: RequestIdentity, config: AuthConfig): string {
   switch (config.mode) {
     case 'none':
       return ANONYMOUS;

@@ -36,3 +36,20 @@ describe('principalOf', () => {
     assert.throws(() => authConfigFromEnv({ SLUICE_AUTH_MODE: 'token' }), /SLUICE_AUTH_TOKEN/);
   });
 });
+
+describe('principal limits', () => {
+  const jwt = { mode: 'jwt' as const, tokens: new Map(), aclsEnforced: true, admins: new Set<string>(), defaultQuota: { produceBytesPerSecond: null, fetchBytesPerSecond: null } };
+  const withSub = (sub: string) => ({ requestContext: { authorizer: { jwt: { claims: { sub } } } } });
+
+  it('refuses a JWT subject over 1,024 UTF-8 bytes with 401, rather than a 500 when it keys a quota item', () => {
+    assert.throws(() => principalOf(withSub('é'.repeat(513)), jwt), (error: Error & { code?: string; status?: number }) => error.code === 'UNAUTHENTICATED' && error.status === 401);
+  });
+
+  it('refuses a JWT subject with control characters', () => {
+    assert.throws(() => principalOf(withSub('user\u0000x'), jwt), (error: Error & { code?: string }) => error.code === 'UNAUTHENTICATED');
+  });
+
+  it('accepts a subject of exactly 1,024 bytes', () => {
+    assert.equal(principalOf(withSub('s'.repeat(1024)), jwt), 's'.repeat(1024));
+  });
+});
