@@ -4,15 +4,16 @@ import { callerOf } from './shared/caller';
 import { chargeQuota } from '../lib/auth/quotas';
 import { recordSize } from '../lib/records/log-record';
 import { incomingRecords } from '../lib/api/record-encoding';
-import { produceRequestSchema } from '../lib/api/requests';
+import { noQuerySchema, produceRequestSchema } from '../lib/api/requests';
 import { produce } from '../lib/log/produce';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
-import { httpErrors, json, jsonBody, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, jsonBody, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
   const topic = pathParam(event, 'topic');
+  query(event, noQuerySchema);
   const ctx = contextFromEnv();
   // Before the body is read, so a caller without WRITE gets the same 403 whatever it sent.
   await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'WRITE' });
