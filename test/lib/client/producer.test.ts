@@ -211,14 +211,20 @@ describe('SluiceProducer against the local platform', () => {
   test('abort fails the records not yet in a call with its reason, lets the call in flight finish, and refuses sends', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
+    let started!: () => void;
+    const inFlight = new Promise<void>((resolve) => (started = resolve));
     const { client } = countingClient(async (n, url, init, real) => {
-      if (n === 0) await held; // keep the first call in flight while more records queue behind it
+      if (n === 0) {
+        started();
+        await held; // keep the first call in flight while more records queue behind it
+      }
       return real(url, init);
     });
     const topic = await newTopic(client, 1);
     const producer = new SluiceProducer(client, { lingerMs: 0 });
     const [first] = await producer.send(topic, { value: 'in flight' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait for the call itself (after the producer's id is taken), not for a guessed time.
+    await inFlight;
     const queued = await producer.send(topic, [{ value: 'queued 1' }, { value: 'queued 2' }]);
     const reason = new Error('stop');
     const aborted = producer.abort(reason);
