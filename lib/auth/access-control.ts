@@ -27,8 +27,16 @@ export async function requireAccess(ctx: SluiceContext, caller: Caller, ...acces
     if (!authorize(rules, caller.principal, access.resourceType, access.resourceName, access.operation).allowed) {
       throw new AccessDeniedError(caller.principal, access.operation, access.resourceType, access.resourceName);
     }
+    // Every route that acts on a topic or group also shows it (offsets, assignments, the
+    // subscription), so a DENY of DESCRIBE hides it from all of them, not just from describe.
+    if (SHOWS_RESOURCE.includes(access.operation) && access.resourceType !== 'CLUSTER' && !authorize(rules, caller.principal, access.resourceType, access.resourceName, 'DESCRIBE').allowed) {
+      throw new AccessDeniedError(caller.principal, 'DESCRIBE', access.resourceType, access.resourceName);
+    }
   }
 }
+
+/** Operations whose answers show the resource; CREATE is left out (Kafka creates with CREATE alone). */
+const SHOWS_RESOURCE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER'];
 
 /** Keeps the items the caller may describe, for list routes (Kafka lists only what you may describe). */
 export async function visibleTo<T>(ctx: SluiceContext, caller: Caller, resourceType: ResourceType, items: T[], nameOf: (item: T) => string): Promise<T[]> {

@@ -24,6 +24,11 @@ export async function getTopic(ctx: SluiceContext, name: string): Promise<Topic>
   return fromTopicItem(result.Item);
 }
 
+export async function topicExists(ctx: SluiceContext, name: string): Promise<boolean> {
+  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.topics, Key: topicKey(name), ConsistentRead: true, ProjectionExpression: 'pk' }));
+  return result.Item !== undefined;
+}
+
 export async function listTopicItems(ctx: SluiceContext): Promise<Topic[]> {
   const topics: Topic[] = [];
   let startKey: Record<string, unknown> | undefined;
