@@ -4,7 +4,8 @@ import { parseInput } from '../lib/api/validate';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { groupPositions } from '../lib/groups/group-offsets';
-import { getSubscription, publicView } from '../lib/push/subscriptions';
+import { deliveryStatuses, deliverySummary, getSubscription, publicView } from '../lib/push/subscriptions';
+import { NO_DELIVERY_FAILURES } from '../lib/storage/subscription-items';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
 import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
@@ -16,7 +17,18 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
   const subscription = await getSubscription(ctx, group);
   const { partitions, resetPolicy } = await groupPositions(ctx, group, [subscription.topic]);
-  return json(200, { ...publicView(subscription), resetPolicy, partitions, totalLag: partitions.reduce((sum, p) => sum + p.lag, 0) });
+  const statuses = await deliveryStatuses(
+    ctx,
+    subscription,
+    partitions.map((p) => p.partition),
+  );
+  return json(200, {
+    ...publicView(subscription),
+    resetPolicy,
+    partitions: partitions.map((p) => ({ ...p, ...(statuses.get(p.partition) ?? NO_DELIVERY_FAILURES) })),
+    totalLag: partitions.reduce((sum, p) => sum + p.lag, 0),
+    delivery: deliverySummary(statuses),
+  });
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -9,9 +9,9 @@
 import type { AssignorName, TopicAssignment } from '../groups/assignors';
 import type { MembershipView, PartitionPosition } from '../groups/group-views';
 import type { CommittedOffset, ResetPolicy } from '../storage/group-items';
-import type { PushTarget, Subscription as StoredSubscription } from '../storage/subscription-items';
+import type { PartitionDeliveryStatus, PushTarget, Subscription as StoredSubscription, SubscriptionDeliverySummary } from '../storage/subscription-items';
 
-export type { AssignorName, CommittedOffset, MembershipView, PartitionPosition, PushTarget, ResetPolicy, TopicAssignment };
+export type { AssignorName, CommittedOffset, MembershipView, PartitionDeliveryStatus, PartitionPosition, PushTarget, ResetPolicy, SubscriptionDeliverySummary, TopicAssignment };
 
 /** A group's push subscription, as the server shows it (never with the secret, except once on creation). */
 export type Subscription = Omit<StoredSubscription, 'secret'>;
@@ -279,10 +279,15 @@ export interface CreatedSubscription extends Subscription {
   secret: string;
 }
 
-/** `GET /v1/groups/{group}/subscription`: the subscription with the group's position and lag on each partition. */
+/**
+ * `GET /v1/groups/{group}/subscription`: the subscription with the group's position, lag
+ * and delivery health on each partition, and a summary of the health over all of them.
+ */
 export interface SubscriptionDescription extends Subscription {
-  partitions: PartitionPosition[];
+  resetPolicy: ResetPolicy;
+  partitions: (PartitionPosition & PartitionDeliveryStatus)[];
   totalLag: number;
+  delivery: SubscriptionDeliverySummary;
 }
 
 // ---------------------------------------------------------------------------

@@ -60,24 +60,30 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
         records = await nextRecords(ctx, subscription, partition);
       }
       const queue: OffsetRecord[][] = [records];
+      // Failed requests of a batch being bisected, counted into the next failure written.
+      let unrecordedFailures = 0;
       while (queue.length > 0) {
         const batch = queue[0]!;
         try {
           await options.deliver(subscription.target, subscription.secret, deliveryBody(subscription, partition, batch, lease.attempts + 1));
         } catch (error) {
           if (subscription.bisectOnError && batch.length > 1) {
+            unrecordedFailures++;
             const half = Math.ceil(batch.length / 2);
             queue.splice(0, 1, batch.slice(0, half), batch.slice(half));
             continue;
           }
           recordMetric('DeliveryFailures', 'Count', 1);
           const attempts: number = lease.attempts + 1;
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = (error instanceof Error ? error.message : String(error)).slice(0, MAX_REASON_LENGTH);
+          const failure: Failure = { consecutiveFailures: lease.consecutiveFailures + unrecordedFailures + 1, lastError: reason, lastErrorAt: ctx.now() };
+          unrecordedFailures = 0;
           const tooOld = subscription.maxRecordAgeSeconds >= 0 && ctx.now() - batch[0]!.timestamp > subscription.maxRecordAgeSeconds * 1000;
           if (attempts > subscription.retryAttempts || tooOld) {
             await deadLetter(ctx, subscription, partition, batch, tooOld ? `record older than ${subscription.maxRecordAgeSeconds} s: ${reason}` : reason);
-            if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
-            lease = { ...lease, attempts: 0, nextAttemptAt: 0, lastError: null };
+            // Dead-lettering is not an acknowledgement: the failure count and the reason stay.
+            if (!(await commitPast(ctx, subscription, partition, lease, batch, failure))) return { ...outcome, status: 'fenced' };
+            lease = { ...lease, attempts: 0, nextAttemptAt: 0, ...failure };
             outcome.deadLettered += batch.length;
             recordMetric('DeadLettered', 'Count', batch.length);
             queue.shift();
@@ -85,14 +91,14 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
           }
           const backoff = Math.min(60_000, 200 * 2 ** attempts);
           const retryAt = ctx.now() + backoff;
-          if (!(await recordFailure(ctx, subscription, partition, lease, attempts, retryAt, reason))) return { ...outcome, status: 'fenced' };
-          lease = { ...lease, attempts, nextAttemptAt: retryAt, lastError: reason };
+          if (!(await recordFailure(ctx, subscription, partition, lease, attempts, retryAt, failure))) return { ...outcome, status: 'fenced' };
+          lease = { ...lease, attempts, nextAttemptAt: retryAt, ...failure };
           if (backoff > MAX_INLINE_BACKOFF_MS || retryAt >= options.deadline) return { ...outcome, status: 'deferred' };
           await ctx.sleep(backoff);
           continue;
         }
         if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
-        lease = { ...lease, attempts: 0, nextAttemptAt: 0, lastError: null };
+        lease = { ...lease, attempts: 0, nextAttemptAt: 0, consecutiveFailures: 0 };
         outcome.delivered += batch.length;
         queue.shift();
       }
@@ -144,9 +150,32 @@ const fencedBy = (lease: DeliveryLease) => ({
   values: { ':me': lease.holder, ':epoch': lease.epoch },
 });
 
-/** Commits the group offset past a batch, only while this dispatcher still holds the lease. */
-async function commitPast(ctx: SluiceContext, subscription: Subscription, partition: number, lease: DeliveryLease, batch: OffsetRecord[]): Promise<boolean> {
+/** The delivery health a failure leaves on the lease. */
+interface Failure {
+  consecutiveFailures: number;
+  lastError: string;
+  lastErrorAt: number;
+}
+
+const MAX_REASON_LENGTH = 1000;
+
+/**
+ * Commits the group offset past a batch, only while this dispatcher still holds the
+ * lease: past a delivered batch (the failure count back to 0; the last error and its
+ * time stay, as history), or past a dead-lettered one with the `failure` that sent it there.
+ */
+async function commitPast(
+  ctx: SluiceContext,
+  subscription: Subscription,
+  partition: number,
+  lease: DeliveryLease,
+  batch: OffsetRecord[],
+  failure?: Failure,
+): Promise<boolean> {
   const fence = fencedBy(lease);
+  const health = failure
+    ? { expression: ', consecutiveFailures = :failures, lastError = :error, lastErrorAt = :errorAt', values: failureValues(failure) }
+    : { expression: ', consecutiveFailures = :zero', values: {} };
   try {
     await ctx.ddb.send(
       new TransactWriteCommand({
@@ -155,9 +184,9 @@ async function commitPast(ctx: SluiceContext, subscription: Subscription, partit
             Update: {
               TableName: ctx.tables.groups,
               Key: leaseKey(subscription.group, subscription.topic, partition),
-              UpdateExpression: 'SET attempts = :zero, nextAttemptAt = :zero REMOVE lastError',
+              UpdateExpression: `SET attempts = :zero, nextAttemptAt = :zero${health.expression}`,
               ConditionExpression: fence.ConditionExpression,
-              ExpressionAttributeValues: { ...fence.values, ':zero': 0 },
+              ExpressionAttributeValues: { ...fence.values, ':zero': 0, ...health.values },
             },
           },
           {
@@ -192,7 +221,7 @@ async function recordFailure(
   lease: DeliveryLease,
   attempts: number,
   nextAttemptAt: number,
-  reason: string,
+  failure: Failure,
 ): Promise<boolean> {
   const fence = fencedBy(lease);
   try {
@@ -200,9 +229,9 @@ async function recordFailure(
       new UpdateCommand({
         TableName: ctx.tables.groups,
         Key: leaseKey(subscription.group, subscription.topic, partition),
-        UpdateExpression: 'SET attempts = :attempts, nextAttemptAt = :next, lastError = :error',
+        UpdateExpression: 'SET attempts = :attempts, nextAttemptAt = :next, consecutiveFailures = :failures, lastError = :error, lastErrorAt = :errorAt',
         ConditionExpression: fence.ConditionExpression,
-        ExpressionAttributeValues: { ...fence.values, ':attempts': attempts, ':next': nextAttemptAt, ':error': reason.slice(0, 1000) },
+        ExpressionAttributeValues: { ...fence.values, ':attempts': attempts, ':next': nextAttemptAt, ...failureValues(failure) },
       }),
     );
     return true;
@@ -210,6 +239,10 @@ async function recordFailure(
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+function failureValues(failure: Failure): Record<string, unknown> {
+  return { ':failures': failure.consecutiveFailures, ':error': failure.lastError, ':errorAt': failure.lastErrorAt };
 }
 
 /** The records after the committed offset (or from the reset policy's end), one batch's worth. */
@@ -266,7 +299,7 @@ async function deadLetter(ctx: SluiceContext, subscription: Subscription, partit
       { key: 'sluice.dlq.topic', value: text(subscription.topic) },
       { key: 'sluice.dlq.partition', value: text(String(partition)) },
       { key: 'sluice.dlq.offset', value: text(String(r.offset)) },
-      { key: 'sluice.dlq.error', value: text(reason.slice(0, 1000)) },
+      { key: 'sluice.dlq.error', value: text(reason.slice(0, MAX_REASON_LENGTH)) },
     ],
   }));
   await produce(ctx, subscription.deadLetterTopic, records);

@@ -7,13 +7,20 @@ import { readMembers } from '../groups/group-repository';
 import { LIMITS } from '../limits';
 import { metaKey } from '../storage/group-items';
 import {
+  deliveryStatus,
+  fromLeaseItem,
   fromSubscriptionItem,
+  leasePartition,
+  leaseRange,
+  NO_DELIVERY_FAILURES,
   registryKey,
   registryPartitionKey,
   subscriptionKey,
   toSubscriptionItem,
+  type PartitionDeliveryStatus,
   type PushTarget,
   type Subscription,
+  type SubscriptionDeliverySummary,
 } from '../storage/subscription-items';
 import { createTopic } from '../topics/topic-service';
 import { getTopic } from '../topics/topic-repository';
@@ -157,6 +164,41 @@ export async function allSubscriptions(ctx: SluiceContext): Promise<Subscription
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return subscriptions;
+}
+
+/** Each partition's delivery health, from its lease item (one Query for the topic's leases); a partition never delivered to has no failures. */
+export async function deliveryStatuses(ctx: SluiceContext, subscription: Subscription, partitions: readonly number[]): Promise<Map<number, PartitionDeliveryStatus>> {
+  const statuses = new Map<number, PartitionDeliveryStatus>(partitions.map((p) => [p, NO_DELIVERY_FAILURES]));
+  const range = leaseRange(subscription.group, subscription.topic);
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.tables.groups,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.skPrefix },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const partition = leasePartition(item, subscription.topic);
+      if (partition !== undefined && statuses.has(partition)) statuses.set(partition, deliveryStatus(fromLeaseItem(item)!));
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return statuses;
+}
+
+/** How many partitions are failing now, and the latest error of any. */
+export function deliverySummary(statuses: ReadonlyMap<number, PartitionDeliveryStatus>): SubscriptionDeliverySummary {
+  let latest: [number, PartitionDeliveryStatus] | undefined;
+  let failing = 0;
+  for (const [partition, status] of statuses) {
+    if (status.consecutiveFailures > 0) failing++;
+    if (status.lastErrorAt !== null && (latest === undefined || status.lastErrorAt > latest[1].lastErrorAt!)) latest = [partition, status];
+  }
+  return { failingPartitions: failing, lastError: latest?.[1].lastError ?? null, lastErrorAt: latest?.[1].lastErrorAt ?? null, lastErrorPartition: latest?.[0] ?? null };
 }
 
 /** A subscription as shown to clients: everything but the secret. */

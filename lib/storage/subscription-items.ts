@@ -8,7 +8,8 @@ import { groupPartitionKey } from './group-items';
  * - `topicsubs#<topic>` / `group#<group>`: the reverse index the dispatcher reads to
  *   find the subscriptions of a topic whose partition just moved.
  * - `lease#<topic>#<partition>` under the group: who delivers that partition now (an
- *   epoch fences a second dispatcher), and the retry state of its current batch.
+ *   epoch fences a second dispatcher), the retry state of its current batch, and the
+ *   partition's delivery health (consecutive failures, the last error and its time).
  */
 export type PushTarget = { type: 'https'; url: string } | { type: 'lambda'; functionArn: string };
 
@@ -31,11 +32,38 @@ export interface DeliveryLease {
   holder: string;
   epoch: number;
   expiresAt: number;
-  /** Failed attempts of the batch at the committed offset; 0 when healthy. */
+  /** Failed attempts of the batch at the committed offset, against `retryAttempts`; 0 again once it is delivered or dead-lettered. */
   attempts: number;
+  /** When the next attempt may start (ms); 0 when not backing off. */
   nextAttemptAt: number;
+  /** Failed deliveries since the target last acknowledged one; dead-lettering does not reset it. */
+  consecutiveFailures: number;
+  /** The reason of the latest failure, kept after recovery (with its time) so a past failure stays diagnosable. */
   lastError: string | null;
+  /** When the latest failure happened (ms), or null if there never was one. */
+  lastErrorAt: number | null;
 }
+
+/** A partition's delivery health as `GET /v1/groups/{group}/subscription` shows it. */
+export interface PartitionDeliveryStatus {
+  consecutiveFailures: number;
+  lastError: string | null;
+  /** ms since the epoch. */
+  lastErrorAt: number | null;
+  /** When the next retry is due (ms), or null when not backing off. */
+  nextAttemptAt: number | null;
+}
+
+/** A subscription-wide summary of partition health: how many partitions are failing now, and the latest error of any. */
+export interface SubscriptionDeliverySummary {
+  failingPartitions: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  lastErrorPartition: number | null;
+}
+
+/** What a partition without a lease item (never delivered to) shows. */
+export const NO_DELIVERY_FAILURES: PartitionDeliveryStatus = { consecutiveFailures: 0, lastError: null, lastErrorAt: null, nextAttemptAt: null };
 
 export const SUBSCRIPTION_SORT_KEY = 'subscription';
 const REGISTRY_PREFIX = 'topicsubs#';
@@ -53,7 +81,23 @@ export function registryPartitionKey(topic: string): string {
 }
 
 export function leaseKey(group: string, topic: string, partition: number): { pk: string; sk: string } {
-  return { pk: groupPartitionKey(group), sk: `lease#${topic}#${partition}` };
+  return { pk: groupPartitionKey(group), sk: `${leaseSortKeyPrefix(topic)}${partition}` };
+}
+
+function leaseSortKeyPrefix(topic: string): string {
+  return `lease#${topic}#`;
+}
+
+/** Where a group's lease items of one topic are: its partition key and their sort-key prefix, for one Query of them all. */
+export function leaseRange(group: string, topic: string): { pk: string; skPrefix: string } {
+  return { pk: groupPartitionKey(group), skPrefix: leaseSortKeyPrefix(topic) };
+}
+
+/** The partition a lease item of `topic` is for, or undefined if it is not one (a topic whose name extends this one's). */
+export function leasePartition(item: Record<string, unknown>, topic: string): number | undefined {
+  const sk = String(item.sk);
+  const rest = sk.slice(leaseSortKeyPrefix(topic).length);
+  return sk.startsWith(leaseSortKeyPrefix(topic)) && /^\d+$/.test(rest) ? Number(rest) : undefined;
 }
 
 export function toSubscriptionItem(subscription: Subscription): Record<string, unknown> {
@@ -85,6 +129,18 @@ export function fromLeaseItem(item: Record<string, unknown> | undefined): Delive
     expiresAt: Number(item.expiresAt),
     attempts: Number(item.attempts ?? 0),
     nextAttemptAt: Number(item.nextAttemptAt ?? 0),
+    // Leases written before the count existed: their batch's failed attempts are the consecutive ones.
+    consecutiveFailures: Number(item.consecutiveFailures ?? item.attempts ?? 0),
     lastError: item.lastError == null ? null : String(item.lastError),
+    lastErrorAt: item.lastErrorAt == null ? null : Number(item.lastErrorAt),
+  };
+}
+
+export function deliveryStatus(lease: DeliveryLease): PartitionDeliveryStatus {
+  return {
+    consecutiveFailures: lease.consecutiveFailures,
+    lastError: lease.lastError,
+    lastErrorAt: lease.lastErrorAt,
+    nextAttemptAt: lease.nextAttemptAt > 0 ? lease.nextAttemptAt : null,
   };
 }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/context';
 import { deliverPartition } from '../../../lib/push/deliver-partition';
@@ -8,6 +13,7 @@ import { getSubscription } from '../../../lib/push/subscriptions';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../../../lib/push/push-target-policy';
+import { makeCertificates } from './certificates';
 
 /**
  * Push subscriptions end to end: the Log stream (emulated locally) drives the dispatcher,
@@ -256,5 +262,118 @@ describe('push subscriptions', () => {
     } finally {
       delete process.env[PUSH_TARGET_FUNCTIONS_ENV_VAR];
     }
+  });
+});
+
+describe('push delivery failures, as GET subscription shows them', () => {
+  const closers: (() => void)[] = [];
+  after(() => {
+    for (const close of closers) close();
+  });
+
+  const subscription = async (group: string) => {
+    const got = await call(env.url, 'GET', `/v1/groups/${group}/subscription`);
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    return got.body;
+  };
+
+  async function subscribe(group: string, topic: string, url: string, retryAttempts: number): Promise<void> {
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: topic })).status, 201);
+    const put = await call(env.url, 'PUT', `/v1/groups/${group}/subscription`, { topic, target: { type: 'https', url }, resetPolicy: 'earliest', retryAttempts });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+  }
+
+  it('shows a TLS failure of the target with its cause, its time and the consecutive failure count, per partition and in the summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-certs-'));
+    closers.push(() => rmSync(dir, { recursive: true, force: true }));
+    const server = createHttpsServer(makeCertificates(dir).selfSigned, (_req, res) => res.writeHead(200).end());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    closers.push(() => server.close());
+    const url = `https://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    await subscribe('push-tls', 'push-tls-src', url, 1000);
+
+    const before = await subscription('push-tls');
+    assert.deepEqual(
+      { ...before.partitions[0], topic: undefined, partition: undefined, committedOffset: undefined, position: undefined, logStartOffset: undefined, highWatermark: undefined, lag: undefined },
+      { topic: undefined, partition: undefined, committedOffset: undefined, position: undefined, logStartOffset: undefined, highWatermark: undefined, lag: undefined, consecutiveFailures: 0, lastError: null, lastErrorAt: null, nextAttemptAt: null },
+      'no failures before any delivery',
+    );
+    assert.deepEqual(before.delivery, { failingPartitions: 0, lastError: null, lastErrorAt: null, lastErrorPartition: null });
+
+    const producedAt = Date.now();
+    await call(env.url, 'POST', '/v1/topics/push-tls-src/records', { records: [{ value: 'never delivered' }] });
+    await waitFor(async () => (await subscription('push-tls')).partitions[0].consecutiveFailures >= 1, 'a failed delivery attempt');
+
+    const { partitions, delivery, totalLag } = await subscription('push-tls');
+    const [p0] = partitions;
+    const reason = `target ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`;
+    assert.equal(p0.lastError, reason);
+    assert.ok(p0.lastErrorAt >= producedAt && p0.lastErrorAt <= Date.now(), `lastErrorAt ${p0.lastErrorAt} is when it failed`);
+    assert.ok(p0.consecutiveFailures >= 1);
+    assert.equal(typeof p0.nextAttemptAt, 'number', 'a retry is scheduled');
+    assert.equal(p0.lag, 1);
+    assert.equal(totalLag, 1);
+    assert.deepEqual(delivery, { failingPartitions: 1, lastError: reason, lastErrorAt: p0.lastErrorAt, lastErrorPartition: 0 });
+  });
+
+  it('names a refused connection in the dead letters and keeps it, with the count, after dead-lettering', async () => {
+    const closed = createNetServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((done) => closed.close(done));
+    const url = `http://127.0.0.1:${port}/hook`;
+    await subscribe('push-refused', 'push-refused-src', url, 0);
+
+    await call(env.url, 'POST', '/v1/topics/push-refused-src/records', { records: [{ value: 'a' }, { value: 'b' }] });
+    await waitFor(async () => (await lagOf('push-refused')) === 0, 'both records to be dead-lettered');
+
+    const reason = `target ${url}: connect ECONNREFUSED 127.0.0.1:${port}`;
+    const dlq = (await call(env.url, 'GET', '/v1/topics/push-refused.dlq/partitions/0/records?encoding=utf8')).body.records;
+    assert.deepEqual(
+      dlq.map((r: { headers: { key: string; value: string }[] }) => r.headers.find((h) => h.key === 'sluice.dlq.error')?.value),
+      [reason, reason],
+    );
+    const [p0] = (await subscription('push-refused')).partitions;
+    assert.equal(p0.lastError, reason, 'dead-lettering does not clear the error');
+    assert.ok(p0.consecutiveFailures >= 2, `each dead-lettered record failed and nothing was acknowledged since: ${p0.consecutiveFailures}`);
+    assert.equal(p0.nextAttemptAt, null, 'nothing is waiting to be retried');
+  });
+
+  it('resets the count once the target acknowledges, keeping the last error and its time as history', async () => {
+    let requests = 0;
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        requests++;
+        if (requests <= 2) return void res.writeHead(503).end('internal details');
+        bodies.push(body);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    closers.push(() => server.close());
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+    await subscribe('push-recovers', 'push-recovers-src', url, 1000);
+
+    // A leading U+FEFF in key, value and header key reaches the target byte for byte.
+    await call(env.url, 'POST', '/v1/topics/push-recovers-src/records', { records: [{ key: '\ufeffk', value: '\ufeffhello', headers: [{ key: '\ufeffh', value: '\ufeffv' }] }] });
+    await waitFor(async () => (await lagOf('push-recovers')) === 0, 'delivery after two failures');
+
+    const { partitions, delivery } = await subscription('push-recovers');
+    assert.equal(partitions[0].consecutiveFailures, 0);
+    assert.equal(partitions[0].lastError, `target ${url}: answered HTTP 503`);
+    assert.equal(typeof partitions[0].lastErrorAt, 'number');
+    assert.equal(partitions[0].nextAttemptAt, null);
+    assert.equal(delivery.failingPartitions, 0);
+    assert.equal(delivery.lastError, `target ${url}: answered HTTP 503`);
+
+    const [record] = JSON.parse(bodies[0]!).records;
+    const bom = (text: string) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]);
+    assert.deepEqual(Buffer.from(record.key, 'base64'), bom('k'));
+    assert.deepEqual(Buffer.from(record.value, 'base64'), bom('hello'));
+    assert.deepEqual(Buffer.from(record.headers[0].key, 'utf8'), bom('h'));
+    assert.deepEqual(Buffer.from(record.headers[0].value, 'base64'), bom('v'));
   });
 });

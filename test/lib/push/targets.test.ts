@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
@@ -8,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { deliverToTarget } from '../../../lib/push/targets';
+import { makeCertificates, type Certificates } from './certificates';
 
 /**
  * The push targets through the real clients: the HTTPS target's fetch against an HTTP
@@ -178,23 +178,9 @@ describe('Lambda push target', () => {
   });
 });
 
-/** Certificates made with openssl for the test: a self-signed one, and one of a CA that expired a day ago. */
-function makeCertificates(dir: string): { selfSigned: { key: Buffer; cert: Buffer }; expired: { key: Buffer; cert: Buffer } } {
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const subject = ['-subj', '/CN=localhost'];
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'self.key', '-out', 'self.pem', '-days', '1', ...subject, '-addext', 'subjectAltName=IP:127.0.0.1');
-  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=sluice-test-ca');
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', ...subject);
-  writeFileSync(join(dir, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1\n');
-  // -days -1: valid from now until a day ago, so expired whatever the clock says.
-  openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'leaf.pem', '-days', '-1', '-extfile', 'leaf.ext');
-  const read = (name: string) => readFileSync(join(dir, name));
-  return { selfSigned: { key: read('self.key'), cert: read('self.pem') }, expired: { key: read('leaf.key'), cert: read('leaf.pem') } };
-}
-
 describe('HTTPS push target failures', () => {
   let dir: string;
-  let certificates: ReturnType<typeof makeCertificates>;
+  let certificates: Certificates;
   const servers: Server[] = [];
 
   before(() => {
@@ -207,7 +193,7 @@ describe('HTTPS push target failures', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function httpsTarget(tls: { key: Buffer; cert: Buffer }): Promise<string> {
+  async function httpsTarget(tls: Certificates['selfSigned']): Promise<string> {
     const server = createHttpsServer(tls, (_req, res) => res.writeHead(200).end());
     servers.push(server);
     return `https${(await listen(server)).slice('http'.length)}/hook`;
