@@ -26,6 +26,7 @@ import type {
   RecordHeader,
   ResetPolicy,
   Subscription,
+  SubscriptionDescription,
   SubscriptionRequest,
   Topic,
   TopicAssignment,
@@ -846,12 +847,41 @@ async function subscribe(group: string, topic: string, opts: SubscribeOptions, g
   );
 }
 
+/** The delivery health lines under the controls: failing or healthy, and the latest error of any partition. */
+function deliveryText(described: SubscriptionDescription): string {
+  const { delivery, partitions } = described;
+  if (!delivery) return '';
+  let text = `Delivery:           ${delivery.failingPartitions > 0 ? `failing on ${delivery.failingPartitions} of ${partitions.length} partitions` : 'healthy'}\n`;
+  if (delivery.lastError !== null && delivery.lastErrorAt !== null) {
+    text += `Last error:         ${isoTime(delivery.lastErrorAt)} on partition ${delivery.lastErrorPartition}: ${delivery.lastError}\n`;
+  }
+  return text;
+}
+
+/** Per partition: consecutive failures, when the last error was, when the next retry is, and the error; only if some partition has one. */
+function failuresTable(partitions: SubscriptionDescription['partitions']): string {
+  const failed = partitions.filter((p) => p.lastError != null || (p.consecutiveFailures ?? 0) > 0).sort((a, b) => a.partition - b.partition);
+  if (failed.length === 0) return '';
+  return table(
+    ['PARTITION', 'CONSECUTIVE-FAILURES', 'LAST-ERROR-AT', 'NEXT-ATTEMPT-AT', 'LAST-ERROR'],
+    failed.map((p) => [
+      p.partition,
+      p.consecutiveFailures ?? 0,
+      p.lastErrorAt == null ? '-' : isoTime(p.lastErrorAt),
+      p.nextAttemptAt == null ? '-' : isoTime(p.nextAttemptAt),
+      p.lastError ?? '-',
+    ]),
+  );
+}
+
 async function describeSubscription(group: string, globals: GlobalOptions): Promise<void> {
   const described = await clientFor(globals).getSubscription(group);
   if (globals.json) return out(`${JSON.stringify(described)}\n`);
   const { partitions, totalLag, ...subscription } = described;
-  let text = subscriptionText(subscription);
+  let text = subscriptionText(subscription) + deliveryText(described);
   if ((partitions ?? []).length > 0) text += `\n${positionsTable(partitions)}`;
+  const failures = failuresTable(partitions ?? []);
+  if (failures) text += `\n${failures}`;
   text += `\nTotal lag: ${totalLag}\n`;
   await out(text);
 }
@@ -1174,7 +1204,9 @@ with the secret, which this command prints and the server never shows again.`,
     .command('subscription')
     .description("show a group's push subscription")
     .command('describe <group>')
-    .description("show a group's push subscription: its target and controls, and each partition's committed offset, position, high watermark and lag")
+    .description(
+      "show a group's push subscription: its target and controls, delivery health (failing partitions, the last error and when), each partition's committed offset, position, high watermark and lag, and each failing partition's consecutive failures, last error and next attempt",
+    )
     .action((group: string) => describeSubscription(group, globals()));
   program
     .command('unsubscribe <group>')
