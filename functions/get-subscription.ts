@@ -1,21 +1,24 @@
 import middy from '@middy/core';
-import { groupNameSchema } from '../lib/api/requests';
-import { parseInput } from '../lib/api/validate';
+import { noQuerySchema } from '../lib/api/requests';
 import { requireAccess } from '../lib/auth/access-control';
 import { callerOf } from './shared/caller';
 import { groupPositions } from '../lib/groups/group-offsets';
 import { deliveryStatuses, deliverySummary, getSubscription, publicView } from '../lib/push/subscriptions';
 import { NO_DELIVERY_FAILURES } from '../lib/storage/subscription-items';
 import { contextFromEnv } from '../lib/runtime/context-from-env';
-import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from './shared/http';
+import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from './shared/http';
 import { observability } from './shared/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
   const caller = callerOf(event);
+  const group = pathParam(event, 'group');
+  // Authorized before anything else is read: a caller without DESCRIBE learns nothing, not even whether the group has a subscription.
   const ctx = contextFromEnv();
-  const group = parseInput(groupNameSchema, pathParam(event, 'group'), 'group');
   await requireAccess(ctx, caller, { resourceType: 'GROUP', resourceName: group, operation: 'DESCRIBE' });
+  query(event, noQuerySchema);
   const subscription = await getSubscription(ctx, group);
+  // The answer shows the topic, its positions and its high watermarks: that needs DESCRIBE on the topic too.
+  await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: subscription.topic, operation: 'DESCRIBE' });
   const { partitions, resetPolicy } = await groupPositions(ctx, group, [subscription.topic]);
   const statuses = await deliveryStatuses(
     ctx,
