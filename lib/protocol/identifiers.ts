@@ -109,4 +109,16 @@ export const targetUrlSchema = z.string({ error: 'must be a URL' }).check(
     },
     { error: 'must be an https:// URL (http:// only to localhost)' },
   ),
+  // fetch refuses URLs with credentials, so every delivery would fail; the secret signs deliveries instead.
+  z.refine(
+    (text) => {
+      try {
+        const url = new URL(text);
+        return url.username === '' && url.password === '';
+      } catch {
+        return false;
+      }
+    },
+    { error: 'must not carry credentials (user:password@); deliveries are signed with the secret instead' },
+  ),
 );

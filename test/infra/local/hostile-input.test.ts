@@ -205,6 +205,12 @@ describe('characters', () => {
     assert.deepEqual(await groupNames(), groups);
   });
 
+  it('a subscription URL with credentials in it is a 400 naming target.url (fetch would refuse every delivery)', async () => {
+    const answer = await admin('PUT', '/v1/groups/cred-push/subscription', { topic: 'orders', target: { type: 'https', url: 'https://user:pw@example.com/hook' } });
+    assertInvalid(answer, 'target.url');
+    assert.ok(!(await groupNames()).includes('cred-push'));
+  });
+
   for (const [shown, segment] of [
     ['.', '.'],
     ['..', '..'],
