@@ -1,3 +1,5 @@
+import { ERROR_CODES, type ErrorCode } from './protocol/error-codes';
+
 /**
  * Every error Sluice reports to a client. The `code` is stable and part of the
  * API contract; `status` is the HTTP status; `retriable` tells clients whether
@@ -10,15 +12,19 @@ export interface ErrorDetails {
 }
 
 export class SluiceError extends Error {
+  /** HTTP status and retriability come from the one error table, by code. */
+  readonly status: number;
+  readonly retriable: boolean;
+
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
-    readonly status: number,
-    readonly retriable: boolean,
     readonly details: ErrorDetails = {},
   ) {
     super(message);
     this.name = new.target.name;
+    this.status = ERROR_CODES[code].status;
+    this.retriable = ERROR_CODES[code].retriable;
   }
 
   toJSON(): Record<string, unknown> {
@@ -28,20 +34,20 @@ export class SluiceError extends Error {
 
 export class ValidationError extends SluiceError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('INVALID_REQUEST', message, 400, false, details);
+    super('INVALID_REQUEST', message, details);
   }
 }
 
 export class PayloadTooLargeError extends SluiceError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('PAYLOAD_TOO_LARGE', message, 413, false, details);
+    super('PAYLOAD_TOO_LARGE', message, details);
   }
 }
 
 /** A request body in a content coding the API does not decode. */
 export class UnsupportedContentEncodingError extends SluiceError {
   constructor(encoding: string) {
-    super('UNSUPPORTED_CONTENT_ENCODING', `content-encoding: '${encoding}' is not supported; send gzip or identity`, 415, false, {
+    super('UNSUPPORTED_CONTENT_ENCODING', `content-encoding: '${encoding}' is not supported; send gzip or identity`, {
       field: 'content-encoding',
       supported: ['gzip', 'identity'],
     });
@@ -50,36 +56,33 @@ export class UnsupportedContentEncodingError extends SluiceError {
 
 export class RouteNotFoundError extends SluiceError {
   constructor(method: string, path: string) {
-    super('ROUTE_NOT_FOUND', `No route for ${method} ${path}`, 404, false);
+    super('ROUTE_NOT_FOUND', `No route for ${method} ${path}`);
   }
 }
 
 /** A known path asked with a method it does not serve; `allow` lists the ones it does (also sent as `Allow`). */
 export class MethodNotAllowedError extends SluiceError {
   constructor(method: string, path: string, readonly allow: readonly string[]) {
-    super('METHOD_NOT_ALLOWED', `${path} does not accept ${method}; it accepts ${allow.join(', ')}`, 405, false, { method, allow: [...allow] });
+    super('METHOD_NOT_ALLOWED', `${path} does not accept ${method}; it accepts ${allow.join(', ')}`, { method, allow: [...allow] });
   }
 }
 
 export class TopicNotFoundError extends SluiceError {
   constructor(topic: string) {
-    super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist`, 404, false, { topic });
+    super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist`, { topic });
   }
 }
 
 export class TopicExistsError extends SluiceError {
   constructor(topic: string) {
-    super('TOPIC_EXISTS', `Topic '${topic}' already exists`, 409, false, { topic });
+    super('TOPIC_EXISTS', `Topic '${topic}' already exists`, { topic });
   }
 }
 
 export class PartitionNotFoundError extends SluiceError {
   constructor(topic: string, partition: number, partitions: number) {
-    super(
-      'PARTITION_NOT_FOUND',
+    super('PARTITION_NOT_FOUND',
       `Topic '${topic}' has partitions 0..${partitions - 1}; partition ${partition} does not exist`,
-      404,
-      false,
       { topic, partition, partitions },
     );
   }
@@ -87,11 +90,8 @@ export class PartitionNotFoundError extends SluiceError {
 
 export class OffsetOutOfRangeError extends SluiceError {
   constructor(offset: number, logStartOffset: number, highWatermark: number) {
-    super(
-      'OFFSET_OUT_OF_RANGE',
+    super('OFFSET_OUT_OF_RANGE',
       `Offset ${offset} is out of range; valid offsets are ${logStartOffset}..${highWatermark} (the high watermark)`,
-      416,
-      false,
       { offset, logStartOffset, highWatermark },
     );
   }
@@ -100,7 +100,7 @@ export class OffsetOutOfRangeError extends SluiceError {
 /** Too many concurrent commits to the same partitions; the caller may retry. */
 export class CommitContendedError extends SluiceError {
   constructor(attempts: number) {
-    super('COMMIT_CONTENDED', `Could not commit after ${attempts} attempts under contention; retry the request`, 503, true, {
+    super('COMMIT_CONTENDED', `Could not commit after ${attempts} attempts under contention; retry the request`, {
       attempts,
     });
   }
@@ -109,27 +109,27 @@ export class CommitContendedError extends SluiceError {
 /** A record in storage failed to decode: the object is corrupt or of an unknown version. */
 export class CorruptRecordError extends SluiceError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('CORRUPT_RECORD', message, 500, false, details);
+    super('CORRUPT_RECORD', message, details);
   }
 }
 
 /** A record cannot be shown in the requested encoding (for example, bytes that are not UTF-8). */
 export class UndecodableRecordError extends SluiceError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('UNDECODABLE_RECORD', message, 422, false, details);
+    super('UNDECODABLE_RECORD', message, details);
   }
 }
 
 export class InternalError extends SluiceError {
   constructor(message = 'Internal error') {
-    super('INTERNAL', message, 500, true);
+    super('INTERNAL', message);
   }
 }
 
 /** This runtime lacks a compression codec a batch needs (zstd before Node 22.15); a newer runtime can read or write it. */
 export class CompressionUnsupportedError extends SluiceError {
   constructor(compression: string, reason: string) {
-    super('COMPRESSION_UNSUPPORTED', `Compression '${compression}' is not available in this runtime: ${reason}`, 501, false, {
+    super('COMPRESSION_UNSUPPORTED', `Compression '${compression}' is not available in this runtime: ${reason}`, {
       compression,
     });
   }
@@ -138,13 +138,13 @@ export class CompressionUnsupportedError extends SluiceError {
 /** The commit may or may not have happened (an earlier attempt of it may have landed); retry idempotently to learn which. */
 export class CommitOutcomeUnknownError extends SluiceError {
   constructor(message: string) {
-    super('COMMIT_OUTCOME_UNKNOWN', message, 503, true);
+    super('COMMIT_OUTCOME_UNKNOWN', message);
   }
 }
 
 /** AWS throttled or briefly failed after the SDK's own retries; nothing may be assumed done. */
 export class ServiceBusyError extends SluiceError {
   constructor(cause: string) {
-    super('SERVICE_BUSY', `The storage service is busy (${cause}); retry with backoff`, 503, true);
+    super('SERVICE_BUSY', `The storage service is busy (${cause}); retry with backoff`);
   }
 }

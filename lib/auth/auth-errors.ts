@@ -2,17 +2,14 @@ import { SluiceError } from '../errors';
 
 export class UnauthenticatedError extends SluiceError {
   constructor(message: string) {
-    super('UNAUTHENTICATED', message, 401, false);
+    super('UNAUTHENTICATED', message);
   }
 }
 
 export class AccessDeniedError extends SluiceError {
   constructor(principal: string, operation: string, resourceType: string, resourceName: string) {
-    super(
-      'ACCESS_DENIED',
+    super('ACCESS_DENIED',
       `Principal '${principal}' may not ${operation} ${resourceType.toLowerCase()} '${resourceName}'`,
-      403,
-      false,
       { principal, operation, resourceType, resourceName },
     );
   }
@@ -21,11 +18,8 @@ export class AccessDeniedError extends SluiceError {
 /** Over a byte-rate quota: retriable after `retryAfterSeconds` (also sent as Retry-After). */
 export class QuotaExceededError extends SluiceError {
   constructor(principal: string, kind: 'produce' | 'fetch', bytesPerSecond: number, readonly retryAfterSeconds: number) {
-    super(
-      'QUOTA_EXCEEDED',
+    super('QUOTA_EXCEEDED',
       `Principal '${principal}' is over its ${kind} quota of ${bytesPerSecond} bytes/s; retry after ${retryAfterSeconds} s`,
-      429,
-      true,
       { principal, kind, limit: bytesPerSecond, retryAfterSeconds },
     );
   }
@@ -33,6 +27,6 @@ export class QuotaExceededError extends SluiceError {
 
 export class AclRuleNotFoundError extends SluiceError {
   constructor(ruleId: string) {
-    super('ACL_NOT_FOUND', `No ACL rule '${ruleId}'`, 404, false, { ruleId });
+    super('ACL_NOT_FOUND', `No ACL rule '${ruleId}'`, { ruleId });
   }
 }

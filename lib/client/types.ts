@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../protocol/error-codes';
 /**
  * The shapes of the Sluice HTTP API v1 (docs/http-api.md), as seen by a client.
  * Times are milliseconds since the Unix epoch.
@@ -336,40 +337,13 @@ export interface Quota {
 }
 
 /**
- * The stable error codes of docs/http-api.md (`SluiceApiError.code` is typed `string`,
- * since a newer server may add codes). The group and producer codes are answers a
- * client acts on: ILLEGAL_GENERATION and PARTITION_NOT_ASSIGNED mean a rebalance moved
- * on (heartbeat, take the new assignment); UNKNOWN_MEMBER means join again; FENCED means
- * a newer producer instance took over and this one must stop.
+ * The stable error codes, from the protocol's one error table (`SluiceApiError.code` is
+ * typed `string`, since a newer server may add codes). The group and producer codes are
+ * answers a client acts on: ILLEGAL_GENERATION and PARTITION_NOT_ASSIGNED mean a
+ * rebalance moved on (heartbeat, take the new assignment); UNKNOWN_MEMBER means join
+ * again; FENCED means a newer producer instance took over and this one must stop.
  */
-export type SluiceErrorCode =
-  | 'INVALID_REQUEST'
-  | 'ROUTE_NOT_FOUND'
-  | 'TOPIC_NOT_FOUND'
-  | 'PARTITION_NOT_FOUND'
-  | 'TOPIC_EXISTS'
-  | 'UNKNOWN_PRODUCER'
-  | 'FENCED'
-  | 'OUT_OF_ORDER_SEQUENCE'
-  | 'DUPLICATE_SEQUENCE'
-  | 'OFFSET_MISMATCH'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'OFFSET_OUT_OF_RANGE'
-  | 'UNDECODABLE_RECORD'
-  | 'COMMIT_CONTENDED'
-  | 'ILLEGAL_GENERATION'
-  | 'UNKNOWN_MEMBER'
-  | 'PARTITION_NOT_ASSIGNED'
-  | 'GROUP_ACTIVE'
-  | 'GROUP_NOT_FOUND'
-  | 'GROUP_HAS_SUBSCRIPTION'
-  | 'SUBSCRIPTION_NOT_FOUND'
-  | 'UNAUTHENTICATED'
-  | 'ACCESS_DENIED'
-  | 'ACL_NOT_FOUND'
-  | 'QUOTA_EXCEEDED'
-  | 'SERVICE_BUSY'
-  | 'COMMIT_OUTCOME_UNKNOWN';
+export type SluiceErrorCode = ErrorCode;
 
 /** The body of every error response. */
 export interface ErrorBody {

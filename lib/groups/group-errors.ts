@@ -3,11 +3,8 @@ import { SluiceError } from '../errors';
 /** A commit from a member of a generation that is no longer current: a zombie, or a member behind a rebalance. */
 export class IllegalGenerationError extends SluiceError {
   constructor(group: string, generation: number, currentGeneration: number | null, reason?: string) {
-    super(
-      'ILLEGAL_GENERATION',
+    super('ILLEGAL_GENERATION',
       `Group '${group}': generation ${generation} is not current${currentGeneration === null ? '' : ` (current is ${currentGeneration})`}${reason ? `; ${reason}` : ''}. Rejoin and read the new assignment; nothing was committed`,
-      409,
-      false,
       { group, generation, currentGeneration },
     );
   }
@@ -15,7 +12,7 @@ export class IllegalGenerationError extends SluiceError {
 
 export class UnknownMemberError extends SluiceError {
   constructor(group: string, memberId: string) {
-    super('UNKNOWN_MEMBER', `Group '${group}' has no member '${memberId}' (it left, or its session expired); join again`, 404, false, {
+    super('UNKNOWN_MEMBER', `Group '${group}' has no member '${memberId}' (it left, or its session expired); join again`, {
       group,
       memberId,
     });
@@ -24,14 +21,14 @@ export class UnknownMemberError extends SluiceError {
 
 export class GroupNotFoundError extends SluiceError {
   constructor(group: string) {
-    super('GROUP_NOT_FOUND', `Group '${group}' does not exist`, 404, false, { group });
+    super('GROUP_NOT_FOUND', `Group '${group}' does not exist`, { group });
   }
 }
 
 /** A member committing for a partition the current assignment gives to someone else. */
 export class NotAssignedError extends SluiceError {
   constructor(group: string, memberId: string, topic: string, partition: number) {
-    super('PARTITION_NOT_ASSIGNED', `Group '${group}': ${topic}/${partition} is not assigned to member '${memberId}'; nothing was committed`, 409, false, {
+    super('PARTITION_NOT_ASSIGNED', `Group '${group}': ${topic}/${partition} is not assigned to member '${memberId}'; nothing was committed`, {
       group,
       memberId,
       topic,
@@ -43,13 +40,13 @@ export class NotAssignedError extends SluiceError {
 /** A standalone commit (no member id) to a group that has live members. */
 export class GroupActiveError extends SluiceError {
   constructor(group: string) {
-    super('GROUP_ACTIVE', `Group '${group}' has active members; only a member may commit, with its generation`, 409, false, { group });
+    super('GROUP_ACTIVE', `Group '${group}' has active members; only a member may commit, with its generation`, { group });
   }
 }
 
 /** Pull members and a push subscription would commit the same offsets; a group has one or the other. */
 export class GroupHasSubscriptionError extends SluiceError {
   constructor(group: string) {
-    super('GROUP_HAS_SUBSCRIPTION', `Group '${group}' delivers by push subscription; members cannot join it. Use another group name`, 409, false, { group });
+    super('GROUP_HAS_SUBSCRIPTION', `Group '${group}' delivers by push subscription; members cannot join it. Use another group name`, { group });
   }
 }

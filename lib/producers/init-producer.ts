@@ -23,7 +23,7 @@ export interface InitProducerOptions {
 
 export class ProducerEpochExhaustedError extends SluiceError {
   constructor(name: string) {
-    super('PRODUCER_EPOCH_EXHAUSTED', `Producer '${name}' has used every epoch up to ${MAX_PRODUCER_EPOCH}; use a new name`, 409, false, { name });
+    super('PRODUCER_EPOCH_EXHAUSTED', `Producer '${name}' has used every epoch up to ${MAX_PRODUCER_EPOCH}; use a new name`, { name });
   }
 }
 

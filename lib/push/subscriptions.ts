@@ -41,7 +41,7 @@ export interface SubscriptionInput {
 
 export class SubscriptionNotFoundError extends SluiceError {
   constructor(group: string) {
-    super('SUBSCRIPTION_NOT_FOUND', `Group '${group}' has no push subscription`, 404, false, { group });
+    super('SUBSCRIPTION_NOT_FOUND', `Group '${group}' has no push subscription`, { group });
   }
 }
 
