@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { checkResponse } from '../../fuzz/check';
+import { startFuzzTarget } from '../../fuzz/environment';
+import type { WireResponse } from '../../fuzz/http';
+import { renderReport } from '../../fuzz/report';
+import { coverageGaps, platformRoutes, routeKey } from '../../fuzz/routes';
+import { makePlans, runFuzz, type FuzzTarget } from '../../fuzz/runner';
+import { diffStates } from '../../fuzz/state';
+
+/**
+ * The HTTP API fuzz check (test/fuzz/, `npm run check:fuzz` for the large run) at a
+ * small size: invalid requests to every route of the real local platform, each one
+ * mutation of a valid request, must get a well-formed 4xx and change nothing.
+ */
+const SIZE = 200;
+const FIXED_SEED = 20_260_601;
+const RANDOM_SEED = 1 + Math.floor(Math.random() * (2 ** 31 - 2));
+
+describe('the fuzz table', () => {
+  it('has a case for every route the platform serves, and none for a route it does not serve', () => {
+    assert.deepEqual(coverageGaps(), { missing: [], stale: [] });
+  });
+
+  it('names a served route it has no case for', () => {
+    assert.deepEqual(coverageGaps([...platformRoutes(), { method: 'POST', path: '/v1/brand-new' }]).missing, ['POST /v1/brand-new']);
+  });
+
+  it(`reaches every route within ${SIZE} requests`, () => {
+    const plans = makePlans(platformRoutes(), { requests: SIZE, seed: FIXED_SEED, nobodyShare: 0.15 });
+    assert.deepEqual(new Set(plans.map((p) => p.key)), new Set(platformRoutes().map(routeKey)));
+  });
+});
+
+describe('the fuzz checks', () => {
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}): WireResponse => ({
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+    text: JSON.stringify(body),
+  });
+  const kinds = (response: WireResponse, expect: Parameters<typeof checkResponse>[0]['expect'], allowed: string[] = []) =>
+    checkResponse({ response, expect, allowed }).map((p) => p.kind);
+  const error = (details: Record<string, unknown> = {}) => ({ error: { code: 'INVALID_REQUEST', message: 'x', retriable: false, ...details } });
+
+  it('passes a 400 naming the mutated field and the crossed limit', () => {
+    assert.deepEqual(kinds(json(400, error({ field: 'maxRecords', limit: 1 })), { status: [400], field: 'maxRecords', limit: 1 }), []);
+  });
+
+  it('flags a 5xx, an accepted request, a 400 without field or limit, a wrong field, and a 405 without Allow', () => {
+    assert.deepEqual(kinds(json(500, { message: 'Internal Server Error' }), { status: [400] }), ['server-error', 'malformed-error', 'malformed-error']);
+    assert.deepEqual(kinds(json(200, {}), { status: [400] }), ['accepted']);
+    assert.deepEqual(kinds(json(400, error()), { status: [400], field: 'name', limit: 249 }), ['malformed-error', 'malformed-error']);
+    assert.deepEqual(kinds(json(400, error({ field: 'body' })), { status: [400], field: 'partitons' }), ['wrong-field']);
+    assert.deepEqual(kinds(json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'x', retriable: false } }), { status: [405], code: 'METHOD_NOT_ALLOWED' }, ['GET']), ['malformed-error']);
+  });
+
+  it('flags a state difference by its path', () => {
+    assert.deepEqual(diffStates({ 'topic a': { partitionOffsets: [{ highWatermark: 5 }] } }, { 'topic a': { partitionOffsets: [{ highWatermark: 6 }] } }), [
+      'topic a.partitionOffsets[0].highWatermark: 5 → 6',
+    ]);
+  });
+});
+
+describe('HTTP API fuzz against the local platform', () => {
+  let target: FuzzTarget & { stop(): Promise<void> };
+
+  before(async () => {
+    target = await startFuzzTarget();
+  });
+
+  after(async () => {
+    await target?.stop();
+  });
+
+  for (const [name, seed] of [
+    ['fixed seed', FIXED_SEED],
+    ['random seed', RANDOM_SEED],
+  ] as const) {
+    it(`answers ${SIZE} invalid requests (${name} ${seed}) with well-formed 4xx errors, and they change nothing`, async () => {
+      const report = await runFuzz(target, { requests: SIZE, seed, concurrency: 4, checkEvery: SIZE, nobodyShare: 0.15, keepFailures: 10 });
+      assert.equal(report.sent, SIZE);
+      assert.equal(report.failing, 0, `\n${renderReport(report, { failures: 5 })}`);
+    });
+  }
+});
