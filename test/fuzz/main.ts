@@ -2,12 +2,13 @@
  * `npm run check:fuzz [-- --requests 10000 --seed N]`: sends invalid requests to every
  * route of the local platform started in this process (one mutation of a valid request
  * each) and checks that each gets a well-formed 4xx and that none changes the state.
- * Progress goes to stderr, the figures and the first failures to stdout. Exits 1 on
+ * Progress goes to stderr, the figures and the first failures to stdout, and every kept
+ * failure with its full request to bench-results/fuzz-<time>.json. Exits 1 on
  * any failure (or a route the generator has no case for), 2 when the run itself failed.
  */
 import { startFuzzTarget } from './environment';
 import { parseOptions, usage } from './options';
-import { renderReport } from './report';
+import { renderReport, writeReport } from './report';
 import { coverageGaps } from './routes';
 import { runFuzz } from './runner';
 
@@ -22,6 +23,9 @@ async function main(): Promise<number> {
     process.stdout.write(`routes without a fuzz case: ${missing.join(', ') || 'none'}; cases for routes not served: ${stale.join(', ') || 'none'} (test/fuzz/routes.ts)\n`);
     return 1;
   }
+  // The handlers log to the console as in Lambda; keep stdout for the report.
+  console.log = options.verbose ? (...args: unknown[]) => process.stderr.write(`${args.join(' ')}\n`) : () => undefined;
+  const startedAt = new Date();
   const t0 = Date.now();
   const progress = (line: string) => process.stderr.write(`[fuzz ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);
   progress(`seed ${options.seed}; ${options.requests} requests, ${options.concurrency} in flight, state read every ${options.checkEvery}; starting the local platform`);
@@ -33,6 +37,7 @@ async function main(): Promise<number> {
       onProgress: (p) => progress(`${p.done}/${p.total} requests, ${p.perSecond.toFixed(0)}/s, ${p.failing} failing, ${p.stateChanges} state change(s)`),
     });
     process.stdout.write(`${renderReport(report, { failures: options.showFailures })}\n`);
+    process.stdout.write(`report with the full requests: ${writeReport(report, options.outDir, startedAt)}\n`);
     return report.failing === 0 ? 0 : 1;
   } finally {
     await target.stop();

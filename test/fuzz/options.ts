@@ -1,6 +1,12 @@
 import type { FuzzOptions } from './runner';
 
-export type CliOptions = Omit<FuzzOptions, 'onProgress'> & { readonly showFailures: number };
+export type CliOptions = Omit<FuzzOptions, 'onProgress'> & {
+  readonly showFailures: number;
+  /** Where the JSON report with every kept failure's full request goes. */
+  readonly outDir: string;
+  /** Print the handlers' own log lines (to stderr). */
+  readonly verbose: boolean;
+};
 
 export const DEFAULT_OPTIONS: CliOptions = {
   requests: 10_000,
@@ -10,6 +16,8 @@ export const DEFAULT_OPTIONS: CliOptions = {
   nobodyShare: 0.15,
   keepFailures: 200,
   showFailures: 10,
+  outDir: 'bench-results',
+  verbose: false,
 };
 
 const USAGE = `usage: npm run check:fuzz -- [options]
@@ -18,7 +26,9 @@ const USAGE = `usage: npm run check:fuzz -- [options]
   --concurrency N   requests in flight (default ${DEFAULT_OPTIONS.concurrency})
   --check-every N   requests between state snapshots (default ${DEFAULT_OPTIONS.checkEvery})
   --nobody PERCENT  share sent by a principal without ACL rules (default ${DEFAULT_OPTIONS.nobodyShare * 100})
-  --failures N      failures to print in full (default ${DEFAULT_OPTIONS.showFailures})
+  --failures N      failures to print (default ${DEFAULT_OPTIONS.showFailures}; the JSON report keeps ${DEFAULT_OPTIONS.keepFailures})
+  --out DIR         where the JSON report goes (default ${DEFAULT_OPTIONS.outDir})
+  --verbose         print the handlers' log lines to stderr
 `;
 
 export function usage(): string {
@@ -54,6 +64,12 @@ export function parseOptions(argv: readonly string[], random: () => number = Mat
       case '--failures':
         options.showFailures = int(arg, next(), 0, 10_000);
         options.keepFailures = Math.max(options.keepFailures, options.showFailures);
+        break;
+      case '--out':
+        options.outDir = next() ?? options.outDir;
+        break;
+      case '--verbose':
+        options.verbose = true;
         break;
       case '--help':
       case '-h':

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FAILURE_KINDS } from './check';
 import { previewBody } from './request';
 import type { Failure, FuzzReport } from './runner';
@@ -44,4 +46,17 @@ export function renderFailure(failure: Failure, n: number): string[] {
     lines.push(`      response: ${failure.response.status}${failure.response.headers.allow ? ` (allow: ${failure.response.headers.allow})` : ''} ${text}`);
   }
   return lines;
+}
+
+/** The report as JSON, with each kept failure's request in full (bodies as UTF-8 text), to send again exactly. */
+export function writeReport(report: FuzzReport, outDir: string, startedAt: Date): string {
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `fuzz-${startedAt.toISOString().replaceAll(':', '-').replaceAll('.', '-')}.json`);
+  const failures = report.failures.map(({ request, response, ...rest }) => ({
+    ...rest,
+    ...(request ? { request: { method: request.method, path: request.path, headers: request.headers, body: request.body?.toString('utf8') ?? null } } : {}),
+    ...(response ? { response: { status: response.status, headers: response.headers, body: response.text } } : {}),
+  }));
+  writeFileSync(file, `${JSON.stringify({ kind: 'sluice-fuzz-check', startedAt: startedAt.toISOString(), ...report, failures }, null, 2)}\n`);
+  return file;
 }
