@@ -36,7 +36,7 @@ export function usage(): string {
 }
 
 export function parseOptions(argv: readonly string[], random: () => number = Math.random): CliOptions | 'help' {
-  const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * 2 ** 31 - 2) };
+  const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * (2 ** 31 - 2)) };
   const int = (name: string, raw: string | undefined, min: number, max: number): number => {
     const value = Number(raw);
     if (raw === undefined || !/^\d+$/.test(raw) || value < min || value > max) throw new Error(`${name} must be an integer ${min}-${max}, got '${raw ?? ''}'`);
