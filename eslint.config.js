@@ -1,6 +1,56 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layering of docs/design.md ("Code map"), enforced: a violation fails `npm test`.
+ *
+ *   lib/protocol   the wire contract: imports only zod (and itself)
+ *   lib/client     the client package: imports only lib/protocol and the SigV4 packages
+ *   lib/store      the only code that imports the DynamoDB and S3 clients
+ *   lib/**         never imports functions/, infra/ or bin/
+ *   functions/**   never imports infra/ or bin/
+ */
+const STORAGE_SDK = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/client-dynamodb-streams', '@aws-sdk/client-s3'];
+const UP_FROM_LIB = ['**/functions/**', '**/infra/**', '**/bin/**'];
+const UP_FROM_FUNCTIONS = ['**/infra/**', '**/bin/**'];
+
+const restrict = (...groups) => ['error', { patterns: groups.map(([group, message]) => (typeof group === 'string' ? { regex: group, message } : { group, message })) }];
+const sdkOnlyInStore = [STORAGE_SDK.flatMap((name) => [name, `${name}/*`]), 'Only lib/store talks to DynamoDB and S3: add or use a store function there.'];
+const libStaysDown = [UP_FROM_LIB, 'lib/ is the domain: it must not reach up into handlers, infrastructure or the CLI.'];
+
+/**
+ * Files that still talk to storage directly while the store layer takes their
+ * expressions over (issue #12). This list only shrinks; a file leaves it when its
+ * storage calls move into lib/store.
+ */
+const NOT_YET_ON_STORES = [
+  'functions/streams/cleanup-deleted-topic.ts',
+  'lib/auth/acl-store.ts',
+  'lib/auth/quotas.ts',
+  'lib/core/context.ts',
+  'lib/gc/collect-orphan-objects.ts',
+  'lib/gc/gc-checkpoints.ts',
+  'lib/groups/coordinator.ts',
+  'lib/groups/describe-group.ts',
+  'lib/groups/expire-members.ts',
+  'lib/groups/group-offsets.ts',
+  'lib/groups/group-repository.ts',
+  'lib/groups/membership.ts',
+  'lib/log/commit-batches.ts',
+  'lib/log/fetch-records.ts',
+  'lib/log/list-offsets.ts',
+  'lib/log/produce.ts',
+  'lib/producers/init-producer.ts',
+  'lib/push/deliver-partition.ts',
+  'lib/push/subscriptions.ts',
+  'lib/retention/enforce-retention.ts',
+  'lib/topics/delete-partition-data.ts',
+  'lib/topics/topic-repository.ts',
+];
+
+/** Client files that still import server types while the contract takes them over (issue #12); only shrinks. */
+const CLIENT_NOT_YET_ON_PROTOCOL = ['lib/client/types.ts'];
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.sluice/', 'dist/'] },
   js.configs.recommended,
@@ -17,10 +67,30 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // lib/ is the domain: it must not reach up into handlers or infrastructure.
     files: ['lib/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict(libStaysDown, sdkOnlyInStore) },
+  },
+  {
+    files: ['lib/store/**/*.ts', ...NOT_YET_ON_STORES.filter((file) => file.startsWith('lib/'))],
+    rules: { 'no-restricted-imports': restrict(libStaysDown) },
+  },
+  {
+    files: ['lib/protocol/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict(['^(?!zod($|/)|\\./)', 'lib/protocol is the dependency-free contract: it imports only zod and itself.']) },
+  },
+  {
+    files: ['lib/client/**/*.ts'],
+    ignores: CLIENT_NOT_YET_ON_PROTOCOL,
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/functions/**', '**/infra/**', '../functions/*', '../infra/*'] }],
+      'no-restricted-imports': restrict([
+        '^(?!\\./|\\.\\./protocol/|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
+        'lib/client is the publishable client: it imports only lib/protocol and the SigV4 packages.',
+      ]),
     },
+  },
+  {
+    files: ['functions/**/*.ts'],
+    ignores: NOT_YET_ON_STORES,
+    rules: { 'no-restricted-imports': restrict([UP_FROM_FUNCTIONS, 'Handlers must not reach into infrastructure or the CLI.'], sdkOnlyInStore) },
   },
 );

@@ -73,7 +73,10 @@ export function importGroup(input: string): string {
 }
 
 export async function bundleSize(spec: Pick<FunctionSpec, 'name'>): Promise<BundleSize> {
-  const result = await esbuild.build(esbuildOptions(path.join(REPO_ROOT, functionEntry(spec as FunctionSpec))));
+  // The entry's folder depends on the function's kind, so look the whole spec up by name.
+  const full = FUNCTIONS.find((candidate) => candidate.name === spec.name);
+  if (!full) throw new Error(`No function named ${spec.name}`);
+  const result = await esbuild.build(esbuildOptions(path.join(REPO_ROOT, functionEntry(full))));
   const code = result.outputFiles.find((file) => /\.m?js$/.test(file.path));
   if (!code) throw new Error(`${spec.name}: esbuild produced no JavaScript`);
   const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint);

@@ -1,7 +1,7 @@
 import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
-import { TABLES } from '../lib/storage/tables';
+import { TABLES } from '../lib/store/tables';
 import type { SluiceStack } from './sluice-stack';
 
 /**
@@ -30,7 +30,7 @@ export const NAG_REASONS = {
   tableIndexes:
     'CDK table grants include "<table>/index/*" for a table with secondary indexes. These are local secondary indexes of the same table (projection ALL, the same items), queried for offsets-for-times and time lookups; the table-level grant already allows the same data.',
   segmentObjects:
-    'Segment object keys are generated per write (seg/<2 hex>/<time>-<id>.slc, lib/storage/object-keys.ts), so object-level actions need "<bucket>/*". The grant holds exact actions (s3:GetObject, s3:PutObject, s3:DeleteObject as the function spec allows) on this one bucket only.',
+    'Segment object keys are generated per write (seg/<2 hex>/<time>-<id>.slc, lib/store/object-keys.ts), so object-level actions need "<bucket>/*". The grant holds exact actions (s3:GetObject, s3:PutObject, s3:DeleteObject as the function spec allows) on this one bucket only.',
   deadLetterQueue:
     'This queue is itself the dead-letter (on-failure) destination of a DynamoDB Streams trigger: Lambda writes a failed batch descriptor to it and nothing consumes it automatically. A redrive queue behind it would only receive messages an operator had read too often; its depth is alarmed instead (SluiceObservability).',
   autoDeleteProvider:

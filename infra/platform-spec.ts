@@ -1,5 +1,5 @@
 import { ROUTES, type HttpMethod, type RouteName, type RouteSpec } from '../lib/protocol/routes';
-import type { TableId } from '../lib/storage/tables';
+import type { TableId } from '../lib/store/tables';
 
 export type { HttpMethod, RouteSpec };
 
@@ -28,7 +28,7 @@ export interface StreamTriggerSpec {
 }
 
 export interface FunctionSpec {
-  /** kebab-case name; also the handler file `functions/<name>.ts`. */
+  /** kebab-case name; also the handler file `functions/<kind>/<name>.ts` (`functionEntry`). */
   readonly name: string;
   readonly description: string;
   readonly memoryMiB: number;
@@ -216,6 +216,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
 ];
 
+/** Where a function's handler lives: `functions/http/` for routes, `functions/streams/` for stream triggers, `functions/schedules/` for schedules. */
+export function functionKind(spec: FunctionSpec): 'http' | 'streams' | 'schedules' {
+  if (spec.trigger) return 'streams';
+  if (spec.schedule) return 'schedules';
+  return 'http';
+}
+
 export function functionEntry(spec: FunctionSpec): string {
-  return `functions/${spec.name}.ts`;
+  return `functions/${functionKind(spec)}/${spec.name}.ts`;
 }

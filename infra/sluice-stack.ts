@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEFAULT_RETENTION_ENV_VAR, UNLIMITED_RETENTION } from '../lib/retention/retention-settings';
-import { TABLES } from '../lib/storage/tables';
+import { TABLES } from '../lib/store/tables';
 import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';

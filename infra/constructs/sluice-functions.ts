@@ -11,7 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FUNCTIONS, functionEntry, type FunctionSpec, type StreamTriggerSpec } from '../platform-spec';
-import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/store/tables';
 import type { SluiceStorage } from './sluice-storage';
 
 /** The repository root: handler entries and the lock file are resolved from here. */
@@ -29,7 +29,7 @@ export const ESM_REQUIRE_BANNER =
 /**
  * Left out of every bundle: the Node.js 22 runtime provides the AWS SDK v3
  * (`@aws-sdk/*` and the `@smithy/*` packages it is built on), and SDK clients
- * are created once per container (lib/runtime/aws-clients.ts).
+ * are created once per container (lib/store/aws-clients.ts).
  */
 export const RUNTIME_PROVIDED_MODULES: readonly string[] = ['@aws-sdk/*', '@smithy/*'];
 

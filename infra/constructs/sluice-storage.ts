@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Access, BucketAccess } from '../platform-spec';
-import { TABLES, type AttributeType, type StreamViewType, type TableDefinition, type TableId } from '../../lib/storage/tables';
+import { TABLES, type AttributeType, type StreamViewType, type TableDefinition, type TableId } from '../../lib/store/tables';
 
 export interface SluiceStorageProps {
   /**
@@ -47,7 +47,7 @@ const STREAM_VIEW_TYPES: Record<StreamViewType, dynamodb.StreamViewType> = {
 
 /**
  * Sluice's durable state: the S3 bucket of segment objects and one DynamoDB table
- * per entry of `TABLES` (lib/storage/tables.ts), which the local runtime also
+ * per entry of `TABLES` (lib/store/tables.ts), which the local runtime also
  * builds its tables from.
  *
  * Tables are `dynamodb.Table` (AWS::DynamoDB::Table) rather than `TableV2`

@@ -8,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { TableDefinition } from '../../lib/storage/tables';
+import type { TableDefinition } from '../../lib/store/tables';
 import { StartupError } from './emulators/startup-error';
 
 /** The CreateTable request for a table definition: the same definitions the CDK stack reads. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { TableId } from '../../lib/storage/tables';
+import type { TableId } from '../../lib/store/tables';
 
 /** Settings of the local platform, all from environment variables (see README, "Configuration"). */
 export interface LocalConfig {

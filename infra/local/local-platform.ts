@@ -7,7 +7,7 @@ import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBStreamEvent, Context } from 'aws-lambda';
-import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/store/tables';
 import { FUNCTIONS, functionEntry, type FunctionSpec } from '../platform-spec';
 import { ensureBucket, ensureTable } from './bootstrap';
 import { FileCheckpointStore, MemoryCheckpointStore } from './checkpoint-store';

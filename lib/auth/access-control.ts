@@ -1,4 +1,4 @@
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import { authorize, type Operation, type ResourceType } from './acl';
 import { cachedAclRules } from './acl-store';
 import type { AuthConfig } from './auth-config';

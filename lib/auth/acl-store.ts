@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { ACL_PARTITION, aclKey, fromAclItem } from '../storage/access-items';
+import type { SluiceContext } from '../core/context';
+import { ACL_PARTITION, aclKey, fromAclItem } from '../store/access-items';
 import type { AclRule, StoredAclRule } from './acl';
 import { AclRuleNotFoundError } from './auth-errors';
 

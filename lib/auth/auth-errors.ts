@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors';
+import { SluiceError } from '../core/errors';
 
 export class UnauthenticatedError extends SluiceError {
   constructor(message: string) {

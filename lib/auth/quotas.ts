@@ -1,6 +1,6 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { fromQuotaItem, QUOTA_PARTITION, quotaKey, usageKey, type QuotaSetting } from '../storage/access-items';
+import type { SluiceContext } from '../core/context';
+import { fromQuotaItem, QUOTA_PARTITION, quotaKey, usageKey, type QuotaSetting } from '../store/access-items';
 import type { Caller } from './access-control';
 import { QuotaExceededError } from './auth-errors';
 

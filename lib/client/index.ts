@@ -2,9 +2,9 @@
 export { SluiceApiError, SluiceConnectionError, SluiceHttpClient } from './sluice-http-client';
 export type { RequestOptions, RequestSigner, SluiceHttpClientOptions } from './sluice-http-client';
 export type * from './types';
-export { partitionForKey, assignPartitions } from '../partitioner/partitioner';
-export type { PartitionChoice } from '../partitioner/partitioner';
-export { murmur2, toPositive } from '../partitioner/murmur2';
+export { partitionForKey, assignPartitions } from '../protocol/partitioner';
+export type { PartitionChoice } from '../protocol/partitioner';
+export { murmur2, toPositive } from '../protocol/murmur2';
 export { PRODUCER_DEFAULTS, ProducerClosedError, SluiceProducer, isRetriable } from './producer';
 export type { ProducerRecord, ProducerStats, RecordMetadata, SluiceProducerOptions } from './producer';
 export { SluiceConsumer } from './consumer';

@@ -1,5 +1,5 @@
-import { partitionForKey } from '../partitioner/partitioner';
-import { LIMITS } from '../limits';
+import { partitionForKey } from '../protocol/partitioner';
+import { LIMITS } from '../protocol/limits';
 import { keyBytes, utf8ByteLength } from './bytes';
 import { SluiceApiError, SluiceConnectionError, type RequestOptions, type SluiceHttpClient } from './sluice-http-client';
 import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';

@@ -9,8 +9,8 @@ import type { ErrorCode } from '../protocol/error-codes';
 // (type-only: nothing of the server is loaded), so client and server cannot drift apart.
 import type { AssignorName, TopicAssignment } from '../groups/assignors';
 import type { MembershipView, PartitionPosition } from '../groups/group-views';
-import type { CommittedOffset, ResetPolicy } from '../storage/group-items';
-import type { PartitionDeliveryStatus, PushTarget, Subscription as StoredSubscription, SubscriptionDeliverySummary } from '../storage/subscription-items';
+import type { CommittedOffset, ResetPolicy } from '../store/group-items';
+import type { PartitionDeliveryStatus, PushTarget, Subscription as StoredSubscription, SubscriptionDeliverySummary } from '../store/subscription-items';
 
 export type { AssignorName, CommittedOffset, MembershipView, PartitionDeliveryStatus, PartitionPosition, PushTarget, ResetPolicy, SubscriptionDeliverySummary, TopicAssignment };
 

@@ -1,4 +1,4 @@
-import { countsOf, operationRows, type RequestSnapshot } from '../metrics/request-accounting';
+import { countsOf, operationRows, type RequestSnapshot } from './request-accounting';
 import { API_GATEWAY_METERING_BYTES, GIB, HOURS_PER_MONTH, MIB, PRICES, unitPrice, type PriceTable } from './prices';
 
 /**
@@ -6,7 +6,7 @@ import { API_GATEWAY_METERING_BYTES, GIB, HOURS_PER_MONTH, MIB, PRICES, unitPric
  *
  * Sluice's bill is per request: every produce or fetch call is one API Gateway request
  * (metered per 512 KB), one Lambda invocation and its GB-seconds, and the S3 and DynamoDB
- * requests the call makes. The benchmark measures those requests per call (lib/metrics);
+ * requests the call makes. The benchmark measures those requests per call (lib/cost/request-accounting.ts);
  * this module prices them, and adds what scales with stored data: S3 and DynamoDB
  * storage, and the hourly orphan collector, which keeps a checkpoint per key prefix and
  * so lists and checks only the objects written since its last run.

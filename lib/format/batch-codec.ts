@@ -1,4 +1,4 @@
-import { CorruptRecordError } from '../errors';
+import { CorruptRecordError } from '../core/errors';
 import type { LogRecord, RecordHeader } from '../records/log-record';
 import { type Compression, compress, decompress } from './compression';
 import { crc32c, hex } from './crc32c';

@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { CompressionUnsupportedError, CorruptRecordError } from '../errors';
+import { CompressionUnsupportedError, CorruptRecordError } from '../core/errors';
 
 /** Codecs a batch's records section may be compressed with. */
 export type Compression = 'none' | 'gzip' | 'zstd';

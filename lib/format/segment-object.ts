@@ -1,4 +1,4 @@
-import { CorruptRecordError } from '../errors';
+import { CorruptRecordError } from '../core/errors';
 import type { LogRecord } from '../records/log-record';
 import { type BatchProducer, type TimestampType, encodeBatch } from './batch-codec';
 import type { Compression } from './compression';

@@ -1,4 +1,4 @@
-import { CorruptRecordError } from '../errors';
+import { CorruptRecordError } from '../core/errors';
 import { decodeUtf8 } from './utf8';
 
 /**

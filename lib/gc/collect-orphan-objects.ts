@@ -1,9 +1,9 @@
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { SluiceContext } from '../context';
-import { batchGetAll } from '../storage/batch-operations';
-import { gcCheckpointStartAfter, type GcCheckpoint } from '../storage/gc-checkpoint-item';
-import { parseSegmentObjectKey } from '../storage/object-keys';
-import { objectRefKey } from '../storage/object-ref-item';
+import type { SluiceContext } from '../core/context';
+import { batchGetAll } from '../store/batch-operations';
+import { gcCheckpointStartAfter, type GcCheckpoint } from '../store/gc-checkpoint-item';
+import { parseSegmentObjectKey } from '../store/object-keys';
+import { objectRefKey } from '../store/object-ref-item';
 import { advanceGcCheckpoint, readGcCheckpoints } from './gc-checkpoints';
 
 /**
@@ -25,7 +25,7 @@ import { advanceGcCheckpoint, readGcCheckpoints } from './gc-checkpoints';
 export const ORPHAN_GRACE_MS = 15 * 60 * 1000;
 
 /**
- * The root of the segment key layout (`segmentObjectKey` in lib/storage/object-keys.ts).
+ * The root of the segment key layout (`segmentObjectKey` in lib/store/object-keys.ts).
  * Only keys under it are listed, and only those `parseSegmentObjectKey` accepts are
  * ever deleted.
  */
@@ -102,7 +102,7 @@ interface Run {
  * Deletes segment objects that no commit references (invariant 5: an object written
  * but never committed is invisible and is eventually deleted).
  *
- * Incremental: for each prefix `seg/<xx>/` a checkpoint (lib/storage/gc-checkpoint-item.ts)
+ * Incremental: for each prefix `seg/<xx>/` a checkpoint (lib/store/gc-checkpoint-item.ts)
  * records the written-at time before which every object has been decided, and the
  * listing starts there (keys are time-ordered within a prefix). Per page, leaves young
  * objects alone, looks up the ref items of the rest with consistent BatchGets, and

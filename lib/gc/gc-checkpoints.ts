@@ -1,14 +1,14 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { batchGetAll } from '../storage/batch-operations';
+import type { SluiceContext } from '../core/context';
+import { batchGetAll } from '../store/batch-operations';
 import {
   advanceGcCheckpointUpdate,
   fromGcCheckpointItem,
   gcCheckpointKey,
   resetGcCheckpointUpdate,
   type GcCheckpoint,
-} from '../storage/gc-checkpoint-item';
-import { parseSegmentObjectKey } from '../storage/object-keys';
+} from '../store/gc-checkpoint-item';
+import { parseSegmentObjectKey } from '../store/object-keys';
 
 /** The segment key prefix (`seg/<2 hex>/`) an object key lives under, or undefined for a key outside the layout. */
 export function segmentPrefixOf(objectKey: string): string | undefined {

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { TopicNotFoundError } from '../errors';
-import { metaKey } from '../storage/group-items';
+import type { SluiceContext } from '../core/context';
+import { TopicNotFoundError } from '../core/errors';
+import { metaKey } from '../store/group-items';
 import { getTopic } from '../topics/topic-repository';
 import { assignPartitions, type TopicPartitions } from './assignors';
 import { readMeta } from './group-repository';

@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { fromMetaItem, META_SORT_KEY } from '../storage/group-items';
+import type { SluiceContext } from '../core/context';
+import { fromMetaItem, META_SORT_KEY } from '../store/group-items';
 import type { TopicAssignment } from './assignors';
 import { GroupNotFoundError } from './group-errors';
 import { readMembers, readMeta } from './group-repository';

@@ -1,6 +1,6 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { fromMemberItem, MEMBER_SORT_PREFIX } from '../storage/group-items';
+import type { SluiceContext } from '../core/context';
+import { fromMemberItem, MEMBER_SORT_PREFIX } from '../store/group-items';
 import { deleteIfLapsed } from './membership';
 
 /**

@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors';
+import { SluiceError } from '../core/errors';
 
 /** A commit from a member of a generation that is no longer current: a zombie, or a member behind a rebalance. */
 export class IllegalGenerationError extends SluiceError {

@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { ServiceBusyError, ValidationError } from '../errors';
-import { LIMITS } from '../limits';
-import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../storage/group-items';
+import type { SluiceContext } from '../core/context';
+import { ServiceBusyError, ValidationError } from '../core/errors';
+import { LIMITS } from '../protocol/limits';
+import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../store/group-items';
 import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
 import { GroupActiveError, GroupNotFoundError, IllegalGenerationError, NotAssignedError, UnknownMemberError } from './group-errors';
 import { readMembers, readMeta, readOffsets } from './group-repository';

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import {
   fromMemberItem,
   fromMetaItem,
@@ -11,7 +11,7 @@ import {
   type CommittedOffset,
   type GroupMember,
   type GroupMeta,
-} from '../storage/group-items';
+} from '../store/group-items';
 
 /** Reads of the Groups table; every one strongly consistent, since leases and generations decide who may commit. */
 export async function readMeta(ctx: SluiceContext, group: string): Promise<GroupMeta | undefined> {

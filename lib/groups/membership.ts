@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { subscriptionKey } from '../storage/subscription-items';
-import type { SluiceContext } from '../context';
-import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../storage/group-items';
+import { subscriptionKey } from '../store/subscription-items';
+import type { SluiceContext } from '../core/context';
+import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../store/group-items';
 import { getTopic } from '../topics/topic-repository';
 import type { AssignorName } from './assignors';
 import { GroupHasSubscriptionError, UnknownMemberError } from './group-errors';

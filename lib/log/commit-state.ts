@@ -1,8 +1,8 @@
-import type { SluiceContext } from '../context';
-import { batchGetAll, type TableKey } from '../storage/batch-operations';
-import { fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
-import { fromProducerItem, producerKey } from '../storage/producer-item';
-import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../storage/producer-state-item';
+import type { SluiceContext } from '../core/context';
+import { batchGetAll, type TableKey } from '../store/batch-operations';
+import { fromHeadItem, headKey, type PartitionHead } from '../store/partition-head-item';
+import { fromProducerItem, producerKey } from '../store/producer-item';
+import { fromProducerStateItem, producerStateKey, type ProducerPartitionState } from '../store/producer-state-item';
 import { FencedError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
 import type { ProducerClaim } from './sequence-check';
 import { recordMetric } from '../observability/metrics';

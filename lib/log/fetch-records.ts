@@ -1,11 +1,11 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { OffsetOutOfRangeError } from '../errors';
+import type { SluiceContext } from '../core/context';
+import { OffsetOutOfRangeError } from '../core/errors';
 import { decodeBatch } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
-import { partitionKey } from '../storage/partition-key';
-import { fromIndexItem, offsetSortKey, type SegmentIndexEntry } from '../storage/segment-index-item';
+import { partitionKey } from '../store/partition-key';
+import { fromIndexItem, offsetSortKey, type SegmentIndexEntry } from '../store/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
 import { recordMetric } from '../observability/metrics';
 

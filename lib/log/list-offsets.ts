@@ -1,9 +1,9 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import { decodeBatch } from '../format/batch-codec';
-import { partitionKey } from '../storage/partition-key';
-import { fromIndexItem, indexSortKeysFrom, timeSortKeyFrom, type SegmentIndexEntry } from '../storage/segment-index-item';
+import { partitionKey } from '../store/partition-key';
+import { fromIndexItem, indexSortKeysFrom, timeSortKeyFrom, type SegmentIndexEntry } from '../store/segment-index-item';
 import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
 
 export interface PartitionOffsetsResult {

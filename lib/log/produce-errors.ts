@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors';
+import { SluiceError } from '../core/errors';
 
 /** The producer's epoch has been superseded by a newer instance: a zombie write. */
 export class FencedError extends SluiceError {

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ANONYMOUS } from '../auth/principal';
-import type { SluiceContext } from '../context';
-import { InternalError, SluiceError } from '../errors';
+import type { SluiceContext } from '../core/context';
+import { InternalError, SluiceError } from '../core/errors';
 import { ProducerAccessDeniedError } from '../log/produce-errors';
-import { fromProducerItem, fromProducerNameItem, MAX_PRODUCER_EPOCH, ownedByCondition, producerKey, producerNameKey, type ProducerNameRecord } from '../storage/producer-item';
+import { fromProducerItem, fromProducerNameItem, MAX_PRODUCER_EPOCH, ownedByCondition, producerKey, producerNameKey, type ProducerNameRecord } from '../store/producer-item';
 import { drawProducerId } from './producer-id';
 
 export interface ProducerIdentity {

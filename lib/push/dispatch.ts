@@ -1,4 +1,4 @@
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import { groupPositions } from '../groups/group-offsets';
 import { deliverPartition, type DeliveryOutcome } from './deliver-partition';
 import { allSubscriptions, subscriptionsForTopic } from './subscriptions';

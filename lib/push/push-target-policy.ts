@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors';
-import type { PushTarget } from '../storage/subscription-items';
+import { ValidationError } from '../core/errors';
+import type { PushTarget } from '../store/subscription-items';
 
 /**
  * Which Lambda functions push subscriptions may target: the deployment grants the

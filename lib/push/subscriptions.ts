@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { SluiceError, TopicNotFoundError, ValidationError } from '../errors';
+import type { SluiceContext } from '../core/context';
+import { SluiceError, TopicNotFoundError, ValidationError } from '../core/errors';
 import { GroupActiveError } from '../groups/group-errors';
 import { readMembers } from '../groups/group-repository';
-import { LIMITS } from '../limits';
-import { metaKey } from '../storage/group-items';
+import { LIMITS } from '../protocol/limits';
+import { metaKey } from '../store/group-items';
 import {
   deliveryStatus,
   fromLeaseItem,
@@ -21,7 +21,7 @@ import {
   type PushTarget,
   type Subscription,
   type SubscriptionDeliverySummary,
-} from '../storage/subscription-items';
+} from '../store/subscription-items';
 import { createTopic } from '../topics/topic-service';
 import { getTopic } from '../topics/topic-repository';
 import { checkPushTarget } from './push-target-policy';

@@ -1,5 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import type { PushTarget } from '../storage/subscription-items';
+import type { PushTarget } from '../store/subscription-items';
 import { describeFailure, targetLabel } from './failure-reason';
 import { SIGNATURE_HEADER, signDelivery } from './signature';
 

@@ -1,14 +1,14 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import { deleteObjects } from '../gc/collect-orphan-objects';
 import { firstBatchReaching } from '../log/list-offsets';
-import { batchDeleteAll, batchGetAll } from '../storage/batch-operations';
-import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../storage/object-ref-item';
-import { advanceLogStartUpdate, headKey } from '../storage/partition-head-item';
-import { partitionKey } from '../storage/partition-key';
-import { indexKey, indexSortKeysBelow } from '../storage/segment-index-item';
-import type { Topic } from '../storage/topic-item';
+import { batchDeleteAll, batchGetAll } from '../store/batch-operations';
+import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../store/object-ref-item';
+import { advanceLogStartUpdate, headKey } from '../store/partition-head-item';
+import { partitionKey } from '../store/partition-key';
+import { indexKey, indexSortKeysBelow } from '../store/segment-index-item';
+import type { Topic } from '../store/topic-item';
 import { listTopicItems, readHeads } from '../topics/topic-repository';
 import { retentionMsFor, UNLIMITED_RETENTION } from './retention-settings';
 

@@ -1,4 +1,4 @@
-import { parseRetentionMs, retentionMsOf, UNLIMITED_RETENTION } from '../topics/topic-config';
+import { parseRetentionMs, retentionMsOf, UNLIMITED_RETENTION } from '../protocol/topic-config';
 
 /**
  * The platform's default retention: what applies to a topic without `retention.ms`.

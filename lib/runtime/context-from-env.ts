@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { SluiceContext } from '../context';
-import { ACCESS_TABLE, BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../storage/tables';
-import { createDynamoDocumentClient, createS3Client } from './aws-clients';
+import type { SluiceContext } from '../core/context';
+import { ACCESS_TABLE, BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../store/tables';
+import { createDynamoDocumentClient, createS3Client } from '../store/aws-clients';
 
 let cached: SluiceContext | undefined;
 

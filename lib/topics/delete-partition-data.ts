@@ -1,9 +1,9 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
+import type { SluiceContext } from '../core/context';
 import { deleteObjects } from '../gc/collect-orphan-objects';
-import { batchDeleteAll } from '../storage/batch-operations';
-import { objectRefKey } from '../storage/object-ref-item';
-import { partitionKey } from '../storage/partition-key';
+import { batchDeleteAll } from '../store/batch-operations';
+import { objectRefKey } from '../store/object-ref-item';
+import { partitionKey } from '../store/partition-key';
 
 /**
  * Deletes everything of a deleted topic: per page of its partitions' Log table items

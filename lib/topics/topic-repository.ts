@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../context';
-import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../errors';
-import { batchGetAll } from '../storage/batch-operations';
-import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../storage/partition-head-item';
-import { fromTopicItem, toTopicItem, topicKey, type Topic } from '../storage/topic-item';
+import type { SluiceContext } from '../core/context';
+import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../core/errors';
+import { batchGetAll } from '../store/batch-operations';
+import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../store/partition-head-item';
+import { fromTopicItem, toTopicItem, topicKey, type Topic } from '../store/topic-item';
 
 /** Topic metadata in the Topics table. */
 export async function createTopicItem(ctx: SluiceContext, topic: Topic): Promise<void> {

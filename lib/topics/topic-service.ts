@@ -1,5 +1,5 @@
-import type { SluiceContext } from '../context';
-import type { Topic } from '../storage/topic-item';
+import type { SluiceContext } from '../core/context';
+import type { Topic } from '../store/topic-item';
 import { createTopicItem, deleteTopicItem, getTopic, listTopicItems, readHeads } from './topic-repository';
 
 export interface CreateTopicInput {

@@ -34,7 +34,7 @@ describe('bundle report', () => {
     assert.ok(bundle!.gzipBytes > 0 && bundle!.gzipBytes < bundle!.bytes);
     const names = bundle!.imports.map((entry) => entry.name);
     assert.ok(names.includes('@aws-lambda-powertools/logger'), names.join(', '));
-    assert.ok(names.includes('functions/shared'), names.join(', '));
+    assert.ok(names.includes('functions/middleware'), names.join(', '));
     assert.ok(!names.some((name) => name.startsWith('@aws-sdk/') || name.startsWith('@smithy/')), 'the runtime provides the AWS SDK');
     const sizes = bundle!.imports.map((entry) => entry.bytes);
     assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest first');
@@ -81,6 +81,7 @@ describe('bundle report', () => {
     assert.equal(importGroup('node_modules/aws-xray-sdk-core/node_modules/semver/index.js'), 'semver');
     assert.equal(importGroup('lib/log/produce.ts'), 'lib/log');
     assert.equal(importGroup('functions/list-topics.ts'), 'functions');
+    assert.equal(importGroup('functions/http/list-topics.ts'), 'functions/http');
   });
 
   it('prints one row per function, largest first, and a verdict', () => {

@@ -16,7 +16,7 @@ import { describe, it } from 'node:test';
 import { App, RemovalPolicy, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_RETENTION_ENV_VAR, DEFAULT_RETENTION_MS } from '../../lib/retention/retention-settings';
-import { BUCKET_ENV_VAR, TABLES } from '../../lib/storage/tables';
+import { BUCKET_ENV_VAR, TABLES } from '../../lib/store/tables';
 import { FUNCTIONS } from '../../infra/platform-spec';
 import { constructIdFor, SluiceFunctions } from '../../infra/constructs/sluice-functions';
 import { DEFAULT_THROTTLE, SluiceStack, type SluiceStackProps } from '../../infra/sluice-stack';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { partitionForKey } from '../../../lib/partitioner/partitioner';
+import { partitionForKey } from '../../../lib/protocol/partitioner';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**

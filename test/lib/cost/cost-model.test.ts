@@ -18,7 +18,7 @@ import {
   type Workload,
 } from '../../../lib/cost/cost-model';
 import { PRICES, unitPrice } from '../../../lib/cost/prices';
-import { emptyCounts, type RequestSnapshot } from '../../../lib/metrics/request-accounting';
+import { emptyCounts, type RequestSnapshot } from '../../../lib/cost/request-accounting';
 
 /** Every expected figure below is worked out by hand from the prices in lib/cost/prices.ts. */
 const close = (actual: number, expected: number, what: string) =>

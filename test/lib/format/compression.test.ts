@@ -3,7 +3,7 @@ import { syncBuiltinESMExports } from 'node:module';
 import { describe, it } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { CompressionUnsupportedError, CorruptRecordError } from '../../../lib/errors';
+import { CompressionUnsupportedError, CorruptRecordError } from '../../../lib/core/errors';
 import { COMPRESSIONS, compress, decompress, zstdFrameContentSize } from '../../../lib/format/compression';
 
 describe('compression', () => {

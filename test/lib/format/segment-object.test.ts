@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CorruptRecordError } from '../../../lib/errors';
+import { CorruptRecordError } from '../../../lib/core/errors';
 import { decodeBatch, decodeBatchWithHeader } from '../../../lib/format/batch-codec';
 import { COMPRESSIONS } from '../../../lib/format/compression';
 import {

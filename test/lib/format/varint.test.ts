@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CorruptRecordError } from '../../../lib/errors';
+import { CorruptRecordError } from '../../../lib/core/errors';
 import { ByteReader, ByteWriter, sizeOfVarint, sizeOfVarlong } from '../../../lib/format/varint';
 
 const INT32_MIN = -(2 ** 31);

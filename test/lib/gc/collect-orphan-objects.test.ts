@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTable } from '../../../infra/local/bootstrap';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import {
   collectOrphanObjects,
   ORPHAN_GRACE_MS,
@@ -16,10 +16,10 @@ import {
 } from '../../../lib/gc/collect-orphan-objects';
 import { advanceGcCheckpoint, resetGcCheckpoints, segmentPrefixOf } from '../../../lib/gc/gc-checkpoints';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { fromGcCheckpointItem, gcCheckpointKey, gcCheckpointStartAfter, type GcCheckpoint } from '../../../lib/storage/gc-checkpoint-item';
-import { segmentObjectKey } from '../../../lib/storage/object-keys';
-import { objectRefKey, toObjectRefItem } from '../../../lib/storage/object-ref-item';
-import { LOG_TABLE } from '../../../lib/storage/tables';
+import { fromGcCheckpointItem, gcCheckpointKey, gcCheckpointStartAfter, type GcCheckpoint } from '../../../lib/store/gc-checkpoint-item';
+import { segmentObjectKey } from '../../../lib/store/object-keys';
+import { objectRefKey, toObjectRefItem } from '../../../lib/store/object-ref-item';
+import { LOG_TABLE } from '../../../lib/store/tables';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { rebalance } from '../../../lib/groups/coordinator';
 import { commitOffsets } from '../../../lib/groups/group-offsets';
 import { heartbeat, joinGroup } from '../../../lib/groups/membership';

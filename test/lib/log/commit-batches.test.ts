@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { commitBatches, type PendingBatch } from '../../../lib/log/commit-batches';
 import { readCommitState } from '../../../lib/log/commit-state';
 import { FencedError, ProducerAccessDeniedError } from '../../../lib/log/produce-errors';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { readCommitState } from '../../../lib/log/commit-state';
 import { FencedError, ProducerAccessDeniedError, UnknownProducerError } from '../../../lib/log/produce-errors';
-import { countsOf, RequestCounter } from '../../../lib/metrics/request-accounting';
-import { createDynamoDocumentClient } from '../../../lib/runtime/aws-clients';
+import { countsOf, RequestCounter } from '../../../lib/cost/request-accounting';
+import { createDynamoDocumentClient } from '../../../lib/store/aws-clients';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /** What a commit reads first, against DynamoDB Local, with the requests it takes counted. */

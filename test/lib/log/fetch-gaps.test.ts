@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../../../lib/context';
-import { OffsetOutOfRangeError } from '../../../lib/errors';
+import type { SluiceContext } from '../../../lib/core/context';
+import { OffsetOutOfRangeError } from '../../../lib/core/errors';
 import { fetchRecords } from '../../../lib/log/fetch-records';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { advanceLogStartUpdate, headKey } from '../../../lib/storage/partition-head-item';
-import { partitionKey } from '../../../lib/storage/partition-key';
-import { fromIndexItem, indexKey, type SegmentIndexEntry } from '../../../lib/storage/segment-index-item';
+import { advanceLogStartUpdate, headKey } from '../../../lib/store/partition-head-item';
+import { partitionKey } from '../../../lib/store/partition-key';
+import { fromIndexItem, indexKey, type SegmentIndexEntry } from '../../../lib/store/segment-index-item';
 import { getTopic } from '../../../lib/topics/topic-repository';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 

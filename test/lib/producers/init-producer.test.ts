@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { ProducerAccessDeniedError } from '../../../lib/log/produce-errors';
 import { initProducer } from '../../../lib/producers/init-producer';
 import { PRODUCER_ID_MIN } from '../../../lib/producers/producer-id';
-import { producerKey, producerNameKey } from '../../../lib/storage/producer-item';
+import { producerKey, producerNameKey } from '../../../lib/store/producer-item';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 

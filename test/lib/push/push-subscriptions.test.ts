@@ -6,7 +6,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { deliverPartition } from '../../../lib/push/deliver-partition';
 import { verifyDelivery } from '../../../lib/push/signature';
 import { getSubscription } from '../../../lib/push/subscriptions';

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../../../lib/context';
+import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { objectRefKey } from '../../../lib/storage/object-ref-item';
-import { partitionKey } from '../../../lib/storage/partition-key';
+import { objectRefKey } from '../../../lib/store/object-ref-item';
+import { partitionKey } from '../../../lib/store/partition-key';
 import { deletePartitionData } from '../../../lib/topics/delete-partition-data';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 

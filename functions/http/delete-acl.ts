@@ -1,0 +1,21 @@
+import middy from '@middy/core';
+import { noQuerySchema } from '../../lib/protocol/requests';
+import { requireAccess } from '../../lib/auth/access-control';
+import { deleteAclRule } from '../../lib/auth/acl-store';
+import { contextFromEnv } from '../../lib/runtime/context-from-env';
+import { callerOf } from '../middleware/caller';
+import { observability } from '../middleware/observability';
+import { httpErrors, noBody, noContent, pathParam, query, type HttpEvent, type HttpResult } from '../middleware/http';
+
+async function main(event: HttpEvent): Promise<HttpResult> {
+  const ctx = contextFromEnv();
+  const caller = callerOf(event);
+  const rule = pathParam(event, 'rule');
+  query(event, noQuerySchema);
+  await requireAccess(ctx, caller, { resourceType: 'CLUSTER', resourceName: 'cluster', operation: 'ALTER' });
+  noBody(event);
+  await deleteAclRule(ctx, rule);
+  return noContent();
+}
+
+export const handler = middy(main).use(observability()).use(httpErrors());

@@ -1,0 +1,130 @@
+import { gunzipSync } from 'node:zlib';
+import type { MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { emptyBodySchema, PATH_PARAMETERS, type PathParameter } from '../../lib/protocol/requests';
+import { parseInput } from '../../lib/core/validate';
+import { InternalError, MethodNotAllowedError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/core/errors';
+import { LIMITS } from '../../lib/protocol/limits';
+import type { z } from 'zod/mini';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export function json(statusCode: number, body: unknown): HttpResult {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204 };
+}
+
+/** Turns every error into the API's error body: a SluiceError keeps its status and code; anything else is a logged 500. */
+export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      const transient = error instanceof SluiceError ? undefined : transientCause(error);
+      const known = error instanceof SluiceError ? error : transient ? new ServiceBusyError(transient) : new InternalError();
+      if (!(error instanceof SluiceError)) {
+        console.error(JSON.stringify({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack }));
+      }
+      request.response = json(known.status, { error: known.toJSON() });
+      // A quota refusal says when to come back, as HTTP's Retry-After.
+      const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;
+      if (retryAfter !== undefined) request.response.headers = { ...request.response.headers, 'retry-after': String(retryAfter) };
+      if (known instanceof MethodNotAllowedError) request.response.headers = { ...request.response.headers, allow: known.allow.join(', ') };
+    },
+  };
+}
+
+/** The JSON body, decompressed if it came gzip-encoded, size-checked, then validated against a schema. */
+export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  const text = bodyText(event);
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > LIMITS.requestBodyMaxBytes) {
+    throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${size}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
+  }
+  if (text.trim() === '') throw new ValidationError('body: a JSON body is required', { field: 'body' });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError('body: is not valid JSON', { field: 'body' });
+  }
+  return parseInput(schema, parsed);
+}
+
+/**
+ * The body as text. A `content-encoding: gzip` body is decompressed (at most the body
+ * limit, so a small bomb cannot make a large body); it must arrive as binary, which API
+ * Gateway does for a binary content type such as `application/octet-stream`.
+ */
+function bodyText(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  const encoding = (event.headers?.['content-encoding'] ?? '').trim().toLowerCase();
+  if (encoding === '' || encoding === 'identity') return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (encoding !== 'gzip') throw new UnsupportedContentEncodingError(encoding);
+  const compressed = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  try {
+    return gunzipSync(compressed, { maxOutputLength: LIMITS.requestBodyMaxBytes + 1 }).toString('utf8');
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes uncompressed`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
+    }
+    throw new ValidationError('body: is not valid gzip (send a compressed body with a binary content type, e.g. application/octet-stream, so it arrives intact)', {
+      field: 'body',
+    });
+  }
+}
+
+/**
+ * A path parameter, URL-decoded and validated by the rule of its name (`PATH_PARAMETERS`)
+ * before anything uses it: an overlong name would otherwise reach DynamoDB's key limits.
+ */
+export function pathParam<K extends PathParameter>(event: HttpEvent, name: K): z.infer<(typeof PATH_PARAMETERS)[K]> {
+  const value = event.pathParameters?.[name];
+  if (value === undefined) throw new ValidationError(`${name}: path parameter is missing`, { field: name });
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(value);
+  } catch {
+    throw new ValidationError(`${name}: is not validly URL-encoded`, { field: name });
+  }
+  return parseInput(PATH_PARAMETERS[name], decoded, name) as z.infer<(typeof PATH_PARAMETERS)[K]>;
+}
+
+/** The query parameters, validated; a schema refuses parameters it does not know. */
+export function query<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z.infer<S> {
+  return parseInput(schema, event.queryStringParameters ?? {});
+}
+
+/** For routes without a body: none, or an empty JSON object; anything else is a 400 naming it. */
+export function noBody(event: HttpEvent): void {
+  if ((event.body ?? '') === '') return;
+  jsonBody(event, emptyBodySchema);
+}
+
+const THROTTLING = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'TransactionConflictException',
+]);
+
+/** Connection failures to the storage services (Node's codes): transient, as a throttle is. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
+
+/**
+ * Why an AWS error means "busy or unreachable, try later" once the SDK's own retries are
+ * spent (a retriable 503, not a 500): a throttle or a storage-side 5xx by name, a timeout,
+ * or a refused or dropped connection. Undefined for anything else.
+ */
+function transientCause(error: Error | null | undefined): string | undefined {
+  if (!error) return undefined;
+  if (THROTTLING.has(error.name) || error.name === 'TimeoutError') return error.name;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && NETWORK_CODES.has(code) ? `unreachable: ${code}` : undefined;
+}

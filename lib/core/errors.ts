@@ -1,0 +1,150 @@
+import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes';
+
+/**
+ * Every error Sluice reports to a client. The `code` is stable and part of the
+ * API contract; `status` is the HTTP status; `retriable` tells clients whether
+ * sending the same request again can succeed.
+ */
+export interface ErrorDetails {
+  field?: string;
+  limit?: number | string;
+  [key: string]: unknown;
+}
+
+export class SluiceError extends Error {
+  /** HTTP status and retriability come from the one error table, by code. */
+  readonly status: number;
+  readonly retriable: boolean;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.status = ERROR_CODES[code].status;
+    this.retriable = ERROR_CODES[code].retriable;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { code: this.code, message: this.message, retriable: this.retriable, ...this.details };
+  }
+}
+
+export class ValidationError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('INVALID_REQUEST', message, details);
+  }
+}
+
+export class PayloadTooLargeError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('PAYLOAD_TOO_LARGE', message, details);
+  }
+}
+
+/** A request body in a content coding the API does not decode. */
+export class UnsupportedContentEncodingError extends SluiceError {
+  constructor(encoding: string) {
+    super('UNSUPPORTED_CONTENT_ENCODING', `content-encoding: '${encoding}' is not supported; send gzip or identity`, {
+      field: 'content-encoding',
+      supported: ['gzip', 'identity'],
+    });
+  }
+}
+
+export class RouteNotFoundError extends SluiceError {
+  constructor(method: string, path: string) {
+    super('ROUTE_NOT_FOUND', `No route for ${method} ${path}`);
+  }
+}
+
+/** A known path asked with a method it does not serve; `allow` lists the ones it does (also sent as `Allow`). */
+export class MethodNotAllowedError extends SluiceError {
+  constructor(method: string, path: string, readonly allow: readonly string[]) {
+    super('METHOD_NOT_ALLOWED', `${path} does not accept ${method}; it accepts ${allow.join(', ')}`, { method, allow: [...allow] });
+  }
+}
+
+export class TopicNotFoundError extends SluiceError {
+  constructor(topic: string) {
+    super('TOPIC_NOT_FOUND', `Topic '${topic}' does not exist`, { topic });
+  }
+}
+
+export class TopicExistsError extends SluiceError {
+  constructor(topic: string) {
+    super('TOPIC_EXISTS', `Topic '${topic}' already exists`, { topic });
+  }
+}
+
+export class PartitionNotFoundError extends SluiceError {
+  constructor(topic: string, partition: number, partitions: number) {
+    super('PARTITION_NOT_FOUND',
+      `Topic '${topic}' has partitions 0..${partitions - 1}; partition ${partition} does not exist`,
+      { topic, partition, partitions },
+    );
+  }
+}
+
+export class OffsetOutOfRangeError extends SluiceError {
+  constructor(offset: number, logStartOffset: number, highWatermark: number) {
+    super('OFFSET_OUT_OF_RANGE',
+      `Offset ${offset} is out of range; valid offsets are ${logStartOffset}..${highWatermark} (the high watermark)`,
+      { offset, logStartOffset, highWatermark },
+    );
+  }
+}
+
+/** Too many concurrent commits to the same partitions; the caller may retry. */
+export class CommitContendedError extends SluiceError {
+  constructor(attempts: number) {
+    super('COMMIT_CONTENDED', `Could not commit after ${attempts} attempts under contention; retry the request`, {
+      attempts,
+    });
+  }
+}
+
+/** A record in storage failed to decode: the object is corrupt or of an unknown version. */
+export class CorruptRecordError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('CORRUPT_RECORD', message, details);
+  }
+}
+
+/** A record cannot be shown in the requested encoding (for example, bytes that are not UTF-8). */
+export class UndecodableRecordError extends SluiceError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('UNDECODABLE_RECORD', message, details);
+  }
+}
+
+export class InternalError extends SluiceError {
+  constructor(message = 'Internal error') {
+    super('INTERNAL', message);
+  }
+}
+
+/** This runtime lacks a compression codec a batch needs (zstd before Node 22.15); a newer runtime can read or write it. */
+export class CompressionUnsupportedError extends SluiceError {
+  constructor(compression: string, reason: string) {
+    super('COMPRESSION_UNSUPPORTED', `Compression '${compression}' is not available in this runtime: ${reason}`, {
+      compression,
+    });
+  }
+}
+
+/** The commit may or may not have happened (an earlier attempt of it may have landed); retry idempotently to learn which. */
+export class CommitOutcomeUnknownError extends SluiceError {
+  constructor(message: string) {
+    super('COMMIT_OUTCOME_UNKNOWN', message);
+  }
+}
+
+/** AWS throttled or briefly failed after the SDK's own retries; nothing may be assumed done. */
+export class ServiceBusyError extends SluiceError {
+  constructor(cause: string) {
+    super('SERVICE_BUSY', `The storage service is busy (${cause}); retry with backoff`);
+  }
+}

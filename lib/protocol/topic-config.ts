@@ -1,0 +1,82 @@
+import * as z from 'zod/mini';
+import { LIMITS } from './limits';
+
+/** Kafka's largest `retention.ms` (a Java long). */
+const KAFKA_MAX_RETENTION_MS = 9223372036854775807n;
+
+/**
+ * Topic config keys Sluice understands, Kafka-named. Only keys whose behaviour is
+ * implemented are accepted; an unknown key is refused rather than stored and ignored.
+ */
+export const TOPIC_CONFIG_KEYS = {
+  'compression.type': z.enum(['uncompressed', 'gzip', 'zstd'], { error: 'must be "uncompressed", "gzip" or "zstd"' }),
+  'message.timestamp.type': z.enum(['CreateTime', 'LogAppendTime'], {
+    error: 'must be "CreateTime" or "LogAppendTime"',
+  }),
+  // Kafka's retention.ms: how long records are kept, by timestamp; enforced by the
+  // enforce-retention schedule (lib/retention/enforce-retention.ts).
+  'retention.ms': z.string().check(
+    z.regex(/^(-1|[1-9][0-9]*)$/, { error: 'must be a whole number of milliseconds, at least 1 (as a string), or -1 for unlimited' }),
+    z.refine((value) => !/^[1-9][0-9]*$/.test(value) || BigInt(value) <= KAFKA_MAX_RETENTION_MS, {
+      error: `must be at most ${KAFKA_MAX_RETENTION_MS} (Kafka's largest)`,
+      // A string: the limit is past what a JSON number holds exactly.
+      params: { limit: String(KAFKA_MAX_RETENTION_MS) },
+    }),
+  ),
+} as const;
+
+/** -1: records are kept forever (Kafka's value for unlimited retention). */
+export const UNLIMITED_RETENTION = -1;
+
+
+/**
+ * A `retention.ms` value as Kafka accepts it: a whole number of milliseconds from 1 up
+ * to 2^63-1 (decimal digits, no sign, exponent or leading zero), or `-1` for unlimited.
+ * Undefined for anything else. Values past 2^53-1 ms (about 285,000 years) come back as
+ * `Number.MAX_SAFE_INTEGER`: no record is that old, so they keep everything, as in Kafka.
+ */
+export function parseRetentionMs(value: string): number | undefined {
+  if (value === String(UNLIMITED_RETENTION)) return UNLIMITED_RETENTION;
+  if (!/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > KAFKA_MAX_RETENTION_MS) return undefined;
+  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
+}
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+export const topicConfigSchema = z.record(z.string(), z.string({ error: 'must be a string' }).check(z.maxLength(LIMITS.configValueMaxLength))).check(
+  z.superRefine((config, ctx) => {
+    const entries = Object.entries(config);
+    if (entries.length > LIMITS.configEntriesMax) {
+      ctx.addIssue({ code: 'too_big', maximum: LIMITS.configEntriesMax, origin: 'object', message: `must have at most ${LIMITS.configEntriesMax} entries` });
+      return;
+    }
+    for (const [key, value] of entries) {
+      const valueSchema = TOPIC_CONFIG_KEYS[key as keyof typeof TOPIC_CONFIG_KEYS];
+      if (!valueSchema) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `unknown config key; known keys are ${Object.keys(TOPIC_CONFIG_KEYS).join(', ')}` });
+        continue;
+      }
+      const parsed = valueSchema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        ctx.addIssue({ code: 'custom', path: [key], message: issue.message, ...('params' in issue && issue.params ? { params: issue.params } : {}) });
+      }
+    }
+  }),
+);
+
+export function timestampType(config: Record<string, string>): TimestampType {
+  return config['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime';
+}
+
+/** How segment batches of this topic are compressed (Kafka's `compression.type`). */
+export function compressionOf(config: Record<string, string>): 'none' | 'gzip' | 'zstd' {
+  const type = config['compression.type'];
+  return type === 'gzip' || type === 'zstd' ? type : 'none';
+}
+
+/** The topic's own `retention.ms` (-1 for unlimited), or undefined when it has none and the platform default applies. */
+export function retentionMsOf(config: Record<string, string>): number | undefined {
+  const value = config['retention.ms'];
+  return value === undefined ? undefined : parseRetentionMs(value);
+}

@@ -1,0 +1,67 @@
+import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../core/context';
+import { ServiceBusyError } from '../core/errors';
+
+/**
+ * DynamoDB's batch reads and deletes as every caller needs them: split into requests of
+ * the service's size (100 keys per BatchGetItem, 25 per BatchWriteItem), and the keys it
+ * leaves unprocessed (throttling) sent again with jittered exponential backoff. Keys
+ * still unprocessed after MAX_ROUNDS are a retriable SERVICE_BUSY: not knowing whether an
+ * item exists is never taken to mean it does not.
+ */
+const GET_MAX_KEYS = 100;
+const WRITE_MAX_KEYS = 25;
+const MAX_ROUNDS = 10;
+
+export interface TableKey {
+  table: string;
+  key: Record<string, unknown>;
+}
+
+export interface TableItem {
+  table: string;
+  item: Record<string, unknown>;
+}
+
+/** The items that exist among `keys` (any tables, strongly consistent), each with its table. */
+export async function batchGetAll(ctx: SluiceContext, keys: readonly TableKey[], options: { projection?: string } = {}): Promise<TableItem[]> {
+  const items: TableItem[] = [];
+  for (let i = 0; i < keys.length; i += GET_MAX_KEYS) {
+    let pending: Record<string, { Keys: Record<string, unknown>[] }> = {};
+    for (const { table, key } of keys.slice(i, i + GET_MAX_KEYS)) (pending[table] ??= { Keys: [] }).Keys.push(key);
+    for (let round = 0; Object.keys(pending).length > 0; round++) {
+      if (round === MAX_ROUNDS) throw new ServiceBusyError(`BatchGetItem left ${countKeys(pending)} key(s) unprocessed after ${MAX_ROUNDS} rounds`);
+      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      const requestItems = Object.fromEntries(
+        Object.entries(pending).map(([table, { Keys }]) => [table, { Keys, ConsistentRead: true, ...(options.projection && { ProjectionExpression: options.projection }) }]),
+      );
+      const result = await ctx.ddb.send(new BatchGetCommand({ RequestItems: requestItems }));
+      for (const [table, found] of Object.entries(result.Responses ?? {})) for (const item of found) items.push({ table, item });
+      pending = (result.UnprocessedKeys ?? {}) as typeof pending;
+    }
+  }
+  return items;
+}
+
+/** Deletes `keys` from `table` (unconditionally: a missing item is no error). Answers how many keys were sent. */
+export async function batchDeleteAll(ctx: SluiceContext, table: string, keys: readonly Record<string, unknown>[]): Promise<number> {
+  for (let i = 0; i < keys.length; i += WRITE_MAX_KEYS) {
+    let pending = keys.slice(i, i + WRITE_MAX_KEYS).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let round = 0; pending.length > 0; round++) {
+      if (round === MAX_ROUNDS) throw new ServiceBusyError(`BatchWriteItem left ${pending.length} delete(s) unprocessed after ${MAX_ROUNDS} rounds`);
+      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      const result = await ctx.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
+    }
+  }
+  return keys.length;
+}
+
+function countKeys(pending: Record<string, { Keys: unknown[] }>): number {
+  return Object.values(pending).reduce((n, request) => n + request.Keys.length, 0);
+}
+
+/** Exponential backoff with full jitter, from 20 ms up to 1 s. */
+function backoffMs(round: number, random: () => number): number {
+  return Math.floor(random() * Math.min(1000, 20 * 2 ** round));
+}

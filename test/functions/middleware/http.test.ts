@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { describe, it } from 'node:test';
+import { z } from 'zod/mini';
+import { httpErrors, jsonBody, type HttpEvent, type HttpResult } from '../../../functions/middleware/http';
+import { LIMITS } from '../../../lib/protocol/limits';
+
+const schema = z.object({ name: z.string() });
+
+function event(body: Buffer | string, headers: Record<string, string>, isBase64Encoded: boolean): HttpEvent {
+  const text = typeof body === 'string' ? body : body.toString(isBase64Encoded ? 'base64' : 'utf8');
+  return { headers, body: text, isBase64Encoded } as unknown as HttpEvent;
+}
+
+describe('jsonBody', () => {
+  it('parses a plain JSON body, and one API Gateway base64-encoded', () => {
+    assert.deepEqual(jsonBody(event('{"name":"a"}', { 'content-type': 'application/json' }, false), schema), { name: 'a' });
+    assert.deepEqual(jsonBody(event(Buffer.from('{"name":"b"}'), { 'content-type': 'application/octet-stream' }, true), schema), { name: 'b' });
+  });
+
+  it('decompresses a content-encoding: gzip body that arrived as binary (base64)', () => {
+    const body = gzipSync(Buffer.from(JSON.stringify({ name: 'zipped' })));
+    assert.deepEqual(jsonBody(event(body, { 'content-encoding': 'gzip', 'content-type': 'application/octet-stream' }, true), schema), { name: 'zipped' });
+  });
+
+  it('refuses a gzip body that is not gzip (or was mangled as text) with 400 naming the body', () => {
+    assert.throws(() => jsonBody(event('{"name":"x"}', { 'content-encoding': 'gzip' }, false), schema), { code: 'INVALID_REQUEST', status: 400, details: { field: 'body' } });
+  });
+
+  it('refuses a body that decompresses past the body limit with 413, however small it was compressed', () => {
+    const bomb = gzipSync(Buffer.alloc(LIMITS.requestBodyMaxBytes + 10, 0x20));
+    assert.ok(bomb.length < 64 * 1024);
+    assert.throws(() => jsonBody(event(bomb, { 'content-encoding': 'gzip' }, true), schema), { code: 'PAYLOAD_TOO_LARGE', status: 413, details: { field: 'body', limit: LIMITS.requestBodyMaxBytes } });
+  });
+
+  it('refuses a content coding other than gzip or identity with 415 naming the header', () => {
+    assert.throws(() => jsonBody(event('x', { 'content-encoding': 'br' }, true), schema), { code: 'UNSUPPORTED_CONTENT_ENCODING', status: 415, details: { field: 'content-encoding', supported: ['gzip', 'identity'] } });
+    assert.deepEqual(jsonBody(event('{"name":"c"}', { 'content-encoding': 'identity' }, false), schema), { name: 'c' });
+  });
+});
+
+describe('httpErrors', () => {
+  async function answer(error: Error): Promise<{ status: number; body: { error: { code: string; retriable: boolean } } }> {
+    const request = { error, response: undefined as HttpResult | undefined } as unknown as Parameters<NonNullable<ReturnType<typeof httpErrors>['onError']>>[0];
+    const quiet = console.error;
+    console.error = () => undefined;
+    try {
+      await httpErrors().onError!(request);
+    } finally {
+      console.error = quiet;
+    }
+    const response = (request as unknown as { response: { statusCode: number; body: string } }).response;
+    return { status: response.statusCode, body: JSON.parse(response.body) };
+  }
+
+  it('answers a refused or dropped storage connection, a timeout and a throttle with a retriable 503 SERVICE_BUSY', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+    const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException' });
+    for (const error of [refused, timeout, throttled]) {
+      const { status, body } = await answer(error);
+      assert.equal(status, 503, error.message);
+      assert.equal(body.error.code, 'SERVICE_BUSY');
+      assert.equal(body.error.retriable, true);
+    }
+  });
+
+  it('answers anything else unexpected with a 500 INTERNAL', async () => {
+    const { status, body } = await answer(new TypeError('a bug'));
+    assert.equal(status, 500);
+    assert.equal(body.error.code, 'INTERNAL');
+  });
+});
