@@ -12,7 +12,7 @@ import {
   type CostBreakdown,
   type SluiceProfile,
 } from '../../lib/cost/cost-model';
-import { countsOf } from '../../lib/metrics/request-accounting';
+import { countsOf } from '../../lib/cost/request-accounting';
 import type { ConsumeCell } from './workloads/fetch';
 import type { ProduceCell } from './workloads/produce';
 

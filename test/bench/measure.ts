@@ -1,4 +1,4 @@
-import { emptyCounts, type OperationCounts, type RequestCounter, type RequestSnapshot } from '../../lib/metrics/request-accounting';
+import { emptyCounts, type OperationCounts, type RequestCounter, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { BackgroundInvocations, BackgroundWork } from './background';
 import { perSecond, summarize, type LatencySummary } from './stats';
 import type { BoundedRun } from './runner';

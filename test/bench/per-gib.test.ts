@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PRICES, unitPrice } from '../../lib/cost/prices';
-import { emptyCounts, type RequestSnapshot } from '../../lib/metrics/request-accounting';
+import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import { addMeasured, addSnapshots } from './measure';
 import { meteredRequestsOf, perGibOf } from './per-gib';
 

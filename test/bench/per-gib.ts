@@ -1,6 +1,6 @@
 import { callProfileFromCounts, meteredApiRequests, usdPerGib, type CostBreakdown } from '../../lib/cost/cost-model';
 import { GIB } from '../../lib/cost/prices';
-import { totalCounts, type RequestSnapshot } from '../../lib/metrics/request-accounting';
+import { totalCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 
 /** What a run of produce calls moved and made, as counted by the benchmark. */
 export interface CallTotals {

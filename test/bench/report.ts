@@ -1,5 +1,5 @@
 import { requestUnitsFromCounts } from '../../lib/cost/cost-model';
-import { countsOf, operationRows, totalCounts, type RequestSnapshot } from '../../lib/metrics/request-accounting';
+import { countsOf, operationRows, totalCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { CostReport } from './cost-report';
 import type { LatencySummary } from './stats';
 import { ratio } from './stats';

@@ -2,7 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { FUNCTIONS } from '../../infra/platform-spec';
-import { RequestCounter } from '../../lib/metrics/request-accounting';
+import { RequestCounter } from '../../lib/cost/request-accounting';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { startTestPlatform, type TestPlatform } from '../support/local-platform';
 import { backgroundScope, tagBackgroundWork } from './background';

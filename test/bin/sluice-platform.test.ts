@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { partitionForKey } from '../../lib/partitioner/partitioner';
+import { partitionForKey } from '../../lib/protocol/partitioner';
 import { startTestPlatform, type TestPlatform } from '../support/local-platform';
 
 /** The "done when", through the real CLI against the real local platform. */

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
-import { partitionForKey } from '../../lib/partitioner/partitioner';
+import { partitionForKey } from '../../lib/protocol/partitioner';
 import { FakeGroupServer } from '../lib/client/fake-group-server';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -5,7 +5,7 @@ import {
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SluiceContext } from '../../lib/context';
+import type { SluiceContext } from '../../lib/core/context';
 
 /** The faults a safety run injects; each can be switched off. */
 export const FAULT_KINDS = [

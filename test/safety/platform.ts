@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../infra/local/emulators/dynamodb-local';
 import type { LocalConfig } from '../../infra/local/local-config';
 import { LocalPlatform } from '../../infra/local/local-platform';
-import { TABLES, type TableId } from '../../lib/storage/tables';
+import { TABLES, type TableId } from '../../lib/store/tables';
 
 /**
  * The local platform for a safety run: DynamoDB Local started here (so the run can

@@ -3,7 +3,7 @@ import { counted, figures, type CellFigures, type Measured, type Meters, type Pr
 import type { BenchOptions } from '../options';
 import { runBounded } from '../runner';
 import { perSecond, summarize, type LatencySummary } from '../stats';
-import type { RequestSnapshot } from '../../../lib/metrics/request-accounting';
+import type { RequestSnapshot } from '../../../lib/cost/request-accounting';
 import type { ProduceCell } from './produce';
 
 export interface ConsumeCell extends CellFigures {
