@@ -3,6 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { emptyBodySchema, PATH_PARAMETERS, type PathParameter } from '../../lib/protocol/requests';
 import { parseInput } from '../../lib/core/validate';
+import { transientStorageCause } from '../../lib/store/storage-errors';
 import { InternalError, MethodNotAllowedError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/core/errors';
 import { LIMITS } from '../../lib/protocol/limits';
 import type { z } from 'zod/mini';
@@ -23,7 +24,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
       const error = request.error;
-      const transient = error instanceof SluiceError ? undefined : transientCause(error);
+      const transient = error instanceof SluiceError ? undefined : transientStorageCause(error);
       const known = error instanceof SluiceError ? error : transient ? new ServiceBusyError(transient) : new InternalError();
       if (!(error instanceof SluiceError)) {
         console.error(JSON.stringify({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack }));
@@ -102,29 +103,4 @@ export function query<S extends z.core.$ZodType>(event: HttpEvent, schema: S): z
 export function noBody(event: HttpEvent): void {
   if ((event.body ?? '') === '') return;
   jsonBody(event, emptyBodySchema);
-}
-
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'SlowDown',
-  'ServiceUnavailable',
-  'InternalServerError',
-  'TransactionConflictException',
-]);
-
-/** Connection failures to the storage services (Node's codes): transient, as a throttle is. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ECONNABORTED', 'UND_ERR_SOCKET']);
-
-/**
- * Why an AWS error means "busy or unreachable, try later" once the SDK's own retries are
- * spent (a retriable 503, not a 500): a throttle or a storage-side 5xx by name, a timeout,
- * or a refused or dropped connection. Undefined for anything else.
- */
-function transientCause(error: Error | null | undefined): string | undefined {
-  if (!error) return undefined;
-  if (THROTTLING.has(error.name) || error.name === 'TimeoutError') return error.name;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && NETWORK_CODES.has(code) ? `unreachable: ${code}` : undefined;
 }
