@@ -27,7 +27,6 @@ const NOT_YET_ON_STORES = [
   'functions/streams/cleanup-deleted-topic.ts',
   'lib/auth/acl-store.ts',
   'lib/auth/quotas.ts',
-  'lib/core/context.ts',
   'lib/gc/collect-orphan-objects.ts',
   'lib/gc/gc-checkpoints.ts',
   'lib/groups/coordinator.ts',

@@ -1,13 +1,11 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { StorageClients } from '../store/storage-clients';
 
 /**
  * Everything the domain code needs from the outside world, passed in so tests can
- * control clocks, ids and randomness and point the clients at emulators.
+ * control clocks, ids and randomness and point the clients at emulators. The storage
+ * clients (`ddb`, `s3`) are typed by lib/store, the only code that uses them.
  */
-export interface SluiceContext {
-  readonly ddb: DynamoDBDocumentClient;
-  readonly s3: S3Client;
+export interface SluiceContext extends StorageClients {
   readonly tables: { readonly topics: string; readonly log: string; readonly producers: string; readonly groups: string; readonly access: string };
   readonly bucket: string;
   /** Milliseconds since the epoch. */

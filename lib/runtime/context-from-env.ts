@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SluiceContext } from '../core/context';
 import { ACCESS_TABLE, BUCKET_ENV_VAR, GROUPS_TABLE, LOG_TABLE, PRODUCERS_TABLE, TOPICS_TABLE } from '../store/tables';
-import { createDynamoDocumentClient, createS3Client } from '../store/aws-clients';
+import { storageClientsFromEnv } from '../store/storage-clients';
 
 let cached: SluiceContext | undefined;
 
@@ -12,8 +12,7 @@ let cached: SluiceContext | undefined;
  */
 export function contextFromEnv(env: NodeJS.ProcessEnv = process.env): SluiceContext {
   cached ??= {
-    ddb: createDynamoDocumentClient(env),
-    s3: createS3Client(env),
+    ...storageClientsFromEnv(env),
     // Read on use: each function is given only the names of the resources it may touch.
     tables: {
       get topics() {

@@ -1,3 +1,6 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
 /** The Topics table item: one per topic, keyed by name. Owned here alone. */
 export interface Topic {
   name: string;
@@ -33,4 +36,9 @@ export function fromTopicItem(item: Record<string, unknown>): Topic {
     config: { ...((item.config as Record<string, string> | undefined) ?? {}) },
     createdAt: Number(item.createdAt),
   };
+}
+
+/** The topic in a Topics stream record's image (DynamoDB JSON, as stream events carry it). */
+export function topicFromStreamImage(image: Record<string, unknown>): Topic {
+  return fromTopicItem(unmarshall(image as Record<string, AttributeValue>));
 }
