@@ -7,6 +7,7 @@ import { transientStorageCause } from '../../lib/store/storage-errors';
 import { InternalError, MethodNotAllowedError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/core/errors';
 import { LIMITS } from '../../lib/protocol/limits';
 import type { z } from 'zod/mini';
+import { log } from './observability';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -27,7 +28,7 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const transient = error instanceof SluiceError ? undefined : transientStorageCause(error);
       const known = error instanceof SluiceError ? error : transient ? new ServiceBusyError(transient) : new InternalError();
       if (!(error instanceof SluiceError)) {
-        console.error(JSON.stringify({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack }));
+        log({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack });
       }
       request.response = json(known.status, { error: known.toJSON() });
       // A quota refusal says when to come back, as HTTP's Retry-After.

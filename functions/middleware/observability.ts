@@ -5,17 +5,40 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { setClientCapture } from '../../lib/observability/client-capture';
 import { METRICS_SERVICE, metrics } from '../../lib/observability/metrics';
 
 /**
  * Powertools for AWS Lambda, created once per container: structured JSON logs
  * with the Lambda context and a correlation id, EMF metrics in the `Sluice`
  * namespace (emitted from lib/ through `recordMetric`), and X-Ray tracing of the
- * handler.
+ * handler and of every SDK client lib/ creates.
  */
 export const logger = new Logger({ serviceName: METRICS_SERVICE });
 export const tracer = new Tracer({ serviceName: METRICS_SERVICE });
 export { metrics };
+
+/** A structured log line as handlers and lib/ callbacks write it: a level, a message, and fields. */
+export type LogEntry = { level?: string; message?: string } & Record<string, unknown>;
+
+/**
+ * Writes `entry` through the logger (so it carries the Lambda context and the
+ * correlation id): `level` picks the method (INFO when absent or unknown), the
+ * other keys become the line's fields. Pass it as lib/'s `log` callbacks.
+ */
+export function log(entry: LogEntry): void {
+  const { level, message, ...fields } = entry;
+  const method = level?.toUpperCase() === 'ERROR' ? 'error' : level?.toUpperCase() === 'WARN' ? 'warn' : level?.toUpperCase() === 'DEBUG' ? 'debug' : 'info';
+  logger[method](message ?? '', fields);
+}
+
+/** With tracing on (POWERTOOLS_TRACE_ENABLED, in Lambda), every SDK client created from now on is captured. */
+export function installClientTracing(on: Tracer): void {
+  if (on.isTracingEnabled()) setClientCapture((client) => on.captureAWSv3Client(client));
+}
+
+// Before any handler runs, so the clients of the container's first context are traced.
+installClientTracing(tracer);
 
 /** The API Gateway request id of an HTTP event, else the Lambda request id. */
 export function correlationIdOf(event: unknown, context: Pick<Context, 'awsRequestId'> | undefined): string | undefined {

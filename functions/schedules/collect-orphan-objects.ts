@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { collectOrphanObjects } from '../../lib/gc/collect-orphan-objects';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { observability } from '../middleware/observability';
+import { log, observability } from '../middleware/observability';
 
 /** Stop listing this long before the function's timeout, so the run ends with a summary. */
 const TIMEOUT_MARGIN_MS = 30_000;
@@ -30,7 +30,7 @@ async function main(_event: ScheduledEvent, context: Context): Promise<OrphanCol
   const ctx = contextFromEnv();
   const result = await collectOrphanObjects(ctx, {
     deadline: ctx.now() + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS,
-    log: (entry) => console.log(JSON.stringify(entry)),
+    log,
   });
   const summary: OrphanCollectionSummary = {
     scanned: result.scanned,
@@ -43,7 +43,7 @@ async function main(_event: ScheduledEvent, context: Context): Promise<OrphanCol
     checkpointFailures: result.checkpointFailures,
     complete: result.complete,
   };
-  console.log(JSON.stringify({ level: 'INFO', message: 'collected orphan objects', ...summary }));
+  log({ level: 'INFO', message: 'collected orphan objects', ...summary });
   return summary;
 }
 

@@ -3,7 +3,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { enforceRetention, type RetentionEnforcement } from '../../lib/retention/enforce-retention';
 import { defaultRetentionMsFromEnv } from '../../lib/retention/retention-settings';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { observability } from '../middleware/observability';
+import { log, observability } from '../middleware/observability';
 
 /** Start nothing new this long before the function's timeout, so the run ends with a summary. */
 const TIMEOUT_MARGIN_MS = 30_000;
@@ -24,11 +24,11 @@ async function main(_event: ScheduledEvent, context: Context): Promise<Retention
   const result = await enforceRetention(ctx, {
     defaultRetentionMs,
     deadline: ctx.now() + context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS,
-    log: (entry) => console.log(JSON.stringify(entry)),
+    log,
   });
   const { trimmed, ...counts } = result;
   const summary: RetentionSummary = { defaultRetentionMs, ...counts, partitionsTrimmed: trimmed.length };
-  console.log(JSON.stringify({ level: 'INFO', message: 'enforced retention', ...summary }));
+  log({ level: 'INFO', message: 'enforced retention', ...summary });
   return summary;
 }
 

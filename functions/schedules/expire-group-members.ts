@@ -1,12 +1,12 @@
 import middy from '@middy/core';
 import { expireLapsedMembersEverywhere } from '../../lib/groups/expire-members';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { observability } from '../middleware/observability';
+import { log, observability } from '../middleware/observability';
 
 /** Scheduled: removes members whose leases lapsed; their REMOVE events make the coordinator rebalance. */
 async function main(): Promise<{ scanned: number; expired: number }> {
   const outcome = await expireLapsedMembersEverywhere(contextFromEnv());
-  console.log(JSON.stringify({ level: 'INFO', message: 'expired group members', ...outcome }));
+  log({ level: 'INFO', message: 'expired group members', ...outcome });
   return outcome;
 }
 

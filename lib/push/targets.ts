@@ -1,4 +1,5 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { createLambdaClient } from '../store/aws-clients';
 import type { PushTarget } from '../store/subscription-items';
 import { describeFailure, targetLabel } from './failure-reason';
 import { SIGNATURE_HEADER, signDelivery } from './signature';
@@ -38,7 +39,7 @@ export const deliverToTarget: Deliver = async (target, secret, body) => {
     return;
   }
   // Region, credentials and endpoint (AWS_ENDPOINT_URL_LAMBDA / AWS_ENDPOINT_URL) come from the environment, read by the SDK.
-  lambda ??= new LambdaClient({});
+  lambda ??= createLambdaClient();
   // The reason becomes the lease's lastError and the dead letters' sluice.dlq.error, so it names the function.
   const failed = (what: string, cause?: unknown) => new Error(`Lambda ${target.functionArn}: ${what}`, { cause });
   const result = await lambda

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { z } from 'zod/mini';
 import { httpErrors, jsonBody, type HttpEvent, type HttpResult } from '../../../functions/middleware/http';
+import { logger } from '../../../functions/middleware/observability';
 import { LIMITS } from '../../../lib/protocol/limits';
+import { ValidationError } from '../../../lib/core/errors';
 
 const schema = z.object({ name: z.string() });
 
@@ -40,18 +42,33 @@ describe('jsonBody', () => {
 });
 
 describe('httpErrors', () => {
-  async function answer(error: Error): Promise<{ status: number; body: { error: { code: string; retriable: boolean } } }> {
+  type Logged = { level: 'warn' | 'error'; message: unknown; fields: any };
+  async function answer(error: Error): Promise<{ status: number; body: { error: { code: string; retriable: boolean } }; logged: Logged[] }> {
     const request = { error, response: undefined as HttpResult | undefined } as unknown as Parameters<NonNullable<ReturnType<typeof httpErrors>['onError']>>[0];
-    const quiet = console.error;
-    console.error = () => undefined;
+    const logged: Logged[] = [];
+    const warn = mock.method(logger, 'warn', (message: unknown, fields: unknown) => void logged.push({ level: 'warn', message, fields }));
+    const error_ = mock.method(logger, 'error', (message: unknown, fields: unknown) => void logged.push({ level: 'error', message, fields }));
     try {
       await httpErrors().onError!(request);
     } finally {
-      console.error = quiet;
+      warn.mock.restore();
+      error_.mock.restore();
     }
     const response = (request as unknown as { response: { statusCode: number; body: string } }).response;
-    return { status: response.statusCode, body: JSON.parse(response.body) };
+    return { status: response.statusCode, body: JSON.parse(response.body), logged };
   }
+
+  it('logs an unexpected error through the Powertools logger at ERROR, a storage failure at WARN, and a SluiceError not at all', async () => {
+    const bug = await answer(new TypeError('a bug'));
+    assert.deepEqual(bug.logged.map(({ level, message }) => [level, message]), [['error', 'unhandled error']]);
+    assert.equal(bug.logged[0]!.fields.error, 'TypeError: a bug');
+    assert.match(bug.logged[0]!.fields.stack, /TypeError: a bug/);
+    const busy = await answer(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    assert.deepEqual(busy.logged.map(({ level, message }) => [level, message]), [['warn', 'storage busy or unreachable']]);
+    const known = await answer(new ValidationError('name: is required', { field: 'name' }));
+    assert.equal(known.status, 400);
+    assert.deepEqual(known.logged, []);
+  });
 
   it('answers a refused or dropped storage connection, a timeout and a throttle with a retriable 503 SERVICE_BUSY', async () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
