@@ -1,60 +1,34 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../core/errors';
 import { batchGetAll } from '../store/batch-operations';
 import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../store/partition-head-item';
-import { fromTopicItem, toTopicItem, topicKey, type Topic } from '../store/topic-item';
+import type { Topic } from '../store/topic-item';
+import { deleteTopicRecord, putNewTopic, readTopic, scanTopics, topicRecordExists } from '../store/topic-store';
 
-/** Topic metadata in the Topics table. */
+/** Topic metadata in the Topics table, through lib/store/topic-store. */
 export async function createTopicItem(ctx: SluiceContext, topic: Topic): Promise<void> {
-  try {
-    await ctx.ddb.send(
-      new PutCommand({ TableName: ctx.tables.topics, Item: toTopicItem(topic), ConditionExpression: 'attribute_not_exists(pk)' }),
-    );
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new TopicExistsError(topic.name);
-    throw error;
-  }
+  if ((await putNewTopic(ctx, topic)) === 'exists') throw new TopicExistsError(topic.name);
 }
 
 export async function getTopic(ctx: SluiceContext, name: string): Promise<Topic> {
-  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.topics, Key: topicKey(name), ConsistentRead: true }));
-  if (!result.Item) throw new TopicNotFoundError(name);
-  return fromTopicItem(result.Item);
+  const topic = await readTopic(ctx, name);
+  if (!topic) throw new TopicNotFoundError(name);
+  return topic;
 }
 
-export async function topicExists(ctx: SluiceContext, name: string): Promise<boolean> {
-  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.topics, Key: topicKey(name), ConsistentRead: true, ProjectionExpression: 'pk' }));
-  return result.Item !== undefined;
+export function topicExists(ctx: SluiceContext, name: string): Promise<boolean> {
+  return topicRecordExists(ctx, name);
 }
 
-export async function listTopicItems(ctx: SluiceContext): Promise<Topic[]> {
-  const topics: Topic[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(new ScanCommand({ TableName: ctx.tables.topics, ExclusiveStartKey: startKey, ConsistentRead: true }));
-    for (const item of page.Items ?? []) topics.push(fromTopicItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+export function listTopicItems(ctx: SluiceContext): Promise<Topic[]> {
+  return scanTopics(ctx);
 }
 
 export async function deleteTopicItem(ctx: SluiceContext, name: string): Promise<Topic> {
-  try {
-    const result = await ctx.ddb.send(
-      new DeleteCommand({
-        TableName: ctx.tables.topics,
-        Key: topicKey(name),
-        ConditionExpression: 'attribute_exists(pk)',
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return fromTopicItem(result.Attributes ?? {});
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new TopicNotFoundError(name);
-    throw error;
-  }
+  const deleted = await deleteTopicRecord(ctx, name);
+  if (!deleted) throw new TopicNotFoundError(name);
+  return deleted;
 }
 
 export function requirePartition(topic: Topic, partition: number): void {
