@@ -29,6 +29,8 @@ export interface FuzzOptions {
   /** Failures kept with their requests (all are counted). */
   readonly keepFailures: number;
   readonly onProgress?: (progress: Progress) => void;
+  /** Send these instead of drawing `requests` plans from the seed (tests of the harness itself). */
+  readonly plans?: readonly Plan[];
 }
 
 export interface Progress {
@@ -125,7 +127,7 @@ function signatureOf(kind: FailureKind, route: string, label: string): string {
 
 export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
-  const plans = makePlans(target.routes, options);
+  const plans = options.plans ?? makePlans(target.routes, options);
   const byStatus: Record<string, number> = {};
   const byRoute: Record<string, { sent: number; failing: number }> = {};
   const byKind = Object.fromEntries(FAILURE_KINDS.map((k) => [k, 0])) as Record<FailureKind, number>;

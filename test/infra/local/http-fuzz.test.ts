@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { checkResponse } from '../../fuzz/check';
 import { startFuzzTarget } from '../../fuzz/environment';
+import { TOKENS } from '../../fuzz/fixtures';
 import type { WireResponse } from '../../fuzz/http';
 import { renderReport } from '../../fuzz/report';
 import { coverageGaps, platformRoutes, routeKey } from '../../fuzz/routes';
-import { makePlans, runFuzz, type FuzzTarget } from '../../fuzz/runner';
+import { makePlans, runFuzz, type FuzzTarget, type Plan } from '../../fuzz/runner';
 import { diffStates } from '../../fuzz/state';
 
 /**
@@ -70,6 +71,23 @@ describe('HTTP API fuzz against the local platform', () => {
 
   after(async () => {
     await target?.stop();
+  });
+
+  it('reports a request that was accepted and the state change it made, then puts the fixtures back', async () => {
+    // Not a mutation at all: the valid create-topic request, which the harness must catch.
+    const valid: Plan = {
+      key: 'POST /v1/topics',
+      base: 0,
+      principal: 'admin',
+      mutation: { scope: 'body', resource: false, label: 'no mutation', apply: () => undefined, expect: { status: [400], field: 'name' } },
+    };
+    const report = await runFuzz(target, { requests: 1, seed: 1, concurrency: 1, checkEvery: 1, nobodyShare: 0, keepFailures: 10, plans: [valid] });
+    assert.equal(report.byKind.accepted, 1);
+    assert.equal(report.byKind['state-change'], 1);
+    const change = report.failures.find((f) => f.kind === 'state-change')!;
+    assert.ok(change.problems.some((line) => line.startsWith('topic fuzz-new-topic: (absent) →')), change.problems.join('\n'));
+    const topics = (await target.client.json(TOKENS.admin, 'GET', '/v1/topics')).body.topics.map((t: { name: string }) => t.name);
+    assert.ok(!topics.includes('fuzz-new-topic'), 'the repair deleted the topic');
   });
 
   for (const [name, seed] of [
