@@ -4,15 +4,20 @@
  *   npm run docs            # rewrite them
  *   npm run docs -- --check # exit 1 if any is stale (test/infra/docs checks the same)
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { withErrorTable } from './error-table';
+import { openApiJson } from './openapi';
 
 const HTTP_API = fileURLToPath(new URL('../../docs/http-api.md', import.meta.url));
+const OPENAPI = fileURLToPath(new URL('../../docs/openapi.json', import.meta.url));
 
 export function generatedDocs(): { path: string; current: string; wanted: string }[] {
   const current = readFileSync(HTTP_API, 'utf8');
-  return [{ path: HTTP_API, current, wanted: withErrorTable(current) }];
+  return [
+    { path: HTTP_API, current, wanted: withErrorTable(current) },
+    { path: OPENAPI, current: existsSync(OPENAPI) ? readFileSync(OPENAPI, 'utf8') : '', wanted: openApiJson() },
+  ];
 }
 
 function main(args: string[]): number {

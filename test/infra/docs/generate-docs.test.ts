@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { generatedDocs } from '../../../infra/docs/generate-docs';
 import { errorTableMarkdown } from '../../../infra/docs/error-table';
 import { ERROR_CODES } from '../../../lib/protocol/error-codes';
+import { COMMON_ERRORS } from '../../../lib/protocol/route-contract';
+import { ROUTES } from '../../../lib/protocol/routes';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -28,5 +30,24 @@ describe('documents generated from the wire contract', () => {
   it('have no dead rows: every code in the table is raised somewhere on the server', () => {
     const server = [...sources('lib'), ...sources('functions')].join('\n');
     for (const code of Object.keys(ERROR_CODES)) assert.match(server, new RegExp(`super\\(\\s*'${code}'`), `${code} is never raised`);
+  });
+
+  it('include docs/openapi.json, so a stale OpenAPI document fails the check above', () => {
+    const openapi = generatedDocs().find((doc) => doc.path.endsWith('/docs/openapi.json'));
+    assert.ok(openapi, 'docs/openapi.json is not generated');
+    assert.equal(openapi.current, openapi.wanted, 'docs/openapi.json is stale: run npm run docs');
+  });
+
+  it('describe every route of lib/protocol/routes.ts in docs/openapi.json, with its path parameters and the errors every route answers', () => {
+    const document = JSON.parse(readFileSync(join(ROOT, 'docs/openapi.json'), 'utf8'));
+    assert.equal(document.openapi, '3.1.0');
+    for (const [route, { method, path }] of Object.entries(ROUTES)) {
+      const operation = document.paths[path]?.[method.toLowerCase()];
+      assert.ok(operation, `${route}: ${method} ${path} is missing`);
+      const pathParameters = (operation.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => p.name);
+      assert.deepEqual(pathParameters, [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]), route);
+      const codes = Object.values(operation.responses).flatMap((r: any) => r.content?.['application/json']?.schema?.allOf?.[1]?.properties.error.properties.code.enum ?? []);
+      for (const code of COMMON_ERRORS) assert.ok(codes.includes(code), `${route} does not list ${code}`);
+    }
   });
 });

@@ -1,0 +1,171 @@
+import type * as z from 'zod/mini';
+import type { ErrorCode } from './error-codes';
+import {
+  aclRuleRequestSchema,
+  commitOffsetsRequestSchema,
+  createTopicRequestSchema,
+  fetchQuerySchema,
+  groupOffsetsQuerySchema,
+  initProducerRequestSchema,
+  joinGroupRequestSchema,
+  noQuerySchema,
+  offsetsQuerySchema,
+  produceRequestSchema,
+  quotaRequestSchema,
+  subscriptionRequestSchema,
+} from './requests';
+import {
+  aclListSchema,
+  aclRuleSchema,
+  commitOffsetsResponseSchema,
+  createdSubscriptionSchema,
+  fetchResponseSchema,
+  groupDescriptionSchema,
+  groupListSchema,
+  groupOffsetsSchema,
+  listOffsetsResponseSchema,
+  membershipViewSchema,
+  produceResponseSchema,
+  producerIdentitySchema,
+  quotaListSchema,
+  quotaSchema,
+  subscriptionDescriptionSchema,
+  topicDescriptionSchema,
+  topicListSchema,
+  topicSchema,
+} from './responses';
+import type { RouteName } from './routes';
+
+/**
+ * What each route of lib/protocol/routes.ts takes and answers: its query, its body (none
+ * for routes that take no body; they accept an empty one), its success status and body
+ * (none for a 204), and the error codes it can answer besides those every route can.
+ * docs/openapi.json is generated from this table; the contract test holds the local
+ * platform's real answers to it.
+ */
+export interface RouteContract {
+  readonly summary: string;
+  readonly query: z.ZodMiniType;
+  readonly body?: z.ZodMiniType;
+  readonly status: 200 | 201 | 204;
+  readonly response?: z.ZodMiniType;
+  readonly errors: readonly ErrorCode[];
+}
+
+/** Every route can answer these: a bad path parameter or query, no credentials, an ACL refusal, a fault, busy storage. */
+export const COMMON_ERRORS: readonly ErrorCode[] = ['INVALID_REQUEST', 'UNAUTHENTICATED', 'ACCESS_DENIED', 'INTERNAL', 'SERVICE_BUSY'];
+
+/** Routes that read a body also refuse one too large or in an unknown content coding. */
+const BODY_ERRORS: readonly ErrorCode[] = ['PAYLOAD_TOO_LARGE', 'UNSUPPORTED_CONTENT_ENCODING'];
+
+const topicMissing: readonly ErrorCode[] = ['TOPIC_NOT_FOUND'];
+const partitionMissing: readonly ErrorCode[] = ['TOPIC_NOT_FOUND', 'PARTITION_NOT_FOUND'];
+
+export const ROUTE_CONTRACTS = {
+  'create-topic': { summary: 'Create a topic', query: noQuerySchema, body: createTopicRequestSchema, status: 201, response: topicSchema, errors: [...BODY_ERRORS, 'TOPIC_EXISTS'] },
+  'list-topics': { summary: 'List the topics the caller may describe', query: noQuerySchema, status: 200, response: topicListSchema, errors: [] },
+  'describe-topic': { summary: 'Describe a topic and its partitions', query: noQuerySchema, status: 200, response: topicDescriptionSchema, errors: topicMissing },
+  'delete-topic': { summary: 'Delete a topic', query: noQuerySchema, status: 204, errors: topicMissing },
+  'produce-records': {
+    summary: 'Produce records',
+    query: noQuerySchema,
+    body: produceRequestSchema,
+    status: 200,
+    response: produceResponseSchema,
+    errors: [
+      ...BODY_ERRORS,
+      ...partitionMissing,
+      'UNKNOWN_PRODUCER',
+      'PRODUCER_ACCESS_DENIED',
+      'FENCED',
+      'OUT_OF_ORDER_SEQUENCE',
+      'DUPLICATE_SEQUENCE',
+      'OFFSET_MISMATCH',
+      'QUOTA_EXCEEDED',
+      'COMMIT_CONTENDED',
+      'COMMIT_OUTCOME_UNKNOWN',
+    ],
+  },
+  'fetch-records': {
+    summary: "Fetch a partition's records",
+    query: fetchQuerySchema,
+    status: 200,
+    response: fetchResponseSchema,
+    errors: [...partitionMissing, 'OFFSET_OUT_OF_RANGE', 'UNDECODABLE_RECORD', 'QUOTA_EXCEEDED', 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED'],
+  },
+  'list-offsets': {
+    summary: "A partition's offsets, or the first offset at a time",
+    query: offsetsQuerySchema,
+    status: 200,
+    response: listOffsetsResponseSchema,
+    errors: [...partitionMissing, 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED'],
+  },
+  'init-producer': {
+    summary: 'Issue a producer id and epoch',
+    query: noQuerySchema,
+    body: initProducerRequestSchema,
+    status: 200,
+    response: producerIdentitySchema,
+    errors: [...BODY_ERRORS, 'PRODUCER_ACCESS_DENIED', 'PRODUCER_EPOCH_EXHAUSTED'],
+  },
+  'join-group': {
+    summary: 'Join a consumer group',
+    query: noQuerySchema,
+    body: joinGroupRequestSchema,
+    status: 201,
+    response: membershipViewSchema,
+    errors: [...BODY_ERRORS, ...topicMissing, 'GROUP_HAS_SUBSCRIPTION'],
+  },
+  'heartbeat-member': {
+    summary: "Renew a member's lease",
+    query: noQuerySchema,
+    status: 200,
+    response: membershipViewSchema,
+    errors: ['UNKNOWN_MEMBER'],
+  },
+  'leave-group': { summary: 'Leave a consumer group', query: noQuerySchema, status: 204, errors: ['UNKNOWN_MEMBER'] },
+  'commit-offsets': {
+    summary: 'Commit offsets',
+    query: noQuerySchema,
+    body: commitOffsetsRequestSchema,
+    status: 200,
+    response: commitOffsetsResponseSchema,
+    errors: [...BODY_ERRORS, ...partitionMissing, 'GROUP_NOT_FOUND', 'UNKNOWN_MEMBER', 'ILLEGAL_GENERATION', 'PARTITION_NOT_ASSIGNED', 'GROUP_ACTIVE'],
+  },
+  'get-group-offsets': {
+    summary: "A group's positions and lag",
+    query: groupOffsetsQuerySchema,
+    status: 200,
+    response: groupOffsetsSchema,
+    errors: ['GROUP_NOT_FOUND', ...topicMissing],
+  },
+  'list-groups': { summary: 'List the groups the caller may describe', query: noQuerySchema, status: 200, response: groupListSchema, errors: [] },
+  'describe-group': { summary: 'Describe a group', query: noQuerySchema, status: 200, response: groupDescriptionSchema, errors: ['GROUP_NOT_FOUND'] },
+  'put-subscription': {
+    summary: "Create or replace a group's push subscription",
+    query: noQuerySchema,
+    body: subscriptionRequestSchema,
+    status: 200,
+    response: createdSubscriptionSchema,
+    errors: [...BODY_ERRORS, ...topicMissing, 'GROUP_ACTIVE'],
+  },
+  'get-subscription': {
+    summary: "A group's push subscription with its delivery health",
+    query: noQuerySchema,
+    status: 200,
+    response: subscriptionDescriptionSchema,
+    errors: ['SUBSCRIPTION_NOT_FOUND'],
+  },
+  'delete-subscription': { summary: "Delete a group's push subscription", query: noQuerySchema, status: 204, errors: ['SUBSCRIPTION_NOT_FOUND'] },
+  'create-acl': { summary: 'Create an ACL rule', query: noQuerySchema, body: aclRuleRequestSchema, status: 201, response: aclRuleSchema, errors: BODY_ERRORS },
+  'list-acls': { summary: 'List the ACL rules', query: noQuerySchema, status: 200, response: aclListSchema, errors: [] },
+  'delete-acl': { summary: 'Delete an ACL rule', query: noQuerySchema, status: 204, errors: ['ACL_NOT_FOUND'] },
+  'set-quota': { summary: "Set a principal's quota", query: noQuerySchema, body: quotaRequestSchema, status: 200, response: quotaSchema, errors: BODY_ERRORS },
+  'list-quotas': { summary: 'List the quotas', query: noQuerySchema, status: 200, response: quotaListSchema, errors: [] },
+} as const satisfies Record<RouteName, RouteContract>;
+
+/** Every error code `route` can answer: the common ones and its own. */
+export function routeErrors(route: RouteName): ErrorCode[] {
+  const own: readonly ErrorCode[] = (ROUTE_CONTRACTS[route] as RouteContract).errors;
+  return [...new Set([...COMMON_ERRORS, ...own])];
+}
