@@ -1,34 +1,42 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { rebalance } from '../../lib/groups/coordinator';
+import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { rebalance, type RebalanceOutcome } from '../../lib/groups/coordinator';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { observability } from '../middleware/observability';
+import { groupOfStreamKey } from '../../lib/store/group-items';
+import { log, observability } from '../middleware/observability';
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 /**
  * Groups stream, member INSERT and REMOVE events (joins, leaves, lapsed leases): computes
- * each touched group's next generation once per batch. A failure is reported for every
- * record of that group, so the retry covers exactly the groups not yet rebalanced.
+ * each touched group's next generation once per batch. Every record of a group shares its
+ * one rebalance, so a failure is reported for every record of that group and the retry
+ * covers exactly the groups not yet rebalanced.
  */
-async function main(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+async function main(event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> {
   const ctx = contextFromEnv();
-  const byGroup = new Map<string, string[]>();
-  for (const record of event.Records) {
-    const pk = record.dynamodb?.Keys?.pk?.S;
-    if (!pk?.startsWith('group#')) continue;
-    const group = pk.slice('group#'.length);
-    byGroup.set(group, [...(byGroup.get(group) ?? []), record.dynamodb?.SequenceNumber ?? '']);
-  }
-  const batchItemFailures: DynamoDBBatchResponse['batchItemFailures'] = [];
-  for (const [group, sequenceNumbers] of byGroup) {
-    try {
-      const outcome = await rebalance(ctx, group);
-      console.log(JSON.stringify({ level: 'INFO', message: 'rebalance', ...outcome }));
-    } catch (error) {
-      console.error(JSON.stringify({ level: 'ERROR', message: 'rebalance failed', group, error: String(error) }));
-      for (const itemIdentifier of sequenceNumbers) batchItemFailures.push({ itemIdentifier });
+  const rebalances = new Map<string, Promise<RebalanceOutcome>>();
+  const rebalanceOnce = (group: string): Promise<RebalanceOutcome> => {
+    let pending = rebalances.get(group);
+    if (!pending) {
+      pending = rebalance(ctx, group).then(
+        (outcome) => (log({ level: 'INFO', message: 'rebalance', ...outcome }), outcome),
+        (error: unknown) => {
+          log({ level: 'ERROR', message: 'rebalance failed', group, error: String(error) });
+          throw error;
+        },
+      );
+      rebalances.set(group, pending);
     }
-  }
-  return { batchItemFailures };
+    return pending;
+  };
+  const onRecord = async (record: DynamoDBRecord): Promise<void> => {
+    const group = groupOfStreamKey(record.dynamodb?.Keys);
+    if (group !== undefined) await rebalanceOnce(group);
+  };
+  // In order, one group at a time as before; all records failing is reported, not thrown.
+  return processPartialResponse(event, onRecord, processor, { context, processInParallel: false, throwOnFullBatchFailure: false });
 }
 
 export const handler = middy(main).use(observability());
