@@ -32,7 +32,6 @@ const NOT_YET_ON_STORES = [
   'lib/groups/group-offsets.ts',
   'lib/groups/group-repository.ts',
   'lib/groups/membership.ts',
-  'lib/producers/init-producer.ts',
   'lib/push/deliver-partition.ts',
   'lib/push/subscriptions.ts',
 ];

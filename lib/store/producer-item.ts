@@ -54,14 +54,11 @@ export function fromProducerNameItem(item: Record<string, unknown> | undefined):
 }
 
 /**
- * A condition (for either item) that it belongs to `principal`, with its placeholder
- * names and values; the caller supplies no `#principal` or `:principal` of its own.
+ * The ownership condition, for lib/log/commit-batches.ts until its commit transaction uses
+ * producerClaimCheck from producer-store.ts, where the expression now lives.
+ * @deprecated use producerClaimCheck (or bumpProducerEpoch) from producer-store.ts.
  */
-export function ownedByCondition(principal: string): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
-  // An item from before principals were stored has none, and belongs to anonymous.
-  const expression = principal === ANONYMOUS ? '(#principal = :principal OR attribute_not_exists(#principal))' : '#principal = :principal';
-  return { expression, names: { '#principal': 'principal' }, values: { ':principal': principal } };
-}
+export { ownedByCondition } from './producer-store';
 
 function ownerOf(item: Record<string, unknown>): string {
   return item.principal === undefined ? ANONYMOUS : String(item.principal);

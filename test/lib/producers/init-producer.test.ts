@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
+import { InternalError } from '../../../lib/core/errors';
 import { ProducerAccessDeniedError } from '../../../lib/log/produce-errors';
 import { initProducer } from '../../../lib/producers/init-producer';
 import { PRODUCER_ID_MIN } from '../../../lib/producers/producer-id';
@@ -51,6 +52,19 @@ describe('initProducer', () => {
     const fresh = await initProducer(ctx, { principal: 'bob', drawProducerId: ids(PRODUCER_ID_MIN + 11, PRODUCER_ID_MIN + 12) });
     assert.deepEqual(fresh, { producerId: PRODUCER_ID_MIN + 12, epoch: 0 });
     assert.deepEqual(await item(producerKey(taken.producerId)), before);
+  });
+
+  it('gives up with a 500 INTERNAL after five draws in a row that were all taken, creating nothing', async () => {
+    const taken = [31, 32, 33, 34, 35].map((n) => PRODUCER_ID_MIN + n);
+    for (const id of taken) await initProducer(ctx, { principal: 'alice', drawProducerId: ids(id) });
+    const before = await Promise.all(taken.map((id) => item(producerKey(id))));
+    await assert.rejects(
+      initProducer(ctx, { principal: 'bob', name: 'unlucky', drawProducerId: ids(...taken, PRODUCER_ID_MIN + 36) }),
+      (e: unknown) => e instanceof InternalError && e.status === 500 && /5 producer ids/.test(e.message),
+    );
+    assert.deepEqual(await Promise.all(taken.map((id) => item(producerKey(id)))), before, 'the taken producers are untouched');
+    assert.equal(await item(producerKey(PRODUCER_ID_MIN + 36)), undefined, 'no sixth draw');
+    assert.equal(await item(producerNameKey('unlucky')), undefined, 'the name is not registered');
   });
 
   it('never gives a name the id of an existing producer, even when the draw collides', async () => {
