@@ -14,7 +14,10 @@
  * code unit, never by locale.
  */
 
-export type AssignorName = 'range' | 'roundrobin' | 'sticky';
+import type { AssignorName, TopicAssignment } from '../protocol/responses';
+
+// The names and the assignment shape are the wire contract's: members see them in join and describe answers.
+export type { AssignorName, TopicAssignment };
 
 export const ASSIGNORS: readonly AssignorName[] = Object.freeze(['range', 'roundrobin', 'sticky'] as const);
 
@@ -27,12 +30,6 @@ export interface TopicPartitions {
 export interface MemberSubscription {
   memberId: string;
   topics: string[];
-}
-
-/** Partitions of one topic owned by one member, ascending. */
-export interface TopicAssignment {
-  topic: string;
-  partitions: number[];
 }
 
 /**

@@ -19,7 +19,7 @@ const context = { awsRequestId: 'req-1', functionName: 'sluice-test', getRemaini
 
 before(async () => {
   test = await startTestPlatform();
-  for (const level of ['info', 'warn', 'error'] as const) logger[level] = (message: unknown, fields?: unknown) => void logged.push({ message, fields });
+  for (const level of ['info', 'warn', 'error'] as const) logger[level] = ((message: unknown, fields?: unknown) => void logged.push({ message, fields })) as typeof logger.info;
 });
 
 after(async () => {
