@@ -209,7 +209,7 @@ function queryMutations(known: Readonly<Record<string, QuerySpec>>): fc.Arbitrar
     expect: { status: BAD_REQUEST, field: name, ...extra },
   });
   const families = [
-    unknownKey(names, ['limit', 'page', 'callback', 'X', 'constructor', 'toString', 'a b', 'é', 'offset[]']).map((key) => put(key, '1', `unknown parameter ${key}=1`)),
+    unknownKey(names, ['limit', 'page', 'callback', 'X', 'constructor', 'toString', '__proto__', 'a b', 'é', 'offset[]']).map((key) => put(key, '1', `unknown parameter ${key}=1`)),
   ];
   for (const [name, spec] of Object.entries(known)) {
     if (spec.kind === 'int') {
