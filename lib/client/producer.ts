@@ -1,8 +1,9 @@
-import { partitionForKey } from '../protocol/partitioner';
 import { LIMITS } from '../protocol/limits';
-import { keyBytes, utf8ByteLength } from './bytes';
-import { SluiceApiError, SluiceConnectionError, type RequestOptions, type SluiceHttpClient } from './sluice-http-client';
-import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';
+import { utf8ByteLength } from './bytes';
+import { type Pending, RECORD_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, type Batch, type TopicState, takeBatch } from './producer-batches';
+import { withRetries } from './retry';
+import { SluiceApiError, type RequestOptions, type SluiceHttpClient } from './sluice-http-client';
+import type { Encoding, ProduceRecord, ProducedRecord, ProducerIdentity } from './types';
 
 /**
  * A batching, retrying, idempotent producer over `SluiceHttpClient` (Kafka's producer,
@@ -100,44 +101,6 @@ export const PRODUCER_DEFAULTS = {
   retryBackoffMs: 100,
   retryBackoffMaxMs: 5_000,
 } as const;
-
-/** Room in a request body for everything but the records: encoding, producer claim with up to 49 sequences. */
-const REQUEST_OVERHEAD_BYTES = 2048;
-/** Room for `"partition":N,` added to a record on the wire. */
-const RECORD_OVERHEAD_BYTES = 24;
-
-interface Pending {
-  record: ProduceRecord;
-  bytes: number;
-  resolve(meta: RecordMetadata): void;
-  reject(err: unknown): void;
-  settled: boolean;
-}
-
-interface Batch {
-  topic: string;
-  pending: Pending[];
-  request: ProduceRequest;
-  /** Partition → base sequence, for rolling back a batch the server surely refused. */
-  bases: Map<number, number>;
-  counts: Map<number, number>;
-  /** The sequence state this batch was numbered under. */
-  generation: number;
-  createdAt: number;
-}
-
-interface TopicState {
-  name: string;
-  partitions?: Promise<number>;
-  queue: Pending[];
-  queueBytes: number;
-  inFlight: number;
-  lingerExpired: boolean;
-  timer?: ReturnType<typeof setTimeout>;
-  roundRobin: number;
-  /** Partition → next sequence number in the current epoch. */
-  sequences: Map<number, number>;
-}
 
 export class SluiceProducer {
   private readonly lingerMs: number;
@@ -420,80 +383,16 @@ export class SluiceProducer {
       return;
     }
     if (this.fatal !== undefined) return;
-    const batch = this.takeBatch(state, partitions, identity);
+    const batch = takeBatch(
+      state,
+      { partitions, identity, batchRecords: this.batchRecords, batchBytes: this.batchBytes, encoding: this.encoding, generation: this.generation },
+      (p, error) => this.settle(p, { error }),
+    );
     if (!batch) return;
     // What is left has waited its linger already: it goes as soon as a slot frees (now, if one is free).
     state.lingerExpired = state.queue.length > 0;
     if (state.lingerExpired) this.pump(state);
     await this.sendBatch(batch);
-  }
-
-  /** Takes records off the queue (in order) into one call, and numbers them. */
-  private takeBatch(state: TopicState, partitions: number, identity: ProducerIdentity | undefined): Batch | undefined {
-    const maxPartitions = identity ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
-    const taken: Pending[] = [];
-    const placed: number[] = [];
-    const counts = new Map<number, number>();
-    let bytes = REQUEST_OVERHEAD_BYTES;
-    let sticky: number | undefined;
-    while (state.queue.length > 0 && taken.length < this.batchRecords) {
-      const next = state.queue[0]!;
-      const record = next.record;
-      let partition: number;
-      if (record.partition !== undefined) {
-        partition = record.partition;
-        if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
-          state.queue.shift();
-          state.queueBytes -= next.bytes;
-          this.settle(next, { error: new RangeError(`partition ${partition} is outside 0..${partitions - 1} of topic '${state.name}'`) });
-          continue;
-        }
-      } else if (record.key !== undefined && record.key !== null) {
-        let key: Uint8Array;
-        try {
-          key = keyBytes(record.key, this.encoding);
-        } catch {
-          state.queue.shift();
-          state.queueBytes -= next.bytes;
-          this.settle(next, { error: new RangeError(`a record key of topic '${state.name}' is not valid base64`) });
-          continue;
-        }
-        partition = partitionForKey(key, partitions);
-      } else {
-        if (sticky === undefined) {
-          state.roundRobin = (state.roundRobin + 1) % partitions;
-          sticky = state.roundRobin;
-        }
-        partition = sticky;
-      }
-      if (taken.length > 0 && (bytes + next.bytes > this.batchBytes || (!counts.has(partition) && counts.size >= maxPartitions))) break;
-      state.queue.shift();
-      state.queueBytes -= next.bytes;
-      bytes += next.bytes;
-      taken.push(next);
-      placed.push(partition);
-      counts.set(partition, (counts.get(partition) ?? 0) + 1);
-    }
-    if (taken.length === 0) return undefined;
-
-    const records = taken.map((p, i) => {
-      const r = p.record;
-      // Keyed records travel without a partition, so the server places them itself (and a disagreement would show).
-      return r.partition === undefined && (r.key === undefined || r.key === null) ? { ...r, partition: placed[i]! } : r;
-    });
-    const request: ProduceRequest = { encoding: this.encoding, records };
-    const bases = new Map<number, number>();
-    if (identity) {
-      const sequences: Record<string, number> = {};
-      for (const [partition, count] of counts) {
-        const base = state.sequences.get(partition) ?? 0;
-        bases.set(partition, base);
-        sequences[String(partition)] = base;
-        state.sequences.set(partition, base + count);
-      }
-      request.producer = { id: identity.producerId, epoch: identity.epoch, sequences };
-    }
-    return { topic: state.name, pending: taken, request, bases, counts, generation: this.generation, createdAt: Date.now() };
   }
 
   private async sendBatch(batch: Batch): Promise<void> {
@@ -547,23 +446,13 @@ export class SluiceProducer {
     for (const waiter of this.waiters.splice(0)) waiter.reject(err);
   }
 
-  private async withRetries<T>(call: () => Promise<T>, startedAt: number): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call();
-      } catch (err) {
-        if (!isRetriable(err) || attempt >= this.retries || this.fatal !== undefined) throw err;
-        let delay = this.random() * Math.min(this.backoffCap, this.backoffBase * 2 ** attempt);
-        const retryAfter = err instanceof SluiceApiError ? Number(err.details.retryAfterSeconds) : NaN;
-        if (Number.isFinite(retryAfter)) delay = Math.max(delay, retryAfter * 1000);
-        if (Date.now() + delay - startedAt > this.deliveryTimeoutMs) throw err;
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  /** Retries a call with jittered backoff (at least the server's Retry-After), while not fatal and not past the delivery timeout. */
+  private withRetries<T>(call: () => Promise<T>, startedAt: number): Promise<T> {
+    return withRetries(call, {
+      retries: this.retries,
+      backoff: { baseMs: this.backoffBase, maxMs: this.backoffCap, jitter: true, random: this.random },
+      mayRetry: (_err, delayMs) => this.fatal === undefined && Date.now() + delayMs - startedAt <= this.deliveryTimeoutMs,
+    });
   }
 }
 
-/** Whether sending the same request again can succeed. */
-export function isRetriable(err: unknown): boolean {
-  return err instanceof SluiceConnectionError || (err instanceof SluiceApiError && err.retriable);
-}

@@ -1,4 +1,8 @@
 import type { Assignment, AssignorName } from '../groups/assignors';
+import type { CommittedOffset, ResetPolicy } from '../protocol/responses';
+
+// A committed offset is stored as the commit route answers it (the wire contract's shape).
+export type { CommittedOffset, ResetPolicy };
 
 /**
  * Items of the Groups table, all under `pk = group#<name>`. Owned here alone.
@@ -7,7 +11,6 @@ import type { Assignment, AssignorName } from '../groups/assignors';
  * - `member#<id>`: one member's lease (`expiresAt`), subscription and session timeout.
  * - `offset#<topic>#<partition>`: a committed offset, with the generation that committed it.
  */
-export type ResetPolicy = 'earliest' | 'latest';
 
 export interface GroupMeta {
   group: string;
@@ -30,17 +33,6 @@ export interface GroupMember {
   /** The lease: the member holds its place until then unless it heartbeats. */
   expiresAt: number;
   joinedAt: number;
-}
-
-export interface CommittedOffset {
-  group: string;
-  topic: string;
-  partition: number;
-  offset: number;
-  generation: number;
-  memberId: string | null;
-  metadata: string | null;
-  committedAt: number;
 }
 
 const MEMBER_PREFIX = 'member#';

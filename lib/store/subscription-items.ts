@@ -1,3 +1,4 @@
+import type { CreatedSubscription, PartitionDeliveryStatus, PushTarget, SubscriptionDeliverySummary } from '../protocol/responses';
 import { groupPartitionKey } from './group-items';
 
 /**
@@ -11,22 +12,10 @@ import { groupPartitionKey } from './group-items';
  *   epoch fences a second dispatcher), the retry state of its current batch, and the
  *   partition's delivery health (consecutive failures, the last error and its time).
  */
-export type PushTarget = { type: 'https'; url: string } | { type: 'lambda'; functionArn: string };
-
-export interface Subscription {
-  group: string;
-  topic: string;
-  target: PushTarget;
-  /** HMAC-SHA256 key for `sluice-signature`; never returned after creation. */
-  secret: string;
-  batchSize: number;
-  batchingWindowMs: number;
-  retryAttempts: number;
-  maxRecordAgeSeconds: number;
-  bisectOnError: boolean;
-  deadLetterTopic: string;
-  createdAt: number;
-}
+// The public views are the wire contract's. A subscription is stored as creation answers it, with its
+// HMAC-SHA256 secret for `sluice-signature`, which no later answer shows.
+export type { PartitionDeliveryStatus, PushTarget, SubscriptionDeliverySummary };
+export type Subscription = CreatedSubscription;
 
 export interface DeliveryLease {
   holder: string;
@@ -42,24 +31,6 @@ export interface DeliveryLease {
   lastError: string | null;
   /** When the latest failure happened (ms), or null if there never was one. */
   lastErrorAt: number | null;
-}
-
-/** A partition's delivery health as `GET /v1/groups/{group}/subscription` shows it. */
-export interface PartitionDeliveryStatus {
-  consecutiveFailures: number;
-  lastError: string | null;
-  /** ms since the epoch. */
-  lastErrorAt: number | null;
-  /** When the next retry is due (ms), or null when not backing off. */
-  nextAttemptAt: number | null;
-}
-
-/** A subscription-wide summary of partition health: how many partitions are failing now, and the latest error of any. */
-export interface SubscriptionDeliverySummary {
-  failingPartitions: number;
-  lastError: string | null;
-  lastErrorAt: number | null;
-  lastErrorPartition: number | null;
 }
 
 /** What a partition without a lease item (never delivered to) shows. */

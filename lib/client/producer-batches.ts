@@ -1,0 +1,130 @@
+import { LIMITS } from '../protocol/limits';
+import { partitionForKey } from '../protocol/partitioner';
+import { keyBytes } from './bytes';
+import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';
+
+/** The producer's queue per topic, and how queued records become one numbered call. */
+
+/** Room in a request body for everything but the records: encoding, producer claim with up to 49 sequences. */
+export const REQUEST_OVERHEAD_BYTES = 2048;
+/** Room for `"partition":N,` added to a record on the wire. */
+export const RECORD_OVERHEAD_BYTES = 24;
+
+export interface Pending {
+  record: ProduceRecord;
+  bytes: number;
+  resolve(meta: ProducedRecord): void;
+  reject(err: unknown): void;
+  settled: boolean;
+}
+
+export interface Batch {
+  topic: string;
+  pending: Pending[];
+  request: ProduceRequest;
+  /** Partition → base sequence, for rolling back a batch the server surely refused. */
+  bases: Map<number, number>;
+  counts: Map<number, number>;
+  /** The sequence state this batch was numbered under. */
+  generation: number;
+  createdAt: number;
+}
+
+export interface TopicState {
+  name: string;
+  partitions?: Promise<number>;
+  queue: Pending[];
+  queueBytes: number;
+  inFlight: number;
+  lingerExpired: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+  roundRobin: number;
+  /** Partition → next sequence number in the current epoch. */
+  sequences: Map<number, number>;
+}
+
+/** What `takeBatch` needs of the producer. */
+export interface BatchLimits {
+  /** The topic's partition count. */
+  partitions: number;
+  /** Idempotent producers number the records. */
+  identity: ProducerIdentity | undefined;
+  batchRecords: number;
+  batchBytes: number;
+  encoding: Encoding;
+  /** The producer's sequence generation, stamped on the batch. */
+  generation: number;
+}
+
+/**
+ * Takes records off a topic's queue (in order) into one call, places them (the record's
+ * partition, the key's, or one sticky partition per call for the rest), and numbers them;
+ * a record that cannot be placed is failed through `reject` and skipped.
+ */
+export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pending: Pending, error: Error) => void): Batch | undefined {
+  const { partitions, identity, batchRecords, batchBytes, encoding, generation } = limits;
+  const maxPartitions = identity ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+  const taken: Pending[] = [];
+  const placed: number[] = [];
+  const counts = new Map<number, number>();
+  let bytes = REQUEST_OVERHEAD_BYTES;
+  let sticky: number | undefined;
+  while (state.queue.length > 0 && taken.length < batchRecords) {
+    const next = state.queue[0]!;
+    const record = next.record;
+    let partition: number;
+    if (record.partition !== undefined) {
+      partition = record.partition;
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
+        state.queue.shift();
+        state.queueBytes -= next.bytes;
+        reject(next, new RangeError(`partition ${partition} is outside 0..${partitions - 1} of topic '${state.name}'`));
+        continue;
+      }
+    } else if (record.key !== undefined && record.key !== null) {
+      let key: Uint8Array;
+      try {
+        key = keyBytes(record.key, encoding);
+      } catch {
+        state.queue.shift();
+        state.queueBytes -= next.bytes;
+        reject(next, new RangeError(`a record key of topic '${state.name}' is not valid base64`));
+        continue;
+      }
+      partition = partitionForKey(key, partitions);
+    } else {
+      if (sticky === undefined) {
+        state.roundRobin = (state.roundRobin + 1) % partitions;
+        sticky = state.roundRobin;
+      }
+      partition = sticky;
+    }
+    if (taken.length > 0 && (bytes + next.bytes > batchBytes || (!counts.has(partition) && counts.size >= maxPartitions))) break;
+    state.queue.shift();
+    state.queueBytes -= next.bytes;
+    bytes += next.bytes;
+    taken.push(next);
+    placed.push(partition);
+    counts.set(partition, (counts.get(partition) ?? 0) + 1);
+  }
+  if (taken.length === 0) return undefined;
+
+  const records = taken.map((p, i) => {
+    const r = p.record;
+    // Keyed records travel without a partition, so the server places them itself (and a disagreement would show).
+    return r.partition === undefined && (r.key === undefined || r.key === null) ? { ...r, partition: placed[i]! } : r;
+  });
+  const request: ProduceRequest = { encoding, records };
+  const bases = new Map<number, number>();
+  if (identity) {
+    const sequences: Record<string, number> = {};
+    for (const [partition, count] of counts) {
+      const base = state.sequences.get(partition) ?? 0;
+      bases.set(partition, base);
+      sequences[String(partition)] = base;
+      state.sequences.set(partition, base + count);
+    }
+    request.producer = { id: identity.producerId, epoch: identity.epoch, sequences };
+  }
+  return { topic: state.name, pending: taken, request, bases, counts, generation, createdAt: Date.now() };
+}
