@@ -35,12 +35,22 @@ export interface GroupMember {
   joinedAt: number;
 }
 
+const GROUP_PREFIX = 'group#';
 const MEMBER_PREFIX = 'member#';
 const OFFSET_PREFIX = 'offset#';
 export const META_SORT_KEY = 'meta';
 
 export function groupPartitionKey(group: string): string {
-  return `group#${group}`;
+  return GROUP_PREFIX + group;
+}
+
+/** The key attributes of a Groups item as a DynamoDB stream record carries them (`record.dynamodb.Keys`). */
+export type StreamKeys = { readonly [attribute: string]: { readonly S?: string; readonly [type: string]: unknown } | undefined } | undefined;
+
+/** The group a Groups stream record is about, or undefined for an item outside any group (the topic registry). */
+export function groupOfStreamKey(keys: StreamKeys): string | undefined {
+  const pk = keys?.pk?.S;
+  return pk?.startsWith(GROUP_PREFIX) ? pk.slice(GROUP_PREFIX.length) : undefined;
 }
 
 export function metaKey(group: string): { pk: string; sk: string } {
