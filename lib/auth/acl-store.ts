@@ -1,7 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { ACL_PARTITION, aclKey, fromAclItem } from '../store/access-items';
+import { InternalError } from '../core/errors';
+import { deleteAclRuleItem, putAclRule, queryAclRules } from '../store/access-store';
 import type { AclRule, StoredAclRule } from './acl';
 import { AclRuleNotFoundError } from './auth-errors';
 
@@ -11,21 +10,7 @@ export const ACL_CACHE_MS = 5_000;
 let cache: { table: string; rules: StoredAclRule[]; loadedAt: number } | undefined;
 
 export async function listAclRules(ctx: SluiceContext): Promise<StoredAclRule[]> {
-  const rules: StoredAclRule[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.access,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': ACL_PARTITION },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) rules.push(fromAclItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  const rules = await queryAclRules(ctx);
   return rules.sort((a, b) => a.createdAt - b.createdAt || (a.ruleId < b.ruleId ? -1 : 1));
 }
 
@@ -40,17 +25,13 @@ export async function cachedAclRules(ctx: SluiceContext): Promise<StoredAclRule[
 
 export async function createAclRule(ctx: SluiceContext, rule: AclRule): Promise<StoredAclRule> {
   const stored: StoredAclRule = { ...rule, ruleId: ctx.newId(), createdAt: ctx.now() };
-  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.access, Item: { ...aclKey(stored.ruleId), ...stored }, ConditionExpression: 'attribute_not_exists(pk)' }));
+  // A fresh id is a UUID: a taken one means the id source is broken, not a conflict to report.
+  if ((await putAclRule(ctx, stored)) === 'exists') throw new InternalError(`ACL rule id ${stored.ruleId} is already taken`);
   cache = undefined;
   return stored;
 }
 
 export async function deleteAclRule(ctx: SluiceContext, ruleId: string): Promise<void> {
-  try {
-    await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.access, Key: aclKey(ruleId), ConditionExpression: 'attribute_exists(pk)' }));
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new AclRuleNotFoundError(ruleId);
-    throw error;
-  }
+  if ((await deleteAclRuleItem(ctx, ruleId)) === 'not-found') throw new AclRuleNotFoundError(ruleId);
   cache = undefined;
 }

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { fromQuotaItem, QUOTA_PARTITION, quotaKey, usageKey, type QuotaSetting } from '../store/access-items';
+import type { QuotaSetting } from '../store/access-items';
+import { addUsage, putQuota, queryQuotas, readQuota } from '../store/access-store';
 import type { Caller } from './access-control';
 import { QuotaExceededError } from './auth-errors';
 
@@ -9,22 +9,18 @@ export type QuotaKind = 'produce' | 'fetch';
 /** Usage is counted in fixed windows; a principal may use rate × window bytes per window. */
 export const QUOTA_WINDOW_MS = 10_000;
 
-export async function getQuota(ctx: SluiceContext, principal: string): Promise<QuotaSetting | undefined> {
-  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.access, Key: quotaKey(principal), ConsistentRead: true }));
-  return fromQuotaItem(result.Item);
+export function getQuota(ctx: SluiceContext, principal: string): Promise<QuotaSetting | undefined> {
+  return readQuota(ctx, principal);
 }
 
 export async function setQuota(ctx: SluiceContext, setting: Omit<QuotaSetting, 'updatedAt'>): Promise<QuotaSetting> {
   const stored: QuotaSetting = { ...setting, updatedAt: ctx.now() };
-  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.access, Item: { ...quotaKey(setting.principal), ...stored } }));
+  await putQuota(ctx, stored);
   return stored;
 }
 
-export async function listQuotas(ctx: SluiceContext): Promise<QuotaSetting[]> {
-  const page = await ctx.ddb.send(
-    new QueryCommand({ TableName: ctx.tables.access, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': QUOTA_PARTITION }, ConsistentRead: true }),
-  );
-  return (page.Items ?? []).map((item) => fromQuotaItem(item)!);
+export function listQuotas(ctx: SluiceContext): Promise<QuotaSetting[]> {
+  return queryQuotas(ctx);
 }
 
 /** One read of a caller's quota per request, however often the request charges it. */
@@ -49,16 +45,7 @@ export async function chargeQuota(ctx: SluiceContext, caller: Caller, kind: Quot
   if (rate === null) return;
   const now = ctx.now();
   const windowStart = now - (now % QUOTA_WINDOW_MS);
-  const result = await ctx.ddb.send(
-    new UpdateCommand({
-      TableName: ctx.tables.access,
-      Key: usageKey(caller.principal, kind, windowStart),
-      UpdateExpression: 'ADD bytes :bytes SET expiresAtSeconds = :ttl',
-      ExpressionAttributeValues: { ':bytes': bytes, ':ttl': Math.ceil((windowStart + 2 * QUOTA_WINDOW_MS) / 1000) + 3600 },
-      ReturnValues: 'UPDATED_NEW',
-    }),
-  );
-  const used = Number(result.Attributes?.bytes ?? 0);
+  const used = await addUsage(ctx, { principal: caller.principal, kind, windowStart, windowMs: QUOTA_WINDOW_MS, bytes });
   const allowance = (rate * QUOTA_WINDOW_MS) / 1000;
   if (used > allowance || (bytes === 0 && used >= allowance)) {
     throw new QuotaExceededError(caller.principal, kind, rate, Math.max(1, Math.ceil((windowStart + QUOTA_WINDOW_MS - now) / 1000)));
