@@ -1,70 +1,61 @@
-import type { ErrorCode } from '../protocol/error-codes';
 /**
  * The shapes of the Sluice HTTP API v1 (docs/http-api.md), as seen by a client.
  * Times are milliseconds since the Unix epoch.
+ *
+ * What the server answers is defined once, by the wire contract (lib/protocol/responses.ts,
+ * published as docs/openapi.json), and re-exported here type-only: client and server
+ * cannot drift apart, and the client's declarations hold nothing of the server. The
+ * request options below are the client's view of what it sends.
  */
+import type { ErrorCode } from '../protocol/error-codes';
+import type { Encoding } from '../protocol/requests';
+import type { AclOperation, AclPatternType, AclPermission, AclResourceType, AssignorName, PushTarget, RecordHeader, ResetPolicy, TopicConfig } from '../protocol/responses';
 
-/** How keys, values and header values travel: text as UTF-8, or any bytes as base64. */
-// Response shapes the server defines are re-exported from the modules that produce them
-// (type-only: nothing of the server is loaded), so client and server cannot drift apart.
-import type { AssignorName, TopicAssignment } from '../groups/assignors';
-import type { MembershipView, PartitionPosition } from '../groups/group-views';
-import type { CommittedOffset, ResetPolicy } from '../store/group-items';
-import type { PartitionDeliveryStatus, PushTarget, Subscription as StoredSubscription, SubscriptionDeliverySummary } from '../store/subscription-items';
-
-export type { AssignorName, CommittedOffset, MembershipView, PartitionDeliveryStatus, PartitionPosition, PushTarget, ResetPolicy, SubscriptionDeliverySummary, TopicAssignment };
-
-/** A group's push subscription, as the server shows it (never with the secret, except once on creation). */
-export type Subscription = Omit<StoredSubscription, 'secret'>;
-
-export type Encoding = 'utf8' | 'base64';
-
-/** Topic settings, string to string; the known keys are listed in the README. */
-export type TopicConfig = Record<string, string>;
-
-export interface Topic {
-  name: string;
-  topicId: string;
-  partitions: number;
-  config: TopicConfig;
-  createdAt: number;
-}
+export type {
+  AclOperation,
+  AclPatternType,
+  AclPermission,
+  AclResourceType,
+  AclRule,
+  AssignorName,
+  CommitOffsetsResponse,
+  CommittedOffset,
+  CreatedSubscription,
+  ErrorBody,
+  FetchedRecord,
+  FetchResponse,
+  GroupDescription,
+  GroupMemberDescription,
+  GroupOffsets,
+  GroupState,
+  GroupSummary,
+  MembershipView,
+  OffsetForTimeResponse,
+  PartitionDeliveryStatus,
+  PartitionOffsets,
+  PartitionOffsetsResponse,
+  PartitionPosition,
+  ProducedRecord,
+  ProduceResponse,
+  ProducerIdentity,
+  PushTarget,
+  Quota,
+  RecordHeader,
+  ResetPolicy,
+  Subscription,
+  SubscriptionDeliverySummary,
+  SubscriptionDescription,
+  Topic,
+  TopicAssignment,
+  TopicConfig,
+  TopicDescription,
+} from '../protocol/responses';
+export type { Encoding };
 
 export interface CreateTopicOptions {
   /** 1–256; the server's default is 1. */
   partitions?: number;
   config?: TopicConfig;
-}
-
-/** The readable range of one partition. */
-export interface PartitionOffsets {
-  partition: number;
-  /** The earliest readable offset. */
-  logStartOffset: number;
-  /** The next offset to be written. */
-  highWatermark: number;
-}
-
-/** `GET /v1/topics/{topic}`: the topic plus the readable range of every partition. */
-export interface TopicDescription extends Topic {
-  partitionOffsets: PartitionOffsets[];
-}
-
-/** `GET /v1/topics/{topic}/partitions/{p}/offsets`. */
-export interface PartitionOffsetsResponse extends PartitionOffsets {
-  topic: string;
-}
-
-/** `GET /v1/topics/{topic}/partitions/{p}/offsets?timestamp=`: Kafka's offsets-for-times. */
-export interface OffsetForTimeResponse extends PartitionOffsetsResponse {
-  timestamp: number;
-  /** The first offset whose record timestamp is at least `timestamp`, or null when no record is that late. */
-  offset: number | null;
-}
-
-export interface RecordHeader {
-  key: string;
-  value: string | null;
 }
 
 /** One record to produce; `key`, `value` and header values are in the request's encoding. */
@@ -104,30 +95,9 @@ export interface ProduceRequest {
   records: ProduceRecord[];
 }
 
-/** Where one produced record landed. */
-export interface ProducedRecord {
-  partition: number;
-  offset: number;
-  timestamp: number;
-}
-
-export interface ProduceResponse {
-  topic: string;
-  /** In request order. */
-  records: ProducedRecord[];
-  /** True when this was a retry of an idempotent call already committed: the offsets are the original ones. */
-  duplicate?: boolean;
-}
-
 export interface InitProducerOptions {
   /** Kafka's `transactional.id`: the same name again returns the same id with the epoch bumped, fencing older instances. */
   name?: string;
-}
-
-/** `POST /v1/producers`. */
-export interface ProducerIdentity {
-  producerId: number;
-  epoch: number;
 }
 
 export interface FetchOptions {
@@ -143,29 +113,8 @@ export interface FetchOptions {
   waitMs?: number;
 }
 
-/** A record as read back; `key`, `value` and header values are in the response's encoding. */
-export interface FetchedRecord {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: string | null;
-  headers: RecordHeader[];
-}
-
-export interface FetchResponse {
-  topic: string;
-  partition: number;
-  encoding: Encoding;
-  records: FetchedRecord[];
-  /** The offset to ask for next. */
-  nextOffset: number;
-  highWatermark: number;
-  logStartOffset: number;
-}
-
 // ---------------------------------------------------------------------------
 // Consumer groups
-
 
 export interface JoinGroupOptions {
   /** 1–100 topics to subscribe to. */
@@ -179,7 +128,6 @@ export interface JoinGroupOptions {
   /** Prefix of the member id (1–64 characters of `[a-zA-Z0-9._-]`); `member` by default. */
   clientId?: string;
 }
-
 
 export interface OffsetCommit {
   topic: string;
@@ -198,59 +146,13 @@ export interface CommitOffsetsRequest {
   offsets: OffsetCommit[];
 }
 
-
-export interface CommitOffsetsResponse {
-  group: string;
-  committed: CommittedOffset[];
-}
-
-
 export interface GroupOffsetsOptions {
   /** Only this topic's partitions; by default every topic the group subscribes to or committed. */
   topic?: string;
 }
 
-/** `GET /v1/groups/{group}/offsets`. */
-export interface GroupOffsets {
-  group: string;
-  resetPolicy: ResetPolicy;
-  partitions: PartitionPosition[];
-  totalLag: number;
-}
-
-export type GroupState = 'Stable' | 'Rebalancing' | 'Empty';
-
-/** An entry of `GET /v1/groups`. */
-export interface GroupSummary {
-  group: string;
-  generation: number;
-  assignor: AssignorName;
-  /** Live members. */
-  members: number;
-  state: GroupState;
-}
-
-export interface GroupMemberDescription {
-  memberId: string;
-  topics: string[];
-  /** The member's lease ends here unless it heartbeats. */
-  expiresAt: number;
-  /** Its partitions in the current generation; empty until a generation includes it. */
-  assignment: TopicAssignment[];
-}
-
-/** `GET /v1/groups/{group}`. */
-export interface GroupDescription extends GroupSummary {
-  resetPolicy: ResetPolicy;
-  memberDetails: GroupMemberDescription[];
-  partitions: PartitionPosition[];
-  totalLag: number;
-}
-
 // ---------------------------------------------------------------------------
 // Push subscriptions
-
-/** Where a push subscription delivers: an HTTPS endpoint (plain http only to localhost) or a Lambda function. */
 
 /** `PUT /v1/groups/{group}/subscription`; every field but `topic` and `target` has a server default. */
 export interface SubscriptionRequest {
@@ -274,30 +176,8 @@ export interface SubscriptionRequest {
   resetPolicy?: ResetPolicy;
 }
 
-
-/** The answer of `PUT /v1/groups/{group}/subscription`: the subscription and its secret, shown only here. */
-export interface CreatedSubscription extends Subscription {
-  secret: string;
-}
-
-/**
- * `GET /v1/groups/{group}/subscription`: the subscription with the group's position, lag
- * and delivery health on each partition, and a summary of the health over all of them.
- */
-export interface SubscriptionDescription extends Subscription {
-  resetPolicy: ResetPolicy;
-  partitions: (PartitionPosition & PartitionDeliveryStatus)[];
-  totalLag: number;
-  delivery: SubscriptionDeliverySummary;
-}
-
 // ---------------------------------------------------------------------------
 // Access control
-
-export type AclResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER';
-export type AclPatternType = 'LITERAL' | 'PREFIXED';
-export type AclOperation = 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'DESCRIBE' | 'ALTER' | 'ALL';
-export type AclPermission = 'ALLOW' | 'DENY';
 
 /** `POST /v1/acls`. */
 export interface AclRuleRequest {
@@ -312,12 +192,6 @@ export interface AclRuleRequest {
   permission: AclPermission;
 }
 
-/** A stored ACL rule. */
-export interface AclRule extends Required<AclRuleRequest> {
-  ruleId: string;
-  createdAt: number;
-}
-
 // ---------------------------------------------------------------------------
 // Quotas
 
@@ -326,14 +200,6 @@ export interface QuotaRequest {
   principal: string;
   produceBytesPerSecond?: number | null;
   fetchBytesPerSecond?: number | null;
-}
-
-/** A principal's byte-rate quota; null is unlimited. */
-export interface Quota {
-  principal: string;
-  produceBytesPerSecond: number | null;
-  fetchBytesPerSecond: number | null;
-  updatedAt: number;
 }
 
 /**
@@ -345,16 +211,3 @@ export interface Quota {
  */
 export type SluiceErrorCode = ErrorCode;
 
-/** The body of every error response. */
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    retriable: boolean;
-    /** The field at fault, for `INVALID_REQUEST`. */
-    field?: string;
-    /** The limit that was passed, where one applies. */
-    limit?: number | string;
-    [detail: string]: unknown;
-  };
-}

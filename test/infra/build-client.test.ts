@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { accessSync, constants, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +46,27 @@ describe('the built client package (npm run build:client)', () => {
     const source = readFileSync(path.join(OUT, 'index.js'), 'utf8');
     assert.doesNotMatch(source, /from ["']node:|require\(/, 'no Node built-ins and no CommonJS');
     assert.match(readFileSync(path.join(OUT, 'types/client/index.d.ts'), 'utf8'), /SluiceProducer/);
+  });
+
+  test('declares nothing of the server: only the client and the wire contract, no store, group or push module and no DynamoDB key', () => {
+    const typesDir = path.join(OUT, 'types');
+    // The key builders of lib/store (metaKey, subscriptionKey, leaseRange, …), by their exported names.
+    const storeDir = path.join(REPO_ROOT, 'lib/store');
+    const storeKeyBuilders = readdirSync(storeDir)
+      .filter((name) => name.endsWith('.ts'))
+      .flatMap((name) => [...readFileSync(path.join(storeDir, name), 'utf8').matchAll(/export function (\w+(?:Key|Range))\(/g)].map((m) => m[1]!));
+    assert.ok(storeKeyBuilders.includes('subscriptionKey'), storeKeyBuilders.join(', '));
+    const files = readdirSync(typesDir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith('.d.ts'))
+      .map((entry) => path.relative(typesDir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'));
+    assert.ok(files.includes('client/types.d.ts'), files.join(', '));
+    for (const file of files) {
+      assert.match(file, /^(client|protocol)\//, `${file}: a server module in the client's declarations`);
+      const text = readFileSync(path.join(typesDir, file), 'utf8');
+      assert.doesNotMatch(text, /['"][./]*\/?(store|groups|push|log|topics|auth|core|producers|records)\//, `${file} imports a server module`);
+      assert.doesNotMatch(text, /\bpk\b|\bsk\b/, `${file} declares a DynamoDB key attribute`);
+      for (const builder of storeKeyBuilders) assert.ok(!new RegExp(`\\b${builder}\\b`).test(text), `${file} mentions the DynamoDB key builder ${builder}`);
+    }
   });
 
   test('runs under plain Node without tsx: produces through SluiceProducer and reads back with SluiceConsumer and SluiceAdmin', { timeout: 60_000 }, async () => {
