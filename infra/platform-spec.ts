@@ -1,4 +1,6 @@
 import { ROUTES, type HttpMethod, type RouteName, type RouteSpec } from '../lib/protocol/routes';
+import { MEMBER_SORT_PREFIX } from '../lib/store/group-items';
+import { HEAD_SORT_KEY } from '../lib/store/partition-head-store';
 import type { TableId } from '../lib/store/tables';
 
 export type { HttpMethod, RouteSpec };
@@ -127,7 +129,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       bisectBatchOnError: true,
       maxRecordAgeSeconds: 3600,
       reportBatchItemFailures: true,
-      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: ['head'] } } } }],
+      filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [HEAD_SORT_KEY] } } } }],
     },
   },
   {
@@ -161,7 +163,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       maxRecordAgeSeconds: 3600,
       reportBatchItemFailures: true,
       // Heartbeats MODIFY member items; only joins and removals change membership.
-      filterPatterns: [{ eventName: ['INSERT', 'REMOVE'], dynamodb: { Keys: { sk: { S: [{ prefix: 'member#' }] } } } }],
+      filterPatterns: [{ eventName: ['INSERT', 'REMOVE'], dynamodb: { Keys: { sk: { S: [{ prefix: MEMBER_SORT_PREFIX }] } } } }],
     },
   },
   {
