@@ -1,18 +1,16 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type AttributeValue as SdkAttributeValue,
-  type DynamoDBStreamsClient,
-  type _Record as SdkStreamRecord,
-  type Shard,
-  type ShardIteratorType,
-} from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue as LambdaAttributeValue, Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { GetRecordsCommand, GetShardIteratorCommand, type DynamoDBStreamsClient, type ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
+import type { Context, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { FUNCTIONS, type StreamTriggerSpec } from '../platform-spec';
 import { checkpointKey, type CheckpointStore } from './checkpoint-store';
+import { afterFailure, type FailureReason, type Piece } from './stream-batch-policy';
+import { matchesPattern, validatePattern } from './stream-filter';
+import { invokeStreamFunction } from './stream-invocation';
+import { describeRange, toDelivery, type Delivery } from './stream-records';
+import { describeShards, newShardState, type ShardState } from './stream-shards';
+import { backoff, errorText, sleep, sleepIn } from './stream-timing';
+
+export { matchesPattern } from './stream-filter';
 
 /**
  * Local emulation of a Lambda event source mapping for DynamoDB Streams: polls
@@ -45,7 +43,7 @@ export interface StreamTriggerOptions {
 export interface StreamFailure {
   functionName: string;
   /** Lambda's condition: `RetryAttemptsExhausted` or `MaximumRecordAgeExceeded`. */
-  reason: 'RetryAttemptsExhausted' | 'MaximumRecordAgeExceeded';
+  reason: FailureReason;
   /** The error of the last invocation that included these records. */
   error: string;
   /** How many invocations included these records. */
@@ -58,54 +56,9 @@ export interface StreamFailure {
 }
 
 const REDESCRIBE_INTERVAL_MS = 5000;
-const MAX_POLL_BACKOFF_MS = 5000;
-/** DynamoDB Streams keeps records for 24 hours; Lambda's "-1 = forever" ends there. */
-const STREAM_RETENTION_SECONDS = 24 * 60 * 60;
 const GET_RECORDS_MAX_LIMIT = 1000;
 const DEFAULT_TIMEOUT_SECONDS = 3;
 const DEFAULT_MEMORY_MIB = 128;
-const LOCAL_ACCOUNT_ID = '000000000000';
-
-interface Delivery {
-  record: DynamoDBRecord;
-  sequenceNumber: string;
-  createdAtMs: number;
-}
-
-/** Records sent to the function together, and what they went through so far. */
-interface Piece {
-  records: Delivery[];
-  /** Retries of these records as one batch; splitting does not count (as in Lambda). */
-  retries: number;
-  /** Invocations that included these records. */
-  invocations: number;
-  lastError: string;
-}
-
-interface ShardState {
-  readonly shardId: string;
-  readonly parentShardId: string | undefined;
-  readonly generation: number;
-  /** Where to start when there is no checkpoint. */
-  readonly initialPosition: 'TRIM_HORIZON' | 'LATEST';
-  started: boolean;
-  /** No longer listed by DescribeStream. */
-  gone: boolean;
-  iterator: string | undefined;
-  /** GetRecords returned no NextShardIterator: the shard is closed and fully read. */
-  endReached: boolean;
-  /** Every record of the shard is processed. */
-  finished: boolean;
-  /** Matching records read but not yet processed (at most batchSize). */
-  pending: Delivery[];
-  /** Sequence number of the last record read, matching or not. */
-  lastReadSequenceNumber: string | undefined;
-  lastCheckpoint: string | undefined;
-  /** Tick at which a read that found nothing new started, with nothing pending. */
-  caughtUpTick: number;
-}
-
-type Outcome = { ok: true } | { ok: false; succeeded: number; error: string };
 
 export class StreamTrigger {
   private readonly o: StreamTriggerOptions;
@@ -220,7 +173,7 @@ export class StreamTrigger {
     if (!streamArn || table.Table?.StreamSpecification?.StreamEnabled === false) {
       throw new Error(`table ${this.o.tableName} has no enabled stream`);
     }
-    const shards = await this.describeShards(streamArn);
+    const shards = await describeShards(this.o.streams, streamArn);
     if (!this.running) return;
 
     const firstDiscovery = streamArn !== this.streamArn;
@@ -259,17 +212,6 @@ export class StreamTrigger {
     }
     if (firstDiscovery) this.log(`reading ${streamArn} (${shards.length} shard${shards.length === 1 ? '' : 's'})`);
     this.describedTick = tick;
-  }
-
-  private async describeShards(streamArn: string): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let exclusiveStartShardId: string | undefined;
-    do {
-      const page = await this.o.streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: exclusiveStartShardId }));
-      shards.push(...(page.StreamDescription?.Shards ?? []));
-      exclusiveStartShardId = page.StreamDescription?.LastEvaluatedShardId;
-    } while (exclusiveStartShardId);
-    return shards;
   }
 
   // ---- reading one shard ----------------------------------------------------
@@ -356,7 +298,7 @@ export class StreamTrigger {
     if (!this.isCurrent(shard)) return 0;
     const records = response.Records ?? [];
     for (const raw of records) {
-      const delivery = this.toDelivery(raw);
+      const delivery = toDelivery(raw, { region: this.region, streamArn: this.streamArn, now: this.now });
       shard.lastReadSequenceNumber = delivery.sequenceNumber;
       if (this.matchesFilters(delivery.record)) shard.pending.push(delivery);
     }
@@ -411,86 +353,33 @@ export class StreamTrigger {
         continue;
       }
       if (outcome.succeeded > 0) this.checkpoint(shard, piece.records[outcome.succeeded - 1]!.sequenceNumber);
-      const failed: Piece = { records: piece.records.slice(outcome.succeeded), retries: piece.retries, invocations: piece.invocations, lastError: outcome.error };
-      const range = describeRange(failed.records);
-      if (this.tooOld(failed.records)) {
-        await this.sendToOnFailure(shard, failed, 'MaximumRecordAgeExceeded');
-        continue;
-      }
-      if (spec.bisectBatchOnError && outcome.succeeded > 0) {
-        // Bisected at the reported record: only the rest is retried, and that is not a retry.
+      const next = afterFailure(piece, outcome, spec, this.now());
+      const range = describeRange(next.piece.records);
+      if (next.action === 'on-failure') {
+        await this.sendToOnFailure(shard, next.piece, next.reason);
+      } else if (next.action === 'retry-rest') {
         this.log(`records ${range} failed (${outcome.error}); retrying them without the ${outcome.succeeded} before them`);
-        queue.unshift(failed);
-        continue;
-      }
-      if (spec.bisectBatchOnError && failed.records.length > 1) {
-        const middle = Math.ceil(failed.records.length / 2);
-        const half = (records: Delivery[]): Piece => ({ ...failed, records });
+        queue.unshift(next.piece);
+      } else if (next.action === 'split') {
         this.log(`batch ${range} failed (${outcome.error}); splitting it in two`);
-        queue.unshift(half(failed.records.slice(0, middle)), half(failed.records.slice(middle)));
-        continue;
+        queue.unshift(...next.halves);
+      } else {
+        const delayMs = this.retryDelayMs(next.piece.retries);
+        this.log(`batch ${range} failed (${outcome.error}); retry ${next.piece.retries}${spec.retryAttempts >= 0 ? ` of ${spec.retryAttempts}` : ''} in ${delayMs} ms`);
+        if (!(await this.sleepRetry(delayMs)) || !this.isCurrent(shard)) return false;
+        queue.unshift(next.piece);
       }
-      failed.retries++;
-      if (spec.retryAttempts >= 0 && failed.retries > spec.retryAttempts) {
-        await this.sendToOnFailure(shard, failed, 'RetryAttemptsExhausted');
-        continue;
-      }
-      const delayMs = this.retryDelayMs(failed.retries);
-      this.log(`batch ${range} failed (${outcome.error}); retry ${failed.retries}${spec.retryAttempts >= 0 ? ` of ${spec.retryAttempts}` : ''} in ${delayMs} ms`);
-      if (!(await this.sleepRetry(delayMs)) || !this.isCurrent(shard)) return false;
-      queue.unshift(failed);
     }
     return true;
   }
 
-  private async invoke(piece: Piece): Promise<Outcome> {
-    const timeoutMs = this.timeoutSeconds * 1000;
-    const deadline = this.now() + timeoutMs;
-    const event: DynamoDBStreamEvent = { Records: piece.records.map((d) => structuredClone(d.record)) };
-    let result: unknown;
-    try {
-      result = await Promise.resolve().then(() => this.o.handler(event, this.context(deadline)));
-    } catch (error) {
-      return { ok: false, succeeded: 0, error: errorText(error) };
-    }
-    if (this.now() > deadline) {
-      // Lambda would have stopped the invocation; the result does not count.
-      return { ok: false, succeeded: 0, error: `Task timed out after ${this.timeoutSeconds.toFixed(2)} seconds` };
-    }
-    if (!this.o.spec.reportBatchItemFailures) return { ok: true };
-    return readBatchResponse(result, piece.records);
+  private invoke(piece: Piece): ReturnType<typeof invokeStreamFunction> {
+    const { functionName, handler, spec } = this.o;
+    const settings = { functionName, handler, timeoutSeconds: this.timeoutSeconds, memoryMiB: this.memoryMiB, reportBatchItemFailures: spec.reportBatchItemFailures, region: this.region, now: this.now };
+    return invokeStreamFunction(settings, piece.records);
   }
 
-  private context(deadline: number): Context {
-    const name = this.o.functionName;
-    const region = this.region ?? 'us-east-1';
-    const day = new Date(this.now()).toISOString().slice(0, 10).replaceAll('-', '/');
-    const unsupported = (method: string) => () => {
-      throw new Error(`context.${method}() is not supported by the local runtime; return a value or a promise instead`);
-    };
-    return {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${region}:${LOCAL_ACCOUNT_ID}:function:${name}`,
-      memoryLimitInMB: String(this.memoryMiB),
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${name}`,
-      logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - this.now()),
-      done: unsupported('done'),
-      fail: unsupported('fail'),
-      succeed: unsupported('succeed'),
-    };
-  }
-
-  private tooOld(records: Delivery[]): boolean {
-    const maxAge = this.o.spec.maxRecordAgeSeconds >= 0 ? this.o.spec.maxRecordAgeSeconds : STREAM_RETENTION_SECONDS;
-    const oldest = Math.min(...records.map((d) => d.createdAtMs));
-    return this.now() - oldest > maxAge * 1000;
-  }
-
-  private async sendToOnFailure(shard: ShardState, piece: Piece, reason: StreamFailure['reason']): Promise<void> {
+  private async sendToOnFailure(shard: ShardState, piece: Piece, reason: FailureReason): Promise<void> {
     const failure: StreamFailure = {
       functionName: this.o.functionName,
       reason,
@@ -513,33 +402,6 @@ export class StreamTrigger {
   }
 
   // ---- records and filters --------------------------------------------------
-
-  private toDelivery(raw: SdkStreamRecord): Delivery {
-    const d = raw.dynamodb ?? {};
-    const sequenceNumber = d.SequenceNumber;
-    if (!sequenceNumber) throw new Error('GetRecords returned a record without a SequenceNumber');
-    const created = d.ApproximateCreationDateTime;
-    const createdAtMs = created instanceof Date ? created.getTime() : typeof created === 'number' ? created * 1000 : this.now();
-    const record: DynamoDBRecord = {
-      eventID: raw.eventID,
-      eventName: raw.eventName,
-      eventVersion: '1.1',
-      eventSource: 'aws:dynamodb',
-      awsRegion: this.region,
-      dynamodb: {
-        ApproximateCreationDateTime: createdAtMs / 1000,
-        ...(d.Keys && { Keys: toLambdaImage(d.Keys) }),
-        ...(d.NewImage && { NewImage: toLambdaImage(d.NewImage) }),
-        ...(d.OldImage && { OldImage: toLambdaImage(d.OldImage) }),
-        SequenceNumber: sequenceNumber,
-        SizeBytes: d.SizeBytes,
-        StreamViewType: d.StreamViewType,
-      },
-      eventSourceARN: this.streamArn,
-      ...(raw.userIdentity && { userIdentity: { type: raw.userIdentity.Type, principalId: raw.userIdentity.PrincipalId } }),
-    };
-    return { record, sequenceNumber, createdAtMs };
-  }
 
   private matchesFilters(record: DynamoDBRecord): boolean {
     const patterns = this.o.spec.filterPatterns;
@@ -578,182 +440,4 @@ export class StreamTrigger {
   private wakeIdle(): void {
     for (const wake of [...this.idleSleepers]) wake();
   }
-}
-
-function newShardState(
-  shardId: string,
-  parentShardId: string | undefined,
-  generation: number,
-  initialPosition: ShardState['initialPosition'],
-  finished: boolean,
-): ShardState {
-  return {
-    shardId,
-    parentShardId,
-    generation,
-    initialPosition,
-    started: false,
-    gone: false,
-    iterator: undefined,
-    endReached: finished,
-    finished,
-    pending: [],
-    lastReadSequenceNumber: undefined,
-    lastCheckpoint: undefined,
-    caughtUpTick: 0,
-  };
-}
-
-/**
- * Lambda's partial batch response: `batchItemFailures` empty or absent means
- * success; otherwise everything before the lowest reported record succeeded. An
- * identifier that is empty or not in the batch fails the whole batch.
- */
-function readBatchResponse(result: unknown, records: Delivery[]): Outcome {
-  if (result === null || typeof result !== 'object') return { ok: true };
-  const failures = (result as { batchItemFailures?: unknown }).batchItemFailures;
-  if (failures === null || failures === undefined) return { ok: true };
-  if (!Array.isArray(failures)) return { ok: false, succeeded: 0, error: 'batchItemFailures is not an array' };
-  if (failures.length === 0) return { ok: true };
-  let lowest = records.length;
-  for (const failure of failures) {
-    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    const index = typeof id === 'string' && id !== '' ? records.findIndex((d) => d.sequenceNumber === id) : -1;
-    if (index < 0) return { ok: false, succeeded: 0, error: `batchItemFailures names ${JSON.stringify(id)}, which is not a sequence number of the batch` };
-    lowest = Math.min(lowest, index);
-  }
-  return { ok: false, succeeded: lowest, error: `the function reported record ${records[lowest]!.sequenceNumber} as failed` };
-}
-
-function toLambdaImage(image: Record<string, SdkAttributeValue>): Record<string, LambdaAttributeValue> {
-  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, toLambdaValue(value)]));
-}
-
-/** The attribute value as Lambda's JSON event carries it: binary as base64 strings. */
-function toLambdaValue(value: SdkAttributeValue): LambdaAttributeValue {
-  if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
-  if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
-  if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
-  if (value.M !== undefined) return { M: toLambdaImage(value.M) };
-  if (value.S !== undefined) return { S: value.S };
-  if (value.N !== undefined) return { N: value.N };
-  if (value.SS !== undefined) return { SS: [...value.SS] };
-  if (value.NS !== undefined) return { NS: [...value.NS] };
-  if (value.BOOL !== undefined) return { BOOL: value.BOOL };
-  if (value.NULL !== undefined) return { NULL: value.NULL };
-  // The streams client deserializes an empty map ({"M":{}} on the wire) to a bare {}.
-  if (Object.keys(value).length === 0) return { M: {} };
-  throw new Error(`unsupported attribute value ${JSON.stringify(value)}`);
-}
-
-// ---- Lambda event filtering (a subset) ---------------------------------------
-
-type Rule = string | number | boolean | null | { [operator: string]: unknown };
-
-const OPERATORS = new Set(['exists', 'prefix', 'suffix', 'anything-but', 'numeric', 'equals-ignore-case']);
-
-/** Throws on pattern syntax this emulation does not understand, so a typo does not silently match nothing. */
-function validatePattern(pattern: unknown, functionName: string, path = ''): void {
-  if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) {
-    throw new Error(`${functionName}: filter pattern${path ? ` at ${path}` : ''} must be an object`);
-  }
-  for (const [key, rule] of Object.entries(pattern)) {
-    const at = path ? `${path}.${key}` : key;
-    if (Array.isArray(rule)) {
-      for (const element of rule) {
-        if (typeof element !== 'object' || element === null) continue;
-        const operators = Object.keys(element);
-        if (operators.length !== 1 || !OPERATORS.has(operators[0]!)) {
-          throw new Error(`${functionName}: unsupported filter rule ${JSON.stringify(element)} at ${at}`);
-        }
-      }
-    } else if (typeof rule === 'object' && rule !== null) {
-      validatePattern(rule, functionName, at);
-    } else {
-      throw new Error(`${functionName}: filter value at ${at} must be an array of rules or a nested object`);
-    }
-  }
-}
-
-/** Every key of the pattern must match: arrays list alternatives, objects recurse. */
-export function matchesPattern(pattern: Record<string, unknown>, value: unknown): boolean {
-  const fields = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  return Object.entries(pattern).every(([key, rule]) => {
-    const present = Object.hasOwn(fields, key) && fields[key] !== undefined;
-    const field = present ? fields[key] : undefined;
-    if (Array.isArray(rule)) return rule.some((element: Rule) => matchesRule(element, field, present));
-    return matchesPattern(rule as Record<string, unknown>, field);
-  });
-}
-
-function matchesRule(rule: Rule, field: unknown, present: boolean): boolean {
-  if (rule === null || typeof rule !== 'object') {
-    if (Array.isArray(field)) return field.some((item) => item === rule);
-    return present && field === rule;
-  }
-  const [operator, argument] = Object.entries(rule)[0]!;
-  if (operator === 'exists') return present === argument;
-  if (!present) return false;
-  const values: unknown[] = Array.isArray(field) ? field : [field];
-  return values.some((v) => matchesOperator(operator, argument, v));
-}
-
-function matchesOperator(operator: string, argument: unknown, v: unknown): boolean {
-  switch (operator) {
-    case 'prefix':
-      return typeof v === 'string' && typeof argument === 'string' && v.startsWith(argument);
-    case 'suffix':
-      return typeof v === 'string' && typeof argument === 'string' && v.endsWith(argument);
-    case 'equals-ignore-case':
-      return typeof v === 'string' && typeof argument === 'string' && v.toLowerCase() === argument.toLowerCase();
-    case 'anything-but':
-      return !(Array.isArray(argument) ? argument : [argument]).includes(v);
-    case 'numeric':
-      return typeof v === 'number' && Array.isArray(argument) && matchesNumeric(v, argument);
-    default:
-      return false;
-  }
-}
-
-function matchesNumeric(v: number, conditions: unknown[]): boolean {
-  for (let i = 0; i + 1 < conditions.length; i += 2) {
-    const bound = conditions[i + 1];
-    if (typeof bound !== 'number') return false;
-    const ok = { '=': v === bound, '<': v < bound, '<=': v <= bound, '>': v > bound, '>=': v >= bound }[String(conditions[i])];
-    if (!ok) return false;
-  }
-  return true;
-}
-
-// ---- small helpers ----------------------------------------------------------
-
-function backoff(failures: number): number {
-  return Math.min(MAX_POLL_BACKOFF_MS, 250 * 2 ** Math.max(0, failures - 1));
-}
-
-function describeRange(records: Delivery[]): string {
-  const first = records[0]?.sequenceNumber;
-  const last = records.at(-1)?.sequenceNumber;
-  return first === last ? `${first}` : `${first}..${last} (${records.length})`;
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function sleepIn(sleepers: Set<() => void>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      sleepers.delete(done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    sleepers.add(done);
-  });
 }
