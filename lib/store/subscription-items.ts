@@ -33,6 +33,13 @@ export interface DeliveryLease {
   lastErrorAt: number | null;
 }
 
+/** The delivery health a failure leaves on the lease. */
+export interface DeliveryFailure {
+  consecutiveFailures: number;
+  lastError: string;
+  lastErrorAt: number;
+}
+
 /** What a partition without a lease item (never delivered to) shows. */
 export const NO_DELIVERY_FAILURES: PartitionDeliveryStatus = { consecutiveFailures: 0, lastError: null, lastErrorAt: null, nextAttemptAt: null };
 
