@@ -1,11 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { TopicNotFoundError } from '../core/errors';
-import { metaKey } from '../store/group-items';
+import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
+import { readMeta, writeNextGeneration } from '../store/group-store';
 import { getTopic } from '../topics/topic-repository';
 import { assignPartitions, type TopicPartitions } from './assignors';
-import { readMeta } from './group-repository';
 import { expireLapsedMembers } from './membership';
 
 export interface RebalanceOutcome {
@@ -15,7 +13,8 @@ export interface RebalanceOutcome {
   changed: boolean;
 }
 
-const MAX_ATTEMPTS = 10;
+/** Each conflict means another coordinator wrote a generation; short jittered waits keep racing ones from colliding in step. */
+const REBALANCE_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 10, maxDelayMs: 500 };
 
 /**
  * Computes the group's next generation from its live members: runs the group's assignor
@@ -26,47 +25,32 @@ const MAX_ATTEMPTS = 10;
  * topics it changes nothing, so a redelivered stream record is harmless.
  */
 export async function rebalance(ctx: SluiceContext, group: string): Promise<RebalanceOutcome> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const now = ctx.now();
-    const meta = await readMeta(ctx, group);
-    if (!meta) return { group, generation: 0, changed: false };
-    const live = (await expireLapsedMembers(ctx, group, now)).live.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
-    const topics = await partitionCounts(ctx, [...new Set(live.flatMap((m) => m.topics))]);
-    const topicPartitions = Object.fromEntries(topics.map((t) => [t.topic, t.partitions]));
-    const liveIds = live.map((m) => m.memberId);
-    if (sameList(liveIds, [...meta.members].sort()) && sameCounts(topicPartitions, meta.topicPartitions)) {
-      return { group, generation: meta.generation, changed: false };
-    }
-    const assignment = assignPartitions(
-      meta.assignor,
-      live.map((m) => ({ memberId: m.memberId, topics: m.topics })),
-      topics,
-      meta.assignment,
-    );
-    try {
-      await ctx.ddb.send(
-        new UpdateCommand({
-          TableName: ctx.tables.groups,
-          Key: metaKey(group),
-          UpdateExpression: 'SET generation = :next, members = :members, assignment = :assignment, topicPartitions = :topics, updatedAt = :now',
-          ConditionExpression: 'generation = :current',
-          ExpressionAttributeValues: {
-            ':next': meta.generation + 1,
-            ':current': meta.generation,
-            ':members': liveIds,
-            ':assignment': assignment,
-            ':topics': topicPartitions,
-            ':now': now,
-          },
-        }),
+  return withRetries(
+    ctx,
+    REBALANCE_RETRY,
+    async () => {
+      const now = ctx.now();
+      const meta = await readMeta(ctx, group);
+      if (!meta) return { group, generation: 0, changed: false };
+      const live = (await expireLapsedMembers(ctx, group, now)).live.sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+      const topics = await partitionCounts(ctx, [...new Set(live.flatMap((m) => m.topics))]);
+      const topicPartitions = Object.fromEntries(topics.map((t) => [t.topic, t.partitions]));
+      const liveIds = live.map((m) => m.memberId);
+      if (sameList(liveIds, [...meta.members].sort()) && sameCounts(topicPartitions, meta.topicPartitions)) {
+        return { group, generation: meta.generation, changed: false };
+      }
+      const assignment = assignPartitions(
+        meta.assignor,
+        live.map((m) => ({ memberId: m.memberId, topics: m.topics })),
+        topics,
+        meta.assignment,
       );
-      return { group, generation: meta.generation + 1, changed: true };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Another coordinator moved the generation; decide again from what it wrote.
-    }
-  }
-  throw new Error(`Group '${group}': gave up rebalancing after ${MAX_ATTEMPTS} conflicting attempts`);
+      const written = await writeNextGeneration(ctx, group, { current: meta.generation, members: liveIds, assignment, topicPartitions }, now);
+      // Contended: another coordinator moved the generation; decide again from what it wrote.
+      return written === 'written' ? { group, generation: meta.generation + 1, changed: true } : RETRY;
+    },
+    (attempts) => new Error(`Group '${group}': gave up rebalancing after ${attempts} conflicting attempts`),
+  );
 }
 
 async function partitionCounts(ctx: SluiceContext, topics: string[]): Promise<TopicPartitions[]> {

@@ -1,9 +1,7 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { fromMetaItem, META_SORT_KEY } from '../store/group-items';
+import { listGroupMetas, readMembers, readMeta } from '../store/group-store';
 import type { TopicAssignment } from './assignors';
 import { GroupNotFoundError } from './group-errors';
-import { readMembers, readMeta } from './group-repository';
 import { groupPositions, type PartitionPosition } from './group-offsets';
 
 export interface GroupSummary {
@@ -21,30 +19,13 @@ export interface GroupDescription extends GroupSummary {
   totalLag: number;
 }
 
-/**
- * Every group, by scanning for meta items. Fine for the tens of groups a deployment
- * has; a registry item would replace it if that ever grows.
- */
+/** Every group (a Scan of the meta items: fine for the tens of groups a deployment has), with its live member count and state. */
 export async function listGroups(ctx: SluiceContext): Promise<GroupSummary[]> {
   const groups: GroupSummary[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new ScanCommand({
-        TableName: ctx.tables.groups,
-        FilterExpression: 'sk = :meta',
-        ExpressionAttributeValues: { ':meta': META_SORT_KEY },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const meta = fromMetaItem(item)!;
-      const live = (await readMembers(ctx, meta.group)).filter((m) => m.expiresAt >= ctx.now()).map((m) => m.memberId);
-      groups.push({ group: meta.group, generation: meta.generation, assignor: meta.assignor, members: live.length, state: stateOf(meta.members, live) });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const meta of await listGroupMetas(ctx)) {
+    const live = (await readMembers(ctx, meta.group)).filter((m) => m.expiresAt >= ctx.now()).map((m) => m.memberId);
+    groups.push({ group: meta.group, generation: meta.generation, assignor: meta.assignor, members: live.length, state: stateOf(meta.members, live) });
+  }
   return groups.sort((a, b) => (a.group < b.group ? -1 : 1));
 }
 

@@ -1,7 +1,5 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { fromMemberItem, MEMBER_SORT_PREFIX } from '../store/group-items';
-import { deleteIfLapsed } from './membership';
+import { deleteMemberIfLapsed, lapsedMembers } from '../store/group-store';
 
 /**
  * Deletes every member whose lease lapsed, in every group. Heartbeats of the other
@@ -13,19 +11,9 @@ export async function expireLapsedMembersEverywhere(ctx: SluiceContext): Promise
   const now = ctx.now();
   let scanned = 0;
   let expired = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new ScanCommand({
-        TableName: ctx.tables.groups,
-        FilterExpression: 'begins_with(sk, :member) AND expiresAt < :now',
-        ExpressionAttributeValues: { ':member': MEMBER_SORT_PREFIX, ':now': now },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    scanned += page.ScannedCount ?? 0;
-    for (const item of page.Items ?? []) if (await deleteIfLapsed(ctx, fromMemberItem(item), now)) expired++;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of lapsedMembers(ctx, now)) {
+    scanned += page.scanned;
+    for (const member of page.members) if (await deleteMemberIfLapsed(ctx, member, now)) expired++;
+  }
   return { scanned, expired };
 }

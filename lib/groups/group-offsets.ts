@@ -1,13 +1,15 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { ServiceBusyError, ValidationError } from '../core/errors';
+import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
 import { LIMITS } from '../protocol/limits';
-import { memberKey, metaKey, toOffsetItem, type CommittedOffset } from '../store/group-items';
+import type { CommittedOffset } from '../store/group-items';
+import { commitGroupOffsets, readMembers, readMeta, readOffsets, type CommitFence } from '../store/group-store';
 import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
 import { GroupActiveError, GroupNotFoundError, IllegalGenerationError, NotAssignedError, UnknownMemberError } from './group-errors';
-import { readMembers, readMeta, readOffsets } from './group-repository';
 import type { PartitionPosition } from './group-views';
+
+/** A cancelled commit with no verdict on the member (a conflict, a throttle) is tried again: waits of up to 100, 200, 400, 800 ms. */
+const COMMIT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 100 };
 
 export interface OffsetCommitInput {
   /** Omitted for a standalone consumer (partitions assigned by hand), allowed only while the group has no live members. */
@@ -35,7 +37,7 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
   }
   const now = ctx.now();
   const meta = await readMeta(ctx, group);
-  const checks: Record<string, unknown>[] = [];
+  let fence: CommitFence | undefined;
   if (input.member) {
     const { memberId, generation } = input.member;
     if (!meta) throw new GroupNotFoundError(group);
@@ -43,24 +45,7 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
     const owned = new Set((meta.assignment[memberId] ?? []).flatMap((t) => t.partitions.map((p) => `${t.topic}#${p}`)));
     if (!meta.members.includes(memberId)) throw new IllegalGenerationError(group, generation, meta.generation, `member '${memberId}' is not part of it`);
     for (const o of input.offsets) if (!owned.has(`${o.topic}#${o.partition}`)) throw new NotAssignedError(group, memberId, o.topic, o.partition);
-    checks.push(
-      {
-        ConditionCheck: {
-          TableName: ctx.tables.groups,
-          Key: metaKey(group),
-          ConditionExpression: 'generation = :generation',
-          ExpressionAttributeValues: { ':generation': generation },
-        },
-      },
-      {
-        ConditionCheck: {
-          TableName: ctx.tables.groups,
-          Key: memberKey(group, memberId),
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
-          ExpressionAttributeValues: { ':now': now },
-        },
-      },
-    );
+    fence = { memberId, generation, now };
   } else {
     const live = (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now);
     if (live.length > 0) throw new GroupActiveError(group);
@@ -75,24 +60,24 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
     metadata: o.metadata ?? null,
     committedAt: now,
   }));
-  const items = [...checks, ...committed.map((c) => ({ Put: { TableName: ctx.tables.groups, Item: toOffsetItem(c) } }))];
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ctx.ddb.send(new TransactWriteCommand({ TransactItems: items as never }));
-      return committed;
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException) || !input.member) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') throw new UnknownMemberError(group, input.member.memberId);
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-        const current = await readMeta(ctx, group);
-        throw new IllegalGenerationError(group, input.member.generation, current?.generation ?? null);
-      }
-      // A transaction conflict or throttling, not a verdict on the member: try again, then say so.
-      if (attempt >= 5) throw new ServiceBusyError(reasons.map((r) => r.Code).filter((c) => c && c !== 'None').join(', ') || 'transaction cancelled');
-      await ctx.sleep(Math.floor(ctx.random() * 50 * 2 ** attempt));
-    }
+  let reasons = '';
+  const outcome = await withRetries(
+    ctx,
+    COMMIT_RETRY,
+    async () => {
+      const result = await commitGroupOffsets(ctx, group, committed, fence);
+      if (result.kind !== 'contended') return result;
+      reasons = result.reasons;
+      return RETRY;
+    },
+    () => new ServiceBusyError(reasons),
+  );
+  if (outcome.kind === 'unknown-member') throw new UnknownMemberError(group, input.member!.memberId);
+  if (outcome.kind === 'illegal-generation') {
+    const current = await readMeta(ctx, group);
+    throw new IllegalGenerationError(group, input.member!.generation, current?.generation ?? null);
   }
+  return committed;
 }
 
 export type { PartitionPosition } from './group-views';

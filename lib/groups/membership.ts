@@ -1,12 +1,10 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { subscriptionKey } from '../store/subscription-items';
 import type { SluiceContext } from '../core/context';
-import { memberKey, metaKey, toMemberItem, type GroupMember, type ResetPolicy } from '../store/group-items';
+import type { GroupMember, ResetPolicy } from '../store/group-items';
+import { createMember, deleteMember, deleteMemberIfLapsed, ensureGroupMeta, readMembers, readMeta, renewMemberLease } from '../store/group-store';
+import { readSubscription } from '../store/subscription-store';
 import { getTopic } from '../topics/topic-repository';
 import type { AssignorName } from './assignors';
 import { GroupHasSubscriptionError, UnknownMemberError } from './group-errors';
-import { readMembers, readMeta } from './group-repository';
 import type { MembershipView } from './group-views';
 
 export interface JoinInput {
@@ -27,19 +25,9 @@ export type { MembershipView } from './group-views';
  */
 export async function joinGroup(ctx: SluiceContext, group: string, input: JoinInput): Promise<MembershipView> {
   for (const topic of input.topics) await getTopic(ctx, topic);
-  const subscription = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group), ConsistentRead: true }));
-  if (subscription.Item) throw new GroupHasSubscriptionError(group);
+  if (await readSubscription(ctx, group)) throw new GroupHasSubscriptionError(group);
   const now = ctx.now();
-  await ctx.ddb.send(
-    new UpdateCommand({
-      TableName: ctx.tables.groups,
-      Key: metaKey(group),
-      UpdateExpression:
-        'SET generation = if_not_exists(generation, :zero), assignor = if_not_exists(assignor, :assignor), resetPolicy = if_not_exists(resetPolicy, :reset), members = if_not_exists(members, :none), assignment = if_not_exists(assignment, :empty), topicPartitions = if_not_exists(topicPartitions, :empty), #group = :group, updatedAt = if_not_exists(updatedAt, :now)',
-      ExpressionAttributeNames: { '#group': 'group' },
-      ExpressionAttributeValues: { ':zero': 0, ':assignor': input.assignor, ':reset': input.resetPolicy, ':none': [], ':empty': {}, ':group': group, ':now': now },
-    }),
-  );
+  await ensureGroupMeta(ctx, group, { assignor: input.assignor, resetPolicy: input.resetPolicy }, now);
   const member: GroupMember = {
     group,
     memberId: `${input.clientId ?? 'member'}-${ctx.newId()}`,
@@ -48,7 +36,8 @@ export async function joinGroup(ctx: SluiceContext, group: string, input: JoinIn
     expiresAt: now + input.sessionTimeoutMs,
     joinedAt: now,
   };
-  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: toMemberItem(member), ConditionExpression: 'attribute_not_exists(pk)' }));
+  // Ids are fresh UUIDs: a taken one is a broken id source, not a caller's mistake.
+  if ((await createMember(ctx, member)) === 'exists') throw new Error(`Group '${group}': member id '${member.memberId}' is already taken`);
   const meta = await readMeta(ctx, group);
   return {
     group,
@@ -68,23 +57,8 @@ export async function joinGroup(ctx: SluiceContext, group: string, input: JoinIn
  */
 export async function heartbeat(ctx: SluiceContext, group: string, memberId: string): Promise<MembershipView> {
   const now = ctx.now();
-  let member: GroupMember;
-  try {
-    const result = await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.tables.groups,
-        Key: memberKey(group, memberId),
-        UpdateExpression: 'SET expiresAt = sessionTimeoutMs + :now, expiresAtSeconds = :ttl',
-        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
-        ExpressionAttributeValues: { ':now': now, ':ttl': Math.ceil(now / 1000) + 2 * 3600 },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    member = result.Attributes as unknown as GroupMember;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new UnknownMemberError(group, memberId);
-    throw error;
-  }
+  const member = await renewMemberLease(ctx, group, memberId, now);
+  if (!member) throw new UnknownMemberError(group, memberId);
   const { live: liveMembers, expired } = await expireLapsedMembers(ctx, group, now);
   const meta = await readMeta(ctx, group);
   const live = liveMembers.map((m) => m.memberId);
@@ -97,18 +71,13 @@ export async function heartbeat(ctx: SluiceContext, group: string, memberId: str
     // While a rebalance is pending the current generation's assignment stays valid (for commits too).
     assignment: inGeneration ? (meta.assignment[memberId] ?? []) : [],
     rebalanceInProgress: !current || expired > 0,
-    sessionTimeoutMs: Number(member.sessionTimeoutMs),
-    heartbeatIntervalMs: heartbeatInterval(Number(member.sessionTimeoutMs)),
+    sessionTimeoutMs: member.sessionTimeoutMs,
+    heartbeatIntervalMs: heartbeatInterval(member.sessionTimeoutMs),
   };
 }
 
 export async function leaveGroup(ctx: SluiceContext, group: string, memberId: string): Promise<void> {
-  try {
-    await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: memberKey(group, memberId), ConditionExpression: 'attribute_exists(pk)' }));
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new UnknownMemberError(group, memberId);
-    throw error;
-  }
+  if ((await deleteMember(ctx, group, memberId)) === 'absent') throw new UnknownMemberError(group, memberId);
 }
 
 /**
@@ -120,27 +89,9 @@ export async function expireLapsedMembers(ctx: SluiceContext, group: string, now
   let expired = 0;
   for (const member of await readMembers(ctx, group)) {
     if (member.expiresAt >= now) live.push(member);
-    else if (await deleteIfLapsed(ctx, member, now)) expired++;
+    else if (await deleteMemberIfLapsed(ctx, member, now)) expired++;
   }
   return { live, expired };
-}
-
-/** Deletes a member item under the condition that its lease lapsed before `now`; false when it was renewed or already gone. */
-export async function deleteIfLapsed(ctx: SluiceContext, member: GroupMember, now: number): Promise<boolean> {
-  try {
-    await ctx.ddb.send(
-      new DeleteCommand({
-        TableName: ctx.tables.groups,
-        Key: memberKey(member.group, member.memberId),
-        ConditionExpression: 'expiresAt < :now',
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {

@@ -1,15 +1,13 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IncomingRecord } from '../records/record-encoding';
 import type { SluiceContext } from '../core/context';
 import { OffsetOutOfRangeError } from '../core/errors';
-import { readMeta } from '../groups/group-repository';
 import { fetchRecords } from '../log/fetch-records';
 import { produce } from '../log/produce';
 import { LIMITS } from '../protocol/limits';
 import type { OffsetRecord } from '../records/log-record';
-import { fromOffsetItem, offsetKey, toOffsetItem } from '../store/group-items';
-import { fromLeaseItem, leaseKey, type DeliveryLease, type Subscription } from '../store/subscription-items';
+import { readMeta, readOffset } from '../store/group-store';
+import type { DeliveryFailure, DeliveryLease, Subscription } from '../store/subscription-items';
+import { acquireLease, commitPastBatch, recordDeliveryFailure, releaseLease, type LeaseRef } from '../store/subscription-store';
 import { getTopic, readHead } from '../topics/topic-repository';
 import type { Deliver } from './targets';
 import { recordMetric } from '../observability/metrics';
@@ -45,9 +43,10 @@ const LEASE_MARGIN_MS = 30_000;
  */
 export async function deliverPartition(ctx: SluiceContext, subscription: Subscription, partition: number, options: DeliveryOptions): Promise<DeliveryOutcome> {
   const outcome: DeliveryOutcome = { status: 'caught-up', delivered: 0, deadLettered: 0 };
-  const acquired = await acquireLease(ctx, subscription, partition, options);
-  if (!acquired) return { ...outcome, status: 'busy' };
-  let lease: DeliveryLease = acquired;
+  const ref: LeaseRef = { group: subscription.group, topic: subscription.topic, partition };
+  const acquired = await acquireLease(ctx, ref, { holder: options.holder, expiresAt: options.deadline + LEASE_MARGIN_MS, now: ctx.now() });
+  if (acquired.kind === 'held') return { ...outcome, status: 'busy' };
+  let lease: DeliveryLease = acquired.lease;
   try {
     if (lease.nextAttemptAt > ctx.now()) return { ...outcome, status: 'backoff' };
     for (;;) {
@@ -76,13 +75,13 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
           recordMetric('DeliveryFailures', 'Count', 1);
           const attempts: number = lease.attempts + 1;
           const reason = (error instanceof Error ? error.message : String(error)).slice(0, MAX_REASON_LENGTH);
-          const failure: Failure = { consecutiveFailures: lease.consecutiveFailures + unrecordedFailures + 1, lastError: reason, lastErrorAt: ctx.now() };
+          const failure: DeliveryFailure = { consecutiveFailures: lease.consecutiveFailures + unrecordedFailures + 1, lastError: reason, lastErrorAt: ctx.now() };
           unrecordedFailures = 0;
           const tooOld = subscription.maxRecordAgeSeconds >= 0 && ctx.now() - batch[0]!.timestamp > subscription.maxRecordAgeSeconds * 1000;
           if (attempts > subscription.retryAttempts || tooOld) {
             await deadLetter(ctx, subscription, partition, batch, tooOld ? `record older than ${subscription.maxRecordAgeSeconds} s: ${reason}` : reason);
             // Dead-lettering is not an acknowledgement: the failure count and the reason stay.
-            if (!(await commitPast(ctx, subscription, partition, lease, batch, failure))) return { ...outcome, status: 'fenced' };
+            if (!(await commitPast(ctx, ref, lease, batch, failure))) return { ...outcome, status: 'fenced' };
             lease = { ...lease, attempts: 0, nextAttemptAt: 0, ...failure };
             outcome.deadLettered += batch.length;
             recordMetric('DeadLettered', 'Count', batch.length);
@@ -91,70 +90,22 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
           }
           const backoff = Math.min(60_000, 200 * 2 ** attempts);
           const retryAt = ctx.now() + backoff;
-          if (!(await recordFailure(ctx, subscription, partition, lease, attempts, retryAt, failure))) return { ...outcome, status: 'fenced' };
+          if ((await recordDeliveryFailure(ctx, ref, lease, { attempts, nextAttemptAt: retryAt, failure })) === 'fenced') return { ...outcome, status: 'fenced' };
           lease = { ...lease, attempts, nextAttemptAt: retryAt, ...failure };
           if (backoff > MAX_INLINE_BACKOFF_MS || retryAt >= options.deadline) return { ...outcome, status: 'deferred' };
           await ctx.sleep(backoff);
           continue;
         }
-        if (!(await commitPast(ctx, subscription, partition, lease, batch))) return { ...outcome, status: 'fenced' };
+        if (!(await commitPast(ctx, ref, lease, batch))) return { ...outcome, status: 'fenced' };
         lease = { ...lease, attempts: 0, nextAttemptAt: 0, consecutiveFailures: 0 };
         outcome.delivered += batch.length;
         queue.shift();
       }
     }
   } finally {
-    await releaseLease(ctx, subscription, partition, lease);
+    // Fenced: another dispatcher holds it now, and it is theirs to release.
+    await releaseLease(ctx, ref, lease);
   }
-}
-
-async function acquireLease(ctx: SluiceContext, subscription: Subscription, partition: number, options: DeliveryOptions): Promise<DeliveryLease | undefined> {
-  const now = ctx.now();
-  try {
-    const result = await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.tables.groups,
-        Key: leaseKey(subscription.group, subscription.topic, partition),
-        UpdateExpression:
-          'SET holder = :me, epoch = if_not_exists(epoch, :zero) + :one, expiresAt = :until, attempts = if_not_exists(attempts, :zero), nextAttemptAt = if_not_exists(nextAttemptAt, :zero)',
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-        ExpressionAttributeValues: { ':me': options.holder, ':zero': 0, ':one': 1, ':until': options.deadline + LEASE_MARGIN_MS, ':now': now },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return fromLeaseItem(result.Attributes);
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return undefined;
-    throw error;
-  }
-}
-
-async function releaseLease(ctx: SluiceContext, subscription: Subscription, partition: number, lease: DeliveryLease): Promise<void> {
-  await ctx.ddb
-    .send(
-      new UpdateCommand({
-        TableName: ctx.tables.groups,
-        Key: leaseKey(subscription.group, subscription.topic, partition),
-        UpdateExpression: 'SET expiresAt = :released',
-        ConditionExpression: 'holder = :me AND epoch = :epoch',
-        ExpressionAttributeValues: { ':released': 0, ':me': lease.holder, ':epoch': lease.epoch },
-      }),
-    )
-    .catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
-}
-
-const fencedBy = (lease: DeliveryLease) => ({
-  ConditionExpression: 'holder = :me AND epoch = :epoch',
-  values: { ':me': lease.holder, ':epoch': lease.epoch },
-});
-
-/** The delivery health a failure leaves on the lease. */
-interface Failure {
-  consecutiveFailures: number;
-  lastError: string;
-  lastErrorAt: number;
 }
 
 const MAX_REASON_LENGTH = 1000;
@@ -162,97 +113,20 @@ const MAX_REASON_LENGTH = 1000;
 /**
  * Commits the group offset past a batch, only while this dispatcher still holds the
  * lease: past a delivered batch (the failure count back to 0; the last error and its
- * time stay, as history), or past a dead-lettered one with the `failure` that sent it there.
+ * time stay, as history), or past a dead-lettered one with the `failure` that sent it
+ * there. False when it no longer may: fenced by another dispatcher, or cancelled for
+ * another reason, when the next dispatch delivers the batch again (at least once).
  */
-async function commitPast(
-  ctx: SluiceContext,
-  subscription: Subscription,
-  partition: number,
-  lease: DeliveryLease,
-  batch: OffsetRecord[],
-  failure?: Failure,
-): Promise<boolean> {
-  const fence = fencedBy(lease);
-  const health = failure
-    ? { expression: ', consecutiveFailures = :failures, lastError = :error, lastErrorAt = :errorAt', values: failureValues(failure) }
-    : { expression: ', consecutiveFailures = :zero', values: {} };
-  try {
-    await ctx.ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: ctx.tables.groups,
-              Key: leaseKey(subscription.group, subscription.topic, partition),
-              UpdateExpression: `SET attempts = :zero, nextAttemptAt = :zero${health.expression}`,
-              ConditionExpression: fence.ConditionExpression,
-              ExpressionAttributeValues: { ...fence.values, ':zero': 0, ...health.values },
-            },
-          },
-          {
-            Put: {
-              TableName: ctx.tables.groups,
-              Item: toOffsetItem({
-                group: subscription.group,
-                topic: subscription.topic,
-                partition,
-                offset: batch.at(-1)!.offset + 1,
-                generation: lease.epoch,
-                memberId: `push:${lease.holder}`,
-                metadata: null,
-                committedAt: ctx.now(),
-              }),
-            },
-          },
-        ],
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof TransactionCanceledException) return false;
-    throw error;
-  }
-}
-
-async function recordFailure(
-  ctx: SluiceContext,
-  subscription: Subscription,
-  partition: number,
-  lease: DeliveryLease,
-  attempts: number,
-  nextAttemptAt: number,
-  failure: Failure,
-): Promise<boolean> {
-  const fence = fencedBy(lease);
-  try {
-    await ctx.ddb.send(
-      new UpdateCommand({
-        TableName: ctx.tables.groups,
-        Key: leaseKey(subscription.group, subscription.topic, partition),
-        UpdateExpression: 'SET attempts = :attempts, nextAttemptAt = :next, consecutiveFailures = :failures, lastError = :error, lastErrorAt = :errorAt',
-        ConditionExpression: fence.ConditionExpression,
-        ExpressionAttributeValues: { ...fence.values, ':attempts': attempts, ':next': nextAttemptAt, ...failureValues(failure) },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
-
-function failureValues(failure: Failure): Record<string, unknown> {
-  return { ':failures': failure.consecutiveFailures, ':error': failure.lastError, ':errorAt': failure.lastErrorAt };
+async function commitPast(ctx: SluiceContext, ref: LeaseRef, lease: DeliveryLease, batch: OffsetRecord[], failure?: DeliveryFailure): Promise<boolean> {
+  return (await commitPastBatch(ctx, ref, lease, { nextOffset: batch.at(-1)!.offset + 1, now: ctx.now(), failure })) === 'committed';
 }
 
 /** The records after the committed offset (or from the reset policy's end), one batch's worth. */
 async function nextRecords(ctx: SluiceContext, subscription: Subscription, partition: number): Promise<OffsetRecord[]> {
-  const committed = await ctx.ddb.send(
-    new GetCommand({ TableName: ctx.tables.groups, Key: offsetKey(subscription.group, subscription.topic, partition), ConsistentRead: true }),
-  );
+  const committed = await readOffset(ctx, subscription.group, subscription.topic, partition);
   let offset: number;
-  if (committed.Item) {
-    offset = fromOffsetItem(committed.Item).offset;
+  if (committed) {
+    offset = committed.offset;
   } else {
     const meta = await readMeta(ctx, subscription.group);
     const head = await readHead(ctx, (await getTopic(ctx, subscription.topic)).topicId, partition);

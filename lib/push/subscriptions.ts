@@ -1,27 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { SluiceError, TopicNotFoundError, ValidationError } from '../core/errors';
 import { GroupActiveError } from '../groups/group-errors';
-import { readMembers } from '../groups/group-repository';
 import { LIMITS } from '../protocol/limits';
-import { metaKey } from '../store/group-items';
+import { readMembers, writePushGroupMeta } from '../store/group-store';
 import {
   deliveryStatus,
-  fromLeaseItem,
-  fromSubscriptionItem,
-  leasePartition,
-  leaseRange,
   NO_DELIVERY_FAILURES,
-  registryKey,
-  registryPartitionKey,
-  subscriptionKey,
-  toSubscriptionItem,
   type PartitionDeliveryStatus,
   type PushTarget,
   type Subscription,
   type SubscriptionDeliverySummary,
 } from '../store/subscription-items';
+import {
+  deleteSubscriptionItem,
+  listSubscriptions,
+  readLeases,
+  readSubscription,
+  registerSubscription,
+  subscribedGroups,
+  unregisterSubscription,
+  writeSubscription,
+} from '../store/subscription-store';
 import { createTopic } from '../topics/topic-service';
 import { getTopic } from '../topics/topic-repository';
 import { checkPushTarget } from './push-target-policy';
@@ -69,7 +69,7 @@ export async function putSubscription(
   }
   if (deadLetterTopic === topic.name) throw new ValidationError('deadLetterTopic: must differ from the subscribed topic', { field: 'deadLetterTopic' });
   await ensureTopic(ctx, deadLetterTopic);
-  const previous = await getSubscriptionOrUndefined(ctx, group);
+  const previous = await readSubscription(ctx, group);
   const subscription: Subscription = {
     group,
     topic: topic.name,
@@ -84,63 +84,30 @@ export async function putSubscription(
     createdAt: previous?.createdAt ?? now,
   };
   // The meta item gives the group its reset policy, so positions and lag read as for pull groups.
-  await ctx.ddb.send(
-    new UpdateCommand({
-      TableName: ctx.tables.groups,
-      Key: metaKey(group),
-      UpdateExpression:
-        'SET generation = if_not_exists(generation, :zero), assignor = if_not_exists(assignor, :assignor), resetPolicy = :reset, members = if_not_exists(members, :none), assignment = if_not_exists(assignment, :empty), topicPartitions = :topics, #group = :group, updatedAt = :now',
-      ExpressionAttributeNames: { '#group': 'group' },
-      ExpressionAttributeValues: {
-        ':zero': 0,
-        ':assignor': 'sticky',
-        ':reset': input.resetPolicy,
-        ':none': [],
-        ':empty': {},
-        ':topics': { [topic.name]: topic.partitions },
-        ':group': group,
-        ':now': now,
-      },
-    }),
-  );
-  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: toSubscriptionItem(subscription) }));
-  if (previous && previous.topic !== subscription.topic) {
-    await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: registryKey(previous.topic, group) }));
-  }
-  await ctx.ddb.send(new PutCommand({ TableName: ctx.tables.groups, Item: { ...registryKey(subscription.topic, group), group, topic: subscription.topic } }));
+  await writePushGroupMeta(ctx, group, { resetPolicy: input.resetPolicy, topicPartitions: { [topic.name]: topic.partitions } }, now);
+  await writeSubscription(ctx, subscription);
+  if (previous && previous.topic !== subscription.topic) await unregisterSubscription(ctx, previous.topic, group);
+  await registerSubscription(ctx, subscription.topic, group);
   return subscription;
 }
 
 export async function getSubscription(ctx: SluiceContext, group: string): Promise<Subscription> {
-  const subscription = await getSubscriptionOrUndefined(ctx, group);
+  const subscription = await readSubscription(ctx, group);
   if (!subscription) throw new SubscriptionNotFoundError(group);
   return subscription;
 }
 
-async function getSubscriptionOrUndefined(ctx: SluiceContext, group: string): Promise<Subscription | undefined> {
-  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group), ConsistentRead: true }));
-  return fromSubscriptionItem(result.Item);
-}
-
 export async function deleteSubscription(ctx: SluiceContext, group: string): Promise<void> {
   const subscription = await getSubscription(ctx, group);
-  await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: registryKey(subscription.topic, group) }));
-  await ctx.ddb.send(new DeleteCommand({ TableName: ctx.tables.groups, Key: subscriptionKey(group) }));
+  await unregisterSubscription(ctx, subscription.topic, group);
+  await deleteSubscriptionItem(ctx, group);
 }
 
-/** The subscriptions pushing a topic, through the reverse index. */
+/** The subscriptions pushing a topic, through the reverse index (an entry whose subscription moved to another topic is left out). */
 export async function subscriptionsForTopic(ctx: SluiceContext, topic: string): Promise<Subscription[]> {
-  const page = await ctx.ddb.send(
-    new QueryCommand({
-      TableName: ctx.tables.groups,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': registryPartitionKey(topic) },
-      ConsistentRead: true,
-    }),
-  );
   const subscriptions: Subscription[] = [];
-  for (const item of page.Items ?? []) {
-    const subscription = await getSubscriptionOrUndefined(ctx, String(item.group));
+  for (const group of await subscribedGroups(ctx, topic)) {
+    const subscription = await readSubscription(ctx, group);
     if (subscription && subscription.topic === topic) subscriptions.push(subscription);
   }
   return subscriptions;
@@ -148,45 +115,15 @@ export async function subscriptionsForTopic(ctx: SluiceContext, topic: string): 
 
 /** Every subscription, for the catch-up sweep. */
 export async function allSubscriptions(ctx: SluiceContext): Promise<Subscription[]> {
-  const subscriptions: Subscription[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new ScanCommand({
-        TableName: ctx.tables.groups,
-        FilterExpression: 'sk = :sk',
-        ExpressionAttributeValues: { ':sk': 'subscription' },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) subscriptions.push(fromSubscriptionItem(item)!);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return subscriptions;
+  return listSubscriptions(ctx);
 }
 
 /** Each partition's delivery health, from its lease item (one Query for the topic's leases); a partition never delivered to has no failures. */
 export async function deliveryStatuses(ctx: SluiceContext, subscription: Subscription, partitions: readonly number[]): Promise<Map<number, PartitionDeliveryStatus>> {
   const statuses = new Map<number, PartitionDeliveryStatus>(partitions.map((p) => [p, NO_DELIVERY_FAILURES]));
-  const range = leaseRange(subscription.group, subscription.topic);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.groups,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': range.pk, ':prefix': range.skPrefix },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      const partition = leasePartition(item, subscription.topic);
-      if (partition !== undefined && statuses.has(partition)) statuses.set(partition, deliveryStatus(fromLeaseItem(item)!));
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for (const [partition, lease] of await readLeases(ctx, subscription.group, subscription.topic)) {
+    if (statuses.has(partition)) statuses.set(partition, deliveryStatus(lease));
+  }
   return statuses;
 }
 
