@@ -140,7 +140,8 @@ export const committedOffsetSchema = z.object({
   topic: z.string(),
   partition: count(),
   offset: count(),
-  generation: count(),
+  /** The generation of the member that committed it; -1 for a standalone commit (no member). */
+  generation: z.int().check(z.gte(-1)),
   memberId: nullableString(),
   metadata: nullableString(),
   committedAt: int(),
