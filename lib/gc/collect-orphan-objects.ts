@@ -1,10 +1,10 @@
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { SluiceContext } from '../core/context';
-import { batchGetAll } from '../store/batch-operations';
-import { gcCheckpointStartAfter, type GcCheckpoint } from '../store/gc-checkpoint-item';
-import { parseSegmentObjectKey } from '../store/object-keys';
-import { objectRefKey } from '../store/object-ref-item';
-import { advanceGcCheckpoint, readGcCheckpoints } from './gc-checkpoints';
+import { advanceGcCheckpoint, gcCheckpointStartAfter, readGcCheckpoints, type GcCheckpoint } from '../store/gc-checkpoint-store';
+import { parseSegmentObjectKey, SEGMENT_PREFIXES, SEGMENT_ROOT } from '../store/object-keys';
+import { referencedObjectKeys } from '../store/object-ref-store';
+import { deleteSegmentObjects, listSegmentObjects, type DeleteFailure } from '../store/segment-object-store';
+
+export { SEGMENT_PREFIXES, type DeleteFailure };
 
 /**
  * How old a segment object must be before the collector may delete it for having
@@ -25,17 +25,12 @@ import { advanceGcCheckpoint, readGcCheckpoints } from './gc-checkpoints';
 export const ORPHAN_GRACE_MS = 15 * 60 * 1000;
 
 /**
- * The root of the segment key layout (`segmentObjectKey` in lib/store/object-keys.ts).
- * Only keys under it are listed, and only those `parseSegmentObjectKey` accepts are
- * ever deleted.
+ * The root of the segment key layout (lib/store/object-keys.ts). Only keys under it are
+ * listed, and only those `parseSegmentObjectKey` accepts are ever deleted. The collector
+ * lists each of its 256 prefixes (`SEGMENT_PREFIXES`, `seg/00/` … `seg/ff/`) on its own.
  */
-export const SEGMENT_LIST_PREFIX = 'seg/';
+export const SEGMENT_LIST_PREFIX = SEGMENT_ROOT;
 
-/** The 256 prefixes segment keys are written under, `seg/00/` … `seg/ff/`: the collector lists each on its own. */
-export const SEGMENT_PREFIXES: readonly string[] = Array.from({ length: 256 }, (_, i) => `${SEGMENT_LIST_PREFIX}${i.toString(16).padStart(2, '0')}/`);
-
-/** DeleteObjects deletes at most 1,000 keys per call. */
-const DELETE_OBJECTS_MAX_KEYS = 1000;
 /** Prefixes collected at once. */
 const DEFAULT_CONCURRENCY = 8;
 
@@ -52,12 +47,6 @@ export interface CollectOrphanObjectsOptions {
   concurrency?: number;
   /** Structured log lines: per-key delete failures, checkpoint write failures and early stops. */
   log?: (entry: Record<string, unknown>) => void;
-}
-
-export interface DeleteFailure {
-  key: string;
-  code: string;
-  message: string;
 }
 
 export interface OrphanCollection {
@@ -176,32 +165,31 @@ async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpo
 
   for (;;) {
     if (run.halted || pastDeadline(ctx, settings, run)) break;
-    // Pages follow each other by StartAfter rather than continuation tokens: the keys are the position.
-    const page = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: settings.pageSize }));
+    const page = await listSegmentObjects(ctx, prefix, { startAfter, maxKeys: settings.pageSize });
     // Read the clock after listing: an object listed is at least as old as it looks now.
     const now = ctx.now();
-    const contents = (page.Contents ?? []).filter((object) => object.Key);
+    const contents = page.objects;
     const old: { key: string; writtenAt: number }[] = [];
     let young = false;
     for (const object of contents) {
       result.scanned++;
-      const parsed = parseSegmentObjectKey(object.Key!);
+      const parsed = parseSegmentObjectKey(object.key);
       if (!parsed) {
         result.skippedUnknownKeys++;
         continue;
       }
       lastListed = parsed.writtenAt;
       // As late as either clock says: the producer's time in the key or S3's LastModified.
-      if (now - Math.max(parsed.writtenAt, object.LastModified?.getTime() ?? -Infinity) < settings.graceMs) {
+      if (now - Math.max(parsed.writtenAt, object.lastModified ?? -Infinity) < settings.graceMs) {
         result.keptYoung++;
         young = true;
         firstUndecided = Math.min(firstUndecided, parsed.writtenAt);
       } else {
-        old.push({ key: object.Key!, writtenAt: parsed.writtenAt });
+        old.push({ key: object.key, writtenAt: parsed.writtenAt });
       }
     }
 
-    const referenced = await referencedKeys(ctx, old.map((object) => object.key));
+    const referenced = await referencedObjectKeys(ctx, old.map((object) => object.key));
     result.keptReferenced += referenced.size;
     const orphans = old.filter((object) => !referenced.has(object.key));
 
@@ -215,7 +203,7 @@ async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpo
       result.complete = false;
       firstUndecided = Math.min(firstUndecided, orphans[allowance]!.writtenAt);
     }
-    const { deleted, failed } = await deleteObjects(
+    const { deleted, failed } = await deleteSegmentObjects(
       ctx,
       attempt.map((object) => object.key),
     );
@@ -226,13 +214,13 @@ async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpo
       firstUndecided = Math.min(firstUndecided, parseSegmentObjectKey(failure.key)?.writtenAt ?? -Infinity);
     }
 
-    if (!page.IsTruncated || contents.length === 0) {
+    if (!page.truncated || contents.length === 0) {
       exhausted = true;
       break;
     }
     // Keys are time-ordered within the prefix: what follows a young object is younger still.
     if (young) break;
-    startAfter = contents[contents.length - 1]!.Key;
+    startAfter = contents[contents.length - 1]!.key;
   }
 
   // Nothing listed, nothing learned (and an empty prefix costs the same from its start).
@@ -255,34 +243,4 @@ function pastDeadline(ctx: SluiceContext, settings: Settings, run: Run): boolean
   run.halted = true;
   run.result.complete = false;
   return true;
-}
-
-/** The keys among `keys` that have a ref item (strongly consistent reads; unknown is a failed run, never "unreferenced"). */
-async function referencedKeys(ctx: SluiceContext, keys: readonly string[]): Promise<Set<string>> {
-  const objectKeyOfPk = new Map(keys.map((key) => [objectRefKey(key).pk, key]));
-  const found = await batchGetAll(ctx, keys.map((key) => ({ table: ctx.tables.log, key: objectRefKey(key) })), { projection: 'pk' });
-  return new Set(found.map(({ item }) => objectKeyOfPk.get(String(item.pk))).filter((key): key is string => key !== undefined));
-}
-
-/** Deletes segment objects, 1,000 per DeleteObjects; answers which went and which S3 refused. Also used by retention and topic deletion. */
-export async function deleteObjects(ctx: SluiceContext, keys: readonly string[]): Promise<{ deleted: string[]; failed: DeleteFailure[] }> {
-  const deleted: string[] = [];
-  const failed: DeleteFailure[] = [];
-  for (const chunk of chunks(keys, DELETE_OBJECTS_MAX_KEYS)) {
-    const response = await ctx.s3.send(
-      // Quiet: S3 answers only the keys it could not delete.
-      new DeleteObjectsCommand({ Bucket: ctx.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
-    );
-    const refused = (response.Errors ?? []).map((error) => ({ key: error.Key ?? '', code: error.Code ?? 'Unknown', message: error.Message ?? '' }));
-    const refusedKeys = new Set(refused.map((failure) => failure.key));
-    deleted.push(...chunk.filter((key) => !refusedKeys.has(key)));
-    failed.push(...refused);
-  }
-  return { deleted, failed };
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }

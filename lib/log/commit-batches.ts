@@ -1,13 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { CommitContendedError, CommitOutcomeUnknownError, TopicNotFoundError } from '../core/errors';
-import { toObjectRefItem } from '../store/object-ref-item';
-import { headKey } from '../store/partition-head-item';
-import { ownedByCondition, producerKey } from '../store/producer-item';
-import { producerStateKey, withCommittedBatch } from '../store/producer-state-item';
-import { timeSortKey, toIndexItem, type SegmentIndexEntry } from '../store/segment-index-item';
-import { topicKey, type Topic } from '../store/topic-item';
+import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
+import { commitTransaction, type CommitBatchWrite } from '../store/commit-transaction';
+import type { SegmentIndexEntry } from '../store/segment-index-store';
+import type { Topic } from '../store/topic-item';
 import { readCommitState, type CommitState } from './commit-state';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
@@ -30,6 +26,9 @@ export interface CommitResult {
 }
 
 export const COMMIT_MAX_ATTEMPTS = 30;
+
+/** Full jitter from 20 ms, capped at 500 ms, so contending writers spread out. */
+const COMMIT_RETRY: RetryPolicy = { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 20, maxDelayMs: 500 };
 
 /**
  * Decides what a call would do against the current state, without writing: the
@@ -72,129 +71,36 @@ export async function commitBatches(
 ): Promise<CommitResult> {
   const partitions = batches.map((b) => b.partition);
   const claim = options.producer;
-  for (let attempt = 1; attempt <= COMMIT_MAX_ATTEMPTS; attempt++) {
-    const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
-    const verdict = evaluate(state, batches, options);
-    if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime } };
-    const baseOffsets = new Map(batches.map((b) => [b.partition, state.heads.get(b.partition)?.nextOffset ?? 0]));
-    const committedAt = ctx.now();
-    const items: Record<string, unknown>[] = [
-      {
-        ConditionCheck: {
-          TableName: ctx.tables.topics,
-          Key: topicKey(topic.name),
-          ConditionExpression: 'topicId = :topicId',
-          ExpressionAttributeValues: { ':topicId': topic.topicId },
-        },
-      },
-    ];
-    if (claim) {
-      // The epoch fences zombies; the principal keeps other callers off the id, whatever they read before.
-      const owned = ownedByCondition(claim.principal);
-      items.push({
-        ConditionCheck: {
-          TableName: ctx.tables.producers,
-          Key: producerKey(claim.producerId),
-          ConditionExpression: `epoch = :epoch AND ${owned.expression}`,
-          ExpressionAttributeNames: owned.names,
-          ExpressionAttributeValues: { ':epoch': claim.epoch, ...owned.values },
-        },
+  return withRetries(
+    ctx,
+    COMMIT_RETRY,
+    async (attempt) => {
+      const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
+      const verdict = evaluate(state, batches, options);
+      if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime } };
+      const baseOffsets = new Map(batches.map((b) => [b.partition, state.heads.get(b.partition)?.nextOffset ?? 0]));
+      const committedAt = ctx.now();
+      const writes: CommitBatchWrite[] = batches.map((batch) => {
+        const baseOffset = baseOffsets.get(batch.partition)!;
+        const entry: SegmentIndexEntry = { ...batch, objectKey, baseOffset, lastOffset: baseOffset + batch.recordCount - 1, committedAt };
+        const producerState = claim && { previous: state.producerStates.get(batch.partition), baseSequence: claim.sequences.get(batch.partition)!, appendTime };
+        return { partition: batch.partition, head: state.heads.get(batch.partition), entry, ...(producerState ? { producerState } : {}) };
       });
-    }
-    items.push({
-      Put: {
-        TableName: ctx.tables.log,
-        Item: toObjectRefItem({ objectKey, committedAt, batchCount: batches.length }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    });
-    for (const batch of batches) {
-      const head = state.heads.get(batch.partition);
-      const baseOffset = baseOffsets.get(batch.partition)!;
-      const lastOffset = baseOffset + batch.recordCount - 1;
-      // The running maximum makes the byTime index monotonic in offset order, as Kafka's time index is.
-      const runningMax = Math.max(head?.maxTimestamp ?? 0, batch.maxTimestamp);
-      const entry: SegmentIndexEntry = { ...batch, objectKey, baseOffset, lastOffset, committedAt };
-      items.push(
-        {
-          Update: {
-            TableName: ctx.tables.log,
-            Key: headKey(topic.topicId, batch.partition),
-            UpdateExpression:
-              'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition',
-            ConditionExpression: head ? 'nextOffset = :expected' : 'attribute_not_exists(pk)',
-            ExpressionAttributeNames: { '#partition': 'partition' },
-            ExpressionAttributeValues: {
-              ':next': lastOffset + 1,
-              ':maxTs': runningMax,
-              ':now': committedAt,
-              ':zero': 0,
-              ':topic': topic.name,
-              ':partition': batch.partition,
-              ...(head ? { ':expected': head.nextOffset } : {}),
-            },
-          },
-        },
-        {
-          Put: {
-            TableName: ctx.tables.log,
-            Item: { ...toIndexItem(topic.topicId, batch.partition, entry), ts: timeSortKey(runningMax, lastOffset) },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      );
-      if (claim) {
-        const previous = state.producerStates.get(batch.partition);
-        const sequence = claim.sequences.get(batch.partition)!;
-        items.push({
-          Put: {
-            TableName: ctx.tables.log,
-            Item: {
-              ...producerStateKey(topic.topicId, batch.partition, claim.producerId),
-              producerId: claim.producerId,
-              epoch: claim.epoch,
-              nextSequence: sequence + batch.recordCount,
-              recent: withCommittedBatch(previous && previous.epoch === claim.epoch ? previous.recent : [], {
-                baseSequence: sequence,
-                recordCount: batch.recordCount,
-                baseOffset,
-                appendTime,
-              }),
-              updatedAt: committedAt,
-            },
-            // Unchanged since it was read: the same guarantee the head's condition gives offsets.
-            ConditionExpression: previous ? 'epoch = :oldEpoch AND nextSequence = :oldNext' : 'attribute_not_exists(pk)',
-            ...(previous ? { ExpressionAttributeValues: { ':oldEpoch': previous.epoch, ':oldNext': previous.nextSequence } } : {}),
-          },
-        });
+      const producer = claim && { producerId: claim.producerId, epoch: claim.epoch, principal: claim.principal };
+      const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes });
+      switch (outcome.kind) {
+        case 'committed':
+          return { baseOffsets };
+        case 'topic-gone':
+          throw new TopicNotFoundError(topic.name);
+        case 'outcome-unknown':
+          throw new CommitOutcomeUnknownError(`Object ${objectKey} was already committed by an earlier attempt of this call; retry idempotently to learn its offsets`);
+        case 'contended':
+          // Re-read, re-decide (the read refuses a fenced or foreign producer), and retry.
+          recordMetric('CommitConflicts', 'Count', 1);
+          return RETRY;
       }
-    }
-    try {
-      await ctx.ddb.send(new TransactWriteCommand({ TransactItems: items as never }));
-      return { baseOffsets };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') throw new TopicNotFoundError(topic.name);
-      // The object's ref item exists already: an earlier attempt of this very commit landed
-      // (possible only if a retry was sent with a new request token). Its offsets are not
-      // known here, so neither success nor failure may be claimed.
-      const refIndex = claim ? 2 : 1;
-      if (reasons[refIndex]?.Code === 'ConditionalCheckFailed') {
-        throw new CommitOutcomeUnknownError(`Object ${objectKey} was already committed by an earlier attempt of this call; retry idempotently to learn its offsets`);
-      }
-      // A head or producer state moved (another writer won), the producer was fenced or is
-      // not the caller's, or a concurrent transaction touched the same item: re-read,
-      // re-decide (the read refuses a fenced or foreign producer), and retry.
-      recordMetric('CommitConflicts', 'Count', 1);
-      await ctx.sleep(backoffMs(attempt, ctx.random));
-    }
-  }
-  throw new CommitContendedError(COMMIT_MAX_ATTEMPTS);
-}
-
-/** Exponential backoff with full jitter, capped, so contending writers spread out. */
-export function backoffMs(attempt: number, random: () => number): number {
-  const cap = Math.min(500, 10 * 2 ** Math.min(attempt, 10));
-  return Math.floor(random() * cap);
+    },
+    (attempts) => new CommitContendedError(attempts),
+  );
 }

@@ -1,12 +1,12 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { OffsetOutOfRangeError } from '../core/errors';
 import { decodeBatch } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
+import { readHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
-import { fromIndexItem, offsetSortKey, type SegmentIndexEntry } from '../store/segment-index-item';
-import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
+import { readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { readSegmentRange } from '../store/segment-object-store';
+import { getTopic, requirePartition } from '../topics/topic-repository';
 import { recordMetric } from '../observability/metrics';
 
 export interface FetchInput {
@@ -53,22 +53,12 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   let full = false;
   /** Where the fetch found a hole: the first offset after it. */
   let resumeAt: number | undefined;
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: PageKey | undefined;
   let next = offset;
-  // The key condition stays fixed while paging: DynamoDB refuses an ExclusiveStartKey outside it.
-  const from = offsetSortKey(offset);
   while (!full && resumeAt === undefined && next < highWatermark) {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.log,
-        KeyConditionExpression: 'pk = :pk AND sk >= :from',
-        ExpressionAttributeValues: { ':pk': partitionKey(topic.topicId, input.partition), ':from': from },
-        ConsistentRead: true,
-        Limit: INDEX_PAGE,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const entries = (page.Items ?? []).map(fromIndexItem).filter((e) => e.baseOffset < highWatermark);
+    // Paged from the fetch's own offset throughout: the store keeps the key condition fixed.
+    const page = await readIndexPage(ctx, topic.topicId, input.partition, offset, { limit: INDEX_PAGE, startKey });
+    const entries = page.entries.filter((e) => e.baseOffset < highWatermark);
     for (let i = 0; i < entries.length && !full && resumeAt === undefined; ) {
       const window = readAhead(entries, i, input.maxRecords - records.length, input.maxBytes - bytes, next);
       i += window.length;
@@ -95,7 +85,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         if (full) break;
       }
     }
-    startKey = page.LastEvaluatedKey;
+    startKey = page.nextKey;
     if (!startKey) break;
   }
   // Every offset below the high watermark has an index item when the head is read; one
@@ -166,19 +156,6 @@ function readAhead(entries: readonly SegmentIndexEntry[], from: number, recordsL
 
 /** The batch's records, or undefined when its object is gone (released by retention and collected). */
 async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[] | undefined> {
-  let object;
-  try {
-    object = await ctx.s3.send(
-      new GetObjectCommand({
-        Bucket: ctx.bucket,
-        Key: entry.objectKey,
-        Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}`,
-      }),
-    );
-  } catch (error) {
-    if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-    throw error;
-  }
-  const bytes = await object.Body!.transformToByteArray();
-  return decodeBatch(bytes).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
+  const bytes = await readSegmentRange(ctx, entry.objectKey, entry.byteStart, entry.byteLength);
+  return bytes && decodeBatch(bytes).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
 }

@@ -1,10 +1,10 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
+import { RETRY, withRetries } from '../core/retry';
 import { decodeBatch } from '../format/batch-codec';
-import { partitionKey } from '../store/partition-key';
-import { fromIndexItem, indexSortKeysFrom, timeSortKeyFrom, type SegmentIndexEntry } from '../store/segment-index-item';
-import { getTopic, readHead, requirePartition } from '../topics/topic-repository';
+import { readHead } from '../store/partition-head-store';
+import { firstBatchReaching, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { readSegmentRange } from '../store/segment-object-store';
+import { getTopic, requirePartition } from '../topics/topic-repository';
 
 export interface PartitionOffsetsResult {
   topic: string;
@@ -38,34 +38,36 @@ export async function listOffsets(ctx: SluiceContext, topicName: string, partiti
 export async function offsetForTime(ctx: SluiceContext, topicName: string, partition: number, timestamp: number): Promise<OffsetForTimeResult> {
   const topic = await getTopic(ctx, topicName);
   requirePartition(topic, partition);
-  for (let attempt = 1; ; attempt++) {
-    const head = await readHead(ctx, topic.topicId, partition);
-    const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
-    const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
-    if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
-    try {
+  return withRetries(
+    ctx,
+    // No wait: the log moved, so reading it again at once finds the new state.
+    { attempts: MAX_ATTEMPTS, baseDelayMs: 0 },
+    async () => {
+      const head = await readHead(ctx, topic.topicId, partition);
+      const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
+      const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
+      if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
       const offset =
         entry.lastOffset >= head.logStartOffset
           ? await firstRecordReaching(ctx, entry, timestamp, head.logStartOffset)
           : await firstKeptRecordReaching(ctx, topic.topicId, partition, head.logStartOffset, head.nextOffset, timestamp);
-      return { ...base, offset };
-    } catch (error) {
-      if ((error as { name?: string }).name === 'NoSuchKey' && attempt < MAX_ATTEMPTS) continue;
-      throw error;
-    }
-  }
+      return offset === GONE ? RETRY : { ...base, offset };
+    },
+    (attempts) => new Error(`offsets-for-times on ${topic.name}/${partition}: a batch's object was gone on each of ${attempts} reads`),
+  );
 }
+
+/** A batch whose object was gone when read: released since the head was read. */
+const GONE: unique symbol = Symbol('gone');
 
 /** Reads after which offsetForTime gives up on a log that keeps moving under it. */
 const MAX_ATTEMPTS = 3;
 
-/** The offset of the batch's first record at or past `timestamp` and at or past `logStart`; null if none. */
-async function firstRecordReaching(ctx: SluiceContext, entry: SegmentIndexEntry, timestamp: number, logStart: number): Promise<number | null> {
-  const object = await ctx.s3.send(
-    new GetObjectCommand({ Bucket: ctx.bucket, Key: entry.objectKey, Range: `bytes=${entry.byteStart}-${entry.byteStart + entry.byteLength - 1}` }),
-  );
-  const records = decodeBatch(await object.Body!.transformToByteArray());
-  const index = records.findIndex((r, i) => r.timestamp >= timestamp && entry.baseOffset + i >= logStart);
+/** The offset of the batch's first record at or past `timestamp` and at or past `logStart`; null if none; GONE when its object is. */
+async function firstRecordReaching(ctx: SluiceContext, entry: SegmentIndexEntry, timestamp: number, logStart: number): Promise<number | null | typeof GONE> {
+  const bytes = await readSegmentRange(ctx, entry.objectKey, entry.byteStart, entry.byteLength);
+  if (!bytes) return GONE;
+  const index = decodeBatch(bytes).findIndex((r, i) => r.timestamp >= timestamp && entry.baseOffset + i >= logStart);
   return index < 0 ? null : entry.baseOffset + index;
 }
 
@@ -77,47 +79,17 @@ async function firstKeptRecordReaching(
   logStart: number,
   highWatermark: number,
   timestamp: number,
-): Promise<number | null> {
-  const keys = indexSortKeysFrom(logStart);
-  let startKey: Record<string, unknown> | undefined;
+): Promise<number | null | typeof GONE> {
+  let startKey: PageKey | undefined;
   do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.log,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': keys.from, ':to': keys.to },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const entry of (page.Items ?? []).map(fromIndexItem)) {
+    const page = await readIndexPage(ctx, topicId, partition, logStart, { startKey });
+    for (const entry of page.entries) {
       if (entry.baseOffset >= highWatermark) return null;
       if (entry.maxTimestamp < timestamp) continue;
       const offset = await firstRecordReaching(ctx, entry, timestamp, logStart);
       if (offset !== null) return offset;
     }
-    startKey = page.LastEvaluatedKey;
+    startKey = page.nextKey;
   } while (startKey);
   return null;
-}
-
-/**
- * The index entry of the first batch whose running maximum timestamp is at least
- * `timestamp` (one strongly consistent Query of the byTime index): every earlier batch
- * holds only records before it. Undefined when no batch reaches it. It may be a batch
- * committed after the caller read the head, so compare its offsets with that head.
- */
-export async function firstBatchReaching(ctx: SluiceContext, topicId: string, partition: number, timestamp: number): Promise<SegmentIndexEntry | undefined> {
-  const page = await ctx.ddb.send(
-    new QueryCommand({
-      TableName: ctx.tables.log,
-      IndexName: 'byTime',
-      KeyConditionExpression: 'pk = :pk AND ts >= :from',
-      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': timeSortKeyFrom(timestamp) },
-      ConsistentRead: true,
-      Limit: 1,
-    }),
-  );
-  const item = page.Items?.[0];
-  return item ? fromIndexItem(item) : undefined;
 }

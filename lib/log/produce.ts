@@ -1,16 +1,15 @@
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { IncomingRecord } from '../records/record-encoding';
 import { ANONYMOUS } from '../auth/principal';
 import type { SluiceContext } from '../core/context';
 import { CommitContendedError, TopicNotFoundError, ValidationError } from '../core/errors';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { objectRefKey } from '../store/object-ref-item';
+import { isObjectReferenced } from '../store/object-ref-store';
 import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSequenceError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
 import { encodeSegmentObject, type PartitionBatch } from '../format/segment-object';
 import { LIMITS } from '../protocol/limits';
 import { assignPartitions } from '../protocol/partitioner';
 import type { LogRecord } from '../records/log-record';
 import { segmentObjectKey } from '../store/object-keys';
+import { deleteSegmentObjectQuietly, putSegmentObject } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
 import { compressionOf, timestampType } from '../protocol/topic-config';
 import { getTopic } from '../topics/topic-repository';
@@ -77,7 +76,7 @@ export async function produce(
     timestampType: timestampType(topic.config),
   });
   const objectKey = segmentObjectKey(ctx.newId(), appendTime);
-  await ctx.s3.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: objectKey, Body: object.body, ContentType: 'application/octet-stream' }));
+  await putSegmentObject(ctx, objectKey, object.body);
 
   const pending: PendingBatch[] = batches.map((batch) => ({
     partition: batch.partition,
@@ -92,7 +91,7 @@ export async function produce(
     if (result.duplicateOf) {
       // Another copy of this call committed first. Ours is unreferenced unless that "copy"
       // was an earlier attempt of this very call: the ref item tells.
-      if (!(await isReferenced(ctx, objectKey))) await deleteQuietly(ctx, objectKey);
+      if (!(await isObjectReferenced(ctx, objectKey))) await deleteSegmentObjectQuietly(ctx, objectKey);
       return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true);
     }
     recordMetric('RecordsProduced', 'Count', incoming.length);
@@ -101,7 +100,7 @@ export async function produce(
   } catch (error) {
     // These refusals mean the commit surely did not happen, so the object is surely
     // unreferenced; any other outcome leaves it to the orphan collector, which checks.
-    if (SURELY_NOT_COMMITTED.some((type) => error instanceof type) && !(await isReferenced(ctx, objectKey))) await deleteQuietly(ctx, objectKey);
+    if (SURELY_NOT_COMMITTED.some((type) => error instanceof type) && !(await isObjectReferenced(ctx, objectKey))) await deleteSegmentObjectQuietly(ctx, objectKey);
     throw error;
   }
 }
@@ -192,12 +191,3 @@ const SURELY_NOT_COMMITTED = [
   DuplicateSequenceError,
   OffsetMismatchError,
 ];
-
-async function isReferenced(ctx: SluiceContext, objectKey: string): Promise<boolean> {
-  const ref = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: objectRefKey(objectKey), ConsistentRead: true }));
-  return ref.Item !== undefined;
-}
-
-async function deleteQuietly(ctx: SluiceContext, objectKey: string): Promise<void> {
-  await ctx.s3.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: objectKey })).catch(() => undefined);
-}

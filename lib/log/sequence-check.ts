@@ -1,4 +1,4 @@
-import type { ProducerPartitionState } from '../store/producer-state-item';
+import type { ProducerPartitionState } from '../store/producer-state-store';
 import { DuplicateSequenceError, FencedError, OutOfOrderSequenceError } from './produce-errors';
 import { recordMetric } from '../observability/metrics';
 

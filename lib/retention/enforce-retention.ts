@@ -1,15 +1,12 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { deleteObjects } from '../gc/collect-orphan-objects';
-import { firstBatchReaching } from '../log/list-offsets';
-import { batchDeleteAll, batchGetAll } from '../store/batch-operations';
-import { fromObjectRefItem, objectRefKey, releaseBatchUpdate, releaseLastBatchCondition } from '../store/object-ref-item';
-import { advanceLogStartUpdate, headKey } from '../store/partition-head-item';
-import { partitionKey } from '../store/partition-key';
-import { indexKey, indexSortKeysBelow } from '../store/segment-index-item';
+import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
+import { readBatchCounts } from '../store/object-ref-store';
+import { advanceLogStart as advanceHeadLogStart, readHeads } from '../store/partition-head-store';
+import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
+import { deleteIndexItems, firstBatchReaching, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
+import { deleteSegmentObjects } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
-import { listTopicItems, readHeads } from '../topics/topic-repository';
+import { listTopicItems } from '../topics/topic-repository';
 import { retentionMsFor, UNLIMITED_RETENTION } from './retention-settings';
 
 export interface EnforceRetentionOptions {
@@ -55,18 +52,16 @@ const RELEASE_PAGE = 100;
 const PARALLEL_WRITES = 8;
 /** Partitions worked on at once. */
 const PARALLEL_PARTITIONS = 4;
-/** Attempts of one write that keeps meeting a concurrent transaction (or a count that moved). */
-const MAX_ATTEMPTS = 8;
+/** One write that keeps meeting a concurrent transaction (or a count that moved): 8 attempts, full jitter from 40 ms up to 1 s. */
+const WRITE_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 40, maxDelayMs: 1000 };
+
+/** Thrown by a retried write that used up WRITE_RETRY; caught where that counts as a failure, not an error. */
+class AttemptsExhausted extends Error {}
 
 interface PartitionRef {
   topic: Topic;
   partition: number;
   logStartOffset: number;
-}
-
-interface ExpiredBatch {
-  key: { pk: string; sk: string };
-  objectKey: string;
 }
 
 /**
@@ -172,18 +167,21 @@ async function newLogStart(ctx: SluiceContext, topic: Topic, partition: number, 
 
 /** Moves the head's log start forward to `target`; false when it was not behind it (or the head is gone). */
 async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, target: number): Promise<boolean> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ctx.ddb.send(new UpdateCommand({ TableName: ctx.tables.log, Key: headKey(topicId, partition), ...advanceLogStartUpdate(target) }));
-      return true;
-    } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'ConditionalCheckFailedException') return false;
-      // A produce commit's transaction holds the head right now; the SDK does not retry this.
-      if (name !== 'TransactionConflictException' || attempt >= MAX_ATTEMPTS) throw error;
-      await ctx.sleep(backoffMs(attempt, ctx.random));
-    }
-  }
+  let last: Error | undefined;
+  return withRetries(
+    ctx,
+    WRITE_RETRY,
+    async () => {
+      const outcome = await advanceHeadLogStart(ctx, topicId, partition, target);
+      if (outcome.kind === 'contended') {
+        last = outcome.cause;
+        return RETRY;
+      }
+      return outcome.kind === 'advanced';
+    },
+    // What the last attempt met: a conflict, which the entry points classify as transient.
+    () => last!,
+  );
 }
 
 /** Deletes the index items of `ref`'s partition that lie wholly below its log start, page by page. */
@@ -194,28 +192,11 @@ async function releaseBelow(
   pastDeadline: () => boolean,
   log: (entry: Record<string, unknown>) => void,
 ): Promise<void> {
-  const range = indexSortKeysBelow(ref.logStartOffset);
-  if (!range) return;
-  let startKey: Record<string, unknown> | undefined;
+  let startKey: PageKey | undefined;
   do {
-    // Eventually consistent is enough: nothing is ever added below the log start, and an
-    // item already deleted fails its transaction's condition and is skipped.
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.log,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': partitionKey(ref.topic.topicId, ref.partition), ':from': range.from, ':to': range.to },
-        ProjectionExpression: 'lastOffset, objectKey',
-        Limit: RELEASE_PAGE,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    const batches: ExpiredBatch[] = (page.Items ?? []).map((item) => ({
-      key: indexKey(ref.topic.topicId, ref.partition, Number(item.lastOffset)),
-      objectKey: String(item.objectKey),
-    }));
-    if (batches.length > 0) await releaseBatches(ctx, ref, batches, result, log);
-    startKey = page.LastEvaluatedKey;
+    const page = await readExpiredPage(ctx, ref.topic.topicId, ref.partition, ref.logStartOffset, { limit: RELEASE_PAGE, startKey });
+    if (page.batches.length > 0) await releaseBatches(ctx, ref, page.batches, result, log);
+    startKey = page.nextKey;
   } while (startKey && !pastDeadline());
 }
 
@@ -249,29 +230,24 @@ async function releaseBatches(
  */
 async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, initialCount: number | undefined): Promise<'released' | 'gone' | 'last' | 'failed'> {
   let count = initialCount;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    if (count === undefined || count <= 1) return 'last';
-    try {
-      await ctx.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Delete: { TableName: ctx.tables.log, Key: batch.key, ConditionExpression: 'attribute_exists(pk)' } },
-            { Update: { TableName: ctx.tables.log, Key: objectRefKey(batch.objectKey), ...releaseBatchUpdate() } },
-          ],
-        }),
-      );
-      return 'released';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
+  return withRetries(
+    ctx,
+    WRITE_RETRY,
+    async (): Promise<'released' | 'gone' | 'last' | typeof RETRY> => {
+      if (count === undefined || count <= 1) return 'last';
+      const outcome = await releaseBatch(ctx, batch.key, batch.objectKey);
+      if (outcome.kind === 'released') return 'released';
       // Released already, by a concurrent run.
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'gone';
+      if (outcome.kind === 'batch-gone') return 'gone';
       // The count moved (another partition's batch of the object was released): look again.
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') count = (await readBatchCounts(ctx, [batch.objectKey])).get(batch.objectKey);
-      else await ctx.sleep(backoffMs(attempt, ctx.random));
-    }
-  }
-  return 'failed';
+      if (outcome.kind === 'count-moved') count = (await readBatchCounts(ctx, [batch.objectKey])).get(batch.objectKey);
+      return RETRY;
+    },
+    () => new AttemptsExhausted(),
+  ).catch((error: unknown) => {
+    if (error instanceof AttemptsExhausted) return 'failed' as const;
+    throw error;
+  });
 }
 
 /**
@@ -289,40 +265,32 @@ async function releaseLastBatches(
 ): Promise<void> {
   const retired: ExpiredBatch[] = [];
   await inParallel(batches, PARALLEL_WRITES, async (batch) => {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      try {
-        await ctx.ddb.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              { ConditionCheck: { TableName: ctx.tables.log, Key: batch.key, ConditionExpression: 'attribute_exists(pk)' } },
-              { Delete: { TableName: ctx.tables.log, Key: objectRefKey(batch.objectKey), ...releaseLastBatchCondition() } },
-            ],
-          }),
-        );
-        retired.push(batch);
-        return;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        // Finished by a concurrent run.
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return;
-        if (reasons[1]?.Code === 'ConditionalCheckFailed') {
-          // More batches counted than index items can exist: leave the object alone.
-          result.failures++;
-          log({ level: 'WARN', message: 'retention found an object counting more batches than remain; kept it', topic: ref.topic.name, partition: ref.partition, objectKey: batch.objectKey });
-          return;
-        }
-        await ctx.sleep(backoffMs(attempt, ctx.random));
-      }
-    }
-    result.failures++;
+    const outcome = await withRetries(
+      ctx,
+      WRITE_RETRY,
+      async () => {
+        const released = await releaseLastBatch(ctx, batch.key, batch.objectKey);
+        return released.kind === 'contended' ? RETRY : released.kind;
+      },
+      () => new AttemptsExhausted(),
+    ).catch((error: unknown) => {
+      if (error instanceof AttemptsExhausted) return 'failed' as const;
+      throw error;
+    });
+    if (outcome === 'retired') retired.push(batch);
+    // 'batch-gone': finished by a concurrent run.
+    else if (outcome === 'count-too-high') {
+      // More batches counted than index items can exist: leave the object alone.
+      result.failures++;
+      log({ level: 'WARN', message: 'retention found an object counting more batches than remain; kept it', topic: ref.topic.name, partition: ref.partition, objectKey: batch.objectKey });
+    } else if (outcome === 'failed') result.failures++;
   });
   if (retired.length === 0) return;
   result.objectsReleased += retired.length;
   // No ref item is left and the log start is past every batch of these objects, so no fetch may read them: delete them now
   // (a fetch that read an older head meets a missing object and answers 416). Leaving them to the orphan collector would make
   // it list and check a retention period of objects again on every run.
-  const { deleted, failed } = await deleteObjects(ctx, [...new Set(retired.map((batch) => batch.objectKey))]);
+  const { deleted, failed } = await deleteSegmentObjects(ctx, [...new Set(retired.map((batch) => batch.objectKey))]);
   result.objectsDeleted += deleted.length;
   const failedKeys = new Set(failed.map((failure) => failure.key));
   for (const failure of failed) {
@@ -330,22 +298,7 @@ async function releaseLastBatches(
     log({ level: 'WARN', message: 'retention could not delete an object; the next run tries again', topic: ref.topic.name, partition: ref.partition, objectKey: failure.key, code: failure.code, reason: failure.message });
   }
   // The index items go last: until then they are what a rerun finds to finish the job after a crash.
-  result.batchesReleased += await batchDeleteAll(ctx, ctx.tables.log, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
-}
-
-/** `batchCount` of each object's ref item (strongly consistent); absent when it has none. */
-async function readBatchCounts(ctx: SluiceContext, objectKeys: readonly string[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const { item } of await batchGetAll(ctx, objectKeys.map((key) => ({ table: ctx.tables.log, key: objectRefKey(key) })))) {
-    const objectRef = fromObjectRefItem(item);
-    if (objectRef) counts.set(objectRef.objectKey, objectRef.batchCount);
-  }
-  return counts;
-}
-
-/** Exponential backoff with full jitter, capped. */
-function backoffMs(attempt: number, random: () => number): number {
-  return Math.floor(random() * Math.min(1000, 20 * 2 ** attempt));
+  result.batchesReleased += await deleteIndexItems(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {

@@ -1,9 +1,8 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
-import { deleteObjects } from '../gc/collect-orphan-objects';
-import { batchDeleteAll } from '../store/batch-operations';
-import { objectRefKey } from '../store/object-ref-item';
-import { partitionKey } from '../store/partition-key';
+import { deletePartitionItems, readPartitionItemsPage } from '../store/log-partition-store';
+import { deleteObjectRefs } from '../store/object-ref-store';
+import type { PageKey } from '../store/segment-index-store';
+import { deleteSegmentObjects } from '../store/segment-object-store';
 
 /**
  * Deletes everything of a deleted topic: per page of its partitions' Log table items
@@ -17,30 +16,15 @@ import { partitionKey } from '../store/partition-key';
 export async function deletePartitionData(ctx: SluiceContext, topicId: string, partitions: number): Promise<number> {
   let deleted = 0;
   for (let partition = 0; partition < partitions; partition++) {
-    const pk = partitionKey(topicId, partition);
-    let startKey: Record<string, unknown> | undefined;
+    let startKey: PageKey | undefined;
     do {
-      const page = await ctx.ddb.send(
-        new QueryCommand({
-          TableName: ctx.tables.log,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ProjectionExpression: 'pk, sk, objectKey',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      const items = page.Items ?? [];
-      const objectKeys = [...new Set(items.map((item) => item.objectKey).filter((key): key is string => typeof key === 'string'))];
-      deleted += await batchDeleteAll(ctx, ctx.tables.log, objectKeys.map(objectRefKey));
-      const { failed } = await deleteObjects(ctx, objectKeys);
+      const page = await readPartitionItemsPage(ctx, topicId, partition, startKey);
+      deleted += await deleteObjectRefs(ctx, page.objectKeys);
+      const { failed } = await deleteSegmentObjects(ctx, page.objectKeys);
       // Throwing keeps this page's items, so the stream trigger's retry tries again.
       if (failed.length > 0) throw new Error(`S3 refused to delete ${failed.length} objects of a deleted topic, e.g. ${failed[0]!.key}: ${failed[0]!.code}`);
-      deleted += await batchDeleteAll(
-        ctx,
-        ctx.tables.log,
-        items.map((item) => ({ pk: item.pk, sk: item.sk })),
-      );
-      startKey = page.LastEvaluatedKey;
+      deleted += await deletePartitionItems(ctx, page.keys);
+      startKey = page.nextKey;
     } while (startKey);
   }
   return deleted;

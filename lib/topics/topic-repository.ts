@@ -1,8 +1,5 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../core/errors';
-import { batchGetAll } from '../store/batch-operations';
-import { EMPTY_HEAD, fromHeadItem, headKey, type PartitionHead } from '../store/partition-head-item';
 import type { Topic } from '../store/topic-item';
 import { deleteTopicRecord, putNewTopic, readTopic, scanTopics, topicRecordExists } from '../store/topic-store';
 
@@ -37,16 +34,5 @@ export function requirePartition(topic: Topic, partition: number): void {
   }
 }
 
-/** Reads partition heads with strongly consistent reads; a partition never written has the empty head. */
-export async function readHeads(ctx: SluiceContext, topicId: string, partitions: readonly number[]): Promise<Map<number, PartitionHead | undefined>> {
-  const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
-  const byKey = new Map(partitions.map((p) => [headKey(topicId, p).pk, p]));
-  const items = await batchGetAll(ctx, partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })));
-  for (const { item } of items) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
-  return heads;
-}
-
-export async function readHead(ctx: SluiceContext, topicId: string, partition: number): Promise<PartitionHead> {
-  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: headKey(topicId, partition), ConsistentRead: true }));
-  return fromHeadItem(result.Item) ?? EMPTY_HEAD;
-}
+// The heads are the Log table's (lib/store/partition-head-store.ts); re-exported while callers move their imports there.
+export { readHead, readHeads } from '../store/partition-head-store';

@@ -16,9 +16,9 @@ import {
 } from '../../../lib/gc/collect-orphan-objects';
 import { advanceGcCheckpoint, resetGcCheckpoints, segmentPrefixOf } from '../../../lib/gc/gc-checkpoints';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { fromGcCheckpointItem, gcCheckpointKey, gcCheckpointStartAfter, type GcCheckpoint } from '../../../lib/store/gc-checkpoint-item';
+import { fromGcCheckpointItem, gcCheckpointKey, gcCheckpointStartAfter, type GcCheckpoint } from '../../../lib/store/gc-checkpoint-store';
 import { segmentObjectKey } from '../../../lib/store/object-keys';
-import { objectRefKey, toObjectRefItem } from '../../../lib/store/object-ref-item';
+import { objectRefKey, toObjectRefItem } from '../../../lib/store/object-ref-store';
 import { LOG_TABLE } from '../../../lib/store/tables';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { OffsetOutOfRangeError } from '../../../lib/core/errors';
 import { fetchRecords } from '../../../lib/log/fetch-records';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { advanceLogStartUpdate, headKey } from '../../../lib/store/partition-head-item';
+import { advanceLogStart, headKey } from '../../../lib/store/partition-head-store';
 import { partitionKey } from '../../../lib/store/partition-key';
-import { fromIndexItem, indexKey, type SegmentIndexEntry } from '../../../lib/store/segment-index-item';
+import { fromIndexItem, indexKey, type SegmentIndexEntry } from '../../../lib/store/segment-index-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
@@ -53,8 +53,8 @@ async function threeBatches(name: string): Promise<{ topicId: string; batches: S
 
 const deleteIndexItem = (c: SluiceContext, topicId: string, entry: SegmentIndexEntry) =>
   c.ddb.send(new DeleteCommand({ TableName: c.tables.log, Key: indexKey(topicId, 0, entry.lastOffset) }));
-const advanceHead = (c: SluiceContext, topicId: string, to: number) =>
-  c.ddb.send(new UpdateCommand({ TableName: c.tables.log, Key: headKey(topicId, 0), ...advanceLogStartUpdate(to) }));
+const advanceHead = async (c: SluiceContext, topicId: string, to: number) =>
+  assert.deepEqual(await advanceLogStart(c, topicId, 0, to), { kind: 'advanced' });
 
 async function outOfRange(promise: Promise<unknown>): Promise<Record<string, unknown>> {
   try {

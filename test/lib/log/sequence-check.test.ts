@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DuplicateSequenceError, FencedError, OutOfOrderSequenceError } from '../../../lib/log/produce-errors';
 import { checkSequences } from '../../../lib/log/sequence-check';
-import type { ProducerPartitionState } from '../../../lib/store/producer-state-item';
+import type { ProducerPartitionState } from '../../../lib/store/producer-state-store';
 
 const claim = (epoch: number, sequences: [number, number][]) => ({ producerId: 7, epoch, principal: 'alice', sequences: new Map(sequences) });
 const counts = (entries: [number, number][]) => new Map(entries);

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
 import { enforceRetention, type EnforceRetentionOptions, type RetentionEnforcement } from '../../../lib/retention/enforce-retention';
 import { DEFAULT_RETENTION_MS } from '../../../lib/retention/retention-settings';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { fromObjectRefItem, objectRefKey, type ObjectRef } from '../../../lib/store/object-ref-item';
-import { advanceLogStartUpdate, headKey } from '../../../lib/store/partition-head-item';
+import { fromObjectRefItem, objectRefKey, type ObjectRef } from '../../../lib/store/object-ref-store';
+import { advanceLogStart, readHead } from '../../../lib/store/partition-head-store';
 import { partitionKey } from '../../../lib/store/partition-key';
-import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/store/segment-index-item';
-import { readHead } from '../../../lib/topics/topic-repository';
+import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/store/segment-index-store';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**
@@ -291,7 +290,7 @@ describe('enforceRetention', () => {
     await produce('ret-times-window', [[0, T - 10, 'k0'], [0, T + 10, 'k1']]);
     const [released] = await indexEntries(topicId, 0);
     // Step 1 of a run only: the head moves; the old batch's index item and object are still there.
-    await ctx.ddb.send(new UpdateCommand({ TableName: ctx.tables.log, Key: headKey(topicId, 0), ...advanceLogStartUpdate(2) }));
+    assert.deepEqual(await advanceLogStart(ctx, topicId, 0, 2), { kind: 'advanced' });
     const answer = async () => (await call(env.url, 'GET', `/v1/topics/ret-times-window/partitions/0/offsets?timestamp=${old + 5}`)).body;
     assert.deepEqual([(await answer()).offset, (await answer()).logStartOffset], [2, 2]);
     // And once its object is deleted too (the index item still there).

@@ -5,7 +5,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { objectRefKey } from '../../../lib/store/object-ref-item';
+import { objectRefKey } from '../../../lib/store/object-ref-store';
 import { partitionKey } from '../../../lib/store/partition-key';
 import { deletePartitionData } from '../../../lib/topics/delete-partition-data';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';

@@ -1,0 +1,112 @@
+import type { SluiceContext } from '../core/context';
+import { batchGetAll, type TableKey } from './batch-operations';
+import { objectRefPut } from './object-ref-store';
+import { commitHeadUpdate, fromHeadItem, headKey, isHeadItem, type PartitionHead } from './partition-head-store';
+import { fromProducerItem, ownedByCondition, producerKey, type ProducerRecord } from './producer-item';
+import { fromProducerStateItem, isProducerStateItem, producerStatePut, producerStateKey, type ProducerPartitionState } from './producer-state-store';
+import { indexItemPut, type SegmentIndexEntry } from './segment-index-store';
+import { topicIdCheck } from './topic-store';
+import { transactWrite, type TransactItem } from './transact-write';
+
+/**
+ * The produce commit (docs/design.md, "Produce"): what it reads first, and its one
+ * TransactWriteItems, built from typed inputs and answered as a typed outcome.
+ */
+
+/** What a commit reads first: each partition's head and, for an idempotent call, the producer's state and item. */
+export interface CommitItems {
+  heads: Map<number, PartitionHead | undefined>;
+  producerStates: Map<number, ProducerPartitionState | undefined>;
+  /** The Producers table item of `producerId`; undefined when none was asked for or it does not exist. */
+  producer: ProducerRecord | undefined;
+}
+
+/** One strongly consistent BatchGet across the Log and Producers tables (a commit needs at most 2 keys per partition plus one). */
+export async function readCommitItems(ctx: SluiceContext, topicId: string, partitions: readonly number[], producerId?: number): Promise<CommitItems> {
+  const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
+  const producerStates = new Map<number, ProducerPartitionState | undefined>();
+  const keys: TableKey[] = partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) }));
+  if (producerId !== undefined) {
+    for (const p of partitions) keys.push({ table: ctx.tables.log, key: producerStateKey(topicId, p, producerId) });
+    keys.push({ table: ctx.tables.producers, key: producerKey(producerId) });
+  }
+  let producer: ProducerRecord | undefined;
+  const partitionOf = (pk: unknown) => Number(String(pk).slice(topicId.length + 1));
+  for (const { table, item } of await batchGetAll(ctx, keys)) {
+    if (table === ctx.tables.producers) producer = fromProducerItem(item);
+    else if (isHeadItem(item)) heads.set(partitionOf(item.pk), fromHeadItem(item));
+    else if (isProducerStateItem(item)) producerStates.set(partitionOf(item.pk), fromProducerStateItem(item));
+  }
+  return { heads, producerStates, producer };
+}
+
+export interface CommitWrite {
+  topic: { name: string; topicId: string };
+  objectKey: string;
+  committedAt: number;
+  /** An idempotent call's producer: its epoch must be current and the producer the principal's. */
+  producer?: { producerId: number; epoch: number; principal: string };
+  batches: readonly CommitBatchWrite[];
+}
+
+export interface CommitBatchWrite {
+  partition: number;
+  /** The head as read; the commit applies only if it is still this (undefined: there was none). */
+  head: PartitionHead | undefined;
+  /** The batch's index entry, its offsets assigned from `head`. */
+  entry: SegmentIndexEntry;
+  /** For an idempotent call: the producer's state as read, and what this batch records in it. */
+  producerState?: { previous: ProducerPartitionState | undefined; baseSequence: number; appendTime: number };
+}
+
+/**
+ * - `committed`: every head moved, every index item, producer state and the ref item written.
+ * - `topic-gone`: the topic was deleted, or re-created with another id; nothing was written.
+ * - `outcome-unknown`: the object's ref item exists already, so an earlier attempt of this
+ *   very commit landed (possible only if a retry was sent with a new request token); its
+ *   offsets are not known here, so neither success nor failure may be claimed.
+ * - `contended`: a head or producer state moved (another writer won), the producer was
+ *   fenced or is not the principal's, or a concurrent transaction touched the same item;
+ *   nothing was written: read again, decide again, and retry.
+ */
+export type CommitOutcome = { kind: 'committed' } | { kind: 'topic-gone' } | { kind: 'outcome-unknown' } | { kind: 'contended' };
+
+type CommitPart = 'topic' | 'producer' | 'object-ref' | 'head' | 'index' | 'producer-state';
+
+export async function commitTransaction(ctx: SluiceContext, write: CommitWrite): Promise<CommitOutcome> {
+  const { topic, producer } = write;
+  const parts: [CommitPart, TransactItem][] = [['topic', topicIdCheck(ctx, topic)]];
+  if (producer) parts.push(['producer', currentProducerCheck(ctx, producer)]);
+  parts.push(['object-ref', objectRefPut(ctx, { objectKey: write.objectKey, committedAt: write.committedAt, batchCount: write.batches.length })]);
+  for (const { partition, head, entry, producerState } of write.batches) {
+    // The running maximum makes the byTime index monotonic in offset order, as Kafka's time index is.
+    const runningMax = Math.max(head?.maxTimestamp ?? 0, entry.maxTimestamp);
+    parts.push(
+      ['head', commitHeadUpdate(ctx, topic, partition, head, { nextOffset: entry.lastOffset + 1, maxTimestamp: runningMax, updatedAt: write.committedAt })],
+      ['index', indexItemPut(ctx, topic.topicId, partition, entry, runningMax)],
+    );
+    if (producer && producerState) {
+      const batch = { baseSequence: producerState.baseSequence, recordCount: entry.recordCount, baseOffset: entry.baseOffset, appendTime: producerState.appendTime };
+      parts.push(['producer-state', producerStatePut(ctx, topic.topicId, partition, producer, producerState.previous, batch, write.committedAt)]);
+    }
+  }
+  const cancellation = await transactWrite(ctx, parts);
+  if (!cancellation) return { kind: 'committed' };
+  if (cancellation.failed.has('topic')) return { kind: 'topic-gone' };
+  if (cancellation.failed.has('object-ref')) return { kind: 'outcome-unknown' };
+  return { kind: 'contended' };
+}
+
+/** The epoch fences zombies; the principal keeps other callers off the id, whatever they read before. */
+function currentProducerCheck(ctx: SluiceContext, producer: { producerId: number; epoch: number; principal: string }): TransactItem {
+  const owned = ownedByCondition(producer.principal);
+  return {
+    ConditionCheck: {
+      TableName: ctx.tables.producers,
+      Key: producerKey(producer.producerId),
+      ConditionExpression: `epoch = :epoch AND ${owned.expression}`,
+      ExpressionAttributeNames: owned.names,
+      ExpressionAttributeValues: { ':epoch': producer.epoch, ...owned.values },
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../core/context';
+import { batchGetAll } from './batch-operations';
+import { partitionKey } from './partition-key';
+import type { TransactItem } from './transact-write';
+
+/**
+ * The head item of a topic-partition in the Log table, and every expression on it.
+ * Owned here alone.
+ *
+ * `nextOffset` is the high watermark: every offset below it is committed and
+ * readable. It only moves forward, by a conditional write that also inserts the
+ * index item of the batch it covers (`commitHeadUpdate`; see docs/design.md).
+ */
+export const HEAD_SORT_KEY = 'head';
+
+export interface PartitionHead {
+  nextOffset: number;
+  /** The first readable offset: 0 until retention moves it forward (`advanceLogStart`); never backwards. */
+  logStartOffset: number;
+  /** Fencing token of the partition's writer; bumped by later issues' leader changes. */
+  leaderEpoch: number;
+  /** Largest record timestamp committed so far (the running maximum behind offsets-for-times). */
+  maxTimestamp: number;
+  updatedAt: number;
+}
+
+export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, maxTimestamp: 0, updatedAt: 0 };
+
+export function headKey(topicId: string, partition: number): { pk: string; sk: string } {
+  return { pk: partitionKey(topicId, partition), sk: HEAD_SORT_KEY };
+}
+
+export function isHeadItem(item: Record<string, unknown>): boolean {
+  return item.sk === HEAD_SORT_KEY;
+}
+
+export function fromHeadItem(item: Record<string, unknown> | undefined): PartitionHead | undefined {
+  if (!item) return undefined;
+  return {
+    nextOffset: Number(item.nextOffset ?? 0),
+    logStartOffset: Number(item.logStartOffset ?? 0),
+    leaderEpoch: Number(item.leaderEpoch ?? 0),
+    maxTimestamp: Number(item.maxTimestamp ?? 0),
+    updatedAt: Number(item.updatedAt ?? 0),
+  };
+}
+
+/** One partition's head (strongly consistent); a partition never written has the empty head. */
+export async function readHead(ctx: SluiceContext, topicId: string, partition: number): Promise<PartitionHead> {
+  const result = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: headKey(topicId, partition), ConsistentRead: true }));
+  return fromHeadItem(result.Item) ?? EMPTY_HEAD;
+}
+
+/** Heads of `partitions` (strongly consistent); undefined for a partition never written. */
+export async function readHeads(ctx: SluiceContext, topicId: string, partitions: readonly number[]): Promise<Map<number, PartitionHead | undefined>> {
+  const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
+  const byKey = new Map(partitions.map((p) => [headKey(topicId, p).pk, p]));
+  const items = await batchGetAll(ctx, partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })));
+  for (const { item } of items) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
+  return heads;
+}
+
+export type AdvanceLogStartOutcome =
+  | { kind: 'advanced' }
+  /** The log start was already there or further, the target is past the high watermark, or the head is gone (a deleted topic's). */
+  | { kind: 'not-behind' }
+  /** A produce commit's transaction held the head; the SDK does not retry this. */
+  | { kind: 'contended'; cause: Error };
+
+/**
+ * Moves the log start forward to `logStartOffset` (retention): never backwards, never
+ * past the high watermark, and never onto a head that is gone. Only `logStartOffset`
+ * changes; a produce commit keeps it (`if_not_exists`).
+ */
+export async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, logStartOffset: number): Promise<AdvanceLogStartOutcome> {
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.log,
+        Key: headKey(topicId, partition),
+        UpdateExpression: 'SET logStartOffset = :start',
+        ConditionExpression: 'logStartOffset < :start AND nextOffset >= :start',
+        ExpressionAttributeValues: { ':start': logStartOffset },
+      }),
+    );
+    return { kind: 'advanced' };
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'ConditionalCheckFailedException') return { kind: 'not-behind' };
+    if (name === 'TransactionConflictException') return { kind: 'contended', cause: error as Error };
+    throw error;
+  }
+}
+
+/**
+ * The head's part of a produce commit: moves `nextOffset` to `nextOffset` from the head
+ * as it was read (or creates it, if there was none), so the transaction fails if anyone
+ * else committed in between. Keeps the log start and leader epoch.
+ */
+export function commitHeadUpdate(
+  ctx: SluiceContext,
+  topic: { name: string; topicId: string },
+  partition: number,
+  read: PartitionHead | undefined,
+  next: { nextOffset: number; maxTimestamp: number; updatedAt: number },
+): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.log,
+      Key: headKey(topic.topicId, partition),
+      UpdateExpression:
+        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition',
+      ConditionExpression: read ? 'nextOffset = :expected' : 'attribute_not_exists(pk)',
+      ExpressionAttributeNames: { '#partition': 'partition' },
+      ExpressionAttributeValues: {
+        ':next': next.nextOffset,
+        ':maxTs': next.maxTimestamp,
+        ':now': next.updatedAt,
+        ':zero': 0,
+        ':topic': topic.name,
+        ':partition': partition,
+        ...(read ? { ':expected': read.nextOffset } : {}),
+      },
+    },
+  };
+}

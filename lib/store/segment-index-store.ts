@@ -1,0 +1,198 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SluiceContext } from '../core/context';
+import { batchDeleteAll } from './batch-operations';
+import { partitionKey } from './partition-key';
+import type { TransactItem } from './transact-write';
+
+/**
+ * One index item per committed batch, in the Log table beside the partition head, and
+ * every expression on it. Owned here alone. The sort key is the batch's LAST offset,
+ * zero-padded, so one Query for `sk >= o#<offset>` starts at the batch holding that offset.
+ */
+const OFFSET_PREFIX = 'o#';
+const OFFSET_DIGITS = 20;
+
+export interface SegmentIndexEntry {
+  baseOffset: number;
+  lastOffset: number;
+  recordCount: number;
+  objectKey: string;
+  /** Byte range of this partition's batch inside the object. */
+  byteStart: number;
+  byteLength: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  committedAt: number;
+}
+
+/** Where the next page of a paged read starts; opaque to callers. */
+export type PageKey = Record<string, unknown>;
+
+export function offsetSortKey(offset: number): string {
+  return OFFSET_PREFIX + String(offset).padStart(OFFSET_DIGITS, '0');
+}
+
+/** The key of the index item of the batch whose last offset is `lastOffset`. */
+export function indexKey(topicId: string, partition: number, lastOffset: number): { pk: string; sk: string } {
+  return { pk: partitionKey(topicId, partition), sk: offsetSortKey(lastOffset) };
+}
+
+/**
+ * Bounds for `sk BETWEEN :from AND :to` selecting the index items of the batches that
+ * end before `offset` (all of them lie wholly below it), and no other item of the
+ * partition (the head, producer states). Undefined when `offset` is 0: there are none.
+ */
+export function indexSortKeysBelow(offset: number): { from: string; to: string } | undefined {
+  if (!Number.isSafeInteger(offset) || offset <= 0) return undefined;
+  return { from: offsetSortKey(0), to: offsetSortKey(offset - 1) };
+}
+
+/** Bounds for `sk BETWEEN :from AND :to` selecting the index items of the batches ending at or after `offset`, and no other item. */
+export function indexSortKeysFrom(offset: number): { from: string; to: string } {
+  return { from: offsetSortKey(Math.max(0, offset)), to: offsetSortKey(Number.MAX_SAFE_INTEGER) };
+}
+
+const TIME_PREFIX = 't#';
+const TIMESTAMP_DIGITS = 16;
+
+/**
+ * Sort key of the byTime local index: the partition's running maximum timestamp at
+ * this batch, then its last offset. Monotonic in offset order, so the first index
+ * item with `ts >= t#<t>` holds the first record whose timestamp is at least t.
+ */
+export function timeSortKey(runningMaxTimestamp: number, lastOffset: number): string {
+  return `${timeSortKeyFrom(runningMaxTimestamp)}#${String(lastOffset).padStart(OFFSET_DIGITS, '0')}`;
+}
+
+export function timeSortKeyFrom(timestamp: number): string {
+  return TIME_PREFIX + String(timestamp).padStart(TIMESTAMP_DIGITS, '0');
+}
+
+export function toIndexItem(topicId: string, partition: number, entry: SegmentIndexEntry): Record<string, unknown> {
+  return { pk: partitionKey(topicId, partition), sk: offsetSortKey(entry.lastOffset), ...entry };
+}
+
+export function fromIndexItem(item: Record<string, unknown>): SegmentIndexEntry {
+  return {
+    baseOffset: Number(item.baseOffset),
+    lastOffset: Number(item.lastOffset),
+    recordCount: Number(item.recordCount),
+    objectKey: String(item.objectKey),
+    byteStart: Number(item.byteStart),
+    byteLength: Number(item.byteLength),
+    firstTimestamp: Number(item.firstTimestamp),
+    maxTimestamp: Number(item.maxTimestamp),
+    committedAt: Number(item.committedAt),
+  };
+}
+
+/**
+ * A produce commit's insert of one batch's index item, with its byTime key from the
+ * partition's running maximum timestamp (which makes that index monotonic in offset
+ * order, as Kafka's time index is).
+ */
+export function indexItemPut(ctx: SluiceContext, topicId: string, partition: number, entry: SegmentIndexEntry, runningMaxTimestamp: number): TransactItem {
+  return {
+    Put: {
+      TableName: ctx.tables.log,
+      Item: { ...toIndexItem(topicId, partition, entry), ts: timeSortKey(runningMaxTimestamp, entry.lastOffset) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    },
+  };
+}
+
+/** Deletes an index item in a transaction, failing its condition when it is gone already (so nothing is released twice). */
+export function indexItemDelete(ctx: SluiceContext, key: { pk: string; sk: string }): TransactItem {
+  return { Delete: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+/** A transaction's check that an index item still exists. */
+export function indexItemExists(ctx: SluiceContext, key: { pk: string; sk: string }): TransactItem {
+  return { ConditionCheck: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'attribute_exists(pk)' } };
+}
+
+/**
+ * A page of the partition's index entries of the batches ending at or after `offset`, in
+ * offset order (strongly consistent). Page on with `startKey` and the same `offset`:
+ * DynamoDB refuses an ExclusiveStartKey outside the key condition.
+ */
+export async function readIndexPage(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  offset: number,
+  page: { limit?: number; startKey?: PageKey } = {},
+): Promise<{ entries: SegmentIndexEntry[]; nextKey: PageKey | undefined }> {
+  const keys = indexSortKeysFrom(offset);
+  const result = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': keys.from, ':to': keys.to },
+      ConsistentRead: true,
+      Limit: page.limit,
+      ExclusiveStartKey: page.startKey,
+    }),
+  );
+  return { entries: (result.Items ?? []).map(fromIndexItem), nextKey: result.LastEvaluatedKey };
+}
+
+/**
+ * The index entry of the first batch whose running maximum timestamp is at least
+ * `timestamp` (one strongly consistent Query of the byTime index): every earlier batch
+ * holds only records before it. Undefined when no batch reaches it. It may be a batch
+ * committed after the caller read the head, so compare its offsets with that head.
+ */
+export async function firstBatchReaching(ctx: SluiceContext, topicId: string, partition: number, timestamp: number): Promise<SegmentIndexEntry | undefined> {
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      IndexName: 'byTime',
+      KeyConditionExpression: 'pk = :pk AND ts >= :from',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': timeSortKeyFrom(timestamp) },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const item = page.Items?.[0];
+  return item ? fromIndexItem(item) : undefined;
+}
+
+/** An index item below the log start, as retention releases it: its key and its object. */
+export interface ExpiredBatch {
+  key: { pk: string; sk: string };
+  objectKey: string;
+}
+
+/**
+ * A page of the partition's index items wholly below `offset` (none when it is 0).
+ * Eventually consistent is enough for retention: nothing is ever added below the log
+ * start, and an item already deleted fails its release's condition and is skipped.
+ */
+export async function readExpiredPage(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  offset: number,
+  page: { limit?: number; startKey?: PageKey } = {},
+): Promise<{ batches: ExpiredBatch[]; nextKey: PageKey | undefined }> {
+  const range = indexSortKeysBelow(offset);
+  if (!range) return { batches: [], nextKey: undefined };
+  const result = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': range.from, ':to': range.to },
+      ProjectionExpression: 'lastOffset, objectKey',
+      Limit: page.limit,
+      ExclusiveStartKey: page.startKey,
+    }),
+  );
+  const batches = (result.Items ?? []).map((item) => ({ key: indexKey(topicId, partition, Number(item.lastOffset)), objectKey: String(item.objectKey) }));
+  return { batches, nextKey: result.LastEvaluatedKey };
+}
+
+/** Deletes index items (unconditionally); answers how many keys were sent. */
+export function deleteIndexItems(ctx: SluiceContext, keys: readonly { pk: string; sk: string }[]): Promise<number> {
+  return batchDeleteAll(ctx, ctx.tables.log, keys);
+}
