@@ -23,8 +23,9 @@ async function main(): Promise<number> {
     process.stdout.write(`routes without a fuzz case: ${missing.join(', ') || 'none'}; cases for routes not served: ${stale.join(', ') || 'none'} (test/fuzz/routes.ts)\n`);
     return 1;
   }
-  // The handlers log to the console as in Lambda; keep stdout for the report.
+  // The handlers log as in Lambda; keep stdout for the report (errors still show).
   console.log = options.verbose ? (...args: unknown[]) => process.stderr.write(`${args.join(' ')}\n`) : () => undefined;
+  process.env.POWERTOOLS_LOG_LEVEL ??= options.verbose ? 'INFO' : 'ERROR';
   const startedAt = new Date();
   const t0 = Date.now();
   const progress = (line: string) => process.stderr.write(`[fuzz ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}\n`);

@@ -4,7 +4,7 @@ export type CliOptions = Omit<FuzzOptions, 'onProgress'> & {
   readonly showFailures: number;
   /** Where the JSON report with every kept failure's full request goes. */
   readonly outDir: string;
-  /** Print the handlers' own log lines (to stderr). */
+  /** Print the handlers' own log lines, not only their errors. */
   readonly verbose: boolean;
 };
 
@@ -28,7 +28,7 @@ const USAGE = `usage: npm run check:fuzz -- [options]
   --nobody PERCENT  share sent by a principal without ACL rules (default ${DEFAULT_OPTIONS.nobodyShare * 100})
   --failures N      failures to print (default ${DEFAULT_OPTIONS.showFailures}; the JSON report keeps ${DEFAULT_OPTIONS.keepFailures})
   --out DIR         where the JSON report goes (default ${DEFAULT_OPTIONS.outDir})
-  --verbose         print the handlers' log lines to stderr
+  --verbose         print the handlers' log lines (INFO and up; otherwise only errors)
 `;
 
 export function usage(): string {
