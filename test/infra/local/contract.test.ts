@@ -65,7 +65,7 @@ const TOPIC = 'contract-orders';
 async function send(route: RouteName, request: Request): Promise<{ status: number; text: string }> {
   const { method, path } = ROUTES[route];
   const filled = path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(request.params?.[name] ?? '')));
-  const query = new URLSearchParams(Object.entries(request.query ?? {}).map(([k, v]) => [k, String(v)])).toString();
+  const query = new URLSearchParams(Object.entries(request.query ?? {}).map(([k, v]): [string, string] => [k, String(v)])).toString();
   const headers: Record<string, string> = {};
   const token = request.token === undefined ? 't-admin' : request.token;
   if (token) headers.authorization = `Bearer ${token}`;
