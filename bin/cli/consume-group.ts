@@ -1,0 +1,44 @@
+import { SluiceConsumer } from '../../lib/client/consumer';
+import { type GlobalOptions, clientFor } from './common';
+import { type ConsumeOptions, recordRenderer } from './consume';
+import { flushed, out } from './output';
+
+/**
+ * `consume --group`: a member of the group through the client's `SluiceConsumer`
+ * (lib/client/consumer.ts). Records go to stdout first; a batch's offsets are committed
+ * only once it was written and the next is asked for, so the group sees every record at
+ * least once. Without --follow it stops at the high watermarks as of the start, once that
+ * commit went through. Notes on stderr; leaves the group on every exit.
+ */
+export async function consumeGroup(topic: string, group: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+  const consumer = new SluiceConsumer(
+    clientFor(globals),
+    {
+      groupId: group,
+      topics: [topic],
+      sessionTimeoutMs: opts.sessionTimeoutMs,
+      ...(opts.reset !== undefined && { resetPolicy: opts.reset }),
+      ...(opts.assignor !== undefined && { assignor: opts.assignor }),
+      ...(opts.clientId !== undefined && { clientId: opts.clientId }),
+      autoCommitIntervalMs: opts.commitIntervalMs,
+      encoding: 'base64',
+      note: (message) => void process.stderr.write(globals.json ? `${JSON.stringify({ note: message })}\n` : `${message}\n`),
+    },
+    { stopAtEnd: opts.follow !== true, ...(opts.maxRecords !== undefined && { maxRecords: opts.maxRecords }) },
+  );
+  const stop = (): void => void consumer.close();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const render = recordRenderer(topic, opts, globals);
+  try {
+    for await (const batch of consumer.batches()) {
+      await out(batch.map((r) => render(r.partition, r)).join(''));
+      // Written before the batch counts as consumed: a commit never runs ahead of what was printed.
+      await flushed(process.stdout);
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await consumer.close();
+  }
+}

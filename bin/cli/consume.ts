@@ -1,0 +1,152 @@
+import { sleep, withRetries } from '../../lib/client/retry';
+import { SluiceApiError, type SluiceHttpClient } from '../../lib/client/sluice-http-client';
+import type { AssignorName, FetchedRecord, PartitionOffsets, ResetPolicy } from '../../lib/client/types';
+import { FETCH_MAX_RECORDS, type GlobalOptions, clientFor } from './common';
+import { out } from './output';
+import type { StartFrom } from './parsers';
+
+/** `sluice consume` without --group: each partition read from a start offset up to its high watermark, or followed. */
+
+/** Retries of a read that failed with a retriable error, before `consume` gives up. */
+const READ_RETRIES = 4;
+
+export interface ConsumeOptions {
+  partition?: number[];
+  from: StartFrom;
+  maxRecords?: number;
+  follow?: boolean;
+  pollIntervalMs: number;
+  keySeparator?: string;
+  base64?: boolean;
+  group?: string;
+  sessionTimeoutMs: number;
+  reset?: ResetPolicy;
+  assignor?: AssignorName;
+  clientId?: string;
+  commitIntervalMs: number;
+}
+
+/** Options of `consume` that only mean something with --group. */
+export const GROUP_ONLY_OPTIONS = ['sessionTimeoutMs', 'reset', 'assignor', 'clientId', 'commitIntervalMs'] as const;
+
+export interface Position {
+  partition: number;
+  next: number;
+  /** Read up to here: the high watermark when consume started, or (following) the latest one seen. */
+  end: number;
+}
+
+export async function consume(topic: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+  const client = clientFor(globals);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const stop = (): void => controller.abort();
+  if (opts.follow) {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  }
+  try {
+    await consumeLoop(client, topic, opts, globals, signal);
+  } catch (err) {
+    if (!signal.aborted) throw err; // interrupted while following: a normal end
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+/** How `consume` prints a record fetched as base64: its value as text (or base64), or with --json one object per line. */
+export function recordRenderer(topic: string, opts: ConsumeOptions, globals: GlobalOptions): (partition: number, r: FetchedRecord) => string {
+  const sep = opts.keySeparator;
+  const text = (value: string | null): string => (value === null ? '' : Buffer.from(value, 'base64').toString('utf8'));
+  const valueText = (value: string | null): string | null => (value === null || opts.base64 ? value : text(value));
+  return (partition, r) => {
+    if (globals.json) {
+      return `${JSON.stringify({
+        topic,
+        partition,
+        offset: r.offset,
+        timestamp: r.timestamp,
+        key: r.key === null ? null : text(r.key),
+        value: valueText(r.value),
+        headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : text(h.value) })),
+      })}\n`;
+    }
+    const value = valueText(r.value) ?? '';
+    return sep === undefined ? `${value}\n` : `${text(r.key)}${sep}${value}\n`;
+  };
+}
+
+/** The readable range of each partition: from describe, or the offsets endpoint for any it leaves out. */
+export async function partitionRanges(
+  client: SluiceHttpClient,
+  topic: string,
+  wanted: number[] | undefined,
+  signal: AbortSignal,
+): Promise<PartitionOffsets[]> {
+  const described = await withRetries(() => client.describeTopic(topic, { signal }), { retries: READ_RETRIES, signal });
+  const partitions = wanted ?? Array.from({ length: described.partitions }, (_, i) => i);
+  const known = new Map((described.partitionOffsets ?? []).map((p) => [p.partition, p]));
+  const ranges: PartitionOffsets[] = [];
+  for (const partition of partitions) {
+    ranges.push(known.get(partition) ?? (await withRetries(() => client.listOffsets(topic, partition, { signal }), { retries: READ_RETRIES, signal })));
+  }
+  return ranges;
+}
+
+export async function consumeLoop(
+  client: SluiceHttpClient,
+  topic: string,
+  opts: ConsumeOptions,
+  globals: GlobalOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const wanted = opts.partition && [...new Set(opts.partition)].sort((a, b) => a - b);
+  const positions: Position[] = (await partitionRanges(client, topic, wanted, signal)).map((r) => {
+    let next: number;
+    if (opts.from === 'earliest') next = r.logStartOffset;
+    else if (opts.from === 'latest') next = r.highWatermark;
+    else if (opts.from < r.logStartOffset || opts.from > r.highWatermark) {
+      throw new SluiceApiError(
+        416,
+        'OFFSET_OUT_OF_RANGE',
+        `Partition ${r.partition}: offset ${opts.from} is out of range; valid offsets are ${r.logStartOffset}..${r.highWatermark} (the high watermark)`,
+        false,
+        { partition: r.partition, offset: opts.from, logStartOffset: r.logStartOffset, highWatermark: r.highWatermark },
+      );
+    } else next = opts.from;
+    return { partition: r.partition, next, end: r.highWatermark };
+  });
+
+  const render = recordRenderer(topic, opts, globals);
+
+  let remaining = opts.maxRecords ?? Infinity;
+  for (;;) {
+    for (const pos of positions) {
+      while (pos.next < pos.end && remaining > 0 && !signal.aborted) {
+        const from = pos.next;
+        const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining);
+        const page = await withRetries(
+          () => client.fetchRecords(topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
+          { retries: READ_RETRIES, signal },
+        );
+        let chunk = '';
+        for (const r of page.records) {
+          if (remaining <= 0 || (!opts.follow && r.offset >= pos.end)) break;
+          chunk += render(pos.partition, r);
+          remaining--;
+        }
+        await out(chunk);
+        pos.next = Math.max(pos.next, page.nextOffset);
+        if (opts.follow) pos.end = Math.max(pos.end, page.highWatermark);
+        if (pos.next === from) break; // no progress: try again on the next poll
+      }
+    }
+    if (!opts.follow || remaining <= 0 || signal.aborted) return;
+    await sleep(opts.pollIntervalMs, signal);
+    if (signal.aborted) return;
+    // One describe call tells which partitions have new records, instead of a fetch per partition.
+    const latest = await partitionRanges(client, topic, positions.map((p) => p.partition), signal);
+    for (const [i, pos] of positions.entries()) pos.end = Math.max(pos.end, latest[i]?.highWatermark ?? pos.end);
+  }
+}

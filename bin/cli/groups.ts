@@ -1,0 +1,69 @@
+import type { GroupSummary, PartitionPosition, TopicAssignment } from '../../lib/client/types';
+import { type GlobalOptions, clientFor } from './common';
+import { isoTime, out, table } from './output';
+
+/** `sluice groups list | describe | offsets`. */
+
+export function assignmentText(assignment: TopicAssignment[]): string {
+  const parts = assignment.filter((t) => t.partitions.length > 0).map((t) => `${t.topic}/${t.partitions.join(',')}`);
+  return parts.length === 0 ? '-' : parts.join(' ');
+}
+
+export function positionsTable(partitions: PartitionPosition[], withLogStart = false): string {
+  const sorted = [...partitions].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  const header = ['TOPIC', 'PARTITION', 'COMMITTED', 'POSITION', ...(withLogStart ? ['LOG-START-OFFSET'] : []), 'HIGH-WATERMARK', 'LAG'];
+  return table(
+    header,
+    sorted.map((p) => [
+      p.topic,
+      p.partition,
+      p.committedOffset ?? '-',
+      p.position,
+      ...(withLogStart ? [p.logStartOffset] : []),
+      p.highWatermark,
+      p.lag,
+    ]),
+  );
+}
+
+export async function listGroups(globals: GlobalOptions): Promise<void> {
+  const groups = await clientFor(globals).listGroups();
+  if (globals.json) return out(`${JSON.stringify({ groups })}\n`);
+  if (groups.length === 0) return out('No groups.\n');
+  await out(
+    table(
+      ['GROUP', 'STATE', 'GENERATION', 'MEMBERS', 'ASSIGNOR'],
+      groups.map((g: GroupSummary) => [g.group, g.state, g.generation, g.members, g.assignor]),
+    ),
+  );
+}
+
+export async function describeGroup(name: string, globals: GlobalOptions): Promise<void> {
+  const group = await clientFor(globals).describeGroup(name);
+  if (globals.json) return out(`${JSON.stringify(group)}\n`);
+  const members = [...(group.memberDetails ?? [])].sort((a, b) => (a.memberId < b.memberId ? -1 : 1));
+  let text =
+    `Group:         ${group.group}\n` +
+    `State:         ${group.state}\n` +
+    `Generation:    ${group.generation}\n` +
+    `Assignor:      ${group.assignor}\n` +
+    `Reset policy:  ${group.resetPolicy}\n` +
+    `Members:       ${group.members}\n\n`;
+  text +=
+    members.length === 0
+      ? 'No live members.\n'
+      : table(
+          ['MEMBER', 'TOPICS', 'ASSIGNMENT', 'LEASE-EXPIRES'],
+          members.map((m) => [m.memberId, m.topics.join(',') || '-', assignmentText(m.assignment), isoTime(m.expiresAt)]),
+        );
+  if ((group.partitions ?? []).length > 0) text += `\n${positionsTable(group.partitions)}`;
+  text += `\nTotal lag: ${group.totalLag}\n`;
+  await out(text);
+}
+
+export async function groupOffsets(name: string, opts: { topic?: string }, globals: GlobalOptions): Promise<void> {
+  const offsets = await clientFor(globals).groupOffsets(name, opts.topic === undefined ? {} : { topic: opts.topic });
+  if (globals.json) return out(`${JSON.stringify(offsets)}\n`);
+  const body = offsets.partitions.length === 0 ? 'No partitions.\n' : positionsTable(offsets.partitions, true);
+  await out(`${body}\nTotal lag: ${offsets.totalLag} (reset policy ${offsets.resetPolicy})\n`);
+}

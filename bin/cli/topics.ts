@@ -1,0 +1,49 @@
+import type { Topic } from '../../lib/client/types';
+import { type GlobalOptions, clientFor } from './common';
+import { configText, isoTime, out, table } from './output';
+
+/** `sluice topics create | list | describe | delete`. */
+
+export async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).createTopic(name, {
+    ...(opts.partitions !== undefined && { partitions: opts.partitions }),
+    ...(opts.config && { config: Object.fromEntries(opts.config) }),
+  });
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  const configured = Object.keys(topic.config ?? {}).length > 0 ? ` (config ${configText(topic.config)})` : '';
+  await out(`Created topic '${topic.name}' with ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}${configured}.\n`);
+}
+
+export async function listTopics(globals: GlobalOptions): Promise<void> {
+  const topics = await clientFor(globals).listTopics();
+  if (globals.json) return out(`${JSON.stringify({ topics })}\n`);
+  if (topics.length === 0) return out('No topics.\n');
+  await out(
+    table(
+      ['NAME', 'PARTITIONS', 'CREATED', 'CONFIG'],
+      topics.map((t: Topic) => [t.name, t.partitions, isoTime(t.createdAt), configText(t.config ?? {})]),
+    ),
+  );
+}
+
+export async function describeTopic(name: string, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).describeTopic(name);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  const partitions = [...(topic.partitionOffsets ?? [])].sort((a, b) => a.partition - b.partition);
+  await out(
+    `Topic:       ${topic.name}\n` +
+      `Topic ID:    ${topic.topicId}\n` +
+      `Partitions:  ${topic.partitions}\n` +
+      `Created:     ${isoTime(topic.createdAt)}\n` +
+      `Config:      ${configText(topic.config ?? {})}\n\n` +
+      table(
+        ['PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
+        partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark]),
+      ),
+  );
+}
+
+export async function deleteTopic(name: string, globals: GlobalOptions): Promise<void> {
+  await clientFor(globals).deleteTopic(name);
+  await out(globals.json ? `${JSON.stringify({ topic: name, deleted: true })}\n` : `Deleted topic '${name}'.\n`);
+}

@@ -1,0 +1,167 @@
+import type { SluiceHttpClient } from './sluice-http-client';
+import { describe, hasCode, isRetriable, sleep, withRetries } from './retry';
+import type { AssignorName, MembershipView, ResetPolicy } from './types';
+
+/** Heartbeat at least this often while a rebalance concerning this member is in progress. */
+const REBALANCE_HEARTBEAT_MS = 200;
+/** Retries of a join, and of the reads around an assignment. */
+export const CALL_RETRIES = 5;
+
+/** What a join sends besides the group. */
+export interface JoinSettings {
+  topics: string[];
+  sessionTimeoutMs?: number;
+  resetPolicy?: ResetPolicy;
+  assignor?: AssignorName;
+  clientId?: string;
+}
+
+/**
+ * @internal A consumer's group membership: joining, heartbeating in the background (faster
+ * while a rebalance concerning this member is in progress), noticing a new generation or
+ * assignment (`pendingView`) or the loss of membership (`rejoinReason`), and waking the
+ * loop that waits in `waitForEvent` for any of these or for a fetch outcome (queued in
+ * `completions`). What a view means for the partitions held is up to the subclass.
+ */
+export abstract class GroupMember<C> {
+  protected readonly client: SluiceHttpClient;
+  protected readonly completions: C[] = [];
+  protected memberId = '';
+  protected generation = -1;
+  protected heartbeatIntervalMs = 3000;
+  /** True once a view without a rebalance in progress was adopted since the last join. */
+  protected settled = false;
+  protected lastViewRebalancing = true;
+  protected pendingView: MembershipView | undefined;
+  protected rejoinReason: string | undefined;
+  protected fatal: unknown;
+  protected readonly closing = new AbortController();
+  private heartbeatFailing = false;
+  private wakeUp: (() => void) | undefined;
+
+  protected constructor(client: SluiceHttpClient) {
+    this.client = client;
+  }
+
+  /** The group this member belongs to. */
+  protected abstract groupName(): string;
+  /** Progress and rebalance notes. */
+  protected abstract note(message: string): void;
+  /** True when the loop should stop waiting for good. */
+  protected abstract stopping(): boolean;
+  /** True when the view assigns exactly the partitions held. */
+  protected abstract holds(view: MembershipView): boolean;
+  /** Switches to a view's generation and assignment. */
+  protected abstract adopt(view: MembershipView): Promise<void>;
+  /** Joins again as a new member, after the old membership was lost. */
+  protected abstract rejoin(): Promise<void>;
+
+  /** Rejoins or adopts a pending view, if either is due; answers whether it did. */
+  protected async takeMembershipChange(): Promise<boolean> {
+    if (this.rejoinReason !== undefined) {
+      await this.rejoin();
+      return true;
+    }
+    if (this.pendingView) {
+      await this.adopt(this.pendingView);
+      return true;
+    }
+    return false;
+  }
+
+  protected wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Waits up to `ms` for a fetch outcome, a view to adopt, a rejoin, a failure or a stop. */
+  protected waitForEvent(ms: number): Promise<void> {
+    if (this.completions.length > 0 || this.pendingView || this.rejoinReason !== undefined || this.fatal !== undefined || this.stopping()) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = done;
+    });
+  }
+
+  /** Queues a fetch outcome (or any completion) for the loop, and wakes it. */
+  protected complete(completion: C): void {
+    this.completions.push(completion);
+    this.wake();
+  }
+
+  /** Joins (retrying), and takes the member id, generation and heartbeat interval; the assignment comes with the first heartbeat. */
+  protected async joinGroup(settings: JoinSettings, signal?: AbortSignal): Promise<MembershipView> {
+    const { topics, sessionTimeoutMs, resetPolicy, assignor, clientId } = settings;
+    const view = await withRetries(
+      () =>
+        this.client.joinGroup(this.groupName(), {
+          topics,
+          ...(sessionTimeoutMs !== undefined && { sessionTimeoutMs }),
+          ...(resetPolicy !== undefined && { resetPolicy }),
+          ...(assignor !== undefined && { assignor }),
+          ...(clientId !== undefined && { clientId }),
+        }),
+      { retries: CALL_RETRIES, ...(signal && { signal }) },
+    );
+    this.memberId = view.memberId;
+    this.generation = view.generation;
+    this.heartbeatIntervalMs = view.heartbeatIntervalMs;
+    this.settled = false;
+    this.lastViewRebalancing = true;
+    return view;
+  }
+
+  protected async heartbeatLoop(): Promise<void> {
+    const stop = this.closing.signal;
+    while (!stop.aborted) {
+      const rebalancing = !this.settled || this.lastViewRebalancing;
+      await sleep(rebalancing ? Math.min(REBALANCE_HEARTBEAT_MS, this.heartbeatIntervalMs) : this.heartbeatIntervalMs, stop);
+      if (stop.aborted) return;
+      await this.heartbeat();
+    }
+  }
+
+  /** Sends one heartbeat and records what it says; never throws. */
+  protected async heartbeat(): Promise<void> {
+    const memberId = this.memberId;
+    if (!memberId || this.rejoinReason !== undefined) return;
+    try {
+      const view = await this.client.heartbeat(this.groupName(), memberId, { signal: this.closing.signal });
+      if (memberId !== this.memberId) return; // rejoined meanwhile
+      if (this.heartbeatFailing) this.note(`heartbeats of ${memberId} go through again`);
+      this.heartbeatFailing = false;
+      this.observe(view);
+    } catch (err) {
+      if (memberId !== this.memberId || this.closing.signal.aborted) return;
+      if (hasCode(err, 'UNKNOWN_MEMBER')) {
+        this.rejoinReason = describe(err);
+        this.wake();
+      } else if (isRetriable(err)) {
+        if (!this.heartbeatFailing) this.note(`heartbeat failed (${describe(err)}); retrying`);
+        this.heartbeatFailing = true;
+      } else {
+        this.fatal = err;
+        this.wake();
+      }
+    }
+  }
+
+  /** Takes note of a heartbeat's view: a new generation, or a settled assignment that differs from the one held, is adopted by the loop. */
+  private observe(view: MembershipView): void {
+    if (view.generation < this.generation) return; // an older answer overtaken by a newer one
+    if (this.pendingView && view.generation < this.pendingView.generation) return;
+    this.lastViewRebalancing = view.rebalanceInProgress;
+    const newGeneration = view.generation !== this.generation;
+    const newAssignment = !view.rebalanceInProgress && !this.holds(view);
+    if (newGeneration || newAssignment || (!view.rebalanceInProgress && !this.settled)) {
+      this.pendingView = view;
+      this.wake();
+    }
+  }
+}
