@@ -2,7 +2,8 @@ import type { SluiceContext } from '../core/context';
 import { batchGetAll, type TableKey } from './batch-operations';
 import { objectRefPut } from './object-ref-store';
 import { commitHeadUpdate, fromHeadItem, headKey, isHeadItem, type PartitionHead } from './partition-head-store';
-import { fromProducerItem, ownedByCondition, producerKey, type ProducerRecord } from './producer-item';
+import { fromProducerItem, producerKey, type ProducerRecord } from './producer-item';
+import { producerClaimCheck } from './producer-store';
 import { fromProducerStateItem, isProducerStateItem, producerStatePut, producerStateKey, type ProducerPartitionState } from './producer-state-store';
 import { indexItemPut, type SegmentIndexEntry } from './segment-index-store';
 import { topicIdCheck } from './topic-store';
@@ -76,7 +77,7 @@ type CommitPart = 'topic' | 'producer' | 'object-ref' | 'head' | 'index' | 'prod
 export async function commitTransaction(ctx: SluiceContext, write: CommitWrite): Promise<CommitOutcome> {
   const { topic, producer } = write;
   const parts: [CommitPart, TransactItem][] = [['topic', topicIdCheck(ctx, topic)]];
-  if (producer) parts.push(['producer', currentProducerCheck(ctx, producer)]);
+  if (producer) parts.push(['producer', producerClaimCheck(ctx, producer)]);
   parts.push(['object-ref', objectRefPut(ctx, { objectKey: write.objectKey, committedAt: write.committedAt, batchCount: write.batches.length })]);
   for (const { partition, head, entry, producerState } of write.batches) {
     // The running maximum makes the byTime index monotonic in offset order, as Kafka's time index is.
@@ -95,18 +96,4 @@ export async function commitTransaction(ctx: SluiceContext, write: CommitWrite):
   if (cancellation.failed.has('topic')) return { kind: 'topic-gone' };
   if (cancellation.failed.has('object-ref')) return { kind: 'outcome-unknown' };
   return { kind: 'contended' };
-}
-
-/** The epoch fences zombies; the principal keeps other callers off the id, whatever they read before. */
-function currentProducerCheck(ctx: SluiceContext, producer: { producerId: number; epoch: number; principal: string }): TransactItem {
-  const owned = ownedByCondition(producer.principal);
-  return {
-    ConditionCheck: {
-      TableName: ctx.tables.producers,
-      Key: producerKey(producer.producerId),
-      ConditionExpression: `epoch = :epoch AND ${owned.expression}`,
-      ExpressionAttributeNames: owned.names,
-      ExpressionAttributeValues: { ':epoch': producer.epoch, ...owned.values },
-    },
-  };
 }
