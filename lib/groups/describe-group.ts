@@ -1,23 +1,11 @@
 import type { SluiceContext } from '../core/context';
 import { listGroupMetas, readMembers, readMeta } from '../store/group-store';
-import type { TopicAssignment } from './assignors';
 import { GroupNotFoundError } from './group-errors';
-import { groupPositions, type PartitionPosition } from './group-offsets';
+import type { GroupDescription, GroupSummary } from '../protocol/responses';
+import { groupPositions } from './group-offsets';
 
-export interface GroupSummary {
-  group: string;
-  generation: number;
-  assignor: string;
-  members: number;
-  state: 'Stable' | 'Rebalancing' | 'Empty';
-}
-
-export interface GroupDescription extends GroupSummary {
-  resetPolicy: string;
-  memberDetails: { memberId: string; topics: string[]; expiresAt: number; assignment: TopicAssignment[] }[];
-  partitions: PartitionPosition[];
-  totalLag: number;
-}
+// What the list and describe routes answer: the wire contract's shapes.
+export type { GroupDescription, GroupSummary };
 
 /** Every group (a Scan of the meta items: fine for the tens of groups a deployment has), with its live member count and state. */
 export async function listGroups(ctx: SluiceContext): Promise<GroupSummary[]> {

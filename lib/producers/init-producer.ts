@@ -7,10 +7,10 @@ import { MAX_PRODUCER_EPOCH, type ProducerNameRecord } from '../store/producer-i
 import { bumpProducerEpoch, putNewProducer, putProducerName, readProducerName } from '../store/producer-store';
 import { drawProducerId } from './producer-id';
 
-export interface ProducerIdentity {
-  producerId: number;
-  epoch: number;
-}
+import type { ProducerIdentity } from '../protocol/responses';
+
+// What POST /v1/producers answers: the wire contract's shape.
+export type { ProducerIdentity };
 
 export interface InitProducerOptions {
   /** Kafka's transactional.id: the same name again bumps the same id's epoch. */
