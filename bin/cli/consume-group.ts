@@ -26,15 +26,28 @@ export async function consumeGroup(topic: string, group: string, opts: ConsumeOp
     },
     { stopAtEnd: opts.follow !== true, ...(opts.maxRecords !== undefined && { maxRecords: opts.maxRecords }) },
   );
-  const stop = (): void => void consumer.close();
+  // Interrupted while a batch is being written: stop once it is out, with it counted as consumed.
+  let writing = false;
+  let stopping = false;
+  const stop = (): void => {
+    stopping = true;
+    if (!writing) void consumer.close();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const render = recordRenderer(topic, opts, globals);
   try {
     for await (const batch of consumer.batches()) {
+      writing = true;
       await out(batch.map((r) => render(r.partition, r)).join(''));
       // Written before the batch counts as consumed: a commit never runs ahead of what was printed.
       await flushed(process.stdout);
+      writing = false;
+      if (stopping) {
+        const last = batch.at(-1)!;
+        consumer.seek(last, last.offset + 1); // printed: the commit on close goes past it
+        break;
+      }
     }
   } finally {
     process.off('SIGINT', stop);
