@@ -53,7 +53,25 @@ export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S)
   } catch {
     throw new ValidationError('body: is not valid JSON', { field: 'body' });
   }
+  const reserved = reservedKeyPath(parsed, '');
+  if (reserved !== undefined) throw new ValidationError(`${reserved}: is not an allowed key`, { field: reserved });
   return parseInput(schema, parsed);
+}
+
+/**
+ * The path of a `__proto__` key anywhere in a parsed body. JSON.parse keeps it as an own
+ * key, but any object built from it by assignment (a record map, a config map) would
+ * drop it silently; it is never a legal name here, so it is refused by name.
+ */
+function reservedKeyPath(value: unknown, path: string): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (key === '__proto__' && !Array.isArray(value)) return at;
+    const inner = reservedKeyPath(child, at);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /**

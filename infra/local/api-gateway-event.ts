@@ -36,11 +36,12 @@ export function toApiGatewayEvent(request: HttpRequestLike, route: MatchedRoute,
       cookies = (Array.isArray(value) ? value.join('; ') : value).split(/;\s*/).filter(Boolean);
       continue;
     }
-    headers[name] = Array.isArray(value) ? value.join(',') : value;
+    Object.defineProperty(headers, name, { value: Array.isArray(value) ? value.join(',') : value, enumerable: true, writable: true, configurable: true });
   }
   const query = new URLSearchParams(rawQueryString);
-  const queryStringParameters: Record<string, string> = {};
-  for (const key of new Set(query.keys())) queryStringParameters[key] = query.getAll(key).join(',');
+  // Own properties even for a name like `__proto__`, as API Gateway's JSON event has them
+  // (an assignment would set the prototype instead, and the parameter would vanish unchecked).
+  const queryStringParameters: Record<string, string> = Object.fromEntries([...new Set(query.keys())].map((key) => [key, query.getAll(key).join(',')]));
   const hasBody = request.body.byteLength > 0;
   const text = isTextContent(headers['content-type']);
   const date = new Date(now);

@@ -14,11 +14,24 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown,
   if (!z.config().localeError) z.config(en());
   const result = z.safeParse(schema, input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
+  const issue = decisiveIssue(result.error.issues[0]!);
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
   const field = formatPath(root, path) || 'body';
   const limit = limitOf(issue);
   throw new ValidationError(`${field}: ${messageOf(issue)}`, { field, ...(limit === undefined ? {} : { limit }) });
+}
+
+/**
+ * For a union, the problem of the alternative whose type matched (a list of 65 headers
+ * is "at most 64", not "a list or an object"); otherwise the issue itself.
+ */
+function decisiveIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== 'invalid_union') return issue;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first && !(first.code === 'invalid_type' && first.path.length === 0)) return decisiveIssue({ ...first, path: [...issue.path, ...first.path] } as z.core.$ZodIssue);
+  }
+  return issue;
 }
 
 export function formatPath(root: string, path: readonly PropertyKey[]): string {

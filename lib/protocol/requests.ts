@@ -28,9 +28,9 @@ export const createTopicRequestSchema = object({
   name: topicNameSchema,
   partitions: z._default(
     z.number({ error: 'must be an integer' }).check(
-      z.int({ error: 'must be an integer' }),
       z.gte(1, { error: 'must be at least 1' }),
       z.lte(LIMITS.partitionsMax, { error: `must be at most ${LIMITS.partitionsMax}` }),
+      z.int({ error: 'must be an integer' }),
     ),
     1,
   ),
@@ -64,7 +64,7 @@ const headerMapSchema = z.pipe(
 
 /** An integer from 0 to `max`; a number past either end names the limit it crossed. */
 const nonNegativeInt = (max: number, what = 'an integer') =>
-  z.number({ error: `must be ${what}` }).check(z.int({ error: `must be ${what}` }), z.gte(0, { error: 'must be at least 0' }), z.lte(max, { error: `must be at most ${max}` }));
+  z.number({ error: `must be ${what}` }).check(z.gte(0, { error: 'must be at least 0' }), z.lte(max, { error: `must be at most ${max}` }), z.int({ error: `must be ${what}` }));
 
 export const produceRecordSchema = object({
   key: z.optional(nullableText),
@@ -73,9 +73,9 @@ export const produceRecordSchema = object({
   partition: z.optional(nonNegativeInt(IDENTIFIER_LIMITS.partitionMax)),
   timestamp: z.optional(
     z.number({ error: 'must be milliseconds since the epoch' }).check(
-      z.int({ error: 'must be an integer' }),
       z.gte(0, { error: 'must be at least 0' }),
       z.lte(8_640_000_000_000_000, { error: 'must be a valid date' }),
+      z.int({ error: 'must be an integer' }),
     ),
   ),
 });
@@ -152,9 +152,9 @@ export const joinGroupRequestSchema = object({
     .check(z.minLength(1, { error: 'must name at least 1 topic' }), z.maxLength(100, { error: 'must name at most 100 topics' })),
   sessionTimeoutMs: z._default(
     z.number({ error: 'must be an integer' }).check(
-      z.int({ error: 'must be an integer' }),
       z.gte(LIMITS.sessionTimeoutMsMin, { error: `must be at least ${LIMITS.sessionTimeoutMsMin}` }),
       z.lte(LIMITS.sessionTimeoutMsMax, { error: `must be at most ${LIMITS.sessionTimeoutMsMax}` }),
+      z.int({ error: 'must be an integer' }),
     ),
     LIMITS.sessionTimeoutMsDefault,
   ),
@@ -220,23 +220,23 @@ export const subscriptionRequestSchema = object({
     ),
   ),
   batchSize: z._default(
-    z.number().check(z.int({ error: 'must be an integer' }), z.gte(1, { error: 'must be at least 1' }), z.lte(10_000, { error: 'must be at most 10000' })),
+    z.number().check(z.gte(1, { error: 'must be at least 1' }), z.lte(10_000, { error: 'must be at most 10000' }), z.int({ error: 'must be an integer' })),
     100,
   ),
   batchingWindowMs: z._default(
-    z.number().check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' }), z.lte(20_000, { error: 'must be at most 20000' })),
+    z.number().check(z.gte(0, { error: 'must be at least 0' }), z.lte(20_000, { error: 'must be at most 20000' }), z.int({ error: 'must be an integer' })),
     0,
   ),
   retryAttempts: z._default(
-    z.number().check(z.int({ error: 'must be an integer' }), z.gte(0, { error: 'must be at least 0' }), z.lte(10_000, { error: 'must be at most 10000' })),
+    z.number().check(z.gte(0, { error: 'must be at least 0' }), z.lte(10_000, { error: 'must be at most 10000' }), z.int({ error: 'must be an integer' })),
     10,
   ),
   maxRecordAgeSeconds: z._default(
     z.number().check(
-      z.int({ error: 'must be an integer' }),
       z.gte(-1, { error: 'must be -1 (no limit) or at least 60' }),
       z.lte(604_800, { error: 'must be at most 604800' }),
       z.refine((n) => n === -1 || n >= 60, { error: 'must be -1 (no limit) or at least 60', params: { limit: 60 } }),
+      z.int({ error: 'must be an integer' }),
     ),
     86_400,
   ),
@@ -261,9 +261,9 @@ export const aclRuleRequestSchema = object({
 
 const byteRate = z.nullable(
   z.number({ error: 'must be an integer or null' }).check(
-    z.int({ error: 'must be an integer or null' }),
     z.gte(1, { error: 'must be at least 1' }),
     z.lte(10 * 1024 * 1024 * 1024, { error: 'must be at most 10737418240' }),
+    z.int({ error: 'must be an integer or null' }),
   ),
 );
 

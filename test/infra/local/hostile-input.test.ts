@@ -314,3 +314,31 @@ describe('authorization comes before validation', () => {
     assert.equal(existing.body.error.code, missing.body.error.code);
   });
 });
+
+describe('findings of the fuzz check', () => {
+  it('a huge integer names the field\'s own maximum, not the largest safe integer', async () => {
+    assertInvalid(await send('t-admin', 'PUT', '/v1/quotas', '{"principal":"alice","produceBytesPerSecond":1e300}'), 'produceBytesPerSecond', 10737418240);
+    assertInvalid(await send('t-admin', 'POST', '/v1/topics', '{"name":"huge","partitions":123456789012345678901234567890}'), 'partitions', 256);
+  });
+
+  it('a query parameter named __proto__ is refused by name, and the route does nothing', async () => {
+    assertInvalid(await admin('DELETE', '/v1/topics/orders?__proto__=1'), '__proto__');
+    assert.ok((await topicNames()).includes('orders'));
+  });
+
+  it('a config key __proto__ is refused by name, and no topic is created', async () => {
+    assertInvalid(await send('t-admin', 'POST', '/v1/topics', '{"name":"proto-config","config":{"__proto__":"1"}}'), 'config.__proto__');
+    assert.ok(!(await topicNames()).includes('proto-config'));
+  });
+
+  it('a header map key __proto__ is refused by name instead of silently dropped', async () => {
+    assertInvalid(await send('t-admin', 'POST', '/v1/topics/orders/records', '{"records":[{"value":"v","headers":{"__proto__":"x"}}]}'), 'records[0].headers.__proto__');
+  });
+
+  it('65 headers name the limit of 64, as a list and as a map', async () => {
+    const list = Array.from({ length: 65 }, (_, i) => ({ key: `h${i}`, value: 'v' }));
+    assertInvalid(await admin('POST', '/v1/topics/orders/records', { records: [{ value: 'v', headers: list }] }), 'records[0].headers', 64);
+    const map = Object.fromEntries(list.map((h) => [h.key, h.value]));
+    assertInvalid(await admin('POST', '/v1/topics/orders/records', { records: [{ value: 'v', headers: map }] }), 'records[0].headers', 64);
+  });
+});
