@@ -3,6 +3,8 @@
  * resources of one type named literally or by prefix. Deny wins over allow; with no
  * matching allow the answer is no.
  */
+import type { AclRule as ProtocolAclRule } from '../protocol/responses';
+
 export const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER'] as const;
 export const OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'] as const;
 export const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
@@ -23,10 +25,8 @@ export interface AclRule {
   permission: Permission;
 }
 
-export interface StoredAclRule extends AclRule {
-  ruleId: string;
-  createdAt: number;
-}
+/** A rule with its id and creation time, as stored and as the ACL routes answer it (the wire contract's shape). */
+export type StoredAclRule = ProtocolAclRule;
 
 export interface Decision {
   allowed: boolean;

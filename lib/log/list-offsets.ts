@@ -1,4 +1,5 @@
 import type { SluiceContext } from '../core/context';
+import type { OffsetForTimeResponse, PartitionOffsetsResponse } from '../protocol/responses';
 import { RETRY, withRetries } from '../core/retry';
 import { decodeBatch } from '../format/batch-codec';
 import { readHead } from '../store/partition-head-store';
@@ -6,18 +7,9 @@ import { firstBatchReaching, readIndexPage, type PageKey, type SegmentIndexEntry
 import { readSegmentRange } from '../store/segment-object-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
 
-export interface PartitionOffsetsResult {
-  topic: string;
-  partition: number;
-  logStartOffset: number;
-  highWatermark: number;
-}
-
-export interface OffsetForTimeResult extends PartitionOffsetsResult {
-  timestamp: number;
-  /** The first offset whose record timestamp is at least `timestamp`; null when no record is that late. */
-  offset: number | null;
-}
+// What the offsets route answers: the wire contract's shapes.
+export type PartitionOffsetsResult = PartitionOffsetsResponse;
+export type OffsetForTimeResult = OffsetForTimeResponse;
 
 /** The earliest readable offset and the high watermark (the next offset to be written). */
 export async function listOffsets(ctx: SluiceContext, topicName: string, partition: number): Promise<PartitionOffsetsResult> {

@@ -1,6 +1,7 @@
 import type { IncomingRecord } from '../records/record-encoding';
 import { ANONYMOUS } from '../auth/principal';
 import type { SluiceContext } from '../core/context';
+import type { ProducedRecord, ProduceResponse } from '../protocol/responses';
 import { CommitContendedError, TopicNotFoundError, ValidationError } from '../core/errors';
 import { isObjectReferenced } from '../store/object-ref-store';
 import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSequenceError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
@@ -18,18 +19,9 @@ import { readCommitState } from './commit-state';
 import type { ProducerClaim } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
 
-export interface ProducedRecord {
-  partition: number;
-  offset: number;
-  timestamp: number;
-}
-
-export interface ProduceResult {
-  topic: string;
-  records: ProducedRecord[];
-  /** True when this call was an exact retry of an idempotent call already committed. */
-  duplicate: boolean;
-}
+// What the produce route answers: the wire contract's shapes (`duplicate`: an exact retry of an idempotent call already committed).
+export type { ProducedRecord };
+export type ProduceResult = ProduceResponse;
 
 export interface ProduceOptions {
   producer?: { id: number; epoch: number; sequences: Record<string, number> };

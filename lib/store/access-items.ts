@@ -1,4 +1,5 @@
 import type { StoredAclRule } from '../auth/acl';
+import type { Quota } from '../protocol/responses';
 
 /**
  * Items of the Access table. Owned here alone.
@@ -12,13 +13,8 @@ import type { StoredAclRule } from '../auth/acl';
 export const ACL_PARTITION = 'acl';
 export const QUOTA_PARTITION = 'quota';
 
-export interface QuotaSetting {
-  principal: string;
-  /** Bytes per second; null means unlimited. */
-  produceBytesPerSecond: number | null;
-  fetchBytesPerSecond: number | null;
-  updatedAt: number;
-}
+/** A principal's quota as stored and as the quota routes answer it (the wire contract's shape); rates in bytes per second, null unlimited. */
+export type QuotaSetting = Quota;
 
 export function aclKey(ruleId: string): { pk: string; sk: string } {
   return { pk: ACL_PARTITION, sk: ruleId };

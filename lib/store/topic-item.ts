@@ -1,15 +1,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
-/** The Topics table item: one per topic, keyed by name. Owned here alone. */
-export interface Topic {
-  name: string;
-  /** Unique per creation, so a re-created topic never sees the old topic's records. */
-  topicId: string;
-  partitions: number;
-  config: Record<string, string>;
-  createdAt: number;
-}
+import type { Topic } from '../protocol/responses';
+
+/** The Topics table item (one per topic, keyed by name; owned here alone) holds the topic as the API shows it. */
+export type { Topic };
 
 export interface TopicItem {
   pk: string;

@@ -1,5 +1,5 @@
 import type { SluiceContext } from '../core/context';
-import type { Topic } from '../store/topic-item';
+import type { PartitionOffsets, Topic, TopicDescription } from '../protocol/responses';
 import { createTopicItem, deleteTopicItem, getTopic, listTopicItems, readHeads } from './topic-repository';
 
 export interface CreateTopicInput {
@@ -8,15 +8,8 @@ export interface CreateTopicInput {
   config: Record<string, string>;
 }
 
-export interface PartitionOffsets {
-  partition: number;
-  logStartOffset: number;
-  highWatermark: number;
-}
-
-export interface TopicDescription extends Topic {
-  partitionOffsets: PartitionOffsets[];
-}
+// What the describe route answers: the wire contract's shapes.
+export type { PartitionOffsets, TopicDescription };
 
 export async function createTopic(ctx: SluiceContext, input: CreateTopicInput): Promise<Topic> {
   const topic: Topic = { ...input, topicId: ctx.newId(), createdAt: ctx.now() };
