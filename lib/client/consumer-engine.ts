@@ -216,9 +216,10 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     this.pendingView = undefined;
     const mine = this.partitionsOf(view);
     const mineKeys = new Set(mine.map((tp) => keyOf(tp.topic, tp.partition)));
-    const lost = [...this.assigned.values()].filter((a) => !mineKeys.has(a.key)).map(tpOf);
+    const dropped = [...this.assigned.values()].filter((a) => !mineKeys.has(a.key));
+    const lost = dropped.map(tpOf);
     // Commit what was consumed of the lost partitions while the old generation may still be current.
-    if (lost.length > 0) await this.revoke([...this.assigned.values()].filter((a) => !mineKeys.has(a.key)), true);
+    if (dropped.length > 0) await this.revoke(dropped, true);
     const previous = this.generation;
     this.generation = view.generation;
     this.heartbeatIntervalMs = view.heartbeatIntervalMs;
