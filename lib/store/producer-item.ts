@@ -53,13 +53,6 @@ export function fromProducerNameItem(item: Record<string, unknown> | undefined):
   return { producerId: Number(item.producerId), principal: ownerOf(item) };
 }
 
-/**
- * The ownership condition, for lib/log/commit-batches.ts until its commit transaction uses
- * producerClaimCheck from producer-store.ts, where the expression now lives.
- * @deprecated use producerClaimCheck (or bumpProducerEpoch) from producer-store.ts.
- */
-export { ownedByCondition } from './producer-store';
-
 function ownerOf(item: Record<string, unknown>): string {
   return item.principal === undefined ? ANONYMOUS : String(item.principal);
 }

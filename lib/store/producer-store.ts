@@ -1,16 +1,14 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ANONYMOUS } from '../auth/principal';
 import type { SluiceContext } from '../core/context';
 import { fromProducerItem, fromProducerNameItem, MAX_PRODUCER_EPOCH, producerKey, producerNameKey, type ProducerNameRecord, type ProducerRecord } from './producer-item';
+import type { TransactItem } from './transact-write';
 
 /**
  * The Producers table: every read, write and expression on producer and name items.
  * Answers are typed; lib/producers turns them into the errors a caller sees.
  */
-
-/** One item of a TransactWriteItems call. */
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 export type BumpResult = { kind: 'bumped'; epoch: number } | { kind: 'not-owned' } | { kind: 'epoch-exhausted' };
 
@@ -86,7 +84,7 @@ export function producerClaimCheck(ctx: SluiceContext, claim: { producerId: numb
  * A condition (for either item) that it belongs to `principal`, with its placeholder
  * names and values; the caller supplies no `#principal` or `:principal` of its own.
  */
-export function ownedByCondition(principal: string): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
+function ownedByCondition(principal: string): { expression: string; names: Record<string, string>; values: Record<string, unknown> } {
   // An item from before principals were stored has none, and belongs to anonymous.
   const expression = principal === ANONYMOUS ? '(#principal = :principal OR attribute_not_exists(#principal))' : '#principal = :principal';
   return { expression, names: { '#principal': 'principal' }, values: { ':principal': principal } };

@@ -1,15 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { fromTopicItem, toTopicItem, topicKey, type Topic } from './topic-item';
+import type { TransactItem } from './transact-write';
 
 /**
  * The Topics table: every read, write and expression on a topic item. Features call
  * these and turn the typed answers into errors where a caller should see one.
  */
-
-/** One item of a TransactWriteItems call. */
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** Writes a new topic item; a name already taken is `exists` and the item there is left alone. */
 export async function putNewTopic(ctx: SluiceContext, topic: Topic): Promise<'created' | 'exists'> {
