@@ -6,6 +6,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { setClientCapture } from '../../lib/observability/client-capture';
+import { setLogSink } from '../../lib/observability/log-sink';
 import { METRICS_SERVICE, metrics } from '../../lib/observability/metrics';
 
 /**
@@ -39,6 +40,8 @@ export function installClientTracing(on: Tracer): void {
 
 // Before any handler runs, so the clients of the container's first context are traced.
 installClientTracing(tracer);
+// lib/'s own log lines go through the logger too.
+setLogSink(log);
 
 /** The API Gateway request id of an HTTP event, else the Lambda request id. */
 export function correlationIdOf(event: unknown, context: Pick<Context, 'awsRequestId'> | undefined): string | undefined {

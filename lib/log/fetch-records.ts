@@ -8,6 +8,7 @@ import { readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/se
 import { readSegmentRange } from '../store/segment-object-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
 import { recordMetric } from '../observability/metrics';
+import { logLine } from '../observability/log-sink';
 
 export interface FetchInput {
   topic: string;
@@ -109,9 +110,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
 async function throwReleased(ctx: SluiceContext, topicId: string, partition: number, offset: number, resumeAt: number): Promise<never> {
   const head = await readHead(ctx, topicId, partition);
   if (head.logStartOffset > offset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
-  console.error(
-    JSON.stringify({ level: 'ERROR', message: 'fetch found offsets missing above the log start', partitionKey: partitionKey(topicId, partition), offset, logStartOffset: head.logStartOffset, resumeAt }),
-  );
+  logLine({ level: 'ERROR', message: 'fetch found offsets missing above the log start', partitionKey: partitionKey(topicId, partition), offset, logStartOffset: head.logStartOffset, resumeAt });
   throw new OffsetOutOfRangeError(offset, resumeAt, Math.max(head.nextOffset, resumeAt));
 }
 
