@@ -18,17 +18,6 @@ const restrict = (...groups) => ['error', { patterns: groups.map(([group, messag
 const sdkOnlyInStore = [STORAGE_SDK.flatMap((name) => [name, `${name}/*`]), 'Only lib/store talks to DynamoDB and S3: add or use a store function there.'];
 const libStaysDown = [UP_FROM_LIB, 'lib/ is the domain: it must not reach up into handlers, infrastructure or the CLI.'];
 
-/**
- * Files that still talk to storage directly while the store layer takes their
- * expressions over (issue #12). This list only shrinks; a file leaves it when its
- * storage calls move into lib/store.
- */
-const NOT_YET_ON_STORES = [
-];
-
-/** Client files that still import server types while the contract takes them over (issue #12); only shrinks. */
-const CLIENT_NOT_YET_ON_PROTOCOL = [];
-
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.sluice/', 'dist/'] },
   js.configs.recommended,
@@ -49,7 +38,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrict(libStaysDown, sdkOnlyInStore) },
   },
   {
-    files: ['lib/store/**/*.ts', ...NOT_YET_ON_STORES.filter((file) => file.startsWith('lib/'))],
+    files: ['lib/store/**/*.ts'],
     rules: { 'no-restricted-imports': restrict(libStaysDown) },
   },
   {
@@ -58,7 +47,6 @@ export default tseslint.config(
   },
   {
     files: ['lib/client/**/*.ts'],
-    ignores: CLIENT_NOT_YET_ON_PROTOCOL,
     rules: {
       'no-restricted-imports': restrict([
         '^(?!\\./|\\.\\./protocol/|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
@@ -68,7 +56,6 @@ export default tseslint.config(
   },
   {
     files: ['functions/**/*.ts'],
-    ignores: NOT_YET_ON_STORES,
     rules: { 'no-restricted-imports': restrict([UP_FROM_FUNCTIONS, 'Handlers must not reach into infrastructure or the CLI.'], sdkOnlyInStore) },
   },
 );

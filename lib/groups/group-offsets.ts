@@ -4,7 +4,8 @@ import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
 import { LIMITS } from '../protocol/limits';
 import type { CommittedOffset } from '../store/group-items';
 import { commitGroupOffsets, readMembers, readMeta, readOffsets, type CommitFence } from '../store/group-store';
-import { getTopic, readHeads, requirePartition } from '../topics/topic-repository';
+import { readHeads } from '../store/partition-head-store';
+import { getTopic, requirePartition } from '../topics/topic-repository';
 import { GroupActiveError, GroupNotFoundError, IllegalGenerationError, NotAssignedError, UnknownMemberError } from './group-errors';
 import type { PartitionPosition } from './group-views';
 

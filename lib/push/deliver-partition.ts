@@ -8,7 +8,8 @@ import type { OffsetRecord } from '../records/log-record';
 import { readMeta, readOffset } from '../store/group-store';
 import type { DeliveryFailure, DeliveryLease, Subscription } from '../store/subscription-items';
 import { acquireLease, commitPastBatch, recordDeliveryFailure, releaseLease, type LeaseRef } from '../store/subscription-store';
-import { getTopic, readHead } from '../topics/topic-repository';
+import { readHead } from '../store/partition-head-store';
+import { getTopic } from '../topics/topic-repository';
 import type { Deliver } from './targets';
 import { recordMetric } from '../observability/metrics';
 

@@ -35,4 +35,3 @@ export function requirePartition(topic: Topic, partition: number): void {
 }
 
 // The heads are the Log table's (lib/store/partition-head-store.ts); re-exported while callers move their imports there.
-export { readHead, readHeads } from '../store/partition-head-store';

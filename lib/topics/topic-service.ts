@@ -1,6 +1,7 @@
 import type { SluiceContext } from '../core/context';
 import type { PartitionOffsets, Topic, TopicDescription } from '../protocol/responses';
-import { createTopicItem, deleteTopicItem, getTopic, listTopicItems, readHeads } from './topic-repository';
+import { readHeads } from '../store/partition-head-store';
+import { createTopicItem, deleteTopicItem, getTopic, listTopicItems } from './topic-repository';
 
 export interface CreateTopicInput {
   name: string;
