@@ -1,4 +1,4 @@
-import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { ServiceBusyError } from '../core/errors';
 
@@ -64,4 +64,28 @@ function countKeys(pending: Record<string, { Keys: unknown[] }>): number {
 /** Exponential backoff with full jitter, from 20 ms up to 1 s. */
 function backoffMs(round: number, random: () => number): number {
   return Math.floor(random() * Math.min(1000, 20 * 2 ** round));
+}
+
+/** Every item a Query answers, page after page (one place for the LastEvaluatedKey loop). */
+export async function queryAll(ctx: SluiceContext, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** Every item a Scan answers, page after page. */
+export async function scanAll(ctx: SluiceContext, input: Omit<ScanCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ctx.ddb.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
 }

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, TransactWriteCommand, UpdateCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import type { Assignment, AssignorName } from '../groups/assignors';
 import {
@@ -21,6 +21,7 @@ import {
   type ResetPolicy,
 } from './group-items';
 import { cancellationOf } from './transaction-cancellation';
+import { queryAll, scanAll } from './batch-operations';
 
 /**
  * The Groups table's group items (meta, members, committed offsets): every read, write
@@ -37,22 +38,8 @@ export async function readMeta(ctx: SluiceContext, group: string): Promise<Group
 
 /** Every group's meta item, by a Scan. Fine for the tens of groups a deployment has; a registry item would replace it if that grows. */
 export async function listGroupMetas(ctx: SluiceContext): Promise<GroupMeta[]> {
-  const metas: GroupMeta[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new ScanCommand({
-        TableName: ctx.tables.groups,
-        FilterExpression: 'sk = :meta',
-        ExpressionAttributeValues: { ':meta': META_SORT_KEY },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) metas.push(fromMetaItem(item)!);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return metas;
+  const items = await scanAll(ctx, { TableName: ctx.tables.groups, FilterExpression: 'sk = :meta', ExpressionAttributeValues: { ':meta': META_SORT_KEY }, ConsistentRead: true });
+  return items.map((item) => fromMetaItem(item)!);
 }
 
 /** Creates the meta item at generation 0 if there is none; an existing group keeps its assignor and reset policy (the first member's). */
@@ -297,20 +284,10 @@ export async function commitGroupOffsets(ctx: SluiceContext, group: string, offs
 }
 
 async function queryPrefix(ctx: SluiceContext, group: string, prefix: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.groups,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': groupPartitionKey(group), ':prefix': prefix },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryAll(ctx, {
+    TableName: ctx.tables.groups,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': groupPartitionKey(group), ':prefix': prefix },
+    ConsistentRead: true,
+  });
 }

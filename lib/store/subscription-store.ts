@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { toOffsetItem } from './group-items';
 import {
@@ -18,6 +18,7 @@ import {
   type Subscription,
 } from './subscription-items';
 import { cancellationOf } from './transaction-cancellation';
+import { queryAll, scanAll } from './batch-operations';
 
 /**
  * The Groups table's push items (subscriptions, the topic registry, delivery leases):
@@ -53,42 +54,14 @@ export async function unregisterSubscription(ctx: SluiceContext, topic: string, 
 
 /** The groups the reverse index lists for `topic` (each still to be checked against its subscription item). */
 export async function subscribedGroups(ctx: SluiceContext, topic: string): Promise<string[]> {
-  const groups: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new QueryCommand({
-        TableName: ctx.tables.groups,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': registryPartitionKey(topic) },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) groups.push(String(item.group));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return groups;
+  const items = await queryAll(ctx, { TableName: ctx.tables.groups, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': registryPartitionKey(topic) }, ConsistentRead: true });
+  return items.map((item) => String(item.group));
 }
 
 /** Every subscription, by a Scan (the catch-up sweep). */
 export async function listSubscriptions(ctx: SluiceContext): Promise<Subscription[]> {
-  const subscriptions: Subscription[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(
-      new ScanCommand({
-        TableName: ctx.tables.groups,
-        FilterExpression: 'sk = :sk',
-        ExpressionAttributeValues: { ':sk': SUBSCRIPTION_SORT_KEY },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) subscriptions.push(fromSubscriptionItem(item)!);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return subscriptions;
+  const items = await scanAll(ctx, { TableName: ctx.tables.groups, FilterExpression: 'sk = :sk', ExpressionAttributeValues: { ':sk': SUBSCRIPTION_SORT_KEY }, ConsistentRead: true });
+  return items.map((item) => fromSubscriptionItem(item)!);
 }
 
 // ---- delivery leases ----

@@ -1,8 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { fromTopicItem, toTopicItem, topicKey, type Topic } from './topic-item';
 import type { TransactItem } from './transact-write';
+import { scanAll } from './batch-operations';
 
 /**
  * The Topics table: every read, write and expression on a topic item. Features call
@@ -34,14 +35,8 @@ export async function topicRecordExists(ctx: SluiceContext, name: string): Promi
 
 /** Every topic, sorted by name. `pageSize` bounds each Scan page (tests use it to cross pages). */
 export async function scanTopics(ctx: SluiceContext, options: { pageSize?: number } = {}): Promise<Topic[]> {
-  const topics: Topic[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ctx.ddb.send(new ScanCommand({ TableName: ctx.tables.topics, ExclusiveStartKey: startKey, ConsistentRead: true, Limit: options.pageSize }));
-    for (const item of page.Items ?? []) topics.push(fromTopicItem(item));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return topics.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const items = await scanAll(ctx, { TableName: ctx.tables.topics, ConsistentRead: true, Limit: options.pageSize });
+  return items.map(fromTopicItem).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** Deletes the topic item, answering the topic it held, or undefined when there was none. */
