@@ -1,6 +1,7 @@
 import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand, type QueryCommandInput, type ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { ServiceBusyError } from '../core/errors';
+import { backoffDelay } from '../core/retry';
 
 /**
  * DynamoDB's batch reads and deletes as every caller needs them: split into requests of
@@ -31,7 +32,7 @@ export async function batchGetAll(ctx: SluiceContext, keys: readonly TableKey[],
     for (const { table, key } of keys.slice(i, i + GET_MAX_KEYS)) (pending[table] ??= { Keys: [] }).Keys.push(key);
     for (let round = 0; Object.keys(pending).length > 0; round++) {
       if (round === MAX_ROUNDS) throw new ServiceBusyError(`BatchGetItem left ${countKeys(pending)} key(s) unprocessed after ${MAX_ROUNDS} rounds`);
-      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      if (round > 0) await ctx.sleep(backoffDelay(ctx, UNPROCESSED_BACKOFF, round));
       const requestItems = Object.fromEntries(
         Object.entries(pending).map(([table, { Keys }]) => [table, { Keys, ConsistentRead: true, ...(options.projection && { ProjectionExpression: options.projection }) }]),
       );
@@ -49,7 +50,7 @@ export async function batchDeleteAll(ctx: SluiceContext, table: string, keys: re
     let pending = keys.slice(i, i + WRITE_MAX_KEYS).map((Key) => ({ DeleteRequest: { Key } }));
     for (let round = 0; pending.length > 0; round++) {
       if (round === MAX_ROUNDS) throw new ServiceBusyError(`BatchWriteItem left ${pending.length} delete(s) unprocessed after ${MAX_ROUNDS} rounds`);
-      if (round > 0) await ctx.sleep(backoffMs(round, ctx.random));
+      if (round > 0) await ctx.sleep(backoffDelay(ctx, UNPROCESSED_BACKOFF, round));
       const result = await ctx.ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (result.UnprocessedItems?.[table] ?? []) as typeof pending;
     }
@@ -61,10 +62,8 @@ function countKeys(pending: Record<string, { Keys: unknown[] }>): number {
   return Object.values(pending).reduce((n, request) => n + request.Keys.length, 0);
 }
 
-/** Exponential backoff with full jitter, from 20 ms up to 1 s. */
-function backoffMs(round: number, random: () => number): number {
-  return Math.floor(random() * Math.min(1000, 20 * 2 ** round));
-}
+/** The wait before round `round` (1-based after the first): the server's one backoff, 40 ms doubling to 1 s. */
+const UNPROCESSED_BACKOFF = { attempts: MAX_ROUNDS, baseDelayMs: 40, maxDelayMs: 1000 };
 
 /** Every item a Query answers, page after page (one place for the LastEvaluatedKey loop). */
 export async function queryAll(ctx: SluiceContext, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
