@@ -23,9 +23,12 @@ export function parseInput<S extends z.core.$ZodType>(schema: S, input: unknown,
 
 /**
  * For a union, the problem of the alternative whose type matched (a list of 65 headers
- * is "at most 64", not "a list or an object"); otherwise the issue itself.
+ * is "at most 64", not "a list or an object"); for a map key, the key rule's problem;
+ * otherwise the issue itself.
  */
 function decisiveIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  // A map key that breaks its rule: the rule's own problem (and limit), at the key's path.
+  if (issue.code === 'invalid_key' && issue.issues[0]) return decisiveIssue({ ...issue.issues[0], path: [...issue.path, ...issue.issues[0].path] } as z.core.$ZodIssue);
   if (issue.code !== 'invalid_union') return issue;
   for (const branch of issue.errors) {
     const first = branch[0];

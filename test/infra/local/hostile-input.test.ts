@@ -335,6 +335,13 @@ describe('findings of the fuzz check', () => {
     assertInvalid(await send('t-admin', 'POST', '/v1/topics/orders/records', '{"records":[{"value":"v","headers":{"__proto__":"x"}}]}'), 'records[0].headers.__proto__');
   });
 
+  it('a header map key over 256 UTF-8 bytes names the byte limit, as a list entry does', async () => {
+    const key = 'é'.repeat(129);
+    const answer = await admin('POST', '/v1/topics/orders/records', { records: [{ value: 'v', headers: { [key]: 'x' } }] });
+    assertInvalid(answer, `records[0].headers.${key}`, 256);
+    assertInvalid(await admin('POST', '/v1/topics/orders/records', { records: [{ value: 'v', headers: [{ key, value: 'x' }] }] }), 'records[0].headers[0].key', 256);
+  });
+
   it('65 headers name the limit of 64, as a list and as a map', async () => {
     const list = Array.from({ length: 65 }, (_, i) => ({ key: `h${i}`, value: 'v' }));
     assertInvalid(await admin('POST', '/v1/topics/orders/records', { records: [{ value: 'v', headers: list }] }), 'records[0].headers', 64);
