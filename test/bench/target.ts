@@ -42,6 +42,9 @@ export async function startTarget(url: string | undefined, log: (line: string) =
     return { mode: 'remote', url, meters: {}, lambdaMemoryMiB, stop: async () => undefined };
   }
   log('starting the local platform (DynamoDB Local, s3rver, HTTP API) in this process');
+  // Handlers log through the Powertools logger, which the console.log mute below does not
+  // reach; its INFO lines (a "dispatched" per produce) would bury the report.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const platform: TestPlatform = await startTestPlatform();
   // The handlers run in this process and share contextFromEnv()'s cached clients; stream
   // triggers and schedules run their handlers inside backgroundScope.
