@@ -1,4 +1,5 @@
 import type { FuzzOptions } from './runner';
+import { integerArg } from '../support/cli-args';
 
 export type CliOptions = Omit<FuzzOptions, 'onProgress'> & {
   readonly showFailures: number;
@@ -37,11 +38,7 @@ export function usage(): string {
 
 export function parseOptions(argv: readonly string[], random: () => number = Math.random): CliOptions | 'help' {
   const options: { -readonly [K in keyof CliOptions]: CliOptions[K] } = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * (2 ** 31 - 2)) };
-  const int = (name: string, raw: string | undefined, min: number, max: number): number => {
-    const value = Number(raw);
-    if (raw === undefined || !/^\d+$/.test(raw) || value < min || value > max) throw new Error(`${name} must be an integer ${min}-${max}, got '${raw ?? ''}'`);
-    return value;
-  };
+  const int = integerArg;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = () => argv[++i];

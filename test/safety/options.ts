@@ -1,4 +1,5 @@
 import { FAULT_KINDS, type FaultKind } from './faults';
+import { integerArg } from '../support/cli-args';
 
 export interface SafetyOptions {
   /** How long producers write. */
@@ -47,11 +48,7 @@ faults: ${FAULT_KINDS.join(', ')}
 
 export function parseOptions(argv: readonly string[], random: () => number = Math.random): SafetyOptions | 'help' {
   const options: SafetyOptions = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * 1_000_000), faults: new Set(FAULT_KINDS) };
-  const int = (name: string, raw: string | undefined, min: number, max: number): number => {
-    const value = Number(raw);
-    if (raw === undefined || !Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer ${min}-${max}, got '${raw ?? ''}'`);
-    return value;
-  };
+  const int = integerArg;
   const faultList = (raw: string | undefined): FaultKind[] => {
     if (raw === undefined) throw new Error('a fault list is missing');
     if (raw === 'all') return [...FAULT_KINDS];
