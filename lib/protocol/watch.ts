@@ -1,0 +1,85 @@
+import * as z from 'zod/mini';
+import { topicNameSchema } from './identifiers';
+
+/**
+ * The tail-wait ("watch") protocol: how a consumer at the tail waits for new records
+ * without a Lambda running. The consumer holds one WebSocket connection (API Gateway
+ * WebSocket API deployed; the local platform's emulation under `npm start`) and arms
+ * one-shot watches on every partition it has read to the end. When a partition's high
+ * watermark passes the armed offset the server sends one `ready` message and forgets
+ * the watch; the consumer then fetches over HTTP as usual and arms again when it is
+ * back at the tail. docs/design.md, "Waiting at the tail", argues the design.
+ *
+ * Messages are JSON text frames. Client → server messages carry `action` (API Gateway's
+ * route selection expression is `$request.body.action`).
+ */
+
+/** At most this many partitions in one `watch` message (API Gateway frames are ≤ 32 KB). */
+export const WATCH_PARTITIONS_MAX = 256;
+
+/**
+ * How long an armed watch lives without being armed again. Deployed, API Gateway closes
+ * a WebSocket connection after 2 hours at most, and the client re-arms on its new
+ * connection, so a watch never needs to outlive one connection.
+ */
+export const WATCH_TTL_MS = 2 * 60 * 60 * 1000;
+
+/**
+ * The client sends some message at least this often so an idle connection is not
+ * closed (API Gateway's idle timeout is 10 minutes).
+ */
+export const WATCH_KEEPALIVE_MS = 9 * 60 * 1000;
+
+export const watchedPartitionSchema = z.strictObject({
+  topic: topicNameSchema,
+  partition: z.number({ error: 'must be an integer' }).check(z.gte(0, { error: 'must be at least 0' }), z.int({ error: 'must be an integer' })),
+  /** Notify once the partition's high watermark is greater than this offset (the consumer's next offset). */
+  offset: z.number({ error: 'must be an integer' }).check(
+    z.gte(0, { error: 'must be at least 0' }),
+    z.lte(Number.MAX_SAFE_INTEGER, { error: `must be at most ${Number.MAX_SAFE_INTEGER}` }),
+    z.int({ error: 'must be an integer' }),
+  ),
+});
+export type WatchedPartition = z.infer<typeof watchedPartitionSchema>;
+
+/** `{"action":"watch","partitions":[{topic, partition, offset}, …]}`: arm (or re-arm, replacing the offset) one-shot watches. */
+export const watchRequestSchema = z.strictObject({
+  action: z.literal('watch'),
+  partitions: z.array(watchedPartitionSchema).check(
+    z.minLength(1, { error: 'must name at least 1 partition' }),
+    z.maxLength(WATCH_PARTITIONS_MAX, { error: `must name at most ${WATCH_PARTITIONS_MAX} partitions` }),
+  ),
+});
+export type WatchRequest = z.infer<typeof watchRequestSchema>;
+
+/** `{"action":"ping"}`: keeps an idle connection open; answered with `pong`. */
+export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
+
+/** Server → client: the watch was armed for these partitions (those refused come as `watch-error`). */
+export interface WatchArmedMessage {
+  type: 'armed';
+  partitions: { topic: string; partition: number; offset: number }[];
+}
+
+/** Server → client: the partition's high watermark passed the armed offset; the watch is gone. */
+export interface WatchReadyMessage {
+  type: 'ready';
+  topic: string;
+  partition: number;
+  highWatermark: number;
+}
+
+/** Server → client: a message or one of its partitions was refused, with the error table's code. */
+export interface WatchErrorMessage {
+  type: 'watch-error';
+  /** The partition refused, when the problem is one partition's (unknown topic, access denied, partition out of range). */
+  topic?: string;
+  partition?: number;
+  error: { code: string; message: string; retriable: boolean; field?: string; limit?: number | string };
+}
+
+export interface PongMessage {
+  type: 'pong';
+}
+
+export type WatchServerMessage = WatchArmedMessage | WatchReadyMessage | WatchErrorMessage | PongMessage;
