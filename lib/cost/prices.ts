@@ -192,6 +192,70 @@ export const PRICES = {
     takenOn: TAKEN_ON,
     verified: false,
   },
+  kinesisEfoConsumerShardHour: {
+    usd: 0.015,
+    per: 1,
+    unit: 'consumer-shard-hour (one enhanced fan-out consumer registered on one shard for an hour)',
+    description: 'Kinesis Data Streams enhanced fan-out (provisioned mode): billed per consumer per shard per hour whether or not it reads',
+    source: 'https://aws.amazon.com/kinesis/data-streams/pricing/',
+    evidence:
+      'no us-east-1 figure found by the search (the stored pricing page renders its table from scripts); the figure the issue (#18) and the bench brief quote, taken 2026-12-06',
+    takenOn: '2026-12-06',
+    verified: false,
+  },
+  kinesisEfoRetrievalGb: {
+    usd: 0.013,
+    per: 1,
+    unit: 'GB retrieved by an enhanced fan-out consumer',
+    description: 'Kinesis Data Streams enhanced fan-out data retrieval (provisioned mode)',
+    source: 'https://aws.amazon.com/kinesis/data-streams/pricing/',
+    evidence: 'no us-east-1 figure found by the search; the figure the issue (#18) and the bench brief quote, taken 2026-12-06',
+    takenOn: '2026-12-06',
+    verified: false,
+  },
+  // --- API Gateway (WebSocket API): the tail-wait path ---
+  apiGatewayWebSocketMessages: {
+    usd: 1.0,
+    per: 1_000_000,
+    unit: 'message sent or received (metered in 32 KB increments)',
+    description: 'API Gateway WebSocket API messages, first 1 billion a month',
+    source: 'https://aws.amazon.com/api-gateway/pricing/',
+    evidence:
+      'amnic.com/blogs/aws-api-gateway-pricing (citing the API Gateway pricing page): "WebSocket API $1.00/M messages + $0.25/M connection-minutes"; awsforengineers.com (May 2025, "Base Pricing (US East)"): WebSocket APIs $1.00/million (first 1B); 32 KB increments per awsnegotiations.com (June 2026)',
+    takenOn: '2026-12-06',
+    verified: true,
+  },
+  apiGatewayWebSocketConnectionMinutes: {
+    usd: 0.25,
+    per: 1_000_000,
+    unit: 'connection-minute',
+    description: 'API Gateway WebSocket API connection time',
+    source: 'https://aws.amazon.com/api-gateway/pricing/',
+    evidence: 'amnic.com/blogs/aws-api-gateway-pricing (citing the API Gateway pricing page): "$0.25/M connection-minutes"; the product brief gives the same figure',
+    takenOn: '2026-12-06',
+    verified: true,
+  },
+  // --- CloudWatch: what a deployed stack bills while idle ---
+  cloudwatchStandardAlarmMetric: {
+    usd: 0.1,
+    per: 1,
+    unit: 'alarm metric-month (standard resolution; a metric-math alarm counts each metric it reads)',
+    description: 'CloudWatch standard-resolution alarms (first 10 a month free, not modeled)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+    evidence: 'c3x.dev/resources/aws/aws_cloudwatch_metric_alarm: "$0.10/alarm-month for standard resolution"; the issue (#18) prices 67 alarms at $6.70 a month',
+    takenOn: '2026-12-06',
+    verified: false,
+  },
+  cloudwatchDashboard: {
+    usd: 3.0,
+    per: 1,
+    unit: 'dashboard-month',
+    description: 'CloudWatch custom dashboard (first 3 dashboards of up to 50 metrics free, not modeled)',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+    evidence: 'no figure found by the search; best-known public figure ($3.00 per dashboard per month)',
+    takenOn: '2026-12-06',
+    verified: false,
+  },
   // --- MSK Serverless ---
   mskServerlessClusterHour: {
     usd: 0.75,
@@ -255,6 +319,9 @@ export function unitPrice(price: Price): number {
 
 /** API Gateway HTTP APIs meter each request in 512 KB increments. */
 export const API_GATEWAY_METERING_BYTES = 512 * 1024;
+
+/** API Gateway WebSocket APIs meter each message in 32 KB increments. */
+export const WEBSOCKET_METERING_BYTES = 32 * 1024;
 
 /** Hours in a month, as AWS's pricing examples count them. */
 export const HOURS_PER_MONTH = 730;
