@@ -1,4 +1,5 @@
 import type { SluiceContext } from '../core/context';
+import { TtlCache } from '../core/ttl-cache';
 import type { QuotaSetting } from '../store/access-items';
 import { addUsage, putQuota, queryQuotas, readQuota } from '../store/access-store';
 import type { Caller } from './access-control';
@@ -16,6 +17,7 @@ export function getQuota(ctx: SluiceContext, principal: string): Promise<QuotaSe
 export async function setQuota(ctx: SluiceContext, setting: Omit<QuotaSetting, 'updatedAt'>): Promise<QuotaSetting> {
   const stored: QuotaSetting = { ...setting, updatedAt: ctx.now() };
   await putQuota(ctx, stored);
+  quotas.delete(cacheKey(ctx, setting.principal));
   return stored;
 }
 
@@ -23,13 +25,22 @@ export function listQuotas(ctx: SluiceContext): Promise<QuotaSetting[]> {
   return queryQuotas(ctx);
 }
 
-/** One read of a caller's quota per request, however often the request charges it. */
-const quotaOfCaller = new WeakMap<Caller, Promise<QuotaSetting | undefined>>();
+/**
+ * How long a container reuses a principal's quota setting, or the absence of one: a
+ * quota set or changed elsewhere takes effect within this (the same bound as ACL rules).
+ * A principal without a quota of its own costs one read per container per QUOTA_CACHE_MS,
+ * not one per call.
+ */
+export const QUOTA_CACHE_MS = 5_000;
+/** Principals a container keeps; the least recently used go first. */
+export const QUOTA_CACHE_ENTRIES = 1_000;
+
+const quotas = new TtlCache<string, QuotaSetting | undefined>({ ttlMs: QUOTA_CACHE_MS, maxEntries: QUOTA_CACHE_ENTRIES });
+// Keyed by table too: one process may serve several platforms (tests).
+const cacheKey = (ctx: SluiceContext, principal: string) => `${ctx.tables.access}\u0000${principal}`;
 
 async function rateFor(ctx: SluiceContext, caller: Caller, kind: QuotaKind): Promise<number | null> {
-  let read = quotaOfCaller.get(caller);
-  if (!read) quotaOfCaller.set(caller, (read = getQuota(ctx, caller.principal)));
-  const own = await read;
+  const own = await quotas.get(cacheKey(ctx, caller.principal), ctx.now(), () => getQuota(ctx, caller.principal));
   const key = kind === 'produce' ? 'produceBytesPerSecond' : 'fetchBytesPerSecond';
   return own ? own[key] : caller.config.defaultQuota[key];
 }

@@ -26,16 +26,19 @@ export type Retry = typeof RETRY;
  */
 export async function withRetries<T>(
   ctx: Pick<SluiceContext, 'sleep' | 'random'>,
-  policy: RetryPolicy,
+  /** A function is asked again before each wait, for a policy that adapts to what it measures. */
+  policy: RetryPolicy | (() => RetryPolicy),
   attempt: (n: number) => Promise<T | Retry>,
   exhausted: (attempts: number) => Error,
 ): Promise<T> {
-  for (let n = 1; n <= policy.attempts; n++) {
+  const current = typeof policy === 'function' ? policy : () => policy;
+  const attempts = current().attempts;
+  for (let n = 1; n <= attempts; n++) {
     const result = await attempt(n);
     if (result !== RETRY) return result as T;
-    if (n < policy.attempts) await ctx.sleep(backoffDelay(ctx, policy, n));
+    if (n < attempts) await ctx.sleep(backoffDelay(ctx, current(), n));
   }
-  throw exhausted(policy.attempts);
+  throw exhausted(attempts);
 }
 
 /** The wait after attempt `n` (1-based): uniform in [0, min(max, base · 2^(n-1))). */

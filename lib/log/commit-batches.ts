@@ -5,6 +5,7 @@ import { commitTransaction, type CommitBatchWrite } from '../store/commit-transa
 import type { SegmentIndexEntry } from '../store/segment-index-store';
 import type { Topic } from '../store/topic-item';
 import { readCommitState, type CommitState } from './commit-state';
+import { ConflictRate } from './conflict-rate';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
@@ -27,8 +28,24 @@ export interface CommitResult {
 
 export const COMMIT_MAX_ATTEMPTS = 30;
 
-/** Full jitter from 20 ms, capped at 500 ms, so contending writers spread out. */
-const COMMIT_RETRY: RetryPolicy = { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 20, maxDelayMs: 500 };
+/** This container's recent share of commit attempts that lost a race. */
+const conflicts = new ConflictRate();
+
+/** The conflict rate commit retries back off on, in [0, 1] (for the bench and tests). */
+export function commitConflictRate(now: number): number {
+  return conflicts.current(now);
+}
+
+/**
+ * Full jitter, so contending writers spread out: from 20 ms capped at 500 ms when this
+ * container's commits rarely conflict, up to 160 ms capped at 1 s when nearly every
+ * attempt does. Each wasted attempt is a billed transaction (and a state read), so
+ * under steady contention waiting longer costs less than colliding again.
+ */
+export function commitRetryPolicy(conflictRate: number): RetryPolicy {
+  const rate = Math.min(1, Math.max(0, conflictRate));
+  return { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 20 + 140 * rate, maxDelayMs: 500 + 500 * rate };
+}
 
 /**
  * Decides what a call would do against the current state, without writing: the
@@ -73,8 +90,9 @@ export async function commitBatches(
   const claim = options.producer;
   return withRetries(
     ctx,
-    COMMIT_RETRY,
+    () => commitRetryPolicy(conflicts.current(ctx.now())),
     async (attempt) => {
+      // One state read per attempt: the first may use the caller's, each retry reads once.
       const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
       const verdict = evaluate(state, batches, options);
       if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime } };
@@ -88,6 +106,7 @@ export async function commitBatches(
       });
       const producer = claim && { producerId: claim.producerId, epoch: claim.epoch, principal: claim.principal };
       const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes });
+      conflicts.record(ctx.now(), outcome.kind === 'contended');
       switch (outcome.kind) {
         case 'committed':
           return { baseOffsets };

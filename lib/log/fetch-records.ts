@@ -2,11 +2,12 @@ import type { SluiceContext } from '../core/context';
 import { OffsetOutOfRangeError } from '../core/errors';
 import { decodeBatch } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
-import { readHead } from '../store/partition-head-store';
+import { readHead, type PartitionHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
 import { readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
 import { readSegmentRange } from '../store/segment-object-store';
-import { getTopic, requirePartition } from '../topics/topic-repository';
+import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
+import { countFetch, emptyStats, type FetchReadStats } from './fetch-read-stats';
 import { recordMetric } from '../observability/metrics';
 import { logLine } from '../observability/log-sink';
 
@@ -21,6 +22,8 @@ export interface FetchInput {
   waitMs?: number;
 }
 
+type IndexPage = Awaited<ReturnType<typeof readIndexPage>>;
+
 export interface FetchResult {
   topic: string;
   partition: number;
@@ -31,22 +34,44 @@ export interface FetchResult {
 }
 
 const INDEX_PAGE = 16;
-const PARALLEL_GETS = 4;
+/** At most this many ranged GETs of one fetch are in flight at once. */
+const PARALLEL_GETS = 8;
 
 /**
- * Reads committed records from `offset` on, in offset order. It reads the head
- * first and never returns anything at or past that high watermark, so only fully
- * committed batches are seen. The first record is returned even if it alone is
+ * Reads committed records from `offset` on, in offset order. The head and the first
+ * page of the index are read at once (both strongly consistent); every index item is
+ * written in the transaction that moves the head over it, so whatever the index answers
+ * is committed, and the reply's high watermark is never below its nextOffset. The
+ * batches to GET are chosen from the index items (record counts and sizes) before any
+ * is read, so no batch is read only to be thrown away, and adjacent batches of one
+ * object are read with one ranged GET. The first record is returned even if it alone is
  * larger than `maxBytes`, so a reader always makes progress.
  */
 export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
-  const topic = await getTopic(ctx, input.topic);
+  let topic = await cachedTopic(ctx, input.topic);
+  // Partition counts never change, but a topic re-created elsewhere may have more: check before refusing.
+  if (input.partition >= topic.partitions) topic = await refreshTopic(ctx, input.topic);
   requirePartition(topic, input.partition);
-  let head = await readHead(ctx, topic.topicId, input.partition);
+  const stats = emptyStats();
+  const readPage = (offset: number, startKey?: PageKey) => {
+    stats.indexPages++;
+    return readIndexPage(ctx, topic.topicId, input.partition, offset, { limit: INDEX_PAGE, startKey });
+  };
+
+  // Without an offset the log start decides where to read, so the head comes first.
+  let page: IndexPage | undefined;
+  let head: PartitionHead;
+  if (input.offset === undefined) head = await readHead(ctx, topic.topicId, input.partition);
+  else [head, page] = await Promise.all([readHead(ctx, topic.topicId, input.partition), readPage(input.offset)]);
   const offset = input.offset ?? head.logStartOffset;
   if (offset < head.logStartOffset || offset > head.nextOffset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
-  if (offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs);
-  const highWatermark = head.nextOffset;
+  // The page read beside the head helps only if it starts with the batch holding `offset`.
+  // If it does not, it may have been read before commits the head covers (or retention
+  // released the batch): below, the index is read again after the head, as the hole
+  // rules need.
+  if (page && !(page.entries[0] && page.entries[0].baseOffset <= offset)) page = undefined;
+  if (!page && offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs);
+  if (!page && offset < head.nextOffset) page = await readPage(offset);
   const logStartOffset = head.logStartOffset;
 
   const records: OffsetRecord[] = [];
@@ -54,26 +79,30 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   let full = false;
   /** Where the fetch found a hole: the first offset after it. */
   let resumeAt: number | undefined;
-  let startKey: PageKey | undefined;
   let next = offset;
-  while (!full && resumeAt === undefined && next < highWatermark) {
-    // Paged from the fetch's own offset throughout: the store keeps the key condition fixed.
-    const page = await readIndexPage(ctx, topic.topicId, input.partition, offset, { limit: INDEX_PAGE, startKey });
-    const entries = page.entries.filter((e) => e.baseOffset < highWatermark);
+  while (page && !full && resumeAt === undefined) {
+    const { entries } = page;
     for (let i = 0; i < entries.length && !full && resumeAt === undefined; ) {
-      const window = readAhead(entries, i, input.maxRecords - records.length, input.maxBytes - bytes, next);
+      // Offsets are gapless, so a batch starting past `next` means retention released what
+      // lies between: stop before it, never skip over it.
+      const window = batchesNeeded(entries, i, { next, recordsLeft: input.maxRecords - records.length, bytesLeft: input.maxBytes - bytes, answered: records.length });
+      if (window.length === 0) {
+        if (entries[i]!.baseOffset > next && records.length < input.maxRecords) resumeAt = entries[i]!.baseOffset;
+        else full = true;
+        break;
+      }
       i += window.length;
-      const batches = await Promise.all(window.map((entry) => readBatch(ctx, entry)));
+      const batches = await readBatches(ctx, window, stats);
       for (const [w, batch] of batches.entries()) {
-        // Offsets are gapless, so a batch starting past `next`, or one whose object is gone,
-        // means retention released what lies between: stop before it, never skip over it.
         const entry = window[w]!;
-        if (entry.baseOffset > next || batch === undefined) {
-          resumeAt = entry.baseOffset > next ? entry.baseOffset : entry.lastOffset + 1;
+        // The object is gone: retention released the batch and it was collected.
+        if (batch === undefined) {
+          resumeAt = entry.lastOffset + 1;
           break;
         }
+        let served = false;
         for (const record of batch) {
-          if (record.offset < next || record.offset >= highWatermark) continue;
+          if (record.offset < next) continue;
           const size = recordSize(record);
           if (records.length >= input.maxRecords || (records.length > 0 && bytes + size > input.maxBytes)) {
             full = true;
@@ -82,20 +111,28 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
           records.push(record);
           bytes += size;
           next = record.offset + 1;
+          served = true;
         }
+        if (served) stats.segmentBytesServed += entry.byteLength;
         if (full) break;
       }
     }
-    startKey = page.nextKey;
-    if (!startKey) break;
+    if (full || resumeAt !== undefined || !page.nextKey) break;
+    // Paged from the fetch's own offset throughout: the store keeps the key condition fixed.
+    page = await readPage(offset, page.nextKey);
   }
-  // Every offset below the high watermark has an index item when the head is read; one
-  // missing now was released by retention since. What was read up to it is contiguous and
-  // is answered; with nothing read, the fetch is out of range, as a fresh one would be.
-  if (!full && next < highWatermark && records.length === 0) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? highWatermark);
+  // Every offset below the head's high watermark has an index item when the head is read;
+  // one missing now was released by retention since. What was read up to it is contiguous
+  // and is answered; with nothing read, the fetch is out of range, as a fresh one would be.
+  if (!full && next < head.nextOffset && records.length === 0) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? head.nextOffset);
+  stats.fetches = 1;
+  stats.recordsServed = records.length;
+  stats.recordBytesServed = bytes;
+  countFetch(stats);
   recordMetric('RecordsFetched', 'Count', records.length);
   recordMetric('BytesFetched', 'Bytes', bytes);
-  return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark, logStartOffset };
+  // Index items read beside the head may be of commits after it: committed all the same.
+  return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark: Math.max(head.nextOffset, next), logStartOffset };
 }
 
 /**
@@ -133,28 +170,84 @@ async function waitForCommit(ctx: SluiceContext, topicId: string, partition: num
   }
 }
 
+/** Where a fetch stands when it picks the next batches to read. */
+export interface FetchPosition {
+  /** The next offset to answer. */
+  next: number;
+  recordsLeft: number;
+  /** Record bytes left under maxBytes (negative once the first record alone passed it). */
+  bytesLeft: number;
+  /** Records answered so far: the first is answered whatever its size. */
+  answered: number;
+}
+
 /**
- * The next batches to read in parallel: up to PARALLEL_GETS, but no more than the
- * index items say are needed to fill the remaining records and bytes, so a fetch does
- * not GET batches it would then throw away. Always at least one.
+ * The batches from `entries[from]` on that the fetch surely needs, decided from the index
+ * items before any is read: a batch is needed while records are wanted and its first
+ * record fits in the bytes left (the very first record always does). When the items
+ * cannot tell (a batch read from its middle, or items written before record sizes were
+ * recorded), it answers the batches up to there; the caller reads them and asks again
+ * with exact figures. Stops before a hole (a batch that does not start where the previous
+ * ended), so nothing past it is read. An empty answer: nothing more is needed, or
+ * `entries[from]` starts past `position.next` (a hole).
  */
-function readAhead(entries: readonly SegmentIndexEntry[], from: number, recordsLeft: number, bytesLeft: number, next: number): SegmentIndexEntry[] {
+export function batchesNeeded(entries: readonly SegmentIndexEntry[], from: number, position: FetchPosition): SegmentIndexEntry[] {
   const window: SegmentIndexEntry[] = [];
+  let expected = position.next;
   let records = 0;
+  /** An upper bound of the record bytes of the batches chosen so far, from `next` on; exact while `exact`. */
   let bytes = 0;
-  for (let i = from; i < entries.length && window.length < PARALLEL_GETS; i++) {
-    if (window.length > 0 && (records >= recordsLeft || bytes >= bytesLeft)) break;
+  let exact = true;
+  for (let i = from; i < entries.length && window.length < INDEX_PAGE; i++) {
     const entry = entries[i]!;
+    if (entry.baseOffset > expected) break;
+    const whole = entry.baseOffset >= position.next;
+    const first = whole ? entry.firstRecordBytes : undefined;
+    if (position.answered + window.length > 0) {
+      if (records >= position.recordsLeft) break;
+      const fits = first !== undefined && bytes + first <= position.bytesLeft;
+      if (!fits && (exact && first !== undefined)) break;
+      // Unknown: read what is chosen, then decide on exact figures; with nothing chosen, read it to learn.
+      if (!fits && window.length > 0) break;
+    }
     window.push(entry);
-    records += entry.lastOffset + 1 - Math.max(entry.baseOffset, next);
-    // The stored batch (compressed or not) approximates the record bytes it holds.
-    bytes += entry.byteLength;
+    records += entry.lastOffset + 1 - Math.max(entry.baseOffset, position.next);
+    if (entry.recordBytes === undefined) exact = false;
+    else {
+      bytes += entry.recordBytes;
+      if (!whole) exact = false;
+    }
+    expected = entry.lastOffset + 1;
   }
   return window;
 }
 
-/** The batch's records, or undefined when its object is gone (released by retention and collected). */
-async function readBatch(ctx: SluiceContext, entry: SegmentIndexEntry): Promise<OffsetRecord[] | undefined> {
-  const bytes = await readSegmentRange(ctx, entry.objectKey, entry.byteStart, entry.byteLength);
-  return bytes && decodeBatch(bytes).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
+/**
+ * Each batch's records (undefined when its object is gone: released by retention and
+ * collected). Adjacent batches of one object are read with one ranged GET; the GETs run
+ * up to PARALLEL_GETS at a time.
+ */
+async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntry[], stats: FetchReadStats): Promise<(OffsetRecord[] | undefined)[]> {
+  const runs: SegmentIndexEntry[][] = [];
+  for (const entry of window) {
+    const run = runs.at(-1);
+    const last = run?.at(-1);
+    if (run && last && last.objectKey === entry.objectKey && last.byteStart + last.byteLength === entry.byteStart) run.push(entry);
+    else runs.push([entry]);
+  }
+  const read = async (run: SegmentIndexEntry[]) => {
+    const start = run[0]!.byteStart;
+    const length = run.reduce((sum, entry) => sum + entry.byteLength, 0);
+    stats.segmentGets++;
+    stats.segmentBytesRead += length;
+    const bytes = await readSegmentRange(ctx, run[0]!.objectKey, start, length);
+    return run.map((entry) => {
+      if (!bytes) return undefined;
+      const slice = bytes.subarray(entry.byteStart - start, entry.byteStart - start + entry.byteLength);
+      return decodeBatch(slice).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
+    });
+  };
+  const results: (OffsetRecord[] | undefined)[][] = [];
+  for (let i = 0; i < runs.length; i += PARALLEL_GETS) results.push(...(await Promise.all(runs.slice(i, i + PARALLEL_GETS).map(read))));
+  return results.flat();
 }

@@ -8,15 +8,15 @@ import { DuplicateSequenceError, FencedError, OffsetMismatchError, OutOfOrderSeq
 import { encodeSegmentObject, type PartitionBatch } from '../format/segment-object';
 import { LIMITS } from '../protocol/limits';
 import { assignPartitions } from '../protocol/partitioner';
-import type { LogRecord } from '../records/log-record';
+import { recordSize, type LogRecord } from '../records/log-record';
 import { segmentObjectKey } from '../store/object-keys';
 import { deleteSegmentObjectQuietly, putSegmentObject } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
 import { compressionOf, timestampType } from '../protocol/topic-config';
-import { getTopic } from '../topics/topic-repository';
+import { cachedTopic, refreshTopic } from '../topics/topic-repository';
 import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from './commit-batches';
 import { readCommitState } from './commit-state';
-import type { ProducerClaim } from './sequence-check';
+import type { ProducerClaim, SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
 
 // What the produce route answers: the wire contract's shapes (`duplicate`: an exact retry of an idempotent call already committed).
@@ -41,19 +41,28 @@ export async function produce(
   incoming: readonly IncomingRecord[],
   options: ProduceOptions = {},
 ): Promise<ProduceResult> {
-  const topic = await getTopic(ctx, topicName);
+  let topic = await cachedTopic(ctx, topicName);
+  // Partition counts never change, but a topic re-created elsewhere may have more: check before refusing.
+  if (incoming.some((r) => r.partition !== undefined && r.partition >= topic.partitions)) topic = await refreshTopic(ctx, topicName);
+  try {
+    return await produceTo(ctx, topic, incoming, options);
+  } catch (error) {
+    if (!(error instanceof TopicNotFoundError)) throw error;
+    // The commit's check found the cached topic's id gone: deleted, or deleted and
+    // re-created. Read it once more; a re-created topic is written at once, a deleted one is 404.
+    const fresh = await refreshTopic(ctx, topicName);
+    if (fresh.topicId === topic.topicId) throw error;
+    return produceTo(ctx, fresh, incoming, options);
+  }
+}
+
+async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly IncomingRecord[], options: ProduceOptions): Promise<ProduceResult> {
   const partitionOf = placeRecords(topic, incoming, ctx.random, options);
   const touched = [...new Set(partitionOf)].sort((a, b) => a - b);
   const claim = producerClaim(options, touched);
   const commitOptions: CommitOptions = { producer: claim, expectedOffset: options.expectedOffset };
   const positions = new Map<number, number[]>(touched.map((p) => [p, []]));
   partitionOf.forEach((p, i) => positions.get(p)!.push(i));
-
-  // Decide before writing anything: an exact retry costs no object, a refusal changes nothing.
-  const counts = touched.map((partition) => ({ partition, recordCount: positions.get(partition)!.length }));
-  const initialState = await readCommitState(ctx, topic.topicId, touched, claim);
-  const before = evaluate(initialState, counts as PendingBatch[], commitOptions);
-  if (before.kind === 'duplicate') return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true);
 
   const appendTime = ctx.now();
   const stored = stamp(topic, incoming, appendTime);
@@ -68,18 +77,39 @@ export async function produce(
     timestampType: timestampType(topic.config),
   });
   const objectKey = segmentObjectKey(ctx.newId(), appendTime);
-  await putSegmentObject(ctx, objectKey, object.body);
-
   const pending: PendingBatch[] = batches.map((batch) => ({
     partition: batch.partition,
     recordCount: batch.records.length,
     ...object.ranges.get(batch.partition)!,
     firstTimestamp: batch.records[0]!.timestamp,
     maxTimestamp: Math.max(...batch.records.map((r) => r.timestamp)),
+    ...recordBytesOf(batch.records),
   }));
+
+  // The commit state is read while the object is written: one round trip, not two. Both
+  // settle before anything is decided, so an object is never deleted before its PUT ends.
+  const [written, read] = await Promise.allSettled([putSegmentObject(ctx, objectKey, object.body), readCommitState(ctx, topic.topicId, touched, claim)]);
+  // A failed PUT commits nothing; whether the object landed is unknown, so the orphan collector decides.
+  if (written.status === 'rejected') throw written.reason;
+  let before: SequenceVerdict;
   try {
-    // The state read above is at most one S3 write old; a stale read only costs a retry.
-    const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions, initialState);
+    if (read.status === 'rejected') throw read.reason;
+    before = evaluate(read.value, pending, commitOptions);
+  } catch (error) {
+    // Refused (fenced, foreign producer, sequence gap, offset mismatch) or unreadable
+    // before any commit was tried: the object is surely unreferenced.
+    await deleteSegmentObjectQuietly(ctx, objectKey);
+    throw error;
+  }
+  if (before.kind === 'duplicate') {
+    // An exact retry of a committed call: answered from the remembered offsets; its copy goes.
+    await deleteSegmentObjectQuietly(ctx, objectKey);
+    return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true);
+  }
+
+  try {
+    // The state read is at most one S3 write old; a stale read only costs a retry.
+    const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions, read.value);
     if (result.duplicateOf) {
       // Another copy of this call committed first. Ours is unreferenced unless that "copy"
       // was an earlier attempt of this very call: the ref item tells.
@@ -95,6 +125,11 @@ export async function produce(
     if (SURELY_NOT_COMMITTED.some((type) => error instanceof type) && !(await isObjectReferenced(ctx, objectKey))) await deleteSegmentObjectQuietly(ctx, objectKey);
     throw error;
   }
+}
+
+/** The record bytes (as fetch's maxBytes counts them) of a batch and of its first record, for the index item. */
+function recordBytesOf(records: readonly LogRecord[]): { recordBytes: number; firstRecordBytes: number } {
+  return { recordBytes: records.reduce((sum, r) => sum + recordSize(r), 0), firstRecordBytes: recordSize(records[0]!) };
 }
 
 function placeRecords(topic: Topic, incoming: readonly IncomingRecord[], random: () => number, options: ProduceOptions): number[] {

@@ -23,6 +23,13 @@ export interface SegmentIndexEntry {
   firstTimestamp: number;
   maxTimestamp: number;
   committedAt: number;
+  /**
+   * The batch's record bytes as fetch's `maxBytes` counts them (key, value, headers), in
+   * all and of its first record, so a fetch picks the batches it needs before reading
+   * any. Absent on items written before they were recorded.
+   */
+  recordBytes?: number;
+  firstRecordBytes?: number;
 }
 
 /** Where the next page of a paged read starts; opaque to callers. */
@@ -83,6 +90,8 @@ export function fromIndexItem(item: Record<string, unknown>): SegmentIndexEntry 
     firstTimestamp: Number(item.firstTimestamp),
     maxTimestamp: Number(item.maxTimestamp),
     committedAt: Number(item.committedAt),
+    ...(item.recordBytes !== undefined ? { recordBytes: Number(item.recordBytes) } : {}),
+    ...(item.firstRecordBytes !== undefined ? { firstRecordBytes: Number(item.firstRecordBytes) } : {}),
   };
 }
 

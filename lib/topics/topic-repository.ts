@@ -1,17 +1,54 @@
 import type { SluiceContext } from '../core/context';
 import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../core/errors';
+import { TtlCache } from '../core/ttl-cache';
 import type { Topic } from '../store/topic-item';
 import { deleteTopicRecord, putNewTopic, readTopic, scanTopics, topicRecordExists } from '../store/topic-store';
 
 /** Topic metadata in the Topics table, through lib/store/topic-store. */
 export async function createTopicItem(ctx: SluiceContext, topic: Topic): Promise<void> {
   if ((await putNewTopic(ctx, topic)) === 'exists') throw new TopicExistsError(topic.name);
+  forgetTopic(ctx, topic.name);
 }
 
+/** The topic as stored now (one strongly consistent read). */
 export async function getTopic(ctx: SluiceContext, name: string): Promise<Topic> {
   const topic = await readTopic(ctx, name);
   if (!topic) throw new TopicNotFoundError(name);
   return topic;
+}
+
+/**
+ * How long a container reuses a topic it read (docs/design.md, "Per-container caches").
+ * A topic's partitions and config never change after creation; what this delays is
+ * seeing a delete (or a delete and re-create) made by another container. Produce does
+ * not depend on it (its commit checks the topic id, and `cachedTopic` is re-read on a
+ * refusal); a fetch may read a deleted topic's records for up to this long.
+ */
+export const TOPIC_CACHE_MS = 5_000;
+/** Topics a container keeps; the least recently used go first. */
+export const TOPIC_CACHE_ENTRIES = 1_000;
+
+const topics = new TtlCache<string, Topic>({ ttlMs: TOPIC_CACHE_MS, maxEntries: TOPIC_CACHE_ENTRIES });
+// Keyed by table too: one process may serve several platforms (tests).
+const cacheKey = (ctx: SluiceContext, name: string) => `${ctx.tables.topics}\u0000${name}`;
+
+/**
+ * The topic from this container's cache, at most TOPIC_CACHE_MS old, else read (and
+ * cached). A topic that does not exist is not cached: creating it shows at once.
+ */
+export function cachedTopic(ctx: SluiceContext, name: string): Promise<Topic> {
+  return topics.get(cacheKey(ctx, name), ctx.now(), () => getTopic(ctx, name));
+}
+
+/** The topic read again (strongly consistent) and cached, for a caller that learned its cached copy may be stale. */
+export async function refreshTopic(ctx: SluiceContext, name: string): Promise<Topic> {
+  forgetTopic(ctx, name);
+  return cachedTopic(ctx, name);
+}
+
+/** Drops the cached topic (it was deleted or created here). */
+export function forgetTopic(ctx: SluiceContext, name: string): void {
+  topics.delete(cacheKey(ctx, name));
 }
 
 export function topicExists(ctx: SluiceContext, name: string): Promise<boolean> {
@@ -24,6 +61,7 @@ export function listTopicItems(ctx: SluiceContext): Promise<Topic[]> {
 
 export async function deleteTopicItem(ctx: SluiceContext, name: string): Promise<Topic> {
   const deleted = await deleteTopicRecord(ctx, name);
+  forgetTopic(ctx, name);
   if (!deleted) throw new TopicNotFoundError(name);
   return deleted;
 }

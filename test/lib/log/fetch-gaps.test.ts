@@ -69,17 +69,22 @@ async function outOfRange(promise: Promise<unknown>): Promise<Record<string, unk
 
 /**
  * A context whose DynamoDB client runs `release` (with the plain context) right after
- * the fetch's first read of the partition head: what retention would do between the
- * fetch's head read and its index read.
+ * the fetch's first read of the partition head, and holds the fetch's index reads until
+ * it is done: what retention would do between the fetch's head read and its index read
+ * (which the fetch sends at the same time, so either may be answered first).
  */
 function releasingAfterHeadRead(topicId: string, release: () => Promise<void>): SluiceContext {
   const ddb = Object.create(ctx.ddb) as typeof ctx.ddb;
-  let released = false;
+  let released: Promise<void> | undefined;
+  let headRead!: () => void;
+  const headWasRead = new Promise<void>((resolve) => (headRead = resolve));
   ddb.send = (async (command: unknown) => {
+    if (command instanceof QueryCommand) await headWasRead.then(() => released);
     const response = await ctx.ddb.send(command as never);
     if (!released && command instanceof GetCommand && (command.input.Key as { pk: string; sk: string }).sk === headKey(topicId, 0).sk) {
-      released = true;
-      await release();
+      released = release();
+      headRead();
+      await released;
     }
     return response;
   }) as typeof ctx.ddb.send;
