@@ -4,6 +4,7 @@ import { CALL_RETRIES, GroupMember } from './membership';
 import { type Assigned, type TopicPartition, OFFSETS_PER_COMMIT, assignmentText, byTp, keyOf, moveTo, newAssigned, partitionsText, startPositions, tpOf } from './positions';
 import { describe, hasCode, isRetriable, withRetries } from './retry';
 import { SluiceApiError, type SluiceHttpClient } from './sluice-http-client';
+import { TailWatcher, globalSocketFactory } from './tail-watcher';
 import type { MembershipView, ResetPolicy } from './types';
 
 interface Completion extends FetchOutcome {
@@ -45,6 +46,10 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
   protected remaining: number;
   /** The first view adopted after each join is noted as the join. */
   protected joinNoted = false;
+  /** The one connection this consumer waits on at the tail, when the client has a watch URL (made on first need). */
+  protected watcher: TailWatcher | undefined;
+  /** Whether a watcher was tried (made or found impossible), so it is made once. */
+  private watcherMade = false;
 
   
   protected constructor(client: SluiceHttpClient, options: SluiceConsumerOptions = {}, limits: ConsumerRunLimits = {}) {
@@ -107,6 +112,7 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
   protected async doClose(): Promise<void> {
     this.closing.abort();
     this.wake();
+    this.watcher?.close();
     for (const a of this.assigned.values()) a.fetch?.abort();
     await this.heartbeats;
     if (this.options.autoCommit !== false && this.options.groupId && this.rejoinReason === undefined) {
@@ -278,6 +284,7 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
       a.fetch?.abort();
       a.fetch = undefined;
       a.gen++;
+      this.watcher?.disarm(a.topic, a.partition);
     }
     if (commit && this.options.autoCommit !== false && this.options.groupId) {
       const outcome = await this.commitNow(lost).catch((err: unknown) => err);
@@ -345,10 +352,22 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     const now = Date.now();
     const waitMs = this.options.waitMs ?? DEFAULT_WAIT_MS;
     const maxRecords = Math.max(1, Math.min(this.options.fetchMaxRecords ?? DEFAULT_FETCH_MAX_RECORDS, this.remaining));
+    const toArm: { topic: string; partition: number; offset: number }[] = [];
     for (const a of this.assigned.values()) {
       if (a.fetch || a.paused || now < a.notBefore || a.position >= a.end) continue;
       // A bounded run reads below its ends only: nothing there to wait for.
-      const waited = !this.limits.stopAtEnd && a.position >= a.highWatermark && waitMs > 0;
+      const atTail = !this.limits.stopAtEnd && a.position >= a.highWatermark && !a.woken;
+      if (atTail && a.longPoll === undefined && this.tailWatcher()?.available) {
+        // Wait on the consumer's one connection: armed once per position, answered by `ready` (onWatchReady).
+        if (a.armed !== a.position) {
+          a.armed = a.position;
+          toArm.push({ topic: a.topic, partition: a.partition, offset: a.position });
+        }
+        continue;
+      }
+      const waited = atTail && waitMs > 0;
+      if (waited && a.longPoll === 'once') a.longPoll = undefined;
+      a.woken = false;
       const controller = new AbortController();
       a.fetch = controller;
       const { gen, key } = a;
@@ -359,8 +378,59 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
         (outcome) => this.complete({ key, gen, ...outcome }),
       );
     }
+    if (toArm.length > 0) this.watcher!.arm(toArm);
   }
 
+  /** The watcher, made on first need when the client has a watch URL and the run waits at the tail at all. */
+  protected tailWatcher(): TailWatcher | undefined {
+    if (this.watcherMade) return this.watcher;
+    this.watcherMade = true;
+    const { watchUrl } = this.client;
+    if (watchUrl === undefined || this.limits.stopAtEnd) return undefined;
+    const socket = this.client.webSocket ?? globalSocketFactory();
+    if (!socket) {
+      this.note(`this runtime has no WebSocket, so the watch URL goes unused: long-polling at the tail`);
+      return undefined;
+    }
+    this.watcher = new TailWatcher({
+      connectUrl: () => this.client.watchConnectUrl(),
+      socket,
+      onReady: (topic, partition) => this.onWatchReady(topic, partition),
+      onRefused: (topic, partition, error) => this.onWatchRefused(topic, partition, error),
+      onAvailability: () => this.onWatchAvailability(),
+      note: (message) => this.note(message),
+    });
+    return this.watcher;
+  }
+
+  /** A watched partition moved (or a stale or repeated notice came): fetch it, without waiting; at the tail again, it is armed again. */
+  protected onWatchReady(topic: string, partition: number): void {
+    const a = this.assigned.get(keyOf(topic, partition));
+    if (!a) return;
+    a.armed = undefined;
+    a.woken = true;
+    this.wake();
+  }
+
+  /**
+   * The server would not watch a partition: it long-polls instead, for one wait when the
+   * refusal may pass, while held otherwise. A refusal a fetch shares (ACCESS_DENIED, the
+   * topic gone) then ends the iteration as that fetch's error, as without a watch.
+   */
+  protected onWatchRefused(topic: string, partition: number, error: SluiceApiError): void {
+    const a = this.assigned.get(keyOf(topic, partition));
+    if (!a) return;
+    a.armed = undefined;
+    a.longPoll = error.retriable ? 'once' : 'always';
+    if (!error.retriable) this.note(`${topic}/${partition}: the server will not watch it (${describe(error)}); long-polling it`);
+    this.wake();
+  }
+
+  /** The watch went away (every watch dropped: long-poll) or came back (arm again at the tail). */
+  protected onWatchAvailability(): void {
+    for (const a of this.assigned.values()) a.armed = undefined;
+    this.wake();
+  }
   protected handle(c: Completion): ConsumerRecord[] | undefined {
     const a = this.assigned.get(c.key);
     if (!a || c.gen !== a.gen) return;

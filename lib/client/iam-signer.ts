@@ -32,7 +32,7 @@ export function iamSigner(options: IamSignerOptions = {}): RequestSigner {
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new Error('IAM signing needs a region: pass one, or set AWS_REGION');
   const signer = new SignatureV4({ service: 'execute-api', region, credentials: options.credentials ?? nodeCredentialChain(), sha256: Sha256 });
-  return async ({ method, url, headers, body }) => {
+  const sign: RequestSigner = async ({ method, url, headers, body }) => {
     const target = new URL(url);
     const query: Record<string, string> = {};
     for (const [key, value] of target.searchParams) query[key] = value;
@@ -48,4 +48,22 @@ export function iamSigner(options: IamSignerOptions = {}): RequestSigner {
     });
     return signed.headers as Record<string, string>;
   };
+  // The watch connection (a WebSocket) cannot carry headers: API Gateway takes the signature from the query string.
+  sign.presignUrl = async (url, expiresInSeconds) => {
+    const target = new URL(url);
+    const query: Record<string, string> = {};
+    for (const [key, value] of target.searchParams) query[key] = value;
+    const presigned = await signer.presign(
+      { method: 'GET', protocol: target.protocol, hostname: target.hostname, port: target.port ? Number(target.port) : undefined, path: target.pathname, query, headers: { host: target.host } },
+      { expiresIn: expiresInSeconds },
+    );
+    const pairs = Object.entries(presigned.query ?? {}).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${rfc3986(key)}=${rfc3986(String(v))}`));
+    return `${target.protocol}//${target.host}${target.pathname}?${pairs.join('&')}`;
+  };
+  return sign;
+}
+
+/** SigV4's own percent-encoding (RFC 3986: only A-Z a-z 0-9 - _ . ~ stay), which URLSearchParams does not do (`+` for a space). */
+function rfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }

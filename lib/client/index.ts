@@ -12,3 +12,4 @@ export { SluiceConsumer } from './consumer';
 export type { ConsumerRecord, SluiceConsumerOptions, TopicPartition } from './consumer';
 export { SluiceAdmin } from './admin';
 export { iamSigner, type IamSignerOptions } from './iam-signer';
+export type { WatchSocket, WatchSocketFactory } from './tail-watcher';

@@ -35,6 +35,12 @@ export interface Assigned extends TopicPartition {
   fetch?: AbortController;
   notBefore: number;
   failures: number;
+  /** The offset a tail watch is armed at (the partition waits on the consumer's watch connection), if one is. */
+  armed?: number;
+  /** The watch said the partition moved: fetch it (without waiting) even though it looked read to the end. */
+  woken?: boolean;
+  /** After a watch refusal: long-poll this partition instead, for the next wait (`once`) or while held (`always`). */
+  longPoll?: 'once' | 'always';
 }
 
 /** Where a partition starts. */

@@ -26,6 +26,7 @@ import type {
   Topic,
   TopicDescription,
 } from './types';
+import type { WatchSocketFactory } from './tail-watcher';
 
 export type * from './types';
 
@@ -87,10 +88,23 @@ export interface SluiceHttpClientOptions {
   fetch?: typeof fetch;
   /** Signs each request (for example `iamSigner()` for SigV4); answers the headers to send. */
   signer?: RequestSigner;
+  /**
+   * The tail-wait WebSocket URL: the stack's `WatchUrl` output deployed (`wss://…/<stage>`),
+   * or the local platform's. Consumers made with this client then wait at the tail on one
+   * connection (no server running while idle) instead of one HTTP long-poll per partition.
+   * It is connected with the same credentials: SigV4-presigned with `iamSigner()`, or the
+   * bearer token of an `authorization` header as `?token=`.
+   */
+  watchUrl?: string;
+  /** Opens the watch connection; the global `WebSocket` by default (Node 22+, browsers). For Node 20: `(url) => new (require('ws'))(url)`. */
+  webSocket?: WatchSocketFactory;
 }
 
 /** Answers the complete headers to send for a request, signature included. */
-export type RequestSigner = (request: { method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array }) => Promise<Record<string, string>>;
+export type RequestSigner = ((request: { method: string; url: string; headers: Record<string, string>; body?: string | Uint8Array }) => Promise<Record<string, string>>) & {
+  /** Answers `url` with its signature in the query string, for a request that cannot carry headers (a WebSocket connect). */
+  presignUrl?(url: string, expiresInSeconds: number): Promise<string>;
+};
 
 export interface RequestOptions {
   /** Aborting rejects the call with the signal's reason (an `AbortError` by default), not a Sluice error. */
@@ -104,6 +118,8 @@ export interface RequestOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
+/** A presigned watch URL is checked when the connection opens, so it need not live long. */
+const WATCH_PRESIGN_SECONDS = 300;
 
 /** A small typed client for the Sluice HTTP API v1 (docs/http-api.md), one method per route. */
 export class SluiceHttpClient {
@@ -112,6 +128,10 @@ export class SluiceHttpClient {
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
   private readonly signer?: RequestSigner;
+  /** The tail-wait WebSocket URL, if any (see `SluiceHttpClientOptions.watchUrl`). */
+  readonly watchUrl?: string;
+  /** @internal How the consumer opens the watch connection. */
+  readonly webSocket?: WatchSocketFactory;
 
   constructor(options: SluiceHttpClientOptions | string) {
     const opts = typeof options === 'string' ? { baseUrl: options } : options;
@@ -124,6 +144,28 @@ export class SluiceHttpClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.fetchImpl = opts.fetch ?? globalThis.fetch;
     this.signer = opts.signer;
+    if (opts.watchUrl !== undefined) {
+      const watch = new URL(opts.watchUrl);
+      if (watch.protocol !== 'ws:' && watch.protocol !== 'wss:') throw new TypeError(`watchUrl must be a ws or wss URL, not ${opts.watchUrl}`);
+      this.watchUrl = opts.watchUrl;
+    }
+    this.webSocket = opts.webSocket;
+  }
+
+  /**
+   * @internal The URL to open the watch connection with: presigned by the signer when it
+   * can (IAM), else with the `authorization` header's bearer token as `token` (a browser's
+   * WebSocket cannot send headers), else as given.
+   */
+  async watchConnectUrl(): Promise<string> {
+    if (this.watchUrl === undefined) throw new TypeError('this client has no watchUrl');
+    if (this.signer?.presignUrl) return this.signer.presignUrl(this.watchUrl, WATCH_PRESIGN_SECONDS);
+    const authorization = Object.entries(this.headers).find(([name]) => name.toLowerCase() === 'authorization')?.[1];
+    const bearer = authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization)?.[1];
+    if (bearer === undefined) return this.watchUrl;
+    const url = new URL(this.watchUrl);
+    url.searchParams.set('token', bearer.trim());
+    return url.toString();
   }
 
   /** `POST /v1/topics`. */

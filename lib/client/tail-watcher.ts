@@ -1,0 +1,320 @@
+import { ERROR_CODES, isErrorCode } from '../protocol/error-codes';
+import type { WatchedPartition, WatchServerMessage } from '../protocol/watch';
+import { type Backoff, retryDelay } from './retry';
+import { SluiceApiError } from './sluice-http-client';
+
+/**
+ * One consumer's wait at the tail (lib/protocol/watch.ts): ONE WebSocket connection,
+ * on which it arms a one-shot watch for every partition it has read to the end. The
+ * server answers `ready` once a partition's high watermark passes the armed offset,
+ * and the consumer then fetches that partition over HTTP as usual. Nothing runs on
+ * the server while the connection is idle, unlike one HTTP long-poll per partition.
+ *
+ * No notification can be lost for good, because every way one can go missing ends in
+ * a re-arm, and arming checks the partition's head (a watch armed below the high
+ * watermark is answered `ready` at once):
+ * - the connection drops (API Gateway closes it after 2 h, or the network fails): the
+ *   watcher reconnects and re-arms everything it still waits for;
+ * - the server misses or loses one while the connection stays up (a notifier that
+ *   failed, a watch that outlived its TTL): every keepalive (`WATCH_KEEPALIVE_MS`)
+ *   re-arms every armed watch instead of a bare ping, so a lost `ready` delays a
+ *   partition by one keepalive at most. The message keeps the connection from idling
+ *   out all the same, and renews the server's watch TTL.
+ * A duplicated or stale `ready` costs one fetch that finds nothing, then a re-arm.
+ *
+ * Uses only the WebSocket API (browsers, Node 22+, Deno, Bun; or a factory given):
+ * no Node modules.
+ */
+
+/** lib/protocol/watch.ts's `WATCH_KEEPALIVE_MS` (kept here so the client bundle carries no schema code; a test checks they agree). */
+export const KEEPALIVE_MS = 9 * 60 * 1000;
+/** lib/protocol/watch.ts's `WATCH_PARTITIONS_MAX`. */
+export const PARTITIONS_PER_MESSAGE = 256;
+/** Connection attempts in a row that never open before the consumer stops counting on the watch (and long-polls) until one does. */
+export const CONNECT_FAILURES_TOLERATED = 3;
+/** Between connection attempts: jittered, so consumers that lost the endpoint together do not come back together. */
+const RECONNECT_BACKOFF: Backoff = { baseMs: 500, maxMs: 30_000, jitter: true };
+
+/** The part of the WebSocket API the watcher uses (the global `WebSocket` and the `ws` package both have it). */
+export interface WatchSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code?: number; reason?: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+/** Opens a WebSocket to `url`; `new WebSocket(url)` by default. */
+export type WatchSocketFactory = (url: string) => WatchSocket;
+
+/** Timers, replaceable in tests. */
+export interface WatchTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface TailWatcherOptions {
+  /** The URL to connect to, signed or carrying the token; asked again for every connection (a presigned URL expires). */
+  connectUrl(): Promise<string>;
+  socket?: WatchSocketFactory;
+  timers?: WatchTimers;
+  /** For the reconnect jitter; `Math.random` by default. */
+  random?: () => number;
+  keepaliveMs?: number;
+  /** A partition's high watermark passed its armed offset (or a stale or repeated notice: fetching finds out). */
+  onReady(topic: string, partition: number, highWatermark: number): void;
+  /** The server refused to watch a partition; its watch is gone. */
+  onRefused(topic: string, partition: number, error: SluiceApiError): void;
+  /**
+   * false: the connection could not be opened `CONNECT_FAILURES_TOLERATED` times in a row, or
+   * the server refused watching altogether; every watch was dropped, and the consumer should
+   * long-poll. true: a connection is open again (arm again at the tail).
+   */
+  onAvailability(available: boolean): void;
+  note?(message: string): void;
+}
+
+const key = (topic: string, partition: number): string => `${topic}#${partition}`;
+
+/** The global `WebSocket`, when this runtime has one. */
+export function globalSocketFactory(): WatchSocketFactory | undefined {
+  const WebSocketClass = (globalThis as { WebSocket?: new (url: string) => WatchSocket }).WebSocket;
+  return WebSocketClass && ((url) => new WebSocketClass(url));
+}
+
+export class TailWatcher {
+  private readonly options: TailWatcherOptions;
+  private readonly timers: WatchTimers;
+  private readonly socketFactory: WatchSocketFactory;
+  /** What the consumer waits for, by `topic#partition`: sent on every (re)connection and every keepalive. */
+  private readonly armed = new Map<string, WatchedPartition>();
+  private socket: WatchSocket | undefined;
+  private open = false;
+  private connecting = false;
+  private closed = false;
+  /** Connection attempts in a row that never opened. */
+  private failures = 0;
+  private reconnectTimer: unknown;
+  private keepaliveTimer: unknown;
+  /** Whether the consumer may count on the watch; the first connection is assumed to open. */
+  private availableNow = true;
+  /** Connections opened so far (for notes and tests). */
+  connections = 0;
+
+  constructor(options: TailWatcherOptions) {
+    this.options = options;
+    this.timers = options.timers ?? { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+    const factory = options.socket ?? globalSocketFactory();
+    if (!factory) throw new SluiceApiError(0, 'WEBSOCKET_UNAVAILABLE', 'this runtime has no global WebSocket (Node 22+, browsers): pass a socket factory, or leave out the watch URL to long-poll', false);
+    this.socketFactory = factory;
+  }
+
+  /** Whether armed watches can be expected to fire (else the consumer long-polls). */
+  get available(): boolean {
+    return this.availableNow && !this.closed;
+  }
+
+  /** Whether a connection is open now. */
+  get connected(): boolean {
+    return this.open;
+  }
+
+  /** Arms (or re-arms, replacing the offset) watches; sent at once when connected, else on connecting. */
+  arm(targets: readonly WatchedPartition[]): void {
+    if (this.closed || targets.length === 0) return;
+    for (const t of targets) this.armed.set(key(t.topic, t.partition), { topic: t.topic, partition: t.partition, offset: t.offset });
+    if (this.open) this.sendWatches(targets);
+    else this.connect();
+  }
+
+  /** Stops waiting for a partition (revoked): a notice that still comes is passed on, and the consumer ignores it. */
+  disarm(topic: string, partition: number): void {
+    this.armed.delete(key(topic, partition));
+  }
+
+  /** The watches armed and not yet answered. */
+  armedPartitions(): WatchedPartition[] {
+    return [...this.armed.values()];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.armed.clear();
+    this.timers.clearTimeout(this.reconnectTimer);
+    this.timers.clearTimeout(this.keepaliveTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    this.open = false;
+    if (socket) {
+      socket.onclose = socket.onmessage = socket.onerror = socket.onopen = null;
+      try {
+        socket.close(1000, 'consumer closed');
+      } catch {
+        // already closing
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------
+
+  private connect(): void {
+    if (this.closed || this.socket || this.connecting || this.reconnectTimer !== undefined) return;
+    this.connecting = true;
+    void this.options.connectUrl().then(
+      (url) => {
+        this.connecting = false;
+        if (this.closed) return;
+        let socket: WatchSocket;
+        try {
+          socket = this.socketFactory(url);
+        } catch (err) {
+          this.failed(err instanceof Error ? err.message : String(err));
+          return;
+        }
+        this.socket = socket;
+        // A connection counts as working once the server answered on it, not when it opened: one that opens and is
+        // closed at once (refused after the upgrade) is retried with backoff, not in a tight loop.
+        let heard = false;
+        let opened = false;
+        const ended = (why: string): void => {
+          if (this.socket !== socket) return;
+          this.socket = undefined;
+          this.open = false;
+          this.timers.clearTimeout(this.keepaliveTimer);
+          this.keepaliveTimer = undefined;
+          // A connection that worked (API Gateway ends them after 2 h): come back at once; the re-arm catches up.
+          if (heard) this.scheduleReconnect(0);
+          else this.failed(`the connection closed before the server answered on it (${why})`);
+        };
+        socket.onopen = () => {
+          opened = true;
+          this.opened();
+        };
+        socket.onmessage = (event) => {
+          if (this.socket !== socket) return;
+          heard = true;
+          this.failures = 0;
+          this.received(event.data);
+        };
+        // Node's WebSocket reports a refused handshake as an error with no close event after it: an error before the
+        // connection opened ends the attempt here. After it opened, the close that follows does.
+        socket.onerror = () => {
+          if (opened) return;
+          ended('the connection could not be opened');
+          try {
+            socket.close();
+          } catch {
+            // never opened
+          }
+        };
+        socket.onclose = (event) => ended(`code ${event.code ?? 'none'}${event.reason ? `: ${event.reason}` : ''}`);
+      },
+      (err: unknown) => {
+        this.connecting = false;
+        this.failed(`could not sign the connection (${err instanceof Error ? err.message : String(err)})`);
+      },
+    );
+  }
+
+  private failed(reason: string): void {
+    if (this.closed) return;
+    this.failures++;
+    if (this.failures === 1) this.options.note?.(`the watch connection failed (${reason}); retrying`);
+    if (this.failures >= CONNECT_FAILURES_TOLERATED) this.unavailable(`the watch connection failed ${this.failures} times in a row (${reason}); long-polling until it opens`);
+    this.scheduleReconnect(retryDelay({ ...RECONNECT_BACKOFF, ...(this.options.random && { random: this.options.random }) }, this.failures));
+  }
+
+  private scheduleReconnect(ms: number): void {
+    if (this.closed) return;
+    this.timers.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = this.timers.setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connect();
+    }, ms);
+  }
+
+  private opened(): void {
+    if (this.closed) return;
+    this.open = true;
+    this.connections++;
+    if (this.connections > 1 && this.options.note) this.options.note(`the watch connection is open again; re-arming ${this.armed.size} partition${this.armed.size === 1 ? '' : 's'}`);
+    if (this.armed.size > 0) this.sendWatches([...this.armed.values()]);
+    else this.send({ action: 'ping' }); // an answer shows the connection works
+    this.scheduleKeepalive();
+    if (!this.availableNow) {
+      this.availableNow = true;
+      this.options.onAvailability(true);
+    }
+  }
+
+  /** Drops every watch and tells the consumer to long-poll; reconnecting goes on in the background. */
+  private unavailable(reason: string): void {
+    if (!this.availableNow) return;
+    this.availableNow = false;
+    this.armed.clear();
+    this.options.note?.(reason);
+    this.options.onAvailability(false);
+  }
+
+  private scheduleKeepalive(): void {
+    this.timers.clearTimeout(this.keepaliveTimer);
+    this.keepaliveTimer = this.timers.setTimeout(() => {
+      this.keepaliveTimer = undefined;
+      if (!this.open) return;
+      // Re-arming what is armed keeps the connection open as a ping does, and also bounds the wait after a lost notice.
+      if (this.armed.size > 0) this.sendWatches([...this.armed.values()]);
+      else this.send({ action: 'ping' });
+      this.scheduleKeepalive();
+    }, this.options.keepaliveMs ?? KEEPALIVE_MS);
+  }
+
+  private sendWatches(targets: readonly WatchedPartition[]): void {
+    for (let i = 0; i < targets.length; i += PARTITIONS_PER_MESSAGE) this.send({ action: 'watch', partitions: targets.slice(i, i + PARTITIONS_PER_MESSAGE) });
+  }
+
+  private send(message: unknown): void {
+    try {
+      this.socket?.send(JSON.stringify(message));
+    } catch {
+      // The socket is closing; its close event reconnects and re-arms.
+    }
+  }
+
+  private received(data: unknown): void {
+    let message: WatchServerMessage;
+    try {
+      message = JSON.parse(typeof data === 'string' ? data : String(data)) as WatchServerMessage;
+    } catch {
+      return; // not a message of the protocol
+    }
+    switch (message?.type) {
+      case 'ready': {
+        if (typeof message.topic !== 'string' || !Number.isInteger(message.partition)) return;
+        this.armed.delete(key(message.topic, message.partition));
+        this.options.onReady(message.topic, message.partition, Number(message.highWatermark));
+        return;
+      }
+      case 'watch-error': {
+        const { code = 'INTERNAL', message: text = 'watch refused', retriable = false, ...details } = message.error ?? {};
+        const error = new SluiceApiError(isErrorCode(code) ? ERROR_CODES[code].status : 0, code, text, retriable === true, details);
+        if (typeof message.topic === 'string' && Number.isInteger(message.partition)) {
+          this.armed.delete(key(message.topic, message.partition!));
+          this.options.onRefused(message.topic, message.partition!, error);
+        } else if (error.retriable) {
+          // The whole message was refused for now (a limit, a hiccup): arm it all again a little later.
+          this.timers.setTimeout(() => {
+            if (this.open) this.sendWatches([...this.armed.values()]);
+          }, retryDelay(RECONNECT_BACKOFF, 1));
+        } else {
+          this.unavailable(`the server refused to watch (${code}: ${text}); long-polling`);
+        }
+        return;
+      }
+      default:
+        return; // armed, pong
+    }
+  }
+}
