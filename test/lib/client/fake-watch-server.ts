@@ -60,7 +60,8 @@ export class FakeWatchServer {
   }
 
   /** Every `watch` message on a connection, flattened to `topic/partition@offset`. */
-  watched(connection: FakeConnection = this.last): string[] {
+  watched(connection: FakeConnection | undefined = this.connections.at(-1)): string[] {
+    if (!connection) return [];
     return connection.messages.filter((m) => m.action === 'watch').flatMap((m) => m.partitions.map((p: { topic: string; partition: number; offset: number }) => `${p.topic}/${p.partition}@${p.offset}`));
   }
 
