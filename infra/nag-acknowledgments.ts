@@ -28,7 +28,7 @@ export const NAG_REASONS = {
   tableStreams:
     'dynamodb:ListStreams for a stream-triggered function, on "<table>/stream/*": the streams of its own table, as in the DynamoDB Developer Guide policy for a Lambda stream reader (the stream label changes whenever the stream is re-enabled). The read actions are granted on the exact stream ARN; CDK\'s DynamoEventSource would grant ListStreams on "*".',
   tableIndexes:
-    'CDK table grants include "<table>/index/*" for a table with secondary indexes. These are local secondary indexes of the same table (projection ALL, the same items), queried for offsets-for-times and time lookups; the table-level grant already allows the same data.',
+    'CDK table grants include "<table>/index/*" for a table with secondary indexes. These are indexes of the same table\'s items: local secondary indexes (projection ALL) queried for offsets-for-times and time lookups, and a keys-only global index of partition heads that retention queries for partitions with something to expire; the table-level grant already allows the same data.',
   segmentObjects:
     'Segment object keys are generated per write (seg/<2 hex>/<time>-<id>.slc, lib/store/object-keys.ts), so object-level actions need "<bucket>/*". The grant holds exact actions (s3:GetObject, s3:PutObject, s3:DeleteObject as the function spec allows) on this one bucket only.',
   deadLetterQueue:
@@ -39,7 +39,7 @@ export const NAG_REASONS = {
 
 export function acknowledgeNagFindings(stack: SluiceStack): void {
   const { storage, functions } = stack;
-  const indexedTables = TABLES.filter((definition) => (definition.localIndexes ?? []).length > 0);
+  const indexedTables = TABLES.filter((definition) => (definition.localIndexes ?? []).length + (definition.globalIndexes ?? []).length > 0);
 
   for (const spec of functions.specs) {
     const fn = functions.functions[spec.name];

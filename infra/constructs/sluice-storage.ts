@@ -159,6 +159,14 @@ export class SluiceStorage extends Construct {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    for (const index of definition.globalIndexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey.name, type: ATTRIBUTE_TYPES[index.partitionKey.type] },
+        sortKey: { name: index.sortKey.name, type: ATTRIBUTE_TYPES[index.sortKey.type] },
+        projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+      });
+    }
     return table;
   }
 }

@@ -2,18 +2,25 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type CreateTableCommandInput,
   type DynamoDBClient,
+  type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { TableDefinition } from '../../lib/store/tables';
+import type { GlobalIndexDefinition, KeyAttribute, TableDefinition } from '../../lib/store/tables';
 import { StartupError } from './emulators/startup-error';
 
 /** The CreateTable request for a table definition: the same definitions the CDK stack reads. */
 export function createTableInput(definition: TableDefinition, tableName: string): CreateTableCommandInput {
-  const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : []), ...(definition.localIndexes ?? []).map((i) => i.sortKey)];
+  const keys = uniqueByName([
+    definition.partitionKey,
+    ...(definition.sortKey ? [definition.sortKey] : []),
+    ...(definition.localIndexes ?? []).map((i) => i.sortKey),
+    ...(definition.globalIndexes ?? []).flatMap((i) => [i.partitionKey, i.sortKey]),
+  ]);
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',
@@ -34,8 +41,24 @@ export function createTableInput(definition: TableDefinition, tableName: string)
           })),
         }
       : {}),
+    ...(definition.globalIndexes?.length ? { GlobalSecondaryIndexes: definition.globalIndexes.map(globalIndexInput) } : {}),
     ...(definition.stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: definition.stream } } : {}),
   };
+}
+
+function globalIndexInput(index: GlobalIndexDefinition): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: index.projection },
+  };
+}
+
+function uniqueByName(keys: readonly KeyAttribute[]): KeyAttribute[] {
+  return [...new Map(keys.map((k) => [k.name, k])).values()];
 }
 
 /** Creates the table if it is missing; refuses an existing table whose key schema differs. */
@@ -56,6 +79,18 @@ export async function ensureTable(ddb: DynamoDBClient, definition: TableDefiniti
     }
     if (definition.stream && !existing.Table?.StreamSpecification?.StreamEnabled) {
       throw new StartupError(`Table ${tableName} exists without a stream; Sluice needs a ${definition.stream} stream on it.`);
+    }
+    // Unlike local indexes, a global index can be added to a table that has data (a data directory from before it existed).
+    const haveGlobal = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    for (const index of definition.globalIndexes ?? []) {
+      if (haveGlobal.has(index.name)) continue;
+      await ddb.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [index.partitionKey, index.sortKey].map((k) => ({ AttributeName: k.name, AttributeType: k.type })),
+          GlobalSecondaryIndexUpdates: [{ Create: globalIndexInput(index) }],
+        }),
+      );
     }
     return 'exists';
   } catch (error) {

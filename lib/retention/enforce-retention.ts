@@ -1,8 +1,9 @@
 import type { SluiceContext } from '../core/context';
 import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
 import { readBatchCounts } from '../store/object-ref-store';
-import { advanceLogStart as advanceHeadLogStart, readHeads } from '../store/partition-head-store';
+import { advanceLogStart as advanceHeadLogStart, readHeads, type PartitionHead } from '../store/partition-head-store';
 import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
+import { clearRetentionFrom, markRetentionFrom, queryDuePartitions, readLastFullSweep, recordFullSweep, type MarkOutcome } from '../store/retention-due-store';
 import { deleteIndexItems, firstBatchReaching, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
 import { deleteSegmentObjects } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
@@ -16,7 +17,16 @@ export interface EnforceRetentionOptions {
   deadline?: number;
   /** Structured log lines: one per partition whose log start moved, and one per failure. */
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * Read every head of every topic with a finite retention too, and take on the non-empty
+   * partitions without a due mark (written before marks existed). Default: when the last
+   * complete full sweep is FULL_SWEEP_INTERVAL_MS old or older.
+   */
+  fullSweep?: boolean;
 }
+
+/** How often a run reads every head as a backstop (the rest of the time it asks the byRetention index). */
+export const FULL_SWEEP_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export interface PartitionTrim {
   topic: string;
@@ -28,8 +38,10 @@ export interface PartitionTrim {
 
 export interface RetentionEnforcement {
   topics: number;
-  /** Partitions whose head was examined. */
+  /** Partitions whose head was examined: those the byRetention index named due (and, in a full sweep, those without a mark). */
   partitions: number;
+  /** Whether this run read every head (the daily backstop). */
+  fullSweep: boolean;
   /** Partitions whose log start this run moved. */
   trimmed: PartitionTrim[];
   /** Offsets that left the readable log (the sum of `to - from`). */
@@ -62,12 +74,26 @@ interface PartitionRef {
   topic: Topic;
   partition: number;
   logStartOffset: number;
+  /** The head as this run read it. */
+  head: PartitionHead;
+  /** What the due mark becomes once everything below the log start is released. */
+  settle: Settle;
 }
 
 /**
+ * - `mark`: the first batch at the log start is the first kept one; its running maximum is the new mark.
+ * - `clear`: everything expired; the log is empty (if nothing was committed since).
+ * - `keep`: this run cannot tell (the log start moved under it, or a batch was committed after its read);
+ *   the mark stays as it is, early, and the next run looks again.
+ */
+type Settle = { kind: 'mark'; retentionFrom: number } | { kind: 'clear' } | { kind: 'keep' };
+
+/**
  * Kafka's time-based retention, as the `enforce-retention` schedule runs it. For every
- * partition of every topic whose retention is not unlimited (`retention.ms`, else the
- * platform default):
+ * partition, of every topic whose retention is not unlimited (`retention.ms`, else the
+ * platform default), that has something to expire — its due mark, `retentionFrom`, is
+ * before `now - retention`, which one Query of the byRetention index per topic finds —
+ * and, once a day, every non-empty partition without a mark:
  *
  * 1. the new log start is the base offset of the first batch whose running maximum
  *    timestamp is at least `now - retention` (the byTime index, as offsets-for-times
@@ -78,16 +104,20 @@ interface PartitionRef {
  *    nothing is released twice; the last batch of an object deletes the ref item
  *    instead, then the S3 object, and only then the index item.
  *
- * Step 2 runs for every partition whose log start is past 0, moved this run or not, so
- * whatever a crashed or cut-short run left is finished by the next one. Idempotent and
- * safe beside produce, fetch, topic deletion and other runs: see docs/design.md,
- * "Retention".
+ * 3. once step 2 finished without a failure, the due mark moves to the running maximum
+ *    of the first kept batch (or is removed when the log is empty).
+ *
+ * Step 2 runs for every due partition whose log start is past 0, moved this run or not,
+ * and the mark moves only after it, so whatever a crashed or cut-short run left keeps the
+ * partition due and is finished by the next one. Idempotent and safe beside produce,
+ * fetch, topic deletion and other runs: see docs/design.md, "Retention".
  */
 export async function enforceRetention(ctx: SluiceContext, options: EnforceRetentionOptions): Promise<RetentionEnforcement> {
   const log = options.log ?? (() => {});
   const result: RetentionEnforcement = {
     topics: 0,
     partitions: 0,
+    fullSweep: false,
     trimmed: [],
     recordsExpired: 0,
     batchesReleased: 0,
@@ -100,6 +130,8 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
     if (options.deadline !== undefined && ctx.now() >= options.deadline) result.complete = false;
     return !result.complete;
   };
+  const startedAt = ctx.now();
+  result.fullSweep = options.fullSweep ?? (await fullSweepIsDue(ctx, startedAt));
 
   // Phase 1: move log starts (cheap, and what readers see), for every topic first.
   const toRelease: PartitionRef[] = [];
@@ -107,62 +139,113 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
     if (pastDeadline()) break;
     result.topics++;
     const retentionMs = retentionMsFor(topic.config, options.defaultRetentionMs);
-    const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
-    const heads = await readHeads(ctx, topic.topicId, partitions);
-    await inParallel(partitions, PARALLEL_PARTITIONS, async (partition) => {
-      const head = heads.get(partition);
-      if (!head || pastDeadline()) return;
+    if (retentionMs === UNLIMITED_RETENTION) continue;
+    const cutoff = ctx.now() - retentionMs;
+    // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
+    if (cutoff <= 0) continue;
+    const heads = await headsToExamine(ctx, topic, cutoff, result.fullSweep);
+    await inParallel([...heads], PARALLEL_PARTITIONS, async ([partition, head]) => {
+      if (pastDeadline()) return;
       result.partitions++;
       let logStartOffset = head.logStartOffset;
+      let settle: Settle = { kind: 'keep' };
       try {
-        if (retentionMs !== UNLIMITED_RETENTION) {
-          const cutoff = ctx.now() - retentionMs;
-          const target = await newLogStart(ctx, topic, partition, head.nextOffset, cutoff);
-          if (target > logStartOffset) {
-            if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
-              result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
-              result.recordsExpired += target - logStartOffset;
-              log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
-              logStartOffset = target;
-            } else {
-              // Another run got there first (or further), or the topic is being deleted.
-              logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
-            }
+        const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
+        // A batch found past the high watermark was committed after the head was read; everything the head covers is older.
+        const target = kept ? Math.min(kept.baseOffset, head.nextOffset) : head.nextOffset;
+        if (target > logStartOffset) {
+          if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
+            result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
+            result.recordsExpired += target - logStartOffset;
+            log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
+            logStartOffset = target;
+          } else {
+            // Another run got there first (or further), or the topic is being deleted.
+            logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
           }
+        }
+        if (logStartOffset === target) {
+          if (!kept) settle = { kind: 'clear' };
+          else if (kept.baseOffset === target) settle = { kind: 'mark', retentionFrom: kept.runningMaxTimestamp };
         }
       } catch (error) {
         result.failures++;
         log({ level: 'WARN', message: 'retention left a partition for the next run', topic: topic.name, partition, error: String(error) });
       }
-      if (logStartOffset > 0) toRelease.push({ topic, partition, logStartOffset });
+      toRelease.push({ topic, partition, logStartOffset, head, settle });
     });
   }
 
-  // Phase 2: release what lies below each log start. Shuffled, so that a partition with a
-  // large backlog does not always hold up the same others when runs are cut short.
+  // Phase 2: release what lies below each log start, then settle the partition's due mark. Shuffled, so that a partition
+  // with a large backlog does not always hold up the same others when runs are cut short.
   for (const ref of shuffled(toRelease, ctx.random)) {
     if (pastDeadline()) break;
     try {
-      await releaseBelow(ctx, ref, result, pastDeadline, log);
+      const failuresBefore = result.failures;
+      const released = ref.logStartOffset === 0 || (await releaseBelow(ctx, ref, result, pastDeadline, log));
+      // Only a partition with nothing left below its log start leaves the due list; otherwise the next run finishes it.
+      if (released && result.failures === failuresBefore) await settleMark(ctx, ref);
     } catch (error) {
       result.failures++;
       log({ level: 'WARN', message: 'retention left a partition for the next run', topic: ref.topic.name, partition: ref.partition, error: String(error) });
     }
   }
+  if (result.fullSweep && result.complete) await recordFullSweep(ctx, startedAt);
   return result;
 }
 
+/** Whether the last complete full sweep is FULL_SWEEP_INTERVAL_MS old or older (or there never was one). */
+async function fullSweepIsDue(ctx: SluiceContext, now: number): Promise<boolean> {
+  const last = await readLastFullSweep(ctx);
+  return last === undefined || now - last >= FULL_SWEEP_INTERVAL_MS;
+}
+
 /**
- * The base offset of the first batch whose running maximum timestamp is at least
- * `cutoff`, or the high watermark (as read) when there is none below it. A batch found
- * past that high watermark was committed after the head was read; everything the head
- * covers is older, so the answer is still the high watermark.
+ * The heads a run looks at for one topic: the partitions the byRetention index names due,
+ * and in a full sweep also every non-empty partition without a mark (written before marks
+ * existed; Sluice's own writes never leave one so).
  */
-async function newLogStart(ctx: SluiceContext, topic: Topic, partition: number, highWatermark: number, cutoff: number): Promise<number> {
-  // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
-  if (cutoff <= 0) return 0;
-  const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
-  return kept ? Math.min(kept.baseOffset, highWatermark) : highWatermark;
+async function headsToExamine(ctx: SluiceContext, topic: Topic, cutoff: number, fullSweep: boolean): Promise<Map<number, PartitionHead>> {
+  const due = (await queryDuePartitions(ctx, topic.topicId, cutoff)).filter((p) => p < topic.partitions);
+  const partitions = fullSweep ? Array.from({ length: topic.partitions }, (_, p) => p) : due;
+  const dueSet = new Set(due);
+  const heads = new Map<number, PartitionHead>();
+  for (const [partition, head] of await readHeads(ctx, topic.topicId, partitions)) {
+    if (!head) continue;
+    if (dueSet.has(partition) || (head.retentionFrom === undefined && head.nextOffset > head.logStartOffset)) heads.set(partition, head);
+  }
+  return heads;
+}
+
+/** Moves or removes the partition's due mark after its releases finished (a no-op when it already says so). */
+async function settleMark(ctx: SluiceContext, ref: PartitionRef): Promise<void> {
+  const { settle, head, topic, partition, logStartOffset } = ref;
+  if (settle.kind === 'keep') return;
+  if (settle.kind === 'mark' && head.retentionFrom === settle.retentionFrom) return;
+  if (settle.kind === 'clear' && head.retentionFrom === undefined) return;
+  // 'moved': the log start moved on, or something was committed to an empty log; that writer's mark or the next run settles it.
+  await retryContended(ctx, () =>
+    settle.kind === 'mark'
+      ? markRetentionFrom(ctx, topic.topicId, partition, logStartOffset, settle.retentionFrom)
+      : clearRetentionFrom(ctx, topic.topicId, partition, logStartOffset),
+  );
+}
+
+async function retryContended(ctx: SluiceContext, write: () => Promise<MarkOutcome>): Promise<void> {
+  let last: Error | undefined;
+  await withRetries(
+    ctx,
+    WRITE_RETRY,
+    async () => {
+      const outcome = await write();
+      if (outcome.kind === 'contended') {
+        last = outcome.cause;
+        return RETRY;
+      }
+      return undefined;
+    },
+    () => last!,
+  );
 }
 
 /** Moves the head's log start forward to `target`; false when it was not behind it (or the head is gone). */
@@ -184,20 +267,21 @@ async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: n
   );
 }
 
-/** Deletes the index items of `ref`'s partition that lie wholly below its log start, page by page. */
+/** Deletes the index items of `ref`'s partition that lie wholly below its log start, page by page; false when the deadline stopped it. */
 async function releaseBelow(
   ctx: SluiceContext,
   ref: PartitionRef,
   result: RetentionEnforcement,
   pastDeadline: () => boolean,
   log: (entry: Record<string, unknown>) => void,
-): Promise<void> {
+): Promise<boolean> {
   let startKey: PageKey | undefined;
   do {
     const page = await readExpiredPage(ctx, ref.topic.topicId, ref.partition, ref.logStartOffset, { limit: RELEASE_PAGE, startKey });
     if (page.batches.length > 0) await releaseBatches(ctx, ref, page.batches, result, log);
     startKey = page.nextKey;
   } while (startKey && !pastDeadline());
+  return startKey === undefined;
 }
 
 /**

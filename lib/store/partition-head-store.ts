@@ -23,6 +23,14 @@ export interface PartitionHead {
   /** Largest record timestamp committed so far (the running maximum behind offsets-for-times). */
   maxTimestamp: number;
   updatedAt: number;
+  /**
+   * Retention's due mark (docs/design.md, "Retention"): at most the running maximum
+   * timestamp of the first batch at the log start, so nothing can expire before
+   * `retentionFrom + retention`. Set by the commit that makes an empty log non-empty,
+   * kept by later commits, moved only by retention (`lib/store/retention-due-store.ts`);
+   * absent while the log is empty. With `retentionTopicId` it keys the byRetention index.
+   */
+  retentionFrom?: number;
 }
 
 export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, maxTimestamp: 0, updatedAt: 0 };
@@ -43,6 +51,7 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     leaderEpoch: Number(item.leaderEpoch ?? 0),
     maxTimestamp: Number(item.maxTimestamp ?? 0),
     updatedAt: Number(item.updatedAt ?? 0),
+    ...(item.retentionFrom === undefined ? {} : { retentionFrom: Number(item.retentionFrom) }),
   };
 }
 
@@ -110,7 +119,10 @@ export function commitHeadUpdate(
       TableName: ctx.tables.log,
       Key: headKey(topic.topicId, partition),
       UpdateExpression:
-        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition',
+        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition, ' +
+        // Retention's due mark: the first batch of an empty log is the first to expire, at its running maximum + retention.
+        // Later commits keep it unchanged, so they write nothing to the byRetention index.
+        'retentionFrom = if_not_exists(retentionFrom, :maxTs), retentionTopicId = if_not_exists(retentionTopicId, :topicId)',
       ConditionExpression: read ? 'nextOffset = :expected' : 'attribute_not_exists(pk)',
       ExpressionAttributeNames: { '#partition': 'partition' },
       ExpressionAttributeValues: {
@@ -119,6 +131,7 @@ export function commitHeadUpdate(
         ':now': next.updatedAt,
         ':zero': 0,
         ':topic': topic.name,
+        ':topicId': topic.topicId,
         ':partition': partition,
         ...(read ? { ':expected': read.nextOffset } : {}),
       },

@@ -148,11 +148,16 @@ export async function readIndexPage(
 
 /**
  * The index entry of the first batch whose running maximum timestamp is at least
- * `timestamp` (one strongly consistent Query of the byTime index): every earlier batch
- * holds only records before it. Undefined when no batch reaches it. It may be a batch
+ * `timestamp` (one strongly consistent Query of the byTime index), with that running
+ * maximum: every earlier batch holds only records before it. Undefined when no batch reaches it. It may be a batch
  * committed after the caller read the head, so compare its offsets with that head.
  */
-export async function firstBatchReaching(ctx: SluiceContext, topicId: string, partition: number, timestamp: number): Promise<SegmentIndexEntry | undefined> {
+export async function firstBatchReaching(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  timestamp: number,
+): Promise<(SegmentIndexEntry & { runningMaxTimestamp: number }) | undefined> {
   const page = await ctx.ddb.send(
     new QueryCommand({
       TableName: ctx.tables.log,
@@ -164,7 +169,8 @@ export async function firstBatchReaching(ctx: SluiceContext, topicId: string, pa
     }),
   );
   const item = page.Items?.[0];
-  return item ? fromIndexItem(item) : undefined;
+  // The running maximum is the timestamp part of `ts` (retention's due mark needs it; the entry has the batch's own maximum).
+  return item ? { ...fromIndexItem(item), runningMaxTimestamp: Number(String(item.ts).slice(TIME_PREFIX.length, TIME_PREFIX.length + TIMESTAMP_DIGITS)) } : undefined;
 }
 
 /** An index item below the log start, as retention releases it: its key and its object. */

@@ -17,6 +17,18 @@ export interface LocalIndexDefinition {
   readonly sortKey: KeyAttribute;
 }
 
+/**
+ * A global secondary index. Sluice's are sparse: only items carrying both key attributes
+ * are in them, and an update that leaves those attributes unchanged writes nothing to it.
+ */
+export interface GlobalIndexDefinition {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey: KeyAttribute;
+  /** Only the keys (the table's and the index's) are projected. */
+  readonly projection: 'KEYS_ONLY';
+}
+
 export interface TableDefinition {
   /** Stable id: CDK construct id and the suffix of the local table name. */
   readonly id: TableId;
@@ -26,6 +38,7 @@ export interface TableDefinition {
   readonly stream?: StreamViewType;
   readonly timeToLiveAttribute?: string;
   readonly localIndexes?: readonly LocalIndexDefinition[];
+  readonly globalIndexes?: readonly GlobalIndexDefinition[];
   /** Environment variable through which functions learn the physical table name. */
   readonly envVar: string;
 }
@@ -41,6 +54,14 @@ export const TOPICS_TABLE: TableDefinition = {
   envVar: 'SLUICE_TOPICS_TABLE',
 };
 
+/** The Log table's sparse index of non-empty partitions by topic and the time their oldest kept batch's retention counts from. */
+export const RETENTION_INDEX: GlobalIndexDefinition = {
+  name: 'byRetention',
+  partitionKey: { name: 'retentionTopicId', type: 'S' },
+  sortKey: { name: 'retentionFrom', type: 'N' },
+  projection: 'KEYS_ONLY',
+};
+
 export const LOG_TABLE: TableDefinition = {
   id: 'Log',
   description: 'Per topic-partition: the head item (next offset, leader epoch) and one index item per committed batch.',
@@ -50,6 +71,9 @@ export const LOG_TABLE: TableDefinition = {
   stream: 'NEW_AND_OLD_IMAGES',
   // Index items carry `ts`, the partition's running maximum timestamp, so offsets-for-times is one Query.
   localIndexes: [{ name: 'byTime', sortKey: { name: 'ts', type: 'S' } }],
+  // Head items of non-empty partitions carry `retentionTopicId` and `retentionFrom`, so a retention run Queries
+  // each topic for the partitions with something to expire instead of reading every head (docs/design.md, "Retention").
+  globalIndexes: [RETENTION_INDEX],
   envVar: 'SLUICE_LOG_TABLE',
 };
 

@@ -233,12 +233,25 @@ describe('SluiceStack storage', () => {
   });
 
   for (const definition of TABLES) {
-    it(`creates the ${definition.id} table with its keys, local indexes, stream, on-demand billing, PITR and AWS-managed encryption`, () => {
+    it(`creates the ${definition.id} table with its keys, local and global indexes, stream, on-demand billing, PITR and AWS-managed encryption`, () => {
       const keys = [definition.partitionKey, ...(definition.sortKey ? [definition.sortKey] : [])];
-      const indexKeys = (definition.localIndexes ?? []).map((index) => index.sortKey);
+      const indexKeys = [
+        ...(definition.localIndexes ?? []).map((index) => index.sortKey),
+        ...(definition.globalIndexes ?? []).flatMap((index) => [index.partitionKey, index.sortKey]),
+      ];
       template.hasResourceProperties('AWS::DynamoDB::Table', {
         KeySchema: keys.map((key, i) => ({ AttributeName: key.name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-        AttributeDefinitions: [...keys, ...indexKeys].map((key) => ({ AttributeName: key.name, AttributeType: key.type })),
+        AttributeDefinitions: Match.arrayWith([...keys, ...indexKeys].map((key) => ({ AttributeName: key.name, AttributeType: key.type }))),
+        GlobalSecondaryIndexes: definition.globalIndexes
+          ? definition.globalIndexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+                { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+            }))
+          : Match.absent(),
         LocalSecondaryIndexes: definition.localIndexes
           ? definition.localIndexes.map((index) => ({
               IndexName: index.name,

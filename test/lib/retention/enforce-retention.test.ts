@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, DeleteObjectsCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
-import { enforceRetention, type EnforceRetentionOptions, type RetentionEnforcement } from '../../../lib/retention/enforce-retention';
+import { countsOf, RequestCounter } from '../../../lib/cost/request-accounting';
+import { enforceRetention, FULL_SWEEP_INTERVAL_MS, type EnforceRetentionOptions, type RetentionEnforcement } from '../../../lib/retention/enforce-retention';
 import { DEFAULT_RETENTION_MS } from '../../../lib/retention/retention-settings';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { fromObjectRefItem, objectRefKey, type ObjectRef } from '../../../lib/store/object-ref-store';
-import { advanceLogStart, readHead } from '../../../lib/store/partition-head-store';
+import { createDynamoDocumentClient } from '../../../lib/store/aws-clients';
+import { advanceLogStart, headKey, readHead } from '../../../lib/store/partition-head-store';
+import { topicKey } from '../../../lib/store/topic-item';
 import { partitionKey } from '../../../lib/store/partition-key';
 import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/store/segment-index-store';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
@@ -190,7 +193,10 @@ describe('enforceRetention', () => {
     assert.deepEqual(atEnd.body.records, []);
     assert.equal((await fetchHttp('ret-all-old', 0, 2)).status, 416);
 
+    assert.equal((await readHead(ctx, topicId, 0)).retentionFrom, undefined, 'an empty log leaves the due index');
+
     await produce('ret-all-old', [[0, T, 'fresh']]);
+    assert.equal((await readHead(ctx, topicId, 0)).retentionFrom, T, 'the first commit to an empty log marks it due from its batch');
     assert.deepEqual((await fetchHttp('ret-all-old', 0, 3)).body.records.map((r: { value: string }) => r.value), ['fresh']);
     await enforce(T + 1000);
     assert.deepEqual(await logStarts(topicId, 1), [3]);
@@ -320,13 +326,107 @@ describe('enforceRetention', () => {
     assert.equal((await indexEntries(topicId, 0)).length, 2, 'the index item stays until the object is deleted');
     assert.equal(await objectExists(expired!.objectKey), true);
 
-    const rerun = await enforce(T + 1000);
+    // The partition stayed due (its mark moves only after a clean release): the index alone brings the next run back to it.
+    const rerun = await enforce(T + 1000, { fullSweep: false });
     assert.equal(rerun.failures, 0);
     assert.deepEqual(trimmedOf(rerun, 'ret-crash'), []);
     assert.equal(rerun.objectsDeleted, 1);
     assert.equal(await objectExists(expired!.objectKey), false);
     assert.deepEqual((await indexEntries(topicId, 0)).map((e) => e.baseOffset), [1]);
     await assertRefCounts(topicId, 1, [expired!.objectKey]);
+  });
+});
+
+describe('enforceRetention looks only at partitions with something to expire', () => {
+  /** Every DynamoDB request a run sends through `client`, as its operation name and input. */
+  function recordRequests(client: SluiceContext['ddb']): { operation: string; input: string }[] {
+    const seen: { operation: string; input: string }[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        seen.push({ operation: String(context.commandName), input: JSON.stringify(args.input) });
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordRetentionRequests' },
+    );
+    return seen;
+  }
+
+  it('makes requests for the one due partition only, not for 100 idle written partitions', async () => {
+    const idle = await createTopic('ret-idle-100', 100, { 'retention.ms': String(HOUR) });
+    for (let from = 0; from < 100; from += 25) {
+      await produce('ret-idle-100', Array.from({ length: 25 }, (_, i) => [from + i, T, `idle-${from + i}`] as [number, number, string]));
+    }
+    const due = await createTopic('ret-one-due', 1, { 'retention.ms': String(HOUR) });
+    await produce('ret-one-due', [[0, T - 2 * HOUR, 'old']]);
+    await produce('ret-one-due', [[0, T, 'new']]);
+
+    // A client of its own, so that only this run's requests are seen (not the platform's background work).
+    const ddb = createDynamoDocumentClient(process.env);
+    const requests = recordRequests(ddb);
+    const counter = new RequestCounter().attach(ddb);
+    const result = await enforceRetention({ ...at(T + 1000), ddb }, { defaultRetentionMs: DEFAULT_RETENTION_MS, fullSweep: false });
+    assert.deepEqual(trimmedOf(result, 'ret-one-due'), [{ topic: 'ret-one-due', partition: 0, from: 0, to: 1 }]);
+    assert.deepEqual(trimmedOf(result, 'ret-idle-100'), []);
+
+    // The idle topic costs the run one Query of the byRetention index, which answers nothing; no head of it is read or written.
+    const naming = (text: string) => requests.filter((request) => request.input.includes(text));
+    assert.deepEqual(
+      naming(idle).map((request) => [request.operation, JSON.parse(request.input).IndexName]),
+      [['QueryCommand', 'byRetention']],
+    );
+    // The due partition: its index Query, its head, its byTime Query, the log start's move, the release, the new mark.
+    assert.ok(naming(`${due}#0`).length >= 5, JSON.stringify(naming(`${due}#0`)));
+    // Head reads across the whole run name only due partitions: no topic's 100 heads are read.
+    const snapshot = counter.snapshot();
+    assert.ok(countsOf(snapshot, 'DynamoDB', 'BatchGetItem').items < 100, JSON.stringify(countsOf(snapshot, 'DynamoDB', 'BatchGetItem')));
+    assert.equal(countsOf(snapshot, 'DynamoDB', 'Scan').requests, 1, 'one Scan of the Topics table');
+    assert.deepEqual(await logStarts(due, 1), [1]);
+    assert.equal((await readHead(ctx, due, 0)).retentionFrom, T, 'the mark moved to the first kept batch');
+  });
+
+  it('honours a shorter retention.ms, or a shorter platform default, at the next run', async () => {
+    const own = await createTopic('ret-changed', 1, { 'retention.ms': String(24 * HOUR) });
+    await createTopic('ret-changed-default', 1);
+    for (const topic of ['ret-changed', 'ret-changed-default']) {
+      await produce(topic, [[0, T - 3 * HOUR, 'three hours old']]);
+      await produce(topic, [[0, T, 'new']]);
+    }
+    const first = await enforce(T, { fullSweep: false });
+    assert.deepEqual([...trimmedOf(first, 'ret-changed'), ...trimmedOf(first, 'ret-changed-default')], []);
+
+    // retention.ms changed on the topic item (as an operator or a later config API would): the mark does not depend on it.
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.topics,
+        Key: topicKey('ret-changed'),
+        UpdateExpression: 'SET config = :config',
+        ExpressionAttributeValues: { ':config': { 'retention.ms': String(HOUR) } },
+      }),
+    );
+    const next = await enforce(T + 1000, { fullSweep: false, defaultRetentionMs: 2 * HOUR });
+    assert.deepEqual(trimmedOf(next, 'ret-changed'), [{ topic: 'ret-changed', partition: 0, from: 0, to: 1 }]);
+    assert.deepEqual(trimmedOf(next, 'ret-changed-default'), [{ topic: 'ret-changed-default', partition: 0, from: 0, to: 1 }]);
+    assert.deepEqual(await logStarts(own, 1), [1]);
+  });
+
+  it('takes on a non-empty partition without a mark (written before marks existed) in the daily full sweep only', async () => {
+    const topicId = await createTopic('ret-unmarked', 1, { 'retention.ms': String(HOUR) });
+    await produce('ret-unmarked', [[0, T - 2 * HOUR, 'old']]);
+    await produce('ret-unmarked', [[0, T, 'new']]);
+    await ctx.ddb.send(new UpdateCommand({ TableName: ctx.tables.log, Key: headKey(topicId, 0), UpdateExpression: 'REMOVE retentionFrom, retentionTopicId' }));
+
+    assert.deepEqual(trimmedOf(await enforce(T, { fullSweep: false }), 'ret-unmarked'), []);
+    const swept = await enforce(T, { fullSweep: true });
+    assert.equal(swept.fullSweep, true);
+    assert.deepEqual(trimmedOf(swept, 'ret-unmarked'), [{ topic: 'ret-unmarked', partition: 0, from: 0, to: 1 }]);
+    assert.equal((await readHead(ctx, topicId, 0)).retentionFrom, T, 'marked, so later runs find it through the index');
+  });
+
+  it('sweeps every head once a full-sweep interval has passed since the last complete sweep', async () => {
+    const later = T + 30 * 24 * HOUR;
+    assert.equal((await enforce(later)).fullSweep, true);
+    assert.equal((await enforce(later + 5 * 60_000)).fullSweep, false);
+    assert.equal((await enforce(later + FULL_SWEEP_INTERVAL_MS)).fullSweep, true);
   });
 });
 
