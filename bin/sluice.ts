@@ -14,7 +14,7 @@ import { type ConsumeOptions, GROUP_ONLY_OPTIONS, consume } from './cli/consume'
 import { consumeGroup } from './cli/consume-group';
 import { describeGroup, groupOffsets, listGroups } from './cli/groups';
 import { flushed } from './cli/output';
-import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaArn, maxRecordAge, pushSecret, separator, startFrom, upperChoice } from './cli/parsers';
+import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaArn, maxRecordAge, pushSecret, separator, startFrom, upperChoice, watchUrl } from './cli/parsers';
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
@@ -47,6 +47,11 @@ function buildProgram(): Command {
     )
     .addOption(new Option('--token <token>', 'the bearer token for --auth token (implies it)').env('SLUICE_TOKEN'))
     .addOption(new Option('--region <region>', 'the API region for --auth iam').env('AWS_REGION'))
+    .addOption(
+      new Option('--watch-url <wsUrl>', "where consume --follow and --group wait for new records at the tail (the stack's WatchUrl output, or the local platform's), instead of long-polling each partition")
+        .env('SLUICE_WATCH_URL')
+        .argParser(watchUrl),
+    )
     .exitOverride()
     .configureOutput({
       outputError: (message, write) => {
@@ -142,8 +147,8 @@ terminal or with --progress.`,
     .option('--partition <n>', 'read this partition; repeatable (default: every partition)', collect(integer(0)))
     .option('--from <where>', 'earliest, latest or an offset', startFrom, 'earliest' as StartFrom)
     .option('--max-records <n>', 'stop after this many records in all', integer(1))
-    .option('--follow', 'after catching up, keep polling for new records until interrupted (Ctrl-C)')
-    .option('--poll-interval-ms <ms>', 'with --follow, how long to wait between polls once caught up', integer(1), 1000)
+    .option('--follow', 'after catching up, keep waiting for new records until interrupted (Ctrl-C): on --watch-url if given, else by long-polling each partition')
+    .option('--poll-interval-ms <ms>', 'no longer used: --follow waits on --watch-url or long-polls (accepted for old scripts)', integer(1), 1000)
     .option('--key-separator <sep>', 'print each record as key, <sep>, value ("\\t" means a tab)', separator)
     .option('--base64', 'print values as base64 (keys and headers stay text)')
     .addOption(
@@ -167,7 +172,10 @@ one after another. Values are printed as UTF-8 text, one per line (a null value
 prints as an empty line, a null key as empty); use --base64 or --json for binary
 values. With --json, each record is one line:
 {topic, partition, offset, timestamp, key, value, headers}. Reads that fail with a
-retriable error are retried. Interrupting --follow exits 0.
+retriable error are retried. With --follow, partitions are read side by side and,
+once read to the end, wait for new records: on the --watch-url connection (one for all
+partitions, nothing running on the server while it waits), else by one long-poll per
+partition; interrupting it exits 0.
 
 With --group, consume is a member of a consumer group: it joins, heartbeats in the
 background, reads the partitions the group assigns it from the group's committed
@@ -177,7 +185,7 @@ printed at least once by the group (a crash repeats what was printed since the l
 commit). On a rebalance it drops the partitions it lost and picks up the ones it
 gained where the group left them. Without --follow it exits once its partitions reach
 their high watermarks as of the start and that commit went through; with --follow it
-long-polls until interrupted. It leaves the group on exit (Ctrl-C, SIGTERM,
+waits at the tail (on --watch-url, else long-polling) until interrupted. It leaves the group on exit (Ctrl-C, SIGTERM,
 --max-records, caught up). Joins, rebalances and commits refused are noted on stderr.`,
     )
     .action((topic: string, opts: ConsumeOptions, command: Command) => {

@@ -1,5 +1,5 @@
 import { SluiceConsumer } from '../../lib/client/consumer';
-import { type GlobalOptions, clientFor } from './common';
+import { type GlobalOptions, clientFor, watchSocket } from './common';
 import { type ConsumeOptions, recordRenderer } from './consume';
 import { flushed, out } from './output';
 
@@ -12,7 +12,7 @@ import { flushed, out } from './output';
  */
 export async function consumeGroup(topic: string, group: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
   const consumer = new SluiceConsumer(
-    clientFor(globals),
+    clientFor(globals, await watchSocket(globals)),
     {
       groupId: group,
       topics: [topic],

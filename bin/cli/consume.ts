@@ -1,7 +1,8 @@
-import { sleep, withRetries } from '../../lib/client/retry';
+import { SluiceConsumer } from '../../lib/client/consumer';
+import { withRetries } from '../../lib/client/retry';
 import { SluiceApiError, type SluiceHttpClient } from '../../lib/client/sluice-http-client';
 import type { AssignorName, FetchedRecord, PartitionOffsets, ResetPolicy } from '../../lib/client/types';
-import { FETCH_MAX_RECORDS, type GlobalOptions, clientFor } from './common';
+import { FETCH_MAX_RECORDS, type GlobalOptions, clientFor, watchSocket } from './common';
 import { out } from './output';
 import type { StartFrom } from './parsers';
 
@@ -9,6 +10,8 @@ import type { StartFrom } from './parsers';
 
 /** Retries of a read that failed with a retriable error, before `consume` gives up. */
 const READ_RETRIES = 4;
+/** --follow without a watch URL: each partition read to the end long-polls this long (the server's maximum). */
+const FOLLOW_WAIT_MS = 20_000;
 
 export interface ConsumeOptions {
   partition?: number[];
@@ -32,12 +35,12 @@ export const GROUP_ONLY_OPTIONS = ['sessionTimeoutMs', 'reset', 'assignor', 'cli
 export interface Position {
   partition: number;
   next: number;
-  /** Read up to here: the high watermark when consume started, or (following) the latest one seen. */
+  /** Read up to here: the high watermark when consume started. */
   end: number;
 }
 
 export async function consume(topic: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
-  const client = clientFor(globals);
+  const client = clientFor(globals, await watchSocket(globals));
   const controller = new AbortController();
   const { signal } = controller;
   const stop = (): void => controller.abort();
@@ -118,35 +121,58 @@ export async function consumeLoop(
     return { partition: r.partition, next, end: r.highWatermark };
   });
 
+  if (opts.follow) return follow(client, topic, positions, opts, globals, signal);
   const render = recordRenderer(topic, opts, globals);
 
   let remaining = opts.maxRecords ?? Infinity;
-  for (;;) {
-    for (const pos of positions) {
-      while (pos.next < pos.end && remaining > 0 && !signal.aborted) {
-        const from = pos.next;
-        const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining);
-        const page = await withRetries(
-          () => client.fetchRecords(topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
-          { retries: READ_RETRIES, signal },
-        );
-        let chunk = '';
-        for (const r of page.records) {
-          if (remaining <= 0 || (!opts.follow && r.offset >= pos.end)) break;
-          chunk += render(pos.partition, r);
-          remaining--;
-        }
-        await out(chunk);
-        pos.next = Math.max(pos.next, page.nextOffset);
-        if (opts.follow) pos.end = Math.max(pos.end, page.highWatermark);
-        if (pos.next === from) break; // no progress: try again on the next poll
+  for (const pos of positions) {
+    while (pos.next < pos.end && remaining > 0 && !signal.aborted) {
+      const from = pos.next;
+      const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining);
+      const page = await withRetries(
+        () => client.fetchRecords(topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
+        { retries: READ_RETRIES, signal },
+      );
+      let chunk = '';
+      for (const r of page.records) {
+        if (remaining <= 0 || r.offset >= pos.end) break;
+        chunk += render(pos.partition, r);
+        remaining--;
       }
+      await out(chunk);
+      pos.next = Math.max(pos.next, page.nextOffset);
+      if (pos.next === from) break; // no progress
     }
-    if (!opts.follow || remaining <= 0 || signal.aborted) return;
-    await sleep(opts.pollIntervalMs, signal);
-    if (signal.aborted) return;
-    // One describe call tells which partitions have new records, instead of a fetch per partition.
-    const latest = await partitionRanges(client, topic, positions.map((p) => p.partition), signal);
-    for (const [i, pos] of positions.entries()) pos.end = Math.max(pos.end, latest[i]?.highWatermark ?? pos.end);
+  }
+}
+
+/**
+ * --follow: the partitions through the client's consumer, assigned by hand (no group, no
+ * commits) at the start positions, so a partition read to the end waits as a consumer
+ * does: on the watch connection when there is a watch URL, else by long-poll, instead of
+ * asking every partition again on a timer.
+ */
+async function follow(client: SluiceHttpClient, topic: string, positions: Position[], opts: ConsumeOptions, globals: GlobalOptions, signal: AbortSignal): Promise<void> {
+  const consumer = new SluiceConsumer(
+    client,
+    {
+      autoCommit: false,
+      encoding: 'base64',
+      waitMs: FOLLOW_WAIT_MS,
+      fetchMaxRecords: FETCH_MAX_RECORDS,
+      note: (message) => void process.stderr.write(globals.json ? `${JSON.stringify({ note: message })}\n` : `${message}\n`),
+    },
+    opts.maxRecords === undefined ? {} : { maxRecords: opts.maxRecords },
+  );
+  const stop = (): void => void consumer.close();
+  signal.addEventListener('abort', stop, { once: true });
+  const render = recordRenderer(topic, opts, globals);
+  try {
+    await consumer.assign(positions.map((p) => ({ topic, partition: p.partition })));
+    for (const p of positions) consumer.seek({ topic, partition: p.partition }, p.next);
+    for await (const batch of consumer.batches()) await out(batch.map((r) => render(r.partition, r)).join(''));
+  } finally {
+    signal.removeEventListener('abort', stop);
+    await consumer.close();
   }
 }

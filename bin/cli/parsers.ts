@@ -33,6 +33,17 @@ export function baseUrl(value: string): string {
   return value;
 }
 
+export function watchUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('must be a ws:// or wss:// URL');
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new InvalidArgumentError('must be a ws:// or wss:// URL');
+  return value;
+}
+
 export type StartFrom = 'earliest' | 'latest' | number;
 
 export function startFrom(value: string): StartFrom {
