@@ -6,11 +6,19 @@ import tseslint from 'typescript-eslint';
  *
  *   lib/protocol   the wire contract: imports only zod (and itself)
  *   lib/client     the client package: imports only lib/protocol and the SigV4 packages
- *   lib/store      the only code that imports the DynamoDB and S3 clients
+ *   lib/store      the only code that imports the DynamoDB, S3 and API Gateway management clients
  *   lib/**         never imports functions/, infra/ or bin/
  *   functions/**   never imports infra/ or bin/
  */
-const STORAGE_SDK = ['@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb', '@aws-sdk/util-dynamodb', '@aws-sdk/client-dynamodb-streams', '@aws-sdk/client-s3'];
+const STORAGE_SDK = [
+  '@aws-sdk/client-dynamodb',
+  '@aws-sdk/lib-dynamodb',
+  '@aws-sdk/util-dynamodb',
+  '@aws-sdk/client-dynamodb-streams',
+  '@aws-sdk/client-s3',
+  // Posting to WebSocket connections (lib/store/connection-poster.ts).
+  '@aws-sdk/client-apigatewaymanagementapi',
+];
 const UP_FROM_LIB = ['**/functions/**', '**/infra/**', '**/bin/**'];
 const UP_FROM_FUNCTIONS = ['**/infra/**', '**/bin/**'];
 

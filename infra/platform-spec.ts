@@ -55,9 +55,25 @@ export interface FunctionSpec {
   readonly schedule?: { readonly rateMinutes: number };
   /** Delivers to push targets: may invoke the Lambda functions the stack allows (`pushTargetFunctionArns`). */
   readonly invokesPushTargets?: boolean;
+  /**
+   * Route keys of the WebSocket API (waiting at the tail; infra/constructs/sluice-watch-api.ts)
+   * this function serves: `$connect`, or `watch` and `$default`. Its handler lives in
+   * `functions/websocket/`.
+   */
+  readonly webSocketRoutes?: readonly WebSocketRouteKey[];
+  /**
+   * Posts to WebSocket connections (`ready` and the watch answers): gets
+   * `execute-api:ManageConnections` on the watch API's connections and the management
+   * endpoint in `SLUICE_WATCH_ENDPOINT`. Without a watch API it gets neither and posts nothing.
+   */
+  readonly managesConnections?: boolean;
 }
 
+/** The WebSocket API's route keys; `ping` has no function (API Gateway answers it, a MOCK integration). */
+export type WebSocketRouteKey = '$connect' | 'watch' | '$default';
+
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
+const WEBSOCKET_TIMEOUT_SECONDS = 29; // A WebSocket API's integration timeout is 29 s.
 
 /** A function behind one HTTP route; its description is the route itself. */
 function apiFunction(name: RouteName, access: Pick<FunctionSpec, 'tables' | 'bucket'>, memoryMiB = 256): FunctionSpec {
@@ -81,11 +97,11 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction('list-topics', { tables: { Topics: 'read' } }),
   apiFunction('describe-topic', { tables: { Topics: 'read', Log: 'read' } }),
   apiFunction('delete-topic', { tables: { Topics: 'readwrite' } }),
-  apiFunction(
-    'produce-records',
-    { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read' }, bucket: 'readwrite' },
-    DATA_PATH_MEMORY_MIB,
-  ),
+  {
+    ...apiFunction('produce-records', { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read' }, bucket: 'readwrite' }, DATA_PATH_MEMORY_MIB),
+    // Posts `ready` to connections waiting on the partitions it committed (the fast path; lib/watch).
+    managesConnections: true,
+  },
   apiFunction(
     'fetch-records',
     { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
@@ -130,6 +146,48 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       maxRecordAgeSeconds: 3600,
       reportBatchItemFailures: true,
       filterPatterns: [{ eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [HEAD_SORT_KEY] } } } }],
+    },
+  },
+  {
+    name: 'watch-connect',
+    description: 'Accepts a WebSocket connection to wait at the tail ($connect; API Gateway has authenticated it with IAM).',
+    memoryMiB: 128,
+    timeoutSeconds: 5,
+    tables: {},
+    webSocketRoutes: ['$connect'],
+  },
+  {
+    name: 'watch',
+    description: "Arms a connection's one-shot watches of partitions at their tail (WebSocket `watch` and `$default` routes).",
+    memoryMiB: 256,
+    timeoutSeconds: WEBSOCKET_TIMEOUT_SECONDS,
+    // Reads topics and ACL rules, puts watcher items, marks and reads partition heads.
+    tables: { Topics: 'read', Log: 'readwrite', Access: 'read' },
+    webSocketRoutes: ['watch', '$default'],
+    managesConnections: true,
+  },
+  {
+    name: 'notify-watchers',
+    description: 'Tells connections waiting at a partition\'s tail that its high watermark moved, when a watched head moves (Log stream).',
+    memoryMiB: 256,
+    timeoutSeconds: 30,
+    // Queries and deletes watcher items.
+    tables: { Log: 'readwrite' },
+    managesConnections: true,
+    trigger: {
+      table: 'Log',
+      batchSize: 100,
+      maxBatchingWindowSeconds: 0,
+      startingPosition: 'LATEST',
+      retryAttempts: 2,
+      bisectBatchOnError: true,
+      // A `ready` older than this helps nobody: the watch has expired (WATCH_TTL_MS) or the reader re-armed.
+      maxRecordAgeSeconds: 600,
+      reportBatchItemFailures: true,
+      // Only heads somebody watches: commits to other partitions never invoke it.
+      filterPatterns: [
+        { eventName: ['INSERT', 'MODIFY'], dynamodb: { Keys: { sk: { S: [HEAD_SORT_KEY] } }, NewImage: { watchedUntil: { N: [{ exists: true }] } } } },
+      ],
     },
   },
   {
@@ -218,9 +276,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
 ];
 
-/** Where a function's handler lives: `functions/http/` for routes, `functions/streams/` for stream triggers, `functions/schedules/` for schedules. */
-export function functionKind(spec: FunctionSpec): 'http' | 'streams' | 'schedules' {
+/**
+ * Where a function's handler lives: `functions/http/` for routes, `functions/streams/` for
+ * stream triggers, `functions/schedules/` for schedules, `functions/websocket/` for the
+ * WebSocket API's routes.
+ */
+export function functionKind(spec: FunctionSpec): 'http' | 'streams' | 'schedules' | 'websocket' {
   if (spec.trigger) return 'streams';
+  if (spec.webSocketRoutes) return 'websocket';
   if (spec.schedule) return 'schedules';
   return 'http';
 }

@@ -21,8 +21,16 @@ const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
  * Serves the HTTP API locally the way API Gateway does: every request becomes a
  * payload-2.0 event for the same handler module Lambda runs, and the result maps back.
  */
-export function startHttpServer(routes: RouteTable<RouteTarget>, port: number, host: string, log: (line: string) => void): Promise<Server> {
+export function startHttpServer(
+  routes: RouteTable<RouteTarget>,
+  port: number,
+  host: string,
+  log: (line: string) => void,
+  /** Serves a request before the routes do (the WebSocket management API); true when it did. */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
+    if (intercept?.(req, res)) return;
     handle(routes, req, res, log).catch((error: unknown) => {
       log(`request failed: ${String(error)}`);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });

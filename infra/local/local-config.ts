@@ -18,6 +18,9 @@ export interface LocalConfig {
   region: string;
   bucket: string;
   tables: Record<TableId, string>;
+  /** The WebSocket emulation's idle timeout and maximum connection time (API Gateway's 10 minutes and 2 hours). */
+  watchIdleTimeoutMs?: number;
+  watchMaxConnectionMs?: number;
 }
 
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -43,7 +46,17 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
       Groups: env.SLUICE_GROUPS_TABLE ?? 'sluice-local-groups',
       Access: env.SLUICE_ACCESS_TABLE ?? 'sluice-local-access',
     },
+    watchIdleTimeoutMs: msEnv(env, 'SLUICE_WATCH_IDLE_TIMEOUT_MS', 10 * 60 * 1000),
+    watchMaxConnectionMs: msEnv(env, 'SLUICE_WATCH_MAX_CONNECTION_MS', 2 * 60 * 60 * 1000),
   };
+}
+
+function msEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a whole number of milliseconds, at least 1, got '${raw}'`);
+  return value;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

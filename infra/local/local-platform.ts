@@ -19,6 +19,8 @@ import type { LocalConfig } from './local-config';
 import { RouteTable } from './route-table';
 import { Scheduler, scheduleSpeedupFromEnv, type ScheduledFunction, type ScheduledHandler } from './scheduler';
 import { StreamTrigger, type StreamFailure } from './stream-trigger';
+import { WATCH_ENDPOINT_ENV_VAR } from '../../lib/store/connection-poster';
+import { LocalWatchApi, WATCH_PATH, type WebSocketHandler, type WebSocketTarget } from './watch-api';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // DynamoDB Local accepts only letters and digits in an access key id.
@@ -32,6 +34,10 @@ const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluicelocal', AWS_SECRET_ACCESS_
 export class LocalPlatform {
   private constructor(
     readonly url: string,
+    /** The WebSocket URL readers wait on (`ws://host:port/v1/watch`; `?token=` in token mode). */
+    readonly watchUrl: string,
+    /** The WebSocket API emulation (open connections, for tests). */
+    readonly watch: LocalWatchApi,
     readonly endpoints: { dynamodb: string; s3: string },
     private readonly server: Server,
     readonly triggers: ReadonlyMap<string, StreamTrigger>,
@@ -98,11 +104,15 @@ export class LocalPlatform {
       const routes = new RouteTable<RouteTarget>();
       const triggers = new Map<string, StreamTrigger>();
       const scheduled: ScheduledFunction[] = [];
+      const webSocketRoutes = new Map<string, WebSocketTarget>();
       const checkpoints = config.dataDir ? new FileCheckpointStore(join(config.dataDir, 'stream-checkpoints.json')) : new MemoryCheckpointStore();
       for (const spec of FUNCTIONS) {
         const handler = await loadHandler(spec);
         for (const route of spec.routes ?? []) {
           routes.add(route, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
+        }
+        for (const routeKey of spec.webSocketRoutes ?? []) {
+          webSocketRoutes.set(routeKey, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as WebSocketHandler });
         }
         if (spec.defaultRoute) routes.setDefault({ functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
         if (spec.trigger) {
@@ -129,12 +139,17 @@ export class LocalPlatform {
       const schedules = new Scheduler({ functions: scheduled, speedup: scheduleSpeedupFromEnv(), log });
       schedules.start();
       cleanup.push(() => schedules.stop());
-      const server = await startHttpServer(routes, config.port, config.host, log);
+      const watch = new LocalWatchApi({ routes: webSocketRoutes, idleTimeoutMs: config.watchIdleTimeoutMs, maxConnectionMs: config.watchMaxConnectionMs, log });
+      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res));
+      server.on('upgrade', (req, socket, head) => watch.handleUpgrade(req, socket, head));
       cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
+      cleanup.push(async () => watch.close());
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : config.port;
       const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-      return new LocalPlatform(url, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup);
+      // The management API of the emulated WebSocket API is served by this same server.
+      process.env[WATCH_ENDPOINT_ENV_VAR] = url;
+      return new LocalPlatform(url, `${url.replace(/^http/, 'ws')}${WATCH_PATH}`, watch, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup);
     } catch (error) {
       await stopAll();
       throw error;

@@ -60,3 +60,53 @@ export function normaliseIamArn(arn: string): string {
   const match = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(arn);
   return match ? `arn:${match[1]}:iam::${match[2]}:role/${match[3]}` : arn;
 }
+
+/**
+ * What a WebSocket event says about its caller. API Gateway authenticates the
+ * connection once, at `$connect` (IAM), and passes the identity it found on every event
+ * of the connection; the local platform, which checks a bearer token at connect, passes
+ * the token's principal as a Lambda REQUEST authorizer would (`authorizer.principalId`).
+ */
+export interface ConnectionIdentity {
+  requestContext?: {
+    identity?: { userArn?: string | null };
+    authorizer?: { principalId?: unknown } | null;
+  };
+}
+
+/**
+ * The principal of a WebSocket connection: the IAM ARN (normalised as on HTTP) with
+ * `iam`; the principal the local platform resolved from the connect's bearer token with
+ * `token`; anonymous with `none`. JWT callers cannot hold a connection (API Gateway has
+ * no JWT authorizer for WebSocket APIs, and Sluice deploys none): they long-poll.
+ */
+export function connectionPrincipalOf(event: ConnectionIdentity, config: AuthConfig): string {
+  let principal: string;
+  switch (config.mode) {
+    case 'none':
+      return ANONYMOUS;
+    case 'iam': {
+      const arn = event.requestContext?.identity?.userArn;
+      if (!arn) throw new UnauthenticatedError('The connection carries no IAM identity; connect with a SigV4-signed request');
+      principal = normaliseIamArn(arn);
+      break;
+    }
+    case 'jwt':
+      throw new UnauthenticatedError('WebSocket waits authenticate with IAM only; with JWT, wait with the HTTP long-poll (waitMs)');
+    case 'token': {
+      const resolved = event.requestContext?.authorizer?.principalId;
+      if (typeof resolved !== 'string' || resolved === '') throw new UnauthenticatedError('Missing or unknown bearer token; connect with ?token=<token> or "authorization: Bearer <token>"');
+      principal = resolved;
+      break;
+    }
+  }
+  if (!z.safeParse(principalSchema, principal).success) {
+    throw new UnauthenticatedError(`The caller's principal is not usable: at most ${IDENTIFIER_LIMITS.principalMaxBytes} UTF-8 bytes, without control characters`);
+  }
+  return principal;
+}
+
+/** The principal a static bearer token belongs to (`token` mode), or undefined for an unknown token. */
+export function bearerTokenPrincipal(token: string, config: AuthConfig): string | undefined {
+  return config.tokens.get(token.trim());
+}

@@ -11,7 +11,24 @@ import { topicNameSchema } from './identifiers';
  * back at the tail. docs/design.md, "Waiting at the tail", argues the design.
  *
  * Messages are JSON text frames. Client → server messages carry `action` (API Gateway's
- * route selection expression is `$request.body.action`).
+ * route selection expression is `$request.body.action`); keep each one at most 32 KB
+ * (API Gateway's frame size; the local platform closes the connection with 1009 past it).
+ *
+ * Where to connect:
+ * - deployed: the stack's `WatchUrl` output, `wss://{apiId}.execute-api.{region}.amazonaws.com/{stage}`,
+ *   with a SigV4-signed connect request (IAM, service `execute-api`). With JWT auth no
+ *   WebSocket API is deployed: wait with the HTTP long-poll (`waitMs`) instead.
+ * - locally (`npm start`): `ws://127.0.0.1:8780/v1/watch` (the HTTP API's port), with
+ *   `?token=<bearer token>` when the platform runs with tokens (an unknown token is
+ *   refused with HTTP 401 at connect).
+ *
+ * The answer to a well-formed `watch` message: for each partition it names, either a
+ * `ready` (already past the offset: nothing armed) or a `watch-error` (refused: access,
+ * unknown topic, partition out of range; nothing armed), then one `armed` naming the
+ * partitions now waiting (possibly none); `armed` closes the answer. A message refused
+ * as a whole (not JSON, unknown action, invalid fields, unauthenticated) gets one
+ * `watch-error` without `topic`. A `ready` may come more than once for one watch (the
+ * server notifies at least once); each costs the client only a fetch.
  */
 
 /** At most this many partitions in one `watch` message (API Gateway frames are ≤ 32 KB). */
@@ -55,7 +72,7 @@ export type WatchRequest = z.infer<typeof watchRequestSchema>;
 /** `{"action":"ping"}`: keeps an idle connection open; answered with `pong`. */
 export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
 
-/** Server → client: the watch was armed for these partitions (those refused come as `watch-error`). */
+/** Server → client: the watch was armed for these partitions (those refused come as `watch-error`, those already past their offset as `ready`); the last message of a watch's answer. */
 export interface WatchArmedMessage {
   type: 'armed';
   partitions: { topic: string; partition: number; offset: number }[];

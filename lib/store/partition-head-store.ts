@@ -24,6 +24,12 @@ export interface PartitionHead {
   maxTimestamp: number;
   updatedAt: number;
   /**
+   * Set while WebSocket connections may wait at this partition's tail (ms since the
+   * epoch; `markHeadWatched`): at or after every armed watcher's expiry. Absent on a
+   * partition nobody watched. Commits keep it, so their stream images carry it.
+   */
+  watchedUntil?: number;
+  /**
    * Retention's due mark (docs/design.md, "Retention"): at most the running maximum
    * timestamp of the first batch at the log start, so nothing can expire before
    * `retentionFrom + retention`. Set by the commit that makes an empty log non-empty,
@@ -51,6 +57,7 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     leaderEpoch: Number(item.leaderEpoch ?? 0),
     maxTimestamp: Number(item.maxTimestamp ?? 0),
     updatedAt: Number(item.updatedAt ?? 0),
+    ...(item.watchedUntil === undefined ? {} : { watchedUntil: Number(item.watchedUntil) }),
     ...(item.retentionFrom === undefined ? {} : { retentionFrom: Number(item.retentionFrom) }),
   };
 }
@@ -68,6 +75,48 @@ export async function readHeads(ctx: SluiceContext, topicId: string, partitions:
   const items = await batchGetAll(ctx, partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })));
   for (const { item } of items) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
   return heads;
+}
+
+export type MarkWatchedOutcome =
+  | { kind: 'marked' }
+  /** `watchedUntil` already reached `renewBefore`: nothing was written. */
+  | { kind: 'already-watched' }
+  /** A produce commit's transaction held the head; the caller retries. */
+  | { kind: 'contended'; cause: Error };
+
+/**
+ * Marks the head watched until `until` (waiting at the tail, docs/design.md): sets
+ * `watchedUntil` only when it is absent or before `renewBefore`, so re-arming a watch
+ * writes this hot item once per renewal period, not per arm. A partition never written
+ * gets an empty head (offset 0, as a missing head reads), so that its first commit, an
+ * update of this item, carries `watchedUntil` in its stream image too.
+ */
+export async function markHeadWatched(
+  ctx: SluiceContext,
+  topic: { name: string; topicId: string },
+  partition: number,
+  until: number,
+  renewBefore: number,
+): Promise<MarkWatchedOutcome> {
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.log,
+        Key: headKey(topic.topicId, partition),
+        UpdateExpression:
+          'SET watchedUntil = :until, nextOffset = if_not_exists(nextOffset, :zero), logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), updatedAt = if_not_exists(updatedAt, :zero), topic = if_not_exists(topic, :topic), #partition = if_not_exists(#partition, :partition)',
+        ConditionExpression: 'attribute_not_exists(watchedUntil) OR watchedUntil < :renewBefore',
+        ExpressionAttributeNames: { '#partition': 'partition' },
+        ExpressionAttributeValues: { ':until': until, ':renewBefore': renewBefore, ':zero': 0, ':topic': topic.name, ':partition': partition },
+      }),
+    );
+    return { kind: 'marked' };
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'ConditionalCheckFailedException') return { kind: 'already-watched' };
+    if (name === 'TransactionConflictException') return { kind: 'contended', cause: error as Error };
+    throw error;
+  }
 }
 
 export type AdvanceLogStartOutcome =

@@ -26,6 +26,8 @@ export interface TestPlatformOptions {
   s3Port?: number;
   /** Reuse another run's bucket and table names, to see its data again. */
   namesFrom?: LocalConfig;
+  /** Settings over the environment's, e.g. the WebSocket emulation's timeouts. */
+  config?: Partial<LocalConfig>;
 }
 
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
@@ -42,6 +44,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     dynamodbPort: options.dynamodbPort ?? 0,
     s3Port: options.s3Port ?? 0,
     dataDir,
+    ...options.config,
   };
   const platform = await LocalPlatform.start(config);
   return {

@@ -1,0 +1,55 @@
+import middy from '@middy/core';
+import { ValidationError } from '../../lib/core/errors';
+import { parseInput } from '../../lib/core/validate';
+import { watchRequestSchema, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
+import { contextFromEnv } from '../../lib/runtime/context-from-env';
+import { connectionPosterFromEnv, WATCH_ENDPOINT_ENV_VAR } from '../../lib/store/connection-poster';
+import { armWatches } from '../../lib/watch/arm-watches';
+import { knownError, watchErrorOf } from '../../lib/watch/watch-errors';
+import { connectionCallerOf, type WebSocketEvent, type WebSocketResult } from '../middleware/websocket';
+import { log, observability } from '../middleware/observability';
+
+/**
+ * The WebSocket `watch` route (and `$default`, which gets every message whose `action`
+ * is not a route: non-JSON, unknown or missing actions). Arms the connection's watches
+ * (lib/watch/arm-watches) and posts the answer to the connection: `ready` or
+ * `watch-error` per partition, then `armed`. Any refusal, of the whole message or of
+ * one partition, is a `watch-error` in the HTTP API's error shape; nothing a client
+ * sends makes it fail.
+ */
+async function main(event: WebSocketEvent): Promise<WebSocketResult> {
+  const connectionId = event.requestContext.connectionId;
+  const poster = connectionPosterFromEnv();
+  if (!poster) throw new Error(`${WATCH_ENDPOINT_ENV_VAR} is not set: the watch function cannot answer its connections`);
+  let messages: WatchServerMessage[];
+  try {
+    const caller = connectionCallerOf(event);
+    const request = watchMessage(event);
+    messages = await armWatches(contextFromEnv(), caller, connectionId, request);
+  } catch (error) {
+    const { known, unexpected } = knownError(error);
+    if (unexpected) log({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: (error as Error)?.stack });
+    messages = [watchErrorOf(known)];
+  }
+  for (const message of messages) {
+    // The client left: the rest would be lost too, and its watches expire or are deleted when notified.
+    if ((await poster.post(connectionId, message)) === 'gone') break;
+  }
+  return { statusCode: 200 };
+}
+
+/** The message as a watch request: JSON, an object whose `action` is `watch`, valid against the protocol's schema. */
+function watchMessage(event: WebSocketEvent): WatchRequest {
+  const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError('body: is not valid JSON', { field: 'body' });
+  }
+  const action = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { action?: unknown }).action : undefined;
+  if (action !== 'watch') throw new ValidationError('action: must be "watch" or "ping"', { field: 'action' });
+  return parseInput(watchRequestSchema, parsed);
+}
+
+export const handler = middy(main).use(observability());
