@@ -22,8 +22,11 @@
  *   function name, e.g. `{"produce-records":{"memoryMiB":2048}}`.
  * - `alarmEmails` (SLUICE_ALARM_EMAILS): comma-separated addresses subscribed to the
  *   alarm topic (default none).
+ * - `alarms` (SLUICE_ALARMS, default `essential`): `essential` (API 5xx, failing
+ *   schedules, dead-letter queues), `all` (also every function's errors and throttles
+ *   and every trigger's iterator age) or `none`.
  * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
- *   behind its stream a trigger may fall before it alarms.
+ *   behind its stream a trigger may fall before it alarms (with `alarms=all`).
  * - `tracing` (SLUICE_TRACING, default `false`): `true` turns on X-Ray active tracing of
  *   every function, which grants each role the X-Ray write actions on `*` (X-Ray has
  *   no resource-level permissions).
@@ -41,6 +44,7 @@
 import { App, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ALARM_SETS, type AlarmSet } from '../infra/constructs/sluice-observability';
 import { DEFAULT_RETENTION_HOURS, DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
 
 const app = new App();
@@ -113,6 +117,9 @@ function functionSettings(value: string | undefined): Record<string, { memoryMiB
   return settings;
 }
 
+const alarms = (setting('alarms', 'SLUICE_ALARMS') ?? 'essential').trim().toLowerCase();
+if (!ALARM_SETS.includes(alarms as AlarmSet)) throw new Error(`alarms must be one of ${ALARM_SETS.join(', ')}; got '${alarms}'`);
+
 const jwtIssuer = setting('jwtIssuer', 'SLUICE_JWT_ISSUER');
 const jwtAudience = list(setting('jwtAudience', 'SLUICE_JWT_AUDIENCE'));
 if (jwtIssuer && jwtAudience.length === 0) throw new Error('jwtIssuer needs jwtAudience (comma-separated audiences)');
@@ -128,6 +135,7 @@ const stack = new SluiceStack(app, namePrefix, {
   functionSettings: functionSettings(setting('functionSettings', 'SLUICE_FUNCTION_SETTINGS')),
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
+  alarms: alarms as AlarmSet,
   tracing: booleanSetting('tracing', setting('tracing', 'SLUICE_TRACING'), false),
   defaultRetentionHours: retentionHours('defaultRetentionHours', setting('defaultRetentionHours', 'SLUICE_DEFAULT_RETENTION_HOURS'), DEFAULT_RETENTION_HOURS),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),

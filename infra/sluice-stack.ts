@@ -9,7 +9,7 @@ import { TABLES } from '../lib/store/tables';
 import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';
-import { SluiceObservability } from './constructs/sluice-observability';
+import { SluiceObservability, type AlarmSet } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
 import { acknowledgeNagFindings } from './nag-acknowledgments';
 import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../lib/push/push-target-policy';
@@ -94,7 +94,16 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly alarmEmails?: readonly string[];
   /**
-   * A stream trigger alarms when it is this far behind its stream.
+   * Which alarms to create: `essential` (API 5xx, failing schedules, a message in a
+   * dead-letter queue: one alarm metric per API, schedule and stream trigger), `all`
+   * (also errors and throttles of every function and iterator age of every stream
+   * trigger), or `none`. CloudWatch bills $0.10 a month per alarm metric.
+   *
+   * @default 'essential'
+   */
+  readonly alarms?: AlarmSet;
+  /**
+   * A stream trigger alarms when it is this far behind its stream (with `alarms: 'all'`).
    *
    * @default Duration.minutes(5)
    */
@@ -203,6 +212,7 @@ export class SluiceStack extends Stack {
       alarmTopic: props.alarmTopicArn ? sns.Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn) : undefined,
       alarmEmails: props.alarmEmails,
       iteratorAgeThreshold: props.iteratorAgeAlarmThreshold,
+      alarms: props.alarms,
     });
 
     Tags.of(this).add('project', 'sluice');

@@ -11,6 +11,26 @@ import { METRICS_NAMESPACE, METRICS_SERVICE, type MetricName } from '../../lib/o
 import type { FunctionSpec } from '../platform-spec';
 import { constructIdFor } from './sluice-functions';
 
+/**
+ * Which alarms the stack creates. CloudWatch bills $0.10 a month per metric an alarm
+ * reads (a metric-math alarm per metric in its expression), whether or not anything runs.
+ *
+ * - `essential`: API 5xx; one metric-math alarm on the summed errors of the scheduled
+ *   functions; one per stream trigger's dead-letter queue. A failing request-path
+ *   function answers 5xx, and a stream trigger's batch that keeps failing ends in its
+ *   dead-letter queue, so these cover every function at one alarm metric per API, per
+ *   schedule and per trigger instead of two to three per function.
+ * - `all`: additionally errors and throttles of every function and the iterator age of
+ *   every stream trigger, one alarm each.
+ * - `none`: no alarms (the dashboard stays).
+ */
+export type AlarmSet = 'all' | 'essential' | 'none';
+
+export const ALARM_SETS: readonly AlarmSet[] = ['all', 'essential', 'none'];
+
+/** The most metrics CloudWatch allows in one metric-math alarm. */
+const MAX_ALARM_METRICS = 10;
+
 export interface SluiceObservabilityProps {
   /** The functions by spec name, as `SluiceFunctions.functions`. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
@@ -47,6 +67,12 @@ export interface SluiceObservabilityProps {
    */
   readonly iteratorAgeThreshold?: Duration;
   /**
+   * Which alarms to create (see `AlarmSet`).
+   *
+   * @default 'essential'
+   */
+  readonly alarms?: AlarmSet;
+  /**
    * The period over which errors, throttles, 5xx answers and queue depth are
    * summed (or maxed) before comparing with the threshold.
    *
@@ -66,24 +92,30 @@ const SLUICE_METRIC_GRAPHS: readonly { title: string; metrics: readonly MetricNa
 /**
  * What an operator watches: one CloudWatch dashboard (the API, every function,
  * Sluice's own metrics, the stream triggers' dead-letter queues and iterator
- * age) and alarms on function errors and throttles, API 5xx answers, messages in
- * a dead-letter queue and stream triggers falling behind. Every alarm notifies
- * one SNS topic.
+ * age) and the alarms of the chosen `AlarmSet`: by default API 5xx answers, failing
+ * scheduled functions and messages in a dead-letter queue; with `all` also every
+ * function's errors and throttles and stream triggers falling behind. Every alarm
+ * notifies one SNS topic.
  */
 export class SluiceObservability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarmTopic: sns.ITopic;
+  /** Which alarms were created. */
+  readonly alarmSet: AlarmSet;
   /** Every alarm, in the order they appear on the dashboard's alarm widget. */
   readonly alarms: cloudwatch.Alarm[] = [];
-  /** By spec name. */
+  /** Summed errors of the scheduled functions, at most 10 per alarm (`essential` only; `all` has one alarm per function). */
+  readonly scheduleErrorAlarms: cloudwatch.Alarm[] = [];
+  /** By spec name (`all` only). */
   readonly errorAlarms: Record<string, cloudwatch.Alarm> = {};
-  /** By spec name. */
+  /** By spec name (`all` only). */
   readonly throttleAlarms: Record<string, cloudwatch.Alarm> = {};
   /** By spec name of the stream-triggered function. */
   readonly deadLetterAlarms: Record<string, cloudwatch.Alarm> = {};
-  /** By spec name of the stream-triggered function. */
+  /** By spec name of the stream-triggered function (`all` only). */
   readonly iteratorAgeAlarms: Record<string, cloudwatch.Alarm> = {};
-  readonly apiServerErrorAlarm: cloudwatch.Alarm;
+  /** Absent with `none`. */
+  readonly apiServerErrorAlarm?: cloudwatch.Alarm;
 
   private readonly action: cwActions.SnsAction;
 
@@ -98,14 +130,35 @@ export class SluiceObservability extends Construct {
 
     const named = Object.entries(props.functions).sort(([a], [b]) => a.localeCompare(b));
     const triggered = props.specs.filter((spec) => spec.trigger && props.functions[spec.name]).map((spec) => spec.name);
+    const scheduled = props.specs.filter((spec) => spec.schedule && props.functions[spec.name]).map((spec) => spec.name);
+    this.alarmSet = props.alarms ?? 'essential';
+    if (!ALARM_SETS.includes(this.alarmSet)) throw new Error(`alarms must be one of ${ALARM_SETS.join(', ')}; got '${String(this.alarmSet)}'`);
+    const all = this.alarmSet === 'all';
 
     // Alarms.
-    this.apiServerErrorAlarm = this.alarm('Api5xx', {
-      metric: props.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
-      threshold: 0,
-      alarmDescription: 'The API answered 5xx: a handler failed or timed out (invariant 6: nothing a client sends produces a 5xx).',
-    });
-    for (const [name, fn] of named) {
+    if (this.alarmSet !== 'none') {
+      this.apiServerErrorAlarm = this.alarm('Api5xx', {
+        metric: props.httpApi.metricServerError({ period, statistic: cloudwatch.Stats.SUM }),
+        threshold: 0,
+        alarmDescription: 'The API answered 5xx: a handler failed or timed out (invariant 6: nothing a client sends produces a 5xx).',
+      });
+    }
+    if (this.alarmSet === 'essential') {
+      // One metric-math alarm per 10 scheduled functions: CloudWatch bills each metric it reads, as for separate alarms,
+      // but an operator gets one alarm naming every schedule, and each metric costs once.
+      for (let i = 0; i < scheduled.length; i += MAX_ALARM_METRICS) {
+        const chunk = scheduled.slice(i, i + MAX_ALARM_METRICS);
+        const usingMetrics = Object.fromEntries(chunk.map((name, j) => [`e${j}`, props.functions[name]!.metricErrors({ period, statistic: cloudwatch.Stats.SUM })]));
+        this.scheduleErrorAlarms.push(
+          this.alarm(`ScheduleErrors${i === 0 ? '' : i / MAX_ALARM_METRICS + 1}`, {
+            metric: new cloudwatch.MathExpression({ expression: `SUM([${Object.keys(usingMetrics).join(',')}])`, usingMetrics, period, label: 'scheduled function errors' }),
+            threshold: 0,
+            alarmDescription: `A scheduled function failed (threw, timed out or ran out of memory): ${chunk.join(', ')}; see their log groups.`,
+          }),
+        );
+      }
+    }
+    for (const [name, fn] of all ? named : []) {
       const specId = constructIdFor(name);
       this.errorAlarms[name] = this.alarm(`${specId}Errors`, {
         metric: fn.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
@@ -118,7 +171,7 @@ export class SluiceObservability extends Construct {
         alarmDescription: `${name} was throttled: the account's or the function's concurrency is exhausted.`,
       });
     }
-    for (const name of triggered) {
+    for (const name of this.alarmSet === 'none' ? [] : triggered) {
       const specId = constructIdFor(name);
       const queue = props.deadLetterQueues[name];
       if (queue) {
@@ -128,6 +181,7 @@ export class SluiceObservability extends Construct {
           alarmDescription: `A batch of ${name}'s stream failed past its retries and age: its shard and sequence range is in the queue; read the records from the stream within 24 hours.`,
         });
       }
+      if (!all) continue;
       this.iteratorAgeAlarms[name] = this.alarm(`${specId}IteratorAge`, {
         metric: iteratorAge(props.functions[name]!, Duration.minutes(1)),
         threshold: iteratorAgeThreshold.toMilliseconds(),
@@ -215,7 +269,7 @@ export class SluiceObservability extends Construct {
         width: 12,
       }),
     );
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
+    if (this.alarms.length > 0) this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
   }
 
   private alarm(id: string, props: Omit<cloudwatch.AlarmProps, 'evaluationPeriods' | 'comparisonOperator' | 'treatMissingData'> & { evaluationPeriods?: number }): cloudwatch.Alarm {

@@ -12,7 +12,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { METRIC_NAMES } from '../../lib/observability/metrics';
-import { SluiceObservability } from '../../infra/constructs/sluice-observability';
+import { SluiceObservability, type AlarmSet } from '../../infra/constructs/sluice-observability';
 import { FUNCTIONS, type FunctionSpec } from '../../infra/platform-spec';
 import { SluiceStack } from '../../infra/sluice-stack';
 
@@ -23,10 +23,24 @@ const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.ur
 type Json = Record<string, unknown>;
 
 const app = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
-const stack = new SluiceStack(app, 'SluiceObs', { namePrefix: 'sluice-obs' });
+/** The full per-function set, opted into with `alarms: 'all'` (`-c alarms=all`). */
+const stack = new SluiceStack(app, 'SluiceObs', { namePrefix: 'sluice-obs', alarms: 'all' });
 const template = Template.fromStack(stack);
 const { observability, functions } = stack;
 const triggered = FUNCTIONS.filter((spec) => spec.trigger);
+const scheduled = FUNCTIONS.filter((spec) => spec.schedule);
+/** The default. */
+const essentialApp = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+const essentialStack = new SluiceStack(essentialApp, 'SluiceObsEssential', { namePrefix: 'sluice-obs-essential' });
+const essentialTemplate = Template.fromStack(essentialStack);
+
+/** Alarm metrics as CloudWatch bills them: one per metric an alarm reads (a metric-math alarm's every metric). */
+function billedAlarmMetrics(owned: Template): number {
+  return Object.values(owned.findResources('AWS::CloudWatch::Alarm')).reduce((sum, alarm) => {
+    const metrics = (alarm.Properties as Json).Metrics as { MetricStat?: unknown }[] | undefined;
+    return sum + (metrics ? metrics.filter((metric) => metric.MetricStat).length : 1);
+  }, 0);
+}
 
 function alarmProperties(alarm: { node: { defaultChild?: unknown } }, owner: Stack = stack, owned: Template = template): Json {
   const id = owner.getLogicalId(alarm.node.defaultChild as never);
@@ -40,7 +54,52 @@ function dashboardBody(owned: Template = template): string {
   return JSON.stringify((dashboards[0]!.Properties as Json).DashboardBody);
 }
 
-describe('SluiceObservability in the stack', () => {
+describe('SluiceObservability in the stack, by default (essential alarms)', () => {
+  const { observability: essential, functions: essentialFunctions } = essentialStack;
+
+  it('alarms on API 5xx, on the summed errors of the scheduled functions, and on each dead-letter queue; nothing per function', () => {
+    assert.equal(essential.alarmSet, 'essential');
+    const expected = 1 + Math.ceil(scheduled.length / 10) + triggered.length;
+    essentialTemplate.resourceCountIs('AWS::CloudWatch::Alarm', expected);
+    assert.equal(essential.alarms.length, expected);
+    assert.deepEqual(essential.errorAlarms, {});
+    assert.deepEqual(essential.throttleAlarms, {});
+    assert.deepEqual(essential.iteratorAgeAlarms, {});
+    assert.deepEqual(Object.keys(essential.deadLetterAlarms).sort(), triggered.map((spec) => spec.name).sort());
+    // One alarm metric per API, schedule and trigger: within CloudWatch's 10 free alarm metrics for today's functions.
+    assert.equal(billedAlarmMetrics(essentialTemplate), 1 + scheduled.length + triggered.length);
+    assert.ok(billedAlarmMetrics(essentialTemplate) < billedAlarmMetrics(template) / 5, `${billedAlarmMetrics(essentialTemplate)} vs ${billedAlarmMetrics(template)}`);
+  });
+
+  it('sums the Errors of every scheduled function in one metric-math alarm that notifies the alarm topic', () => {
+    const [alarm] = essential.scheduleErrorAlarms;
+    assert.ok(alarm);
+    const properties = alarmProperties(alarm, essentialStack, essentialTemplate);
+    const metrics = properties.Metrics as Json[];
+    const expression = metrics.find((metric) => metric.Expression)!;
+    assert.match(String(expression.Expression), /^SUM\(\[e\d(,e\d)*\]\)$/);
+    assert.equal(expression.ReturnData, true);
+    const read = metrics.filter((metric) => metric.MetricStat).map((metric) => metric.MetricStat as Json);
+    assert.deepEqual(
+      read.map((stat) => [(stat.Metric as Json).MetricName, ((stat.Metric as Json).Dimensions as Json[])[0]!.Value, stat.Stat, stat.Period]),
+      scheduled.map((spec) => ['Errors', essentialStack.resolve(essentialFunctions.functions[spec.name]!.functionName), 'Sum', 300]),
+    );
+    assert.deepEqual(
+      Match.objectLike({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching', AlarmActions: [essentialStack.resolve(essential.alarmTopic.topicArn)] })
+        .test(properties)
+        .toHumanStrings(),
+      [],
+    );
+  });
+
+  it('still shows every function on the dashboard, and its alarms', () => {
+    const body = dashboardBody(essentialTemplate);
+    for (const spec of FUNCTIONS) assert.ok(body.includes(JSON.stringify(essentialStack.resolve(essentialFunctions.functions[spec.name]!.functionName)).slice(1, -1)), spec.name);
+    for (const alarm of essential.alarms) assert.ok(body.includes(JSON.stringify(essentialStack.resolve(alarm.alarmArn)).slice(1, -1)), alarm.node.id);
+  });
+});
+
+describe('SluiceObservability in the stack, with alarms: all', () => {
   it('alarms on errors and on throttles of every function, and on API 5xx answers', () => {
     for (const spec of FUNCTIONS) {
       const fn = functions.functions[spec.name]!;
@@ -69,7 +128,7 @@ describe('SluiceObservability in the stack', () => {
     }
     assert.deepEqual(
       Match.objectLike({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Statistic: 'Sum', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' })
-        .test(alarmProperties(observability.apiServerErrorAlarm))
+        .test(alarmProperties(observability.apiServerErrorAlarm!))
         .toHumanStrings(),
       [],
     );
@@ -178,7 +237,7 @@ describe('SluiceObservability in the stack', () => {
 });
 
 describe('SluiceObservability props', () => {
-  type Props = { alarmTopic?: sns.ITopic; alarmEmails?: string[]; iteratorAgeThreshold?: Duration; alarmPeriod?: Duration };
+  type Props = { alarmTopic?: sns.ITopic; alarmEmails?: string[]; iteratorAgeThreshold?: Duration; alarmPeriod?: Duration; alarms?: AlarmSet };
   function standalone(propsIn: Props | ((owner: Stack) => Props)) {
     const root = new App();
     const owner = new Stack(root, 'Alone');
@@ -219,8 +278,19 @@ describe('SluiceObservability props', () => {
     owned.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
   });
 
+  it('creates no alarms with alarms: none, and keeps the dashboard', () => {
+    const { observed, owned } = standalone({ alarms: 'none' });
+    owned.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    owned.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    assert.equal(observed.apiServerErrorAlarm, undefined);
+  });
+
+  it('refuses an alarm set it does not know', () => {
+    assert.throws(() => standalone({ alarms: 'some' as AlarmSet }), /alarms must be one of all, essential, none; got 'some'/);
+  });
+
   it('takes the iterator-age threshold and the alarm period', () => {
-    const { owner, observed, owned } = standalone({ iteratorAgeThreshold: Duration.minutes(30), alarmPeriod: Duration.minutes(1) });
+    const { owner, observed, owned } = standalone({ iteratorAgeThreshold: Duration.minutes(30), alarmPeriod: Duration.minutes(1), alarms: 'all' });
     assert.equal(alarmProperties(observed.iteratorAgeAlarms.worker!, owner, owned).Threshold, 1_800_000);
     assert.equal(alarmProperties(observed.errorAlarms.api!, owner, owned).Period, 60);
     assert.deepEqual(Object.keys(observed.iteratorAgeAlarms), ['worker']);
