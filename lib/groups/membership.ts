@@ -51,19 +51,26 @@ export async function joinGroup(ctx: SluiceContext, group: string, input: JoinIn
 }
 
 /**
- * Renews the member's lease, removes members whose leases lapsed (their REMOVE events
- * trigger a rebalance), and answers the member's current assignment. A member whose own
- * lease lapsed is gone and must join again.
+ * Renews the member's lease, answers the member's current assignment, and about once per
+ * heartbeat interval per group (not on every member's heartbeat) removes members whose
+ * leases lapsed (their REMOVE events trigger a rebalance). A member whose own lease
+ * lapsed is gone and must join again.
  */
 export async function heartbeat(ctx: SluiceContext, group: string, memberId: string): Promise<MembershipView> {
   const now = ctx.now();
   const member = await renewMemberLease(ctx, group, memberId, now);
   if (!member) throw new UnknownMemberError(group, memberId);
-  const { live: liveMembers, expired } = await expireLapsedMembers(ctx, group, now);
   const meta = await readMeta(ctx, group);
-  const live = liveMembers.map((m) => m.memberId);
   const inGeneration = meta !== undefined && meta.members.includes(memberId);
-  const current = inGeneration && sameIds(meta.members, live);
+  // A member outside the current generation waits for the coordinator; one inside it is settled unless this heartbeat's
+  // sweep finds the membership moved (a lapsed lease, or a join the coordinator has not handled yet).
+  let current = inGeneration;
+  let expired = 0;
+  if (sweepsLapsedMembers(ctx, meta?.members.length ?? 0)) {
+    const swept = await expireLapsedMembers(ctx, group, now);
+    expired = swept.expired;
+    current = inGeneration && sameIds(meta.members, swept.live.map((m) => m.memberId));
+  }
   return {
     group,
     memberId,
@@ -92,6 +99,18 @@ export async function expireLapsedMembers(ctx: SluiceContext, group: string, now
     else if (await deleteMemberIfLapsed(ctx, member, now)) expired++;
   }
   return { live, expired };
+}
+
+/**
+ * Whether this heartbeat sweeps the group's lapsed members: with probability 1/N, N the
+ * members of the current generation. Each of them heartbeats once per heartbeat interval,
+ * so the group sweeps about once per interval whatever its size (a Query of every member
+ * item), instead of N times; a lapsed member is removed about one heartbeat interval after
+ * its lease lapsed (its partitions then move), and at the latest by the expire-group-members
+ * schedule, every minute. See docs/design.md, "Consumer groups".
+ */
+function sweepsLapsedMembers(ctx: SluiceContext, members: number): boolean {
+  return members <= 1 || ctx.random() * members < 1;
 }
 
 function sameIds(a: readonly string[], b: readonly string[]): boolean {
