@@ -8,6 +8,10 @@
  *   npm run bundles                       # every function; exits 1 if one is over the limit
  *   npm run bundles -- produce-records    # only these functions
  *   npm run bundles -- --limit-kb 300 --top 8 --json
+ *   npm run bundles -- --tracing          # as a stack synthesized with -c tracing=true
+ *
+ * Without --tracing the bundles are the default stack's: tracing off, the Powertools
+ * Tracer aliased to its no-op (TRACER_OFF_ALIASES), so no X-Ray SDK.
  *
  * Bundle size is what a cold start pays for: Lambda loads and parses the whole
  * module before the first invocation. The target is at most 250 KB (KB = 1,024
@@ -18,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { FUNCTIONS, functionEntry, type FunctionSpec } from './platform-spec';
-import { FUNCTION_BUNDLING } from './constructs/sluice-functions';
+import { FUNCTION_BUNDLING, TRACER_OFF_ALIASES } from './constructs/sluice-functions';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,9 +44,10 @@ export interface BundleSize {
   readonly imports: readonly ImportSize[];
 }
 
-/** The esbuild options `NodejsFunction` derives from `FUNCTION_BUNDLING`. */
-export function esbuildOptions(entry: string): esbuild.BuildOptions & { metafile: true; write: false } {
+/** The esbuild options `NodejsFunction` derives from `functionBundling(tracing)`. */
+export function esbuildOptions(entry: string, options: { tracing?: boolean } = {}): esbuild.BuildOptions & { metafile: true; write: false } {
   return {
+    ...(options.tracing ? {} : { alias: { ...TRACER_OFF_ALIASES } }),
     entryPoints: [entry],
     bundle: true,
     platform: 'node',
@@ -72,11 +77,11 @@ export function importGroup(input: string): string {
   return parts.length > 2 ? parts.slice(0, 2).join('/') : parts.slice(0, -1).join('/') || input;
 }
 
-export async function bundleSize(spec: Pick<FunctionSpec, 'name'>): Promise<BundleSize> {
+export async function bundleSize(spec: Pick<FunctionSpec, 'name'>, options: { tracing?: boolean } = {}): Promise<BundleSize> {
   // The entry's folder depends on the function's kind, so look the whole spec up by name.
   const full = FUNCTIONS.find((candidate) => candidate.name === spec.name);
   if (!full) throw new Error(`No function named ${spec.name}`);
-  const result = await esbuild.build(esbuildOptions(path.join(REPO_ROOT, functionEntry(full))));
+  const result = await esbuild.build(esbuildOptions(path.join(REPO_ROOT, functionEntry(full)), options));
   const code = result.outputFiles.find((file) => /\.m?js$/.test(file.path));
   if (!code) throw new Error(`${spec.name}: esbuild produced no JavaScript`);
   const output = Object.values(result.metafile.outputs).find((candidate) => candidate.entryPoint);
@@ -89,9 +94,9 @@ export async function bundleSize(spec: Pick<FunctionSpec, 'name'>): Promise<Bund
   return { name: spec.name, bytes: code.contents.byteLength, gzipBytes: gzipSync(code.contents).byteLength, imports };
 }
 
-export async function bundleSizes(specs: readonly Pick<FunctionSpec, 'name'>[] = FUNCTIONS): Promise<BundleSize[]> {
+export async function bundleSizes(specs: readonly Pick<FunctionSpec, 'name'>[] = FUNCTIONS, options: { tracing?: boolean } = {}): Promise<BundleSize[]> {
   const sizes: BundleSize[] = [];
-  for (const spec of specs) sizes.push(await bundleSize(spec));
+  for (const spec of specs) sizes.push(await bundleSize(spec, options));
   return sizes;
 }
 
@@ -128,10 +133,11 @@ interface CliOptions {
   limitBytes: number;
   top: number;
   json: boolean;
+  tracing: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { names: [], limitBytes: DEFAULT_LIMIT_BYTES, top: 4, json: false };
+  const options: CliOptions = { names: [], limitBytes: DEFAULT_LIMIT_BYTES, top: 4, json: false, tracing: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -143,6 +149,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     if (arg === '--limit-kb') options.limitBytes = Math.round(value() * 1024);
     else if (arg === '--top') options.top = Math.floor(value());
     else if (arg === '--json') options.json = true;
+    else if (arg === '--tracing') options.tracing = true;
     else if (arg.startsWith('-')) throw new Error(`unknown option ${arg}`);
     else options.names.push(arg);
   }
@@ -164,7 +171,7 @@ export async function main(argv: readonly string[], out: (text: string) => void 
     return 2;
   }
   const specs = options.names.length > 0 ? FUNCTIONS.filter((spec) => options.names.includes(spec.name)) : FUNCTIONS;
-  const sizes = await bundleSizes(specs);
+  const sizes = await bundleSizes(specs, { tracing: options.tracing });
   out(options.json ? JSON.stringify({ limitBytes: options.limitBytes, bundles: sizes }, null, 2) : formatReport(sizes, options));
   return sizes.some((size) => size.bytes > options.limitBytes) ? 1 : 0;
 }

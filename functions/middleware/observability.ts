@@ -1,22 +1,23 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { setClientCapture } from '../../lib/observability/client-capture';
 import { setLogSink } from '../../lib/observability/log-sink';
 import { METRICS_SERVICE, metrics } from '../../lib/observability/metrics';
+import { loadTracing, type HandlerTracer } from './tracing';
 
 /**
  * Powertools for AWS Lambda, created once per container: structured JSON logs
  * with the Lambda context and a correlation id, EMF metrics in the `Sluice`
  * namespace (emitted from lib/ through `recordMetric`), and X-Ray tracing of the
- * handler and of every SDK client lib/ creates.
+ * handler and of every SDK client lib/ creates (when tracing is on: ./tracing.ts
+ * loads the Tracer only then).
  */
 export const logger = new Logger({ serviceName: METRICS_SERVICE });
-export const tracer = new Tracer({ serviceName: METRICS_SERVICE });
+const tracing = await loadTracing(METRICS_SERVICE);
+export const tracer: HandlerTracer = tracing.tracer;
 export { metrics };
 
 /** A structured log line as handlers and lib/ callbacks write it: a level, a message, and fields. */
@@ -34,7 +35,7 @@ export function log(entry: LogEntry): void {
 }
 
 /** With tracing on (POWERTOOLS_TRACE_ENABLED, in Lambda), every SDK client created from now on is captured. */
-export function installClientTracing(on: Tracer): void {
+export function installClientTracing(on: HandlerTracer): void {
   if (on.isTracingEnabled()) setClientCapture((client) => on.captureAWSv3Client(client));
 }
 
@@ -64,7 +65,7 @@ const correlationId: MiddlewareObj<unknown, unknown, Error, Context> = {
  */
 export function observability(): MiddlewareObj[] {
   const middlewares: MiddlewareObj[] = [
-    captureLambdaHandler(tracer, { captureResponse: false }) as MiddlewareObj,
+    ...(tracing.middleware ? [tracing.middleware] : []),
     injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
     correlationId as MiddlewareObj,
   ];

@@ -51,6 +51,26 @@ export const FUNCTION_BUNDLING = {
   externalModules: [...RUNTIME_PROVIDED_MODULES],
 } as const satisfies BundlingOptions;
 
+/**
+ * With tracing off, every bundle gets the Powertools Tracer packages aliased to the no-op
+ * functions/middleware/tracer-off.ts, so neither the Tracer nor the X-Ray SDK (whose
+ * async hooks cost CPU on every call, traced or not) is bundled or loaded. Paths are
+ * relative to the repository root, where esbuild runs.
+ */
+export const TRACER_OFF_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-lambda-powertools/tracer': './functions/middleware/tracer-off.ts',
+  '@aws-lambda-powertools/tracer/middleware': './functions/middleware/tracer-off.ts',
+};
+
+/** The bundling of every function of a stack synthesized with tracing on or off (`-c tracing=true`). */
+export function functionBundling(tracing: boolean): BundlingOptions {
+  return {
+    ...FUNCTION_BUNDLING,
+    externalModules: [...FUNCTION_BUNDLING.externalModules],
+    ...(tracing ? {} : { esbuildArgs: { '--alias': Object.entries(TRACER_OFF_ALIASES).map(([from, to]) => `${from}=${to}`) } }),
+  };
+}
+
 export interface FunctionSettings {
   readonly memoryMiB?: number;
   readonly timeoutSeconds?: number;
@@ -196,7 +216,7 @@ export class SluiceFunctions extends Construct {
         role,
         tracing: this.tracing,
         environment: this.environmentFor(spec, { ...props.environment, ...props.functionEnvironment?.[spec.name] }),
-        bundling: { ...FUNCTION_BUNDLING, externalModules: [...FUNCTION_BUNDLING.externalModules] },
+        bundling: functionBundling(this.tracing !== lambda.Tracing.DISABLED),
       });
       this.grant(fn, spec);
       if (spec.invokesPushTargets) {

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { DEFAULT_LIMIT_BYTES, bundleSize, formatReport, importGroup, main, parseArgs } from '../../infra/bundle-report';
-import { SluiceFunctions } from '../../infra/constructs/sluice-functions';
+import { Tracing } from 'aws-cdk-lib/aws-lambda';
+import { functionBundling, SluiceFunctions, TRACER_OFF_ALIASES } from '../../infra/constructs/sluice-functions';
 import { SluiceStorage } from '../../infra/constructs/sluice-storage';
 import { FUNCTIONS } from '../../infra/platform-spec';
 
@@ -40,20 +41,36 @@ describe('bundle report', () => {
     assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a), 'largest first');
   });
 
-  it('measures exactly the bundle the CDK stack deploys', async () => {
-    const app = new App({ context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
-    const stack = new Stack(app, 'BundleCheck');
-    const spec = FUNCTIONS.find((candidate) => candidate.name === FUNCTION)!;
-    const functions = new SluiceFunctions(stack, 'Functions', { storage: new SluiceStorage(stack, 'Storage'), specs: [spec] });
-    const assembly = app.synth();
-    const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
-    const logicalId = stack.getLogicalId(functions.functions[FUNCTION]!.node.defaultChild as never);
-    const assetPath = template.Resources[logicalId]!.Metadata!['aws:asset:path'] as string;
-    const assetDir = path.join(assembly.directory, assetPath);
-    assert.deepEqual(readdirSync(assetDir).sort(), ['index.mjs', 'index.mjs.map']);
-    const deployed = readFileSync(path.join(assetDir, 'index.mjs'));
-    const reported = await bundleSize(spec);
-    assert.equal(reported.bytes, deployed.byteLength);
+  for (const tracing of [false, true]) {
+    it(`measures exactly the bundle the CDK stack deploys with tracing ${tracing ? 'on' : 'off'}`, async () => {
+      const app = new App({ context: { ...cdkJson.context, 'aws:cdk:enable-asset-metadata': true } });
+      const stack = new Stack(app, 'BundleCheck');
+      const spec = FUNCTIONS.find((candidate) => candidate.name === FUNCTION)!;
+      const functions = new SluiceFunctions(stack, 'Functions', { storage: new SluiceStorage(stack, 'Storage'), specs: [spec], tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED });
+      const assembly = app.synth();
+      const template = assembly.getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
+      const logicalId = stack.getLogicalId(functions.functions[FUNCTION]!.node.defaultChild as never);
+      const assetPath = template.Resources[logicalId]!.Metadata!['aws:asset:path'] as string;
+      const assetDir = path.join(assembly.directory, assetPath);
+      assert.deepEqual(readdirSync(assetDir).sort(), ['index.mjs', 'index.mjs.map']);
+      const deployed = readFileSync(path.join(assetDir, 'index.mjs'));
+      const reported = await bundleSize(spec, { tracing });
+      assert.equal(reported.bytes, deployed.byteLength);
+    });
+  }
+
+  it('bundles no X-Ray SDK and no Powertools Tracer with tracing off (the default stack), and both with tracing on', async () => {
+    const spec = { name: 'produce-records' };
+    const off = (await bundleSize(spec)).imports.map((entry) => entry.name);
+    const on = (await bundleSize(spec, { tracing: true })).imports.map((entry) => entry.name);
+    assert.ok(!off.includes('aws-xray-sdk-core') && !off.includes('@aws-lambda-powertools/tracer'), off.join(', '));
+    assert.ok(on.includes('aws-xray-sdk-core') && on.includes('@aws-lambda-powertools/tracer'), on.join(', '));
+  });
+
+  it('the stack aliases the Tracer packages to the no-op tracer only when tracing is off', () => {
+    assert.deepEqual(functionBundling(false).esbuildArgs, { '--alias': Object.entries(TRACER_OFF_ALIASES).map(([from, to]) => `${from}=${to}`) });
+    assert.deepEqual(Object.keys(TRACER_OFF_ALIASES).sort(), ['@aws-lambda-powertools/tracer', '@aws-lambda-powertools/tracer/middleware']);
+    assert.equal(functionBundling(true).esbuildArgs, undefined);
   });
 
   it('exits 1 when a bundle is over the limit, and names it', async () => {
@@ -71,8 +88,8 @@ describe('bundle report', () => {
   });
 
   it('parses its options', () => {
-    assert.deepEqual(parseArgs([]), { names: [], limitBytes: 250 * 1024, top: 4, json: false });
-    assert.deepEqual(parseArgs(['a', '--limit-kb', '300', 'b', '--top', '2', '--json']), { names: ['a', 'b'], limitBytes: 300 * 1024, top: 2, json: true });
+    assert.deepEqual(parseArgs([]), { names: [], limitBytes: 250 * 1024, top: 4, json: false, tracing: false });
+    assert.deepEqual(parseArgs(['a', '--limit-kb', '300', 'b', '--top', '2', '--json', '--tracing']), { names: ['a', 'b'], limitBytes: 300 * 1024, top: 2, json: true, tracing: true });
   });
 
   it('groups inputs by npm package or source directory', () => {
