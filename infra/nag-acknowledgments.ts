@@ -33,6 +33,10 @@ export const NAG_REASONS = {
     'Segment object keys are generated per write (seg/<2 hex>/<time>-<id>.slc, lib/store/object-keys.ts), so object-level actions need "<bucket>/*". The grant holds exact actions (s3:GetObject, s3:PutObject, s3:DeleteObject as the function spec allows) on this one bucket only.',
   deadLetterQueue:
     'This queue is itself the dead-letter (on-failure) destination of a DynamoDB Streams trigger: Lambda writes a failed batch descriptor to it and nothing consumes it automatically. A redrive queue behind it would only receive messages an operator had read too often; its depth is alarmed instead (SluiceObservability).',
+  webSocketRoutes:
+    'A WebSocket API authorizes only its $connect route (IAM here, SluiceWatchApi); API Gateway allows no authorizer on any other route. Messages on the watch, $default and ping routes run on the connection $connect authenticated, and the watch function authorizes each topic with the same ACLs as the HTTP fetch.',
+  manageConnections:
+    'execute-api:ManageConnections (POST only) on "<watch api>/<stage>/POST/@connections/*": the connections of this one API and stage. Connection ids exist only at run time, so no narrower resource can be named.',
   autoDeleteProvider:
     'Only with removalPolicy DESTROY: the CDK-owned provider function of Custom::S3AutoDeleteObjects (empties the buckets on stack deletion). Its runtime and its AWSLambdaBasicExecutionRole managed policy are set by aws-cdk-lib and cannot be changed; it runs only during deployment.',
 } as const;
@@ -63,6 +67,16 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
       Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(storage.bucket)}>/*]`, reason: NAG_REASONS.segmentObjects });
     }
   }
+  if (stack.watchApi) {
+    for (const [routeKey, route] of Object.entries(stack.watchApi.routes)) {
+      if (routeKey !== '$connect') Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.webSocketRoutes });
+    }
+    const connections = `Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalIdOf(stack.watchApi.webSocketApi)}>/${stack.watchApi.stage.stageName}/POST/@connections/*`;
+    for (const spec of functions.specs.filter((s) => s.managesConnections)) {
+      const role = functions.functions[spec.name]?.role;
+      if (role) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${connections}]`, reason: NAG_REASONS.manageConnections });
+    }
+  }
   for (const queue of Object.values(functions.deadLetterQueues)) {
     Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: NAG_REASONS.deadLetterQueue });
   }
@@ -80,5 +94,10 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
 
 /** `<LogicalId>.Arn`, as cdk-nag spells a `Fn::GetAtt` of a resource's Arn in a finding id. */
 function arnOf(construct: IConstruct): string {
-  return `${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource)}.Arn`;
+  return `${logicalIdOf(construct)}.Arn`;
+}
+
+/** The logical id of a construct's resource, as cdk-nag spells a `Ref` in a finding id. */
+function logicalIdOf(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnResource);
 }

@@ -11,6 +11,8 @@ import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constr
 import { SluiceHttpApi } from './constructs/sluice-http-api';
 import { SluiceObservability, type AlarmSet } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
+import { SluiceWatchApi } from './constructs/sluice-watch-api';
+import { WATCH_ENDPOINT_ENV_VAR } from '../lib/store/connection-poster';
 import { acknowledgeNagFindings } from './nag-acknowledgments';
 import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../lib/push/push-target-policy';
 
@@ -126,6 +128,22 @@ export interface SluiceStackProps extends StackProps {
    * @default 168 (7 days, Kafka's default)
    */
   readonly defaultRetentionHours?: number;
+  /**
+   * The WebSocket API consumers wait at the tail on (docs/design.md, "Waiting at the
+   * tail"): one connection per consumer, billed per connection-minute, no function
+   * running while it waits. It authenticates with IAM only (API Gateway has no JWT
+   * authorizer for WebSocket APIs), so a JWT stack has none and its consumers long-poll.
+   * It costs nothing while nobody is connected.
+   *
+   * @default true with IAM auth, false with JWT
+   */
+  readonly watch?: boolean;
+  /**
+   * Throttling of the watch API's stage (messages per second, connects included).
+   *
+   * @default { rateLimit: 100, burstLimit: 200 }
+   */
+  readonly watchThrottle?: SluiceThrottle;
 }
 
 export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
@@ -158,6 +176,8 @@ export class SluiceStack extends Stack {
   readonly storage: SluiceStorage;
   readonly functions: SluiceFunctions;
   readonly api: SluiceHttpApi;
+  /** The WebSocket API consumers wait on; undefined when `watch` is off (JWT auth). */
+  readonly watchApi?: SluiceWatchApi;
   readonly observability: SluiceObservability;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
@@ -203,6 +223,23 @@ export class SluiceStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    const watch = props.watch ?? auth.type === 'iam';
+    if (watch && auth.type !== 'iam') throw new Error('watch: the WebSocket API authenticates with IAM only; with JWT auth consumers long-poll (leave watch unset)');
+    if (watch) {
+      this.watchApi = new SluiceWatchApi(this, 'WatchApi', {
+        functions: this.functions.functions,
+        specs: FUNCTIONS,
+        apiName: `${namePrefix}-watch`,
+        throttle: props.watchThrottle,
+        logRetention,
+        removalPolicy,
+      });
+      for (const spec of FUNCTIONS.filter((s) => s.managesConnections)) {
+        const fn = this.functions.functions[spec.name]!;
+        this.watchApi.grantManageConnections(fn);
+        fn.addEnvironment(WATCH_ENDPOINT_ENV_VAR, this.watchApi.managementEndpoint);
+      }
+    }
     this.observability = new SluiceObservability(this, 'Observability', {
       functions: this.functions.functions,
       specs: FUNCTIONS,
@@ -219,6 +256,7 @@ export class SluiceStack extends Stack {
     acknowledgeNagFindings(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Sluice HTTP API' });
+    if (this.watchApi) new CfnOutput(this, 'WatchUrl', { value: this.watchApi.url, description: 'WebSocket URL consumers wait at the tail on (IAM-signed connect)' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Segment objects' });
     for (const definition of TABLES) {
       new CfnOutput(this, `${definition.id}TableName`, {

@@ -18,6 +18,7 @@ import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from '
 import { readCommitState } from './commit-state';
 import type { ProducerClaim, SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
+import { notifyAfterCommit } from '../watch/produce-fast-path';
 
 // What the produce route answers: the wire contract's shapes (`duplicate`: an exact retry of an idempotent call already committed).
 export type { ProducedRecord };
@@ -118,6 +119,8 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
     }
     recordMetric('RecordsProduced', 'Count', incoming.length);
     recordMetric('BytesProduced', 'Bytes', object.body.byteLength);
+    // Waiting at the tail (lib/watch): readers waiting on a watched partition hear now; never fails the produce.
+    await notifyAfterCommit(ctx, topic, read.value.heads, touched.map((p) => ({ partition: p, highWatermark: result.baseOffsets.get(p)! + positions.get(p)!.length })));
     return answer(topic, incoming, positions, result.baseOffsets, appendTime, false);
   } catch (error) {
     // These refusals mean the commit surely did not happen, so the object is surely

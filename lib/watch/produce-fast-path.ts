@@ -17,12 +17,12 @@ export async function notifyAfterCommit(
   headsRead: ReadonlyMap<number, PartitionHead | undefined>,
   committed: readonly MovedPartition[],
 ): Promise<void> {
-  const now = ctx.now();
-  const watched = committed.filter(({ partition }) => (headsRead.get(partition)?.watchedUntil ?? 0) > now);
-  if (watched.length === 0) return;
-  const poster = connectionPosterFromEnv();
-  if (!poster) return;
   try {
+    const now = ctx.now();
+    const watched = committed.filter(({ partition }) => (headsRead.get(partition)?.watchedUntil ?? 0) > now);
+    if (watched.length === 0) return;
+    const poster = connectionPosterFromEnv();
+    if (!poster) return;
     await notifyWatchers(ctx, poster, topic, watched);
   } catch (error) {
     logLine({ level: 'WARN', message: 'produce could not notify watchers; the stream trigger will', topic: topic.name, error: String(error) });

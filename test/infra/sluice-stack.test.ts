@@ -21,6 +21,7 @@ import { FUNCTIONS } from '../../infra/platform-spec';
 import { constructIdFor, SluiceFunctions } from '../../infra/constructs/sluice-functions';
 import { DEFAULT_THROTTLE, SluiceStack, type SluiceStackProps } from '../../infra/sluice-stack';
 import { PUSH_TARGET_FUNCTIONS_ENV_VAR } from '../../lib/push/push-target-policy';
+import { WATCH_ENDPOINT_ENV_VAR } from '../../lib/store/connection-poster';
 
 interface CdkJson {
   readonly context: Record<string, unknown>;
@@ -117,6 +118,7 @@ function actionsByResource(name: string): Map<string, Set<string>> {
   }
   targets.push(['BucketObjects', JSON.stringify(resolved(storage.bucket.arnForObjects('*')))]);
   targets.push(['Bucket', JSON.stringify(resolved(storage.bucket.bucketArn))]);
+  if (stack.watchApi) targets.push(['WatchConnections', JSON.stringify(resolved(stack.watchApi.connectionsArn()))]);
   for (const queue of Object.values(functions.deadLetterQueues)) targets.push(['Dlq', `"${logicalIdOf(queue)}"`]);
   const logGroup = functions.logGroups[name];
   if (logGroup) targets.push(['LogGroup', JSON.stringify(resolved(logGroup.logGroupArn))]);
@@ -296,6 +298,8 @@ describe('SluiceStack functions', () => {
       // and the Lambda push targets put-subscription may accept (none unless the stack lists some).
       if (spec.name === 'enforce-retention') variables[DEFAULT_RETENTION_ENV_VAR] = String(DEFAULT_RETENTION_MS);
       if (spec.name === 'put-subscription') variables[PUSH_TARGET_FUNCTIONS_ENV_VAR] = '';
+      // Functions that post to WebSocket connections learn the watch API's management endpoint.
+      if (spec.managesConnections) variables[WATCH_ENDPOINT_ENV_VAR] = resolved(stack.watchApi!.managementEndpoint);
 
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `sluice-test-${spec.name}`,
@@ -376,6 +380,7 @@ describe('SluiceStack functions', () => {
       const expectedObjects = { read: ['s3:GetObject'], write: ['s3:PutObject'], readwrite: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'], delete: ['s3:DeleteObject'] };
       assert.deepEqual(objects, spec.bucket ? expectedObjects[spec.bucket] : [], 'exact object actions');
       assert.deepEqual([...(actions.get('Bucket') ?? [])], spec.bucket === 'read' || spec.bucket === 'readwrite' ? ['s3:ListBucket'] : [], 'bucket list');
+      assert.deepEqual([...(actions.get('WatchConnections') ?? [])], spec.managesConnections ? ['execute-api:ManageConnections'] : [], 'posting to WebSocket connections');
       assert.deepEqual([...actions.keys()].filter((key) => key.startsWith('other:')), [], 'grants on anything else');
     });
   }
@@ -623,13 +628,15 @@ describe('retention', () => {
 
 describe('SluiceStack HTTP API', () => {
   const routeSpecs = FUNCTIONS.flatMap((spec) => (spec.routes ?? []).map((route) => ({ spec, route })));
+  // The HTTP API's routes and stage (the watch API, a WebSocket API, has its own: test/infra/sluice-watch-api.test.ts).
+  const ofHttpApi = { Properties: { ApiId: resolved(api.httpApi.apiId) } };
 
   it('creates exactly one route per RouteSpec, and the $default route', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', routeSpecs.length + 1);
+    assert.equal(Object.keys(template.findResources('AWS::ApiGatewayV2::Route', ofHttpApi)).length, routeSpecs.length + 1);
   });
 
   it('sends requests no route matches ($default) to route-not-found, behind the same authorizer as every route', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: '$default' } }));
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ...ofHttpApi.Properties, RouteKey: '$default' } }));
     assert.equal(routes.length, 1);
     const properties = routes[0]!.Properties as { Target: { 'Fn::Join': [string, [string, { Ref: string }]] }; AuthorizationType: string };
     const integration = template.toJSON().Resources[properties.Target['Fn::Join'][1][1].Ref] as { Properties: Json };
@@ -653,7 +660,7 @@ describe('SluiceStack HTTP API', () => {
   }
 
   it('serves a throttled, auto-deployed $default stage that writes JSON access logs', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+    assert.equal(Object.keys(template.findResources('AWS::ApiGatewayV2::Stage', ofHttpApi)).length, 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
@@ -745,8 +752,8 @@ describe('push targets', () => {
 });
 
 describe('authentication', () => {
-  it('puts an IAM authorizer on every route by default', () => {
-    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+  it('puts an IAM authorizer on every route of the HTTP API by default', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { ApiId: resolved(api.httpApi.apiId) } }));
     assert.ok(routes.length > 0);
     for (const route of routes) assert.equal((route as { Properties: { AuthorizationType: string } }).Properties.AuthorizationType, 'AWS_IAM');
   });
@@ -774,6 +781,9 @@ describe('authentication', () => {
     jwt.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ SLUICE_AUTH_MODE: 'jwt', SLUICE_ADMIN_PRINCIPALS: 'ops-admin' }) },
     });
+    // WebSocket APIs have no JWT authorizer: a JWT stack deploys no watch API, and its consumers long-poll.
+    jwt.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    assert.equal(Object.keys(jwt.findOutputs('WatchUrl')).length, 0);
   });
 });
 

@@ -173,6 +173,17 @@ describe('waiting at the tail (local WebSocket API)', { timeout: 60_000 }, () =>
     assert.deepEqual(requests, []);
     client.close();
   });
+
+  // Last in this suite: it stops the notify-watchers trigger for good.
+  it("notifies through produce's fast path alone, without the stream trigger", async () => {
+    await env.platform.triggers.get('notify-watchers')!.stop();
+    const tail = await produce('tail', 0);
+    const client = await connect();
+    await client.watch([{ topic: 'tail', partition: 0, offset: tail }]);
+    const highWatermark = await produce('tail', 0);
+    assert.deepEqual(await client.next((m) => m.type === 'ready'), { type: 'ready', topic: 'tail', partition: 0, highWatermark });
+    client.close();
+  });
 });
 
 describe('hostile watch messages: each answered with one watch-error, nothing written', { timeout: 60_000 }, () => {
