@@ -23,6 +23,11 @@ export class BenchApi {
     await this.call('POST', '/v1/topics', JSON.stringify({ name, partitions }));
   }
 
+  /** `GET /v1/topics/{topic}`: the topic with every partition's offsets. */
+  async describeTopic(topic: string): Promise<unknown> {
+    return this.call('GET', `/v1/topics/${encodeURIComponent(topic)}`);
+  }
+
   /** Sends a body made by `produceBody`; answers the base offset of the call's first record. */
   async produce(topic: string, body: string): Promise<{ offset: number }> {
     const answer = (await this.call('POST', `/v1/topics/${encodeURIComponent(topic)}/records`, body)) as { records: { offset: number }[] };

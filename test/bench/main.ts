@@ -11,13 +11,18 @@ import { BenchApi } from './api';
 import { buildCostReport } from './cost-report';
 import type { Progress } from './measure';
 import { parseOptions } from './options';
-import { floorShapeOf, objectBytesOf, renderReport, type BenchResults } from './report';
+import { objectBytesOf, renderReport, type BenchResults } from './report';
 import { memoryOf, startTarget } from './target';
 import { measureConsumeByBatch, measureEarliest, measureTail } from './workloads/fetch';
 import { measureLatency } from './workloads/latency';
 import { measureProduce, warmUp } from './workloads/produce';
 import { measureProducerClient } from './workloads/producer-client';
 import { RawStorageBench, type RawCell } from './workloads/raw-storage';
+import { measureContention } from './workloads/contention';
+import { measureDescribe } from './workloads/describe';
+import { measureIdleCost } from './workloads/idle-cost';
+import { measureReaderLatency } from './workloads/reader-latency';
+import { measureTailCost, watchSupport, type WaitMode } from './workloads/tail-cost';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -36,6 +41,8 @@ async function main(): Promise<void> {
     const run = Math.random().toString(36).slice(2, 8);
     const meters = target.meters;
 
+    // The idle bill first, while only its own topics exist.
+    const idle = await measureIdleCost(api, target.schedules, options, run, meters, progress);
     await warmUp(api, options, run, progress);
     // Raw-storage figures are measured right after the Sluice cell they compare with, so both
     // see the emulators (and DynamoDB Local's JIT) in the same state.
@@ -48,7 +55,7 @@ async function main(): Promise<void> {
       if (!bench || bytes === undefined) return;
       const bounds = options.raw.bounds(cell.batch);
       raw.push(await bench.put(bytes, cell.clients, bounds));
-      raw.push(await bench.floor(bytes, cell.clients, bounds, floorShapeOf(cell)));
+      raw.push(await bench.floor(bytes, cell.clients, bounds));
       if (!committedAt.has(cell.clients)) {
         committedAt.add(cell.clients);
         raw.push(await bench.commit(cell.clients, options.raw.bounds(1)));
@@ -57,14 +64,24 @@ async function main(): Promise<void> {
     const producerClient = await measureProducerClient(api, options, run, meters, target.lambdaMemoryMiB.produce, progress);
     const consumeByBatch = await measureConsumeByBatch(api, options, produce, meters, progress);
     const earliest = await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
-      if (bench && objectBytes) raw.push(await bench.get(objectBytes, cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
+      if (!bench || !objectBytes) return;
+      raw.push(await bench.get(objectBytes, cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
+      // The minimum fetch of as many batches (one object each) as a Sluice fetch answered.
+      const batchesPerFetch = cell.ops ? cell.records / cell.ops / options.earliest.prefillBatch : 1;
+      raw.push(await bench.fetchFloor(objectBytes, Math.max(1, Math.round(batchesPerFetch)), cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
     });
     const tail = await measureTail(api, options, run, meters, progress);
     const latency = await measureLatency(api, options, run, progress);
     // The latency comparison's raw sequence, measured right after it (the machine's load changes over a run).
     const single = produce.find((c) => c.batch === 1 && c.clients === 1);
     const singleBytes = single ? objectBytesOf(single) : undefined;
-    const latencyFloor = bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1), floorShapeOf(single)) : undefined;
+    const latencyFloor = bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1)) : undefined;
+    const modes: WaitMode[] = watchSupport(target.url, target.watchUrl).available ? ['long-poll', 'watch'] : ['long-poll'];
+    const readerLatency = await measureReaderLatency(api, target.watchUrl, modes, options, run, memoryOf, progress);
+    const describe = await measureDescribe(api, options, run, meters, progress);
+    const contention = await measureContention(api, options, run, meters, progress);
+    // Last: hundreds of waiting consumers load the platform more than anything above.
+    const tailCost = await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
 
     const cost = meters.api ? buildCostReport(produce, consumeByBatch, { ...target.lambdaMemoryMiB, of: memoryOf }, options.recordBytes) : undefined;
     const results: BenchResults = {
@@ -90,6 +107,11 @@ async function main(): Promise<void> {
       latencyFloor,
       raw,
       cost,
+      tailCost,
+      readerLatency,
+      contention,
+      describe,
+      idle,
     };
     const report = renderReport(results);
     process.stdout.write(report);

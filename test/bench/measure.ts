@@ -8,6 +8,8 @@ export interface Meters {
   api?: RequestCounter;
   background?: RequestCounter;
   work?: BackgroundWork;
+  /** A counter of one background function's requests only; detach it when done. */
+  only?: (functionName: string) => { counter: RequestCounter; detach(): void };
 }
 
 /** What the meters saw while some work ran. */

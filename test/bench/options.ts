@@ -18,6 +18,20 @@ export interface BenchOptions {
   latency: { samples: number; gapMs: number };
   raw: { bounds: (batch: number) => Bounds };
   /**
+   * Consumers waiting at the tail of idle partitions (workloads/tail-cost.ts): each cell
+   * starts `consumers` consumers on a topic of `partitions` partitions, waits until they are
+   * quiet (no call for `settleMs`, at most `maxSettleMs`), then counts `windowMs` of waiting.
+   */
+  tailCost: { consumers: number[]; partitions: number[]; settleMs: number; maxSettleMs: number; windowMs: number; waitMs: number; heartbeats: number };
+  /** End-to-end latency through the client, long-polling and watching (workloads/reader-latency.ts). */
+  readerLatency: { samples: number; gapMs: number };
+  /** Producers on one partition (workloads/contention.ts). */
+  contention: { producers: number[]; bounds: Bounds };
+  /** Describe of a topic of each partition count (workloads/describe.ts). */
+  describe: { partitions: number[]; calls: number };
+  /** Idle topics and partitions the scheduled functions run over once each (workloads/idle-cost.ts). */
+  idle: { topics: number; partitions: number };
+  /**
    * Producer throughput through the client (workloads/producer-client.ts): `senders`
    * application tasks sharing one SluiceProducer at each of `lingers`, paced at
    * `pacedRecordsPerSecond` and back to back, beside one record per HTTP call from as many callers.
@@ -49,6 +63,11 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
   tail: { producerBatch: 100, durationMs: 8000 },
   latency: { samples: 300, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1000 ? 1000 : 10_000 }) },
+  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], settleMs: 750, maxSettleMs: 20_000, windowMs: 10_000, waitMs: 10_000, heartbeats: 40 },
+  readerLatency: { samples: 200, gapMs: 30 },
+  contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 5000, maxOps: 5000 } },
+  describe: { partitions: [1, 256], calls: 40 },
+  idle: { topics: 16, partitions: 16 },
   producerClient: {
     senders: 4,
     partitions: 4,
@@ -74,6 +93,11 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
   tail: { producerBatch: 100, durationMs: 2500 },
   latency: { samples: 60, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1000 ? 300 : 3000 }) },
+  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], settleMs: 500, maxSettleMs: 15_000, windowMs: 3000, waitMs: 10_000, heartbeats: 15 },
+  readerLatency: { samples: 60, gapMs: 30 },
+  contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 1500, maxOps: 1500 } },
+  describe: { partitions: [1, 256], calls: 15 },
+  idle: { topics: 4, partitions: 16 },
   producerClient: {
     ...FULL.producerClient,
     slices: 2,

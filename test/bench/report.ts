@@ -8,7 +8,13 @@ import type { ConsumeCell, EarliestResult, TailResult } from './workloads/fetch'
 import type { LatencyResult } from './workloads/latency';
 import type { ProduceCell } from './workloads/produce';
 import type { ClientProduceCell, ProducerClientResult } from './workloads/producer-client';
-import type { FloorShape, RawCell } from './workloads/raw-storage';
+import type { RawCell } from './workloads/raw-storage';
+import { findRaw, renderIssueSections } from './issue-report';
+import type { ContentionCell } from './workloads/contention';
+import type { DescribeCell } from './workloads/describe';
+import type { IdleCostResult } from './workloads/idle-cost';
+import type { ReaderLatencyCell } from './workloads/reader-latency';
+import type { TailCostResult } from './workloads/tail-cost';
 
 export interface BenchResults {
   startedAt: string;
@@ -29,42 +35,22 @@ export interface BenchResults {
   latencyFloor?: RawCell;
   raw: RawCell[];
   cost?: CostReport;
+  /** Consumers waiting at the tail of idle partitions, by way of waiting (issue #18). */
+  tailCost?: TailCostResult;
+  /** End-to-end latency through the client, long-polling and watching, in this run. */
+  readerLatency?: ReaderLatencyCell[];
+  contention?: ContentionCell[];
+  describe?: DescribeCell[];
+  idle?: IdleCostResult;
 }
 
 const MIB = 1024 ** 2;
 
-function findRaw(raw: readonly RawCell[], kind: RawCell['kind'], concurrency: number, objectBytes?: number): RawCell | undefined {
-  return raw.find((r) => r.kind === kind && r.concurrency === concurrency && (objectBytes === undefined || Math.abs(r.objectBytes - objectBytes) <= 1));
-}
-
-/** How many storage requests of each kind one produce call of the cell made (rounded), for the raw floor. */
-export function floorShapeOf(cell: ProduceCell): FloorShape | undefined {
-  if (!cell.requests || cell.ops === 0) return undefined;
-  const per = (service: string, operation: string) => Math.round(countsOf(cell.requests!, service, operation).requests / cell.ops);
-  return {
-    getItems: per('DynamoDB', 'GetItem'),
-    batchGets: per('DynamoDB', 'BatchGetItem'),
-    puts: per('S3', 'PutObject'),
-    transactions: per('DynamoDB', 'TransactWriteItems'),
-  };
-}
 
 /** The average object bytes a produce cell wrote, from the counted PutObject bodies. */
 export function objectBytesOf(cell: ProduceCell): number | undefined {
   const put = cell.requests ? countsOf(cell.requests, 'S3', 'PutObject') : undefined;
   return put && put.attempts > 0 ? Math.round(put.bytesSent / put.attempts) : undefined;
-}
-
-function describeShape(shape: FloorShape | undefined): string {
-  if (!shape) return 'GetItem, BatchGetItem, PutObject, BatchGetItem, TransactWriteItems';
-  const n = (count: number, name: string) => (count === 1 ? name : `${count} x ${name}`);
-  const parts = [];
-  if (shape.getItems) parts.push(n(shape.getItems, 'GetItem'));
-  if (shape.batchGets > 1) parts.push(n(shape.batchGets - 1, 'BatchGetItem'));
-  if (shape.puts) parts.push(n(shape.puts, 'PutObject'));
-  if (shape.batchGets > 0) parts.push('BatchGetItem');
-  if (shape.transactions) parts.push(n(shape.transactions, 'TransactWriteItems'));
-  return parts.join(', ');
 }
 
 function lat(s: LatencySummary): Cell[] {
@@ -114,7 +100,7 @@ export function renderReport(r: BenchResults): string {
   );
   out.push(
     '',
-    `"raw floor" is the storage sequence one produce call makes (${describeShape(r.raw.find((c) => c.kind === 'floor')?.shape)}, with PutObject of the same object size), run back to back with the same concurrency straight against the emulators; "x" columns are Sluice calls/s divided by the raw rate.`,
+    '"raw floor" is the minimum storage sequence the design needs for one produce call (PutObject of the same object size overlapped with one BatchGetItem of the head, then TransactWriteItems; no topic, quota or producer read), run back to back with the same concurrency straight against the emulators; "x" columns are Sluice calls/s divided by the raw rate.',
   );
 
   if (r.producerClient) out.push(...renderProducerClient(r.producerClient));
@@ -130,6 +116,7 @@ export function renderReport(r: BenchResults): string {
     latencyRows.push([`produce, ${r.tail.producerBatch} records per call, back to back`, r.tail.produceLatencyMs.count, ...lat(r.tail.produceLatencyMs)]);
     latencyRows.push([`end-to-end under that load (per call)`, r.tail.endToEndMs.count, ...lat(r.tail.endToEndMs)]);
   }
+  for (const c of r.readerLatency ?? []) latencyRows.push([`end-to-end through SluiceConsumer, ${c.mode === 'watch' ? 'watching (WebSocket)' : 'long-polling'}`, c.endToEndMs.count, ...lat(c.endToEndMs)]);
   if (lightFloor) latencyRows.push([`raw floor sequence, ${Math.round(lightFloor.objectBytes)} B object, 1 client, measured right after`, lightFloor.latencyMs.count, ...lat(lightFloor.latencyMs)]);
   out.push(renderTable(['what', 'samples', 'p50', 'p90', 'p99', 'max'], latencyRows));
   if (r.latency && lightFloor) {
@@ -222,6 +209,8 @@ export function renderReport(r: BenchResults): string {
       out.push('', `At the tail, producer and reader together: ${(totalCounts(r.tail.requests).requests / mib).toFixed(1)} SDK requests per MiB (${(totalCounts(r.tail.requests, 'S3').requests / mib).toFixed(1)} S3, ${(totalCounts(r.tail.requests, 'DynamoDB').requests / mib).toFixed(1)} DynamoDB).`);
     }
   }
+
+  out.push(...renderIssueSections(r));
 
   if (r.cost) {
     out.push('', '## Modeled cost on AWS (us-east-1)', '');

@@ -7,6 +7,8 @@ import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { startTestPlatform, type TestPlatform } from '../support/local-platform';
 import { backgroundScope, tagBackgroundWork } from './background';
 import type { Meters } from './measure';
+import type { Schedules } from './workloads/idle-cost';
+import { watchUrlOf } from './workloads/tail-cost';
 
 /** Direct SDK clients to the emulators under the platform, for the raw-storage figures. */
 export interface RawStorage {
@@ -27,6 +29,10 @@ export interface BenchTarget {
   raw?: RawStorage;
   endpoints?: { dynamodb: string; s3: string };
   lambdaMemoryMiB: { produce: number; fetch: number };
+  /** The platform's WebSocket URL for waiting at the tail, when it has one (workloads/tail-cost.ts finds it). */
+  watchUrl?: string;
+  /** The platform's scheduled functions, to run each once (in-process only). */
+  schedules?: Schedules;
   stop(): Promise<void>;
 }
 
@@ -53,6 +59,11 @@ export async function startTarget(url: string | undefined, log: (line: string) =
   const inBackground = () => backgroundScope.getStore() !== undefined;
   const api = new RequestCounter({ include: () => !inBackground() }).attach(ctx.ddb).attach(ctx.s3);
   const background = new RequestCounter({ include: inBackground }).attach(ctx.ddb).attach(ctx.s3);
+  // One background function's requests alone (a scheduled run while stream triggers may also be working).
+  const only = (name: string) => {
+    const counter = new RequestCounter({ include: () => backgroundScope.getStore() === name }).attach(ctx.ddb).attach(ctx.s3);
+    return { counter, detach: () => void counter.detach(ctx.ddb).detach(ctx.s3) };
+  };
   // Background handlers log each run to stdout (as Lambda would to CloudWatch); keep the report readable.
   const consoleLog = console.log;
   let muted = 0;
@@ -106,10 +117,12 @@ export async function startTarget(url: string | undefined, log: (line: string) =
   return {
     mode: 'in-process',
     url: platform.url,
-    meters: { api, background, work },
+    meters: { api, background, work, only },
     raw,
     endpoints: { dynamodb, s3: s3Endpoint },
     lambdaMemoryMiB,
+    watchUrl: watchUrlOf(platform.platform),
+    schedules: platform.platform.schedules,
     stop: async () => {
       console.log = consoleLog;
       if (muted) log(`muted ${muted} log lines of background functions`);

@@ -1,42 +1,33 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchGetCommand, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { figures, type CellFigures, type Progress } from '../measure';
 import { runBounded, type Bounds } from '../runner';
 import type { RawStorage } from '../target';
 
 /**
  * The emulators' own rates, measured in the same run with direct SDK clients, for the
- * requests a Sluice call stands on:
+ * requests a Sluice call stands on. The floors model the minimum the design needs, not
+ * the calls Sluice happens to make today (issue #18):
  *
  * - `put`: S3 PutObject of the object size a produce call writes;
  * - `commit`: a DynamoDB TransactWriteItems shaped like a commit (a ConditionCheck on a
  *   topic item, a conditional Put of a ref item, a conditional Update of a partition head,
  *   a conditional Put of an index item);
- * - `floor`: the whole storage sequence of one produce call, one request after the other
- *   as Sluice makes them: GetItems (topic, quota), BatchGetItem (head, and the producer's
- *   state for an idempotent call), PutObject, TransactWriteItems, as many of each as the
- *   produce calls of the cell made;
- * - `get`: a ranged S3 GetObject of a batch's bytes, as fetches read.
+ * - `floor`: the minimum produce: PutObject overlapped with one BatchGetItem of the
+ *   partition heads, then the commit's TransactWriteItems. No topic, quota or producer
+ *   read: the commit's conditions already guard what those reads would check;
+ * - `get`: a ranged S3 GetObject of a batch's bytes, as fetches read;
+ * - `fetch-floor`: the minimum fetch: one index Query, then one ranged GET per object of
+ *   the batches it returns (adjacent batches of one object coalesced into one GET).
  */
 export interface RawCell extends CellFigures {
-  kind: 'put' | 'commit' | 'floor' | 'get';
+  kind: 'put' | 'commit' | 'floor' | 'get' | 'fetch-floor';
   objectBytes: number;
   concurrency: number;
-  /** For `floor`: the requests of one sequence. */
-  shape?: FloorShape;
+  /** For `fetch-floor`: the objects (one GET each) one fetch reads. */
+  objectsPerFetch?: number;
 }
-
-/** Requests in one raw produce sequence, by kind. */
-export interface FloorShape {
-  getItems: number;
-  batchGets: number;
-  puts: number;
-  transactions: number;
-}
-
-/** A produce call's storage requests before authorization and quotas: topic GetItem, head BatchGetItem, PutObject, TransactWriteItems. */
-export const DEFAULT_FLOOR: FloorShape = { getItems: 1, batchGets: 1, puts: 1, transactions: 1 };
 
 export class RawStorageBench {
   private heads = new Map<string, number>();
@@ -64,26 +55,60 @@ export class RawStorageBench {
     return this.report({ kind: 'commit', objectBytes: 0, concurrency, ...figures(result) });
   }
 
-  /**
-   * The storage sequence of one produce call, one request after the other: its GetItems
-   * (topic, quota), its BatchGetItems (the heads), the PutObject, the TransactWriteItems.
-   * `shape` gives how many of each a produce call
-   * made in the cell this is compared with, so the floor follows the code as it changes.
-   */
-  async floor(objectBytes: number, concurrency: number, bounds: Bounds, shape: FloorShape = DEFAULT_FLOOR): Promise<RawCell> {
+  /** The minimum produce: PutObject and BatchGetItem of the head at once, then TransactWriteItems. */
+  async floor(objectBytes: number, concurrency: number, bounds: Bounds): Promise<RawCell> {
     const body = randomBytes(Math.max(1, Math.round(objectBytes)));
     const result = await runBounded(concurrency, bounds, async (worker) => {
-      for (let i = 0; i < shape.getItems; i++) {
-        await this.raw.ddb.send(new GetCommand({ TableName: this.raw.topicsTable, Key: this.raw.topicKey, ConsistentRead: true }));
-      }
-      for (let i = 0; i < shape.batchGets - 1; i++) await this.readHead(worker);
-      let key = '';
-      for (let i = 0; i < shape.puts; i++) key = await this.putObject(body);
-      if (shape.batchGets > 0) await this.readHead(worker);
-      for (let i = 0; i < shape.transactions; i++) await this.transact(worker, i === 0 ? key : `${key}#${i}`);
+      const [key] = await Promise.all([this.putObject(body), this.readHead(worker)]);
+      await this.transact(worker, key);
       return { bytes: body.byteLength };
     });
-    return this.report({ kind: 'floor', objectBytes: body.byteLength, concurrency, shape, ...figures(result) });
+    return this.report({ kind: 'floor', objectBytes: body.byteLength, concurrency, ...figures(result) });
+  }
+
+  /**
+   * The minimum fetch of `objectsPerFetch` batches of `objectBytes` each, one batch per object
+   * (as a producer writing one batch per call leaves them): one Query of the index items,
+   * then the objects' ranged GETs at once.
+   */
+  async fetchFloor(objectBytes: number, objectsPerFetch: number, concurrency: number, bounds: Bounds): Promise<RawCell> {
+    const body = randomBytes(Math.max(1, Math.round(objectBytes)));
+    const batches = Math.max(1, Math.round(objectsPerFetch));
+    const pk = `raw-fetch-${this.run}`;
+    const keys: string[] = [];
+    for (let i = 0; i < 8 + batches; i++) {
+      const key = await this.putObject(body);
+      keys.push(key);
+      await this.raw.ddb.send(
+        new PutCommand({
+          TableName: this.raw.logTable,
+          Item: { pk, sk: `o#${String(i).padStart(20, '0')}`, baseOffset: i, lastOffset: i, objectKey: key, byteStart: 0, byteLength: body.byteLength },
+        }),
+      );
+    }
+    const result = await runBounded(concurrency, bounds, async (_worker, sequence) => {
+      const start = sequence % 8;
+      const page = await this.raw.ddb.send(
+        new QueryCommand({
+          TableName: this.raw.logTable,
+          KeyConditionExpression: 'pk = :pk AND sk >= :from',
+          ExpressionAttributeValues: { ':pk': pk, ':from': `o#${String(start).padStart(20, '0')}` },
+          Limit: batches,
+          ConsistentRead: true,
+        }),
+      );
+      const items = (page.Items ?? []) as { objectKey: string; byteStart: number; byteLength: number }[];
+      const sizes = await Promise.all(
+        items.map(async (item) => {
+          const answer = await this.raw.s3.send(
+            new GetObjectCommand({ Bucket: this.raw.bucket, Key: item.objectKey, Range: `bytes=${item.byteStart}-${item.byteStart + item.byteLength - 1}` }),
+          );
+          return (await answer.Body!.transformToByteArray()).byteLength;
+        }),
+      );
+      return { bytes: sizes.reduce((a, b) => a + b, 0) };
+    });
+    return this.report({ kind: 'fetch-floor', objectBytes: body.byteLength, concurrency, objectsPerFetch: batches, ...figures(result) });
   }
 
   async get(objectBytes: number, concurrency: number, bounds: Bounds): Promise<RawCell> {

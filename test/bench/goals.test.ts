@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { SECONDS_PER_MONTH } from '../../lib/cost/waiting-cost';
+import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
+import type { WindowFigures } from './call-meter';
+import { atLeast, atMost, contentionFigures, emptyPollsPerSecond, KEEPALIVE_SECONDS, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
+import { figures } from './measure';
+import type { TailCostCell } from './workloads/tail-cost';
+
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) <= Math.abs(expected) * 1e-9 + 1e-12, `${what}: ${actual} is not ${expected}`);
+
+const quiet = (overrides: Partial<WindowFigures> = {}): WindowFigures => ({
+  seconds: 10,
+  httpRequests: 0,
+  lambdaGbSeconds: 0,
+  concurrentCalls: 0,
+  byFunction: {},
+  webSocket: { connectionSeconds: 0, messagesSent: 0, messagesReceived: 0, messages: 0, invocations: 0, lambdaGbSeconds: 0 },
+  ...overrides,
+});
+
+const headReads = (n: number): RequestSnapshot => ({ services: { DynamoDB: { GetItem: { ...emptyCounts(), requests: n, attempts: n, items: n } } } });
+
+describe('goal verdicts', () => {
+  it('pass at the bound, miss past it, and say nothing without a figure', () => {
+    assert.equal(atLeast(0.8, 0.8), 'pass');
+    assert.equal(atLeast(0.79, 0.8), 'miss');
+    assert.equal(atMost(1.05, 1.05), 'pass');
+    assert.equal(atMost(2.1, 2), 'miss');
+    assert.equal(atMost(undefined, 2), '–');
+    assert.equal(atLeast(Number.NaN, 1), '–');
+  });
+});
+
+describe('tail cost per consumer', () => {
+  it('prices long-polls as Lambda time held, head reads and one empty answer per partition per wait', () => {
+    // Two consumers of 4 partitions: 8 long-polls in flight for the 10 s window, 4 head reads/s each.
+    const cell: TailCostCell = {
+      mode: 'long-poll',
+      consumers: 2,
+      partitions: 4,
+      window: quiet({ httpRequests: 3, lambdaGbSeconds: 80, concurrentCalls: 8 }),
+      requests: headReads(320),
+      waitMs: 10_000,
+      completedPolls: { count: 0, meanMs: 0 },
+      connected: 0,
+      errors: [],
+    };
+    const rates = tailCellRates(cell);
+    assert.equal(rates.httpRequests, 0, 'long-polls are priced by how often they come back, not by the window');
+    close(rates.lambdaGbSeconds, 4, 'four 1 GB functions per consumer');
+    close(rates.readRequestUnits, 16, 'head reads per consumer');
+    close(emptyPollsPerSecond(cell), 0.4, 'four partitions, one answer per 10 s each');
+    const cost = tailCellMonthly(cell, () => 128);
+    close(cost.lines['Lambda duration']!, 4 * SECONDS_PER_MONTH * 0.0000133334, 'duration');
+    close(cost.lines['empty polls: API Gateway requests']!, 0.4 * SECONDS_PER_MONTH * 1e-6, 'empty polls');
+    assert.ok(cost.total > 140);
+  });
+
+  it('prices a watching consumer by connection-minutes plus a re-arm every keepalive', () => {
+    const cell: TailCostCell = {
+      mode: 'watch',
+      consumers: 1,
+      partitions: 16,
+      window: quiet({ webSocket: { connectionSeconds: 10, messagesSent: 0, messagesReceived: 0, messages: 0, invocations: 0, lambdaGbSeconds: 0 } }),
+      requests: { services: {} },
+      rearm: {
+        window: quiet({ seconds: 0.05, webSocket: { connectionSeconds: 0.05, messagesSent: 1, messagesReceived: 1, messages: 2, invocations: 1, lambdaGbSeconds: 0.005 } }),
+        requests: headReads(16),
+        answered: 1,
+      },
+      waitMs: 10_000,
+      completedPolls: { count: 0, meanMs: 0 },
+      connected: 1,
+      errors: [],
+    };
+    const cost = tailCellMonthly(cell, () => 128);
+    close(cost.lines['WebSocket connection-minutes']!, (SECONDS_PER_MONTH / 60) * 0.25e-6, 'one connection all month');
+    const rearmsPerSecond = 1 / KEEPALIVE_SECONDS + 1 / 7200;
+    close(cost.lines['WebSocket messages']!, 2 * rearmsPerSecond * SECONDS_PER_MONTH * 1e-6, 'two messages a re-arm');
+    close(cost.lines['DynamoDB reads']!, 16 * rearmsPerSecond * SECONDS_PER_MONTH * 0.125e-6, '16 reads a re-arm');
+    assert.equal(cost.lines['Lambda duration']! > 0, true);
+    assert.ok(cost.total < 0.1, `a watching consumer costs ${cost.total}`);
+  });
+});
+
+describe('contention figures', () => {
+  it('count transactions sent, attempts, cancellations and billed WRU per call', () => {
+    const requests: RequestSnapshot = {
+      services: { DynamoDB: { TransactWriteItems: { ...emptyCounts(), requests: 30, attempts: 32, failedAttempts: 12, items: 120 } } },
+    };
+    const cell = { producers: 4, ...figures({ ops: 10, records: 10, bytes: 10_240, elapsedMs: 1000, latenciesMs: [1], errors: 0, errorCodes: {} }, { requests }) };
+    assert.deepEqual(contentionFigures(cell), { transactionsPerCall: 3, attemptsPerCall: 3.2, cancelledPerCall: 1.2, billedWruPerCall: 24 });
+  });
+});
+
+describe('scheduled runs', () => {
+  it('turn one counted run into the cost model\'s profile, reads billed at their minimum', () => {
+    const [run] = scheduledRuns([{ name: 'enforce-retention', rateMinutes: 5, memoryMiB: 256, ms: 40, requests: headReads(3) }]);
+    assert.equal(run!.rateMinutes, 5);
+    assert.equal(run!.run.readRequestUnits, 3);
+    assert.equal(run!.run.lambdaMs, 40);
+    assert.equal(run!.run.apiGateway, false);
+  });
+});

@@ -1,0 +1,151 @@
+import { callProfileFromCounts, type CallProfile, type CostBreakdown } from '../../lib/cost/cost-model';
+import type { ScheduledRun } from '../../lib/cost/idle-cost';
+import { countsOf, type RequestSnapshot } from '../../lib/cost/request-accounting';
+import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
+import type { ContentionCell } from './workloads/contention';
+import type { ScheduledRunCell } from './workloads/idle-cost';
+import type { HeartbeatCell, TailCostCell } from './workloads/tail-cost';
+
+/**
+ * The issue #18 goals the report checks, and the pure arithmetic from counted cells to the
+ * figures compared with them (kept apart from rendering so it can be unit tested).
+ */
+export type Verdict = 'pass' | 'miss' | '–';
+
+export function atLeast(value: number | undefined, min: number): Verdict {
+  return value === undefined || !Number.isFinite(value) ? '–' : value >= min ? 'pass' : 'miss';
+}
+
+export function atMost(value: number | undefined, max: number): Verdict {
+  return value === undefined || !Number.isFinite(value) ? '–' : value <= max ? 'pass' : 'miss';
+}
+
+export const GOALS = {
+  /** USD a month per consumer tailing an idle topic, whatever its partition count. */
+  idleConsumerUsd: 0.1,
+  /** Produce: Sluice / the raw minimum sequence, throughput and p50. */
+  produceRatio: 0.8,
+  /** Fetch: Sluice MiB/s / a raw ranged GET of the same bytes. */
+  fetchRatio: 0.5,
+  s3BytesPerByte: 1.05,
+  /** Describe p50 of 256 partitions / of 1. */
+  describeRatio: 2,
+  /** USD a month idle without consumers, storage aside. */
+  idleUsd: 2,
+} as const;
+
+/** Transactions per produce call with 1, 2, 4 and 8 producers on one partition, as issue #18 measured them. */
+export const ISSUE_CONTENTION_TRANSACTIONS: Readonly<Record<number, number>> = { 1: 1.0, 2: 1.66, 4: 2.29, 8: 3.32 };
+
+/** API Gateway closes a WebSocket connection after 2 hours; the client reconnects and re-arms. */
+export const WEBSOCKET_MAX_CONNECTION_SECONDS = 2 * 3600;
+/** lib/client/tail-watcher.ts KEEPALIVE_MS: every 9 minutes the watcher re-arms its watches. */
+export const KEEPALIVE_SECONDS = 9 * 60;
+/** A `$connect` invocation is not visible to the client; assume this long for the watch-connect function. */
+export const CONNECT_MS_ASSUMED = 10;
+
+/** One consumer's share of what a tail-cost cell counted, as rates, before periodic work. */
+export function tailCellRates(cell: TailCostCell): WaitingRates {
+  const w = cell.window;
+  return waitingRates(
+    {
+      seconds: w.seconds,
+      // Long-polls are priced from how often they come back (emptyPolls), not from the few that started in a short window.
+      httpRequests: cell.mode === 'long-poll' ? 0 : w.httpRequests,
+      lambdaGbSeconds: w.lambdaGbSeconds,
+      ...(cell.requests ? { requests: cell.requests } : {}),
+      webSocket: { connectionSeconds: w.webSocket.connectionSeconds, messages: w.webSocket.messages, invocations: w.webSocket.invocations, lambdaGbSeconds: w.webSocket.lambdaGbSeconds },
+    },
+    cell.consumers,
+  );
+}
+
+/** What one re-arm (a keepalive) costs a consumer: its messages, invocations and storage requests. */
+export function rearmOccurrence(cell: TailCostCell): WaitingRates {
+  if (!cell.rearm) return { ...NO_RATES };
+  const w = cell.rearm.window;
+  // seconds: 1 turns the counts into "per occurrence"; the connection time of the re-arm window is not the re-arm's.
+  return waitingRates(
+    {
+      seconds: 1,
+      httpRequests: w.httpRequests,
+      lambdaGbSeconds: w.lambdaGbSeconds,
+      ...(cell.rearm.requests ? { requests: cell.rearm.requests } : {}),
+      webSocket: { connectionSeconds: 0, messages: w.webSocket.messages, invocations: w.webSocket.invocations, lambdaGbSeconds: w.webSocket.lambdaGbSeconds },
+    },
+    cell.consumers,
+  );
+}
+
+/** Empty long-polls a consumer makes a second: one per partition per wait. */
+export function emptyPollsPerSecond(cell: TailCostCell): number {
+  if (cell.mode !== 'long-poll') return 0;
+  const waitMs = cell.completedPolls.count > 0 ? cell.completedPolls.meanMs : cell.waitMs;
+  return waitMs > 0 ? (cell.partitions * 1000) / waitMs : 0;
+}
+
+/** An empty poll's own price: one API Gateway request and one invocation (its waiting time and head reads are in the window's figures). */
+export const EMPTY_POLL: CallProfile = { records: 0, payloadBytes: 0, httpRequestBytes: 0, s3Puts: 0, s3Gets: 0, s3Lists: 0, writeRequestUnits: 0, readRequestUnits: 0, lambdaMs: 0, lambdaMemoryMiB: 1024 };
+
+/**
+ * USD a month for one consumer of the cell: the window's waiting, plus for long-polls the
+ * empty answers, plus for watches the keepalive re-arm every 9 minutes and a reconnection
+ * (a `$connect` invocation and a re-arm) every 2 hours.
+ */
+export function tailCellMonthly(cell: TailCostCell, memoryOf: (fn: string) => number): CostBreakdown {
+  let rates = tailCellRates(cell);
+  if (cell.mode === 'watch') {
+    const rearm = rearmOccurrence(cell);
+    const connect: WaitingRates = { ...NO_RATES, lambdaInvocations: 1, lambdaGbSeconds: (memoryOf('watch-connect') / 1024) * (CONNECT_MS_ASSUMED / 1000) };
+    rates = addRates(rates, addRates(periodic(rearm, KEEPALIVE_SECONDS), periodic(addRates(rearm, connect), WEBSOCKET_MAX_CONNECTION_SECONDS)));
+  }
+  const waiting = waitingMonthly(rates);
+  const polls = emptyPollsMonthly(EMPTY_POLL, emptyPollsPerSecond(cell));
+  const lines = { ...waiting.lines };
+  for (const [name, usd] of Object.entries(polls.lines)) if (usd) lines[`empty polls: ${name}`] = usd;
+  return { total: waiting.total + polls.total, lines };
+}
+
+/** A heartbeat call's profile from its counted requests. */
+export function heartbeatProfile(cell: HeartbeatCell, memoryMiB: number): CallProfile | undefined {
+  if (!cell.requests || cell.calls <= 0) return undefined;
+  const units = billedRequestUnits(cell.requests);
+  return { ...callProfileFromCounts(cell.requests, cell.calls, { records: 0, payloadBytes: 0, httpRequestBytes: 0, lambdaMs: cell.meanMs, lambdaMemoryMiB: memoryMiB }), readRequestUnits: units.readRequestUnits / cell.calls, writeRequestUnits: units.writeRequestUnits / cell.calls };
+}
+
+export interface ContentionFigures {
+  /** TransactWriteItems sent per produce call, cancelled ones included. */
+  transactionsPerCall: number;
+  /** HTTP attempts of those (the SDK's retries included). */
+  attemptsPerCall: number;
+  /** Attempts DynamoDB refused (TransactionCanceledException, conflicts) per call. */
+  cancelledPerCall: number;
+  /** Write request units AWS bills per call, the cancelled transactions' included. */
+  billedWruPerCall: number;
+}
+
+export function contentionFigures(cell: ContentionCell): ContentionFigures | undefined {
+  if (!cell.requests || cell.ops <= 0) return undefined;
+  const tx = countsOf(cell.requests, 'DynamoDB', 'TransactWriteItems');
+  return {
+    transactionsPerCall: tx.requests / cell.ops,
+    attemptsPerCall: tx.attempts / cell.ops,
+    cancelledPerCall: tx.failedAttempts / cell.ops,
+    billedWruPerCall: billedRequestUnits(cell.requests).writeRequestUnits / cell.ops,
+  };
+}
+
+/** The idle workload's runs as the cost model takes them. */
+export function scheduledRuns(cells: readonly ScheduledRunCell[]): ScheduledRun[] {
+  return cells.map((c) => ({ name: c.name, rateMinutes: c.rateMinutes, run: runProfile(c.requests, c.ms, c.memoryMiB) }));
+}
+
+function runProfile(requests: RequestSnapshot | undefined, ms: number, memoryMiB: number): CallProfile {
+  const empty: RequestSnapshot = { services: {} };
+  const units = billedRequestUnits(requests ?? empty);
+  return {
+    ...callProfileFromCounts(requests ?? empty, 1, { records: 0, payloadBytes: 0, httpRequestBytes: 0, lambdaMs: ms, lambdaMemoryMiB: memoryMiB, apiGateway: false }),
+    readRequestUnits: units.readRequestUnits,
+    writeRequestUnits: units.writeRequestUnits,
+  };
+}

@@ -1,0 +1,252 @@
+import { FUNCTIONS } from '../../infra/platform-spec';
+import { usdPerGib } from '../../lib/cost/cost-model';
+import { idleMonthly, runsPerMonth } from '../../lib/cost/idle-cost';
+import { HOURS_PER_MONTH, PRICES, unitPrice } from '../../lib/cost/prices';
+import { countsOf, totalCounts } from '../../lib/cost/request-accounting';
+import { heartbeatsMonthly, kinesisConsumerPerGib, kinesisIdleConsumerMonthly } from '../../lib/cost/waiting-cost';
+import {
+  atLeast,
+  atMost,
+  contentionFigures,
+  emptyPollsPerSecond,
+  GOALS,
+  heartbeatProfile,
+  ISSUE_CONTENTION_TRANSACTIONS,
+  scheduledRuns,
+  tailCellMonthly,
+  tailCellRates,
+  type Verdict,
+} from './goals';
+import type { BenchResults } from './report';
+import { ratio } from './stats';
+import { renderTable, usd, type Cell } from './table';
+import type { RawCell } from './workloads/raw-storage';
+
+/**
+ * The report's issue #18 sections: tail cost, end-to-end latency by way of waiting, ratios
+ * to the minimum design, contention and the idle bill. Every row carries its goal and a
+ * pass/miss verdict; '–' where this run could not measure it.
+ */
+
+const memoryOf = (name: string) => FUNCTIONS.find((f) => f.name === name)?.memoryMiB ?? 1024;
+
+export function findRaw(raw: readonly RawCell[], kind: RawCell['kind'], concurrency: number, objectBytes?: number): RawCell | undefined {
+  return raw.find((r) => r.kind === kind && r.concurrency === concurrency && (objectBytes === undefined || Math.abs(r.objectBytes - objectBytes) <= 1));
+}
+
+/** The average object bytes a produce cell wrote (its counted PutObject bodies). */
+function objectBytes(requests: BenchResults['produce'][number]['requests']): number | undefined {
+  const put = requests ? countsOf(requests, 'S3', 'PutObject') : undefined;
+  return put && put.attempts > 0 ? Math.round(put.bytesSent / put.attempts) : undefined;
+}
+
+export function renderIssueSections(r: BenchResults): string[] {
+  const out: string[] = [];
+  out.push(...renderTailCost(r));
+  out.push(...renderLatencyByWait(r));
+  out.push(...renderRatios(r));
+  out.push(...renderContention(r));
+  out.push(...renderIdle(r));
+  return out;
+}
+
+function renderTailCost(r: BenchResults): string[] {
+  const t = r.tailCost;
+  if (!t) return [];
+  const out: string[] = ['', '## Tail cost: consumers waiting at the tail of an idle topic', ''];
+  out.push(
+    `Each cell: that many independent consumers (SluiceConsumer, manual assignment of every partition, no group), nothing produced; counted over a ${(t.windowMs / 1000).toFixed(1)} s window once they were quiet. ` +
+      `Watch mode: ${t.watch.available ? t.watch.note : `not measured (${t.watch.note})`}. Storage figures are for all consumers together; USD is per consumer a month.`,
+    '',
+  );
+  const rows: Cell[][] = [];
+  for (const c of t.cells) {
+    const w = c.window;
+    const s = w.seconds;
+    const monthly = tailCellMonthly(c, memoryOf);
+    const reads = c.requests ? totalCounts(c.requests, 'DynamoDB').requests : undefined;
+    const s3 = c.requests ? totalCounts(c.requests, 'S3').requests : undefined;
+    const rates = tailCellRates(c);
+    rows.push([
+      c.mode,
+      c.consumers,
+      c.partitions,
+      reads === undefined ? undefined : reads / s,
+      rates.readRequestUnits * c.consumers,
+      rates.writeRequestUnits * c.consumers,
+      s3 === undefined ? undefined : s3 / s,
+      c.mode === 'long-poll' ? emptyPollsPerSecond(c) * c.consumers : w.httpRequests / s,
+      w.concurrentCalls,
+      w.lambdaGbSeconds / s,
+      (w.webSocket.connectionSeconds / 60) * (60 / s),
+      w.webSocket.messages / s,
+      usd(monthly.total),
+      usd(kinesisIdleConsumerMonthly('shared', c.partitions).total),
+      usd(kinesisIdleConsumerMonthly('enhanced-fan-out', c.partitions).total),
+      `≤ ${usd(GOALS.idleConsumerUsd)}`,
+      atMost(monthly.total, GOALS.idleConsumerUsd),
+    ]);
+  }
+  out.push(
+    renderTable(
+      [
+        'mode',
+        'consumers',
+        'partitions',
+        'DynamoDB requests/s',
+        'RRU/s (billed)',
+        'WRU/s',
+        'S3 requests/s',
+        'HTTP requests/s',
+        'Lambdas running',
+        'Lambda GB-s/s',
+        'WebSocket connection-min/min',
+        'WebSocket messages/s',
+        'USD/month per consumer',
+        'Kinesis shared consumer',
+        'Kinesis EFO consumer',
+        'goal',
+        'pass/miss',
+      ],
+      rows,
+    ),
+  );
+  const stream = HOURS_PER_MONTH * unitPrice(PRICES.kinesisOnDemandStreamHour);
+  out.push(
+    '',
+    `HTTP requests/s for long-polls is the rate they come back empty (one per partition per wait, ${t.cells[0]?.waitMs ?? 10_000} ms), priced as one API Gateway request and one invocation each; "Lambdas running" is the long-polls in flight (each a 1,024 MB fetch function), priced as Lambda duration. ` +
+      `Watch mode adds, per consumer, a re-arm every 9 minutes (the watcher's keepalive, measured on its own below) and a reconnection every 2 hours (a $connect invocation, assumed ${10} ms, and a re-arm). ` +
+      `DynamoDB reads are billed at least one unit per item or query (DynamoDB Local reports 0 for a head that does not exist). ` +
+      `Kinesis: a shared-throughput consumer costs nothing of its own (the stream does: $${stream.toFixed(2)} a month on demand, or $${(HOURS_PER_MONTH * unitPrice(PRICES.kinesisShardHour)).toFixed(2)} per provisioned shard); an enhanced fan-out consumer pays $${unitPrice(PRICES.kinesisEfoConsumerShardHour)} per consumer-shard-hour on every shard.`,
+  );
+  const rearms = t.cells.filter((c) => c.rearm);
+  if (rearms.length) {
+    out.push('', 'One re-arm of every consumer (what the keepalive does), per consumer:', '');
+    out.push(
+      renderTable(
+        ['consumers', 'partitions', 'messages', 'storage requests', 'answered', 'ms'],
+        rearms.map((c) => [c.consumers, c.partitions, c.rearm!.window.webSocket.messages / c.consumers, c.rearm!.requests ? totalCounts(c.rearm!.requests).requests / c.consumers : undefined, c.rearm!.answered, c.rearm!.window.seconds * 1000]),
+      ),
+    );
+  }
+  const lines: string[] = [];
+  if (t.heartbeat) {
+    const profile = heartbeatProfile(t.heartbeat, memoryOf('heartbeat-member'));
+    if (profile) {
+      const cost = heartbeatsMonthly(profile, t.heartbeat.intervalMs);
+      const requests = t.heartbeat.requests ? totalCounts(t.heartbeat.requests).requests / t.heartbeat.calls : 0;
+      lines.push(
+        `- A group member also heartbeats: one call every ${t.heartbeat.intervalMs} ms, ${requests.toFixed(1)} storage requests (${profile.readRequestUnits.toFixed(1)} RRU, ${profile.writeRequestUnits.toFixed(1)} WRU) and ${t.heartbeat.meanMs.toFixed(1)} ms each: ${usd(cost.total)} a month per member on top of the rows above (goal ≤ ${usd(GOALS.idleConsumerUsd)} with them: ${atMost(cost.total, GOALS.idleConsumerUsd)} on its own).`,
+      );
+    }
+  }
+  for (const p of r.cost?.profiles ?? []) {
+    const perGib = usdPerGib(p.consume).total;
+    const kinesis = kinesisConsumerPerGib('on-demand');
+    lines.push(`- Under traffic, a consumer at ${p.label} (${p.consume.records.toFixed(0)} records per fetch): ${usd(perGib)} per GiB read vs Kinesis on-demand ${usd(kinesis)} (enhanced fan-out ${usd(kinesisConsumerPerGib('enhanced-fan-out'))} plus shard-hours): ${perGib < kinesis ? 'pass' : 'miss'}.`);
+  }
+  if (lines.length) out.push('', ...lines);
+  return out;
+}
+
+function renderLatencyByWait(r: BenchResults): string[] {
+  const cells = r.readerLatency ?? [];
+  if (!cells.length && !r.latency) return [];
+  const out: string[] = ['', '## End-to-end latency by way of waiting (same run)', ''];
+  const longPoll = cells.find((c) => c.mode === 'long-poll');
+  const rows: Cell[][] = [];
+  if (r.latency) rows.push(['raw API reader, long-poll (the existing cell)', r.latency.endToEndMs.count, r.latency.endToEndMs.p50, r.latency.endToEndMs.p99, 'reference (issue: p50 108, p99 237 in a full run)', '–']);
+  for (const c of cells) {
+    const verdict: Verdict =
+      c.mode === 'long-poll' || !longPoll ? '–' : atMost(c.endToEndMs.p50, longPoll.endToEndMs.p50) === 'pass' && atMost(c.endToEndMs.p99, longPoll.endToEndMs.p99) === 'pass' ? 'pass' : 'miss';
+    rows.push([
+      `SluiceConsumer, ${c.mode}${c.missing ? ` (${c.missing} not seen)` : ''}`,
+      c.endToEndMs.count,
+      c.endToEndMs.p50,
+      c.endToEndMs.p99,
+      c.mode === 'long-poll' ? 'reference' : '≤ long-poll p50 and p99',
+      verdict,
+    ]);
+  }
+  out.push(renderTable(['reader', 'samples', 'p50 ms', 'p99 ms', 'goal', 'pass/miss'], rows));
+  return out;
+}
+
+function renderRatios(r: BenchResults): string[] {
+  const out: string[] = ['', '## Ratios to the minimum the design needs', ''];
+  const rows: Cell[][] = [];
+  for (const c of r.produce) {
+    const bytes = objectBytes(c.requests);
+    const floor = findRaw(r.raw, 'floor', c.clients, bytes);
+    const throughput = ratio(c.opsPerSecond, floor?.opsPerSecond);
+    const p50 = ratio(floor?.latencyMs.p50, c.latencyMs.p50);
+    rows.push([`produce, batch ${c.batch}, ${c.clients} client(s)`, c.opsPerSecond, floor?.opsPerSecond, throughput, atLeast(throughput, GOALS.produceRatio), c.latencyMs.p50, floor?.latencyMs.p50, p50, atLeast(p50, GOALS.produceRatio)]);
+  }
+  out.push(renderTable(['what', 'Sluice calls/s', 'raw floor calls/s', 'x throughput (goal ≥ 0.8)', 'pass/miss', 'Sluice p50 ms', 'raw p50 ms', 'x p50 = raw/Sluice (goal ≥ 0.8)', 'pass/miss'], rows));
+  out.push('', 'Raw floor: PutObject of the same object size overlapped with one BatchGetItem of the head, then a commit-shaped TransactWriteItems, against the same emulators right after the Sluice cell.');
+
+  const fetchRows: Cell[][] = [];
+  for (const c of r.earliest?.cells ?? []) {
+    const get = findRaw(r.raw, 'get', c.consumers);
+    const floor = findRaw(r.raw, 'fetch-floor', c.consumers);
+    const x = ratio(c.mibPerSecond, get?.mibPerSecond);
+    fetchRows.push([`fetch from earliest, ${c.consumers} consumer(s)`, c.mibPerSecond, get?.mibPerSecond, x, atLeast(x, GOALS.fetchRatio), floor?.mibPerSecond, ratio(c.mibPerSecond, floor?.mibPerSecond), c.s3BytesPerPayloadByte, atMost(c.s3BytesPerPayloadByte, GOALS.s3BytesPerByte)]);
+  }
+  for (const c of r.consumeByBatch) {
+    const get = c.requests ? countsOf(c.requests, 'S3', 'GetObject') : undefined;
+    const amplification = get && c.payloadBytes ? get.bytesReceived / c.payloadBytes : undefined;
+    fetchRows.push([`consume maxRecords ${c.maxRecords}`, c.mibPerSecond, undefined, undefined, '–', undefined, undefined, amplification, atMost(amplification, GOALS.s3BytesPerByte)]);
+  }
+  if (fetchRows.length) {
+    out.push('');
+    out.push(renderTable(['what', 'Sluice MiB/s', 'raw GET MiB/s', 'x raw GET (goal ≥ 0.5)', 'pass/miss', 'raw fetch floor MiB/s', 'x fetch floor', 'S3 bytes/byte (goal ≤ 1.05)', 'pass/miss'], fetchRows));
+    out.push('', 'Raw GET: a ranged GetObject of one prefilled object\'s bytes. Raw fetch floor: one index Query, then one ranged GET per object of the batches it returns, at once.');
+  }
+  const [one, many] = [r.describe?.find((d) => d.partitions === 1), r.describe?.find((d) => d.partitions > 1)];
+  if (one && many) {
+    const x = ratio(many.latencyMs.p50, one.latencyMs.p50);
+    out.push('');
+    out.push(renderTable(['what', 'p50 ms, 1 partition', `p50 ms, ${many.partitions} partitions`, 'ratio (goal ≤ 2)', 'pass/miss', `storage requests per describe (${many.partitions})`], [['describe topic', one.latencyMs.p50, many.latencyMs.p50, x, atMost(x, GOALS.describeRatio), many.requests ? totalCounts(many.requests).requests / Math.max(1, many.ops) : undefined]]));
+  }
+  return out;
+}
+
+function renderContention(r: BenchResults): string[] {
+  const cells = r.contention ?? [];
+  if (!cells.length) return [];
+  const out: string[] = ['', '## Contention: producers on one partition (1 record per call, back to back)', ''];
+  out.push(
+    renderTable(
+      ['producers', 'calls/s', 'p50 ms', 'p99 ms', 'transactions/call', 'attempts/call', 'cancelled/call', 'billed WRU/call', 'goal: transactions/call ≤ issue #18', 'pass/miss', 'errors'],
+      cells.map((c) => {
+        const f = contentionFigures(c);
+        const baseline = ISSUE_CONTENTION_TRANSACTIONS[c.producers];
+        return [c.producers, c.opsPerSecond, c.latencyMs.p50, c.latencyMs.p99, f?.transactionsPerCall, f?.attemptsPerCall, f?.cancelledPerCall, f?.billedWruPerCall, baseline === undefined ? '–' : `≤ ${baseline}`, baseline === undefined ? '–' : atMost(f?.transactionsPerCall, baseline), c.errors];
+      }),
+    ),
+  );
+  out.push('', 'Transactions are counted as sent (TransactWriteItems requests, cancelled ones included); AWS bills a cancelled transaction\'s items as if it had succeeded, at 2 WRU per item.');
+  return out;
+}
+
+function renderIdle(r: BenchResults): string[] {
+  const idle = r.idle;
+  if (!idle) return [];
+  const out: string[] = ['', '## Idle cost: no traffic, no consumers', ''];
+  const runs = scheduledRuns(idle.runs);
+  const cost = idleMonthly(runs, idle.inventory);
+  out.push(`Each scheduled function was run once on the platform with ${idle.topics} topics x ${idle.partitions} partitions (each written once, nothing due); a month of runs priced from its counted requests and time.`, '');
+  for (const cell of idle.runs) {
+    const perRun = cell.requests ? totalCounts(cell.requests).requests : 0;
+    out.push(`- ${cell.name}: every ${cell.rateMinutes} min = ${runsPerMonth(cell.rateMinutes).toLocaleString('en-US')} runs a month x (${perRun} storage requests, ${cell.ms.toFixed(0)} ms at ${cell.memoryMiB} MB): ${usd(cost.lines[`scheduled: ${cell.name}`] ?? 0)} a month${cell.error ? ` (the run failed: ${cell.error})` : ''}`);
+  }
+  if (idle.inventory) {
+    out.push(`- CloudWatch alarms: ${idle.inventory.alarms} alarms reading ${idle.inventory.alarmMetrics} metrics at $0.10: ${usd(cost.lines['CloudWatch alarms'] ?? 0)} a month${idle.inventory.compositeAlarms ? ` (and ${idle.inventory.compositeAlarms} composite alarms, not priced)` : ''}`);
+    out.push(`- CloudWatch dashboards: ${idle.inventory.dashboards} at $3.00: ${usd(cost.lines['CloudWatch dashboards'] ?? 0)} a month (the first 3 dashboards of an account are free)`);
+  } else {
+    out.push(`- CloudWatch alarms and dashboards: not counted (${idle.inventoryError ?? 'no template'})`);
+  }
+  out.push('- HTTP API, WebSocket API, stream triggers, tables on demand: $0 while idle (no requests, no connections; Lambda reads DynamoDB Streams for free)');
+  out.push(`- **Total: ${usd(cost.total)} a month plus storage; goal ≤ ${usd(GOALS.idleUsd)}: ${atMost(cost.total, GOALS.idleUsd)}**`);
+  return out;
+}
