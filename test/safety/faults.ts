@@ -19,6 +19,7 @@ export const FAULT_KINDS = [
   'contention',
   'redelivery',
   'emulator-restart',
+  'watch-loss',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -33,6 +34,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'contention': 'storms of extra writers on one partition: ConditionalCheckFailed cancellations of the commit',
   'redelivery': 'the coordinate-groups trigger re-run from TRIM_HORIZON (every Groups stream record again), and its last batch once more',
   'emulator-restart': 'DynamoDB Local stopped and restarted on the same port and data directory mid-run',
+  'watch-loss': "a group member's watch connection (members wait at the tail on it) loses its next two ready notices, repeats the next one, or is closed (client side)",
 };
 
 /** What was actually injected (or, for contention, observed): a count per kind and finer details. */

@@ -13,6 +13,8 @@ import type { SluiceContext } from '../../lib/core/context';
 import { collectOrphanObjects } from '../../lib/gc/collect-orphan-objects';
 import { produce, type ProduceResult } from '../../lib/log/produce';
 import { partitionForKey } from '../../lib/protocol/partitioner';
+import { TailWatcher, globalSocketFactory, type WatchSocket, type WatchSocketFactory } from '../../lib/client/tail-watcher';
+import WebSocketClient from 'ws';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { classify, classifyError, request, type Reply } from './api';
 import { check, type CheckResult } from './checker';
@@ -76,6 +78,10 @@ class Run {
   consuming = true;
   /** Set once the producers have stopped: readers stop when they reach these. */
   finalHighWatermarks: number[] | undefined;
+  /** The platform's watch (tail-wait) WebSocket URL: group members wait on it at the tail when set. */
+  watchUrl: string | undefined;
+  /** watch-loss faults due that found no member waiting on a connection yet: the next member that waits takes one. */
+  watchLossDue = 0;
 
   constructor(
     readonly options: SafetyOptions,
@@ -450,17 +456,28 @@ class Member {
   private positionsFor = -1;
   private readonly positions = new Map<number, number>();
   private readonly committed = new Map<number, number>();
+  /** Each partition's high watermark as the last poll of it said. */
+  private readonly highWatermarks = new Map<number, number>();
   private nextHeartbeat = 0;
   private heartbeatIntervalMs = 1000;
   /** A zombie: no heartbeats, no reads. */
   private silent = false;
   private zombieRunning = false;
   zombieRequested = false;
+  /** Waits at the tail on the platform's watch endpoint, when it has one. */
+  readonly watch: MemberWatch | undefined;
 
   constructor(
     private readonly run: Run,
     readonly name: string,
-  ) {}
+  ) {
+    if (run.watchUrl) this.watch = new MemberWatch(run, run.watchUrl);
+  }
+
+  /** Ends a wait at the tail: the membership changed, a fault wants the member, or the run ends. */
+  wakeUp(): void {
+    this.watch?.poke();
+  }
 
   private get reading(): boolean {
     return this.memberId !== undefined && this.assignment !== null && this.assignment.length > 0 && this.positionsFor === this.generation;
@@ -489,7 +506,11 @@ class Member {
       for (const partition of round.partitions) {
         const position = this.positions.get(partition);
         if (position === undefined || this.generation !== round.generation) break;
+        // Read to the end and armed on the watch connection: not polled until a notice says it moved (as the client's consumer does).
+        if (this.watch?.waiting(partition, position, this.highWatermarks.get(partition))) continue;
+        this.watch?.woken.delete(partition);
         const p = await poll(run, this.name, partition, position, 50, 0);
+        if (p.outcome === 'ok' && p.highWatermark !== undefined) this.highWatermarks.set(partition, p.highWatermark);
         const last = p.outcome === 'ok' ? p.records.at(-1) : undefined;
         if (last) {
           this.positions.set(partition, last[0] + 1);
@@ -497,8 +518,15 @@ class Member {
         }
       }
       await this.commit(round);
-      await delay(read > 0 ? 30 : 150);
+      if (this.watch?.available && this.generation === round.generation && run.consuming && !this.zombieRequested) {
+        const atTail = round.partitions.filter((p) => this.watch!.atTail(p, this.positions.get(p), this.highWatermarks.get(p)));
+        this.watch.arm(atTail.map((p) => ({ topic: TOPIC, partition: p, offset: this.positions.get(p)! })));
+        // Every partition waits: sleep until a notice (or a membership change) instead of polling.
+        if (atTail.length === round.partitions.length) await this.watch.wait();
+        else await delay(read > 0 ? 30 : 150);
+      } else await delay(read > 0 ? 30 : 150);
     }
+    this.watch?.close();
     await heartbeats;
     if (this.memberId) await request(run.url, 'DELETE', `/v1/groups/${GROUP}/members/${encodeURIComponent(this.memberId)}`);
   }
@@ -517,7 +545,10 @@ class Member {
     const changed = body.generation !== this.generation || JSON.stringify(assignment) !== JSON.stringify(this.assignment);
     this.generation = body.generation;
     this.assignment = assignment;
-    if (changed) this.positionsFor = -1;
+    if (changed) {
+      this.positionsFor = -1;
+      this.wakeUp();
+    }
     this.heartbeatIntervalMs = body.heartbeatIntervalMs ?? this.heartbeatIntervalMs;
     // While a rebalance is pending, look again soon rather than a full interval later.
     this.nextHeartbeat = this.run.now() + (assignment === null ? Math.min(200, this.heartbeatIntervalMs) : this.heartbeatIntervalMs);
@@ -550,6 +581,7 @@ class Member {
   }
 
   private forget(): void {
+    this.wakeUp();
     this.memberId = undefined;
     this.assignment = null;
     this.positionsFor = -1;
@@ -643,6 +675,172 @@ class Member {
   }
 }
 
+/** Safety runs are short: the keepalive, which re-arms every armed watch, comes every 2 s, so a lost `ready` costs at most that. */
+const WATCH_KEEPALIVE_MS = 2000;
+
+/** The watch faults a member's connection can be given, and what was done. */
+interface WatchFaults {
+  dropReadies: number;
+  duplicateReadies: number;
+}
+
+/**
+ * A group member's wait at the tail: the client's TailWatcher on the platform's watch
+ * endpoint, over a socket the `watch-loss` fault can tamper with (drop or repeat `ready`
+ * notices, close the connection). The member waits until any of its partitions is
+ * reported moved (or the watch falls back, or it is poked), then polls them all.
+ */
+class MemberWatch {
+  /** Partitions a notice (or a refusal) said to poll. */
+  readonly woken = new Set<number>();
+  private readonly watcher: TailWatcher;
+  private readonly faults: WatchFaults = { dropReadies: 0, duplicateReadies: 0 };
+  /** The offset each partition was armed at, until a notice. */
+  private readonly armedAt = new Map<number, number>();
+  /** Partitions the server would not watch: polled as before. */
+  private readonly refused = new Set<number>();
+  private socket: FaultySocket | undefined;
+  private wake: (() => void) | undefined;
+  private woke = false;
+
+  constructor(
+    private readonly run: Run,
+    url: string,
+  ) {
+    const real: WatchSocketFactory = globalSocketFactory() ?? ((u) => new WebSocketClient(u) as unknown as WatchSocket);
+    this.watcher = new TailWatcher({
+      connectUrl: async () => url,
+      socket: (u) => (this.socket = new FaultySocket(real(u), this.faults, run.counters)),
+      keepaliveMs: WATCH_KEEPALIVE_MS,
+      onReady: (_topic, partition) => {
+        run.counters.detail('watch.readies');
+        this.armedAt.delete(partition);
+        this.woken.add(partition);
+        this.poke();
+      },
+      onRefused: (topic, partition, error) => {
+        run.notes.push(`watch refused ${topic}/${partition}: ${error.code}: ${error.message}`);
+        this.armedAt.delete(partition);
+        this.refused.add(partition);
+        this.poke();
+      },
+      onAvailability: (available) => {
+        run.counters.detail(available ? 'watch.available-again' : 'watch.unavailable');
+        this.armedAt.clear();
+        this.poke();
+      },
+    });
+  }
+
+  get available(): boolean {
+    return this.watcher.available;
+  }
+
+  /** Read to the end as far as the member knows, and watchable. */
+  atTail(partition: number, position: number | undefined, highWatermark: number | undefined): boolean {
+    return position !== undefined && highWatermark !== undefined && position >= highWatermark && !this.woken.has(partition) && !this.refused.has(partition);
+  }
+
+  /** Armed at this position and not yet reported: the member skips polling it. */
+  waiting(partition: number, position: number, highWatermark: number | undefined): boolean {
+    return this.available && this.atTail(partition, position, highWatermark) && this.armedAt.get(partition) === position;
+  }
+
+  poke(): void {
+    this.woke = true;
+    this.wake?.();
+  }
+
+  /** Arms partitions at their positions (those armed there already are left alone). */
+  arm(targets: { topic: string; partition: number; offset: number }[]): void {
+    const fresh = targets.filter((t) => this.armedAt.get(t.partition) !== t.offset);
+    for (const t of fresh) this.armedAt.set(t.partition, t.offset);
+    if (fresh.length > 0) {
+      this.run.counters.detail('watch.arms', fresh.length);
+      this.watcher.arm(fresh);
+    }
+    if (this.run.watchLossDue > 0 && this.injectLoss(this.run.rng)) this.run.watchLossDue--;
+  }
+
+  /** Waits until something is reported (a notice, a refusal, the watch going away) or a poke. */
+  async wait(): Promise<void> {
+    this.run.counters.detail('watch.waits');
+    if (this.woke) {
+      this.woke = false;
+      return;
+    }
+    await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    this.woke = false;
+  }
+
+  /** The `watch-loss` fault: one of dropping the next two `ready`s, repeating the next one, or closing the connection. */
+  injectLoss(rng: () => number): boolean {
+    if (!this.socket || !this.watcher.connected) return false;
+    const roll = rng();
+    if (roll < 0.4) {
+      this.faults.dropReadies += 2;
+      this.run.counters.detail('watch.drop-armed');
+    } else if (roll < 0.7) {
+      this.faults.duplicateReadies += 1;
+      this.run.counters.detail('watch.duplicate-armed');
+    } else {
+      this.socket.close(4000, 'safety fault');
+      this.run.counters.detail('watch.connection-closed');
+    }
+    this.run.counters.count('watch-loss');
+    return true;
+  }
+
+  close(): void {
+    this.watcher.close();
+  }
+}
+
+/** A WebSocket whose incoming `ready` notices the watch-loss fault may drop or repeat. */
+class FaultySocket implements WatchSocket {
+  onopen: WatchSocket['onopen'] = null;
+  onmessage: WatchSocket['onmessage'] = null;
+  onclose: WatchSocket['onclose'] = null;
+  onerror: WatchSocket['onerror'] = null;
+
+  constructor(
+    private readonly real: WatchSocket,
+    faults: WatchFaults,
+    counters: FaultCounters,
+  ) {
+    real.onopen = (event) => this.onopen?.(event);
+    real.onclose = (event) => this.onclose?.(event);
+    real.onerror = (event) => this.onerror?.(event);
+    real.onmessage = (event) => {
+      const ready = typeof event.data === 'string' && event.data.includes('"type":"ready"');
+      if (ready && faults.dropReadies > 0) {
+        faults.dropReadies--;
+        counters.detail('watch.ready-dropped');
+        return;
+      }
+      this.onmessage?.(event);
+      if (ready && faults.duplicateReadies > 0) {
+        faults.duplicateReadies--;
+        counters.detail('watch.ready-duplicated');
+        this.onmessage?.(event);
+      }
+    };
+  }
+
+  get readyState(): number {
+    return this.real.readyState;
+  }
+
+  send(data: string): void {
+    this.real.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.real.close(code, reason);
+  }
+}
+
 // ---- faults on a schedule ----------------------------------------------------
 
 interface Step {
@@ -663,6 +861,7 @@ export function faultPlan(seconds: number, enabled: ReadonlySet<FaultKind>, rng:
     contention: 12,
     redelivery: 20,
     'emulator-restart': Infinity,
+    'watch-loss': 5,
   };
   const ms = seconds * 1000;
   const steps: Step[] = [];
@@ -714,7 +913,19 @@ async function runFaults(run: Run, fleet: Fleet, log: (line: string) => void): P
       }
       case 'zombie-member': {
         const member = run.pick(fleet.members);
-        if (member) member.zombieRequested = true;
+        if (member) {
+          member.zombieRequested = true;
+          member.wakeUp();
+        }
+        break;
+      }
+      case 'watch-loss': {
+        const watches = fleet.members.map((m) => m.watch).filter((w) => w !== undefined);
+        // Tried on each member in turn from a random one: a member between connections takes none.
+        const start = Math.floor(run.rng() * watches.length);
+        let injected = false;
+        for (let i = 0; i < watches.length && !injected; i++) injected = watches[(start + i) % watches.length]!.injectLoss(run.rng);
+        if (!injected && watches.length > 0) run.watchLossDue++;
         break;
       }
       case 'throttle':
@@ -876,6 +1087,25 @@ async function highWatermarksOf(run: Run): Promise<number[] | undefined> {
   return (reply.body.partitionOffsets as { partition: number; highWatermark: number }[]).sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
 }
 
+/**
+ * Members wait at the tail on the watch connection: they too must reach the end, whatever
+ * notices were lost. Waits (bounded) for the group's committed offsets to reach the final
+ * high watermarks, and notes it if they do not.
+ */
+async function groupCaughtUp(run: Run, highWatermarks: number[], boundMs: number): Promise<void> {
+  const started = run.now();
+  while (run.now() - started < boundMs) {
+    const reply = await request(run.url, 'GET', `/v1/groups/${GROUP}/offsets?topic=${TOPIC}`);
+    const partitions = reply.status === 200 ? (reply.body.partitions as { partition: number; committedOffset: number | null }[]) : [];
+    if (partitions.length === highWatermarks.length && partitions.every((p) => (p.committedOffset ?? 0) >= highWatermarks[p.partition]!)) {
+      run.counters.detail('group.caught-up-after-ms', Math.round(run.now() - started));
+      return;
+    }
+    await delay(200);
+  }
+  run.notes.push(`the group's members had not committed up to the final high watermarks ${boundMs / 1000} s after the readers caught up (a member stalled at the tail?)`);
+}
+
 /** Test seams: a negative control can break the platform on purpose and see the checker catch it. */
 export interface RunHooks {
   /** Called once the platform is up, with the context the handlers and the lib calls share. */
@@ -909,6 +1139,7 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     const rng = seededRandom(options.seed);
     const ctx: SluiceContext = { ...base };
     const run = new Run(options, platform.url, ctx, rng);
+    run.watchUrl = platform.platform.watchUrl;
     if (run.enabled('lost-response')) run.storm.lostResponseRate = 0.01;
     hooks.afterStart?.(base);
     installDynamoFaults(base.ddb, platform.config.tables.Log, run.storm, run.counters, seededRandom(options.seed ^ 0x5bd1e995));
@@ -957,7 +1188,9 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     graceTimer.abort();
     if (caughtUp === 'grace') run.notes.push(`readers had not reached the final high watermarks after ${options.graceSeconds} s`);
     await Promise.all(members.map((m) => m.zombieSettled(options.sessionTimeoutMs + 15_000)));
+    if (members.length > 0 && highWatermarks) await groupCaughtUp(run, highWatermarks, options.graceSeconds * 1000);
     run.consuming = false;
+    for (const m of members) m.wakeUp();
     await Promise.all([...readerLoops, ...memberLoops]);
     const drainMs = performance.now() - drainStart;
 
