@@ -34,6 +34,33 @@ export const SEGMENT_LIST_PREFIX = SEGMENT_ROOT;
 /** Prefixes collected at once. */
 const DEFAULT_CONCURRENCY = 8;
 
+const HOUR_MS = 60 * 60 * 1000;
+
+/** With `idleBackoff`, the longest wait between listings of a prefix whose checkpoint has not moved, in hours. */
+export const IDLE_BACKOFF_MAX_HOURS = 16;
+
+/**
+ * Hours between listings of a prefix whose checkpoint last moved `idleMs` ago (its
+ * `updatedAt`; a listing that finds any key moves it): every hour while it moved within
+ * the last two, then doubling with the idle time (2 h idle: every 2 hours, 4 h: every 4,
+ * …) up to IDLE_BACKOFF_MAX_HOURS.
+ */
+export function listingPeriodHours(idleMs: number): number {
+  let period = 1;
+  while (period < IDLE_BACKOFF_MAX_HOURS && idleMs >= 2 * period * HOUR_MS) period *= 2;
+  return period;
+}
+
+/**
+ * Whether an hourly run at `now` lists the `index`th prefix: always without a checkpoint,
+ * else in the hours whose number (since the epoch), plus the index to spread the prefixes
+ * over the hours, is a multiple of its listing period.
+ */
+export function prefixIsDue(checkpoint: GcCheckpoint | undefined, index: number, now: number): boolean {
+  if (!checkpoint) return true;
+  return (Math.floor(now / HOUR_MS) + index) % listingPeriodHours(now - checkpoint.updatedAt) === 0;
+}
+
 export interface CollectOrphanObjectsOptions {
   /** Objects younger than this (by the later of key time and LastModified) are kept. Default ORPHAN_GRACE_MS. */
   graceMs?: number;
@@ -47,6 +74,13 @@ export interface CollectOrphanObjectsOptions {
   concurrency?: number;
   /** Structured log lines: per-key delete failures, checkpoint write failures and early stops. */
   log?: (entry: Record<string, unknown>) => void;
+  /**
+   * List a prefix whose checkpoint has not moved for a while less often (`prefixIsDue`),
+   * and give an empty prefix a checkpoint, so that an idle bucket costs about 256 LISTs
+   * per IDLE_BACKOFF_MAX_HOURS instead of 256 per run; the hourly schedule runs so.
+   * Default false: every prefix, every run.
+   */
+  idleBackoff?: boolean;
 }
 
 export interface OrphanCollection {
@@ -68,9 +102,12 @@ export interface OrphanCollection {
   checkpointFailures: number;
   /** False when the run stopped early at `maxDeletes` or `deadline`; the next run carries on. */
   complete: boolean;
+  /** Prefixes this run listed (256 without `idleBackoff`). */
+  prefixesListed: number;
 }
 
 interface Settings {
+  idleBackoff: boolean;
   graceMs: number;
   maxDeletes: number;
   deadline: number | undefined;
@@ -111,7 +148,7 @@ export async function collectOrphanObjects(ctx: SluiceContext, options: CollectO
   if (!(maxDeletes >= 1)) throw new Error(`maxDeletes must be at least 1, got ${maxDeletes}`);
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new Error(`concurrency must be a whole number of at least 1, got ${concurrency}`);
-  const settings: Settings = { graceMs, maxDeletes, deadline: options.deadline, pageSize: options.pageSize, log: options.log ?? (() => undefined) };
+  const settings: Settings = { idleBackoff: options.idleBackoff ?? false, graceMs, maxDeletes, deadline: options.deadline, pageSize: options.pageSize, log: options.log ?? (() => undefined) };
 
   const result: OrphanCollection = {
     scanned: 0,
@@ -123,16 +160,20 @@ export async function collectOrphanObjects(ctx: SluiceContext, options: CollectO
     checkpointsAdvanced: 0,
     checkpointFailures: 0,
     complete: true,
+    prefixesListed: 0,
   };
   const run: Run = { result, attemptedDeletes: 0, halted: false };
   if (pastDeadline(ctx, settings, run)) return result;
 
   const checkpoints = await readGcCheckpoints(ctx, SEGMENT_PREFIXES);
+  const startedAt = ctx.now();
+  const prefixes = settings.idleBackoff ? SEGMENT_PREFIXES.filter((prefix, index) => prefixIsDue(checkpoints.get(prefix), index, startedAt)) : SEGMENT_PREFIXES;
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (!run.halted && next < SEGMENT_PREFIXES.length) {
-      const prefix = SEGMENT_PREFIXES[next++]!;
+    while (!run.halted && next < prefixes.length) {
+      const prefix = prefixes[next++]!;
+      result.prefixesListed++;
       try {
         await collectPrefix(ctx, prefix, checkpoints.get(prefix), settings, run);
       } catch (error) {
@@ -142,7 +183,7 @@ export async function collectOrphanObjects(ctx: SluiceContext, options: CollectO
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, SEGMENT_PREFIXES.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, prefixes.length) }, worker));
   if (failure) throw failure.error;
   return result;
 }
@@ -223,10 +264,11 @@ async function collectPrefix(ctx: SluiceContext, prefix: string, seen: GcCheckpo
     startAfter = contents[contents.length - 1]!.key;
   }
 
-  // Nothing listed, nothing learned (and an empty prefix costs the same from its start).
-  if (lastListed === undefined) return;
+  // Nothing listed, nothing learned (and an empty prefix costs the same from its start); except that with idleBackoff an
+  // empty prefix gets a checkpoint once, so that its idle time can be told and it is listed less often.
+  if (lastListed === undefined && !(settings.idleBackoff && seen === undefined && exhausted)) return;
   // Every key written before the last one listed was listed, and before `firstUndecided` decided.
-  const decidedBefore = Math.min(firstUndecided, appearedBy, exhausted ? Infinity : lastListed);
+  const decidedBefore = Math.min(firstUndecided, appearedBy, exhausted || lastListed === undefined ? Infinity : lastListed);
   if (!(decidedBefore > (seen?.decidedBefore ?? -1)) || !Number.isFinite(decidedBefore)) return;
   try {
     if (await advanceGcCheckpoint(ctx, prefix, seen, decidedBefore)) result.checkpointsAdvanced++;

@@ -9,6 +9,8 @@ import { ensureTable } from '../../../infra/local/bootstrap';
 import type { SluiceContext } from '../../../lib/core/context';
 import {
   collectOrphanObjects,
+  IDLE_BACKOFF_MAX_HOURS,
+  listingPeriodHours,
   ORPHAN_GRACE_MS,
   SEGMENT_LIST_PREFIX,
   SEGMENT_PREFIXES,
@@ -162,6 +164,7 @@ function summary(overrides: Partial<OrphanCollection>): OrphanCollection {
     checkpointsAdvanced: 0,
     checkpointFailures: 0,
     complete: true,
+    prefixesListed: SEGMENT_PREFIXES.length,
     ...overrides,
   };
 }
@@ -304,7 +307,7 @@ describe('collectOrphanObjects', () => {
 
     const result = await collectOrphanObjects(watched, { deadline: now });
 
-    assert.deepEqual(result, summary({ complete: false }));
+    assert.deepEqual(result, summary({ complete: false, prefixesListed: 0 }));
     assert.deepEqual(lists, []);
     assert.deepEqual(await keysIn(ctx), [orphan]);
   });
@@ -478,7 +481,8 @@ describe('collectOrphanObjects checkpoints', () => {
 
     const cut = await collectOrphanObjects(timed, { deadline: now + 1, pageSize: 2 });
 
-    assert.deepEqual(sorted(cut), summary({ scanned: 2, deleted: keys.slice(0, 2).sort(), checkpointsAdvanced: 1, complete: false }));
+    // How many prefixes the eight workers had started when the deadline came depends on their timing.
+    assert.deepEqual(sorted(cut), summary({ scanned: 2, deleted: keys.slice(0, 2).sort(), checkpointsAdvanced: 1, complete: false, prefixesListed: cut.prefixesListed }));
     assert.equal((await checkpointOf(ctx, 0x20))?.decidedBefore, base + 1, 'the written-at time of the last object decided');
 
     const rest = await collectOrphanObjects(ctx, { pageSize: 2 });
@@ -486,6 +490,49 @@ describe('collectOrphanObjects checkpoints', () => {
     // Relisted from the last decided object's time, which is gone: the four after it.
     assert.deepEqual(sorted(rest), summary({ scanned: 4, keptReferenced: 2, deleted: [keys[3]!, keys[4]!].sort(), checkpointsAdvanced: 1 }));
     assert.deepEqual(await keysIn(ctx), [keys[2]!, keys[5]!].sort());
+  });
+});
+
+describe('collectOrphanObjects with idleBackoff (the hourly schedule)', () => {
+  const HOUR = 60 * MINUTE;
+
+  it('lists a prefix every hour while its checkpoint moved in the last two, then doubling with its idle time up to every 16 hours', () => {
+    assert.deepEqual(
+      [0, HOUR, 2 * HOUR - 1, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 1000 * HOUR].map(listingPeriodHours),
+      [1, 1, 1, 2, 4, 8, 16, IDLE_BACKOFF_MAX_HOURS],
+    );
+    assert.equal(IDLE_BACKOFF_MAX_HOURS, 16);
+  });
+
+  it('lists only the idle prefixes due this hour, and deletes a new orphan in an idle prefix within 16 hours, then lists that prefix hourly again', async () => {
+    const real = Date.now();
+    const t1 = real + HOUR;
+    const ctx = await gcContext(t1);
+    const at = (now: number) => recordingLists({ ...ctx, now: () => now });
+    const first = await collectOrphanObjects(at(t1).ctx, { idleBackoff: true });
+    assert.equal(first.prefixesListed, 256, 'no prefix has a checkpoint yet');
+    assert.equal(first.checkpointsAdvanced, 256, 'every empty prefix gets one');
+
+    // 20 hours later every prefix is idle: each is listed in one hour of 16, spread by its index.
+    const t2 = t1 + 20 * HOUR;
+    const idle = at(t2);
+    const second = await collectOrphanObjects(idle.ctx, { idleBackoff: true });
+    const dueNow = SEGMENT_PREFIXES.filter((_, index) => (Math.floor(t2 / HOUR) + index) % 16 === 0);
+    assert.equal(second.prefixesListed, 16);
+    assert.deepEqual(idle.lists.map((list) => list.Prefix).sort(), [...dueNow].sort());
+
+    // An orphan lands in a prefix that is not due now: it is deleted in that prefix's hour, not before.
+    const index = SEGMENT_PREFIXES.findIndex((_, i) => (Math.floor(t2 / HOUR) + i) % 16 === 16 - 5);
+    const orphan = await putSegment(ctx, t2 - 30 * MINUTE, index);
+    for (let hour = 1; hour <= 5; hour++) {
+      const run = await collectOrphanObjects(at(t2 + hour * HOUR).ctx, { idleBackoff: true });
+      assert.equal(run.deleted.includes(orphan), hour === 5, `hour ${hour}`);
+    }
+    assert.deepEqual(await keysIn(ctx), []);
+    // Its checkpoint moved: the next hour lists it again.
+    const after = at(t2 + 6 * HOUR);
+    await collectOrphanObjects(after.ctx, { idleBackoff: true });
+    assert.ok(after.lists.some((list) => list.Prefix === prefixName(index)));
   });
 });
 
@@ -503,9 +550,11 @@ describe('collect-orphan-objects on the local platform', () => {
       keptReferenced: 0,
       skippedUnknownKeys: 0,
       failed: 0,
-      checkpointsAdvanced: 1,
+      // The schedule runs with idleBackoff: every empty prefix gets its first checkpoint, so its idle time can be told.
+      checkpointsAdvanced: 256,
       checkpointFailures: 0,
       complete: true,
+      prefixesListed: 256,
     });
   });
 
