@@ -64,7 +64,7 @@ export const RETENTION_INDEX: GlobalIndexDefinition = {
 
 export const LOG_TABLE: TableDefinition = {
   id: 'Log',
-  description: 'Per topic-partition: the head item (next offset, leader epoch) and one index item per committed batch.',
+  description: 'Per topic-partition: the head item (next offset, leader epoch) and one index item per committed batch; watchers of partition tails.',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   // Commits on head items will drive push delivery (consumer groups).
@@ -74,6 +74,8 @@ export const LOG_TABLE: TableDefinition = {
   // Head items of non-empty partitions carry `retentionTopicId` and `retentionFrom`, so a retention run Queries
   // each topic for the partitions with something to expire instead of reading every head (docs/design.md, "Retention").
   globalIndexes: [RETENTION_INDEX],
+  // Watcher items (readers waiting at a partition's tail, lib/store/watcher-store.ts) expire on their own.
+  timeToLiveAttribute: 'expiresAtSeconds',
   envVar: 'SLUICE_LOG_TABLE',
 };
 
