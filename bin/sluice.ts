@@ -48,7 +48,7 @@ function buildProgram(): Command {
     .addOption(new Option('--token <token>', 'the bearer token for --auth token (implies it)').env('SLUICE_TOKEN'))
     .addOption(new Option('--region <region>', 'the API region for --auth iam').env('AWS_REGION'))
     .addOption(
-      new Option('--watch-url <wsUrl>', "where consume --follow and --group wait for new records at the tail (the deployed WebSocket API's wss:// URL, or the local platform's ws://localhost:8780/v1/watch), instead of long-polling each partition")
+      new Option('--watch-url <wsUrl>', "where consume --follow and --group wait for new records at the tail (the stack's WatchUrl output, or the local platform's ws://localhost:8780/v1/watch), instead of long-polling each partition")
         .env('SLUICE_WATCH_URL')
         .argParser(watchUrl),
     )

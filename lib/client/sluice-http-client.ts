@@ -89,7 +89,7 @@ export interface SluiceHttpClientOptions {
   /** Signs each request (for example `iamSigner()` for SigV4); answers the headers to send. */
   signer?: RequestSigner;
   /**
-   * The tail-wait WebSocket URL: the deployed WebSocket API's URL (`wss://…/<stage>`),
+   * The tail-wait WebSocket URL: the stack's `WatchUrl` output (`wss://…/<stage>`),
    * or the local platform's. Consumers made with this client then wait at the tail on one
    * connection (no server running while idle) instead of one HTTP long-poll per partition.
    * It is connected with the same credentials: SigV4-presigned with `iamSigner()`, or the
