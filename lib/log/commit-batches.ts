@@ -37,15 +37,24 @@ export function commitConflictRate(now: number): number {
 }
 
 /**
- * Full jitter, so contending writers spread out: from 20 ms capped at 500 ms when this
- * container's commits rarely conflict, up to 160 ms capped at 1 s when nearly every
- * attempt does. Each wasted attempt is a billed transaction (and a state read), so
- * under steady contention waiting longer costs less than colliding again.
+ * Full jitter, so contending writers spread out. A conflict rate r means about
+ * 1 / (1 - r) writers contend (capped at 16); for the losers of a round not to collide
+ * again, their retries must spread over about that many attempt durations, since the
+ * partition's head admits one commit per attempt. So the first wait's bound is the
+ * recent attempt duration times the contenders (20 ms at least, 1 s at most), doubling
+ * per retry up to twice that (500 ms at least, 2 s at most). Each wasted attempt is a
+ * billed transaction and a state read; under steady contention waiting longer costs
+ * less than colliding again, and the head's one-commit-at-a-time rate is the same.
  */
-export function commitRetryPolicy(conflictRate: number): RetryPolicy {
-  const rate = Math.min(1, Math.max(0, conflictRate));
-  return { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 20 + 140 * rate, maxDelayMs: 500 + 500 * rate };
+export function commitRetryPolicy(conflictRate: number, attemptMs = 20): RetryPolicy {
+  const rate = Math.min(MAX_RATE, Math.max(0, conflictRate));
+  const contenders = 1 / (1 - rate);
+  const baseDelayMs = Math.min(1000, Math.max(20, attemptMs * contenders));
+  return { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs, maxDelayMs: Math.min(2000, Math.max(500, 2 * baseDelayMs)) };
 }
+
+/** A rate above 15/16 counts as 16 contenders. */
+const MAX_RATE = 15 / 16;
 
 /**
  * Decides what a call would do against the current state, without writing: the
@@ -90,8 +99,9 @@ export async function commitBatches(
   const claim = options.producer;
   return withRetries(
     ctx,
-    () => commitRetryPolicy(conflicts.current(ctx.now())),
+    () => commitRetryPolicy(conflicts.current(ctx.now()), conflicts.meanAttemptMs()),
     async (attempt) => {
+      const started = ctx.now();
       // One state read per attempt: the first may use the caller's, each retry reads once.
       const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
       const verdict = evaluate(state, batches, options);
@@ -106,7 +116,8 @@ export async function commitBatches(
       });
       const producer = claim && { producerId: claim.producerId, epoch: claim.epoch, principal: claim.principal };
       const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes });
-      conflicts.record(ctx.now(), outcome.kind === 'contended');
+      // The first attempt's read overlapped the PUT and is not timed here; later ones include theirs.
+      conflicts.record(ctx.now(), outcome.kind === 'contended', ctx.now() - started);
       switch (outcome.kind) {
         case 'committed':
           return { baseOffsets };

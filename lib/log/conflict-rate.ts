@@ -16,13 +16,20 @@ export interface ConflictRateOptions {
 export class ConflictRate {
   private rate = 0;
   private at: number | undefined;
+  private attemptMs: number | undefined;
 
   constructor(private readonly options: ConflictRateOptions = { weight: 0.2, halfLifeMs: 10_000 }) {}
 
-  /** Counts one commit attempt's outcome at `now`. */
-  record(now: number, conflicted: boolean): void {
+  /** Counts one commit attempt's outcome at `now`, and how long it took (its state read and transaction), when known. */
+  record(now: number, conflicted: boolean, tookMs?: number): void {
     this.rate = this.current(now) * (1 - this.options.weight) + (conflicted ? this.options.weight : 0);
     this.at = now;
+    if (tookMs !== undefined && tookMs >= 0) this.attemptMs = this.attemptMs === undefined ? tookMs : this.attemptMs * (1 - this.options.weight) + tookMs * this.options.weight;
+  }
+
+  /** The weighted mean duration of recent attempts; undefined before any was timed. */
+  meanAttemptMs(): number | undefined {
+    return this.attemptMs;
   }
 
   /** The rate at `now`, in [0, 1]. */

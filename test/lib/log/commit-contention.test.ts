@@ -34,23 +34,34 @@ const batch: PendingBatch = { partition: 0, recordCount: 1, byteStart: 0, byteLe
 
 describe('contended commits', () => {
   it('a commit built on a stale head is cancelled once, re-reads once, commits, and raises the conflict rate the next wait is drawn from', async () => {
-    const now = Date.now();
+    // The clock moves only when a transaction is sent, by 100 ms: every attempt takes 100 ms.
+    let now = Date.now();
+    const ddb = Object.create(ctx.ddb) as typeof ctx.ddb;
+    ddb.send = (async (command: unknown) => {
+      try {
+        return await ctx.ddb.send(command as never);
+      } finally {
+        if ((command as object).constructor.name === 'TransactWriteCommand') now += 100;
+      }
+    }) as typeof ctx.ddb.send;
     const waits: number[] = [];
-    const fixed: SluiceContext = { ...ctx, tables: ctx.tables, bucket: ctx.bucket, now: () => now, random: () => 0.999, sleep: async (ms) => void waits.push(ms) };
+    const fixed: SluiceContext = { ...ctx, tables: ctx.tables, bucket: ctx.bucket, ddb, now: () => now, random: () => 0.999, sleep: async (ms) => void waits.push(ms) };
     const topic = await createTopic(fixed, { name: 'stale-head', partitions: 1, config: {} });
     const stale = await readCommitState(fixed, topic.topicId, [0]);
     await commitBatches(fixed, topic, 'seg/stale-head-1', [batch], now); // another writer moves the head
     assert.equal(commitConflictRate(now), 0);
+    const waited = now;
     const before = counter.snapshot();
     const result = await commitBatches(fixed, topic, 'seg/stale-head-2', [batch], now, {}, stale);
     const requests = counter.diff(before, counter.snapshot());
     assert.deepEqual([...result.baseOffsets], [[0, 1]]);
     assert.equal(countsOf(requests, 'DynamoDB', 'TransactWriteItems').requests, 2);
     assert.equal(countsOf(requests, 'DynamoDB', 'BatchGetItem').requests, 1);
-    // One conflict in two attempts: rate 0.2 after it (weight 0.2), so the wait's bound is 20 + 140 × 0.2 = 48 ms.
+    // After the conflict the rate is 0.2 (weight 0.2): 1 / (1 - 0.2) = 1.25 contenders, so the
+    // wait's bound is 1.25 attempt durations of 100 ms.
     assert.equal(waits.length, 1);
-    assert.equal(waits[0], Math.floor(0.999 * 48));
-    assert.ok(commitConflictRate(now) > 0);
+    assert.equal(waits[0], Math.floor(0.999 * 125));
+    assert.ok(commitConflictRate(now) > 0 && waited < now);
   });
 
   it('8 producers on one partition: every call commits, offsets are gapless, and each transaction sent was built on one state read', async () => {

@@ -29,9 +29,23 @@ describe('ConflictRate', () => {
 });
 
 describe('commitRetryPolicy', () => {
-  it('waits from 20 ms (capped at 500 ms) when commits rarely conflict, up to 160 ms (capped at 1 s) when they all do', () => {
-    assert.deepEqual(commitRetryPolicy(0), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 20, maxDelayMs: 500 });
-    assert.deepEqual(commitRetryPolicy(1), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 160, maxDelayMs: 1000 });
-    assert.deepEqual(commitRetryPolicy(0.5), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 90, maxDelayMs: 750 });
+  it('spreads retries over about as many attempt durations as writers contend (1 / (1 - rate)), 20 ms to 1 s for the first wait', () => {
+    assert.deepEqual(commitRetryPolicy(0, 30), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 30, maxDelayMs: 500 });
+    assert.deepEqual(commitRetryPolicy(0.75, 30), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 120, maxDelayMs: 500 });
+    assert.deepEqual(commitRetryPolicy(0.875, 100), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 800, maxDelayMs: 1600 });
+    // At least 20 ms; at most 16 contenders and 1 s.
+    assert.equal(commitRetryPolicy(0, 1).baseDelayMs, 20);
+    assert.equal(commitRetryPolicy(1, 10).baseDelayMs, 160);
+    assert.deepEqual(commitRetryPolicy(1, 500), { attempts: COMMIT_MAX_ATTEMPTS, baseDelayMs: 1000, maxDelayMs: 2000 });
+  });
+});
+
+describe('ConflictRate attempt durations', () => {
+  it('keeps a weighted mean of the attempt durations it is told', () => {
+    const rate = new ConflictRate({ weight: 0.5, halfLifeMs: 10_000 });
+    assert.equal(rate.meanAttemptMs(), undefined);
+    rate.record(0, false, 100);
+    rate.record(0, true, 200);
+    assert.equal(rate.meanAttemptMs(), 150);
   });
 });
