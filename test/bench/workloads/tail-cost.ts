@@ -215,12 +215,14 @@ async function measureRearm(consumers: SluiceConsumer[], meter: CallMeter, meter
   return { window: meter.window(from, to), ...(requests ? { requests } : {}), answered: meter.received.length - received };
 }
 
-/** Waits until the consumers went quiet (no HTTP call started, no message sent for `quietMs`): setup done, every partition waiting. */
+/** Waits until the consumers went quiet for `quietMs` (no HTTP call started or ended, no message sent or received): setup done, every partition waiting. */
 async function settle(meter: CallMeter, quietMs: number, maxMs: number): Promise<void> {
   const started = performance.now();
   await sleep(quietMs);
   while (performance.now() - started < maxMs) {
-    const last = Math.max(meter.calls.at(-1)?.start ?? 0, meter.sent.at(-1) ?? 0, meter.connections.at(-1)?.start ?? 0);
+    // Quiet: no call started or ended (a long-poll in flight is waiting, not setting up), no message either way.
+    const ended = meter.calls.reduce((latest, c) => Math.max(latest, c.end ?? 0), 0);
+    const last = Math.max(meter.calls.at(-1)?.start ?? 0, ended, meter.sent.at(-1) ?? 0, meter.received.at(-1) ?? 0, meter.connections.at(-1)?.start ?? 0);
     if (performance.now() - last >= quietMs) return;
     await sleep(50);
   }
