@@ -11,6 +11,7 @@ try {
   console.log(`
 Sluice is running.
   API       ${platform.url}
+  Watch     ${platform.watchUrl}${process.env.SLUICE_AUTH_MODE === 'token' ? '?token=<token>' : ''}  (WebSocket: wait at the tail, lib/protocol/watch.ts)
   DynamoDB  ${platform.endpoints.dynamodb}
   S3        ${platform.endpoints.s3}
   data      ${config.dataDir ?? '(in memory)'}

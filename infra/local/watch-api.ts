@@ -82,6 +82,11 @@ export class LocalWatchApi {
     return this.connections.size;
   }
 
+  /** Whether the connection is open (as API Gateway sees it: not yet closed by either side). */
+  isOpen(connectionId: string): boolean {
+    return this.connections.has(connectionId);
+  }
+
   /** The HTTP server's `upgrade` event: a WebSocket connect at `WATCH_PATH`. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.connect(req, socket, head).catch((error: unknown) => {
@@ -241,10 +246,11 @@ export class LocalWatchApi {
         return;
       }
       case 'GET': {
+        // The management API's JSON names (GetConnection's output).
         const body = JSON.stringify({
-          ConnectedAt: new Date(connection.connectedAt).toISOString(),
-          LastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-          Identity: { SourceIp: connection.sourceIp, UserAgent: connection.userAgent },
+          connectedAt: new Date(connection.connectedAt).toISOString(),
+          lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+          identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
         });
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
