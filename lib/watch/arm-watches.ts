@@ -11,10 +11,12 @@ import { watchErrorOf } from './watch-errors';
 
 /**
  * How far past a watcher's expiry the head's `watchedUntil` is set, and so how often
- * re-arming has to write the head (once per this period per partition, not per arm): the
- * head is the hottest item of a partition, which every produce commit updates.
+ * re-arming has to write the head: once per this period per partition, not per arm (the
+ * head is the hottest item of a partition, which every produce commit updates). The price
+ * of a long period: after its last watcher leaves, a partition stays marked this long, and
+ * each commit to it pays one watcher Query (docs/design.md, "Waiting at the tail").
  */
-export const WATCH_RENEW_MS = 30 * 60 * 1000;
+export const WATCH_RENEW_MS = 24 * 60 * 60 * 1000;
 
 const MARK_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 };
 
