@@ -136,7 +136,7 @@ function renderTailCost(r: BenchResults): string[] {
       const cost = heartbeatsMonthly(profile, t.heartbeat.intervalMs);
       const requests = t.heartbeat.requests ? totalCounts(t.heartbeat.requests).requests / t.heartbeat.calls : 0;
       lines.push(
-        `- A group member also heartbeats: one call every ${t.heartbeat.intervalMs} ms, ${requests.toFixed(1)} storage requests (${profile.readRequestUnits.toFixed(1)} RRU, ${profile.writeRequestUnits.toFixed(1)} WRU) and ${t.heartbeat.meanMs.toFixed(1)} ms each: ${usd(cost.total)} a month per member on top of the rows above (goal ≤ ${usd(GOALS.idleConsumerUsd)} with them: ${atMost(cost.total, GOALS.idleConsumerUsd)} on its own).`,
+        `- A group member also heartbeats: one call every ${t.heartbeat.intervalMs} ms, ${requests.toFixed(1)} storage requests (${profile.readRequestUnits.toFixed(1)} RRU, ${profile.writeRequestUnits.toFixed(1)} WRU) and ${t.heartbeat.meanMs.toFixed(1)} ms each: ${usd(cost.total)} a month per member, on top of its row above. Heartbeats alone against the ≤ ${usd(GOALS.idleConsumerUsd)} goal: ${atMost(cost.total, GOALS.idleConsumerUsd)}.`,
       );
     }
   }
