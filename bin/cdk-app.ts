@@ -25,6 +25,8 @@
  * - `alarms` (SLUICE_ALARMS, default `essential`): `essential` (API 5xx, failing
  *   schedules, dead-letter queues), `all` (also every function's errors and throttles
  *   and every trigger's iterator age) or `none`.
+ * - `dashboard` (SLUICE_DASHBOARD, default `false`): `true` creates the CloudWatch
+ *   dashboard ($3 a month).
  * - `iteratorAgeAlarmSeconds` (SLUICE_ITERATOR_AGE_ALARM_SECONDS, default 300): how far
  *   behind its stream a trigger may fall before it alarms (with `alarms=all`).
  * - `tracing` (SLUICE_TRACING, default `false`): `true` turns on X-Ray active tracing of
@@ -136,6 +138,7 @@ const stack = new SluiceStack(app, namePrefix, {
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),
   alarms: alarms as AlarmSet,
+  dashboard: booleanSetting('dashboard', setting('dashboard', 'SLUICE_DASHBOARD'), false),
   tracing: booleanSetting('tracing', setting('tracing', 'SLUICE_TRACING'), false),
   defaultRetentionHours: retentionHours('defaultRetentionHours', setting('defaultRetentionHours', 'SLUICE_DEFAULT_RETENTION_HOURS'), DEFAULT_RETENTION_HOURS),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),

@@ -105,6 +105,13 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly alarms?: AlarmSet;
   /**
+   * Create the CloudWatch dashboard (the API, every function, Sluice's metrics, the
+   * stream triggers). CloudWatch bills it $3 a month whatever the traffic.
+   *
+   * @default false
+   */
+  readonly dashboard?: boolean;
+  /**
    * A stream trigger alarms when it is this far behind its stream (with `alarms: 'all'`).
    *
    * @default Duration.minutes(5)
@@ -250,6 +257,7 @@ export class SluiceStack extends Stack {
       alarmEmails: props.alarmEmails,
       iteratorAgeThreshold: props.iteratorAgeAlarmThreshold,
       alarms: props.alarms,
+      dashboard: props.dashboard,
     });
 
     Tags.of(this).add('project', 'sluice');
@@ -264,7 +272,9 @@ export class SluiceStack extends Stack {
         description: definition.description,
       });
     }
-    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    if (this.observability.dashboard) {
+      new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName, description: 'CloudWatch dashboard' });
+    }
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     for (const [name, queue] of Object.entries(this.functions.deadLetterQueues)) {
       new CfnOutput(this, `${constructIdFor(name)}DlqUrl`, {

@@ -681,9 +681,10 @@ describe('SluiceStack outputs and tags', () => {
     template.hasOutput('ApiUrl', { Value: resolved(api.url) });
   });
 
-  it('outputs the dashboard name and the alarm topic ARN', () => {
-    template.hasOutput('DashboardName', { Value: resolved(stack.observability.dashboard.dashboardName) });
+  it('outputs the alarm topic ARN, and no dashboard unless asked for ($3 a month)', () => {
     template.hasOutput('AlarmTopicArn', { Value: resolved(stack.observability.alarmTopic.topicArn) });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    assert.deepEqual(template.findOutputs('DashboardName'), {});
   });
 
   it('outputs the bucket name, each table name and each dead-letter queue URL', () => {
