@@ -54,6 +54,8 @@ export interface BatchLimits {
   encoding: Encoding;
   /** The producer's sequence generation, stamped on the batch. */
   generation: number;
+  /** At most this many partitions in the call (below the server's limit); default the server's limit. */
+  maxPartitions?: number;
 }
 
 /**
@@ -63,7 +65,8 @@ export interface BatchLimits {
  */
 export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pending: Pending, error: Error) => void): Batch | undefined {
   const { partitions, identity, batchRecords, batchBytes, encoding, generation } = limits;
-  const maxPartitions = identity ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+  const serverMax = identity ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+  const maxPartitions = Math.min(serverMax, limits.maxPartitions ?? serverMax);
   const taken: Pending[] = [];
   const placed: number[] = [];
   const counts = new Map<number, number>();

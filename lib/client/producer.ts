@@ -1,5 +1,6 @@
 import { LIMITS } from '../protocol/limits';
 import { utf8ByteLength } from './bytes';
+import { cheapestPartitionsPerCall, ConflictEstimate } from './call-planner';
 import { type Pending, RECORD_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, type Batch, type TopicState, takeBatch } from './producer-batches';
 import { withRetries } from './retry';
 import { SluiceApiError, type RequestOptions, type SluiceHttpClient } from './sluice-http-client';
@@ -65,6 +66,13 @@ export interface SluiceProducerOptions {
   random?: () => number;
   /** Compress each call's request body on the wire; default `none`. */
   compression?: 'none' | 'gzip';
+  /**
+   * At most this many partitions in one call; default `auto`: the server's limit (49, or
+   * 32 when idempotent) while commits do not conflict, fewer when the commit attempts the
+   * server reports make smaller calls cheaper (lib/client/call-planner.ts). A number
+   * fixes it, e.g. for latency: a wide call's transaction is slower.
+   */
+  maxPartitionsPerCall?: number | 'auto';
 }
 
 /** A record to send; `partition` overrides the key. */
@@ -84,6 +92,10 @@ export interface ProducerStats {
   bytesDelivered: number;
   /** Records that failed (their delivery promise rejected). */
   recordsFailed: number;
+  /** The per-partition commit conflict chance seen so far (0 when the server reports no conflicts). */
+  conflictEstimate: number;
+  /** The partitions per call the producer uses now. */
+  partitionsPerCall: number;
 }
 
 /** The producer was closed, or stopped by a fatal error. */
@@ -117,6 +129,8 @@ export class SluiceProducer {
   private readonly random: () => number;
   private readonly name?: string;
   private readonly requestOptions?: RequestOptions;
+  private readonly maxPartitionsPerCall: number | 'auto';
+  private readonly conflicts = new ConflictEstimate();
 
   private readonly topics = new Map<string, TopicState>();
   private identity?: Promise<ProducerIdentity>;
@@ -132,7 +146,7 @@ export class SluiceProducer {
   private firstError?: unknown;
   private fatal?: unknown;
   private closed = false;
-  private readonly counters: ProducerStats = { calls: 0, retries: 0, recordsDelivered: 0, bytesDelivered: 0, recordsFailed: 0 };
+  private readonly counters: Omit<ProducerStats, 'conflictEstimate' | 'partitionsPerCall'> = { calls: 0, retries: 0, recordsDelivered: 0, bytesDelivered: 0, recordsFailed: 0 };
 
   constructor(
     readonly client: SluiceHttpClient,
@@ -152,6 +166,10 @@ export class SluiceProducer {
     this.random = options.random ?? Math.random;
     this.name = options.name;
     if (options.compression === 'gzip') this.requestOptions = { compression: 'gzip' };
+    this.maxPartitionsPerCall = options.maxPartitionsPerCall ?? 'auto';
+    if (this.maxPartitionsPerCall !== 'auto' && !(Number.isInteger(this.maxPartitionsPerCall) && this.maxPartitionsPerCall >= 1)) {
+      throw new RangeError(`maxPartitionsPerCall must be 'auto' or a whole number of at least 1, not ${String(this.maxPartitionsPerCall)}`);
+    }
     if (this.maxInFlight < 1 || this.batchRecords < 1 || this.batchBytes < 1) throw new RangeError('maxInFlight, batchRecords and batchBytes must be at least 1');
   }
 
@@ -204,7 +222,14 @@ export class SluiceProducer {
 
   /** Counts of calls, retries and records so far (a copy). */
   stats(): ProducerStats {
-    return { ...this.counters };
+    return { ...this.counters, conflictEstimate: this.conflicts.value, partitionsPerCall: this.partitionsPerCall() };
+  }
+
+  /** The server's partition limit per call, or fewer when conflicts make smaller calls cheaper. */
+  private partitionsPerCall(): number {
+    const max = this.idempotent ? LIMITS.partitionsPerIdempotentProduceMax : LIMITS.partitionsPerProduceMax;
+    if (this.maxPartitionsPerCall !== 'auto') return Math.min(max, this.maxPartitionsPerCall);
+    return cheapestPartitionsPerCall(max, this.conflicts.value, this.idempotent);
   }
 
   /**
@@ -385,7 +410,15 @@ export class SluiceProducer {
     if (this.fatal !== undefined) return;
     const batch = takeBatch(
       state,
-      { partitions, identity, batchRecords: this.batchRecords, batchBytes: this.batchBytes, encoding: this.encoding, generation: this.generation },
+      {
+        partitions,
+        identity,
+        batchRecords: this.batchRecords,
+        batchBytes: this.batchBytes,
+        encoding: this.encoding,
+        generation: this.generation,
+        maxPartitions: this.partitionsPerCall(),
+      },
       (p, error) => this.settle(p, { error }),
     );
     if (!batch) return;
@@ -404,6 +437,7 @@ export class SluiceProducer {
         if (attempts++ > 0) this.counters.retries++;
         return this.client.produce(batch.topic, batch.request, this.requestOptions);
       }, batch.createdAt);
+      if (response.commitAttempts !== undefined) this.conflicts.record(batch.counts.size, response.commitAttempts);
       batch.pending.forEach((p, i) => {
         const meta = response.records[i];
         this.settle(p, meta ? { meta } : { error: new Error(`The server answered ${response.records.length} records for ${batch.pending.length}`) });

@@ -24,6 +24,8 @@ export interface CommitResult {
   baseOffsets: Map<number, number>;
   /** Set when the call was an exact retry of a committed one: nothing new was written, and this was the original's append time. */
   duplicateOf?: { appendTime: number };
+  /** Transactions sent, cancelled ones included (what AWS bills; answered to the client as `commitAttempts`). */
+  attempts: number;
 }
 
 export const COMMIT_MAX_ATTEMPTS = 30;
@@ -105,7 +107,8 @@ export async function commitBatches(
       // One state read per attempt: the first may use the caller's, each retry reads once.
       const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
       const verdict = evaluate(state, batches, options);
-      if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime } };
+      // This attempt found the call committed (by an earlier one, or a copy) and sent no transaction.
+      if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime }, attempts: attempt - 1 };
       const baseOffsets = new Map(batches.map((b) => [b.partition, state.heads.get(b.partition)?.nextOffset ?? 0]));
       const committedAt = ctx.now();
       const writes: CommitBatchWrite[] = batches.map((batch) => {
@@ -120,7 +123,7 @@ export async function commitBatches(
       conflicts.record(ctx.now(), outcome.kind === 'contended', ctx.now() - started);
       switch (outcome.kind) {
         case 'committed':
-          return { baseOffsets };
+          return { baseOffsets, attempts: attempt };
         case 'topic-gone':
           throw new TopicNotFoundError(topic.name);
         case 'outcome-unknown':

@@ -105,7 +105,7 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
   if (before.kind === 'duplicate') {
     // An exact retry of a committed call: answered from the remembered offsets; its copy goes.
     await deleteSegmentObjectQuietly(ctx, objectKey);
-    return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true);
+    return answer(topic, incoming, positions, before.baseOffsets, before.appendTime, true, 0);
   }
 
   try {
@@ -115,13 +115,13 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
       // Another copy of this call committed first. Ours is unreferenced unless that "copy"
       // was an earlier attempt of this very call: the ref item tells.
       if (!(await isObjectReferenced(ctx, objectKey))) await deleteSegmentObjectQuietly(ctx, objectKey);
-      return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true);
+      return answer(topic, incoming, positions, result.baseOffsets, result.duplicateOf.appendTime, true, result.attempts);
     }
     recordMetric('RecordsProduced', 'Count', incoming.length);
     recordMetric('BytesProduced', 'Bytes', object.body.byteLength);
     // Waiting at the tail (lib/watch): readers waiting on a watched partition hear now; never fails the produce.
     await notifyAfterCommit(ctx, topic, read.value.heads, touched.map((p) => ({ partition: p, highWatermark: result.baseOffsets.get(p)! + positions.get(p)!.length })));
-    return answer(topic, incoming, positions, result.baseOffsets, appendTime, false);
+    return answer(topic, incoming, positions, result.baseOffsets, appendTime, false, result.attempts);
   } catch (error) {
     // These refusals mean the commit surely did not happen, so the object is surely
     // unreferenced; any other outcome leaves it to the orphan collector, which checks.
@@ -201,6 +201,7 @@ function answer(
   baseOffsets: Map<number, number>,
   appendTime: number,
   duplicate: boolean,
+  commitAttempts: number,
 ): ProduceResult {
   const timestamps = stamp(topic, incoming, appendTime);
   const records: ProducedRecord[] = new Array(incoming.length);
@@ -208,7 +209,7 @@ function answer(
     const base = baseOffsets.get(partition)!;
     indexes.forEach((i, n) => (records[i] = { partition, offset: base + n, timestamp: timestamps[i]!.timestamp }));
   }
-  return { topic: topic.name, records, duplicate };
+  return { topic: topic.name, records, duplicate, commitAttempts };
 }
 
 const SURELY_NOT_COMMITTED = [

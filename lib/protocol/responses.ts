@@ -61,6 +61,12 @@ export const produceResponseSchema = z.object({
   records: z.array(producedRecordSchema),
   /** True when this was a retry of an idempotent call already committed: the offsets are the original ones. */
   duplicate: z.boolean(),
+  /**
+   * Commit transactions this call sent, cancelled ones included (0 when it was answered
+   * as a duplicate before committing): more than 1 means it lost races to other writers
+   * of its partitions. The client narrows its calls on it (docs/design.md, "Partitions per call").
+   */
+  commitAttempts: z.optional(count()),
 });
 export type ProduceResponse = z.infer<typeof produceResponseSchema>;
 

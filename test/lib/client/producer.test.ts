@@ -204,8 +204,44 @@ describe('SluiceProducer against the local platform', () => {
     await assert.rejects(producer.produce(topic, { value: 'c', partition: 5 }), RangeError);
     const stats = producer.stats();
     assert.equal(stats.calls, produceCalls());
-    assert.deepEqual({ ...stats, bytesDelivered: stats.bytesDelivered > 0 }, { calls: 3, retries: 1, recordsDelivered: 2, bytesDelivered: true, recordsFailed: 1 });
+    assert.deepEqual(
+      { ...stats, bytesDelivered: stats.bytesDelivered > 0 },
+      { calls: 3, retries: 1, recordsDelivered: 2, bytesDelivered: true, recordsFailed: 1, conflictEstimate: 0, partitionsPerCall: 32 },
+    );
     await producer.close().catch(() => undefined);
+  });
+
+  test('calls narrow to fewer partitions once the server reports commits that took several attempts', async () => {
+    const widths: number[] = [];
+    const { client } = countingClient(async (_n, url, init, real) => {
+      const body = JSON.parse(String(init!.body)) as { records: { partition?: number }[] };
+      widths.push(new Set(body.records.map((r) => r.partition)).size);
+      const answer = (await (await real(url, init)).json()) as Record<string, unknown>;
+      // As a server under contention answers: every commit took 30 transactions.
+      return new Response(JSON.stringify({ ...answer, commitAttempts: 30 }), { status: 200, headers: { 'content-type': 'application/json' } });
+    });
+    const topic = await newTopic(client, 32);
+    const producer = new SluiceProducer(client, { lingerMs: 0 });
+    for (let round = 0; round < 8; round++) await Promise.all(await producer.send(topic, Array.from({ length: 32 }, (_, p) => ({ value: `r${round}p${p}`, partition: p }))));
+    await producer.close();
+    assert.equal(widths[0], 32, 'the first call is as wide as the server allows');
+    assert.ok(producer.stats().conflictEstimate > 0.05, `estimate ${producer.stats().conflictEstimate}`);
+    assert.ok(widths.at(-1)! < 32 && producer.stats().partitionsPerCall < 32, `widths ${widths.join(', ')}`);
+  });
+
+  test('a fixed maxPartitionsPerCall caps every call', async () => {
+    const widths: number[] = [];
+    const { client } = countingClient(async (_n, url, init, real) => {
+      const body = JSON.parse(String(init!.body)) as { records: { partition?: number }[] };
+      widths.push(new Set(body.records.map((r) => r.partition)).size);
+      return real(url, init);
+    });
+    const topic = await newTopic(client, 12);
+    const producer = new SluiceProducer(client, { lingerMs: 50, maxPartitionsPerCall: 5 });
+    await Promise.all((await producer.send(topic, Array.from({ length: 12 }, (_, p) => ({ value: `v${p}`, partition: p })))));
+    await producer.close();
+    assert.deepEqual(widths, [5, 5, 2]);
+    assert.throws(() => new SluiceProducer(client, { maxPartitionsPerCall: 0 }), RangeError);
   });
 
   test('abort fails the records not yet in a call with its reason, lets the call in flight finish, and refuses sends', async () => {
