@@ -49,6 +49,24 @@ describe('idempotent producers', () => {
     assert.equal(await highWatermark('idem'), 2);
   });
 
+  it('answers the commit transactions a call sent: 1 uncontended, 0 for a retry answered from the producer state', async () => {
+    await topic('attempts');
+    const { body: producer } = await call(env.url, 'POST', '/v1/producers');
+    const request = { producer: { id: producer.producerId, epoch: producer.epoch, sequences: { '0': 0 } }, records: [{ value: 'a', partition: 0 }] };
+    assert.equal((await produce('attempts', request)).body.commitAttempts, 1);
+    assert.equal((await produce('attempts', request)).body.commitAttempts, 0);
+  });
+
+  it('answers more than one commit transaction for calls that raced on one partition', async () => {
+    await topic('attempts-race');
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => produce('attempts-race', { records: [{ value: `v${i}`, partition: 0 }] })));
+    for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const attempts = answers.map((a) => a.body.commitAttempts as number);
+    // Six writers started together read the head before any commits; all but one of those lose a race.
+    assert.ok(attempts.every((a) => a >= 1), `attempts ${attempts.join(', ')}`);
+    assert.ok(attempts.some((a) => a > 1), `attempts ${attempts.join(', ')}`);
+  });
+
   it('answers concurrent copies of one call with one commit', async () => {
     await topic('idem-race');
     const { body: producer } = await call(env.url, 'POST', '/v1/producers');
