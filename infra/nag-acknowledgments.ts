@@ -71,7 +71,7 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     for (const [routeKey, route] of Object.entries(stack.watchApi.routes)) {
       if (routeKey !== '$connect') Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.webSocketRoutes });
     }
-    const connections = `Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalIdOf(stack.watchApi.webSocketApi)}>/${stack.watchApi.stage.stageName}/POST/@connections/*`;
+    const connections = `Resource::${nagSpelling(stack.resolve(stack.watchApi.connectionsArn()))}`;
     for (const spec of functions.specs.filter((s) => s.managesConnections)) {
       const role = functions.functions[spec.name]?.role;
       if (role) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${connections}]`, reason: NAG_REASONS.manageConnections });
@@ -95,6 +95,20 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
 /** `<LogicalId>.Arn`, as cdk-nag spells a `Fn::GetAtt` of a resource's Arn in a finding id. */
 function arnOf(construct: IConstruct): string {
   return `${logicalIdOf(construct)}.Arn`;
+}
+
+/**
+ * A resolved ARN as cdk-nag spells it in a finding id: `{ Ref: X }` as `<X>`, a
+ * `Fn::GetAtt` as `<X.Attr>`, the parts of an `Fn::Join` run together. With an explicit
+ * environment (bin/cdk-app.ts) region and partition are literal; without, they are refs.
+ */
+function nagSpelling(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const token = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+  if (token.Ref) return `<${token.Ref}>`;
+  if (token['Fn::GetAtt']) return `<${token['Fn::GetAtt'].join('.')}>`;
+  if (token['Fn::Join']) return token['Fn::Join'][1].map(nagSpelling).join(token['Fn::Join'][0]);
+  throw new Error(`cannot spell ${JSON.stringify(value)} as cdk-nag does`);
 }
 
 /** The logical id of a construct's resource, as cdk-nag spells a `Ref` in a finding id. */

@@ -110,12 +110,13 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('needs no APIG4 acknowledgment: every route has an authorizer', () => {
+  it('needs APIG4 acknowledgments only for the watch API\'s routes after $connect: every HTTP route has an authorizer', () => {
     const { stack } = nagged();
-    assert.deepEqual(
-      acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-APIG4')),
-      [],
-    );
+    const routes = stack.watchApi!.routes;
+    const expected = ['watch', '$default', 'ping'].map((key) => routes[key]!.node.path).sort();
+    const acknowledged = acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-APIG4'));
+    assert.deepEqual(acknowledged.map((ack) => ack.path).sort(), expected);
+    for (const ack of acknowledged) assert.equal(ack.reason, NAG_REASONS.webSocketRoutes);
   });
 
   it('acknowledges for enforce-retention only the Log table index grant and the segment objects on its role: no stream', () => {
