@@ -3,7 +3,7 @@ import { ValidationError } from '../../lib/core/errors';
 import { parseInput } from '../../lib/core/validate';
 import { watchRequestSchema, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { connectionPosterFromEnv, WATCH_ENDPOINT_ENV_VAR } from '../../lib/store/connection-poster';
+import { connectionPosterFromEnv, WATCH_ENDPOINT_ENV_VAR, type ConnectionPoster } from '../../lib/store/connection-poster';
 import { armWatches } from '../../lib/watch/arm-watches';
 import { knownError, watchErrorOf } from '../../lib/watch/watch-errors';
 import { connectionCallerOf, type WebSocketEvent, type WebSocketResult } from '../middleware/websocket';
@@ -31,11 +31,26 @@ async function main(event: WebSocketEvent): Promise<WebSocketResult> {
     if (unexpected) log({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: (error as Error)?.stack });
     messages = [watchErrorOf(known)];
   }
-  for (const message of messages) {
-    // The client left: the rest would be lost too, and its watches expire or are deleted when notified.
-    if ((await poster.post(connectionId, message)) === 'gone') break;
-  }
+  await postInOrder(poster, connectionId, messages);
   return { statusCode: 200 };
+}
+
+/** Posts at once, in groups, so a watch of many partitions answers quickly. */
+const POST_CONCURRENCY = 16;
+
+/**
+ * Posts the per-partition messages (in any order among themselves, several at a time),
+ * then the last one (`armed`, which closes the answer), and stops once the client is gone:
+ * the rest would be lost too, and its watches expire or are deleted when notified.
+ */
+async function postInOrder(poster: ConnectionPoster, connectionId: string, messages: WatchServerMessage[]): Promise<void> {
+  const last = messages.at(-1);
+  const rest = messages.slice(0, -1);
+  for (let i = 0; i < rest.length; i += POST_CONCURRENCY) {
+    const outcomes = await Promise.all(rest.slice(i, i + POST_CONCURRENCY).map((message) => poster.post(connectionId, message)));
+    if (outcomes.includes('gone')) return;
+  }
+  if (last) await poster.post(connectionId, last);
 }
 
 /** The message as a watch request: JSON, an object whose `action` is `watch`, valid against the protocol's schema. */

@@ -103,6 +103,23 @@ describe('waiting at the tail (local WebSocket API)', { timeout: 60_000 }, () =>
     client.close();
   });
 
+  it('answers a watch of several partitions with a ready for those already past, then one armed naming the rest', async () => {
+    const past = await produce('tail', 0);
+    const highWatermark0 = await produce('tail', 0);
+    const tail1 = await produce('tail', 1);
+    await drainTriggers();
+    const client = await connect();
+    const answer = await client.watch([
+      { topic: 'tail', partition: 0, offset: past },
+      { topic: 'tail', partition: 1, offset: tail1 },
+    ]);
+    assert.deepEqual(answer, [
+      { type: 'ready', topic: 'tail', partition: 0, highWatermark: highWatermark0 },
+      { type: 'armed', partitions: [{ topic: 'tail', partition: 1, offset: tail1 }] },
+    ]);
+    client.close();
+  });
+
   it('does not tell a watcher of partition 1 about records in partition 0', async () => {
     const tail1 = await produce('tail', 1);
     const client = await connect();
