@@ -32,6 +32,8 @@ export const KEEPALIVE_MS = 9 * 60 * 1000;
 export const PARTITIONS_PER_MESSAGE = 256;
 /** Connection attempts in a row that never open before the consumer stops counting on the watch (and long-polls) until one does. */
 export const CONNECT_FAILURES_TOLERATED = 3;
+/** An attempt that has not opened by then counts as failed (a black-holed endpoint would otherwise hang for the OS's TCP timeout). */
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** Between connection attempts: jittered, so consumers that lost the endpoint together do not come back together. */
 const RECONNECT_BACKOFF: Backoff = { baseMs: 500, maxMs: 30_000, jitter: true };
 
@@ -116,6 +118,11 @@ export class TailWatcher {
     return this.availableNow && !this.closed;
   }
 
+  /** Connection attempts in a row that failed to open (or closed before the server answered). */
+  get failedAttempts(): number {
+    return this.failures;
+  }
+
   /** Whether a connection is open now. */
   get connected(): boolean {
     return this.open;
@@ -179,7 +186,17 @@ export class TailWatcher {
         // closed at once (refused after the upgrade) is retried with backoff, not in a tight loop.
         let heard = false;
         let opened = false;
+        const connectTimer = this.timers.setTimeout(() => {
+          if (opened) return;
+          ended(`not open after ${CONNECT_TIMEOUT_MS} ms`);
+          try {
+            socket.close();
+          } catch {
+            // never opened
+          }
+        }, CONNECT_TIMEOUT_MS);
         const ended = (why: string): void => {
+          this.timers.clearTimeout(connectTimer);
           if (this.socket !== socket) return;
           this.socket = undefined;
           this.open = false;
@@ -191,6 +208,7 @@ export class TailWatcher {
         };
         socket.onopen = () => {
           opened = true;
+          this.timers.clearTimeout(connectTimer);
           this.opened();
         };
         socket.onmessage = (event) => {

@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import WebSocketClient from 'ws';
 import { iamSigner } from '../../../lib/client/iam-signer';
 import { SluiceHttpClient } from '../../../lib/client/sluice-http-client';
-import { CONNECT_FAILURES_TOLERATED, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
+import { CONNECT_FAILURES_TOLERATED, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
 import { WATCH_KEEPALIVE_MS, WATCH_PARTITIONS_MAX } from '../../../lib/protocol/watch';
 import { FakeWatchServer } from './fake-watch-server';
 
@@ -188,7 +188,8 @@ describe('TailWatcher', { concurrency: true }, () => {
     const { server, timers, events, watcher } = await setup({ refuse: CONNECT_FAILURES_TOLERATED });
     watcher.arm([{ topic: 't', partition: 0, offset: 0 }]);
     for (let attempt = 1; attempt <= CONNECT_FAILURES_TOLERATED; attempt++) {
-      await until(`refusal ${attempt}`, () => server.refused === attempt && timers.size === 1);
+      await until(`refusal ${attempt}`, () => server.refused === attempt && watcher.failedAttempts === attempt);
+      assert.equal(timers.size, 1, 'the reconnect');
       assert.deepEqual(events, attempt < CONNECT_FAILURES_TOLERATED ? [] : ['available false']);
       timers.advance(60_000);
     }
@@ -196,6 +197,23 @@ describe('TailWatcher', { concurrency: true }, () => {
     assert.deepEqual(events, ['available false', 'available true']);
     // The watches were dropped with the availability: the consumer arms again at the tail.
     assert.deepEqual(server.last.messages, [{ action: 'ping' }]);
+  });
+
+  test(`an attempt not open after CONNECT_TIMEOUT_MS is given up and counted as failed`, async () => {
+    const timers = new ManualTimers();
+    const closed: string[] = [];
+    const hanging: WatchSocket = { readyState: 0, send: () => undefined, close: () => void closed.push('closed'), onopen: null, onmessage: null, onclose: null, onerror: null };
+    const notes: string[] = [];
+    const watcher = new TailWatcher({ connectUrl: async () => 'ws://192.0.2.1/watch', socket: () => hanging, timers, onReady: () => undefined, onRefused: () => undefined, onAvailability: () => undefined, note: (m) => notes.push(m) });
+    watchers.push(watcher);
+    watcher.arm([{ topic: 't', partition: 0, offset: 0 }]);
+    await until('the attempt', () => timers.size === 1);
+    timers.advance(CONNECT_TIMEOUT_MS - 1);
+    assert.equal(watcher.failedAttempts, 0);
+    timers.advance(1);
+    assert.equal(watcher.failedAttempts, 1);
+    assert.deepEqual(closed, ['closed']);
+    assert.match(notes.join('\n'), new RegExp(`not open after ${CONNECT_TIMEOUT_MS} ms`));
   });
 
   test('close ends the connection and arms nothing more', async () => {
