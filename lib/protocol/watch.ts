@@ -43,7 +43,13 @@ export const WATCH_TTL_MS = 2 * 60 * 60 * 1000;
 
 /**
  * The client sends some message at least this often so an idle connection is not
- * closed (API Gateway's idle timeout is 10 minutes).
+ * closed (API Gateway's idle timeout is 10 minutes). Send `ping`: API Gateway answers it
+ * itself (a MOCK route), with no function and no storage request. A `watch` as a
+ * keep-alive works too but costs, per partition named, a watcher write and a head read
+ * each time: re-arming every 9 minutes is about $0.004 a month per partition, against
+ * $0.0003 when the watches are armed once per connection (docs/design.md, "Waiting at the
+ * tail"). A `ready` is not lost while the connection stays open (API Gateway accepted it);
+ * after a reconnect, re-arming answers `ready` at once for any partition that moved.
  */
 export const WATCH_KEEPALIVE_MS = 9 * 60 * 1000;
 
@@ -69,7 +75,7 @@ export const watchRequestSchema = z.strictObject({
 });
 export type WatchRequest = z.infer<typeof watchRequestSchema>;
 
-/** `{"action":"ping"}`: keeps an idle connection open; answered with `pong`. */
+/** `{"action":"ping"}`: keeps an idle connection open; answered with `pong` by API Gateway itself (no function, no storage request). */
 export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
 
 /** Server → client: the watch was armed for these partitions (those refused come as `watch-error`, those already past their offset as `ready`); the last message of a watch's answer. */
