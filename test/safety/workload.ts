@@ -675,7 +675,7 @@ class Member {
   }
 }
 
-/** Safety runs are short: the keepalive, which re-arms every armed watch, comes every 2 s, so a lost `ready` costs at most that. */
+/** Safety runs are short: a keepalive every 2 s, each a re-arm of every armed watch, so a lost `ready` costs at most that. */
 const WATCH_KEEPALIVE_MS = 2000;
 
 /** The watch faults a member's connection can be given, and what was done. */
@@ -712,6 +712,7 @@ class MemberWatch {
       connectUrl: async () => url,
       socket: (u) => (this.socket = new FaultySocket(real(u), this.faults, run.counters)),
       keepaliveMs: WATCH_KEEPALIVE_MS,
+      rearmEveryKeepalives: 1,
       onReady: (_topic, partition) => {
         run.counters.detail('watch.readies');
         this.armedAt.delete(partition);

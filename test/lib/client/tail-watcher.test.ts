@@ -8,7 +8,7 @@ import { after, describe, test } from 'node:test';
 import WebSocketClient from 'ws';
 import { iamSigner } from '../../../lib/client/iam-signer';
 import { SluiceHttpClient } from '../../../lib/client/sluice-http-client';
-import { CONNECT_FAILURES_TOLERATED, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
+import { CONNECT_FAILURES_TOLERATED, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, REARM_EVERY_KEEPALIVES, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
 import { WATCH_KEEPALIVE_MS, WATCH_PARTITIONS_MAX } from '../../../lib/protocol/watch';
 import { FakeWatchServer } from './fake-watch-server';
 
@@ -137,26 +137,30 @@ describe('TailWatcher', { concurrency: true }, () => {
     assert.deepEqual(events, ['ready t/0 6']);
   });
 
-  test('keepalive: one ping every WATCH_KEEPALIVE_MS while nothing is armed; a re-arm of every armed watch instead while something is', async () => {
+  test(`keepalive: a ping every WATCH_KEEPALIVE_MS, and every ${REARM_EVERY_KEEPALIVES}rd one a re-arm of every armed watch instead while something is armed`, async () => {
     const { server, timers, events, watcher } = await setup();
     watcher.arm([{ topic: 't', partition: 0, offset: 5 }]);
     await until('the watch message', () => server.connections.length === 1 && server.last.messages.length === 1);
     server.ready('t', 0, 6);
     await until('the ready', () => events.length === 1);
-    const pings = () => server.last.messages.filter((m) => m.action === 'ping').length;
+    const actions = () => server.last.messages.map((m) => m.action);
     timers.advance(KEEPALIVE_MS - 1);
-    assert.equal(pings(), 0);
+    assert.deepEqual(actions(), ['watch']);
     timers.advance(1);
-    await until('the first ping', () => pings() === 1);
+    await until('the first ping', () => actions().length === 2);
     timers.advance(KEEPALIVE_MS);
-    await until('the second ping', () => pings() === 2);
+    await until('the second ping', () => actions().length === 3);
+    timers.advance(KEEPALIVE_MS);
+    await until('the third keepalive, a ping as nothing is armed', () => actions().length === 4);
+    assert.deepEqual(actions(), ['watch', 'ping', 'ping', 'ping']);
     watcher.arm([{ topic: 't', partition: 0, offset: 6 }, { topic: 't', partition: 1, offset: 2 }]);
     await until('the arm', () => server.watched().length === 3);
-    timers.advance(KEEPALIVE_MS);
-    await until('the keepalive re-arm', () => server.watched().length === 5);
-    assert.deepEqual(server.watched().slice(3), ['t/0@6', 't/1@2']);
-    assert.equal(pings(), 2);
-    assert.deepEqual(server.last.messages.map((m) => m.action), ['watch', 'ping', 'ping', 'watch', 'watch']);
+    for (let i = 4; i <= 6; i++) {
+      timers.advance(KEEPALIVE_MS);
+      await until(`keepalive ${i}`, () => actions().length === i + 2);
+    }
+    assert.deepEqual(actions(), ['watch', 'ping', 'ping', 'ping', 'watch', 'ping', 'ping', 'watch']);
+    assert.deepEqual(server.watched().slice(3), ['t/0@6', 't/1@2'], 'the re-arm names every armed watch');
   });
 
   test('a watch-error for a partition drops its watch and reports the error with its code; the others stay armed', async () => {
