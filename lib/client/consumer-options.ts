@@ -24,7 +24,11 @@ export interface SluiceConsumerOptions {
   clientId?: string;
   /** Records per fetch, 1–10,000; 500 by default. */
   fetchMaxRecords?: number;
-  /** How long a fetch at the tail waits for new records; 10,000 by default (the server allows up to 20,000). */
+  /**
+   * How long a fetch at the tail waits for new records (a long-poll); 10,000 by default (the server allows up to
+   * 20,000). With the client's `watchUrl` the consumer waits on its watch connection instead, and long-polls only a
+   * partition the server will not watch, or while the connection cannot be opened.
+   */
   waitMs?: number;
   /** How keys, values and header values come: `base64` by default (lossless), or `utf8`. */
   encoding?: Encoding;
