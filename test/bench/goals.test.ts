@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { SECONDS_PER_MONTH } from '../../lib/cost/waiting-cost';
 import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { WindowFigures } from './call-meter';
-import { atLeast, atMost, contentionFigures, emptyPollsPerSecond, KEEPALIVE_SECONDS, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
+import { atLeast, atMost, contentionFigures, emptyPollsPerSecond, KEEPALIVE_SECONDS, REARM_SECONDS, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
 import { figures } from './measure';
 import type { TailCostCell } from './workloads/tail-cost';
 
@@ -58,7 +58,7 @@ describe('tail cost per consumer', () => {
     assert.ok(cost.total > 140);
   });
 
-  it('prices a watching consumer by connection-minutes plus a re-arm every keepalive', () => {
+  it('prices a watching consumer by connection-minutes, keepalive pings, a re-arm every third keepalive and a reconnection every 2 hours', () => {
     const cell: TailCostCell = {
       mode: 'watch',
       consumers: 1,
@@ -77,8 +77,10 @@ describe('tail cost per consumer', () => {
     };
     const cost = tailCellMonthly(cell, () => 128);
     close(cost.lines['WebSocket connection-minutes']!, (SECONDS_PER_MONTH / 60) * 0.25e-6, 'one connection all month');
-    const rearmsPerSecond = 1 / KEEPALIVE_SECONDS + 1 / 7200;
-    close(cost.lines['WebSocket messages']!, 2 * rearmsPerSecond * SECONDS_PER_MONTH * 1e-6, 'two messages a re-arm');
+    assert.equal(REARM_SECONDS, 3 * KEEPALIVE_SECONDS);
+    const rearmsPerSecond = 1 / REARM_SECONDS + 1 / 7200;
+    const pingsPerSecond = 2 / REARM_SECONDS;
+    close(cost.lines['WebSocket messages']!, 2 * (rearmsPerSecond + pingsPerSecond) * SECONDS_PER_MONTH * 1e-6, 'two messages a re-arm and a ping');
     close(cost.lines['DynamoDB reads']!, 16 * rearmsPerSecond * SECONDS_PER_MONTH * 0.125e-6, '16 reads a re-arm');
     assert.equal(cost.lines['Lambda duration']! > 0, true);
     assert.ok(cost.total < 0.1, `a watching consumer costs ${cost.total}`);

@@ -1,5 +1,6 @@
 import { callProfileFromCounts, type CallProfile, type CostBreakdown } from '../../lib/cost/cost-model';
 import type { ScheduledRun } from '../../lib/cost/idle-cost';
+import { KEEPALIVE_MS, REARM_EVERY_KEEPALIVES } from '../../lib/client/tail-watcher';
 import { countsOf, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
 import type { ContentionCell } from './workloads/contention';
@@ -39,8 +40,11 @@ export const ISSUE_CONTENTION_TRANSACTIONS: Readonly<Record<number, number>> = {
 
 /** API Gateway closes a WebSocket connection after 2 hours; the client reconnects and re-arms. */
 export const WEBSOCKET_MAX_CONNECTION_SECONDS = 2 * 3600;
-/** lib/client/tail-watcher.ts KEEPALIVE_MS: every 9 minutes the watcher re-arms its watches. */
-export const KEEPALIVE_SECONDS = 9 * 60;
+/** The watcher's keepalive (lib/client/tail-watcher.ts): a ping, or every REARM_EVERY_KEEPALIVES-th time a re-arm of everything armed. */
+export const KEEPALIVE_SECONDS = KEEPALIVE_MS / 1000;
+export const REARM_SECONDS = KEEPALIVE_SECONDS * REARM_EVERY_KEEPALIVES;
+/** A ping and its pong: two messages, answered by API Gateway itself (a MOCK integration), so no function and no storage. */
+export const PING: WaitingRates = { ...NO_RATES, webSocketMessages: 2 };
 /** A `$connect` invocation is not visible to the client; assume this long for the watch-connect function. */
 export const CONNECT_MS_ASSUMED = 10;
 
@@ -89,15 +93,17 @@ export const EMPTY_POLL: CallProfile = { records: 0, payloadBytes: 0, httpReques
 
 /**
  * USD a month for one consumer of the cell: the window's waiting, plus for long-polls the
- * empty answers, plus for watches the keepalive re-arm every 9 minutes and a reconnection
- * (a `$connect` invocation and a re-arm) every 2 hours.
+ * empty answers, plus for watches the keepalives (pings, and every third one a re-arm, as
+ * measured) and a reconnection (a `$connect` invocation and a re-arm) every 2 hours.
  */
 export function tailCellMonthly(cell: TailCostCell, memoryOf: (fn: string) => number): CostBreakdown {
   let rates = tailCellRates(cell);
   if (cell.mode === 'watch') {
     const rearm = rearmOccurrence(cell);
     const connect: WaitingRates = { ...NO_RATES, lambdaInvocations: 1, lambdaGbSeconds: (memoryOf('watch-connect') / 1024) * (CONNECT_MS_ASSUMED / 1000) };
-    rates = addRates(rates, addRates(periodic(rearm, KEEPALIVE_SECONDS), periodic(addRates(rearm, connect), WEBSOCKET_MAX_CONNECTION_SECONDS)));
+    const pingsPerRearm = REARM_EVERY_KEEPALIVES - 1;
+    rates = addRates(rates, periodic(addRates(rearm, { ...PING, webSocketMessages: PING.webSocketMessages * pingsPerRearm }), REARM_SECONDS));
+    rates = addRates(rates, periodic(addRates(rearm, connect), WEBSOCKET_MAX_CONNECTION_SECONDS));
   }
   const waiting = waitingMonthly(rates);
   const polls = emptyPollsMonthly(EMPTY_POLL, emptyPollsPerSecond(cell));

@@ -7,11 +7,14 @@ import { heartbeatsMonthly, kinesisConsumerPerGib, kinesisIdleConsumerMonthly } 
 import {
   atLeast,
   atMost,
+  CONNECT_MS_ASSUMED,
   contentionFigures,
   emptyPollsPerSecond,
   GOALS,
   heartbeatProfile,
   ISSUE_CONTENTION_TRANSACTIONS,
+  KEEPALIVE_SECONDS,
+  REARM_SECONDS,
   scheduledRuns,
   tailCellMonthly,
   tailCellRates,
@@ -115,13 +118,13 @@ function renderTailCost(r: BenchResults): string[] {
   out.push(
     '',
     `HTTP requests/s for long-polls is the rate they come back empty (one per partition per wait, ${t.cells[0]?.waitMs ?? 10_000} ms), priced as one API Gateway request and one invocation each; "Lambdas running" is the long-polls in flight (each a 1,024 MB fetch function), priced as Lambda duration. ` +
-      `Watch mode adds, per consumer, a re-arm every 9 minutes (the watcher's keepalive, measured on its own below) and a reconnection every 2 hours (a $connect invocation, assumed ${10} ms, and a re-arm). ` +
+      `Watch mode adds, per consumer, the watcher's keepalives (every ${KEEPALIVE_SECONDS / 60} minutes a ping and its pong, answered by API Gateway; every ${REARM_SECONDS / 60} minutes a re-arm instead, measured on its own below) and a reconnection every 2 hours (a $connect invocation, assumed ${CONNECT_MS_ASSUMED} ms, and a re-arm). ` +
       `DynamoDB reads are billed at least one unit per item or query (DynamoDB Local reports 0 for a head that does not exist). ` +
       `Kinesis: a shared-throughput consumer costs nothing of its own (the stream does: $${stream.toFixed(2)} a month on demand, or $${(HOURS_PER_MONTH * unitPrice(PRICES.kinesisShardHour)).toFixed(2)} per provisioned shard); an enhanced fan-out consumer pays $${unitPrice(PRICES.kinesisEfoConsumerShardHour)} per consumer-shard-hour on every shard.`,
   );
   const rearms = t.cells.filter((c) => c.rearm);
   if (rearms.length) {
-    out.push('', 'One re-arm of every consumer (what the keepalive does), per consumer:', '');
+    out.push('', `One re-arm of every consumer (what every ${REARM_SECONDS / 60}-minute keepalive and a reconnection do), per consumer:`, '');
     out.push(
       renderTable(
         ['consumers', 'partitions', 'messages', 'storage requests', 'answered', 'ms'],
