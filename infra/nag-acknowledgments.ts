@@ -37,6 +37,8 @@ export const NAG_REASONS = {
     'A WebSocket API authorizes only its $connect route (IAM here, SluiceWatchApi); API Gateway allows no authorizer on any other route. Messages on the watch, $default and ping routes run on the connection $connect authenticated, and the watch function authorizes each topic with the same ACLs as the HTTP fetch.',
   manageConnections:
     'execute-api:ManageConnections (POST only) on "<watch api>/<stage>/POST/@connections/*": the connections of this one API and stage. Connection ids exist only at run time, so no narrower resource can be named.',
+  apiGatewayCloudWatchRole:
+    "API Gateway's account-level CloudWatch role (AWS::ApiGateway::Account), which a WebSocket stage with access logs requires: the standard role with the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs, as API Gateway's documentation and CDK's RestApi create it. The setting is shared by every REST and WebSocket API in the account and region, so a role narrowed to Sluice's log group would break the others' logging.",
   autoDeleteProvider:
     'Only with removalPolicy DESTROY: the CDK-owned provider function of Custom::S3AutoDeleteObjects (empties the buckets on stack deletion). Its runtime and its AWSLambdaBasicExecutionRole managed policy are set by aws-cdk-lib and cannot be changed; it runs only during deployment.',
 } as const;
@@ -70,6 +72,12 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
   if (stack.watchApi) {
     for (const [routeKey, route] of Object.entries(stack.watchApi.routes)) {
       if (routeKey !== '$connect') Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.webSocketRoutes });
+    }
+    if (stack.watchApi.cloudWatchRole) {
+      Validations.of(stack.watchApi.cloudWatchRole).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: NAG_REASONS.apiGatewayCloudWatchRole,
+      });
     }
     const connections = `Resource::${nagSpelling(stack.resolve(stack.watchApi.connectionsArn()))}`;
     for (const spec of functions.specs.filter((s) => s.managesConnections)) {

@@ -151,6 +151,15 @@ export interface SluiceStackProps extends StackProps {
    * @default { rateLimit: 100, burstLimit: 200 }
    */
   readonly watchThrottle?: SluiceThrottle;
+  /**
+   * Whether the watch API sets the account's API Gateway CloudWatch role, which a
+   * WebSocket stage with access logs needs (an account and region setting shared by every
+   * REST and WebSocket API there; the role is kept when the stack is deleted). Pass
+   * `false` when the account already has one.
+   *
+   * @default true
+   */
+  readonly watchCloudWatchRole?: boolean;
 }
 
 export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
@@ -238,6 +247,7 @@ export class SluiceStack extends Stack {
         specs: FUNCTIONS,
         apiName: `${namePrefix}-watch`,
         throttle: props.watchThrottle,
+        cloudWatchRole: props.watchCloudWatchRole,
         logRetention,
         removalPolicy,
       });

@@ -1,5 +1,5 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -38,6 +38,17 @@ export interface SluiceWatchApiProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * API Gateway writes a WebSocket API's access logs with the account's CloudWatch role
+   * (an account and region setting, shared by every REST and WebSocket API there); a stage
+   * with logging cannot be created without one. `true` creates the standard role (AWS
+   * managed policy AmazonAPIGatewayPushToCloudWatchLogs), kept when the stack is deleted
+   * so the setting stays valid, and points the account setting at it, replacing any role
+   * set before. Pass `false` when the account already has one.
+   *
+   * @default true
+   */
+  readonly cloudWatchRole?: boolean;
 }
 
 /** The stage's throttle when none is given: arming is rare (once per consumer per fetch at the tail). */
@@ -81,6 +92,8 @@ export class SluiceWatchApi extends Construct {
   readonly url: string;
   /** The management API (`POST /@connections/{id}`): `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
   readonly managementEndpoint: string;
+  /** The account's API Gateway CloudWatch role, when this construct set it (`cloudWatchRole`). */
+  readonly cloudWatchRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: SluiceWatchApiProps) {
     super(scope, id);
@@ -121,6 +134,17 @@ export class SluiceWatchApi extends Construct {
     });
     this.url = this.stage.url;
     this.managementEndpoint = this.stage.callbackUrl;
+    if (props.cloudWatchRole ?? true) {
+      this.cloudWatchRole = new iam.Role(this, 'CloudWatchRole', {
+        assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+        description: "API Gateway's account role for writing REST and WebSocket API logs to CloudWatch",
+        managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
+      });
+      // The account setting outlives the stack; so must the role it names.
+      this.cloudWatchRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      const account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: this.cloudWatchRole.roleArn });
+      this.stage.node.addDependency(account);
+    }
   }
 
   /**

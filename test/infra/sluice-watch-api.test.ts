@@ -121,6 +121,19 @@ describe('SluiceWatchApi in the default stack', () => {
     ]);
   });
 
+  it("sets the account's API Gateway CloudWatch role, which a logged WebSocket stage needs, kept when the stack goes, before the stage", () => {
+    const role = stack.getLogicalId(watchApi.cloudWatchRole!.node.defaultChild as never);
+    const resources = template.toJSON().Resources as Record<string, Json>;
+    assert.equal(resources[role]!.DeletionPolicy, 'Retain');
+    assert.ok(JSON.stringify(resources[role]!.Properties.ManagedPolicyArns).includes('AmazonAPIGatewayPushToCloudWatchLogs'));
+    assert.ok(JSON.stringify(resources[role]!.Properties.AssumeRolePolicyDocument).includes('apigateway.amazonaws.com'));
+    const [account] = Object.entries(template.findResources('AWS::ApiGateway::Account'));
+    assert.ok(account);
+    assert.deepEqual((account[1].Properties as Json).CloudWatchRoleArn, { 'Fn::GetAtt': [role, 'Arn'] });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage', { Properties: ofWatchApi }))[0]!;
+    assert.ok([stage.DependsOn].flat().includes(account[0]));
+  });
+
   it('outputs the WebSocket URL', () => {
     template.hasOutput('WatchUrl', { Value: resolved(watchApi.url) });
   });
@@ -147,5 +160,13 @@ describe('SluiceStack without the watch API', () => {
       Environment: { Variables: Match.objectLike({ [WATCH_ENDPOINT_ENV_VAR]: Match.absent() }) },
     });
     assert.ok(!JSON.stringify(off.toJSON()).includes('execute-api:ManageConnections'));
+    off.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('leaves the account CloudWatch role alone with watchCloudWatchRole: false', () => {
+    const other = new App({ context: { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] } });
+    const kept = Template.fromStack(new SluiceStack(other, 'Kept', { namePrefix: 'sluice-kept', watchCloudWatchRole: false }));
+    kept.resourceCountIs('AWS::ApiGateway::Account', 0);
+    kept.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET' });
   });
 });
