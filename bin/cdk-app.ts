@@ -35,6 +35,11 @@
  * - `defaultRetentionHours` (SLUICE_DEFAULT_RETENTION_HOURS, default 168): how long
  *   records of topics without their own `retention.ms` are kept, as Kafka's
  *   `log.retention.hours`; `-1` keeps them forever.
+ * - `watch` (SLUICE_WATCH, default `true` with IAM auth): `false` deploys no WebSocket
+ *   API for waiting at the tail (consumers long-poll); JWT stacks never have one.
+ * - `watchCloudWatchRole` (SLUICE_WATCH_CLOUDWATCH_ROLE, default `true`): `false` when the
+ *   account already has API Gateway's CloudWatch role, which the watch API's logged
+ *   stage needs; `true` sets it (an account and region setting).
  *
  * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
  * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
@@ -140,6 +145,8 @@ const stack = new SluiceStack(app, namePrefix, {
   alarms: alarms as AlarmSet,
   dashboard: booleanSetting('dashboard', setting('dashboard', 'SLUICE_DASHBOARD'), false),
   tracing: booleanSetting('tracing', setting('tracing', 'SLUICE_TRACING'), false),
+  watch: booleanSetting('watch', setting('watch', 'SLUICE_WATCH'), !jwtIssuer),
+  watchCloudWatchRole: booleanSetting('watchCloudWatchRole', setting('watchCloudWatchRole', 'SLUICE_WATCH_CLOUDWATCH_ROLE'), true),
   defaultRetentionHours: retentionHours('defaultRetentionHours', setting('defaultRetentionHours', 'SLUICE_DEFAULT_RETENTION_HOURS'), DEFAULT_RETENTION_HOURS),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
   throttle: {
