@@ -6,7 +6,7 @@ import { WATCH_TTL_MS, type WatchRequest, type WatchServerMessage, type WatchedP
 import { markHeadWatched, readHeads, type PartitionHead } from '../store/partition-head-store';
 import type { Topic } from '../store/topic-item';
 import { deleteFiredWatcher, putWatcher } from '../store/watcher-store';
-import { getTopic, requirePartition } from '../topics/topic-repository';
+import { cachedTopic, requirePartition } from '../topics/topic-repository';
 import { watchErrorOf } from './watch-errors';
 
 /**
@@ -56,7 +56,8 @@ async function armTopic(ctx: SluiceContext, caller: Caller, connectionId: string
   let topic: Topic;
   try {
     await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topicName, operation: 'READ' });
-    topic = await getTopic(ctx, topicName);
+    // As fetch does: the 5 s per-container cache (docs/design.md, "Per-container caches").
+    topic = await cachedTopic(ctx, topicName);
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
     return { messages: watched.map((w) => watchErrorOf(error, { topic: w.topic, partition: w.partition })), armed: [] };
