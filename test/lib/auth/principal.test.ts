@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { authConfigFromEnv } from '../../../lib/auth/auth-config';
 import { UnauthenticatedError } from '../../../lib/auth/auth-errors';
-import { normaliseIamArn, principalOf } from '../../../lib/auth/principal';
+import { bearerTokenPrincipal, connectionPrincipalOf, normaliseIamArn, principalOf } from '../../../lib/auth/principal';
 
 describe('principalOf', () => {
   it('names an IAM caller by its ARN, and an assumed-role session by its role', () => {
@@ -51,5 +51,37 @@ describe('principal limits', () => {
 
   it('accepts a subject of exactly 1,024 bytes', () => {
     assert.equal(principalOf(withSub('s'.repeat(1024)), jwt), 's'.repeat(1024));
+  });
+});
+
+describe('connectionPrincipalOf (WebSocket events)', () => {
+  const unauthenticated = (e: unknown) => e instanceof UnauthenticatedError && e.status === 401;
+
+  it('names an IAM connection by the identity API Gateway passes on every event, an assumed role by its role', () => {
+    const config = authConfigFromEnv({ SLUICE_AUTH_MODE: 'iam' });
+    const event = { requestContext: { identity: { userArn: 'arn:aws:sts::123456789012:assumed-role/Consumers/i-0abc' } } };
+    assert.equal(connectionPrincipalOf(event, config), 'arn:aws:iam::123456789012:role/Consumers');
+  });
+
+  it('refuses an IAM-mode event without an identity, and does not read a claimed authorizer principal', () => {
+    const config = authConfigFromEnv({ SLUICE_AUTH_MODE: 'iam' });
+    assert.throws(() => connectionPrincipalOf({ requestContext: { identity: { userArn: null } } }, config), unauthenticated);
+    assert.throws(() => connectionPrincipalOf({ requestContext: { authorizer: { principalId: 'admin' } } }, config), unauthenticated);
+  });
+
+  it('refuses every connection in JWT mode: JWT callers long-poll', () => {
+    assert.throws(() => connectionPrincipalOf({ requestContext: { authorizer: { principalId: 'svc' } } }, authConfigFromEnv({ SLUICE_AUTH_MODE: 'jwt' })), unauthenticated);
+  });
+
+  it('takes the principal the local platform resolved from the connect token, in token mode', () => {
+    const config = authConfigFromEnv({ SLUICE_AUTH_MODE: 'token', SLUICE_AUTH_TOKENS: 'alice=t-a' });
+    assert.equal(connectionPrincipalOf({ requestContext: { authorizer: { principalId: 'alice' } } }, config), 'alice');
+    assert.throws(() => connectionPrincipalOf({ requestContext: {} }, config), unauthenticated);
+    assert.equal(bearerTokenPrincipal(' t-a ', config), 'alice');
+    assert.equal(bearerTokenPrincipal('t-x', config), undefined);
+  });
+
+  it('is anonymous with authentication off', () => {
+    assert.equal(connectionPrincipalOf({}, authConfigFromEnv({ SLUICE_AUTH_MODE: 'none' })), 'anonymous');
   });
 });
