@@ -78,7 +78,10 @@ const WEBSOCKET_TIMEOUT_SECONDS = 29; // A WebSocket API's integration timeout i
 /** A function behind one HTTP route; its description is the route itself. */
 function apiFunction(name: RouteName, access: Pick<FunctionSpec, 'tables' | 'bucket'>, memoryMiB = 256): FunctionSpec {
   const route: RouteSpec = ROUTES[name];
-  return { name, description: `${route.method} ${route.path}`, memoryMiB, timeoutSeconds: API_TIMEOUT_SECONDS, ...access, routes: [route] };
+  // Every route authorizes its caller against the ACL rules in the Access table (read on
+  // a cache miss); a spec may ask for more (write, for quota usage and ACL administration).
+  const tables: FunctionSpec['tables'] = { Access: 'read', ...access.tables };
+  return { name, description: `${route.method} ${route.path}`, memoryMiB, timeoutSeconds: API_TIMEOUT_SECONDS, ...access, tables, routes: [route] };
 }
 
 // Produce and fetch move record bytes; more memory also buys Lambda more CPU and network.
@@ -98,13 +101,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction('describe-topic', { tables: { Topics: 'read', Log: 'read' } }),
   apiFunction('delete-topic', { tables: { Topics: 'readwrite' } }),
   {
-    ...apiFunction('produce-records', { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read' }, bucket: 'readwrite' }, DATA_PATH_MEMORY_MIB),
+    // Access: quota usage is counted with an atomic ADD per call.
+    ...apiFunction('produce-records', { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read', Access: 'readwrite' }, bucket: 'readwrite' }, DATA_PATH_MEMORY_MIB),
     // Posts `ready` to connections waiting on the partitions it committed (the fast path; lib/watch).
     managesConnections: true,
   },
   apiFunction(
     'fetch-records',
-    { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
+    { tables: { Topics: 'read', Log: 'read', Access: 'readwrite' }, bucket: 'read' },
     DATA_PATH_MEMORY_MIB,
   ),
   apiFunction('init-producer', { tables: { Producers: 'readwrite' } }),
