@@ -856,7 +856,8 @@ export function faultPlan(seconds: number, enabled: ReadonlySet<FaultKind>, rng:
     'crash-after-commit': 8,
     'concurrent-retry': 10,
     'lost-response': 10,
-    'zombie-producer': 15,
+    // Twice in the 16 s test run: one zombie call that ends with an unknown outcome (a restart, a throttle storm) proves nothing.
+    'zombie-producer': 8,
     'zombie-member': 20,
     throttle: 12,
     contention: 12,
