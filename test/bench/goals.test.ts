@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { SECONDS_PER_MONTH } from '../../lib/cost/waiting-cost';
 import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { WindowFigures } from './call-meter';
+import { steadyIdleListsPerRun } from './workloads/idle-cost';
 import { atLeast, atMost, contentionFigures, emptyPollsPerSecond, KEEPALIVE_SECONDS, REARM_SECONDS, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
 import { figures } from './measure';
 import type { TailCostCell } from './workloads/tail-cost';
@@ -104,5 +105,14 @@ describe('scheduled runs', () => {
     assert.equal(run!.run.readRequestUnits, 3);
     assert.equal(run!.run.lambdaMs, 40);
     assert.equal(run!.run.apiGateway, false);
+  });
+
+  it("price the orphan collector's LISTs at its steady idle rate when the cell gives one", () => {
+    const [run] = scheduledRuns([{ name: 'collect-orphan-objects', rateMinutes: 60, memoryMiB: 512, ms: 400, requests: headReads(3), steadyS3Lists: 16 }]);
+    assert.equal(run!.run.s3Lists, 16);
+  });
+
+  it('an idle collector lists each of the 256 prefixes once per 16 hourly runs: 16 a run', () => {
+    assert.equal(steadyIdleListsPerRun(Date.UTC(2026, 11, 7, 1)), 16);
   });
 });

@@ -143,7 +143,11 @@ export function contentionFigures(cell: ContentionCell): ContentionFigures | und
 
 /** The idle workload's runs as the cost model takes them. */
 export function scheduledRuns(cells: readonly ScheduledRunCell[]): ScheduledRun[] {
-  return cells.map((c) => ({ name: c.name, rateMinutes: c.rateMinutes, run: runProfile(c.requests, c.ms, c.memoryMiB) }));
+  return cells.map((c) => {
+    const run = runProfile(c.requests, c.ms, c.memoryMiB);
+    // The orphan collector's first run lists every prefix once; idle, it lists far fewer.
+    return { name: c.name, rateMinutes: c.rateMinutes, run: c.steadyS3Lists === undefined ? run : { ...run, s3Lists: c.steadyS3Lists } };
+  });
 }
 
 function runProfile(requests: RequestSnapshot | undefined, ms: number, memoryMiB: number): CallProfile {

@@ -241,7 +241,7 @@ function renderIdle(r: BenchResults): string[] {
   out.push(`Each scheduled function was run once on the platform with ${idle.topics} topics x ${idle.partitions} partitions (each written once, nothing due); a month of runs priced from its counted requests and time.`, '');
   for (const cell of idle.runs) {
     const perRun = cell.requests ? totalCounts(cell.requests).requests : 0;
-    out.push(`- ${cell.name}: every ${cell.rateMinutes} min = ${runsPerMonth(cell.rateMinutes).toLocaleString('en-US')} runs a month x (${perRun} storage requests, ${cell.ms.toFixed(0)} ms at ${cell.memoryMiB} MB): ${usd(cost.lines[`scheduled: ${cell.name}`] ?? 0)} a month${cell.error ? ` (the run failed: ${cell.error})` : ''}`);
+    out.push(`- ${cell.name}: every ${cell.rateMinutes} min = ${runsPerMonth(cell.rateMinutes).toLocaleString('en-US')} runs a month x (${perRun} storage requests, ${cell.ms.toFixed(0)} ms at ${cell.memoryMiB} MB): ${usd(cost.lines[`scheduled: ${cell.name}`] ?? 0)} a month${cell.steadyS3Lists === undefined ? '' : `; its LISTs priced at the idle steady state, ${cell.steadyS3Lists} a run (this first run lists all 256 prefixes once)`}${cell.error ? ` (the run failed: ${cell.error})` : ''}`);
   }
   if (idle.inventory) {
     out.push(`- CloudWatch alarms: ${idle.inventory.alarms} alarms reading ${idle.inventory.alarmMetrics} metrics at $0.10: ${usd(cost.lines['CloudWatch alarms'] ?? 0)} a month${idle.inventory.compositeAlarms ? ` (and ${idle.inventory.compositeAlarms} composite alarms, not priced)` : ''}`);

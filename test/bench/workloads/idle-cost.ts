@@ -1,4 +1,6 @@
 import { FUNCTIONS } from '../../../infra/platform-spec';
+import { IDLE_BACKOFF_MAX_HOURS, prefixIsDue } from '../../../lib/gc/collect-orphan-objects';
+import { SEGMENT_PREFIXES } from '../../../lib/store/object-keys';
 import type { RequestSnapshot } from '../../../lib/cost/request-accounting';
 import { BenchApi, produceBody } from '../api';
 import { counted, type Meters, type Progress } from '../measure';
@@ -14,6 +16,13 @@ export interface ScheduledRunCell {
   ms: number;
   requests?: RequestSnapshot;
   error?: string;
+  /**
+   * LISTs an hourly run of the orphan collector makes in steady idle state, where the
+   * measured run (the first, which lists all 256 prefixes to give each a checkpoint) is
+   * no guide: the collector's own listing schedule (`prefixIsDue`) applied to prefixes
+   * idle for 30 days, averaged over IDLE_BACKOFF_MAX_HOURS consecutive hourly runs.
+   */
+  steadyS3Lists?: number;
 }
 
 export interface IdleCostResult {
@@ -74,8 +83,22 @@ export async function measureIdleCost(api: BenchApi, schedules: Schedules | unde
       cell.requests = background.requests;
     }
     cell.ms = background?.functions[name]?.ms ?? 0;
+    if (name === 'collect-orphan-objects') cell.steadyS3Lists = steadyIdleListsPerRun(Date.now());
     result.runs.push(cell);
     progress(`scheduled ${name} (every ${cell.rateMinutes} min) ran once in ${cell.ms.toFixed(0)} ms${cell.error ? `, failed: ${cell.error}` : ''}`);
   }
   return result;
 }
+
+/** The mean number of prefixes an hourly idle run lists once every prefix has been idle a long time (see ScheduledRunCell.steadyS3Lists). */
+export function steadyIdleListsPerRun(now: number): number {
+  const idleSince = now - 30 * 24 * HOUR_MS;
+  let listed = 0;
+  for (let hour = 0; hour < IDLE_BACKOFF_MAX_HOURS; hour++) {
+    const at = now + hour * HOUR_MS;
+    listed += SEGMENT_PREFIXES.filter((prefix, index) => prefixIsDue({ prefix, decidedBefore: idleSince, resets: 0, updatedAt: idleSince }, index, at)).length;
+  }
+  return listed / IDLE_BACKOFF_MAX_HOURS;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
