@@ -1,5 +1,5 @@
 import type { ConsumerRecord, ConsumerRunLimits, SluiceConsumerOptions } from './consumer-options';
-import { type FetchOutcome, emptyPollBackoff, launchFetch, recoverFetch } from './fetcher';
+import { type FetchOutcome, emptyAnswerBacksOff, emptyPollBackoff, launchFetch, recoverFetch } from './fetcher';
 import { CALL_RETRIES, GroupMember } from './membership';
 import { type Assigned, type TopicPartition, OFFSETS_PER_COMMIT, assignmentText, byTp, keyOf, moveTo, newAssigned, partitionsText, startPositions, tpOf } from './positions';
 import { describe, hasCode, isRetriable, withRetries } from './retry';
@@ -448,7 +448,7 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     const take = belowEnd.slice(0, Math.max(0, this.remaining));
     if (take.length < belowEnd.length) a.position = take.at(-1)!.offset + 1;
     else a.position = Math.max(a.position, Math.min(page.nextOffset, a.end));
-    if (page.records.length === 0) emptyPollBackoff(a, c, this.options.waitMs ?? DEFAULT_WAIT_MS);
+    if (emptyAnswerBacksOff(page, this.watcher?.available === true && a.longPoll === undefined)) emptyPollBackoff(a, c, this.options.waitMs ?? DEFAULT_WAIT_MS);
     return take.map((r) => ({ ...r, topic: a.topic, partition: a.partition }));
   }
 

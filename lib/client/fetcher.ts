@@ -51,6 +51,19 @@ export function launchFetch(client: SluiceHttpClient, target: FetchTarget, signa
 }
 
 /**
+ * Whether an answer makes the partition back off before its next read: an empty one does,
+ * except at the tail when the partition will wait on the watch connection next. Arming
+ * is itself the wait (the server checks the head and answers only when there is
+ * something), so backing off first would only delay it: a stale `ready` would cost half
+ * a second of latency. Empty below the high watermark still backs off, so a read that
+ * keeps finding nothing there cannot spin through arm, ready and fetch.
+ */
+export function emptyAnswerBacksOff(page: { records: readonly unknown[]; nextOffset: number; highWatermark: number }, waitsOnWatchNext: boolean): boolean {
+  if (page.records.length > 0) return false;
+  return !(waitsOnWatchNext && page.nextOffset >= page.highWatermark);
+}
+
+/**
  * After an empty answer that was not a full long-poll (a server that does not wait), or a read below
  * the high watermark that found nothing: back off a little rather than spin.
  */
