@@ -6,16 +6,15 @@ import type { SluiceContext } from '../../../lib/core/context';
 import { rebalance } from '../../../lib/groups/coordinator';
 import { commitOffsets } from '../../../lib/groups/group-offsets';
 import { heartbeat, joinGroup } from '../../../lib/groups/membership';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** Offset commits against DynamoDB Local, with one injected transaction conflict. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

@@ -6,9 +6,9 @@ import { readCommitState } from '../../../lib/log/commit-state';
 import { FencedError, ProducerAccessDeniedError } from '../../../lib/log/produce-errors';
 import type { ProducerClaim } from '../../../lib/log/sequence-check';
 import { initProducer } from '../../../lib/producers/init-producer';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { getTopic } from '../../../lib/topics/topic-repository';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /**
  * The commit transaction itself guards the producer, against DynamoDB Local: each test
@@ -19,8 +19,7 @@ let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

@@ -7,8 +7,8 @@ import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
 import { fetchRecords } from '../../../lib/log/fetch-records';
 import { produce } from '../../../lib/log/produce';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /**
  * Crashes injected into the real produce path, against DynamoDB Local and s3rver. The
@@ -18,8 +18,7 @@ let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

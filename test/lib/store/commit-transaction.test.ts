@@ -1,21 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/core/context';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { commitTransaction, readCommitItems, type CommitWrite } from '../../../lib/store/commit-transaction';
 import { isObjectReferenced } from '../../../lib/store/object-ref-store';
 import { readHead, type PartitionHead } from '../../../lib/store/partition-head-store';
 import type { SegmentIndexEntry } from '../../../lib/store/segment-index-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** The produce commit's transaction against DynamoDB Local: each outcome is named, none is decoded by position by a caller. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/core/context';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { advanceLogStart, EMPTY_HEAD, readHead, readHeads } from '../../../lib/store/partition-head-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** The partition head's reads and the retention write, against DynamoDB Local. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

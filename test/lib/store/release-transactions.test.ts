@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/core/context';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { readBatchCounts } from '../../../lib/store/object-ref-store';
 import { releaseBatch, releaseLastBatch } from '../../../lib/store/release-transactions';
 import { indexKey, readIndexPage, type SegmentIndexEntry } from '../../../lib/store/segment-index-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** Retention's two release transactions against DynamoDB Local, each outcome named. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

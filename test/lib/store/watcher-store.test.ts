@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { EMPTY_HEAD, markHeadWatched, readHead, readHeads } from '../../../lib/store/partition-head-store';
 import { deleteFiredWatcher, deleteWatcher, putWatcher, queryWatchers, watcherPartitionKey, type Watcher } from '../../../lib/store/watcher-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** Watcher items and the head's watchedUntil mark, against DynamoDB Local. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {

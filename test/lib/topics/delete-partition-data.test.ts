@@ -4,19 +4,18 @@ import { DeleteObjectsCommand, HeadObjectCommand, ListObjectsV2Command } from '@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { collectOrphanObjects, ORPHAN_GRACE_MS } from '../../../lib/gc/collect-orphan-objects';
-import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { objectRefKey } from '../../../lib/store/object-ref-store';
 import { partitionKey } from '../../../lib/store/partition-key';
 import { deletePartitionData } from '../../../lib/topics/delete-partition-data';
-import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { call, type TestPlatform } from '../../support/local-platform';
+import { startPlatformContext } from '../../support/platform-context';
 
 /** A deleted topic's data goes with it: items, ref items and objects, in an order a retry can finish. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
 before(async () => {
-  env = await startTestPlatform();
-  ctx = { ...contextFromEnv(), sleep: async () => undefined };
+  ({ env, ctx } = await startPlatformContext());
 });
 
 after(async () => {
