@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { BenchApi } from './api';
 import { buildCostReport } from './cost-report';
 import type { Progress } from './measure';
-import { parseOptions } from './options';
+import { measures, parseOptions } from './options';
 import { objectBytesOf, renderReport, type BenchResults } from './report';
 import { memoryOf, startTarget } from './target';
 import { measureConsumeByBatch, measureEarliest, measureTail } from './workloads/fetch';
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const meters = target.meters;
 
     // The idle bill first, while only its own topics exist.
-    const idle = await measureIdleCost(api, target.schedules, options, run, meters, progress);
+    const idle = measures(options, 'idle') ? await measureIdleCost(api, target.schedules, options, run, meters, progress) : undefined;
     await warmUp(api, options, run, progress);
     // Raw-storage figures are measured right after the Sluice cell they compare with, so both
     // see the emulators (and DynamoDB Local's JIT) in the same state.
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const bench = target.raw ? new RawStorageBench(target.raw, progress) : undefined;
     if (!bench) progress('raw-storage figures skipped: no emulators in this process');
     const committedAt = new Set<number>();
-    const produce = await measureProduce(api, options, run, meters, progress, async (cell) => {
+    const produce = !measures(options, 'produce') ? [] : await measureProduce(api, options, run, meters, progress, async (cell) => {
       const bytes = objectBytesOf(cell);
       if (!bench || bytes === undefined) return;
       const bounds = options.raw.bounds(cell.batch);
@@ -61,33 +61,33 @@ async function main(): Promise<void> {
         raw.push(await bench.commit(cell.clients, options.raw.bounds(1)));
       }
     });
-    const producerClient = await measureProducerClient(api, options, run, meters, target.lambdaMemoryMiB.produce, progress);
-    const consumeByBatch = await measureConsumeByBatch(api, options, produce, meters, progress);
-    const earliest = await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
+    const producerClient = !measures(options, 'producer-client') ? undefined : await measureProducerClient(api, options, run, meters, target.lambdaMemoryMiB.produce, progress);
+    const consumeByBatch = !measures(options, 'consume') ? [] : await measureConsumeByBatch(api, options, produce, meters, progress);
+    const earliest = !measures(options, 'earliest') ? undefined : await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
       if (!bench || !objectBytes) return;
       raw.push(await bench.get(objectBytes, cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
       // The minimum fetch of as many batches (one object each) as a Sluice fetch answered.
       const batchesPerFetch = cell.ops ? cell.records / cell.ops / options.earliest.prefillBatch : 1;
       raw.push(await bench.fetchFloor(objectBytes, Math.max(1, Math.round(batchesPerFetch)), cell.consumers, options.raw.bounds(options.earliest.prefillBatch)));
     });
-    const tail = await measureTail(api, options, run, meters, progress);
-    const latency = await measureLatency(api, options, run, progress);
+    const tail = !measures(options, 'tail') ? undefined : await measureTail(api, options, run, meters, progress);
+    const latency = !measures(options, 'latency') ? undefined : await measureLatency(api, options, run, progress);
     // The latency comparison's raw sequence, measured right after it (the machine's load changes over a run).
     const single = produce.find((c) => c.batch === 1 && c.clients === 1);
     const singleBytes = single ? objectBytesOf(single) : undefined;
-    const latencyFloor = bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1)) : undefined;
+    const latencyFloor = latency && bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1)) : undefined;
     const modes: WaitMode[] = watchSupport(target.url, target.watchUrl).available ? ['long-poll', 'watch'] : ['long-poll'];
-    const readerLatency = await measureReaderLatency(api, target.watchUrl, modes, options, run, memoryOf, progress);
-    const describe = await measureDescribe(api, options, run, meters, progress);
-    const contention = await measureContention(api, options, run, meters, progress);
+    const readerLatency = !measures(options, 'reader-latency') ? undefined : await measureReaderLatency(api, target.watchUrl, modes, options, run, memoryOf, progress);
+    const describe = !measures(options, 'describe') ? undefined : await measureDescribe(api, options, run, meters, progress);
+    const contention = !measures(options, 'contention') ? undefined : await measureContention(api, options, run, meters, progress);
     // Last: hundreds of waiting consumers load the platform more than anything above.
-    const tailCost = await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
+    const tailCost = !measures(options, 'tail-cost') ? undefined : await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
 
     const cost = meters.api ? buildCostReport(produce, consumeByBatch, { ...target.lambdaMemoryMiB, of: memoryOf }, options.recordBytes) : undefined;
     const results: BenchResults = {
       startedAt: startedAt.toISOString(),
       wallSeconds: (performance.now() - started) / 1000,
-      command: `npm run bench${options.quick ? ' -- --quick' : ''}`,
+      command: `npm run bench${options.quick || options.only ? ' --' : ''}${options.quick ? ' --quick' : ''}${options.only ? ` --only ${[...options.only].join(',')}` : ''}`,
       mode: target.mode,
       quick: options.quick,
       machine: {
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     mkdirSync(options.outDir, { recursive: true });
     const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
     const file = join(options.outDir, `bench-${stamp}.json`);
-    writeFileSync(file, JSON.stringify({ ...results, options: { ...options, produce: { ...options.produce, bounds: options.produce.batches.map((b) => ({ batch: b, ...options.produce.bounds(b) })) } }, report }, null, 2));
+    writeFileSync(file, JSON.stringify({ ...results, options: { ...options, only: options.only ? [...options.only] : undefined, produce: { ...options.produce, bounds: options.produce.batches.map((b) => ({ batch: b, ...options.produce.bounds(b) })) } }, report }, null, 2));
     progress(`wrote ${file}; wall time ${((performance.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     process.removeListener('SIGINT', stopOnSignal);

@@ -4,6 +4,8 @@ import type { Bounds } from './runner';
 export interface BenchOptions {
   quick: boolean;
   outDir: string;
+  /** `--only a,b`: just these workloads (for working on one figure); every workload when absent. */
+  only?: ReadonlySet<Workload>;
   /** An already running Sluice (SLUICE_BENCH_URL): no in-process platform, so no request counts or raw-storage figures. */
   url?: string;
   recordBytes: number;
@@ -49,7 +51,23 @@ export interface BenchOptions {
   };
 }
 
-const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
+/** The workloads `--only` can name, in the order a run measures them. */
+export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'tail-cost'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** Whether a run with these options measures `workload`. */
+export function measures(options: Pick<BenchOptions, 'only'>, workload: Workload): boolean {
+  return !options.only || options.only.has(workload);
+}
+
+function parseOnly(list: string | undefined): ReadonlySet<Workload> {
+  const names = (list ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = names.filter((name) => !(WORKLOADS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a comma-separated list of ${WORKLOADS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  return new Set(names as Workload[]);
+}
+
+const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   recordBytes: 1024,
   warmupMs: 5000,
   partitions: 16,
@@ -80,7 +98,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
   },
 };
 
-const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
+const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   ...FULL,
   warmupMs: 2000,
   produce: {
@@ -110,15 +128,17 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url'> = {
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   let quick = false;
   let outDir = 'bench-results';
+  let only: ReadonlySet<Workload> | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
     else if (arg === '--out') outDir = argv[++i] ?? outDir;
+    else if (arg === '--only') only = parseOnly(argv[++i]);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: npm run bench -- [--quick] [--out <dir>]\n  SLUICE_BENCH_URL=<url> benchmarks an already running endpoint (no request counts, no raw-storage figures)\n');
+      process.stdout.write(`usage: npm run bench -- [--quick] [--out <dir>] [--only <workload,...>]\n  workloads: ${WORKLOADS.join(', ')}\n  SLUICE_BENCH_URL=<url> benchmarks an already running endpoint (no request counts, no raw-storage figures)\n`);
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
   const url = env.SLUICE_BENCH_URL?.replace(/\/+$/, '') || undefined;
-  return { ...(quick ? QUICK : FULL), quick, outDir, url };
+  return { ...(quick ? QUICK : FULL), quick, outDir, url, ...(only ? { only } : {}) };
 }
