@@ -9,6 +9,7 @@ import { readSegmentRange } from '../store/segment-object-store';
 import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
 import { countFetch, emptyStats, type FetchReadStats } from './fetch-read-stats';
 import { recordMetric } from '../observability/metrics';
+import { LIMITS } from '../protocol/limits';
 import { logLine } from '../observability/log-sink';
 
 export interface FetchInput {
@@ -34,6 +35,13 @@ export interface FetchResult {
 }
 
 const INDEX_PAGE = 16;
+/**
+ * The first batch a fetch reads is answered from `offset` to its end whatever `maxBytes`
+ * says, up to this many record bytes (Kafka's rule for `fetch.max.bytes`): reading a batch
+ * is one ranged GET of all of it, so cutting it short would make the next fetch GET it
+ * again. The bound is the largest `maxBytes`, which keeps the answer under Lambda's 6 MB.
+ */
+export const FIRST_BATCH_BYTES_MAX = LIMITS.fetchMaxBytesMax;
 /** At most this many ranged GETs of one fetch are in flight at once. */
 const PARALLEL_GETS = 8;
 
@@ -44,8 +52,10 @@ const PARALLEL_GETS = 8;
  * is committed, and the reply's high watermark is never below its nextOffset. The
  * batches to GET are chosen from the index items (record counts and sizes) before any
  * is read, so no batch is read only to be thrown away, and adjacent batches of one
- * object are read with one ranged GET. The first record is returned even if it alone is
- * larger than `maxBytes`, so a reader always makes progress.
+ * object are read with one ranged GET. `maxBytes` is soft, as Kafka's is: the batch
+ * holding `offset` is answered to its end (within FIRST_BATCH_BYTES_MAX), so a reader
+ * always makes progress and never GETs the same batch twice; a later batch is read only
+ * if all of it fits in what is left of `maxBytes`.
  */
 export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
   let topic = await cachedTopic(ctx, input.topic);
@@ -95,6 +105,8 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       const batches = await readBatches(ctx, window, stats);
       for (const [w, batch] of batches.entries()) {
         const entry = window[w]!;
+        // The first batch answered may pass maxBytes (see FIRST_BATCH_BYTES_MAX); later ones may not.
+        const byteLimit = records.length === 0 ? Math.max(input.maxBytes, FIRST_BATCH_BYTES_MAX) : input.maxBytes;
         // The object is gone: retention released the batch and it was collected.
         if (batch === undefined) {
           resumeAt = entry.lastOffset + 1;
@@ -104,7 +116,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         for (const record of batch) {
           if (record.offset < next) continue;
           const size = recordSize(record);
-          if (records.length >= input.maxRecords || (records.length > 0 && bytes + size > input.maxBytes)) {
+          if (records.length >= input.maxRecords || (records.length > 0 && bytes + size > byteLimit)) {
             full = true;
             break;
           }
@@ -183,8 +195,9 @@ export interface FetchPosition {
 
 /**
  * The batches from `entries[from]` on that the fetch surely needs, decided from the index
- * items before any is read: a batch is needed while records are wanted and its first
- * record fits in the bytes left (the very first record always does). When the items
+ * items before any is read: the first batch always (it is answered whatever its size),
+ * and after it a batch while records are wanted and all of it fits in the bytes left (or,
+ * when the records wanted end inside it, its first record does). When the items
  * cannot tell (a batch read from its middle, or items written before record sizes were
  * recorded), it answers the batches up to there; the caller reads them and asks again
  * with exact figures. Stops before a hole (a batch that does not start where the previous
@@ -202,11 +215,14 @@ export function batchesNeeded(entries: readonly SegmentIndexEntry[], from: numbe
     const entry = entries[i]!;
     if (entry.baseOffset > expected) break;
     const whole = entry.baseOffset >= position.next;
-    const first = whole ? entry.firstRecordBytes : undefined;
     if (position.answered + window.length > 0) {
       if (records >= position.recordsLeft) break;
-      const fits = first !== undefined && bytes + first <= position.bytesLeft;
-      if (!fits && (exact && first !== undefined)) break;
+      // A later batch is read only if what the fetch would answer of it fits: all of it, or,
+      // when maxRecords ends inside it, at least its first record (the rest is cut after reading).
+      const endsInside = records + entry.recordCount > position.recordsLeft;
+      const needed = !whole ? undefined : endsInside ? entry.firstRecordBytes : entry.recordBytes;
+      const fits = needed !== undefined && bytes + needed <= position.bytesLeft;
+      if (!fits && (exact && needed !== undefined)) break;
       // Unknown: read what is chosen, then decide on exact figures; with nothing chosen, read it to learn.
       if (!fits && window.length > 0) break;
     }

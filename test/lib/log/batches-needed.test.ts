@@ -30,11 +30,22 @@ describe('batchesNeeded', () => {
     assert.deepEqual(offsets(batchesNeeded(entries, 0, { ...start, recordsLeft: 101, bytesLeft: 1 << 30 })), [[0, 99], [100, 199]]);
   });
 
-  it('picks a batch while its first record fits in maxBytes, and none after', () => {
+  it('picks a later batch only when all of it fits in maxBytes, so none is read to be cut short', () => {
     const entries = batches(10, 100, 1000);
-    // 2 whole batches are 200,000 bytes; the third's first record fits in 200,999 but not in 200,999 - 1.
-    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 1000, bytesLeft: 201_000 }).length, 3);
-    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 1000, bytesLeft: 200_999 }).length, 2);
+    // 3 whole batches are 300,000 bytes: the third fits in 300,000 but not in 299,999.
+    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 1000, bytesLeft: 300_000 }).length, 3);
+    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 1000, bytesLeft: 299_999 }).length, 2);
+  });
+
+  it('picks a later batch that maxRecords ends inside when its first record fits', () => {
+    const entries = batches(10, 100, 1000);
+    // 150 records: the second batch is needed for 50 of them, and 101,000 bytes hold its first record.
+    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 150, bytesLeft: 101_000 }).length, 2);
+    assert.equal(batchesNeeded(entries, 0, { ...start, recordsLeft: 150, bytesLeft: 100_999 }).length, 1);
+  });
+
+  it('picks only the first batch when it alone passes maxBytes', () => {
+    assert.equal(batchesNeeded(batches(3, 100, 1000), 0, { ...start, recordsLeft: 1000, bytesLeft: 50_000 }).length, 1);
   });
 
   it('always picks the first batch, even when its first record alone passes maxBytes', () => {

@@ -214,7 +214,17 @@ describe('fetch round trips', () => {
     assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'DynamoDB Query': 1, 'S3 GetObject': 2 });
   });
 
-  it('does not read the next batch when its first record does not fit in maxBytes', async () => {
+  it('answers the first batch to its end though it passes maxBytes, as Kafka does, so no batch is read twice', async () => {
+    await createTopic(ctx, { name: 'rt-fetch-first', partitions: 1, config: {} });
+    for (let i = 0; i < 2; i++) await handlerProduce('rt-fetch-first', records(10, KIB));
+    await handlerFetch({ topic: 'rt-fetch-first', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 });
+    const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch-first', partition: 0, offset: 3, maxRecords: 1000, maxBytes: 2 * KIB }));
+    assert.deepEqual(result.records.map((r) => r.offset), [3, 4, 5, 6, 7, 8, 9]);
+    assert.equal(result.nextOffset, 10);
+    assert.equal(ops['S3 GetObject'], 1);
+  });
+
+  it('does not read a later batch when all of it does not fit in maxBytes', async () => {
     await createTopic(ctx, { name: 'rt-fetch-bytes', partitions: 1, config: {} });
     for (let i = 0; i < 3; i++) await handlerProduce('rt-fetch-bytes', records(10, KIB));
     await handlerFetch({ topic: 'rt-fetch-bytes', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 });
