@@ -36,6 +36,12 @@ export interface OperationCounts {
    * transactions from this count instead.
    */
   items: number;
+  /**
+   * DynamoDB reads asked for eventually consistent: the items named (GetItem, BatchGetItem)
+   * or the requests (Query, Scan) without `ConsistentRead`. AWS bills these at least half a
+   * read unit each, where a strongly consistent one is at least a whole unit.
+   */
+  eventualReads: number;
   /** Attempts that failed, retried or not. */
   failedAttempts: number;
   /** Error names of failed requests and attempts, for example `TransactionCanceledException`. */
@@ -165,7 +171,10 @@ export class RequestCounter {
       const operation = operationName(context.commandName);
       const counts = this.counts(service, operation);
       counts.requests++;
-      if (service === 'DynamoDB') counts.items += itemsNamed(operation, args.input);
+      if (service === 'DynamoDB') {
+        counts.items += itemsNamed(operation, args.input);
+        counts.eventualReads += eventualReadsNamed(operation, args.input);
+      }
       let injected = false;
       let nextArgs = args;
       const input = args.input as Record<string, unknown> | undefined;
@@ -263,6 +272,7 @@ export function emptyCounts(): OperationCounts {
     attempts: 0,
     errors: 0,
     items: 0,
+    eventualReads: 0,
     failedAttempts: 0,
     errorNames: {},
     capacityUnits: 0,
@@ -293,6 +303,7 @@ const NUMERIC_FIELDS = [
   'attempts',
   'errors',
   'items',
+  'eventualReads',
   'failedAttempts',
   'capacityUnits',
   'readCapacityUnits',
@@ -359,6 +370,27 @@ function itemsNamed(operation: string, input: unknown): number {
     return n;
   }
   return 0;
+}
+
+/** Items (GetItem, BatchGetItem) or requests (Query, Scan) read without `ConsistentRead`. */
+function eventualReadsNamed(operation: string, input: unknown): number {
+  if (!input || typeof input !== 'object') return 0;
+  const { ConsistentRead, RequestItems } = input as Record<string, unknown>;
+  switch (operation) {
+    case 'GetItem':
+    case 'Query':
+    case 'Scan':
+      return ConsistentRead === true ? 0 : 1;
+    case 'BatchGetItem': {
+      let n = 0;
+      for (const request of Object.values((RequestItems ?? {}) as Record<string, { Keys?: unknown[]; ConsistentRead?: boolean }>)) {
+        if (request?.ConsistentRead !== true && Array.isArray(request?.Keys)) n += request.Keys.length;
+      }
+      return n;
+    }
+    default:
+      return 0;
+  }
 }
 
 function num(value: unknown): number {

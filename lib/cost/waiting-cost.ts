@@ -60,7 +60,7 @@ export const NO_RATES: WaitingRates = {
  * DynamoDB request units as AWS bills them, with its minimums: DynamoDB Local reports 0
  * units for a read that finds nothing (the head of a partition never written) and one
  * item's units for a whole transaction, where AWS bills every read at least one unit per
- * item or per Query (Sluice's reads at the tail are strongly consistent) and a
+ * item or per Query strongly consistent (half a unit eventually consistent) and a
  * transaction 2 units per item. Waiting consumers mostly read items that are not there,
  * so without the minimums their reads would look free.
  */
@@ -78,11 +78,11 @@ export function billedRequestUnits(snapshot: RequestSnapshot): { readRequestUnit
         break;
       case 'GetItem':
       case 'BatchGetItem':
-        readRequestUnits += Math.max(row.readCapacityUnits, row.items);
+        readRequestUnits += Math.max(row.readCapacityUnits, row.items - (row.eventualReads ?? 0) / 2);
         break;
       case 'Query':
       case 'Scan':
-        readRequestUnits += Math.max(row.readCapacityUnits, row.requests);
+        readRequestUnits += Math.max(row.readCapacityUnits, row.requests - (row.eventualReads ?? 0) / 2);
         break;
       case 'PutItem':
       case 'UpdateItem':

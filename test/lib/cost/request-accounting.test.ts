@@ -146,9 +146,10 @@ describe('RequestCounter with DynamoDB Local', () => {
     assert.equal(get.requests, 2);
     assert.equal(get.capacityUnits, 1.5);
     assert.equal(get.readCapacityUnits, 1.5);
+    assert.equal(get.eventualReads, 1, 'the read without ConsistentRead');
 
     const batch = countsOf(snapshot, 'DynamoDB', 'BatchGetItem');
-    assert.deepEqual([batch.requests, batch.items, batch.capacityUnits, batch.readCapacityUnits], [1, 2, 2, 2]);
+    assert.deepEqual([batch.requests, batch.items, batch.capacityUnits, batch.readCapacityUnits, batch.eventualReads], [1, 2, 2, 2, 0]);
 
     const query = countsOf(snapshot, 'DynamoDB', 'Query');
     assert.deepEqual([query.requests, query.items, query.capacityUnits], [1, 0, 1]);
@@ -171,6 +172,16 @@ describe('RequestCounter with DynamoDB Local', () => {
     assert.ok(all.bytesReceived > 1500, 'and came back');
     // The caller asked for no capacity, so the answer carries none: the counter is invisible.
     assert.equal((got as Record<string, unknown>).ConsumedCapacity, undefined);
+  });
+
+  it('counts the items of an eventually consistent BatchGetItem as eventual reads, at half a unit each', async () => {
+    const { doc } = dynamoClient(dynamo.endpoint);
+    await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'e', sk: '1' } }));
+    await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: 'e', sk: '2' } }));
+    const counter = new RequestCounter().attach(doc);
+    await doc.send(new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: [{ pk: 'e', sk: '1' }, { pk: 'e', sk: '2' }] } } }));
+    const batch = countsOf(counter.snapshot(), 'DynamoDB', 'BatchGetItem');
+    assert.deepEqual([batch.items, batch.eventualReads, batch.readCapacityUnits], [2, 2, 1]);
   });
 
   it("respects the caller's ReturnConsumedCapacity and leaves the answer as asked", async () => {

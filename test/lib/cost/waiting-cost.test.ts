@@ -45,6 +45,18 @@ describe('billed request units', () => {
     };
     assert.deepEqual(billedRequestUnits(snapshot), { readRequestUnits: 3 + 20 + 2, writeRequestUnits: 2 + 16 });
   });
+
+  it('bill an eventually consistent read at least half a unit per item or query', () => {
+    const snapshot: RequestSnapshot = {
+      services: {
+        DynamoDB: {
+          BatchGetItem: { ...emptyCounts(), requests: 3, items: 256, eventualReads: 200, readCapacityUnits: 0 },
+          Query: { ...emptyCounts(), requests: 2, eventualReads: 2, readCapacityUnits: 0 },
+        },
+      },
+    };
+    assert.deepEqual(billedRequestUnits(snapshot), { readRequestUnits: 56 + 100 + 1, writeRequestUnits: 0 });
+  });
 });
 
 describe('waiting consumers', () => {
