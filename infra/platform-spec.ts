@@ -57,7 +57,7 @@ export interface FunctionSpec {
   readonly invokesPushTargets?: boolean;
   /**
    * Route keys of the WebSocket API (waiting at the tail; infra/constructs/sluice-watch-api.ts)
-   * this function serves: `$connect`, or `watch` and `$default`. Its handler lives in
+   * this function serves: `$connect`, or `watch`, `check` and `$default`. Its handler lives in
    * `functions/websocket/`.
    */
   readonly webSocketRoutes?: readonly WebSocketRouteKey[];
@@ -70,7 +70,7 @@ export interface FunctionSpec {
 }
 
 /** The WebSocket API's route keys; `ping` has no function (API Gateway answers it, a MOCK integration). */
-export type WebSocketRouteKey = '$connect' | 'watch' | '$default';
+export type WebSocketRouteKey = '$connect' | 'watch' | 'check' | '$default';
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
 const WEBSOCKET_TIMEOUT_SECONDS = 29; // A WebSocket API's integration timeout is 29 s.
@@ -162,12 +162,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'watch',
-    description: "Arms a connection's one-shot watches of partitions at their tail (WebSocket `watch` and `$default` routes).",
+    description: "Arms a connection's one-shot watches of partitions at their tail, and checks them (WebSocket `watch`, `check` and `$default` routes).",
     memoryMiB: 256,
     timeoutSeconds: WEBSOCKET_TIMEOUT_SECONDS,
-    // Reads topics and ACL rules, puts watcher items, marks and reads partition heads.
+    // Reads topics and ACL rules, writes watcher items, marks and reads partition heads.
     tables: { Topics: 'read', Log: 'readwrite', Access: 'read' },
-    webSocketRoutes: ['watch', '$default'],
+    webSocketRoutes: ['watch', 'check', '$default'],
     managesConnections: true,
   },
   {
@@ -175,7 +175,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     description: 'Tells connections waiting at a partition\'s tail that its high watermark moved, when a watched head moves (Log stream).',
     memoryMiB: 256,
     timeoutSeconds: 30,
-    // Queries and deletes watcher items.
+    // Queries watcher items, removes fired watches and deletes a gone connection's items.
     tables: { Log: 'readwrite' },
     managesConnections: true,
     trigger: {

@@ -1,21 +1,24 @@
 import middy from '@middy/core';
 import { ValidationError } from '../../lib/core/errors';
 import { parseInput } from '../../lib/core/validate';
-import { watchRequestSchema, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
+import { checkRequestSchema, watchRequestSchema, type CheckRequest, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { connectionPosterFromEnv, WATCH_ENDPOINT_ENV_VAR, type ConnectionPoster } from '../../lib/store/connection-poster';
 import { armWatches } from '../../lib/watch/arm-watches';
+import { checkWatches } from '../../lib/watch/check-watches';
 import { knownError, watchErrorOf } from '../../lib/watch/watch-errors';
 import { connectionCallerOf, type WebSocketEvent, type WebSocketResult } from '../middleware/websocket';
 import { log, observability } from '../middleware/observability';
 
 /**
- * The WebSocket `watch` route (and `$default`, which gets every message whose `action`
- * is not a route: non-JSON, unknown or missing actions). Arms the connection's watches
- * (lib/watch/arm-watches) and posts the answer to the connection: `ready` or
- * `watch-error` per partition, then `armed`. Any refusal, of the whole message or of
- * one partition, is a `watch-error` in the HTTP API's error shape; nothing a client
- * sends makes it fail.
+ * The WebSocket `watch` and `check` routes (and `$default`, which gets every message
+ * whose `action` is not a route: non-JSON, unknown or missing actions). `watch` arms the
+ * connection's watches (lib/watch/arm-watches); `check`, the client's periodic safety
+ * net, reads the heads of the watches it names and writes nothing
+ * (lib/watch/check-watches). The answer is posted to the connection: `ready` or
+ * `watch-error` per partition, then `armed` (or `checked`). Any refusal, of the whole
+ * message or of one partition, is a `watch-error` in the HTTP API's error shape; nothing
+ * a client sends makes it fail.
  */
 async function main(event: WebSocketEvent): Promise<WebSocketResult> {
   const connectionId = event.requestContext.connectionId;
@@ -25,7 +28,7 @@ async function main(event: WebSocketEvent): Promise<WebSocketResult> {
   try {
     const caller = connectionCallerOf(event);
     const request = watchMessage(event);
-    messages = await armWatches(contextFromEnv(), caller, connectionId, request);
+    messages = request.action === 'watch' ? await armWatches(contextFromEnv(), caller, connectionId, request) : await checkWatches(contextFromEnv(), caller, request);
   } catch (error) {
     const { known, unexpected } = knownError(error);
     if (unexpected) log({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: (error as Error)?.stack });
@@ -40,7 +43,7 @@ const POST_CONCURRENCY = 16;
 
 /**
  * Posts the per-partition messages (in any order among themselves, several at a time),
- * then the last one (`armed`, which closes the answer), and stops once the client is gone:
+ * then the last one (`armed` or `checked`, which closes the answer), and stops once the client is gone:
  * the rest would be lost too, and its watches expire or are deleted when notified.
  */
 async function postInOrder(poster: ConnectionPoster, connectionId: string, messages: WatchServerMessage[]): Promise<void> {
@@ -53,8 +56,8 @@ async function postInOrder(poster: ConnectionPoster, connectionId: string, messa
   if (last) await poster.post(connectionId, last);
 }
 
-/** The message as a watch request: JSON, an object whose `action` is `watch`, valid against the protocol's schema. */
-function watchMessage(event: WebSocketEvent): WatchRequest {
+/** The message as a watch or check request: JSON, an object whose `action` is `watch` or `check`, valid against the protocol's schema. */
+function watchMessage(event: WebSocketEvent): WatchRequest | CheckRequest {
   const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   let parsed: unknown;
   try {
@@ -63,8 +66,9 @@ function watchMessage(event: WebSocketEvent): WatchRequest {
     throw new ValidationError('body: is not valid JSON', { field: 'body' });
   }
   const action = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { action?: unknown }).action : undefined;
-  if (action !== 'watch') throw new ValidationError('action: must be "watch" or "ping"', { field: 'action' });
-  return parseInput(watchRequestSchema, parsed);
+  if (action === 'watch') return parseInput(watchRequestSchema, parsed);
+  if (action === 'check') return parseInput(checkRequestSchema, parsed);
+  throw new ValidationError('action: must be "watch", "check" or "ping"', { field: 'action' });
 }
 
 export const handler = middy(main).use(observability());

@@ -11,18 +11,21 @@ import { SluiceApiError } from './sluice-http-client';
  * the server while the connection is idle, unlike one HTTP long-poll per partition.
  *
  * No notification can be lost for good, because every way one can go missing ends in
- * a re-arm, and arming checks the partition's head (a watch armed below the high
- * watermark is answered `ready` at once):
+ * the server reading the partition's head against the offset the client waits at (an
+ * offset already below the high watermark is answered `ready` at once):
  * - the connection drops (API Gateway closes it after 2 h, or the network fails): the
  *   watcher reconnects and re-arms everything it still waits for;
  * - the server misses or loses one while the connection stays up (its notifier is
  *   at least once, so this takes a fault it does not expect): every
- *   `REARM_EVERY_KEEPALIVES`th keepalive (27 minutes) re-arms every armed watch
+ *   `CHECK_EVERY_KEEPALIVES`th keepalive (63 minutes) is a `check` of every armed watch
  *   instead of a bare ping, so a lost `ready` delays a partition by that much at most.
- *   Not every keepalive: a re-arm writes one watcher item per partition on the server,
- *   which a ping (answered without a function) does not, and an idle 16-partition
- *   consumer would pay for 77,000 writes a month instead of 26,000.
+ *   A check writes nothing (the server reads the heads, eventually consistent), so its
+ *   cost is half a read unit per partition; a re-arm would rewrite the watches and read
+ *   every head strongly, which the watches, armed for longer than the connection lives,
+ *   never need.
  * A duplicated or stale `ready` costs one fetch that finds nothing, then a re-arm.
+ * A server from before `check` refuses it (INVALID_REQUEST naming `action`): the watcher
+ * then re-arms instead, on that connection and the next ones.
  *
  * Uses only the WebSocket API (browsers, Node 22+, Deno, Bun; or a factory given):
  * no Node modules.
@@ -30,8 +33,8 @@ import { SluiceApiError } from './sluice-http-client';
 
 /** lib/protocol/watch.ts's `WATCH_KEEPALIVE_MS` (kept here so the client bundle carries no schema code; a test checks they agree). */
 export const KEEPALIVE_MS = 9 * 60 * 1000;
-/** Every this many keepalives, the keepalive is a re-arm of every armed watch (the bound on a lost notice), not a ping. */
-export const REARM_EVERY_KEEPALIVES = 3;
+/** lib/protocol/watch.ts's `WATCH_CHECK_EVERY_KEEPALIVES`: every this many keepalives, the keepalive is a check of every armed watch (the bound on a lost notice), not a ping. */
+export const CHECK_EVERY_KEEPALIVES = 7;
 /** lib/protocol/watch.ts's `WATCH_PARTITIONS_MAX`. */
 export const PARTITIONS_PER_MESSAGE = 256;
 /** Connection attempts in a row that never open before the consumer stops counting on the watch (and long-polls) until one does. */
@@ -69,8 +72,8 @@ export interface TailWatcherOptions {
   /** For the reconnect jitter; `Math.random` by default. */
   random?: () => number;
   keepaliveMs?: number;
-  /** Re-arm everything armed every this many keepalives; `REARM_EVERY_KEEPALIVES` by default. */
-  rearmEveryKeepalives?: number;
+  /** Check everything armed every this many keepalives; `CHECK_EVERY_KEEPALIVES` by default. */
+  checkEveryKeepalives?: number;
   /** A partition's high watermark passed its armed offset (or a stale or repeated notice: fetching finds out). */
   onReady(topic: string, partition: number, highWatermark: number): void;
   /** The server refused to watch a partition; its watch is gone. */
@@ -108,6 +111,8 @@ export class TailWatcher {
   private keepaliveTimer: unknown;
   /** Keepalives sent on this connection. */
   private keepalives = 0;
+  /** The server refused a `check` as an unknown action (it predates it): re-arm instead. */
+  private checkUnsupported = false;
   /** Whether the consumer may count on the watch; the first connection is assumed to open. */
   private availableNow = true;
   /** Connections opened so far (for notes and tests). */
@@ -147,6 +152,17 @@ export class TailWatcher {
   /** Stops waiting for a partition (revoked): a notice that still comes is passed on, and the consumer ignores it. */
   disarm(topic: string, partition: number): void {
     this.armed.delete(key(topic, partition));
+  }
+
+  /**
+   * Sends a `check` of every armed watch now (what every `CHECK_EVERY_KEEPALIVES`th
+   * keepalive does): the server answers `ready` for those already past their offset.
+   * Answers whether anything was sent (a connection is open and something is armed).
+   */
+  check(): boolean {
+    if (!this.open || this.armed.size === 0) return false;
+    this.sendChecks([...this.armed.values()]);
+    return true;
   }
 
   /** The watches armed and not yet answered. */
@@ -292,16 +308,21 @@ export class TailWatcher {
       this.keepaliveTimer = undefined;
       if (!this.open) return;
       this.keepalives++;
-      // A re-arm keeps the connection open as a ping does, and also bounds the wait after a lost notice.
-      const rearm = this.keepalives % (this.options.rearmEveryKeepalives ?? REARM_EVERY_KEEPALIVES) === 0;
-      if (rearm && this.armed.size > 0) this.sendWatches([...this.armed.values()]);
-      else this.send({ action: 'ping' });
+      // A check keeps the connection open as a ping does, and also bounds the wait after a lost notice.
+      const check = this.keepalives % (this.options.checkEveryKeepalives ?? CHECK_EVERY_KEEPALIVES) === 0;
+      if (!check || !this.check()) this.send({ action: 'ping' });
       this.scheduleKeepalive();
     }, this.options.keepaliveMs ?? KEEPALIVE_MS);
   }
 
   private sendWatches(targets: readonly WatchedPartition[]): void {
     for (let i = 0; i < targets.length; i += PARTITIONS_PER_MESSAGE) this.send({ action: 'watch', partitions: targets.slice(i, i + PARTITIONS_PER_MESSAGE) });
+  }
+
+  /** A check of `targets` (a re-arm, to a server that does not know `check`). */
+  private sendChecks(targets: readonly WatchedPartition[]): void {
+    const action = this.checkUnsupported ? 'watch' : 'check';
+    for (let i = 0; i < targets.length; i += PARTITIONS_PER_MESSAGE) this.send({ action, partitions: targets.slice(i, i + PARTITIONS_PER_MESSAGE) });
   }
 
   private send(message: unknown): void {
@@ -332,6 +353,12 @@ export class TailWatcher {
         if (typeof message.topic === 'string' && Number.isInteger(message.partition)) {
           this.armed.delete(key(message.topic, message.partition!));
           this.options.onRefused(message.topic, message.partition!, error);
+        } else if (code === 'INVALID_REQUEST' && details.field === 'action' && !this.checkUnsupported) {
+          // Only a check can be refused for its action (the watcher sends no other unknown one): this server predates
+          // it. Re-arm now, which checks too, and from now on instead of checking.
+          this.checkUnsupported = true;
+          this.options.note?.('the watch server does not know `check`; re-arming instead');
+          if (this.open) this.sendWatches([...this.armed.values()]);
         } else if (error.retriable) {
           // The whole message was refused for now (a limit, a hiccup): arm it all again a little later.
           this.timers.setTimeout(() => {
@@ -343,7 +370,7 @@ export class TailWatcher {
         return;
       }
       default:
-        return; // armed, pong
+        return; // armed, checked, pong
     }
   }
 }

@@ -25,33 +25,43 @@ import { topicNameSchema } from './identifiers';
  * The answer to a well-formed `watch` message: for each partition it names, either a
  * `ready` (already past the offset: nothing armed) or a `watch-error` (refused: access,
  * unknown topic, partition out of range; nothing armed), then one `armed` naming the
- * partitions now waiting (possibly none); `armed` closes the answer. A message refused
- * as a whole (not JSON, unknown action, invalid fields, unauthenticated) gets one
- * `watch-error` without `topic`. A `ready` may come more than once for one watch (the
- * server notifies at least once); each costs the client only a fetch.
+ * partitions now waiting (possibly none); `armed` closes the answer. A `check` message
+ * (the periodic safety net, below) is answered the same way, closed by `checked`, and
+ * arms nothing. A message refused as a whole (not JSON, unknown action, invalid fields,
+ * unauthenticated) gets one `watch-error` without `topic`. A `ready` may come more than
+ * once for one watch (the server notifies at least once); each costs the client only a
+ * fetch.
  */
 
-/** At most this many partitions in one `watch` message (API Gateway frames are ≤ 32 KB). */
+/** At most this many partitions in one `watch` or `check` message (API Gateway frames are ≤ 32 KB). */
 export const WATCH_PARTITIONS_MAX = 256;
 
 /**
- * How long an armed watch lives without being armed again. Deployed, API Gateway closes
- * a WebSocket connection after 2 hours at most, and the client re-arms on its new
- * connection, so a watch never needs to outlive one connection.
+ * How long an armed watch lives on the server: longer than API Gateway's 2-hour maximum
+ * connection (with a margin for the clocks of API Gateway and Lambda), so a watch never
+ * needs writing again while its connection lives; a new connection arms anew (its
+ * connection id is new), and the old connection's watches expire.
  */
-export const WATCH_TTL_MS = 2 * 60 * 60 * 1000;
+export const WATCH_TTL_MS = 2 * 60 * 60 * 1000 + 15 * 60 * 1000;
 
 /**
  * The client sends some message at least this often so an idle connection is not
  * closed (API Gateway's idle timeout is 10 minutes). Send `ping`: API Gateway answers it
- * itself (a MOCK route), with no function and no storage request. A `watch` as a
- * keep-alive works too but costs, per partition named, a watcher write and a head read
- * each time: re-arming every 9 minutes is about $0.004 a month per partition, against
- * $0.0003 when the watches are armed once per connection (docs/design.md, "Waiting at the
- * tail"). A `ready` is not lost while the connection stays open (API Gateway accepted it);
- * after a reconnect, re-arming answers `ready` at once for any partition that moved.
+ * itself (a MOCK route), with no function and no storage request. A `ready` is not lost
+ * while the connection stays open (API Gateway accepted it); after a reconnect, arming
+ * answers `ready` at once for any partition that moved.
  */
 export const WATCH_KEEPALIVE_MS = 9 * 60 * 1000;
+
+/**
+ * Every this many keepalives (63 minutes), the client sends a `check` of every watch it
+ * still waits on instead of a `ping`: the bound on a `ready` lost while the connection
+ * stays up. A check reads the heads (eventually consistent, half a read unit each) and
+ * writes nothing, so it costs a fraction of re-arming; docs/design.md, "Waiting at the
+ * tail", has the arithmetic. As API Gateway closes a connection after 2 hours, and the
+ * new one re-arms, a client checks about once per connection.
+ */
+export const WATCH_CHECK_EVERY_KEEPALIVES = 7;
 
 export const watchedPartitionSchema = z.strictObject({
   topic: topicNameSchema,
@@ -75,6 +85,21 @@ export const watchRequestSchema = z.strictObject({
 });
 export type WatchRequest = z.infer<typeof watchRequestSchema>;
 
+/**
+ * `{"action":"check","partitions":[{topic, partition, offset}, …]}`: the periodic safety
+ * net. Answers `ready` for every partition whose high watermark is already past the
+ * offset (and `watch-error` for one refused, as `watch` does), then `checked`. Arms
+ * nothing and writes nothing: the watches armed before stay as they are.
+ */
+export const checkRequestSchema = z.strictObject({
+  action: z.literal('check'),
+  partitions: z.array(watchedPartitionSchema).check(
+    z.minLength(1, { error: 'must name at least 1 partition' }),
+    z.maxLength(WATCH_PARTITIONS_MAX, { error: `must name at most ${WATCH_PARTITIONS_MAX} partitions` }),
+  ),
+});
+export type CheckRequest = z.infer<typeof checkRequestSchema>;
+
 /** `{"action":"ping"}`: keeps an idle connection open; answered with `pong` by API Gateway itself (no function, no storage request). */
 export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
 
@@ -82,6 +107,12 @@ export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
 export interface WatchArmedMessage {
   type: 'armed';
   partitions: { topic: string; partition: number; offset: number }[];
+}
+
+/** Server → client: the last message of a `check`'s answer; `waiting` partitions were not past their offset. */
+export interface WatchCheckedMessage {
+  type: 'checked';
+  waiting: number;
 }
 
 /** Server → client: the partition's high watermark passed the armed offset; the watch is gone. */
@@ -105,4 +136,4 @@ export interface PongMessage {
   type: 'pong';
 }
 
-export type WatchServerMessage = WatchArmedMessage | WatchReadyMessage | WatchErrorMessage | PongMessage;
+export type WatchServerMessage = WatchArmedMessage | WatchCheckedMessage | WatchReadyMessage | WatchErrorMessage | PongMessage;

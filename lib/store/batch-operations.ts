@@ -27,11 +27,13 @@ export interface TableItem {
 }
 
 /**
- * The items that exist among `keys` (any tables, strongly consistent), each with its
- * table. The requests of 100 keys each are sent up to GET_PARALLEL at once, not one after
- * another, so reading 256 partitions' heads takes about as long as reading one.
+ * The items that exist among `keys` (any tables, strongly consistent unless `consistent`
+ * is false), each with its table. The requests of 100 keys each are sent up to
+ * GET_PARALLEL at once, not one after another, so reading 256 partitions' heads takes
+ * about as long as reading one. An eventually consistent read is billed half a unit per
+ * item instead of one, and may miss a write of the last second or so.
  */
-export async function batchGetAll(ctx: SluiceContext, keys: readonly TableKey[], options: { projection?: string } = {}): Promise<TableItem[]> {
+export async function batchGetAll(ctx: SluiceContext, keys: readonly TableKey[], options: BatchGetOptions = {}): Promise<TableItem[]> {
   const chunks: TableKey[][] = [];
   for (let i = 0; i < keys.length; i += GET_MAX_KEYS) chunks.push(keys.slice(i, i + GET_MAX_KEYS));
   const items: TableItem[] = [];
@@ -41,8 +43,14 @@ export async function batchGetAll(ctx: SluiceContext, keys: readonly TableKey[],
   return items;
 }
 
+export interface BatchGetOptions {
+  projection?: string;
+  /** false: eventually consistent (half the read units); strongly consistent by default. */
+  consistent?: boolean;
+}
+
 /** One BatchGetItem of at most 100 keys, and the rounds its unprocessed keys need. */
-async function batchGetChunk(ctx: SluiceContext, keys: readonly TableKey[], options: { projection?: string }): Promise<TableItem[]> {
+async function batchGetChunk(ctx: SluiceContext, keys: readonly TableKey[], options: BatchGetOptions): Promise<TableItem[]> {
   const items: TableItem[] = [];
   let pending: Record<string, { Keys: Record<string, unknown>[] }> = {};
   for (const { table, key } of keys) (pending[table] ??= { Keys: [] }).Keys.push(key);
@@ -50,7 +58,7 @@ async function batchGetChunk(ctx: SluiceContext, keys: readonly TableKey[], opti
     if (round === MAX_ROUNDS) throw new ServiceBusyError(`BatchGetItem left ${countKeys(pending)} key(s) unprocessed after ${MAX_ROUNDS} rounds`);
     if (round > 0) await ctx.sleep(backoffDelay(ctx, UNPROCESSED_BACKOFF, round));
     const requestItems = Object.fromEntries(
-      Object.entries(pending).map(([table, { Keys }]) => [table, { Keys, ConsistentRead: true, ...(options.projection && { ProjectionExpression: options.projection }) }]),
+      Object.entries(pending).map(([table, { Keys }]) => [table, { Keys, ConsistentRead: options.consistent ?? true, ...(options.projection && { ProjectionExpression: options.projection }) }]),
     );
     const result = await ctx.ddb.send(new BatchGetCommand({ RequestItems: requestItems }));
     for (const [table, found] of Object.entries(result.Responses ?? {})) for (const item of found) items.push({ table, item });

@@ -68,11 +68,25 @@ export async function readHead(ctx: SluiceContext, topicId: string, partition: n
   return fromHeadItem(result.Item) ?? EMPTY_HEAD;
 }
 
-/** Heads of `partitions` (strongly consistent); undefined for a partition never written. */
-export async function readHeads(ctx: SluiceContext, topicId: string, partitions: readonly number[]): Promise<Map<number, PartitionHead | undefined>> {
+/**
+ * Heads of `partitions`; undefined for a partition never written. Strongly consistent
+ * unless `consistent` is false: an eventually consistent read costs half as much and may
+ * not yet show a commit of the last second or so (the watch's periodic check, which a
+ * later check repairs, is its only user).
+ */
+export async function readHeads(
+  ctx: SluiceContext,
+  topicId: string,
+  partitions: readonly number[],
+  options: { consistent?: boolean } = {},
+): Promise<Map<number, PartitionHead | undefined>> {
   const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
   const byKey = new Map(partitions.map((p) => [headKey(topicId, p).pk, p]));
-  const items = await batchGetAll(ctx, partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })));
+  const items = await batchGetAll(
+    ctx,
+    partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) })),
+    { consistent: options.consistent ?? true },
+  );
   for (const { item } of items) heads.set(byKey.get(String(item.pk))!, fromHeadItem(item));
   return heads;
 }

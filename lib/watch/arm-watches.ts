@@ -1,13 +1,12 @@
-import { requireAccess, type Caller } from '../auth/access-control';
+import type { Caller } from '../auth/access-control';
 import type { SluiceContext } from '../core/context';
-import { ServiceBusyError, SluiceError } from '../core/errors';
+import { ServiceBusyError } from '../core/errors';
 import { RETRY, withRetries } from '../core/retry';
 import { WATCH_TTL_MS, type WatchRequest, type WatchServerMessage, type WatchedPartition } from '../protocol/watch';
 import { markHeadWatched, readHeads, type PartitionHead } from '../store/partition-head-store';
 import type { Topic } from '../store/topic-item';
-import { deleteFiredWatcher, putWatcher } from '../store/watcher-store';
-import { cachedTopic, requirePartition } from '../topics/topic-repository';
-import { watchErrorOf } from './watch-errors';
+import { armWatcher, removeFiredWatch } from '../store/watcher-store';
+import { byTopic, resolveTopic } from './watched-topics';
 
 /**
  * How far past a watcher's expiry the head's `watchedUntil` is set, and so how often
@@ -22,11 +21,12 @@ const MARK_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 };
 
 /**
  * Arms a connection's one-shot watches (docs/design.md, "Waiting at the tail"). Per
- * partition, in this order: put the watcher item, make sure the head is marked watched
- * beyond the watcher's expiry, then read the head (strongly consistent). A commit after
- * that read carries `watchedUntil` in its stream image, so the notifier sees it and finds
- * the watcher; a commit before it shows in the read, and the answer is `ready` at once
- * (the watcher is deleted again). No commit falls between.
+ * topic, in this order: write the connection's watcher item (one UpdateItem naming every
+ * partition of the topic in the message), make sure each head is marked watched beyond
+ * the watcher's expiry, then read the heads (strongly consistent). A commit after that
+ * read carries `watchedUntil` in its stream image, so the notifier sees it and finds the
+ * watcher; a commit before it shows in the read, and the answer is `ready` at once (that
+ * partition's watch is removed again). No commit falls between.
  *
  * Answers the messages to send, in order: per partition a `ready` (already past the
  * offset) or a `watch-error` (refused: access, unknown topic, partition out of range;
@@ -34,14 +34,7 @@ const MARK_RETRY = { attempts: 4, baseDelayMs: 20, maxDelayMs: 200 };
  * authorized before it is looked up, so a caller without READ learns nothing of it.
  */
 export async function armWatches(ctx: SluiceContext, caller: Caller, connectionId: string, request: WatchRequest): Promise<WatchServerMessage[]> {
-  const byTopic = new Map<string, Map<number, WatchedPartition>>();
-  for (const watched of request.partitions) {
-    // A partition named twice waits for the last offset given.
-    let partitions = byTopic.get(watched.topic);
-    if (!partitions) byTopic.set(watched.topic, (partitions = new Map()));
-    partitions.set(watched.partition, watched);
-  }
-  const answers = await Promise.all([...byTopic].map(([topic, partitions]) => armTopic(ctx, caller, connectionId, topic, [...partitions.values()])));
+  const answers = await Promise.all([...byTopic(request.partitions)].map(([topic, partitions]) => armTopic(ctx, caller, connectionId, topic, partitions)));
   const messages = answers.flatMap((answer) => answer.messages);
   messages.push({ type: 'armed', partitions: answers.flatMap((answer) => answer.armed).map(({ topic, partition, offset }) => ({ topic, partition, offset })) });
   return messages;
@@ -53,33 +46,15 @@ interface TopicAnswer {
 }
 
 async function armTopic(ctx: SluiceContext, caller: Caller, connectionId: string, topicName: string, watched: WatchedPartition[]): Promise<TopicAnswer> {
-  let topic: Topic;
-  try {
-    await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topicName, operation: 'READ' });
-    // As fetch does: the 5 s per-container cache (docs/design.md, "Per-container caches").
-    topic = await cachedTopic(ctx, topicName);
-  } catch (error) {
-    if (!(error instanceof SluiceError)) throw error;
-    return { messages: watched.map((w) => watchErrorOf(error, { topic: w.topic, partition: w.partition })), armed: [] };
-  }
-  const messages: WatchServerMessage[] = [];
-  const valid: WatchedPartition[] = [];
-  for (const w of watched) {
-    try {
-      requirePartition(topic, w.partition);
-      valid.push(w);
-    } catch (error) {
-      if (!(error instanceof SluiceError)) throw error;
-      messages.push(watchErrorOf(error, { topic: w.topic, partition: w.partition }));
-    }
-  }
-  if (valid.length === 0) return { messages, armed: [] };
+  const { topic, valid, refused } = await resolveTopic(ctx, caller, topicName, watched);
+  const messages = [...refused];
+  if (!topic || valid.length === 0) return { messages, armed: [] };
 
   const now = ctx.now();
   const expiresAt = now + WATCH_TTL_MS;
-  await Promise.all(valid.map((w) => putWatcher(ctx, { topicId: topic.topicId, topic: topic.name, partition: w.partition, connectionId, offset: w.offset, expiresAt })));
+  await armWatcher(ctx, { topicId: topic.topicId, topic: topic.name, connectionId, partitions: valid, expiresAt });
   let heads = await readHeads(ctx, topic.topicId, valid.map((w) => w.partition));
-  // Heads not yet marked beyond the watchers' expiry (rare: once per WATCH_RENEW_MS) are
+  // Heads not yet marked beyond the watcher's expiry (rare: once per WATCH_RENEW_MS) are
   // marked, then read again, so the read that decides comes after the mark.
   const unmarked = valid.filter((w) => !isReady(heads.get(w.partition), w) && !watchedBeyond(heads.get(w.partition), expiresAt));
   if (unmarked.length > 0) {
@@ -89,15 +64,17 @@ async function armTopic(ctx: SluiceContext, caller: Caller, connectionId: string
   }
 
   const armed: WatchedPartition[] = [];
+  const fired: Promise<unknown>[] = [];
   for (const w of valid) {
     const head = heads.get(w.partition);
     if (isReady(head, w)) {
       messages.push({ type: 'ready', topic: topic.name, partition: w.partition, highWatermark: head!.nextOffset });
-      await deleteFiredWatcher(ctx, topic.topicId, w.partition, connectionId, w.offset);
+      fired.push(removeFiredWatch(ctx, topic.topicId, connectionId, w.partition, w.offset));
     } else {
       armed.push(w);
     }
   }
+  await Promise.all(fired);
   return { messages, armed };
 }
 

@@ -4,7 +4,7 @@ import { SECONDS_PER_MONTH } from '../../lib/cost/waiting-cost';
 import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { WindowFigures } from './call-meter';
 import { steadyIdleListsPerRun } from './workloads/idle-cost';
-import { atLeast, atMost, contentionFigures, emptyPollsPerSecond, KEEPALIVE_SECONDS, REARM_SECONDS, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
+import { atLeast, atMost, CHECK_SECONDS, CHECKS_PER_CONNECTION, contentionFigures, emptyPollsPerSecond, KEEPALIVES_PER_CONNECTION, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
 import { figures } from './measure';
 import type { TailCostCell } from './workloads/tail-cost';
 
@@ -22,6 +22,7 @@ const quiet = (overrides: Partial<WindowFigures> = {}): WindowFigures => ({
 });
 
 const headReads = (n: number): RequestSnapshot => ({ services: { DynamoDB: { GetItem: { ...emptyCounts(), requests: n, attempts: n, items: n } } } });
+const eventualHeadReads = (n: number): RequestSnapshot => ({ services: { DynamoDB: { BatchGetItem: { ...emptyCounts(), requests: 1, attempts: 1, items: n, eventualReads: n } } } });
 
 describe('goal verdicts', () => {
   it('pass at the bound, miss past it, and say nothing without a figure', () => {
@@ -59,7 +60,7 @@ describe('tail cost per consumer', () => {
     assert.ok(cost.total > 140);
   });
 
-  it('prices a watching consumer by connection-minutes, keepalive pings, a re-arm every third keepalive and a reconnection every 2 hours', () => {
+  it('prices a watching consumer by connection-minutes and, per 2-hour connection, a $connect, a re-arm, one check and the other keepalives as pings', () => {
     const cell: TailCostCell = {
       mode: 'watch',
       consumers: 1,
@@ -68,7 +69,12 @@ describe('tail cost per consumer', () => {
       requests: { services: {} },
       rearm: {
         window: quiet({ seconds: 0.05, webSocket: { connectionSeconds: 0.05, messagesSent: 1, messagesReceived: 1, messages: 2, invocations: 1, lambdaGbSeconds: 0.005 } }),
-        requests: headReads(16),
+        requests: { services: { DynamoDB: { ...headReads(16).services.DynamoDB, UpdateItem: { ...emptyCounts(), requests: 1, attempts: 1, items: 1 } } } },
+        answered: 1,
+      },
+      check: {
+        window: quiet({ seconds: 0.05, webSocket: { connectionSeconds: 0.05, messagesSent: 1, messagesReceived: 1, messages: 2, invocations: 1, lambdaGbSeconds: 0.005 } }),
+        requests: eventualHeadReads(16),
         answered: 1,
       },
       waitMs: 10_000,
@@ -78,13 +84,31 @@ describe('tail cost per consumer', () => {
     };
     const cost = tailCellMonthly(cell, () => 128);
     close(cost.lines['WebSocket connection-minutes']!, (SECONDS_PER_MONTH / 60) * 0.25e-6, 'one connection all month');
-    assert.equal(REARM_SECONDS, 3 * KEEPALIVE_SECONDS);
-    const rearmsPerSecond = 1 / REARM_SECONDS + 1 / 7200;
-    const pingsPerSecond = 2 / REARM_SECONDS;
-    close(cost.lines['WebSocket messages']!, 2 * (rearmsPerSecond + pingsPerSecond) * SECONDS_PER_MONTH * 1e-6, 'two messages a re-arm and a ping');
-    close(cost.lines['DynamoDB reads']!, 16 * rearmsPerSecond * SECONDS_PER_MONTH * 0.125e-6, '16 reads a re-arm');
+    assert.equal(KEEPALIVES_PER_CONNECTION, 13, 'every 9 minutes for 2 hours');
+    assert.equal(CHECKS_PER_CONNECTION, 1, 'the 7th keepalive, at 63 minutes');
+    assert.equal(CHECK_SECONDS, 63 * 60);
+    const connections = SECONDS_PER_MONTH / 7200;
+    close(cost.lines['WebSocket messages']!, connections * (2 + 2 + 12 * 2) * 1e-6, 'a re-arm, a check and 12 pings, two messages each');
+    close(cost.lines['DynamoDB reads']!, connections * (16 + 16 * 0.5) * 0.125e-6, '16 strong reads a re-arm, 16 eventual ones a check');
+    close(cost.lines['DynamoDB writes']!, connections * 1 * 0.625e-6, 'one watcher write a connection, none a check');
     assert.equal(cost.lines['Lambda duration']! > 0, true);
     assert.ok(cost.total < 0.1, `a watching consumer costs ${cost.total}`);
+  });
+
+  it('prices the checks of a cell measured without one (a client from before check) as re-arms', () => {
+    const base: TailCostCell = {
+      mode: 'watch',
+      consumers: 1,
+      partitions: 16,
+      window: quiet(),
+      rearm: { window: quiet({ seconds: 0.05 }), requests: headReads(16), answered: 1 },
+      waitMs: 10_000,
+      completedPolls: { count: 0, meanMs: 0 },
+      connected: 1,
+      errors: [],
+    };
+    const connections = SECONDS_PER_MONTH / 7200;
+    close(tailCellMonthly(base, () => 128).lines['DynamoDB reads']!, connections * (16 + 16) * 0.125e-6, 'a re-arm at the connection and one in place of its check');
   });
 });
 

@@ -1,8 +1,8 @@
 import { callProfileFromCounts, type CallProfile, type CostBreakdown } from '../../lib/cost/cost-model';
 import type { ScheduledRun } from '../../lib/cost/idle-cost';
-import { KEEPALIVE_MS, REARM_EVERY_KEEPALIVES } from '../../lib/client/tail-watcher';
+import { CHECK_EVERY_KEEPALIVES, KEEPALIVE_MS } from '../../lib/client/tail-watcher';
 import { countsOf, type RequestSnapshot } from '../../lib/cost/request-accounting';
-import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
+import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, scaleRates, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
 import type { ContentionCell } from './workloads/contention';
 import type { ScheduledRunCell } from './workloads/idle-cost';
 import type { HeartbeatCell, TailCostCell } from './workloads/tail-cost';
@@ -40,9 +40,19 @@ export const ISSUE_CONTENTION_TRANSACTIONS: Readonly<Record<number, number>> = {
 
 /** API Gateway closes a WebSocket connection after 2 hours; the client reconnects and re-arms. */
 export const WEBSOCKET_MAX_CONNECTION_SECONDS = 2 * 3600;
-/** The watcher's keepalive (lib/client/tail-watcher.ts): a ping, or every REARM_EVERY_KEEPALIVES-th time a re-arm of everything armed. */
+/** The watcher's keepalive (lib/client/tail-watcher.ts): a ping, or every CHECK_EVERY_KEEPALIVES-th time a check of everything armed. */
 export const KEEPALIVE_SECONDS = KEEPALIVE_MS / 1000;
-export const REARM_SECONDS = KEEPALIVE_SECONDS * REARM_EVERY_KEEPALIVES;
+/** How often the client checks its armed watches (a `check`: head reads, no writes) while a connection stays up. */
+export const CHECK_SECONDS = KEEPALIVE_SECONDS * CHECK_EVERY_KEEPALIVES;
+/** Keepalives on one connection before API Gateway closes it (every 9 minutes for 2 hours: 13). */
+export const KEEPALIVES_PER_CONNECTION = Math.floor((WEBSOCKET_MAX_CONNECTION_SECONDS - 1) / KEEPALIVE_SECONDS);
+/** Of those, checks (every 7th: 1); the rest are pings. */
+export const CHECKS_PER_CONNECTION = Math.floor(KEEPALIVES_PER_CONNECTION / CHECK_EVERY_KEEPALIVES);
+/**
+ * How often the client re-arms every watch: once per connection, when it reconnects after
+ * API Gateway's 2-hour limit (keepalives no longer re-arm; they check).
+ */
+export const REARM_SECONDS = WEBSOCKET_MAX_CONNECTION_SECONDS;
 /** A ping and its pong: two messages, answered by API Gateway itself (a MOCK integration), so no function and no storage. */
 export const PING: WaitingRates = { ...NO_RATES, webSocketMessages: 2 };
 /** A `$connect` invocation is not visible to the client; assume this long for the watch-connect function. */
@@ -64,17 +74,29 @@ export function tailCellRates(cell: TailCostCell): WaitingRates {
   );
 }
 
-/** What one re-arm (a keepalive) costs a consumer: its messages, invocations and storage requests. */
+/** What one re-arm (on a new connection) costs a consumer: its messages, invocations and storage requests. */
 export function rearmOccurrence(cell: TailCostCell): WaitingRates {
-  if (!cell.rearm) return { ...NO_RATES };
-  const w = cell.rearm.window;
-  // seconds: 1 turns the counts into "per occurrence"; the connection time of the re-arm window is not the re-arm's.
+  return occurrence(cell, cell.rearm);
+}
+
+/**
+ * What one check (every CHECK_EVERY_KEEPALIVES-th keepalive) costs a consumer, as
+ * measured. A cell measured without one (a client from before `check`) re-armed instead.
+ */
+export function checkOccurrence(cell: TailCostCell): WaitingRates {
+  return occurrence(cell, cell.check ?? cell.rearm);
+}
+
+function occurrence(cell: TailCostCell, measured: TailCostCell['rearm']): WaitingRates {
+  if (!measured) return { ...NO_RATES };
+  const w = measured.window;
+  // seconds: 1 turns the counts into "per occurrence"; the connection time of the measured window is not the message's.
   return waitingRates(
     {
       seconds: 1,
       httpRequests: w.httpRequests,
       lambdaGbSeconds: w.lambdaGbSeconds,
-      ...(cell.rearm.requests ? { requests: cell.rearm.requests } : {}),
+      ...(measured.requests ? { requests: measured.requests } : {}),
       webSocket: { connectionSeconds: 0, messages: w.webSocket.messages, invocations: w.webSocket.invocations, lambdaGbSeconds: w.webSocket.lambdaGbSeconds },
     },
     cell.consumers,
@@ -93,17 +115,18 @@ export const EMPTY_POLL: CallProfile = { records: 0, payloadBytes: 0, httpReques
 
 /**
  * USD a month for one consumer of the cell: the window's waiting, plus for long-polls the
- * empty answers, plus for watches the keepalives (pings, and every third one a re-arm, as
- * measured) and a reconnection (a `$connect` invocation and a re-arm) every 2 hours.
+ * empty answers, plus for watches what each 2-hour connection adds: a `$connect`
+ * invocation and a re-arm of every watch when it opens, then its keepalives (every 7th a
+ * check, as measured; the others pings).
  */
 export function tailCellMonthly(cell: TailCostCell, memoryOf: (fn: string) => number): CostBreakdown {
   let rates = tailCellRates(cell);
   if (cell.mode === 'watch') {
-    const rearm = rearmOccurrence(cell);
     const connect: WaitingRates = { ...NO_RATES, lambdaInvocations: 1, lambdaGbSeconds: (memoryOf('watch-connect') / 1024) * (CONNECT_MS_ASSUMED / 1000) };
-    const pingsPerRearm = REARM_EVERY_KEEPALIVES - 1;
-    rates = addRates(rates, periodic(addRates(rearm, { ...PING, webSocketMessages: PING.webSocketMessages * pingsPerRearm }), REARM_SECONDS));
-    rates = addRates(rates, periodic(addRates(rearm, connect), WEBSOCKET_MAX_CONNECTION_SECONDS));
+    const checks = scaleRates(checkOccurrence(cell), CHECKS_PER_CONNECTION);
+    const pings: WaitingRates = { ...PING, webSocketMessages: PING.webSocketMessages * (KEEPALIVES_PER_CONNECTION - CHECKS_PER_CONNECTION) };
+    const connection = [connect, rearmOccurrence(cell), checks, pings].reduce(addRates);
+    rates = addRates(rates, periodic(connection, WEBSOCKET_MAX_CONNECTION_SECONDS));
   }
   const waiting = waitingMonthly(rates);
   const polls = emptyPollsMonthly(EMPTY_POLL, emptyPollsPerSecond(cell));

@@ -23,8 +23,10 @@ export interface BenchOptions {
    * Consumers waiting at the tail of idle partitions (workloads/tail-cost.ts): each cell
    * starts `consumers` consumers on a topic of `partitions` partitions, waits until they are
    * quiet (no call for `settleMs`, at most `maxSettleMs`), then counts `windowMs` of waiting.
+   * `widePartitions` add watch-mode cells of one consumer each (a long-poll per partition
+   * there would hold hundreds of functions): the cost of a consumer of many partitions.
    */
-  tailCost: { consumers: number[]; partitions: number[]; settleMs: number; maxSettleMs: number; windowMs: number; waitMs: number; heartbeats: number };
+  tailCost: { consumers: number[]; partitions: number[]; widePartitions: number[]; settleMs: number; maxSettleMs: number; windowMs: number; waitMs: number; heartbeats: number };
   /** End-to-end latency through the client, long-polling and watching (workloads/reader-latency.ts). */
   readerLatency: { samples: number; gapMs: number };
   /** Producers on one partition (workloads/contention.ts). */
@@ -81,7 +83,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   tail: { producerBatch: 100, durationMs: 8000 },
   latency: { samples: 300, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1000 ? 1000 : 10_000 }) },
-  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], settleMs: 750, maxSettleMs: 20_000, windowMs: 10_000, waitMs: 10_000, heartbeats: 40 },
+  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], widePartitions: [256], settleMs: 750, maxSettleMs: 20_000, windowMs: 10_000, waitMs: 10_000, heartbeats: 40 },
   readerLatency: { samples: 200, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 5000, maxOps: 5000 } },
   describe: { partitions: [1, 256], calls: 40 },
@@ -111,7 +113,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   tail: { producerBatch: 100, durationMs: 2500 },
   latency: { samples: 60, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1000 ? 300 : 3000 }) },
-  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], settleMs: 500, maxSettleMs: 15_000, windowMs: 3000, waitMs: 10_000, heartbeats: 15 },
+  tailCost: { consumers: [1, 10, 50], partitions: [1, 16], widePartitions: [256], settleMs: 500, maxSettleMs: 15_000, windowMs: 3000, waitMs: 10_000, heartbeats: 15 },
   readerLatency: { samples: 60, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 1500, maxOps: 1500 } },
   describe: { partitions: [1, 256], calls: 15 },

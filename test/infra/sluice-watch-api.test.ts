@@ -48,18 +48,18 @@ describe('SluiceWatchApi in the default stack', () => {
     assert.ok(JSON.stringify(connect.integration.IntegrationUri).includes(stack.getLogicalId(stack.functions.functions['watch-connect']!.node.defaultChild as never)));
   });
 
-  it('sends watch and $default (non-JSON, unknown actions) to the watch function', () => {
+  it('sends watch, check and $default (non-JSON, unknown actions) to the watch function', () => {
     const watchFn = stack.getLogicalId(stack.functions.functions.watch!.node.defaultChild as never);
-    for (const key of ['watch', '$default']) {
+    for (const key of ['watch', 'check', '$default']) {
       const { integration } = route(key);
       assert.equal(integration.IntegrationType, 'AWS_PROXY', key);
       assert.ok(JSON.stringify(integration.IntegrationUri).includes(watchFn), key);
     }
   });
 
-  it('has exactly the routes $connect, watch, $default and ping (no $disconnect: nothing to clean up)', () => {
+  it('has exactly the routes $connect, watch, check, $default and ping (no $disconnect: nothing to clean up)', () => {
     const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: ofWatchApi })).map((r) => (r.Properties as Json).RouteKey).sort();
-    assert.deepEqual(keys, ['$connect', '$default', 'ping', 'watch']);
+    assert.deepEqual(keys, ['$connect', '$default', 'check', 'ping', 'watch']);
   });
 
   it('answers ping with pong from a MOCK integration and a route response: no function runs', () => {

@@ -675,7 +675,7 @@ class Member {
   }
 }
 
-/** Safety runs are short: a keepalive every 2 s, each a re-arm of every armed watch, so a lost `ready` costs at most that. */
+/** Safety runs are short: a keepalive every 2 s, each a check of every armed watch (the repair path), so a lost `ready` costs at most that. */
 const WATCH_KEEPALIVE_MS = 2000;
 
 /** The watch faults a member's connection can be given, and what was done. */
@@ -712,7 +712,7 @@ class MemberWatch {
       connectUrl: async () => url,
       socket: (u) => (this.socket = new FaultySocket(real(u), this.faults, run.counters)),
       keepaliveMs: WATCH_KEEPALIVE_MS,
-      rearmEveryKeepalives: 1,
+      checkEveryKeepalives: 1,
       onReady: (_topic, partition) => {
         run.counters.detail('watch.readies');
         this.armedAt.delete(partition);
@@ -808,7 +808,7 @@ class FaultySocket implements WatchSocket {
   constructor(
     private readonly real: WatchSocket,
     faults: WatchFaults,
-    counters: FaultCounters,
+    private readonly counters: FaultCounters,
   ) {
     real.onopen = (event) => this.onopen?.(event);
     real.onclose = (event) => this.onclose?.(event);
@@ -834,6 +834,8 @@ class FaultySocket implements WatchSocket {
   }
 
   send(data: string): void {
+    // The repair path a dropped `ready` waits for: the watcher's periodic check.
+    if (data.includes('"action":"check"')) this.counters.detail('watch.checks');
     this.real.send(data);
   }
 

@@ -17,9 +17,11 @@ import type { BenchOptions } from '../options';
  * the Lambda time they hold (client side), WebSocket connection time and messages
  * (client side), and the storage requests the handlers made (server side).
  *
- * For the watch mode a re-arm is then measured on its own (each consumer's watcher sends
- * its watches again, as its keepalive does every 9 minutes and a reconnection after API
- * Gateway's 2-hour limit does), so the model can add those periodic costs.
+ * For the watch mode a re-arm and a check are then measured on their own: each
+ * consumer's watcher sends its watches again (what a reconnection after API Gateway's
+ * 2-hour limit does), then a check of them (what every 7th keepalive does), so the model
+ * can add those periodic costs. The wide cells (`widePartitions`) are watch mode with one
+ * consumer: the cost of one consumer of many partitions.
  */
 export type WaitMode = 'long-poll' | 'watch';
 
@@ -33,8 +35,10 @@ export interface TailCostCell {
   requests?: RequestSnapshot;
   /** Requests the background functions (stream triggers, schedules) made in the window; idle, nothing should move them. */
   backgroundRequests?: RequestSnapshot;
-  /** Watch mode: one re-arm of every consumer (what a keepalive does), client side and server side. */
+  /** Watch mode: one re-arm of every consumer (what a reconnection does), client side and server side. */
   rearm?: { window: WindowFigures; requests?: RequestSnapshot; answered: number };
+  /** Watch mode: one check of every consumer (what every 7th keepalive does), client side and server side. */
+  check?: { window: WindowFigures; requests?: RequestSnapshot; answered: number };
   /** The consumers' waitMs (long-poll). */
   waitMs: number;
   /** Long-polls that ended in the whole cell, and their mean duration: how often an idle partition's poll comes back empty. */
@@ -99,11 +103,16 @@ export async function measureTailCost(
   if (!watch.available) progress(`tail cost: watch mode skipped (${watch.note})`);
   const modes: WaitMode[] = watch.available ? ['long-poll', 'watch'] : ['long-poll'];
   const cells: TailCostCell[] = [];
-  for (const partitions of o.partitions) {
-    for (const mode of modes) {
+  // The wide cells are watch mode alone, with one consumer: 256 long-polls would be 256 functions held.
+  const plan = [
+    ...o.partitions.map((partitions) => ({ partitions, cellModes: modes, consumerCounts: o.consumers })),
+    ...(watch.available ? o.widePartitions.map((partitions) => ({ partitions, cellModes: ['watch'] as WaitMode[], consumerCounts: [1] })) : []),
+  ];
+  for (const { partitions, cellModes, consumerCounts } of plan) {
+    for (const mode of cellModes) {
       const topic = `bench-idle-${mode}-p${partitions}-${run}`;
       await probe.createTopic(topic, { partitions });
-      for (const consumers of o.consumers) {
+      for (const consumers of consumerCounts) {
         cells.push(await measureCell(baseUrl, mode === 'watch' ? watchUrl : undefined, topic, mode, consumers, partitions, options, meters, memoryOf, progress));
       }
     }
@@ -161,7 +170,10 @@ async function measureCell(
       connected: meter.connections.length,
       errors,
     };
-    if (mode === 'watch') cell.rearm = await measureRearm(running.map((r) => r.consumer), meter, meters);
+    if (mode === 'watch') {
+      cell.rearm = await measureRearm(running.map((r) => r.consumer), meter, meters);
+      cell.check = await measureCheck(running.map((r) => r.consumer), meter, meters);
+    }
     const polls = meter.calls.filter((c) => c.fn === 'fetch-records' && c.end !== undefined && c.end - c.start > o.waitMs / 2);
     cell.completedPolls = { count: polls.length, meanMs: polls.length ? polls.reduce((n, c) => n + c.end! - c.start, 0) / polls.length : 0 };
     progress(
@@ -194,20 +206,38 @@ async function quiesce(meters: Meters, quietMs: number, maxMs: number): Promise<
   }
 }
 
-/** Every consumer's watcher sends its armed watches again now (what its keepalive does); counted until the answers are in. */
+interface BenchWatcher {
+  arm(targets: { topic: string; partition: number; offset: number }[]): void;
+  check?(): boolean;
+}
+
+const watcherOf = (consumer: SluiceConsumer): BenchWatcher | undefined => (consumer as unknown as { watcher?: BenchWatcher }).watcher;
+
+/** Every consumer's watcher sends its armed watches again now (what a reconnection does); counted until the answers are in. */
 async function measureRearm(consumers: SluiceConsumer[], meter: CallMeter, meters: Meters): Promise<TailCostCell['rearm']> {
+  return measureAnswered(meter, meters, () =>
+    consumers.filter((consumer) => {
+      const watcher = watcherOf(consumer);
+      const targets = consumer.assignment().map((tp) => ({ ...tp, offset: consumer.position(tp) }));
+      if (!watcher || targets.length === 0) return false;
+      watcher.arm(targets);
+      return true;
+    }).length,
+  );
+}
+
+/** Every consumer's watcher checks its armed watches now (what every 7th keepalive does); counted until the answers are in. */
+async function measureCheck(consumers: SluiceConsumer[], meter: CallMeter, meters: Meters): Promise<TailCostCell['check']> {
+  if (!consumers.some((consumer) => typeof watcherOf(consumer)?.check === 'function')) return undefined; // a client from before `check`
+  return measureAnswered(meter, meters, () => consumers.filter((consumer) => watcherOf(consumer)?.check?.() === true).length);
+}
+
+/** Runs `send` (answers how many messages it sent, each answered by one closing message) and counts until the answers are in. */
+async function measureAnswered(meter: CallMeter, meters: Meters, send: () => number): Promise<TailCostCell['rearm']> {
   const received = meter.received.length;
   const from = performance.now();
-  let sent = 0;
   const { requests } = await counted(meters, async () => {
-    for (const consumer of consumers) {
-      const watcher = (consumer as unknown as { watcher?: { arm(targets: { topic: string; partition: number; offset: number }[]): void } }).watcher;
-      if (!watcher) continue;
-      const targets = consumer.assignment().map((tp) => ({ ...tp, offset: consumer.position(tp) }));
-      if (targets.length === 0) continue;
-      watcher.arm(targets);
-      sent++;
-    }
+    const sent = send();
     const deadline = performance.now() + 5000;
     while (meter.received.length - received < sent && performance.now() < deadline) await sleep(10);
   });

@@ -99,7 +99,7 @@ describe('waiting at the tail (local WebSocket API)', { timeout: 60_000 }, () =>
       { type: 'armed', partitions: [] },
     ]);
     const { topicId } = await getTopic(ctx(), 'tail');
-    assert.deepEqual(await queryWatchers(ctx(), topicId, 0, Date.now()), [], 'the fired watch is forgotten');
+    assert.deepEqual(await queryWatchers(ctx(), topicId, Date.now(), [0]), [], 'the fired watch is forgotten');
     client.close();
   });
 
@@ -131,6 +131,61 @@ describe('waiting at the tail (local WebSocket API)', { timeout: 60_000 }, () =>
     client.close();
   });
 
+  it('arms the partitions of a topic in one watcher item of the connection, and a commit to one of them leaves the other armed', async () => {
+    const tail0 = await produce('tail', 0);
+    const tail1 = await produce('tail', 1);
+    await drainTriggers();
+    const watchersBefore = await watcherKeys();
+    const client = await connect();
+    await client.watch([
+      { topic: 'tail', partition: 0, offset: tail0 },
+      { topic: 'tail', partition: 1, offset: tail1 },
+    ]);
+    const added = await newWatchers(watchersBefore);
+    assert.equal(added.length, 1, 'one item for the connection and topic');
+    const connectionId = added[0]!.split(' ')[1];
+    const highWatermark = await produce('tail', 0);
+    assert.deepEqual(await client.next((m) => m.type === 'ready'), { type: 'ready', topic: 'tail', partition: 0, highWatermark });
+    await drainTriggers();
+    const { topicId } = await getTopic(ctx(), 'tail');
+    const mine = (await queryWatchers(ctx(), topicId, Date.now())).find((w) => w.connectionId === connectionId);
+    assert.deepEqual([...mine!.offsets], [[1, tail1]], 'partition 0 fired and was removed; partition 1 still waits');
+    client.close();
+  });
+
+  it('answers a check with ready for the partitions past their offset, then checked, and writes nothing', async () => {
+    const before = await produce('tail', 0);
+    const highWatermark = await produce('tail', 0);
+    const tail1 = await produce('tail', 1);
+    await drainTriggers();
+    const client = await connect();
+    const counter = new RequestCounter().attach(ctx().ddb).attach(ctx().s3);
+    client.send({ action: 'check', partitions: [{ topic: 'tail', partition: 0, offset: before }, { topic: 'tail', partition: 1, offset: tail1 }] });
+    await client.next((m) => m.type === 'checked');
+    const operations = operationRows(counter.snapshot()).map((row) => row.operation);
+    counter.detach(ctx().ddb).detach(ctx().s3);
+    assert.deepEqual(client.received, [
+      { type: 'ready', topic: 'tail', partition: 0, highWatermark },
+      { type: 'checked', waiting: 1 },
+    ]);
+    assert.deepEqual(operations.filter((op) => !['GetItem', 'BatchGetItem', 'Query'].includes(op)), [], 'a check writes nothing');
+    client.close();
+  });
+
+  it('refuses a check of a topic the principal may not read, per partition, with ACCESS_DENIED', async () => {
+    const client = await connect('t-stranger');
+    client.send({ action: 'check', partitions: [{ topic: 'tail', partition: 0, offset: 0 }] });
+    await client.next((m) => m.type === 'checked');
+    assert.deepEqual(
+      client.received.map((m) => [m.type, m.topic, m.partition, m.error?.code]),
+      [
+        ['watch-error', 'tail', 0, 'ACCESS_DENIED'],
+        ['checked', undefined, undefined, undefined],
+      ],
+    );
+    client.close();
+  });
+
   it('refuses a topic the principal may not read with watch-error ACCESS_DENIED, and writes no watcher', async () => {
     const watchersBefore = await watcherKeys();
     const client = await connect('t-stranger');
@@ -154,13 +209,13 @@ describe('waiting at the tail (local WebSocket API)', { timeout: 60_000 }, () =>
     const client = await connect();
     await client.watch([{ topic: 'tail', partition: 0, offset: tail }]);
     const { topicId } = await getTopic(ctx(), 'tail');
-    assert.equal((await queryWatchers(ctx(), topicId, 0, Date.now())).length, 1);
+    assert.equal((await queryWatchers(ctx(), topicId, Date.now(), [0])).length, 1);
     const open = env.platform.watch.connectionCount;
     client.close();
     await client.closed;
     await eventually(async () => env.platform.watch.connectionCount < open, 'the server saw the close');
     await produce('tail', 0);
-    await eventually(async () => (await queryWatchers(ctx(), topicId, 0, Date.now())).length === 0, 'the gone watcher is deleted');
+    await eventually(async () => (await queryWatchers(ctx(), topicId, Date.now(), [0])).length === 0, 'the gone watcher is deleted');
   });
 
   it('notifies through the stream trigger when a commit did not come through produce (the backstop)', async () => {
@@ -211,6 +266,7 @@ describe('hostile watch messages: each answered with one watch-error, nothing wr
     ['a JSON array', [1, 2], 'INVALID_REQUEST', 'action'],
     ['too many partitions', { action: 'watch', partitions: Array.from({ length: WATCH_PARTITIONS_MAX + 1 }, (_, p) => ({ topic: 'tail', partition: p, offset: 0 })) }, 'INVALID_REQUEST', 'partitions'],
     ['no partitions', { action: 'watch', partitions: [] }, 'INVALID_REQUEST', 'partitions'],
+    ['a check of no partitions', { action: 'check', partitions: [] }, 'INVALID_REQUEST', 'partitions'],
     ['a negative offset', { action: 'watch', partitions: [{ topic: 'tail', partition: 0, offset: -1 }] }, 'INVALID_REQUEST', 'partitions[0].offset'],
     ['an unknown field', { action: 'watch', partitions: [{ topic: 'tail', partition: 0, offset: 0, extra: 1 }] }, 'INVALID_REQUEST', 'partitions[0].extra'],
     ['an invalid topic name', { action: 'watch', partitions: [{ topic: '../x', partition: 0, offset: 0 }] }, 'INVALID_REQUEST', 'partitions[0].topic'],

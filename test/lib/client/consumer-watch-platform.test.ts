@@ -93,13 +93,11 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
   }
 }
 
-/** Watches armed on the platform's connections for a topic, from its watcher items (one per connection and partition). */
+/** Watches armed on the platform's connections for a topic, from its watcher items (one per connection and topic, a partition each attribute). */
 async function armedPartitions(topic: string): Promise<number> {
   const ctx = contextFromEnv();
   const { topicId } = await getTopic(ctx, topic);
-  let armed = 0;
-  for (let p = 0; p < PARTITIONS; p++) armed += (await queryWatchers(ctx, topicId, p, Date.now())).length;
-  return armed;
+  return (await queryWatchers(ctx, topicId, Date.now())).reduce((n, watcher) => n + watcher.offsets.size, 0);
 }
 
 const partitionOf = (path: string): number => Number(/partitions\/(\d+)\/records$/.exec(path)![1]);

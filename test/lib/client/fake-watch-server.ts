@@ -1,7 +1,8 @@
 /**
  * A fake of the tail-wait (watch) WebSocket endpoint (lib/protocol/watch.ts) for the
  * client's tests: it keeps every connection and every message a client sent, answers
- * `ping` with `pong` and `watch` with `armed`, and lets a test send `ready` or
+ * `ping` with `pong`, `watch` with `armed` and `check` with `checked` (unless told it
+ * predates `check`), and lets a test send `ready` or
  * `watch-error`, drop connections, or refuse new ones.
  */
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ export class FakeWatchServer {
   readonly connections: FakeConnection[] = [];
   /** Refuse this many next connection attempts (401 on the upgrade). */
   refuse = 0;
+  /** Answer `check` as a server from before it did: a watch-error INVALID_REQUEST naming `action`. */
+  checkUnknown = false;
   /** Connection attempts refused so far. */
   refused = 0;
   private server!: WebSocketServer;
@@ -46,6 +49,12 @@ export class FakeWatchServer {
         connection.messages.push(message);
         if (message.action === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
         if (message.action === 'watch') socket.send(JSON.stringify({ type: 'armed', partitions: message.partitions }));
+        if (message.action === 'check') {
+          const answer = this.checkUnknown
+            ? { type: 'watch-error', error: { code: 'INVALID_REQUEST', message: 'action: must be "watch" or "ping"', retriable: false, field: 'action' } }
+            : { type: 'checked', waiting: message.partitions.length };
+          socket.send(JSON.stringify(answer));
+        }
       });
     });
     this.url = `ws://127.0.0.1:${(this.server.address() as AddressInfo).port}/watch`;
@@ -59,10 +68,10 @@ export class FakeWatchServer {
     return c;
   }
 
-  /** Every `watch` message on a connection, flattened to `topic/partition@offset`. */
-  watched(connection: FakeConnection | undefined = this.connections.at(-1)): string[] {
+  /** Every `watch` (or `action`) message on a connection, flattened to `topic/partition@offset`. */
+  watched(connection: FakeConnection | undefined = this.connections.at(-1), action = 'watch'): string[] {
     if (!connection) return [];
-    return connection.messages.filter((m) => m.action === 'watch').flatMap((m) => m.partitions.map((p: { topic: string; partition: number; offset: number }) => `${p.topic}/${p.partition}@${p.offset}`));
+    return connection.messages.filter((m) => m.action === action).flatMap((m) => m.partitions.map((p: { topic: string; partition: number; offset: number }) => `${p.topic}/${p.partition}@${p.offset}`));
   }
 
   send(message: unknown, connection: FakeConnection = this.last): void {

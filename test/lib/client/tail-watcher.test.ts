@@ -8,8 +8,8 @@ import { after, describe, test } from 'node:test';
 import WebSocketClient from 'ws';
 import { iamSigner } from '../../../lib/client/iam-signer';
 import { SluiceHttpClient } from '../../../lib/client/sluice-http-client';
-import { CONNECT_FAILURES_TOLERATED, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, REARM_EVERY_KEEPALIVES, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
-import { WATCH_KEEPALIVE_MS, WATCH_PARTITIONS_MAX } from '../../../lib/protocol/watch';
+import { CHECK_EVERY_KEEPALIVES, CONNECT_FAILURES_TOLERATED, CONNECT_TIMEOUT_MS, KEEPALIVE_MS, PARTITIONS_PER_MESSAGE, TailWatcher, globalSocketFactory, type WatchSocket, type WatchTimers } from '../../../lib/client/tail-watcher';
+import { WATCH_CHECK_EVERY_KEEPALIVES, WATCH_KEEPALIVE_MS, WATCH_PARTITIONS_MAX } from '../../../lib/protocol/watch';
 import { FakeWatchServer } from './fake-watch-server';
 
 /** The runtime's own WebSocket (Node 22, as the client uses it), else the `ws` package's. */
@@ -90,6 +90,7 @@ const armedText = (w: TailWatcher): string[] => w.armedPartitions().map((p) => `
 describe('TailWatcher', { concurrency: true }, () => {
   test('the client constants are the protocol’s', () => {
     assert.equal(KEEPALIVE_MS, WATCH_KEEPALIVE_MS);
+    assert.equal(CHECK_EVERY_KEEPALIVES, WATCH_CHECK_EVERY_KEEPALIVES);
     assert.equal(PARTITIONS_PER_MESSAGE, WATCH_PARTITIONS_MAX);
   });
 
@@ -137,7 +138,7 @@ describe('TailWatcher', { concurrency: true }, () => {
     assert.deepEqual(events, ['ready t/0 6']);
   });
 
-  test(`keepalive: a ping every WATCH_KEEPALIVE_MS, and every ${REARM_EVERY_KEEPALIVES}rd one a re-arm of every armed watch instead while something is armed`, async () => {
+  test(`keepalive: a ping every WATCH_KEEPALIVE_MS, and every ${CHECK_EVERY_KEEPALIVES}th one a check of every armed watch instead while something is armed`, async () => {
     const { server, timers, events, watcher } = await setup();
     watcher.arm([{ topic: 't', partition: 0, offset: 5 }]);
     await until('the watch message', () => server.connections.length === 1 && server.last.messages.length === 1);
@@ -146,21 +147,59 @@ describe('TailWatcher', { concurrency: true }, () => {
     const actions = () => server.last.messages.map((m) => m.action);
     timers.advance(KEEPALIVE_MS - 1);
     assert.deepEqual(actions(), ['watch']);
-    timers.advance(1);
-    await until('the first ping', () => actions().length === 2);
-    timers.advance(KEEPALIVE_MS);
-    await until('the second ping', () => actions().length === 3);
-    timers.advance(KEEPALIVE_MS);
-    await until('the third keepalive, a ping as nothing is armed', () => actions().length === 4);
-    assert.deepEqual(actions(), ['watch', 'ping', 'ping', 'ping']);
+    for (let i = 1; i <= CHECK_EVERY_KEEPALIVES; i++) {
+      timers.advance(i === 1 ? 1 : KEEPALIVE_MS);
+      await until(`keepalive ${i}, a ping as nothing is armed`, () => actions().length === i + 1);
+    }
+    assert.deepEqual(actions(), ['watch', ...Array<string>(CHECK_EVERY_KEEPALIVES).fill('ping')]);
     watcher.arm([{ topic: 't', partition: 0, offset: 6 }, { topic: 't', partition: 1, offset: 2 }]);
     await until('the arm', () => server.watched().length === 3);
-    for (let i = 4; i <= 6; i++) {
+    const from = actions().length;
+    for (let i = 1; i <= CHECK_EVERY_KEEPALIVES; i++) {
       timers.advance(KEEPALIVE_MS);
-      await until(`keepalive ${i}`, () => actions().length === i + 2);
+      await until(`keepalive ${CHECK_EVERY_KEEPALIVES + i}`, () => actions().length === from + i);
     }
-    assert.deepEqual(actions(), ['watch', 'ping', 'ping', 'ping', 'watch', 'ping', 'ping', 'watch']);
-    assert.deepEqual(server.watched().slice(3), ['t/0@6', 't/1@2'], 'the re-arm names every armed watch');
+    assert.deepEqual(actions().slice(from), [...Array<string>(CHECK_EVERY_KEEPALIVES - 1).fill('ping'), 'check']);
+    assert.deepEqual(server.watched(undefined, 'check'), ['t/0@6', 't/1@2'], 'the check names every armed watch');
+    assert.equal(server.watched().length, 3, 'and re-arms nothing');
+  });
+
+  test('check() sends a check of every armed watch at once, and nothing without a watch armed', async () => {
+    const { server, watcher } = await setup();
+    assert.equal(watcher.check(), false, 'no connection yet');
+    watcher.arm([{ topic: 't', partition: 0, offset: 5 }]);
+    await until('the watch message', () => server.connections.length === 1 && server.last.messages.length === 1);
+    assert.equal(watcher.check(), true);
+    await until('the check', () => server.watched(undefined, 'check').length === 1);
+    assert.deepEqual(server.watched(undefined, 'check'), ['t/0@5']);
+  });
+
+  test('a ready answering a check wakes the partition as a notice does', async () => {
+    const { server, events, watcher } = await setup();
+    watcher.arm([{ topic: 't', partition: 0, offset: 5 }, { topic: 't', partition: 1, offset: 3 }]);
+    await until('the watch message', () => server.connections.length === 1 && server.last.messages.length === 1);
+    watcher.check();
+    await until('the check', () => server.watched(undefined, 'check').length === 2);
+    server.ready('t', 1, 4);
+    await until('the ready', () => events.length === 1);
+    assert.deepEqual(events, ['ready t/1 4']);
+    assert.deepEqual(armedText(watcher), ['t/0@5']);
+  });
+
+  test('a server that refuses check as an unknown action gets a re-arm instead, now and at later checks, and the watch stays available', async () => {
+    const { server, events, notes, watcher } = await setup();
+    server.checkUnknown = true;
+    watcher.arm([{ topic: 't', partition: 0, offset: 5 }]);
+    await until('the watch message', () => server.connections.length === 1 && server.last.messages.length === 1);
+    watcher.check();
+    await until('the re-arm after the refusal', () => server.watched().length === 2);
+    assert.deepEqual(server.last.messages.map((m) => m.action), ['watch', 'check', 'watch']);
+    watcher.check();
+    await until('the next check, a re-arm', () => server.watched().length === 3);
+    assert.deepEqual(server.last.messages.map((m) => m.action), ['watch', 'check', 'watch', 'watch']);
+    assert.equal(watcher.available, true);
+    assert.deepEqual(events, []);
+    assert.match(notes.join('\n'), /does not know `check`/);
   });
 
   test('a watch-error for a partition drops its watch and reports the error with its code; the others stay armed', async () => {

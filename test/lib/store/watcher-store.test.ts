@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
+import { operationRows, RequestCounter } from '../../../lib/cost/request-accounting';
 import { EMPTY_HEAD, markHeadWatched, readHead, readHeads } from '../../../lib/store/partition-head-store';
-import { deleteFiredWatcher, deleteWatcher, putWatcher, queryWatchers, watcherPartitionKey, type Watcher } from '../../../lib/store/watcher-store';
+import { armWatcher, deleteWatcher, queryWatchers, removeFiredWatch, watcherPartitionKey } from '../../../lib/store/watcher-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
 import { call, type TestPlatform } from '../../support/local-platform';
 import { startPlatformContext } from '../../support/platform-context';
 
-/** Watcher items and the head's watchedUntil mark, against DynamoDB Local. */
+/** Watcher items (one per connection and topic) and the head's watchedUntil mark, against DynamoDB Local. */
 let env: TestPlatform;
 let ctx: SluiceContext;
 
@@ -21,55 +22,81 @@ after(async () => {
 });
 
 const NOW = 1_800_000_000_000;
-const watcher = (overrides: Partial<Watcher> = {}): Watcher => ({
-  topicId: 'topic-id-1',
-  topic: 'orders',
-  partition: 0,
-  connectionId: 'conn-A=',
-  offset: 5,
-  expiresAt: NOW + 60_000,
-  ...overrides,
-});
+const EXPIRES = NOW + 60_000;
+
+/** Arms `offsets` (partition → offset) on a connection's item for topic `topicId`. */
+const arm = (topicId: string, connectionId: string, offsets: Record<number, number>, expiresAt = EXPIRES) =>
+  armWatcher(ctx, { topicId, topic: 'orders', connectionId, partitions: Object.entries(offsets).map(([p, offset]) => ({ partition: Number(p), offset })), expiresAt });
+
+/** Each live watcher of the topic as `connection: p@offset …`, partitions in order. */
+async function watching(topicId: string, partitions?: number[]): Promise<string[]> {
+  const watchers = await queryWatchers(ctx, topicId, NOW, partitions);
+  return watchers
+    .map((w) => `${w.connectionId}: ${[...w.offsets].sort((x, y) => x[0] - y[0]).map(([p, o]) => `${p}@${o}`).join(' ')}`)
+    .sort();
+}
 
 describe('watcher store', () => {
-  it('puts a watcher that the partition query answers, with the TTL attribute in seconds', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-put' }));
-    assert.deepEqual(await queryWatchers(ctx, 't-put', 0, NOW), [watcher({ topicId: 't-put' })]);
-    const raw = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: { pk: watcherPartitionKey('t-put', 0), sk: 'conn-A=' } }));
-    assert.equal(raw.Item?.expiresAtSeconds, Math.ceil((NOW + 60_000) / 1000));
+  it('arms several partitions of a topic in one UpdateItem on one item, which the topic query answers with the TTL attribute in seconds', async () => {
+    const counter = new RequestCounter().attach(ctx.ddb);
+    await arm('t-arm', 'conn-A=', { 0: 5, 3: 7, 9: 0 });
+    const requests = operationRows(counter.snapshot()).map((row) => `${row.operation} ${row.requests}`);
+    counter.detach(ctx.ddb);
+    assert.deepEqual(requests, ['UpdateItem 1']);
+    const [watcher] = await queryWatchers(ctx, 't-arm', NOW);
+    assert.deepEqual(watcher, { topicId: 't-arm', topic: 'orders', connectionId: 'conn-A=', offsets: new Map([[0, 5], [3, 7], [9, 0]]), expiresAt: EXPIRES });
+    const raw = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: { pk: watcherPartitionKey('t-arm'), sk: 'conn-A=' } }));
+    assert.equal(raw.Item?.expiresAtSeconds, Math.ceil(EXPIRES / 1000));
   });
 
-  it('keeps one watcher per connection and partition: a re-arm replaces the offset', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-rearm', offset: 5 }));
-    await putWatcher(ctx, watcher({ topicId: 't-rearm', offset: 9 }));
-    assert.deepEqual((await queryWatchers(ctx, 't-rearm', 0, NOW)).map((w) => w.offset), [9]);
+  it('keeps one item per connection and topic: a later arm adds partitions, replaces the offset of one named again and keeps the rest', async () => {
+    await arm('t-rearm', 'conn-A=', { 0: 5, 1: 2 });
+    await arm('t-rearm', 'conn-A=', { 1: 9, 4: 1 });
+    assert.deepEqual(await watching('t-rearm'), ['conn-A=: 0@5 1@9 4@1']);
   });
 
-  it('answers only the watchers of the partition asked for', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-part', partition: 0, connectionId: 'a' }));
-    await putWatcher(ctx, watcher({ topicId: 't-part', partition: 1, connectionId: 'b' }));
-    assert.deepEqual((await queryWatchers(ctx, 't-part', 1, NOW)).map((w) => w.connectionId), ['b']);
+  it('arms 256 partitions in one UpdateItem', async () => {
+    const offsets = Object.fromEntries(Array.from({ length: 256 }, (_, p) => [p, 1_000_000 + p]));
+    await arm('t-wide', 'conn-A=', offsets);
+    const [watcher] = await queryWatchers(ctx, 't-wide', NOW);
+    assert.equal(watcher!.offsets.size, 256);
+    assert.equal(watcher!.offsets.get(255), 1_000_255);
+  });
+
+  it('answers, for the partitions asked for, only the connections waiting on one of them and only those offsets', async () => {
+    await arm('t-part', 'a', { 0: 1 });
+    await arm('t-part', 'b', { 1: 2, 2: 3 });
+    await arm('t-part', 'c', { 0: 4, 2: 5 });
+    assert.deepEqual(await watching('t-part', [2]), ['b: 2@3', 'c: 2@5']);
+    assert.deepEqual(await watching('t-other', [0]), [], 'another topic has its own watchers');
   });
 
   it('leaves out a watcher past its expiry that TTL has not removed yet', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-expired', connectionId: 'old', expiresAt: NOW - 1 }));
-    await putWatcher(ctx, watcher({ topicId: 't-expired', connectionId: 'live', expiresAt: NOW + 1 }));
-    assert.deepEqual((await queryWatchers(ctx, 't-expired', 0, NOW)).map((w) => w.connectionId), ['live']);
+    await arm('t-expired', 'old', { 0: 5 }, NOW - 1);
+    await arm('t-expired', 'live', { 0: 5 }, NOW + 1);
+    assert.deepEqual(await watching('t-expired', [0]), ['live: 0@5']);
   });
 
-  it('deletes a fired watcher only while it still waits for the same offset', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-fired', offset: 9 }));
-    assert.equal(await deleteFiredWatcher(ctx, 't-fired', 0, 'conn-A=', 5), 're-armed');
-    assert.equal((await queryWatchers(ctx, 't-fired', 0, NOW)).length, 1, 'the re-armed watch survives');
-    assert.equal(await deleteFiredWatcher(ctx, 't-fired', 0, 'conn-A=', 9), 'deleted');
-    assert.deepEqual(await queryWatchers(ctx, 't-fired', 0, NOW), []);
-    assert.equal(await deleteFiredWatcher(ctx, 't-fired', 0, 'conn-A=', 9), 'deleted', 'already gone counts as deleted');
+  it('removes a fired partition only while it still waits for the same offset, leaving the connection\'s other partitions', async () => {
+    await arm('t-fired', 'conn-A=', { 0: 9, 1: 4 });
+    assert.equal(await removeFiredWatch(ctx, 't-fired', 'conn-A=', 0, 5), 'not-waiting');
+    assert.deepEqual(await watching('t-fired'), ['conn-A=: 0@9 1@4'], 'the re-armed watch survives');
+    assert.equal(await removeFiredWatch(ctx, 't-fired', 'conn-A=', 0, 9), 'removed');
+    assert.deepEqual(await watching('t-fired'), ['conn-A=: 1@4']);
+    assert.equal(await removeFiredWatch(ctx, 't-fired', 'conn-A=', 0, 9), 'not-waiting', 'already gone');
   });
 
-  it('deletes a watcher whatever its offset when the connection is gone', async () => {
-    await putWatcher(ctx, watcher({ topicId: 't-gone', offset: 3 }));
-    await deleteWatcher(ctx, 't-gone', 0, 'conn-A=');
-    assert.deepEqual(await queryWatchers(ctx, 't-gone', 0, NOW), []);
+  it('creates no item when removing a watch of a connection that has none', async () => {
+    assert.equal(await removeFiredWatch(ctx, 't-none', 'conn-A=', 0, 9), 'not-waiting');
+    const raw = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: { pk: watcherPartitionKey('t-none'), sk: 'conn-A=' } }));
+    assert.equal(raw.Item, undefined);
+  });
+
+  it('deletes every watch of a gone connection on the topic, whatever they wait for, and no other connection\'s', async () => {
+    await arm('t-gone', 'conn-A=', { 0: 3, 1: 4 });
+    await arm('t-gone', 'conn-B=', { 0: 3 });
+    await deleteWatcher(ctx, 't-gone', 'conn-A=');
+    assert.deepEqual(await watching('t-gone'), ['conn-B=: 0@3']);
   });
 });
 
