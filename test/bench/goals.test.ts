@@ -60,7 +60,7 @@ describe('tail cost per consumer', () => {
     assert.ok(cost.total > 140);
   });
 
-  it('prices a watching consumer by connection-minutes and, per 2-hour connection, a $connect, a re-arm, one check and the other keepalives as pings', () => {
+  it('prices a watching consumer by connection-minutes, per 2-hour connection a $connect, a re-arm, one check and the other keepalives as pings, and a daily mark renewal per partition', () => {
     const cell: TailCostCell = {
       mode: 'watch',
       consumers: 1,
@@ -88,9 +88,10 @@ describe('tail cost per consumer', () => {
     assert.equal(CHECKS_PER_CONNECTION, 1, 'the 7th keepalive, at 63 minutes');
     assert.equal(CHECK_SECONDS, 63 * 60);
     const connections = SECONDS_PER_MONTH / 7200;
+    const renewals = (SECONDS_PER_MONTH / 86_400) * 16;
     close(cost.lines['WebSocket messages']!, connections * (2 + 2 + 12 * 2) * 1e-6, 'a re-arm, a check and 12 pings, two messages each');
-    close(cost.lines['DynamoDB reads']!, connections * (16 + 16 * 0.5) * 0.125e-6, '16 strong reads a re-arm, 16 eventual ones a check');
-    close(cost.lines['DynamoDB writes']!, connections * 1 * 0.625e-6, 'one watcher write a connection, none a check');
+    close(cost.lines['DynamoDB reads']!, (connections * (16 + 16 * 0.5) + renewals) * 0.125e-6, '16 strong reads a re-arm, 16 eventual ones a check, and a read per daily mark renewal');
+    close(cost.lines['DynamoDB writes']!, (connections * 1 + renewals) * 0.625e-6, 'one watcher write a connection, none a check, and a daily mark renewal per partition');
     assert.equal(cost.lines['Lambda duration']! > 0, true);
     assert.ok(cost.total < 0.1, `a watching consumer costs ${cost.total}`);
   });
@@ -108,7 +109,8 @@ describe('tail cost per consumer', () => {
       errors: [],
     };
     const connections = SECONDS_PER_MONTH / 7200;
-    close(tailCellMonthly(base, () => 128).lines['DynamoDB reads']!, connections * (16 + 16) * 0.125e-6, 'a re-arm at the connection and one in place of its check');
+    const renewals = (SECONDS_PER_MONTH / 86_400) * 16;
+    close(tailCellMonthly(base, () => 128).lines['DynamoDB reads']!, (connections * (16 + 16) + renewals) * 0.125e-6, 'a re-arm at the connection and one in place of its check');
   });
 });
 

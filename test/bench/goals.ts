@@ -1,6 +1,7 @@
 import { callProfileFromCounts, type CallProfile, type CostBreakdown } from '../../lib/cost/cost-model';
 import type { ScheduledRun } from '../../lib/cost/idle-cost';
 import { CHECK_EVERY_KEEPALIVES, KEEPALIVE_MS } from '../../lib/client/tail-watcher';
+import { WATCH_RENEW_MS } from '../../lib/watch/arm-watches';
 import { countsOf, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, scaleRates, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
 import type { ContentionCell } from './workloads/contention';
@@ -57,6 +58,21 @@ export const REARM_SECONDS = WEBSOCKET_MAX_CONNECTION_SECONDS;
 export const PING: WaitingRates = { ...NO_RATES, webSocketMessages: 2 };
 /** A `$connect` invocation is not visible to the client; assume this long for the watch-connect function. */
 export const CONNECT_MS_ASSUMED = 10;
+/**
+ * How often a watched partition's head mark is renewed (lib/watch/arm-watches.ts): once per
+ * WATCH_RENEW_MS, whoever watches it. Not measured (the bench runs for minutes): each
+ * renewal is priced as one UpdateItem (1 WRU), one strongly consistent re-read (1 RRU),
+ * and one invocation of each Log-stream head trigger it wakes (`notify-watchers`,
+ * `dispatch-deliveries`, both returning at once), assumed MARK_TRIGGER_MS each.
+ */
+export const MARK_RENEWAL_SECONDS = WATCH_RENEW_MS / 1000;
+export const MARK_TRIGGER_MS_ASSUMED = 10;
+
+/** One head mark renewal, as rates of one occurrence. */
+export function markRenewal(memoryOf: (fn: string) => number): WaitingRates {
+  const gbSeconds = ((memoryOf('notify-watchers') + memoryOf('dispatch-deliveries')) / 1024) * (MARK_TRIGGER_MS_ASSUMED / 1000);
+  return { ...NO_RATES, writeRequestUnits: 1, readRequestUnits: 1, lambdaInvocations: 2, lambdaGbSeconds: gbSeconds };
+}
 
 /** One consumer's share of what a tail-cost cell counted, as rates, before periodic work. */
 export function tailCellRates(cell: TailCostCell): WaitingRates {
@@ -117,7 +133,7 @@ export const EMPTY_POLL: CallProfile = { records: 0, payloadBytes: 0, httpReques
  * USD a month for one consumer of the cell: the window's waiting, plus for long-polls the
  * empty answers, plus for watches what each 2-hour connection adds: a `$connect`
  * invocation and a re-arm of every watch when it opens, then its keepalives (every 7th a
- * check, as measured; the others pings).
+ * check, as measured; the others pings), and its share of the daily head mark renewals.
  */
 export function tailCellMonthly(cell: TailCostCell, memoryOf: (fn: string) => number): CostBreakdown {
   let rates = tailCellRates(cell);
@@ -127,6 +143,8 @@ export function tailCellMonthly(cell: TailCostCell, memoryOf: (fn: string) => nu
     const pings: WaitingRates = { ...PING, webSocketMessages: PING.webSocketMessages * (KEEPALIVES_PER_CONNECTION - CHECKS_PER_CONNECTION) };
     const connection = [connect, rearmOccurrence(cell), checks, pings].reduce(addRates);
     rates = addRates(rates, periodic(connection, WEBSOCKET_MAX_CONNECTION_SECONDS));
+    // The consumers of a cell watch the same partitions: one renewal per partition, shared.
+    rates = addRates(rates, periodic(scaleRates(markRenewal(memoryOf), cell.partitions / cell.consumers), MARK_RENEWAL_SECONDS));
   }
   const waiting = waitingMonthly(rates);
   const polls = emptyPollsMonthly(EMPTY_POLL, emptyPollsPerSecond(cell));
