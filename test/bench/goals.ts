@@ -62,16 +62,21 @@ export const CONNECT_MS_ASSUMED = 10;
  * How often a watched partition's head mark is renewed (lib/watch/arm-watches.ts): once per
  * WATCH_RENEW_MS, whoever watches it. Not measured (the bench runs for minutes): each
  * renewal is priced as one UpdateItem (1 WRU), one strongly consistent re-read (1 RRU),
- * and one invocation of each Log-stream head trigger it wakes (`notify-watchers`,
- * `dispatch-deliveries`, both returning at once), assumed MARK_TRIGGER_MS each.
+ * and its share of the invocations of the Log-stream head triggers it wakes
+ * (`notify-watchers`, `dispatch-deliveries`, both returning at once, assumed
+ * MARK_TRIGGER_MS_ASSUMED each): a consumer's partitions are armed together, so their
+ * marks are renewed together and reach the triggers in batches of up to
+ * MARK_RENEWALS_PER_INVOCATION (the triggers' batch size), not one invocation each.
  */
 export const MARK_RENEWAL_SECONDS = WATCH_RENEW_MS / 1000;
 export const MARK_TRIGGER_MS_ASSUMED = 10;
+export const MARK_RENEWALS_PER_INVOCATION = 100;
 
 /** One head mark renewal, as rates of one occurrence. */
 export function markRenewal(memoryOf: (fn: string) => number): WaitingRates {
-  const gbSeconds = ((memoryOf('notify-watchers') + memoryOf('dispatch-deliveries')) / 1024) * (MARK_TRIGGER_MS_ASSUMED / 1000);
-  return { ...NO_RATES, writeRequestUnits: 1, readRequestUnits: 1, lambdaInvocations: 2, lambdaGbSeconds: gbSeconds };
+  const share = 1 / MARK_RENEWALS_PER_INVOCATION;
+  const gbSeconds = ((memoryOf('notify-watchers') + memoryOf('dispatch-deliveries')) / 1024) * (MARK_TRIGGER_MS_ASSUMED / 1000) * share;
+  return { ...NO_RATES, writeRequestUnits: 1, readRequestUnits: 1, lambdaInvocations: 2 * share, lambdaGbSeconds: gbSeconds };
 }
 
 /** One consumer's share of what a tail-cost cell counted, as rates, before periodic work. */
