@@ -4,7 +4,8 @@ import { decodeBatch } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
 import { readHead, type PartitionHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
-import { readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { indexPageKeyAfter, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { cachedEntriesFrom, rememberEntries } from './index-page-cache';
 import { readSegmentRange } from '../store/segment-object-store';
 import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
 import { countFetch, emptyStats, type FetchReadStats } from './fetch-read-stats';
@@ -63,15 +64,29 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   if (input.partition >= topic.partitions) topic = await refreshTopic(ctx, input.topic);
   requirePartition(topic, input.partition);
   const stats = emptyStats();
-  const readPage = (offset: number, startKey?: PageKey) => {
+  const readPage = async (offset: number, startKey?: PageKey) => {
     stats.indexPages++;
-    return readIndexPage(ctx, topic.topicId, input.partition, offset, { limit: INDEX_PAGE, startKey });
+    const read = await readIndexPage(ctx, topic.topicId, input.partition, offset, { limit: INDEX_PAGE, startKey });
+    rememberEntries(topic.topicId, input.partition, read.entries, ctx.now());
+    return read;
   };
 
-  // Without an offset the log start decides where to read, so the head comes first.
+  // Without an offset the log start decides where to read, so the head comes first. With
+  // one this container has the index entry of (index-page-cache.ts), the first batches'
+  // GETs go out beside the head read; otherwise the index page does.
   let page: IndexPage | undefined;
   let head: PartitionHead;
-  if (input.offset === undefined) head = await readHead(ctx, topic.topicId, input.partition);
+  let prefetched: { window: SegmentIndexEntry[]; batches: Promise<(OffsetRecord[] | undefined)[]> } | undefined;
+  const cached = input.offset === undefined ? undefined : cachedEntriesFrom(topic.topicId, input.partition, input.offset, ctx.now());
+  if (cached && input.offset !== undefined) {
+    page = { entries: cached, nextKey: indexPageKeyAfter(topic.topicId, input.partition, cached.at(-1)!) };
+    const window = batchesNeeded(cached, 0, { next: input.offset, recordsLeft: input.maxRecords, bytesLeft: input.maxBytes, answered: 0 });
+    const batches = readBatches(ctx, window, stats);
+    // Awaited below, unless the head says the offset is out of range: then nobody will.
+    batches.catch(() => undefined);
+    prefetched = { window, batches };
+    head = await readHead(ctx, topic.topicId, input.partition);
+  } else if (input.offset === undefined) head = await readHead(ctx, topic.topicId, input.partition);
   else [head, page] = await Promise.all([readHead(ctx, topic.topicId, input.partition), readPage(input.offset)]);
   const offset = input.offset ?? head.logStartOffset;
   if (offset < head.logStartOffset || offset > head.nextOffset) throw new OffsetOutOfRangeError(offset, head.logStartOffset, head.nextOffset);
@@ -102,7 +117,9 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         break;
       }
       i += window.length;
-      const batches = await readBatches(ctx, window, stats);
+      // The first window is the one read beside the head, when it was (the same position picks the same batches).
+      const batches = prefetched && sameWindow(prefetched.window, window) ? await prefetched.batches : await readBatches(ctx, window, stats);
+      prefetched = undefined;
       for (const [w, batch] of batches.entries()) {
         const entry = window[w]!;
         // The first batch answered may pass maxBytes (see FIRST_BATCH_BYTES_MAX); later ones may not.
@@ -145,6 +162,10 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   recordMetric('BytesFetched', 'Bytes', bytes);
   // Index items read beside the head may be of commits after it: committed all the same.
   return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark: Math.max(head.nextOffset, next), logStartOffset };
+}
+
+function sameWindow(a: readonly SegmentIndexEntry[], b: readonly SegmentIndexEntry[]): boolean {
+  return a.length === b.length && a.every((entry, i) => entry === b[i]);
 }
 
 /**

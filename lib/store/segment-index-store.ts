@@ -44,6 +44,11 @@ export function indexKey(topicId: string, partition: number, lastOffset: number)
   return { pk: partitionKey(topicId, partition), sk: offsetSortKey(lastOffset) };
 }
 
+/** Where a page read (readIndexPage) goes on after `entry`, as if a page had ended with it. */
+export function indexPageKeyAfter(topicId: string, partition: number, entry: SegmentIndexEntry): PageKey {
+  return indexKey(topicId, partition, entry.lastOffset);
+}
+
 /**
  * Bounds for `sk BETWEEN :from AND :to` selecting the index items of the batches that
  * end before `offset` (all of them lie wholly below it), and no other item of the

@@ -4,11 +4,12 @@ import type { Caller } from '../../../lib/auth/access-control';
 import { QuotaExceededError } from '../../../lib/auth/auth-errors';
 import { chargeQuota, QUOTA_CACHE_MS } from '../../../lib/auth/quotas';
 import type { SluiceContext } from '../../../lib/core/context';
-import { TopicNotFoundError } from '../../../lib/core/errors';
+import { OffsetOutOfRangeError, TopicNotFoundError } from '../../../lib/core/errors';
 import { countsOf, RequestCounter, type RequestSnapshot } from '../../../lib/cost/request-accounting';
 import { encodeBatch } from '../../../lib/format/batch-codec';
 import { diffFetchReadStats, fetchReadStats } from '../../../lib/log/fetch-read-stats';
 import { fetchRecords } from '../../../lib/log/fetch-records';
+import { clearIndexPageCache } from '../../../lib/log/index-page-cache';
 import { produce } from '../../../lib/log/produce';
 import { FencedError } from '../../../lib/log/produce-errors';
 import { initProducer } from '../../../lib/producers/init-producer';
@@ -17,7 +18,7 @@ import { recordSize, type LogRecord } from '../../../lib/records/log-record';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { putQuota } from '../../../lib/store/access-store';
 import { createDynamoDocumentClient, createS3Client } from '../../../lib/store/aws-clients';
-import { commitHeadUpdate, EMPTY_HEAD } from '../../../lib/store/partition-head-store';
+import { advanceLogStart, commitHeadUpdate, EMPTY_HEAD } from '../../../lib/store/partition-head-store';
 import { indexItemPut } from '../../../lib/store/segment-index-store';
 import { putSegmentObject } from '../../../lib/store/segment-object-store';
 import { deleteTopicRecord, putNewTopic } from '../../../lib/store/topic-store';
@@ -44,7 +45,7 @@ before(async () => {
   env = await startTestPlatform();
   const shared = contextFromEnv();
   const ddb = createDynamoDocumentClient(process.env);
-  // How many of a fetch's DynamoDB reads (GetItem, Query) overlap.
+  // How many of a fetch's reads overlap: DynamoDB's (GetItem, Query) ...
   ddb.middlewareStack.add(
     (next, context) => async (args) => {
       if (!['GetItemCommand', 'GetCommand', 'QueryCommand'].includes(String(context.commandName))) return next(args);
@@ -57,7 +58,21 @@ before(async () => {
     },
     { step: 'initialize' },
   );
-  ctx = { ...shared, tables: shared.tables, bucket: shared.bucket, ddb, s3: createS3Client(process.env), now: () => clock };
+  const s3 = createS3Client(process.env);
+  // ... and of those with the segment GETs.
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'GetObjectCommand') return next(args);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    },
+    { step: 'initialize' },
+  );
+  ctx = { ...shared, tables: shared.tables, bucket: shared.bucket, ddb, s3, now: () => clock };
   counter = new RequestCounter().attach(ctx.ddb).attach(ctx.s3);
 });
 
@@ -191,6 +206,7 @@ describe('fetch round trips', () => {
     await createTopic(ctx, { name: 'rt-fetch', partitions: 1, config: {} });
     for (let i = 0; i < 3; i++) await handlerProduce('rt-fetch', records(100, KIB));
     await handlerFetch({ topic: 'rt-fetch', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 }); // warm the caches
+    clearIndexPageCache(); // a fetch this container has no index page for
     maxInFlight = 0;
     const stats = fetchReadStats();
     const { result, requests, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch', partition: 0, offset: 100, maxRecords: 100, maxBytes: 1 << 20 }));
@@ -209,9 +225,29 @@ describe('fetch round trips', () => {
     await createTopic(ctx, { name: 'rt-fetch-two', partitions: 1, config: {} });
     for (let i = 0; i < 4; i++) await handlerProduce('rt-fetch-two', records(100, 100));
     await handlerFetch({ topic: 'rt-fetch-two', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 });
+    clearIndexPageCache();
     const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch-two', partition: 0, offset: 0, maxRecords: 200, maxBytes: 1 << 20 }));
     assert.equal(result.records.length, 200);
     assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'DynamoDB Query': 1, 'S3 GetObject': 2 });
+  });
+
+  it('reading on in order within the index page it read, a fetch makes no Query and reads the head beside the GET', async () => {
+    await createTopic(ctx, { name: 'rt-fetch-cached', partitions: 1, config: {} });
+    for (let i = 0; i < 3; i++) await handlerProduce('rt-fetch-cached', records(100, KIB));
+    await handlerFetch({ topic: 'rt-fetch-cached', partition: 0, offset: 0, maxRecords: 100, maxBytes: 1 << 20 });
+    maxInFlight = 0;
+    const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch-cached', partition: 0, offset: 100, maxRecords: 100, maxBytes: 1 << 20 }));
+    assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'S3 GetObject': 1 });
+    assert.equal(maxInFlight, 2);
+    assert.deepEqual([result.records[0]!.offset, result.records.at(-1)!.offset, result.highWatermark], [100, 199, 300]);
+  });
+
+  it('answers out of range from the head when retention moved the log start past a cached index entry', async () => {
+    const topic = await createTopic(ctx, { name: 'rt-fetch-cached-released', partitions: 1, config: {} });
+    for (let i = 0; i < 2; i++) await handlerProduce('rt-fetch-cached-released', records(10, KIB));
+    await handlerFetch({ topic: 'rt-fetch-cached-released', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 });
+    assert.equal((await advanceLogStart(ctx, topic.topicId, 0, 10)).kind, 'advanced');
+    await assert.rejects(handlerFetch({ topic: 'rt-fetch-cached-released', partition: 0, offset: 0, maxRecords: 10, maxBytes: 1 << 20 }), OffsetOutOfRangeError);
   });
 
   it('answers the first batch to its end though it passes maxBytes, as Kafka does, so no batch is read twice', async () => {
