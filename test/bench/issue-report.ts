@@ -209,7 +209,18 @@ function renderRatios(r: BenchResults): string[] {
   if (one && many) {
     const x = ratio(many.latencyMs.p50, one.latencyMs.p50);
     out.push('');
-    out.push(renderTable(['what', 'p50 ms, 1 partition', `p50 ms, ${many.partitions} partitions`, 'ratio (goal ≤ 2)', 'pass/miss', `storage requests per describe (${many.partitions})`], [['describe topic', one.latencyMs.p50, many.latencyMs.p50, x, atMost(x, GOALS.describeRatio), many.requests ? totalCounts(many.requests).requests / Math.max(1, many.ops) : undefined]]));
+    const floorOf = (partitions: number) => r.raw.find((c) => c.kind === 'describe-floor' && c.partitions === partitions);
+    const [floorOne, floorMany] = [floorOf(one.partitions), floorOf(many.partitions)];
+    out.push(
+      renderTable(
+        ['what', 'p50 ms, 1 partition', `p50 ms, ${many.partitions} partitions`, 'ratio (goal ≤ 2)', 'pass/miss', `storage requests per describe (${many.partitions})`],
+        [
+          ['describe topic', one.latencyMs.p50, many.latencyMs.p50, x, atMost(x, GOALS.describeRatio), many.requests ? totalCounts(many.requests).requests / Math.max(1, many.ops) : undefined],
+          ...(floorOne && floorMany ? [['raw floor: the topic item, then every head (BatchGetItems of ≤ 100 keys at once)', floorOne.latencyMs.p50, floorMany.latencyMs.p50, ratio(floorMany.latencyMs.p50, floorOne.latencyMs.p50), '–', 1 + Math.ceil(many.partitions / 100)] as Cell[]] : []),
+        ],
+      ),
+    );
+    if (floorOne && floorMany) out.push('', `Describe of ${many.partitions} partitions is ${ratio(floorMany.latencyMs.p50, many.latencyMs.p50)?.toFixed(2)}× the raw floor's speed: the reads of ${many.partitions} heads, which DynamoDB Local serves one item at a time, are the floor's own ${ratio(floorMany.latencyMs.p50, floorOne.latencyMs.p50)?.toFixed(1)}×.`);
   }
   return out;
 }

@@ -78,7 +78,11 @@ async function main(): Promise<void> {
     const latencyFloor = latency && bench && single && singleBytes ? await bench.floor(singleBytes, 1, options.raw.bounds(1)) : undefined;
     const modes: WaitMode[] = watchSupport(target.url, target.watchUrl).available ? ['long-poll', 'watch'] : ['long-poll'];
     const readerLatency = !measures(options, 'reader-latency') ? undefined : await measureReaderLatency(api, target.watchUrl, modes, options, run, memoryOf, progress);
-    const describe = !measures(options, 'describe') ? undefined : await measureDescribe(api, options, run, meters, progress);
+    const describe = !measures(options, 'describe')
+      ? undefined
+      : await measureDescribe(api, options, run, meters, progress, async (cell) => {
+          if (bench) raw.push(await bench.describeFloor(cell.partitions, { durationMs: 60_000, maxOps: options.describe.calls }));
+        });
     const contention = !measures(options, 'contention') ? undefined : await measureContention(api, options, run, meters, progress);
     // Last: hundreds of waiting consumers load the platform more than anything above.
     const tailCost = !measures(options, 'tail-cost') ? undefined : await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);

@@ -11,7 +11,15 @@ export interface DescribeCell extends CellFigures {
  * Describe latency by partition count: a topic of each count, every partition written
  * once (so every head exists), then `calls` describes one after the other.
  */
-export async function measureDescribe(api: BenchApi, options: BenchOptions, run: string, meters: Meters, progress: Progress): Promise<DescribeCell[]> {
+export async function measureDescribe(
+  api: BenchApi,
+  options: BenchOptions,
+  run: string,
+  meters: Meters,
+  progress: Progress,
+  /** Runs after each cell, for the raw floor of the same partition count. */
+  afterCell?: (cell: DescribeCell) => Promise<void>,
+): Promise<DescribeCell[]> {
   const cells: DescribeCell[] = [];
   const value = paddedValue('', 100);
   for (const partitions of options.describe.partitions) {
@@ -32,6 +40,7 @@ export async function measureDescribe(api: BenchApi, options: BenchOptions, run:
     const cell: DescribeCell = { partitions, ...figures(result, measured) };
     cells.push(cell);
     progress(`describe, ${partitions} partition(s): p50 ${cell.latencyMs.p50.toFixed(1)} ms, p99 ${cell.latencyMs.p99.toFixed(1)} ms`);
+    await afterCell?.(cell);
   }
   return cells;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchGetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { figures, type CellFigures, type Progress } from '../measure';
 import { runBounded, type Bounds } from '../runner';
 import type { RawStorage } from '../target';
@@ -19,14 +19,19 @@ import type { RawStorage } from '../target';
  *   read: the commit's conditions already guard what those reads would check;
  * - `get`: a ranged S3 GetObject of a batch's bytes, as fetches read;
  * - `fetch-floor`: the minimum fetch: one index Query, then one ranged GET per object of
- *   the batches it returns (adjacent batches of one object coalesced into one GET).
+ *   the batches it returns (adjacent batches of one object coalesced into one GET);
+ * - `describe-floor`: the minimum describe of a topic of `partitions` partitions: the
+ *   topic item (GetItem), then every partition head (strongly consistent BatchGetItems
+ *   of at most 100 keys, all at once).
  */
 export interface RawCell extends CellFigures {
-  kind: 'put' | 'commit' | 'floor' | 'get' | 'fetch-floor';
+  kind: 'put' | 'commit' | 'floor' | 'get' | 'fetch-floor' | 'describe-floor';
   objectBytes: number;
   concurrency: number;
   /** For `fetch-floor`: the objects (one GET each) one fetch reads. */
   objectsPerFetch?: number;
+  /** For `describe-floor`: the heads one describe reads. */
+  partitions?: number;
 }
 
 export class RawStorageBench {
@@ -109,6 +114,26 @@ export class RawStorageBench {
       return { bytes: sizes.reduce((a, b) => a + b, 0) };
     });
     return this.report({ kind: 'fetch-floor', objectBytes: body.byteLength, concurrency, objectsPerFetch: batches, ...figures(result) });
+  }
+
+  async describeFloor(partitions: number, bounds: Bounds): Promise<RawCell> {
+    const pk = (p: number) => `raw-describe-${this.run}-${partitions}#${p}`;
+    for (let i = 0; i < partitions; i += 25) {
+      const puts = Array.from({ length: Math.min(25, partitions - i) }, (_, j) => ({
+        PutRequest: { Item: { pk: pk(i + j), sk: 'head', nextOffset: 1, logStartOffset: 0, leaderEpoch: 0, maxTimestamp: Date.now(), updatedAt: Date.now() } },
+      }));
+      await this.raw.ddb.send(new BatchWriteCommand({ RequestItems: { [this.raw.logTable]: puts } }));
+    }
+    const chunks: { pk: string; sk: string }[][] = [];
+    for (let i = 0; i < partitions; i += 100) chunks.push(Array.from({ length: Math.min(100, partitions - i) }, (_, j) => ({ pk: pk(i + j), sk: 'head' })));
+    const result = await runBounded(1, bounds, async () => {
+      await this.raw.ddb.send(new GetCommand({ TableName: this.raw.topicsTable, Key: this.raw.topicKey, ConsistentRead: true }));
+      await Promise.all(chunks.map((Keys) => this.raw.ddb.send(new BatchGetCommand({ RequestItems: { [this.raw.logTable]: { Keys, ConsistentRead: true } } }))));
+      return {};
+    });
+    const cell: RawCell = { kind: 'describe-floor', objectBytes: 0, concurrency: 1, partitions, ...figures(result) };
+    this.progress(`raw describe-floor ${partitions} partition(s): p50 ${cell.latencyMs.p50.toFixed(1)} ms`);
+    return cell;
   }
 
   async get(objectBytes: number, concurrency: number, bounds: Bounds): Promise<RawCell> {
