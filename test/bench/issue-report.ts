@@ -15,6 +15,7 @@ import {
   ISSUE_CONTENTION_TRANSACTIONS,
   KEEPALIVE_SECONDS,
   REARM_SECONDS,
+  CHECK_SECONDS,
   scheduledRuns,
   tailCellMonthly,
   tailCellRates,
@@ -22,6 +23,8 @@ import {
 } from './goals';
 import type { BenchResults } from './report';
 import { ratio } from './stats';
+import type { TailCostCell } from './workloads/tail-cost';
+import { CHECK_EVERY_KEEPALIVES } from '../../lib/client/tail-watcher';
 import { renderTable, usd, type Cell } from './table';
 import type { RawCell } from './workloads/raw-storage';
 
@@ -118,17 +121,18 @@ function renderTailCost(r: BenchResults): string[] {
   out.push(
     '',
     `HTTP requests/s for long-polls is the rate they come back empty (one per partition per wait, ${t.cells[0]?.waitMs ?? 10_000} ms), priced as one API Gateway request and one invocation each; "Lambdas running" is the long-polls in flight (each a 1,024 MB fetch function), priced as Lambda duration. ` +
-      `Watch mode adds, per consumer, the watcher's keepalives (every ${KEEPALIVE_SECONDS / 60} minutes a ping and its pong, answered by API Gateway; every ${REARM_SECONDS / 60} minutes a re-arm instead, measured on its own below) and a reconnection every 2 hours (a $connect invocation, assumed ${CONNECT_MS_ASSUMED} ms, and a re-arm). ` +
+      `Watch mode adds, per consumer, the watcher's keepalives (every ${KEEPALIVE_SECONDS / 60} minutes a ping and its pong, answered by API Gateway; every ${CHECK_SECONDS / 60} minutes a check of the armed watches instead: head reads, no writes, measured on its own below) and a reconnection every ${REARM_SECONDS / 3600} hours (a $connect invocation, assumed ${CONNECT_MS_ASSUMED} ms, and a re-arm, measured below), and its share of the daily head mark renewals. ` +
       `DynamoDB reads are billed at least one unit per item or query (DynamoDB Local reports 0 for a head that does not exist). ` +
       `Kinesis: a shared-throughput consumer costs nothing of its own (the stream does: $${stream.toFixed(2)} a month on demand, or $${(HOURS_PER_MONTH * unitPrice(PRICES.kinesisShardHour)).toFixed(2)} per provisioned shard); an enhanced fan-out consumer pays $${unitPrice(PRICES.kinesisEfoConsumerShardHour)} per consumer-shard-hour on every shard.`,
   );
-  const rearms = t.cells.filter((c) => c.rearm);
-  if (rearms.length) {
-    out.push('', `One re-arm of every consumer (what every ${REARM_SECONDS / 60}-minute keepalive and a reconnection do), per consumer:`, '');
+  const periodic = t.cells.filter((c) => c.rearm || c.check);
+  if (periodic.length) {
+    out.push('', `A watch's periodic work, per consumer, measured on its own: a re-arm of every watch (what a reconnection does, every ${REARM_SECONDS / 3600} hours) and a check (every ${CHECK_SECONDS / 60}-minute keepalive in ${CHECK_EVERY_KEEPALIVES}):`, '');
+    const row = (c: TailCostCell, what: string, m: NonNullable<TailCostCell['rearm']>): Cell[] => [what, c.consumers, c.partitions, m.window.webSocket.messages / c.consumers, m.requests ? totalCounts(m.requests).requests / c.consumers : undefined, m.answered, m.window.seconds * 1000];
     out.push(
       renderTable(
-        ['consumers', 'partitions', 'messages', 'storage requests', 'answered', 'ms'],
-        rearms.map((c) => [c.consumers, c.partitions, c.rearm!.window.webSocket.messages / c.consumers, c.rearm!.requests ? totalCounts(c.rearm!.requests).requests / c.consumers : undefined, c.rearm!.answered, c.rearm!.window.seconds * 1000]),
+        ['what', 'consumers', 'partitions', 'messages', 'storage requests', 'answered', 'ms'],
+        periodic.flatMap((c) => [...(c.rearm ? [row(c, 're-arm', c.rearm)] : []), ...(c.check ? [row(c, 'check', c.check)] : [])]),
       ),
     );
   }
