@@ -1,0 +1,26 @@
+import type { AnyKafkaApi } from './api';
+import { API_VERSIONS, type ApiVersionRange } from './api-versions';
+import { METADATA } from './metadata';
+
+/**
+ * The APIs the gateway speaks, with their version ranges: the one table ApiVersions
+ * answers from and the request decoder dispatches on. A new API is a message module
+ * beside this one, a line here and a handler in lib/kafka/gateway/handlers/.
+ *
+ * | key | API         | versions | flexible from |
+ * | --- | ----------- | -------- | ------------- |
+ * |  3  | Metadata    | 0-12     | 9             |
+ * | 18  | ApiVersions | 0-3      | 3             |
+ */
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [METADATA, API_VERSIONS];
+
+const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
+
+export function apiByKey(key: number): AnyKafkaApi | undefined {
+  return BY_KEY.get(key);
+}
+
+/** What ApiVersions answers: every supported API's range, by key. */
+export function supportedVersionRanges(): ApiVersionRange[] {
+  return [...SUPPORTED_APIS].sort((a, b) => a.key - b.key).map((api) => ({ apiKey: api.key, minVersion: api.minVersion, maxVersion: api.maxVersion }));
+}
