@@ -1,0 +1,97 @@
+import * as z from 'zod/mini';
+import { topicVisibility } from '../../../auth/access-control';
+import { TopicNotFoundError } from '../../../core/errors';
+import { topicNameSchema } from '../../../protocol/identifiers';
+import type { Topic } from '../../../protocol/responses';
+import { cachedTopic } from '../../../topics/topic-repository';
+import { listTopics } from '../../../topics/topic-service';
+import { KAFKA_ERRORS } from '../../error-codes';
+import { AUTHORIZED_OPERATIONS_OMITTED, type MetadataRequest, type MetadataResponse, type MetadataTopic } from '../../messages/metadata';
+import { ZERO_UUID, kafkaTopicId } from '../../wire/uuid';
+import { clusterIdFor, requireCaller, type RequestContext } from '../session';
+
+/** Sluice has no leader elections: every head's leaderEpoch is 0 (docs/design.md, "Leader epochs"). */
+const LEADER_EPOCH = 0;
+
+/**
+ * Metadata: this gateway is the only broker and the leader (and only replica) of every
+ * partition of every topic. Topics come from lib/topics; a topic the caller may not
+ * DESCRIBE is left out of "every topic" and answered TOPIC_AUTHORIZATION_FAILED when
+ * named, whether it exists or not (as the HTTP API's 403). An unknown topic is
+ * UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID when asked by id): the gateway never
+ * creates topics, whatever AllowAutoTopicCreation says. Authorized-operation bitfields
+ * are not computed (Kafka's "omitted" value).
+ */
+export async function handleMetadata(request: MetadataRequest, { session }: RequestContext): Promise<MetadataResponse> {
+  const caller = requireCaller(session);
+  const { ctx, broker } = session;
+  const visible = await topicVisibility(ctx, caller);
+  let topics: MetadataTopic[];
+  if (request.topics === null) {
+    const all = await listTopics(ctx);
+    topics = all.filter((topic) => visible(topic.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(describe);
+  } else {
+    let everyTopic: Promise<Topic[]> | undefined;
+    const seen = new Set<string>();
+    topics = [];
+    for (const wanted of request.topics) {
+      const key = wanted.name ?? `id:${wanted.topicId}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (wanted.name !== null) {
+        topics.push(await byName(wanted.name));
+      } else {
+        everyTopic ??= listTopics(ctx);
+        const topic = (await everyTopic).find((t) => kafkaTopicId(t.topicId) === wanted.topicId);
+        if (!topic || wanted.topicId === ZERO_UUID) topics.push(failed(KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+        else if (!visible(topic.name)) topics.push(failed(KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED, null, wanted.topicId));
+        else topics.push(describe(topic));
+      }
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: broker.nodeId, host: broker.host, port: broker.port, rack: null }],
+    clusterId: clusterIdFor(ctx.bucket),
+    controllerId: broker.nodeId,
+    topics,
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+
+  async function byName(name: string): Promise<MetadataTopic> {
+    // A name Sluice could never hold is not looked up (it must not reach DynamoDB's key limits).
+    if (!z.safeParse(topicNameSchema, name).success) return failed(KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION, name);
+    if (!visible(name)) return failed(KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED, name);
+    try {
+      return describe(await cachedTopic(ctx, name));
+    } catch (error) {
+      if (error instanceof TopicNotFoundError) return failed(KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION, name);
+      // Storage trouble: a retriable error for this topic; the client asks again.
+      session.log(`metadata: reading topic '${name}' failed: ${(error as Error).message}`);
+      return failed(KAFKA_ERRORS.LEADER_NOT_AVAILABLE, name);
+    }
+  }
+
+  function describe(topic: Topic): MetadataTopic {
+    return {
+      errorCode: KAFKA_ERRORS.NONE,
+      name: topic.name,
+      topicId: kafkaTopicId(topic.topicId),
+      isInternal: false,
+      partitions: Array.from({ length: topic.partitions }, (_, partitionIndex) => ({
+        errorCode: KAFKA_ERRORS.NONE,
+        partitionIndex,
+        leaderId: broker.nodeId,
+        leaderEpoch: LEADER_EPOCH,
+        replicaNodes: [broker.nodeId],
+        isrNodes: [broker.nodeId],
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  }
+}
+
+function failed(errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+}
