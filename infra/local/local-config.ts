@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { gatewaySettingsFromEnv } from '../../lib/kafka/gateway/config';
 import type { TableId } from '../../lib/store/tables';
 
 /** Settings of the local platform, all from environment variables (see README, "Configuration"). */
@@ -21,6 +22,8 @@ export interface LocalConfig {
   /** The WebSocket emulation's idle timeout and maximum connection time (API Gateway's 10 minutes and 2 hours). */
   watchIdleTimeoutMs?: number;
   watchMaxConnectionMs?: number;
+  /** The Kafka gateway's port (SLUICE_KAFKA_PORT, default 9092; 0 a free one); undefined runs no gateway (SLUICE_KAFKA_PORT=off). */
+  kafkaPort?: number;
 }
 
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -48,6 +51,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     },
     watchIdleTimeoutMs: msEnv(env, 'SLUICE_WATCH_IDLE_TIMEOUT_MS', 10 * 60 * 1000),
     watchMaxConnectionMs: msEnv(env, 'SLUICE_WATCH_MAX_CONNECTION_MS', 2 * 60 * 60 * 1000),
+    kafkaPort: gatewaySettingsFromEnv(env).port,
   };
 }
 

@@ -21,6 +21,10 @@ import { Scheduler, scheduleSpeedupFromEnv, type ScheduledFunction, type Schedul
 import { StreamTrigger, type StreamFailure } from './stream-trigger';
 import { WATCH_ENDPOINT_ENV_VAR } from '../../lib/store/connection-poster';
 import { LocalWatchApi, WATCH_PATH, type WebSocketHandler, type WebSocketTarget } from './watch-api';
+import { authConfigFromEnv } from '../../lib/auth/auth-config';
+import { gatewaySettingsFromEnv } from '../../lib/kafka/gateway/config';
+import { KafkaGateway } from '../../lib/kafka/gateway/server';
+import { contextFromEnv } from '../../lib/runtime/context-from-env';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // DynamoDB Local accepts only letters and digits in an access key id.
@@ -44,6 +48,8 @@ export class LocalPlatform {
     /** The scheduled functions; `schedules.runNow(name)` runs one at once. */
     readonly schedules: Scheduler,
     private readonly cleanup: (() => Promise<void>)[],
+    /** The Kafka gateway (`host:port` in `kafka.bootstrapServer`), unless `kafkaPort` was left out. */
+    readonly kafka: KafkaGateway | undefined,
   ) {}
 
   static async start(config: LocalConfig, log: (line: string) => void = () => undefined): Promise<LocalPlatform> {
@@ -149,7 +155,24 @@ export class LocalPlatform {
       const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
       // The management API of the emulated WebSocket API is served by this same server.
       process.env[WATCH_ENDPOINT_ENV_VAR] = url;
-      return new LocalPlatform(url, `${url.replace(/^http/, 'ws')}${WATCH_PATH}`, watch, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup);
+      // The Kafka gateway works on the same tables and bucket, through lib/, as a deployed one would.
+      let kafka: KafkaGateway | undefined;
+      if (config.kafkaPort !== undefined) {
+        const settings = gatewaySettingsFromEnv();
+        const gateway = await KafkaGateway.start({
+          ctx: contextFromEnv(),
+          auth: authConfigFromEnv(),
+          host: process.env.SLUICE_KAFKA_HOST || config.host,
+          port: config.kafkaPort,
+          advertisedHost: settings.advertisedHost,
+          advertisedPort: settings.advertisedPort,
+          limits: settings.limits,
+          log,
+        });
+        cleanup.push(() => gateway.stop());
+        kafka = gateway;
+      }
+      return new LocalPlatform(url, `${url.replace(/^http/, 'ws')}${WATCH_PATH}`, watch, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup, kafka);
     } catch (error) {
       await stopAll();
       throw error;

@@ -26,6 +26,8 @@ export interface TestPlatformOptions {
   s3Port?: number;
   /** Reuse another run's bucket and table names, to see its data again. */
   namesFrom?: LocalConfig;
+  /** The Kafka gateway's port: 0 (a free one) unless given; `null` runs no gateway. */
+  kafkaPort?: number | null;
   /** Settings over the environment's, e.g. the WebSocket emulation's timeouts. */
   config?: Partial<LocalConfig>;
 }
@@ -43,6 +45,7 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
     port: 0,
     dynamodbPort: options.dynamodbPort ?? 0,
     s3Port: options.s3Port ?? 0,
+    kafkaPort: options.kafkaPort === null ? undefined : (options.kafkaPort ?? 0),
     dataDir,
     ...options.config,
   };
