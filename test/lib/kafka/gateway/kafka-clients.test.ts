@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
@@ -10,10 +11,10 @@ import { call, startTestPlatform, type TestPlatform } from '../../../support/loc
 
 /**
  * Clients nobody here wrote, against the local platform's gateway: kafkajs (non-flexible
- * versions: ApiVersions v2, Metadata v6) and the gateway's own codec at flexible
- * versions (Metadata v12, with topic ids).
+ * versions: ApiVersions v2, Metadata v6), @platformatic/kafka (flexible versions:
+ * ApiVersions v3+, Metadata v9+) and the gateway's own codec at Metadata v12 and v0.
  */
-describe('Kafka gateway with kafkajs, over the local platform', () => {
+describe('Kafka gateway with Kafka clients, over the local platform', () => {
   let test: TestPlatform;
   let bootstrap: string;
   let topicId: string;
@@ -73,6 +74,23 @@ describe('Kafka gateway with kafkajs, over the local platform', () => {
       await admin.disconnect();
     }
     assert.equal((await call(test.url, 'GET', '/v1/topics/kafka-missing')).status, 404);
+  });
+
+  it('@platformatic/kafka (flexible versions) lists and describes the topics, with their ids', async () => {
+    const admin = new PlatformaticAdmin({ clientId: 'sluice-platformatic-test', bootstrapBrokers: [bootstrap], retries: 0 });
+    try {
+      const topics = await admin.listTopics();
+      assert.deepEqual(topics.filter((t) => t.startsWith('kafka-')).sort(), ['kafka-audit', 'kafka-orders']);
+      const metadata = await admin.metadata({ topics: ['kafka-orders'] });
+      assert.deepEqual([...metadata.brokers.entries()].map(([id, b]) => [id, b.host, b.port]), [[0, '127.0.0.1', test.platform.kafka!.port]]);
+      assert.equal(metadata.controllerId, 0);
+      const orders = metadata.topics.get('kafka-orders')!;
+      assert.equal(orders.id, topicId.toLowerCase());
+      assert.equal(orders.partitionsCount, 3);
+      assert.deepEqual(orders.partitions.map((p) => [p.leader, p.replicas, p.isr]), [0, 1, 2].map(() => [0, [0], [0]]));
+    } finally {
+      await admin.close();
+    }
   });
 
   it('answers Metadata at flexible v12 (topic ids) and classic v0, by name and by id', async () => {
