@@ -34,7 +34,7 @@ export const NAG_REASONS = {
   deadLetterQueue:
     'This queue is itself the dead-letter (on-failure) destination of a DynamoDB Streams trigger: Lambda writes a failed batch descriptor to it and nothing consumes it automatically. A redrive queue behind it would only receive messages an operator had read too often; its depth is alarmed instead (SluiceObservability).',
   webSocketRoutes:
-    'A WebSocket API authorizes only its $connect route (IAM here, SluiceWatchApi); API Gateway allows no authorizer on any other route. Messages on the watch, check, $default and ping routes run on the connection $connect authenticated, and the watch function authorizes each topic with the same ACLs as the HTTP fetch.',
+    'A WebSocket API authorizes only its $connect route (IAM here, SluiceWatchApi); API Gateway allows no authorizer on any other route. Messages on the watch, check, bind, $default and ping routes run on the connection $connect authenticated, and the watch function authorizes each topic with the same ACLs as the HTTP fetch (and each bind as a heartbeat); $disconnect is the event API Gateway sends when a connection has closed.',
   manageConnections:
     'execute-api:ManageConnections (POST only) on "<watch api>/<stage>/POST/@connections/*": the connections of this one API and stage. Connection ids exist only at run time, so no narrower resource can be named.',
   apiGatewayCloudWatchRole:

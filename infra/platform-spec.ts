@@ -57,12 +57,12 @@ export interface FunctionSpec {
   readonly invokesPushTargets?: boolean;
   /**
    * Route keys of the WebSocket API (waiting at the tail; infra/constructs/sluice-watch-api.ts)
-   * this function serves: `$connect`, or `watch`, `check` and `$default`. Its handler lives in
+   * this function serves: `$connect`, `$disconnect`, or `watch`, `check`, `bind` and `$default`. Its handler lives in
    * `functions/websocket/`.
    */
   readonly webSocketRoutes?: readonly WebSocketRouteKey[];
   /**
-   * Posts to WebSocket connections (`ready` and the watch answers): gets
+   * Posts to WebSocket connections (`ready`, the watch answers, `rebalance`): gets
    * `execute-api:ManageConnections` on the watch API's connections and the management
    * endpoint in `SLUICE_WATCH_ENDPOINT`. Without a watch API it gets neither and posts nothing.
    */
@@ -70,7 +70,7 @@ export interface FunctionSpec {
 }
 
 /** The WebSocket API's route keys; `ping` has no function (API Gateway answers it, a MOCK integration). */
-export type WebSocketRouteKey = '$connect' | 'watch' | 'check' | '$default';
+export type WebSocketRouteKey = '$connect' | '$disconnect' | 'watch' | 'check' | 'bind' | '$default';
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
 const WEBSOCKET_TIMEOUT_SECONDS = 29; // A WebSocket API's integration timeout is 29 s.
@@ -162,13 +162,22 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   {
     name: 'watch',
-    description: "Arms a connection's one-shot watches of partitions at their tail, and checks them (WebSocket `watch`, `check` and `$default` routes).",
+    description: "Arms a connection's one-shot watches of partitions at their tail, checks them, and binds group members to it (WebSocket `watch`, `check`, `bind` and `$default` routes).",
     memoryMiB: 256,
     timeoutSeconds: WEBSOCKET_TIMEOUT_SECONDS,
-    // Reads topics and ACL rules, writes watcher items, marks and reads partition heads.
-    tables: { Topics: 'read', Log: 'readwrite', Access: 'read' },
-    webSocketRoutes: ['watch', 'check', '$default'],
+    // Reads topics and ACL rules, writes watcher items, marks and reads partition heads; binds members (Groups).
+    tables: { Topics: 'read', Log: 'readwrite', Access: 'read', Groups: 'readwrite' },
+    webSocketRoutes: ['watch', 'check', 'bind', '$default'],
     managesConnections: true,
+  },
+  {
+    name: 'watch-disconnect',
+    description: 'Starts the session timeout of the group members bound to a closed WebSocket connection ($disconnect).',
+    memoryMiB: 128,
+    timeoutSeconds: WEBSOCKET_TIMEOUT_SECONDS,
+    // Queries the connection's binding items, releases the members they name, deletes them.
+    tables: { Groups: 'readwrite' },
+    webSocketRoutes: ['$disconnect'],
   },
   {
     name: 'notify-watchers',
@@ -211,10 +220,12 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction('list-quotas', { tables: { Access: 'read' } }),
   {
     name: 'coordinate-groups',
-    description: 'Computes the next generation and assignment of a group when a member joins, leaves or lapses (Groups stream).',
+    description: 'Computes the next generation and assignment of a group when a member joins, leaves or lapses, and tells bound members (Groups stream).',
     memoryMiB: 512,
     timeoutSeconds: 60,
     tables: { Topics: 'read', Groups: 'readwrite' },
+    // Posts `rebalance` to members bound to a watch connection (lib/groups/member-binding).
+    managesConnections: true,
     trigger: {
       table: 'Groups',
       batchSize: 100,

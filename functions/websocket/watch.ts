@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import { ValidationError } from '../../lib/core/errors';
 import { parseInput } from '../../lib/core/validate';
-import { checkRequestSchema, watchRequestSchema, type CheckRequest, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
+import { bindMember } from '../../lib/groups/member-binding';
+import { bindRequestSchema, checkRequestSchema, watchRequestSchema, type BindRequest, type CheckRequest, type WatchRequest, type WatchServerMessage } from '../../lib/protocol/watch';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { connectionPosterFromEnv, WATCH_ENDPOINT_ENV_VAR, type ConnectionPoster } from '../../lib/store/connection-poster';
 import { armWatches } from '../../lib/watch/arm-watches';
@@ -11,12 +12,13 @@ import { connectionCallerOf, type WebSocketEvent, type WebSocketResult } from '.
 import { log, observability } from '../middleware/observability';
 
 /**
- * The WebSocket `watch` and `check` routes (and `$default`, which gets every message
+ * The WebSocket `watch`, `check` and `bind` routes (and `$default`, which gets every message
  * whose `action` is not a route: non-JSON, unknown or missing actions). `watch` arms the
  * connection's watches (lib/watch/arm-watches); `check`, the client's periodic safety
  * net, reads the heads of the watches it names and writes nothing
- * (lib/watch/check-watches). The answer is posted to the connection: `ready` or
- * `watch-error` per partition, then `armed` (or `checked`). Any refusal, of the whole
+ * (lib/watch/check-watches); `bind` keeps a group member's lease with this connection
+ * (lib/groups/member-binding). The answer is posted to the connection: `ready` or
+ * `watch-error` per partition, then `armed` (or `checked`); `bound` for a bind. Any refusal, of the whole
  * message or of one partition, is a `watch-error` in the HTTP API's error shape; nothing
  * a client sends makes it fail.
  */
@@ -28,7 +30,12 @@ async function main(event: WebSocketEvent): Promise<WebSocketResult> {
   try {
     const caller = connectionCallerOf(event);
     const request = watchMessage(event);
-    messages = request.action === 'watch' ? await armWatches(contextFromEnv(), caller, connectionId, request) : await checkWatches(contextFromEnv(), caller, request);
+    messages =
+      request.action === 'watch'
+        ? await armWatches(contextFromEnv(), caller, connectionId, request)
+        : request.action === 'check'
+          ? await checkWatches(contextFromEnv(), caller, request)
+          : await bindMember(contextFromEnv(), caller, connectionId, request);
   } catch (error) {
     const { known, unexpected } = knownError(error);
     if (unexpected) log({ level: 'ERROR', message: 'unhandled error', error: String(error), stack: (error as Error)?.stack });
@@ -56,8 +63,8 @@ async function postInOrder(poster: ConnectionPoster, connectionId: string, messa
   if (last) await poster.post(connectionId, last);
 }
 
-/** The message as a watch or check request: JSON, an object whose `action` is `watch` or `check`, valid against the protocol's schema. */
-function watchMessage(event: WebSocketEvent): WatchRequest | CheckRequest {
+/** The message as a watch, check or bind request: JSON, an object whose `action` is one of them, valid against the protocol's schema. */
+function watchMessage(event: WebSocketEvent): WatchRequest | CheckRequest | BindRequest {
   const text = event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
   let parsed: unknown;
   try {
@@ -68,7 +75,8 @@ function watchMessage(event: WebSocketEvent): WatchRequest | CheckRequest {
   const action = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as { action?: unknown }).action : undefined;
   if (action === 'watch') return parseInput(watchRequestSchema, parsed);
   if (action === 'check') return parseInput(checkRequestSchema, parsed);
-  throw new ValidationError('action: must be "watch", "check" or "ping"', { field: 'action' });
+  if (action === 'bind') return parseInput(bindRequestSchema, parsed);
+  throw new ValidationError('action: must be "watch", "check", "bind" or "ping"', { field: 'action' });
 }
 
 export const handler = middy(main).use(observability());

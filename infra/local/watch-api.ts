@@ -14,7 +14,10 @@ import { lambdaContext } from './lambda-context';
  * modules Lambda runs, with API Gateway's event shapes; the `ping` route answered
  * without a function, as the deployed MOCK integration does; and the management API
  * (`POST|GET|DELETE /@connections/{id}`, 410 for a closed connection) on the same port,
- * so handlers post through the real SDK client.
+ * so handlers post through the real SDK client. When a connection ends, however it ends
+ * (the client closes it, the idle timeout or the maximum duration, a management API
+ * DELETE, a socket error), its `$disconnect` route runs once, after the connection is
+ * gone (a post to it is 410 by then), as API Gateway does; not when the platform stops.
  *
  * What API Gateway enforces is enforced here: messages of at most 32 KB (close 1009),
  * an idle timeout (10 minutes of no message from the client) and a maximum connection
@@ -43,7 +46,7 @@ export interface WebSocketTarget {
 }
 
 export interface LocalWatchApiOptions {
-  /** By route key: `$connect`, `watch`, `$default`. `ping` needs none. */
+  /** By route key: `$connect`, `$disconnect`, `watch`, `$default`. `ping` needs none. */
   routes: ReadonlyMap<string, WebSocketTarget>;
   idleTimeoutMs?: number;
   maxConnectionMs?: number;
@@ -70,6 +73,10 @@ export class LocalWatchApi {
   private readonly idleTimeoutMs: number;
   private readonly maxConnectionMs: number;
   private readonly log: (line: string) => void;
+  /** The platform is stopping: connections closed now run no `$disconnect`. */
+  private stopping = false;
+  /** `$disconnect` invocations still running (tests wait for them: `disconnected()`). */
+  private readonly disconnecting = new Set<Promise<unknown>>();
 
   constructor(private readonly options: LocalWatchApiOptions) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? WATCH_IDLE_TIMEOUT_MS;
@@ -107,8 +114,14 @@ export class LocalWatchApi {
     return true;
   }
 
+  /** Resolves once every `$disconnect` invocation started so far has finished. */
+  async disconnected(): Promise<void> {
+    while (this.disconnecting.size > 0) await Promise.allSettled([...this.disconnecting]);
+  }
+
   /** Closes every connection (1001, going away). */
   close(): void {
+    this.stopping = true;
     for (const connection of this.connections.values()) this.drop(connection, 1001, 'Going away');
     this.server.close();
   }
@@ -199,7 +212,7 @@ export class LocalWatchApi {
   private event(
     connection: Pick<Connection, 'id' | 'connectedAt' | 'sourceIp' | 'userAgent' | 'principal'>,
     routeKey: string,
-    eventType: 'CONNECT' | 'MESSAGE',
+    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT',
     extra: Record<string, unknown>,
   ): Record<string, unknown> {
     const requestId = randomUUID();
@@ -278,7 +291,16 @@ export class LocalWatchApi {
   private forget(connection: Connection): void {
     clearTimeout(connection.idleTimer);
     clearTimeout(connection.lifeTimer);
-    this.connections.delete(connection.id);
+    // Once per connection: a drop is followed by the socket's own close event.
+    if (!this.connections.delete(connection.id)) return;
+    const target = this.options.routes.get('$disconnect');
+    if (!target || this.stopping) return;
+    const invocation = this.invoke(target, this.event(connection, '$disconnect', 'DISCONNECT', {})).catch((error: unknown) => {
+      // API Gateway ignores what $disconnect answers, failures included.
+      this.log(`${target.functionName} threw: ${String(error)}`);
+    });
+    this.disconnecting.add(invocation);
+    void invocation.finally(() => this.disconnecting.delete(invocation));
   }
 }
 

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { topicNameSchema } from './identifiers';
+import { groupNameSchema, memberIdSchema, topicNameSchema } from './identifiers';
 
 /**
  * The tail-wait ("watch") protocol: how a consumer at the tail waits for new records
@@ -31,6 +31,13 @@ import { topicNameSchema } from './identifiers';
  * unauthenticated) gets one `watch-error` without `topic`. A `ready` may come more than
  * once for one watch (the server notifies at least once); each costs the client only a
  * fetch.
+ *
+ * A consumer-group member that holds a watch connection may also **bind** its membership
+ * to it (`bind`, below): while bound, the connection keeps the member's lease (no HTTP
+ * heartbeats), and the group coordinator posts `rebalance` whenever it writes a new
+ * generation; the member answers with one HTTP heartbeat, which returns its assignment.
+ * When the connection closes, the member's session timeout starts; binding again on a new
+ * connection within it keeps the membership. docs/design.md, "Consumer groups", argues it.
  */
 
 /** At most this many partitions in one `watch` or `check` message (API Gateway frames are ≤ 32 KB). */
@@ -100,6 +107,30 @@ export const checkRequestSchema = z.strictObject({
 });
 export type CheckRequest = z.infer<typeof checkRequestSchema>;
 
+/**
+ * While a member is bound to a connection its lease runs this long from the bind (the
+ * same margin over API Gateway's 2-hour maximum connection as a watch): a client binds
+ * again on every new connection, so a live member's lease never lapses, and a member
+ * whose connection closed without `$disconnect` running (API Gateway runs it best-effort)
+ * is still removed at most this long after its last bind.
+ */
+export const WATCH_BOUND_LEASE_MS = WATCH_TTL_MS;
+
+/**
+ * `{"action":"bind","group":…,"memberId":…}`: keep the member's lease with this
+ * connection. Authorized as a heartbeat (READ on the group); the member must exist and
+ * not have lapsed. Answered `bound` (with the group's current generation: a member whose
+ * generation differs heartbeats once), or a `watch-error` naming `group` and `memberId`
+ * (UNKNOWN_MEMBER, ACCESS_DENIED, …); a bind that is not valid is refused as a whole.
+ * Binding again (the same or another connection) moves the binding; the last one counts.
+ */
+export const bindRequestSchema = z.strictObject({
+  action: z.literal('bind'),
+  group: groupNameSchema,
+  memberId: memberIdSchema,
+});
+export type BindRequest = z.infer<typeof bindRequestSchema>;
+
 /** `{"action":"ping"}`: keeps an idle connection open; answered with `pong` by API Gateway itself (no function, no storage request). */
 export const pingRequestSchema = z.strictObject({ action: z.literal('ping') });
 
@@ -123,9 +154,30 @@ export interface WatchReadyMessage {
   highWatermark: number;
 }
 
+/** Server → client: the member is bound to this connection; `generation` is the group's as of the bind. */
+export interface WatchBoundMessage {
+  type: 'bound';
+  group: string;
+  memberId: string;
+  generation: number;
+}
+
+/**
+ * Server → client, unasked: the group coordinator wrote `generation`; a member bound to
+ * this connection heartbeats (HTTP) to learn its assignment. At least once, like `ready`.
+ */
+export interface WatchRebalanceMessage {
+  type: 'rebalance';
+  group: string;
+  generation: number;
+}
+
 /** Server → client: a message or one of its partitions was refused, with the error table's code. */
 export interface WatchErrorMessage {
   type: 'watch-error';
+  /** The member whose bind was refused (a bind refused for its form has neither: see `error.field`). */
+  group?: string;
+  memberId?: string;
   /** The partition refused, when the problem is one partition's (unknown topic, access denied, partition out of range). */
   topic?: string;
   partition?: number;
@@ -136,4 +188,4 @@ export interface PongMessage {
   type: 'pong';
 }
 
-export type WatchServerMessage = WatchArmedMessage | WatchCheckedMessage | WatchReadyMessage | WatchErrorMessage | PongMessage;
+export type WatchServerMessage = WatchArmedMessage | WatchCheckedMessage | WatchReadyMessage | WatchBoundMessage | WatchRebalanceMessage | WatchErrorMessage | PongMessage;

@@ -8,7 +8,9 @@ export type { CommittedOffset, ResetPolicy };
  * Items of the Groups table, all under `pk = group#<name>`. Owned here alone.
  *
  * - `meta`: the group's generation and the assignment the coordinator computed for it.
- * - `member#<id>`: one member's lease (`expiresAt`), subscription and session timeout.
+ * - `member#<id>`: one member's lease (`expiresAt`), subscription and session timeout; while
+ *   the member is bound to a watch connection also `connectionId` and `boundLeaseMs` (the
+ *   lease a renewal gives while bound; lib/groups/member-binding.ts).
  * - `offset#<topic>#<partition>`: a committed offset, with the generation that committed it.
  */
 
@@ -33,6 +35,8 @@ export interface GroupMember {
   /** The lease: the member holds its place until then unless it heartbeats. */
   expiresAt: number;
   joinedAt: number;
+  /** The watch connection the member is bound to, if any: it keeps the lease and hears of rebalances there. */
+  connectionId?: string;
 }
 
 const GROUP_PREFIX = 'group#';
@@ -81,6 +85,7 @@ export function fromMemberItem(item: Record<string, unknown>): GroupMember {
     sessionTimeoutMs: Number(item.sessionTimeoutMs),
     expiresAt: Number(item.expiresAt),
     joinedAt: Number(item.joinedAt),
+    ...(typeof item.connectionId === 'string' ? { connectionId: item.connectionId } : {}),
   };
 }
 

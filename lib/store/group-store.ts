@@ -136,8 +136,18 @@ export async function createMember(ctx: SluiceContext, member: GroupMember): Pro
 }
 
 /**
- * Renews a member's lease to `now + sessionTimeoutMs`, only while it has not lapsed: a
- * lapsed member cannot revive itself. Undefined when the member is lapsed or gone.
+ * The TTL backstop after a renewal, counted from the renewal: past the longest lease a
+ * renewal can give (a bound member's, `WATCH_BOUND_LEASE_MS`, 2 h 15 min; a session
+ * timeout is at most 5 minutes) plus an hour. DynamoDB's TTL only backs up the sweeps.
+ */
+const RENEWED_TTL_SECONDS = 4 * 3600;
+
+/**
+ * Renews a member's lease, only while it has not lapsed: a lapsed member cannot revive
+ * itself. The new lease is `now + sessionTimeoutMs`, or `now + boundLeaseMs` while the
+ * member is bound to a watch connection (`if_not_exists`), so a heartbeat of a bound
+ * member (its answer to a rebalance notice) never shortens the lease its binding keeps.
+ * Undefined when the member is lapsed or gone.
  */
 export async function renewMemberLease(ctx: SluiceContext, group: string, memberId: string, now: number): Promise<GroupMember | undefined> {
   try {
@@ -145,15 +155,75 @@ export async function renewMemberLease(ctx: SluiceContext, group: string, member
       new UpdateCommand({
         TableName: ctx.tables.groups,
         Key: memberKey(group, memberId),
-        UpdateExpression: 'SET expiresAt = sessionTimeoutMs + :now, expiresAtSeconds = :ttl',
+        UpdateExpression: 'SET expiresAt = if_not_exists(boundLeaseMs, sessionTimeoutMs) + :now, expiresAtSeconds = :ttl',
         ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
-        ExpressionAttributeValues: { ':now': now, ':ttl': Math.ceil(now / 1000) + 2 * 3600 },
+        ExpressionAttributeValues: { ':now': now, ':ttl': Math.ceil(now / 1000) + RENEWED_TTL_SECONDS },
         ReturnValues: 'ALL_NEW',
       }),
     );
     return fromMemberItem(result.Attributes ?? {});
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Binds a member to a watch connection: `connectionId`, and a lease of `now + leaseMs`
+ * that renewals keep while bound (`boundLeaseMs`), only while the member has not lapsed.
+ * Replaces any earlier binding (the last bind counts). Undefined when the member is
+ * lapsed or gone.
+ */
+export async function bindMemberLease(
+  ctx: SluiceContext,
+  binding: { group: string; memberId: string; connectionId: string },
+  leaseMs: number,
+  now: number,
+): Promise<GroupMember | undefined> {
+  try {
+    const result = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: memberKey(binding.group, binding.memberId),
+        UpdateExpression: 'SET connectionId = :connection, boundLeaseMs = :lease, expiresAt = :expires, expiresAtSeconds = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+        ExpressionAttributeValues: {
+          ':connection': binding.connectionId,
+          ':lease': leaseMs,
+          ':expires': now + leaseMs,
+          ':now': now,
+          ':ttl': Math.ceil(now / 1000) + RENEWED_TTL_SECONDS,
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromMemberItem(result.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The member's watch connection closed: removes the binding and starts its session
+ * timeout (`expiresAt = now + sessionTimeoutMs`), only if it is still bound to THIS
+ * connection and has not lapsed (a member bound again elsewhere, or gone, is left alone).
+ * Answers whether it was released.
+ */
+export async function releaseMemberBinding(ctx: SluiceContext, binding: { group: string; memberId: string; connectionId: string }, now: number): Promise<boolean> {
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: memberKey(binding.group, binding.memberId),
+        UpdateExpression: 'REMOVE connectionId, boundLeaseMs SET expiresAt = sessionTimeoutMs + :now, expiresAtSeconds = :ttl',
+        ConditionExpression: 'connectionId = :connection AND expiresAt >= :now',
+        ExpressionAttributeValues: { ':connection': binding.connectionId, ':now': now, ':ttl': Math.ceil(now / 1000) + RENEWED_TTL_SECONDS },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
 }

@@ -113,7 +113,7 @@ describe('cdk-nag AwsSolutions', () => {
   it('needs APIG4 acknowledgments only for the watch API\'s routes after $connect: every HTTP route has an authorizer', () => {
     const { stack } = nagged();
     const routes = stack.watchApi!.routes;
-    const expected = ['watch', 'check', '$default', 'ping'].map((key) => routes[key]!.node.path).sort();
+    const expected = ['watch', 'check', 'bind', '$default', '$disconnect', 'ping'].map((key) => routes[key]!.node.path).sort();
     const acknowledged = acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-APIG4'));
     assert.deepEqual(acknowledged.map((ack) => ack.path).sort(), expected);
     for (const ack of acknowledged) assert.equal(ack.reason, NAG_REASONS.webSocketRoutes);

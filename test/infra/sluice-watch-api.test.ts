@@ -48,18 +48,36 @@ describe('SluiceWatchApi in the default stack', () => {
     assert.ok(JSON.stringify(connect.integration.IntegrationUri).includes(stack.getLogicalId(stack.functions.functions['watch-connect']!.node.defaultChild as never)));
   });
 
-  it('sends watch, check and $default (non-JSON, unknown actions) to the watch function', () => {
+  it('sends watch, check, bind and $default (non-JSON, unknown actions) to the watch function', () => {
     const watchFn = stack.getLogicalId(stack.functions.functions.watch!.node.defaultChild as never);
-    for (const key of ['watch', 'check', '$default']) {
+    for (const key of ['watch', 'check', 'bind', '$default']) {
       const { integration } = route(key);
       assert.equal(integration.IntegrationType, 'AWS_PROXY', key);
       assert.ok(JSON.stringify(integration.IntegrationUri).includes(watchFn), key);
     }
   });
 
-  it('has exactly the routes $connect, watch, check, $default and ping (no $disconnect: nothing to clean up)', () => {
+  it('has exactly the routes $connect, $disconnect, watch, check, bind, $default and ping', () => {
     const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: ofWatchApi })).map((r) => (r.Properties as Json).RouteKey).sort();
-    assert.deepEqual(keys, ['$connect', '$default', 'check', 'ping', 'watch']);
+    assert.deepEqual(keys, ['$connect', '$default', '$disconnect', 'bind', 'check', 'ping', 'watch']);
+  });
+
+  it('sends $disconnect, without an authorizer, to watch-disconnect, which may touch the Groups table alone', () => {
+    const disconnect = route('$disconnect');
+    assert.equal(disconnect.route.AuthorizationType, 'NONE');
+    assert.equal(disconnect.integration.IntegrationType, 'AWS_PROXY');
+    const fn = stack.functions.functions['watch-disconnect']!;
+    assert.ok(JSON.stringify(disconnect.integration.IntegrationUri).includes(stack.getLogicalId(fn.node.defaultChild as never)));
+    const role = JSON.stringify(resolved(fn.role!.roleName));
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .map((policy) => policy.Properties as Json)
+      .filter((properties) => properties.Roles.some((r: unknown) => JSON.stringify(r) === role))
+      .flatMap((properties) => properties.PolicyDocument.Statement as Json[]);
+    const tables = statements.filter((statement) => [statement.Action].flat().some((a: string) => a.startsWith('dynamodb:')));
+    assert.ok(tables.length > 0);
+    const groups = stack.getLogicalId(stack.storage.tables.Groups.node.defaultChild as never);
+    for (const statement of tables) for (const resource of [statement.Resource].flat()) assert.ok(JSON.stringify(resource).includes(groups), JSON.stringify(resource));
+    assert.ok(!statements.some((statement) => [statement.Action].flat().includes('execute-api:ManageConnections')), 'posts nothing');
   });
 
   it('answers ping with pong from a MOCK integration and a route response: no function runs', () => {
@@ -84,7 +102,7 @@ describe('SluiceWatchApi in the default stack', () => {
 
   it('grants execute-api:ManageConnections to exactly the functions that post, on POST @connections/* of this stage only', () => {
     const posting = FUNCTIONS.filter((spec) => spec.managesConnections).map((spec) => spec.name).sort();
-    assert.deepEqual(posting, ['notify-watchers', 'produce-records', 'watch']);
+    assert.deepEqual(posting, ['coordinate-groups', 'notify-watchers', 'produce-records', 'watch']);
     const connections = JSON.stringify(resolved(watchApi.connectionsArn()));
     assert.ok(connections.includes('/POST/@connections/*'));
     const granted: string[] = [];
@@ -103,7 +121,7 @@ describe('SluiceWatchApi in the default stack', () => {
   });
 
   it('tells the posting functions the management endpoint', () => {
-    for (const name of ['produce-records', 'watch', 'notify-watchers']) {
+    for (const name of ['produce-records', 'watch', 'notify-watchers', 'coordinate-groups']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `sluice-test-${name}`,
         Environment: { Variables: Match.objectLike({ [WATCH_ENDPOINT_ENV_VAR]: resolved(watchApi.managementEndpoint) }) },

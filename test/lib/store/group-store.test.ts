@@ -5,7 +5,9 @@ import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import type { CommittedOffset, GroupMember } from '../../../lib/store/group-items';
+import { deleteBinding, putBinding, queryBindings } from '../../../lib/store/member-binding-store';
 import {
+  bindMemberLease,
   commitGroupOffsets,
   createMember,
   deleteMember,
@@ -17,6 +19,7 @@ import {
   readMeta,
   readOffset,
   readOffsets,
+  releaseMemberBinding,
   renewMemberLease,
   writeNextGeneration,
   writePushGroupMeta,
@@ -207,5 +210,67 @@ describe('offset items', () => {
       [1, 4, null],
     ]);
     assert.deepEqual(await readOffsets(ctx, 'standalone', 'other'), []);
+  });
+});
+
+describe('member bindings to watch connections', () => {
+  const BOUND_LEASE = 8_100_000;
+
+  it('binds a live member: the connection and a lease of the bound length from now', async () => {
+    await createMember(ctx, member('bind', 'b1'));
+    const bound = await bindMemberLease(ctx, { group: 'bind', memberId: 'b1', connectionId: 'c1' }, BOUND_LEASE, NOW + 1000);
+    assert.equal(bound?.connectionId, 'c1');
+    assert.equal(bound?.expiresAt, NOW + 1000 + BOUND_LEASE);
+  });
+
+  it('refuses to bind a lapsed or missing member', async () => {
+    await createMember(ctx, member('bind', 'lapsed', NOW - 1));
+    assert.equal(await bindMemberLease(ctx, { group: 'bind', memberId: 'lapsed', connectionId: 'c1' }, BOUND_LEASE, NOW), undefined);
+    assert.equal(await bindMemberLease(ctx, { group: 'bind', memberId: 'nobody', connectionId: 'c1' }, BOUND_LEASE, NOW), undefined);
+  });
+
+  it('renews a bound member by the bound lease, not the session timeout, so a heartbeat never shortens it', async () => {
+    await createMember(ctx, member('bind', 'b2'));
+    await bindMemberLease(ctx, { group: 'bind', memberId: 'b2', connectionId: 'c2' }, BOUND_LEASE, NOW);
+    const renewed = await renewMemberLease(ctx, 'bind', 'b2', NOW + 5000);
+    assert.equal(renewed?.expiresAt, NOW + 5000 + BOUND_LEASE);
+  });
+
+  it('releases a member bound to the closing connection: no connection, the session timeout from now, and heartbeats renew by it again', async () => {
+    await createMember(ctx, member('bind', 'b3'));
+    await bindMemberLease(ctx, { group: 'bind', memberId: 'b3', connectionId: 'c3' }, BOUND_LEASE, NOW);
+    assert.equal(await releaseMemberBinding(ctx, { group: 'bind', memberId: 'b3', connectionId: 'c3' }, NOW + 2000), true);
+    const [released] = (await readMembers(ctx, 'bind')).filter((m) => m.memberId === 'b3');
+    assert.equal(released?.connectionId, undefined);
+    assert.equal(released?.expiresAt, NOW + 2000 + 10_000);
+    assert.equal((await renewMemberLease(ctx, 'bind', 'b3', NOW + 3000))?.expiresAt, NOW + 3000 + 10_000);
+  });
+
+  it('leaves a member bound to another connection alone when an older connection closes', async () => {
+    await createMember(ctx, member('bind', 'b4'));
+    await bindMemberLease(ctx, { group: 'bind', memberId: 'b4', connectionId: 'old' }, BOUND_LEASE, NOW);
+    await bindMemberLease(ctx, { group: 'bind', memberId: 'b4', connectionId: 'new' }, BOUND_LEASE, NOW + 10);
+    assert.equal(await releaseMemberBinding(ctx, { group: 'bind', memberId: 'b4', connectionId: 'old' }, NOW + 20), false);
+    const [kept] = (await readMembers(ctx, 'bind')).filter((m) => m.memberId === 'b4');
+    assert.equal(kept?.connectionId, 'new');
+    assert.equal(kept?.expiresAt, NOW + 10 + BOUND_LEASE);
+  });
+
+  it('does not release (and so revive) a member whose bound lease lapsed, nor create one that is gone', async () => {
+    await createMember(ctx, member('bind', 'b5'));
+    await bindMemberLease(ctx, { group: 'bind', memberId: 'b5', connectionId: 'c5' }, BOUND_LEASE, NOW);
+    assert.equal(await releaseMemberBinding(ctx, { group: 'bind', memberId: 'b5', connectionId: 'c5' }, NOW + BOUND_LEASE + 1), false);
+    assert.equal(await releaseMemberBinding(ctx, { group: 'bind', memberId: 'ghost', connectionId: 'c5' }, NOW), false);
+    assert.equal((await readMembers(ctx, 'bind')).some((m) => m.memberId === 'ghost'), false);
+  });
+
+  it('finds a connection’s binding items by one Query, and forgets a deleted one; they are no group’s members', async () => {
+    await putBinding(ctx, { connectionId: 'c6', group: 'bind', memberId: 'x' }, NOW);
+    await putBinding(ctx, { connectionId: 'c6', group: 'other', memberId: 'y' }, NOW);
+    await putBinding(ctx, { connectionId: 'c7', group: 'bind', memberId: 'z' }, NOW);
+    assert.deepEqual((await queryBindings(ctx, 'c6')).map((b) => `${b.group}/${b.memberId}`).sort(), ['bind/x', 'other/y']);
+    await deleteBinding(ctx, { connectionId: 'c6', group: 'bind', memberId: 'x' });
+    assert.deepEqual((await queryBindings(ctx, 'c6')).map((b) => b.memberId), ['y']);
+    assert.equal((await readMembers(ctx, 'bind')).some((m) => ['x', 'z'].includes(m.memberId)), false);
   });
 });
