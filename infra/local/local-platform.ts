@@ -159,15 +159,20 @@ export class LocalPlatform {
       let kafka: KafkaGateway | undefined;
       if (config.kafkaPort !== undefined) {
         const settings = gatewaySettingsFromEnv();
+        const kafkaHost = process.env.SLUICE_KAFKA_HOST || config.host;
         const gateway = await KafkaGateway.start({
           ctx: contextFromEnv(),
           auth: authConfigFromEnv(),
-          host: process.env.SLUICE_KAFKA_HOST || config.host,
+          host: kafkaHost,
           port: config.kafkaPort,
           advertisedHost: settings.advertisedHost,
           advertisedPort: settings.advertisedPort,
           limits: settings.limits,
           log,
+        }).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'EADDRINUSE') throw error;
+          // Most likely a Kafka broker of its own on 9092.
+          throw new StartupError(`The Kafka gateway cannot listen on ${kafkaHost}:${config.kafkaPort}: the port is in use. Set SLUICE_KAFKA_PORT to another port, or to off.`);
         });
         cleanup.push(() => gateway.stop());
         kafka = gateway;

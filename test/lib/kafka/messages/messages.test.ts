@@ -174,6 +174,17 @@ describe('frames', () => {
     assert.deepEqual([...encodeResponseFrame(METADATA, 8, 5, { ...fullMetadata, brokers: [], topics: [] }).subarray(4, 8)], [0, 0, 0, 5]);
   });
 
+  it('refuse every truncation of a Metadata request frame with KafkaDecodeError (truncated, or a length past the end)', async () => {
+    const { KafkaDecodeError } = await import('../../../../lib/kafka/wire/decode-error');
+    for (const v of versions(METADATA)) {
+      const request: MetadataRequest = { topics: [{ topicId: v >= 10 ? id : ZERO_UUID, name: 'orders' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+      const frame = encodeRequestFrame(METADATA, { apiVersion: v, correlationId: 1, clientId: 'c' }, request).subarray(4);
+      for (let cut = 0; cut < frame.length; cut++) {
+        assert.throws(() => decodeRequestFrame(frame.subarray(0, cut)), (e: unknown) => e instanceof KafkaDecodeError && (e.code === 'truncated' || e.code === 'length-exceeds-frame'), `v${v} cut at ${cut}`);
+      }
+    }
+  });
+
   it('decode nothing but KafkaDecodeError out of random bytes and mutated valid frames', async () => {
     const { KafkaDecodeError } = await import('../../../../lib/kafka/wire/decode-error');
     const valid: Buffer[] = [];
