@@ -25,6 +25,7 @@ import { deleteTopicRecord, putNewTopic } from '../../../lib/store/topic-store';
 import { transactWrite } from '../../../lib/store/transact-write';
 import { createTopic } from '../../../lib/topics/topic-service';
 import { TOPIC_CACHE_MS } from '../../../lib/topics/topic-repository';
+import { InFlightMeter } from '../../support/in-flight';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**
@@ -38,40 +39,15 @@ let env: TestPlatform;
 let ctx: SluiceContext;
 let counter: RequestCounter;
 let clock = Date.now();
-let inFlight = 0;
-let maxInFlight = 0;
+const meter = new InFlightMeter();
 
 before(async () => {
   env = await startTestPlatform();
   const shared = contextFromEnv();
   const ddb = createDynamoDocumentClient(process.env);
-  // How many of a fetch's reads overlap: DynamoDB's (GetItem, Query) ...
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (!['GetItemCommand', 'GetCommand', 'QueryCommand'].includes(String(context.commandName))) return next(args);
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      try {
-        return await next(args);
-      } finally {
-        inFlight--;
-      }
-    },
-    { step: 'initialize' },
-  );
   const s3 = createS3Client(process.env);
-  // ... and of those with the segment GETs.
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'GetObjectCommand') return next(args);
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      try {
-        return await next(args);
-      } finally {
-        inFlight--;
-      }
-    },
-    { step: 'initialize' },
-  );
+  // How many of a fetch's reads overlap: DynamoDB's (GetItem, Query) and the segment GETs.
+  meter.attach(ddb, ['GetItemCommand', 'GetCommand', 'QueryCommand']).attach(s3, ['GetObjectCommand']);
   ctx = { ...shared, tables: shared.tables, bucket: shared.bucket, ddb, s3, now: () => clock };
   counter = new RequestCounter().attach(ctx.ddb).attach(ctx.s3);
 });
@@ -207,11 +183,11 @@ describe('fetch round trips', () => {
     for (let i = 0; i < 3; i++) await handlerProduce('rt-fetch', records(100, KIB));
     await handlerFetch({ topic: 'rt-fetch', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 }); // warm the caches
     clearIndexPageCache(); // a fetch this container has no index page for
-    maxInFlight = 0;
+    meter.reset();
     const stats = fetchReadStats();
     const { result, requests, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch', partition: 0, offset: 100, maxRecords: 100, maxBytes: 1 << 20 }));
     assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'DynamoDB Query': 1, 'S3 GetObject': 1 });
-    assert.equal(maxInFlight, 2);
+    assert.equal(meter.max, 2);
     assert.deepEqual([result.records[0]!.offset, result.records.at(-1)!.offset, result.nextOffset, result.highWatermark], [100, 199, 200, 300]);
     const served = result.records.reduce((sum, r) => sum + recordSize(r), 0);
     const s3Bytes = countsOf(requests, 'S3', 'GetObject').bytesReceived;
@@ -235,10 +211,10 @@ describe('fetch round trips', () => {
     await createTopic(ctx, { name: 'rt-fetch-cached', partitions: 1, config: {} });
     for (let i = 0; i < 3; i++) await handlerProduce('rt-fetch-cached', records(100, KIB));
     await handlerFetch({ topic: 'rt-fetch-cached', partition: 0, offset: 0, maxRecords: 100, maxBytes: 1 << 20 });
-    maxInFlight = 0;
+    meter.reset();
     const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch-cached', partition: 0, offset: 100, maxRecords: 100, maxBytes: 1 << 20 }));
     assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'S3 GetObject': 1 });
-    assert.equal(maxInFlight, 2);
+    assert.equal(meter.max, 2);
     assert.deepEqual([result.records[0]!.offset, result.records.at(-1)!.offset, result.highWatermark], [100, 199, 300]);
   });
 

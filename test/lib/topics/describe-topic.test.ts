@@ -4,32 +4,19 @@ import type { SluiceContext } from '../../../lib/core/context';
 import { createDynamoDocumentClient } from '../../../lib/store/aws-clients';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { describeTopic } from '../../../lib/topics/topic-service';
+import { InFlightMeter } from '../../support/in-flight';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /** Describing a topic against DynamoDB Local, with the client's BatchGetItems watched. */
 let env: TestPlatform;
 let ctx: SluiceContext;
-let inFlight = 0;
-let maxInFlight = 0;
-let batchGets = 0;
+const meter = new InFlightMeter();
 
 before(async () => {
   env = await startTestPlatform();
   const shared = contextFromEnv();
   const ddb = createDynamoDocumentClient(process.env);
-  ddb.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (context.commandName !== 'BatchGetItemCommand') return next(args);
-      batchGets++;
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      try {
-        return await next(args);
-      } finally {
-        inFlight--;
-      }
-    },
-    { step: 'initialize' },
-  );
+  meter.attach(ddb, ['BatchGetItemCommand']);
   ctx = { ...shared, tables: shared.tables, ddb };
 });
 
@@ -42,11 +29,10 @@ describe('describeTopic', () => {
     assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'wide', partitions: 256 })).status, 201);
     const records = [0, 99, 100, 255].map((partition) => ({ value: `p${partition}`, partition }));
     assert.equal((await call(env.url, 'POST', '/v1/topics/wide/records', { records })).status, 200);
-    batchGets = 0;
-    maxInFlight = 0;
+    meter.reset();
     const described = await describeTopic(ctx, 'wide');
-    assert.equal(batchGets, 3);
-    assert.equal(maxInFlight, 3);
+    assert.equal(meter.started, 3);
+    assert.equal(meter.max, 3);
     assert.equal(described.partitionOffsets.length, 256);
     const written = described.partitionOffsets.filter((p) => p.highWatermark > 0).map((p) => p.partition);
     assert.deepEqual(written, [0, 99, 100, 255]);
