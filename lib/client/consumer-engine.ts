@@ -1,6 +1,6 @@
 import type { ConsumerRecord, ConsumerRunLimits, SluiceConsumerOptions } from './consumer-options';
 import { type FetchOutcome, emptyAnswerBacksOff, emptyPollBackoff, launchFetch, recoverFetch } from './fetcher';
-import { CALL_RETRIES, GroupMember } from './membership';
+import { CALL_RETRIES, GroupMember, type MemberBinder } from './membership';
 import { type Assigned, type TopicPartition, OFFSETS_PER_COMMIT, assignmentText, byTp, keyOf, moveTo, newAssigned, partitionsText, startPositions, tpOf } from './positions';
 import { describe, hasCode, isRetriable, withRetries } from './retry';
 import { SluiceApiError, type SluiceHttpClient } from './sluice-http-client';
@@ -381,6 +381,14 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     if (toArm.length > 0) this.watcher!.arm(toArm);
   }
 
+  /**
+   * Group mode with a watch URL: the membership is bound to the consumer's one watch
+   * connection (no HTTP heartbeats while bound; docs/design.md, "Consumer groups").
+   */
+  protected override memberBinder(): MemberBinder | undefined {
+    return this.mode === 'group' ? this.tailWatcher() : undefined;
+  }
+
   /** The watcher, made on first need when the client has a watch URL and the run waits at the tail at all. */
   protected tailWatcher(): TailWatcher | undefined {
     if (this.watcherMade) return this.watcher;
@@ -398,6 +406,13 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
       onReady: (topic, partition) => this.onWatchReady(topic, partition),
       onRefused: (topic, partition, error) => this.onWatchRefused(topic, partition, error),
       onAvailability: () => this.onWatchAvailability(),
+      onBound: (_group, memberId, generation) => this.memberBound(memberId, generation),
+      onUnbound: () => this.memberUnbound('its connection ended'),
+      onBindRefused: (error) => {
+        this.note(`the watch connection will not keep ${this.memberId} (${describe(error)}); heartbeating over HTTP`);
+        this.memberUnbound();
+      },
+      onRebalance: (group, generation) => this.rebalanceNoticed(group, generation),
       note: (message) => this.note(message),
     });
     return this.watcher;

@@ -27,6 +27,11 @@ import { SluiceApiError } from './sluice-http-client';
  * A server from before `check` refuses it (INVALID_REQUEST naming `action`): the watcher
  * then re-arms instead, on that connection and the next ones.
  *
+ * A group member may also bind its membership to the connection (`bind`): the watcher
+ * sends `bind` on every connection it opens while a binding is set, reports `bound`,
+ * the server's `rebalance` notices and a refused bind, and reports the binding lost
+ * whenever the connection ends (the member heartbeats over HTTP until it is bound again).
+ *
  * Uses only the WebSocket API (browsers, Node 22+, Deno, Bun; or a factory given):
  * no Node modules.
  */
@@ -84,6 +89,14 @@ export interface TailWatcherOptions {
    * long-poll. true: a connection is open again (arm again at the tail).
    */
   onAvailability(available: boolean): void;
+  /** The server bound the member to this connection; `generation` is the group's as of the bind. */
+  onBound?(group: string, memberId: string, generation: number): void;
+  /** The member's binding is gone: its connection ended (or could not be opened); it is sent again on the next one. */
+  onUnbound?(): void;
+  /** The server refused the bind (its error); a retriable refusal is retried on this connection after a backoff. */
+  onBindRefused?(error: SluiceApiError): void;
+  /** The group coordinator wrote `generation` (a bound member heartbeats to learn its assignment). */
+  onRebalance?(group: string, generation: number): void;
   note?(message: string): void;
 }
 
@@ -115,6 +128,12 @@ export class TailWatcher {
   private checkUnsupported = false;
   /** Whether the consumer may count on the watch; the first connection is assumed to open. */
   private availableNow = true;
+  /** The member bound on every connection, when set (`bind`). */
+  private binding: { group: string; memberId: string } | undefined;
+  /** The binding the server confirmed on the current connection. */
+  private boundNow = false;
+  /** Checks sent on this connection and not answered yet (a refusal naming `action` is theirs, not a bind's). */
+  private checksUnanswered = 0;
   /** Connections opened so far (for notes and tests). */
   connections = 0;
 
@@ -149,6 +168,31 @@ export class TailWatcher {
     else this.connect();
   }
 
+  /**
+   * Binds a group member to the connection: sent at once when connected (else the
+   * connection is opened), and again on every connection opened later, until `unbind`.
+   * A new member replaces the one bound before.
+   */
+  bind(group: string, memberId: string): void {
+    if (this.closed) return;
+    const changed = this.binding?.group !== group || this.binding?.memberId !== memberId;
+    this.binding = { group, memberId };
+    if (changed) this.boundNow = false;
+    if (this.open) this.sendBind();
+    else this.connect();
+  }
+
+  /** Stops binding (the member left): nothing is sent; the server's binding ends with the connection or the member. */
+  unbind(): void {
+    this.binding = undefined;
+    this.boundNow = false;
+  }
+
+  /** Whether the server confirmed the binding on the connection open now. */
+  get bound(): boolean {
+    return this.boundNow && this.open;
+  }
+
   /** Stops waiting for a partition (revoked): a notice that still comes is passed on, and the consumer ignores it. */
   disarm(topic: string, partition: number): void {
     this.armed.delete(key(topic, partition));
@@ -174,6 +218,8 @@ export class TailWatcher {
     if (this.closed) return;
     this.closed = true;
     this.armed.clear();
+    this.binding = undefined;
+    this.boundNow = false;
     this.timers.clearTimeout(this.reconnectTimer);
     this.timers.clearTimeout(this.keepaliveTimer);
     const socket = this.socket;
@@ -226,6 +272,7 @@ export class TailWatcher {
           this.open = false;
           this.timers.clearTimeout(this.keepaliveTimer);
           this.keepaliveTimer = undefined;
+          this.lostBinding();
           // A connection that worked (API Gateway ends them after 2 h): come back at once; the re-arm catches up.
           if (heard) this.scheduleReconnect(0);
           else this.failed(`the connection closed before the server answered on it (${why})`);
@@ -284,8 +331,10 @@ export class TailWatcher {
     this.keepalives = 0;
     this.connections++;
     if (this.connections > 1 && this.options.note) this.options.note(`the watch connection is open again; re-arming ${this.armed.size} partition${this.armed.size === 1 ? '' : 's'}`);
+    this.checksUnanswered = 0;
+    if (this.binding) this.sendBind();
     if (this.armed.size > 0) this.sendWatches([...this.armed.values()]);
-    else this.send({ action: 'ping' }); // an answer shows the connection works
+    else if (!this.binding) this.send({ action: 'ping' }); // an answer shows the connection works
     this.scheduleKeepalive();
     if (!this.availableNow) {
       this.availableNow = true;
@@ -315,6 +364,17 @@ export class TailWatcher {
     }, this.options.keepaliveMs ?? KEEPALIVE_MS);
   }
 
+  private sendBind(): void {
+    if (this.binding) this.send({ action: 'bind', group: this.binding.group, memberId: this.binding.memberId });
+  }
+
+  /** The connection ended: a confirmed binding is gone with it. */
+  private lostBinding(): void {
+    if (!this.boundNow) return;
+    this.boundNow = false;
+    this.options.onUnbound?.();
+  }
+
   private sendWatches(targets: readonly WatchedPartition[]): void {
     for (let i = 0; i < targets.length; i += PARTITIONS_PER_MESSAGE) this.send({ action: 'watch', partitions: targets.slice(i, i + PARTITIONS_PER_MESSAGE) });
   }
@@ -322,6 +382,7 @@ export class TailWatcher {
   /** A check of `targets` (a re-arm, to a server that does not know `check`). */
   private sendChecks(targets: readonly WatchedPartition[]): void {
     const action = this.checkUnsupported ? 'watch' : 'check';
+    if (action === 'check') this.checksUnanswered += Math.ceil(targets.length / PARTITIONS_PER_MESSAGE);
     for (let i = 0; i < targets.length; i += PARTITIONS_PER_MESSAGE) this.send({ action, partitions: targets.slice(i, i + PARTITIONS_PER_MESSAGE) });
   }
 
@@ -347,9 +408,25 @@ export class TailWatcher {
         this.options.onReady(message.topic, message.partition, Number(message.highWatermark));
         return;
       }
+      case 'bound': {
+        if (!this.binding || message.group !== this.binding.group || message.memberId !== this.binding.memberId) return; // an earlier member's
+        this.boundNow = true;
+        this.options.onBound?.(message.group, message.memberId, Number(message.generation));
+        return;
+      }
+      case 'rebalance': {
+        if (typeof message.group !== 'string' || !Number.isInteger(message.generation)) return;
+        this.options.onRebalance?.(message.group, message.generation);
+        return;
+      }
+      case 'checked': {
+        this.checksUnanswered = Math.max(0, this.checksUnanswered - 1);
+        return;
+      }
       case 'watch-error': {
         const { code = 'INTERNAL', message: text = 'watch refused', retriable = false, ...details } = message.error ?? {};
         const error = new SluiceApiError(isErrorCode(code) ? ERROR_CODES[code].status : 0, code, text, retriable === true, details);
+        if (this.bindRefusal(message, error)) return;
         if (typeof message.topic === 'string' && Number.isInteger(message.partition)) {
           this.armed.delete(key(message.topic, message.partition!));
           this.options.onRefused(message.topic, message.partition!, error);
@@ -370,7 +447,35 @@ export class TailWatcher {
         return;
       }
       default:
-        return; // armed, checked, pong
+        return; // armed, pong
     }
+  }
+
+  /**
+   * Whether a `watch-error` is the refusal of a bind, and if so takes it: one naming the
+   * member, one refusing the form of a bind (`group`, `memberId`), or an unknown action
+   * while no check is waiting for its answer (a server from before `bind`). A refused
+   * member stays unbound (it heartbeats); a retriable refusal is retried after a backoff.
+   */
+  private bindRefusal(message: { group?: unknown; memberId?: unknown; topic?: unknown }, error: SluiceApiError): boolean {
+    const field = (error.details as { field?: unknown } | undefined)?.field;
+    const named = typeof message.group === 'string';
+    const ofForm = message.topic === undefined && (field === 'group' || field === 'memberId');
+    const unknownAction = message.topic === undefined && error.code === 'INVALID_REQUEST' && field === 'action' && this.checksUnanswered === 0 && this.binding !== undefined && !this.boundNow;
+    if (!named && !ofForm && !unknownAction) return false;
+    if (named && (message.group !== this.binding?.group || message.memberId !== this.binding?.memberId)) return true; // an earlier member's
+    if (!this.binding) return true;
+    this.boundNow = false;
+    this.options.onBindRefused?.(error);
+    if (error.retriable) {
+      this.timers.setTimeout(() => {
+        if (this.open && this.binding && !this.boundNow) this.sendBind();
+      }, retryDelay({ ...RECONNECT_BACKOFF, ...(this.options.random && { random: this.options.random }) }, 1));
+    } else {
+      // Refused for good (the member is gone, no READ on the group, a server from before `bind`): stop asking until
+      // `bind` is called again (a rejoined member binds anew).
+      this.binding = undefined;
+    }
+    return true;
   }
 }

@@ -11,6 +11,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as delay } from 'node:timers/promises';
 import WebSocketClient from 'ws';
 import { SluiceConsumer } from '../../../lib/client/consumer';
@@ -18,6 +19,7 @@ import { SluiceHttpClient } from '../../../lib/client/sluice-http-client';
 import { globalSocketFactory, type WatchSocket } from '../../../lib/client/tail-watcher';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { queryWatchers } from '../../../lib/store/watcher-store';
+import { memberKey } from '../../../lib/store/group-items';
 import { getTopic } from '../../../lib/topics/topic-repository';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
@@ -103,25 +105,31 @@ async function armedPartitions(topic: string): Promise<number> {
 const partitionOf = (path: string): number => Number(/partitions\/(\d+)\/records$/.exec(path)![1]);
 
 describe('waiting at the tail on the local platform', () => {
-  test('a group member of a 16-partition topic makes no fetch while idle (5 heartbeats), and gets a record produced then with one fetch of that partition', { timeout: 180_000 }, async () => {
+  test('a group member of a 16-partition topic, bound to its watch connection, makes no fetch and no heartbeat while idle (5 heartbeat intervals), and gets a record produced then with one fetch of that partition', { timeout: 180_000 }, async () => {
     const admin = new SluiceHttpClient(env.url);
     await admin.createTopic('idle-group', { partitions: PARTITIONS });
     const client = new SluiceHttpClient({ baseUrl: proxy.url, watchUrl: env.platform.watchUrl, webSocket: socket });
     const delivered: string[] = [];
-    const consumer = new SluiceConsumer(client, { groupId: 'idle-g', topics: ['idle-group'], resetPolicy: 'latest', autoCommitIntervalMs: 500, sessionTimeoutMs: 6000 });
+    const notes: string[] = [];
+    // A heartbeat interval of 1 s.
+    const consumer = new SluiceConsumer(client, { groupId: 'idle-g', topics: ['idle-group'], resetPolicy: 'latest', autoCommitIntervalMs: 500, sessionTimeoutMs: 3000, note: (m) => notes.push(m) });
     const running = (async () => {
       for await (const batch of consumer.batches()) for (const r of batch) delivered.push(`${r.partition}@${r.offset}`);
     })();
     running.catch(() => {});
     try {
       await until('all 16 partitions armed', async () => (await armedPartitions('idle-group')) === PARTITIONS);
+      await until('the member bound', () => notes.some((n) => n.includes('is bound to the watch connection')));
+      await delay(300); // the heartbeat a bind may send is on its way
       const fetchesAtArming = proxy.fetches('idle-group').length;
       const heartbeatsAtArming = proxy.count(/\/members\/[^/]+\/heartbeat$/);
-      // Idle for as long as the member takes to send 5 heartbeats (a long-poll per partition would have been 16 requests in flight all along).
-      await until('5 heartbeats', () => proxy.count(/\/members\/[^/]+\/heartbeat$/) >= heartbeatsAtArming + 5);
+      // Idle for 5 heartbeat intervals: an unbound member would heartbeat 5 times, a long-poll per partition be 16 requests in flight.
+      await delay(5000);
       const idleFetches = proxy.fetches('idle-group').length - fetchesAtArming;
+      const idleHeartbeats = proxy.count(/\/members\/[^/]+\/heartbeat$/) - heartbeatsAtArming;
       assert.equal(fetchesAtArming, 0, 'the member started at the tail: nothing to fetch');
       assert.equal(idleFetches, 0, 'no HTTP fetch while idle');
+      assert.equal(idleHeartbeats, 0, 'no HTTP heartbeat while bound');
 
       const produced = await admin.produce('idle-group', { records: [{ value: 'hello', partition: 7 }] });
       assert.equal(produced.records[0]!.offset, 0);
@@ -131,10 +139,61 @@ describe('waiting at the tail on the local platform', () => {
       assert.ok(woken.length >= 1);
       assert.deepEqual([...new Set(woken.map((r) => partitionOf(r.path)))], [7], 'only the partition that moved was fetched');
       assert.ok(woken.every((r) => !r.query.has('waitMs')), 'none of them long-polled');
-      process.stderr.write(`# group member: ${fetchesAtArming} fetches at arming, ${idleFetches} while idle over 5 heartbeats, ${woken.length} for the new record (partition 7)\n`);
+      process.stderr.write(`# group member: ${fetchesAtArming} fetches at arming, ${idleFetches} fetches and ${idleHeartbeats} heartbeats while idle over 5 s, ${woken.length} for the new record (partition 7)\n`);
     } finally {
       await consumer.close();
       await running;
+    }
+  });
+
+  test('a bound member hears of a rebalance on its connection and takes its new assignment; one whose connection is closed binds again on the next and stays the same member', { timeout: 180_000 }, async () => {
+    const admin = new SluiceHttpClient(env.url);
+    await admin.createTopic('bound-group', { partitions: 4 });
+    const client = new SluiceHttpClient({ baseUrl: proxy.url, watchUrl: env.platform.watchUrl, webSocket: socket });
+    const notes: string[] = [];
+    const held = new Set<number>();
+    const options = { groupId: 'bound-g', topics: ['bound-group'], resetPolicy: 'latest' as const, sessionTimeoutMs: 3000 };
+    const first = new SluiceConsumer(client, {
+      ...options,
+      note: (m) => notes.push(m),
+      onAssign: (tps) => tps.forEach((tp) => held.add(tp.partition)),
+      onRevoke: (tps) => tps.forEach((tp) => held.delete(tp.partition)),
+    });
+    const second = new SluiceConsumer(new SluiceHttpClient(env.url), options);
+    const run = (c: SluiceConsumer): Promise<void> => {
+      const running = (async () => {
+        for await (const _batch of c.batches()) {
+          // nothing is produced
+        }
+      })();
+      running.catch(() => {});
+      return running;
+    };
+    const runs = [run(first)];
+    try {
+      const boundNotes = () => notes.filter((n) => n.includes('is bound to the watch connection')).length;
+      await until('the first member bound and holding all 4 partitions', () => boundNotes() >= 1 && held.size === 4);
+      const memberId = (first as unknown as { memberId: string }).memberId;
+      // The second member joins: the coordinator posts the new generation to the first member's connection, and its one
+      // heartbeat brings its half.
+      runs.push(run(second));
+      await until('the first member holding its half', () => held.size === 2);
+      const generation = (first as unknown as { generation: number }).generation;
+
+      // API Gateway closes the connection (as after 2 hours): $disconnect starts the session timeout, the watcher reconnects and binds again.
+      const ctx = contextFromEnv();
+      const item = (await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.groups, Key: memberKey('bound-g', memberId), ConsistentRead: true }))).Item;
+      const closed = await fetch(`${env.url}/@connections/${encodeURIComponent(String(item!.connectionId))}`, { method: 'DELETE' });
+      assert.equal(closed.status, 204);
+      await until('bound again', () => boundNotes() >= 2);
+      await delay(3500); // past the session timeout the close started
+      assert.equal((first as unknown as { memberId: string }).memberId, memberId, 'the same member');
+      assert.equal((first as unknown as { generation: number }).generation, generation, 'no rebalance');
+      assert.equal(held.size, 2);
+      assert.ok(!notes.some((n) => n.includes('no longer a member')), notes.join('\n'));
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+      await Promise.all(runs);
     }
   });
 

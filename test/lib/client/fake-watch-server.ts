@@ -22,6 +22,10 @@ export class FakeWatchServer {
   refuse = 0;
   /** Answer `check` as a server from before it did: a watch-error INVALID_REQUEST naming `action`. */
   checkUnknown = false;
+  /** Answer `bind` with this refusal (the error body) instead of `bound`. */
+  refuseBind: { code: string; message: string; retriable: boolean; field?: string } | undefined;
+  /** The generation a `bound` answer names. */
+  generation = 0;
   /** Connection attempts refused so far. */
   refused = 0;
   private server!: WebSocketServer;
@@ -49,6 +53,11 @@ export class FakeWatchServer {
         connection.messages.push(message);
         if (message.action === 'ping') socket.send(JSON.stringify({ type: 'pong' }));
         if (message.action === 'watch') socket.send(JSON.stringify({ type: 'armed', partitions: message.partitions }));
+        if (message.action === 'bind') {
+          const { group, memberId } = message;
+          const answer = this.refuseBind ? { type: 'watch-error', group, memberId, error: this.refuseBind } : { type: 'bound', group, memberId, generation: this.generation };
+          socket.send(JSON.stringify(answer));
+        }
         if (message.action === 'check') {
           const answer = this.checkUnknown
             ? { type: 'watch-error', error: { code: 'INVALID_REQUEST', message: 'action: must be "watch" or "ping"', retriable: false, field: 'action' } }

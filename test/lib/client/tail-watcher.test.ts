@@ -71,6 +71,10 @@ async function setup(options: { refuse?: number } = {}) {
     onReady: (topic, partition, highWatermark) => events.push(`ready ${topic}/${partition} ${highWatermark}`),
     onRefused: (topic, partition, error) => events.push(`refused ${topic}/${partition} ${error.code} retriable=${error.retriable} status=${error.status}`),
     onAvailability: (available) => events.push(`available ${available}`),
+    onBound: (group, memberId, generation) => events.push(`bound ${group}/${memberId} ${generation}`),
+    onUnbound: () => events.push('unbound'),
+    onBindRefused: (error) => events.push(`bind refused ${error.code} retriable=${error.retriable}`),
+    onRebalance: (group, generation) => events.push(`rebalance ${group} ${generation}`),
     note: (m) => notes.push(m),
   });
   watchers.push(watcher);
@@ -268,6 +272,86 @@ describe('TailWatcher', { concurrency: true }, () => {
     watcher.arm([{ topic: 't', partition: 1, offset: 0 }]);
     assert.equal(server.connections.length, 1);
     assert.equal(watcher.available, false);
+  });
+});
+
+describe('TailWatcher binding a group member', { concurrency: true }, () => {
+  const binds = (server: FakeWatchServer, connection = server.last) => connection.messages.filter((m) => m.action === 'bind');
+
+  test('opens the connection to bind, sends bind (no ping), and reports bound with the generation', async () => {
+    const { server, events, watcher } = await setup();
+    server.generation = 4;
+    watcher.bind('g', 'm-1');
+    await until('bound', () => events.includes('bound g/m-1 4'));
+    assert.deepEqual(server.last.messages, [{ action: 'bind', group: 'g', memberId: 'm-1' }]);
+    assert.equal(watcher.bound, true);
+  });
+
+  test('reports the binding lost when the connection drops, and binds again on the next connection', async () => {
+    const { server, timers, events, watcher } = await setup();
+    watcher.bind('g', 'm-1');
+    await until('bound', () => events.includes('bound g/m-1 0'));
+    server.drop();
+    await until('unbound', () => events.includes('unbound'));
+    assert.equal(watcher.bound, false);
+    timers.advance(0);
+    await until('the second connection binds', () => server.connections.length === 2 && binds(server).length === 1);
+    await until('bound again', () => events.filter((e) => e.startsWith('bound')).length === 2);
+  });
+
+  test('passes a rebalance notice on', async () => {
+    const { server, events, watcher } = await setup();
+    watcher.bind('g', 'm-1');
+    await until('bound', () => events.includes('bound g/m-1 0'));
+    server.send({ type: 'rebalance', group: 'g', generation: 5 });
+    await until('the notice', () => events.includes('rebalance g 5'));
+  });
+
+  test('binds the new member after a rejoin, and ignores an answer about the old one', async () => {
+    const { server, events, watcher } = await setup();
+    watcher.bind('g', 'm-1');
+    await until('bound', () => events.includes('bound g/m-1 0'));
+    watcher.bind('g', 'm-2');
+    await until('the second bind', () => binds(server).length === 2);
+    server.send({ type: 'bound', group: 'g', memberId: 'm-1', generation: 9 });
+    await until('bound m-2', () => events.includes('bound g/m-2 0'));
+    assert.ok(!events.includes('bound g/m-1 9'));
+  });
+
+  test('reports a refused bind and stops binding when it is for good (the next connection sends no bind)', async () => {
+    const { server, timers, events, watcher } = await setup();
+    server.refuseBind = { code: 'ACCESS_DENIED', message: 'no', retriable: false };
+    watcher.bind('g', 'm-1');
+    await until('refused', () => events.includes('bind refused ACCESS_DENIED retriable=false'));
+    assert.equal(watcher.bound, false);
+    server.drop();
+    await until('the drop', () => !watcher.connected);
+    timers.advance(0);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(server.connections.slice(1).every((c) => binds(server, c).length === 0));
+  });
+
+  test('sends a bind refused for now again after a backoff, on the same connection', async () => {
+    const { server, timers, events, watcher } = await setup();
+    server.refuseBind = { code: 'SERVICE_BUSY', message: 'later', retriable: true };
+    watcher.bind('g', 'm-1');
+    await until('refused', () => events.includes('bind refused SERVICE_BUSY retriable=true'));
+    server.refuseBind = undefined;
+    timers.advance(60_000);
+    await until('bound', () => events.includes('bound g/m-1 0'));
+    assert.equal(binds(server).length, 2);
+    assert.equal(server.connections.length, 1);
+  });
+
+  test('takes a server from before bind refusing its action as a refusal of the bind, not of check', async () => {
+    const { server, events, watcher } = await setup();
+    server.refuseBind = { code: 'INVALID_REQUEST', message: 'action: must be "watch", "check" or "ping"', retriable: false, field: 'action' };
+    watcher.bind('g', 'm-1');
+    await until('refused', () => events.includes('bind refused INVALID_REQUEST retriable=false'));
+    watcher.arm([{ topic: 't', partition: 0, offset: 1 }]);
+    await until('armed', () => server.watched().length === 1);
+    assert.equal(watcher.check(), true);
+    await until('the check', () => server.watched(server.last, 'check').length === 1);
   });
 });
 
