@@ -15,7 +15,13 @@ export type KafkaDecodeErrorCode =
   /** A string that is not valid UTF-8. */
   | 'invalid-utf8'
   /** A value the field cannot hold (a bool other than 0 or 1, a null where none is allowed, …). */
-  | 'invalid-value';
+  | 'invalid-value'
+  /** A record batch whose CRC-32C does not match its bytes (lib/kafka/records). */
+  | 'checksum-mismatch'
+  /** A record batch's compressed records that the codec cannot decompress, or that inflate past the bound. */
+  | 'corrupt-compression'
+  /** A record batch of a magic or compression codec the gateway does not read. */
+  | 'unsupported-format';
 
 export class KafkaDecodeError extends Error {
   override readonly name = 'KafkaDecodeError';
