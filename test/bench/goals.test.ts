@@ -4,9 +4,12 @@ import { SECONDS_PER_MONTH } from '../../lib/cost/waiting-cost';
 import { emptyCounts, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { WindowFigures } from './call-meter';
 import { steadyIdleListsPerRun } from './workloads/idle-cost';
-import { atLeast, atMost, CHECK_SECONDS, CHECKS_PER_CONNECTION, contentionFigures, emptyPollsPerSecond, KEEPALIVES_PER_CONNECTION, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
+import { heartbeatsMonthly } from '../../lib/cost/waiting-cost';
+import { PRICES, unitPrice } from '../../lib/cost/prices';
+import { atLeast, atMost, BOUND_HEARTBEAT_SECONDS, boundMemberLines, boundMemberMonthly, CHECK_SECONDS, DISCONNECT_MS_ASSUMED, CHECKS_PER_CONNECTION, contentionFigures, emptyPollsPerSecond, KEEPALIVES_PER_CONNECTION, scheduledRuns, tailCellMonthly, tailCellRates } from './goals';
 import { figures } from './measure';
-import type { TailCostCell } from './workloads/tail-cost';
+import type { BoundMemberCell, TailCostCell } from './workloads/tail-cost';
+import type { CallProfile } from '../../lib/cost/cost-model';
 
 const close = (actual: number, expected: number, what: string) =>
   assert.ok(Math.abs(actual - expected) <= Math.abs(expected) * 1e-9 + 1e-12, `${what}: ${actual} is not ${expected}`);
@@ -111,6 +114,55 @@ describe('tail cost per consumer', () => {
     const connections = SECONDS_PER_MONTH / 7200;
     const renewals = (SECONDS_PER_MONTH / 86_400) * 16;
     close(tailCellMonthly(base, () => 128).lines['DynamoDB reads']!, (connections * (16 + 16) + renewals) * 0.125e-6, 'a re-arm at the connection and one in place of its check');
+  });
+});
+
+describe('an idle group member bound to its watch connection', () => {
+  const heartbeat: CallProfile = { records: 0, payloadBytes: 0, httpRequestBytes: 0, s3Puts: 0, s3Gets: 0, s3Lists: 0, writeRequestUnits: 1, readRequestUnits: 2, lambdaMs: 20, lambdaMemoryMiB: 256 };
+  const boundCell = (overrides: Partial<BoundMemberCell> = {}): BoundMemberCell => ({
+    window: quiet(),
+    rebind: { window: quiet({ seconds: 0.05, webSocket: { connectionSeconds: 0, messagesSent: 1, messagesReceived: 1, messages: 2, invocations: 1, lambdaGbSeconds: 0.01 } }), requests: headReads(1), answered: 1 },
+    bound: true,
+    errors: [],
+    ...overrides,
+  });
+  const connectionsPerMonth = SECONDS_PER_MONTH / 7200;
+
+  it('prices per 2-hour connection a rebind (as measured) and a $disconnect (assumed), and a safety heartbeat every 30 minutes; nothing for an idle window that sent nothing', () => {
+    assert.equal(BOUND_HEARTBEAT_SECONDS, 1800);
+    const cost = boundMemberMonthly(boundCell(), heartbeat, () => 128);
+    close(cost.lines['WebSocket messages']!, connectionsPerMonth * 2 * unitPrice(PRICES.apiGatewayWebSocketMessages), 'the bind and its answer');
+    close(cost.lines['Lambda requests']!, connectionsPerMonth * 2 * unitPrice(PRICES.lambdaRequests), 'the watch and watch-disconnect invocations');
+    close(cost.lines['Lambda duration']!, connectionsPerMonth * (0.01 + (128 / 1024) * (DISCONNECT_MS_ASSUMED / 1000)) * unitPrice(PRICES.lambdaArmGbSecond), 'their duration');
+    close(cost.lines['DynamoDB reads']!, connectionsPerMonth * 2 * unitPrice(PRICES.dynamoReadRequestUnits), "the bind's read and the $disconnect Query");
+    close(cost.lines['DynamoDB writes']!, connectionsPerMonth * 2 * unitPrice(PRICES.dynamoWriteRequestUnits), "the $disconnect's release and delete");
+    assert.equal(cost.lines['API Gateway requests'], 0, 'no HTTP heartbeat in the window');
+    const safety = heartbeatsMonthly(heartbeat, BOUND_HEARTBEAT_SECONDS * 1000);
+    close(Object.entries(cost.lines).filter(([name]) => name.startsWith('safety heartbeats: ')).reduce((n, [, usd]) => n + usd, 0), safety.total, 'the safety heartbeats');
+    assert.ok(cost.total < 0.01, `${cost.total}`);
+  });
+
+  it('prices a member that never bound by the heartbeats it sent in the window, and nothing periodic', () => {
+    const cost = boundMemberMonthly(boundCell({ bound: false, window: quiet({ httpRequests: 1, lambdaGbSeconds: 0.005 }) }), heartbeat, () => 128);
+    close(cost.lines['API Gateway requests']!, (1 / 10) * SECONDS_PER_MONTH * unitPrice(PRICES.apiGatewayHttpRequests), 'a heartbeat every 10 s');
+    assert.ok(!Object.keys(cost.lines).some((name) => name.startsWith('safety')));
+    assert.equal(cost.lines['DynamoDB writes'], 0);
+  });
+
+  it("reports an idle 1-partition member's month as its watch row plus what membership adds, against the goal", () => {
+    const row: TailCostCell = {
+      mode: 'watch',
+      consumers: 1,
+      partitions: 1,
+      window: quiet({ webSocket: { connectionSeconds: 10, messagesSent: 0, messagesReceived: 0, messages: 0, invocations: 0, lambdaGbSeconds: 0 } }),
+      waitMs: 10_000,
+      completedPolls: { count: 0, meanMs: 0 },
+      connected: 1,
+      errors: [],
+    };
+    const [line] = boundMemberLines({ boundMember: boundCell(), cells: [row] }, () => 128);
+    assert.match(line!, /an idle 1-partition member in total \$0\.0\d+ a month against the ≤ \$0\.100 goal: pass/);
+    assert.match(boundMemberLines({ boundMember: boundCell({ bound: false }), cells: [row] }, () => 128)[0]!, /never bound/);
   });
 });
 

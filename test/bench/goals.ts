@@ -1,12 +1,13 @@
 import { callProfileFromCounts, type CallProfile, type CostBreakdown } from '../../lib/cost/cost-model';
 import type { ScheduledRun } from '../../lib/cost/idle-cost';
+import { BOUND_HEARTBEAT_MS } from '../../lib/client/membership';
 import { CHECK_EVERY_KEEPALIVES, KEEPALIVE_MS } from '../../lib/client/tail-watcher';
 import { WATCH_RENEW_MS } from '../../lib/watch/arm-watches';
 import { countsOf, type RequestSnapshot } from '../../lib/cost/request-accounting';
-import { addRates, billedRequestUnits, emptyPollsMonthly, NO_RATES, periodic, scaleRates, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
+import { addRates, billedRequestUnits, emptyPollsMonthly, heartbeatsMonthly, NO_RATES, periodic, scaleRates, waitingMonthly, waitingRates, type WaitingRates } from '../../lib/cost/waiting-cost';
 import type { ContentionCell } from './workloads/contention';
 import type { ScheduledRunCell } from './workloads/idle-cost';
-import type { HeartbeatCell, TailCostCell } from './workloads/tail-cost';
+import type { BoundMemberCell, HeartbeatCell, TailCostCell } from './workloads/tail-cost';
 
 /**
  * The issue #18 goals the report checks, and the pure arithmetic from counted cells to the
@@ -163,6 +164,88 @@ export function heartbeatProfile(cell: HeartbeatCell, memoryMiB: number): CallPr
   if (!cell.requests || cell.calls <= 0) return undefined;
   const units = billedRequestUnits(cell.requests);
   return { ...callProfileFromCounts(cell.requests, cell.calls, { records: 0, payloadBytes: 0, httpRequestBytes: 0, lambdaMs: cell.meanMs, lambdaMemoryMiB: memoryMiB }), readRequestUnits: units.readRequestUnits / cell.calls, writeRequestUnits: units.writeRequestUnits / cell.calls };
+}
+
+/** A `$disconnect` invocation is not visible to the client either; assume this long for watch-disconnect. */
+export const DISCONNECT_MS_ASSUMED = 10;
+/** A bound member's safety heartbeat (lib/client/membership.ts): the only HTTP call it makes while idle. */
+export const BOUND_HEARTBEAT_SECONDS = BOUND_HEARTBEAT_MS / 1000;
+
+/**
+ * What a connection's `$disconnect` costs for a connection with one bound member (not
+ * measured: it runs after the client is gone): one watch-disconnect invocation (assumed
+ * DISCONNECT_MS_ASSUMED), a strongly consistent Query of the connection's binding items
+ * (1 RRU), the member's release (an UpdateItem, 1 WRU) and the binding item's delete
+ * (1 WRU).
+ */
+export function disconnectOccurrence(memoryOf: (fn: string) => number): WaitingRates {
+  return {
+    ...NO_RATES,
+    lambdaInvocations: 1,
+    lambdaGbSeconds: (memoryOf('watch-disconnect') / 1024) * (DISCONNECT_MS_ASSUMED / 1000),
+    readRequestUnits: 1,
+    writeRequestUnits: 2,
+  };
+}
+
+/** What one rebind costs, as measured: its messages, the watch invocation and its storage requests. */
+export function rebindOccurrence(cell: BoundMemberCell): WaitingRates {
+  if (!cell.rebind) return { ...NO_RATES };
+  const w = cell.rebind.window;
+  return waitingRates({
+    seconds: 1,
+    httpRequests: w.httpRequests,
+    lambdaGbSeconds: w.lambdaGbSeconds,
+    ...(cell.rebind.requests ? { requests: cell.rebind.requests } : {}),
+    webSocket: { connectionSeconds: 0, messages: w.webSocket.messages, invocations: w.webSocket.invocations, lambdaGbSeconds: w.webSocket.lambdaGbSeconds },
+  });
+}
+
+/**
+ * USD a month that group membership adds to an idle consumer bound to its watch
+ * connection, on top of what its watch costs (its row: connection-minutes, keepalives,
+ * re-arms): whatever it sent over HTTP in the idle window (nothing, when bound), and per
+ * 2-hour connection a rebind (measured) and a `$disconnect` (assumed), and a safety
+ * heartbeat every BOUND_HEARTBEAT_SECONDS priced as the measured heartbeat. A cell whose
+ * member never bound prices what it did send (its heartbeats) instead, and nothing else.
+ */
+export function boundMemberMonthly(cell: BoundMemberCell, heartbeat: CallProfile | undefined, memoryOf: (fn: string) => number): CostBreakdown {
+  const w = cell.window;
+  // The connection and its keepalives are the consumer's watch row's; only what membership sends is counted here.
+  let rates = waitingRates({ seconds: w.seconds, httpRequests: w.httpRequests, lambdaGbSeconds: w.lambdaGbSeconds, ...(cell.requests ? { requests: cell.requests } : {}) });
+  if (cell.bound) {
+    rates = addRates(rates, periodic(addRates(rebindOccurrence(cell), disconnectOccurrence(memoryOf)), WEBSOCKET_MAX_CONNECTION_SECONDS));
+  }
+  const membership = waitingMonthly(rates);
+  if (!cell.bound || !heartbeat) return membership;
+  const safety = heartbeatsMonthly(heartbeat, BOUND_HEARTBEAT_MS);
+  const lines = { ...membership.lines };
+  for (const [name, usd] of Object.entries(safety.lines)) if (usd) lines[`safety heartbeats: ${name}`] = usd;
+  return { total: membership.total + safety.total, lines };
+}
+
+/**
+ * The report's lines on an idle group member bound to its watch connection, beside the
+ * HTTP-heartbeat line: what membership adds to its row, and an idle 1-partition member's
+ * whole month (the 1-consumer, 1-partition watch row plus that) against the goal.
+ */
+export function boundMemberLines(t: { heartbeat?: HeartbeatCell; boundMember?: BoundMemberCell; cells: readonly TailCostCell[] }, memoryOf: (fn: string) => number): string[] {
+  const cell = t.boundMember;
+  if (!cell) return [];
+  const usd = (n: number) => `$${n.toFixed(n < 0.01 ? 4 : 3)}`;
+  const heartbeat = t.heartbeat ? heartbeatProfile(t.heartbeat, memoryOf('heartbeat-member')) : undefined;
+  const added = boundMemberMonthly(cell, heartbeat, memoryOf);
+  const row = t.cells.find((c) => c.mode === 'watch' && c.consumers === 1 && c.partitions === 1);
+  const total = row ? tailCellMonthly(row, memoryOf).total + added.total : undefined;
+  const rebindMessages = cell.rebind ? cell.rebind.window.webSocket.messages : 0;
+  const rebindRequests = cell.rebind?.requests ? Object.values(cell.rebind.requests.services).reduce((n, ops) => n + Object.values(ops).reduce((m, c) => m + c.requests, 0), 0) : 0;
+  if (!cell.bound) return [`- A group member bound to its watch connection: the member never bound (a client or server from before binding); it heartbeats over HTTP as above.`];
+  return [
+    `- Bound to its watch connection instead (the default with a watch URL), an idle group member sent ${cell.window.httpRequests} HTTP calls in ${cell.window.seconds.toFixed(1)} s idle; ` +
+      `per 2-hour connection it binds again (${rebindMessages} messages, ${rebindRequests} storage requests, measured) and its $disconnect releases it (assumed ${DISCONNECT_MS_ASSUMED} ms, 1 RRU, 2 WRU), plus a safety heartbeat every ${BOUND_HEARTBEAT_SECONDS / 60} minutes: ` +
+      `${usd(added.total)} a month on top of its row above` +
+      (total === undefined ? '.' : `; an idle 1-partition member in total ${usd(total)} a month against the ≤ ${usd(GOALS.idleConsumerUsd)} goal: ${atMost(total, GOALS.idleConsumerUsd)}.`),
+  ];
 }
 
 export interface ContentionFigures {

@@ -11,6 +11,7 @@ import {
   contentionFigures,
   emptyPollsPerSecond,
   GOALS,
+  boundMemberLines,
   heartbeatProfile,
   ISSUE_CONTENTION_TRANSACTIONS,
   KEEPALIVE_SECONDS,
@@ -147,6 +148,7 @@ function renderTailCost(r: BenchResults): string[] {
       );
     }
   }
+  lines.push(...boundMemberLines(t, memoryOf));
   for (const p of r.cost?.profiles ?? []) {
     const perGib = usdPerGib(p.consume).total;
     const kinesis = kinesisConsumerPerGib('on-demand');

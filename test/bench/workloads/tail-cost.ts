@@ -50,6 +50,8 @@ export interface TailCostCell {
 
 export interface TailCostResult {
   heartbeat?: HeartbeatCell;
+  /** An idle group member bound to its watch connection instead of heartbeating (watch mode only). */
+  boundMember?: BoundMemberCell;
   windowMs: number;
   settleMs: number;
   /** Whether the client and platform support the watch; why not, if not. */
@@ -121,7 +123,13 @@ export async function measureTailCost(
     progress(`heartbeat not measured: ${(error as Error).message}`);
     return undefined;
   });
-  return { ...(heartbeat ? { heartbeat } : {}), windowMs: o.windowMs, settleMs: o.settleMs, watch, cells };
+  const boundMember = watch.available
+    ? await measureBoundMember(baseUrl, watchUrl!, run, options, meters, memoryOf, progress).catch((error: unknown) => {
+        progress(`bound member not measured: ${(error as Error).message}`);
+        return undefined;
+      })
+    : undefined;
+  return { ...(heartbeat ? { heartbeat } : {}), ...(boundMember ? { boundMember } : {}), windowMs: o.windowMs, settleMs: o.settleMs, watch, cells };
 }
 
 async function measureCell(
@@ -303,4 +311,87 @@ export async function measureHeartbeat(baseUrl: string, calls: number, run: stri
   const cell: HeartbeatCell = { intervalMs: view.heartbeatIntervalMs, calls, meanMs: ms / calls, ...(requests ? { requests } : {}) };
   progress(`heartbeat: one every ${cell.intervalMs} ms, ${cell.meanMs.toFixed(1)} ms each${requests ? `, ${storageRequests(requests) / calls} storage requests each` : ''}`);
   return cell;
+}
+
+/** An idle group member bound to its watch connection: what it sends while idle, and what one rebind costs. */
+export interface BoundMemberCell {
+  /** The idle window, client side: HTTP calls (heartbeats: none expected) and WebSocket traffic. */
+  window: WindowFigures;
+  /** Storage requests the handlers made in the window. */
+  requests?: RequestSnapshot;
+  /** One `bind` of the member again (what each new connection sends), client side and server side. */
+  rebind?: { window: WindowFigures; requests?: RequestSnapshot; answered: number };
+  /** Whether the member was bound when the window began. */
+  bound: boolean;
+  errors: string[];
+}
+
+interface BenchBinder {
+  bind(group: string, memberId: string): void;
+}
+
+/**
+ * A group of one member (a `SluiceConsumer` with the watch URL) on a 1-partition topic
+ * nobody writes to: waits until it is bound and quiet, counts an idle window, then
+ * counts one rebind. A client from before binding heartbeats in the window instead, and
+ * the cell shows it (`bound: false`).
+ */
+export async function measureBoundMember(
+  baseUrl: string,
+  watchUrl: string,
+  run: string,
+  options: BenchOptions,
+  meters: Meters,
+  memoryOf: (fn: string) => number,
+  progress: Progress,
+): Promise<BoundMemberCell> {
+  const o = options.tailCost;
+  const meter = new CallMeter(memoryOf);
+  const client = meteredClient(baseUrl, meter, watchUrl);
+  const topic = `bench-bound-${run}`;
+  const group = `bench-bound-${run}`;
+  await client.createTopic(topic, { partitions: 1 });
+  const errors: string[] = [];
+  let boundNoted = false;
+  const consumer = new SluiceConsumer(client, {
+    groupId: group,
+    topics: [topic],
+    autoCommit: false,
+    encoding: 'utf8',
+    note: (message) => {
+      if (message.includes('is bound to the watch connection')) boundNoted = true;
+    },
+  });
+  const done = (async () => {
+    for await (const _batch of consumer.batches()) errors.push('a batch arrived from an idle topic');
+  })().catch((error: unknown) => {
+    errors.push((error as Error).message);
+  });
+  try {
+    const deadline = performance.now() + o.maxSettleMs;
+    while (!boundNoted && performance.now() < deadline) await sleep(20);
+    await settle(meter, o.settleMs, o.maxSettleMs);
+    const from = performance.now();
+    const { requests } = await counted(meters, () => sleep(o.windowMs));
+    const window = meter.window(from, performance.now());
+    const internals = consumer as unknown as { watcher?: BenchBinder; memberId?: string };
+    const rebind =
+      boundNoted && internals.watcher && internals.memberId
+        ? await measureAnswered(meter, meters, () => {
+            internals.watcher!.bind(group, internals.memberId!);
+            return 1;
+          })
+        : undefined;
+    const cell: BoundMemberCell = { window, ...(requests ? { requests } : {}), ...(rebind ? { rebind } : {}), bound: boundNoted, errors };
+    progress(
+      `bound member: ${boundNoted ? 'bound' : 'NOT bound'}; ${window.httpRequests} HTTP calls and ${window.webSocket.messages} WebSocket messages in ${window.seconds.toFixed(1)} s idle` +
+        `${requests ? `, ${storageRequests(requests)} storage requests` : ''}` +
+        `${rebind ? `; a rebind: ${rebind.window.webSocket.messages} messages${rebind.requests ? `, ${storageRequests(rebind.requests)} storage requests` : ''}` : ''}` +
+        `${errors.length ? `; errors: ${[...new Set(errors)].join('; ')}` : ''}`,
+    );
+    return cell;
+  } finally {
+    await consumer.close().catch(() => undefined);
+    await done;
+  }
 }
