@@ -29,6 +29,7 @@ try {
     advertisedHost: settings.advertisedHost,
     advertisedPort: settings.advertisedPort,
     limits: settings.limits,
+    batching: settings.batching,
     log,
   });
   log(`listening on ${settings.host}:${gateway.port}; clients bootstrap from ${gateway.bootstrapServer} (tables ${process.env[TABLES[0]!.envVar]}…, bucket ${process.env[BUCKET_ENV_VAR]})`);

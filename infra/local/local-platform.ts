@@ -168,6 +168,7 @@ export class LocalPlatform {
           advertisedHost: settings.advertisedHost,
           advertisedPort: settings.advertisedPort,
           limits: settings.limits,
+          batching: settings.batching,
           log,
         }).catch((error: NodeJS.ErrnoException) => {
           if (error.code !== 'EADDRINUSE') throw error;

@@ -1,4 +1,5 @@
 import type { ConnectionLimits } from './connection';
+import type { BatchingSettings } from './produce-batcher';
 
 /**
  * The gateway's settings from the environment (README, "Configuration"):
@@ -10,7 +11,10 @@ import type { ConnectionLimits } from './connection';
  *   clients to connect to, when that differs (a load balancer, a container's mapping);
  * - `SLUICE_KAFKA_MAX_FRAME_BYTES` (default 16 MiB), `SLUICE_KAFKA_IDLE_TIMEOUT_MS`
  *   (default 10 minutes), `SLUICE_KAFKA_FRAME_TIMEOUT_MS` (default 30 s),
- *   `SLUICE_KAFKA_MAX_IN_FLIGHT` (default 32): the per-connection limits.
+ *   `SLUICE_KAFKA_MAX_IN_FLIGHT` (default 32): the per-connection limits;
+ * - `SLUICE_KAFKA_LINGER_MS` (default 5; 0 writes each request at once) and
+ *   `SLUICE_KAFKA_BATCH_BYTES` (default 1 MiB): the cross-connection produce batch's
+ *   window and size (produce-batcher.ts).
  */
 export interface GatewaySettings {
   host: string;
@@ -19,6 +23,7 @@ export interface GatewaySettings {
   advertisedHost: string | undefined;
   advertisedPort: number | undefined;
   limits: Partial<ConnectionLimits>;
+  batching: Partial<BatchingSettings>;
 }
 
 export const DEFAULT_KAFKA_PORT = 9092;
@@ -36,6 +41,10 @@ export function gatewaySettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Ga
       frameTimeoutMs: positive(env, 'SLUICE_KAFKA_FRAME_TIMEOUT_MS'),
       maxInFlight: positive(env, 'SLUICE_KAFKA_MAX_IN_FLIGHT'),
     },
+    batching: {
+      lingerMs: nonNegative(env, 'SLUICE_KAFKA_LINGER_MS'),
+      maxBytes: positive(env, 'SLUICE_KAFKA_BATCH_BYTES'),
+    },
   };
 }
 
@@ -52,5 +61,13 @@ function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1) throw new Error(`${name} must be a whole number, at least 1, got '${raw}'`);
+  return value;
+}
+
+function nonNegative(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number, at least 0, got '${raw}'`);
   return value;
 }

@@ -4,7 +4,7 @@ import { decodeRequestFrame, encodeResponseFrame, FRAME_SIZE_BYTES } from '../me
 import { KafkaDecodeError } from '../wire/decode-error';
 import { unsupportedApiVersionsResponse } from './handlers/api-versions';
 import { ROUTES } from './handlers/index';
-import { CloseConnection, type Session } from './session';
+import { CloseConnection, NO_RESPONSE, type Session } from './session';
 
 export interface ConnectionLimits {
   /** The largest frame accepted (the size field's value); a larger one closes the connection. */
@@ -16,6 +16,8 @@ export interface ConnectionLimits {
   /** Requests handled at once per connection; past it the gateway stops reading until one is answered. */
   readonly maxInFlight: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 interface Pending {
   /** The response frame once ready; null while the handler runs. */
@@ -164,7 +166,8 @@ export class GatewayConnection {
     route
       .handle(body, { session: this.session, header })
       .then((response) => {
-        entry.frame = encodeResponseFrame(api, header.apiVersion, header.correlationId, response);
+        // Nothing is written for a request the protocol leaves unanswered; its turn passes.
+        entry.frame = response === NO_RESPONSE ? EMPTY : encodeResponseFrame(api, header.apiVersion, header.correlationId, response);
         this.guard(() => this.flush());
       })
       .catch((error: unknown) => {
@@ -177,7 +180,8 @@ export class GatewayConnection {
   private flush(): void {
     if (this.closed) return;
     while (this.pending.length > 0 && this.pending[0]!.frame !== null) {
-      this.socket.write(this.pending.shift()!.frame!);
+      const frame = this.pending.shift()!.frame!;
+      if (frame.length > 0) this.socket.write(frame);
     }
     this.armIdle();
     if (this.paused && !this.saturated()) this.readFrames();

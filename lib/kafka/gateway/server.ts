@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AuthConfig } from '../../auth/auth-config';
 import type { SluiceContext } from '../../core/context';
 import { GatewayConnection, type ConnectionLimits } from './connection';
+import { DEFAULT_BATCH_BYTES, DEFAULT_LINGER_MS, ProduceBatcher, type BatchingSettings } from './produce-batcher';
 import { GATEWAY_NODE_ID, initialCaller, type BrokerIdentity, type Session } from './session';
 
 /** Kafka's socket.request.max.bytes is 100 MiB; Sluice's produce limits are far below, so 16 MiB. */
@@ -25,6 +26,8 @@ export interface KafkaGatewayOptions {
   /** The port clients are told; defaults to the port listened on. */
   readonly advertisedPort?: number;
   readonly limits?: Partial<ConnectionLimits>;
+  /** Cross-connection produce batching (produce-batcher.ts): window and size. */
+  readonly batching?: Partial<BatchingSettings>;
   readonly log?: (line: string) => void;
 }
 
@@ -42,6 +45,8 @@ export class KafkaGateway {
     readonly port: number,
     readonly broker: BrokerIdentity,
     readonly limits: ConnectionLimits,
+    /** Every connection's produce requests go through this one batcher. */
+    readonly batcher: ProduceBatcher,
   ) {}
 
   static async start(options: KafkaGatewayOptions): Promise<KafkaGateway> {
@@ -68,11 +73,16 @@ export class KafkaGateway {
       host: options.advertisedHost ?? (wildcard ? '127.0.0.1' : options.host),
       port: options.advertisedPort ?? port,
     };
-    const gateway = new KafkaGateway(server, options.host, port, broker, limits);
+    const batcher = new ProduceBatcher(options.ctx, {
+      lingerMs: options.batching?.lingerMs ?? DEFAULT_LINGER_MS,
+      maxBytes: options.batching?.maxBytes ?? DEFAULT_BATCH_BYTES,
+    });
+    const gateway = new KafkaGateway(server, options.host, port, broker, limits, batcher);
     server.on('connection', (socket: Socket) => {
       try {
         const session: Session = {
           ctx: options.ctx,
+          batcher,
           broker,
           caller: initialCaller(options.auth),
           remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,

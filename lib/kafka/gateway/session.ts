@@ -4,6 +4,7 @@ import type { AuthConfig } from '../../auth/auth-config';
 import { ANONYMOUS } from '../../auth/principal';
 import type { SluiceContext } from '../../core/context';
 import type { RequestHeader } from '../wire/headers';
+import type { ProduceBatcher } from './produce-batcher';
 
 /** How this gateway presents itself: the only broker, node 0, at its advertised address. */
 export interface BrokerIdentity {
@@ -22,6 +23,8 @@ export const GATEWAY_NODE_ID = 0;
  */
 export interface Session {
   readonly ctx: SluiceContext;
+  /** The gateway's produce batcher, shared by every connection (cross-connection batching). */
+  readonly batcher: ProduceBatcher;
   readonly broker: BrokerIdentity;
   caller: Caller | null;
   readonly remoteAddress: string;
@@ -32,6 +35,9 @@ export interface RequestContext {
   readonly session: Session;
   readonly header: RequestHeader;
 }
+
+/** A handler's answer when the protocol has it answer nothing (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('no response');
 
 /** A handler's way of saying the connection must be closed (Kafka's answer to a request it will not serve). */
 export class CloseConnection extends Error {

@@ -1,6 +1,9 @@
 import type { AnyKafkaApi } from './api';
 import { API_VERSIONS, type ApiVersionRange } from './api-versions';
+import { FETCH } from './fetch';
+import { LIST_OFFSETS } from './list-offsets';
 import { METADATA } from './metadata';
+import { PRODUCE } from './produce';
 
 /**
  * The APIs the gateway speaks, with their version ranges: the one table ApiVersions
@@ -9,10 +12,13 @@ import { METADATA } from './metadata';
  *
  * | key | API         | versions | flexible from |
  * | --- | ----------- | -------- | ------------- |
+ * |  0  | Produce     | 3-9      | 9             |
+ * |  1  | Fetch       | 4-12     | 12            |
+ * |  2  | ListOffsets | 1-6      | 6             |
  * |  3  | Metadata    | 0-12     | 9             |
  * | 18  | ApiVersions | 0-3      | 3             |
  */
-export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [METADATA, API_VERSIONS];
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
 

@@ -1,14 +1,21 @@
 import type { KafkaApi } from '../../messages/api';
 import { API_VERSIONS } from '../../messages/api-versions';
 import { METADATA } from '../../messages/metadata';
-import type { RequestContext } from '../session';
+import type { NO_RESPONSE, RequestContext } from '../session';
+import { FETCH } from '../../messages/fetch';
+import { LIST_OFFSETS } from '../../messages/list-offsets';
+import { PRODUCE } from '../../messages/produce';
+import { handleFetch } from './fetch';
+import { handleListOffsets } from './list-offsets';
+import { handleProduce } from './produce';
 import { handleApiVersions } from './api-versions';
 import { handleMetadata } from './metadata';
 
 /** An API's codec and the handler that answers it. */
 export interface Route<Request, Response> {
   readonly api: KafkaApi<Request, Response>;
-  readonly handle: (request: Request, context: RequestContext) => Promise<Response>;
+  /** NO_RESPONSE: the protocol has the request go unanswered (Produce with acks=0). */
+  readonly handle: (request: Request, context: RequestContext) => Promise<Response | typeof NO_RESPONSE>;
 }
 
 function route<Request, Response>(api: KafkaApi<Request, Response>, handle: Route<Request, Response>['handle']): Route<Request, Response> {
@@ -18,5 +25,11 @@ function route<Request, Response>(api: KafkaApi<Request, Response>, handle: Rout
 /** One handler per API of lib/kafka/messages/supported-apis.ts (a test checks they match). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
-  [route(API_VERSIONS, handleApiVersions), route(METADATA, handleMetadata)].map((r) => [r.api.key, r]),
+  [
+    route(PRODUCE, handleProduce),
+    route(FETCH, handleFetch),
+    route(LIST_OFFSETS, handleListOffsets),
+    route(METADATA, handleMetadata),
+    route(API_VERSIONS, handleApiVersions),
+  ].map((r) => [r.api.key, r]),
 );

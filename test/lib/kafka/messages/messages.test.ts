@@ -66,9 +66,26 @@ function metadataAt(version: number): MetadataResponse {
   };
 }
 
+/** A request of each API added after Metadata and ApiVersions, for the fuzz test's valid frames. */
+const SAMPLE_REQUESTS = new Map<number, unknown>([
+  [0, { transactionalId: null, acks: -1, timeoutMs: 1000, topics: [{ name: 'orders', partitions: [{ index: 0, records: Buffer.from('batch') }] }] }],
+  [
+    1,
+    {
+      replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: 'r',
+      topics: [{ topic: 'orders', partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 5, lastFetchedEpoch: 0, logStartOffset: 0, partitionMaxBytes: 512 }] }],
+      forgottenTopics: [{ topic: 'gone', partitions: [1] }],
+    },
+  ],
+  [2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 0, timestamp: -1 }] }] }],
+]);
+
 describe('the supported API table', () => {
-  it('lists ApiVersions 0-3 and Metadata 0-12, by key', () => {
+  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12 and ApiVersions 0-3, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
+      { apiKey: 0, minVersion: 3, maxVersion: 9 },
+      { apiKey: 1, minVersion: 4, maxVersion: 12 },
+      { apiKey: 2, minVersion: 1, maxVersion: 6 },
       { apiKey: 3, minVersion: 0, maxVersion: 12 },
       { apiKey: 18, minVersion: 0, maxVersion: 3 },
     ]);
@@ -193,7 +210,7 @@ describe('frames', () => {
         const request =
           api === METADATA
             ? { topics: [{ topicId: v >= 10 ? id : ZERO_UUID, name: 'orders' }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: true }
-            : { clientSoftwareName: 'x', clientSoftwareVersion: '1' };
+            : (SAMPLE_REQUESTS.get(api.key) ?? { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
         valid.push(encodeRequestFrame(api, { apiVersion: v, correlationId: v, clientId: 'c' }, request).subarray(4));
       }
     }

@@ -1,0 +1,202 @@
+import * as z from 'zod/mini';
+import { requireAccess } from '../../../auth/access-control';
+import { chargeQuota } from '../../../auth/quotas';
+import { SluiceError } from '../../../core/errors';
+import { fetchRecords } from '../../../log/fetch-records';
+import { listOffsets } from '../../../log/list-offsets';
+import { topicNameSchema } from '../../../protocol/identifiers';
+import { LIMITS } from '../../../protocol/limits';
+import { recordSize, type OffsetRecord } from '../../../records/log-record';
+import { KAFKA_ERRORS } from '../../error-codes';
+import type { FetchPartitionResponse, FetchRequest, FetchResponse } from '../../messages/fetch';
+import { encodeRecordBatch } from '../../records/record-batch';
+import { requireCaller, type RequestContext, type Session } from '../session';
+import { kafkaErrorOf } from './errors';
+
+/** Sluice has no leader elections: every batch's partition leader epoch is 0 (as Metadata answers). */
+const LEADER_EPOCH = 0;
+/** The longest a fetch waits for records, whatever MaxWaitMs says. */
+export const FETCH_WAIT_MAX_MS = LIMITS.fetchWaitMsMax;
+const POLL_FIRST_MS = 25;
+const POLL_MAX_MS = 250;
+
+/**
+ * Fetch through lib/log/fetch-records, one call per partition (all at once), each
+ * partition's records re-encoded as Kafka batches (uncompressed, magic 2, one batch per
+ * run of contiguous offsets, CreateTime with each record's stored timestamp, leader
+ * epoch 0), so offsets, keys, values, headers and timestamps are the log's.
+ *
+ * - Limits as a broker applies them: a partition's records stop at PartitionMaxBytes
+ *   (within Sluice's own fetch bound, LIMITS.fetchMaxBytesMax) and the response's at
+ *   MaxBytes, counted in encoded batch bytes, but the first partition with records is
+ *   answered whatever its size (fetch-records answers the first batch whole), so a
+ *   consumer always progresses. Partitions past MaxBytes are answered with their offsets
+ *   and no records.
+ * - MinBytes/MaxWaitMs: when no partition has anything, the fetch reads again (25 ms,
+ *   doubling to 250 ms) until one has, or MaxWaitMs (at most FETCH_WAIT_MAX_MS) ends.
+ * - Fetch sessions (KIP-227) are not kept: SessionId 0 in every answer tells the client
+ *   to send full requests. ForgottenTopicsData is ignored; LastStableOffset is the high
+ *   watermark (no transactions); no aborted transactions.
+ * - READ on each topic, as the HTTP fetch route (TOPIC_AUTHORIZATION_FAILED); a fetch
+ *   offset outside logStartOffset..highWatermark is OFFSET_OUT_OF_RANGE; the fetch quota
+ *   as HTTP charges it: checked before, charged after with the record bytes; a principal
+ *   over it gets offsets but no records, and the throttle time.
+ */
+export async function handleFetch(request: FetchRequest, { session }: RequestContext): Promise<FetchResponse> {
+  const caller = requireCaller(session);
+  const { ctx } = session;
+  const denied = new Map<string, number>();
+  await Promise.all(
+    [...new Set(request.topics.map((t) => t.topic))].map(async (topic) => {
+      if (!z.safeParse(topicNameSchema, topic).success) return denied.set(topic, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
+      try {
+        await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' });
+      } catch (error) {
+        denied.set(topic, kafkaErrorOf(error).errorCode);
+      }
+    }),
+  );
+  let throttleTimeMs = 0;
+  let readRecords = true;
+  try {
+    await chargeQuota(ctx, caller, 'fetch', 0);
+  } catch (error) {
+    const refusal = kafkaErrorOf(error);
+    if (refusal.errorCode !== KAFKA_ERRORS.THROTTLING_QUOTA_EXCEEDED) throw error;
+    throttleTimeMs = refusal.throttleTimeMs ?? 0;
+    readRecords = false;
+  }
+
+  const waitMs = Math.min(Math.max(0, request.maxWaitMs), FETCH_WAIT_MAX_MS);
+  const deadline = ctx.now() + waitMs;
+  let interval = POLL_FIRST_MS;
+  let answer = await fetchOnce(session, request, denied, readRecords);
+  while (readRecords && answer.recordBytes === 0 && !answer.failed && request.minBytes > 0 && ctx.now() < deadline) {
+    await ctx.sleep(Math.min(interval, deadline - ctx.now()));
+    interval = Math.min(interval * 2, POLL_MAX_MS);
+    answer = await fetchOnce(session, request, denied, readRecords);
+  }
+  if (answer.recordBytes > 0) await chargeQuota(ctx, caller, 'fetch', answer.recordBytes).catch(() => undefined);
+  return { throttleTimeMs, errorCode: KAFKA_ERRORS.NONE, sessionId: 0, responses: answer.responses };
+}
+
+interface Pass {
+  responses: FetchResponse['responses'];
+  /** Record bytes answered (as the quota counts them). */
+  recordBytes: number;
+  /** A partition answered an error: the fetch does not wait. */
+  failed: boolean;
+}
+
+async function fetchOnce(session: Session, request: FetchRequest, denied: ReadonlyMap<string, number>, readRecords: boolean): Promise<Pass> {
+  const { ctx } = session;
+  let failed = false;
+  const read = await Promise.all(
+    request.topics.map((topic) =>
+      Promise.all(
+        topic.partitions.map(async (p): Promise<{ response: FetchPartitionResponse; records: OffsetRecord[] }> => {
+          const deniedCode = denied.get(topic.topic);
+          if (deniedCode !== undefined) {
+            failed = true;
+            return { response: empty(p.partition, deniedCode), records: [] };
+          }
+          try {
+            if (!readRecords || p.partitionMaxBytes <= 0) {
+              const offsets = await listOffsets(ctx, topic.topic, p.partition);
+              if (p.fetchOffset < offsets.logStartOffset || p.fetchOffset > offsets.highWatermark) {
+                failed = true;
+                return { response: { ...empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE), ...marks(offsets.highWatermark, offsets.logStartOffset) }, records: [] };
+              }
+              return { response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(offsets.highWatermark, offsets.logStartOffset) }, records: [] };
+            }
+            if (p.fetchOffset < 0) {
+              failed = true;
+              return { response: empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE), records: [] };
+            }
+            const result = await fetchRecords(ctx, {
+              topic: topic.topic,
+              partition: p.partition,
+              offset: p.fetchOffset,
+              maxRecords: LIMITS.fetchMaxRecordsMax,
+              maxBytes: Math.min(p.partitionMaxBytes, LIMITS.fetchMaxBytesMax),
+            });
+            return { response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(result.highWatermark, result.logStartOffset) }, records: result.records };
+          } catch (error) {
+            failed = true;
+            const { errorCode } = kafkaErrorOf(error);
+            if (errorCode === KAFKA_ERRORS.UNKNOWN_SERVER_ERROR) session.log(`kafka fetch of '${topic.topic}'/${p.partition} failed: ${(error as Error)?.stack ?? String(error)}`);
+            const response = empty(p.partition, errorCode);
+            // An offset out of range tells the client where the log is, as a broker does.
+            if (error instanceof SluiceError && error.code === 'OFFSET_OUT_OF_RANGE') {
+              Object.assign(response, marks(Number(error.details.highWatermark), Number(error.details.logStartOffset)));
+            }
+            return { response, records: [] };
+          }
+        }),
+      ),
+    ),
+  );
+
+  // The response's MaxBytes, in partition order: the first partition with records always gets them.
+  let left = Math.max(0, request.maxBytes);
+  let answered = false;
+  let recordBytes = 0;
+  const responses = request.topics.map((topic, t) => ({
+    topic: topic.topic,
+    partitions: read[t]!.map(({ response, records }) => {
+      if (records.length === 0) return response;
+      const batches = encodeRuns(records);
+      if (answered && batches.length > left) return response;
+      answered = true;
+      left -= batches.length;
+      recordBytes += records.reduce((sum, r) => sum + recordSize(r), 0);
+      return { ...response, records: batches };
+    }),
+  }));
+  return { responses, recordBytes, failed };
+}
+
+function empty(partitionIndex: number, errorCode: number): FetchPartitionResponse {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: [],
+    preferredReadReplica: -1,
+    records: null,
+  };
+}
+
+function marks(highWatermark: number, logStartOffset: number): Pick<FetchPartitionResponse, 'highWatermark' | 'lastStableOffset' | 'logStartOffset'> {
+  return { highWatermark, lastStableOffset: highWatermark, logStartOffset };
+}
+
+/** The records as magic-2 batches, one per run of contiguous offsets, concatenated. */
+function encodeRuns(records: readonly OffsetRecord[]): Buffer {
+  const batches: Buffer[] = [];
+  let run: OffsetRecord[] = [];
+  const flush = () => {
+    if (run.length === 0) return;
+    batches.push(
+      encodeRecordBatch({
+        partitionLeaderEpoch: LEADER_EPOCH,
+        records: run.map((r) => ({
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: r.key === null ? null : Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
+          value: r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+          headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value.buffer, h.value.byteOffset, h.value.byteLength) })),
+        })),
+      }),
+    );
+    run = [];
+  };
+  for (const record of records) {
+    if (run.length > 0 && record.offset !== run.at(-1)!.offset + 1) flush();
+    run.push(record);
+  }
+  flush();
+  return Buffer.concat(batches);
+}

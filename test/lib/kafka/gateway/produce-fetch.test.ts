@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
+import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
+import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
+import { LIST_OFFSETS } from '../../../../lib/kafka/messages/list-offsets';
+import { PRODUCE } from '../../../../lib/kafka/messages/produce';
+import { decodeRecordBatches, encodeRecordBatch, type KafkaRecord } from '../../../../lib/kafka/records/record-batch';
+import { RawKafkaConnection } from '../../../support/kafka-wire-client';
+import { call, startTestPlatform, type TestPlatform } from '../../../support/local-platform';
+
+/**
+ * Produce, Fetch and ListOffsets through the gateway, against the local platform:
+ * kafkajs producing (Produce v7, non-flexible) read back over HTTP, HTTP records read
+ * back over Kafka with the gateway's own codecs acting as the client (Fetch v4, v11 and
+ * flexible v12; ListOffsets v1 and flexible v6), cross-connection batching, and what
+ * the gateway refuses.
+ */
+describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
+  let test: TestPlatform;
+  let port: number;
+  let bootstrap: string;
+
+  before(async () => {
+    test = await startTestPlatform();
+    port = test.platform.kafka!.port;
+    bootstrap = test.platform.kafka!.bootstrapServer;
+    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1]] as const) {
+      const created = await call(test.url, 'POST', '/v1/topics', { name, partitions });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+    }
+  });
+  after(async () => {
+    await test?.stop();
+  });
+
+  const kafka = (clientId = 'sluice-produce-test') => new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+
+  async function httpRecords(topic: string, partition: number, offset: number) {
+    const read = await call(test.url, 'GET', `/v1/topics/${topic}/partitions/${partition}/records?offset=${offset}&encoding=utf8`);
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    return read.body.records as { offset: number; timestamp: number; key: string | null; value: string | null; headers: { key: string; value: string | null }[] }[];
+  }
+
+  it('kafkajs produces records with keys, headers and timestamps that HTTP reads back exactly', async () => {
+    const producer = kafka().producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const messages = [
+        { key: 'alice', value: 'first', headers: { trace: 'a1', kind: 'order' }, timestamp: '1700000000001' },
+        { key: 'alice', value: 'second', headers: { trace: 'a2' }, timestamp: '1700000000002' },
+        { key: 'bob', value: 'third', headers: {}, timestamp: '1700000000003' },
+      ];
+      for (const compression of [CompressionTypes.None, CompressionTypes.GZIP]) {
+        const sent = await producer.send({ topic: 'kp-orders', acks: -1, compression, messages });
+        // One answer per partition written; alice's two records share one.
+        for (const answer of sent) assert.equal(answer.errorCode, 0);
+        const byKey = new Map<string, { partition: number; offset: number }>();
+        for (const answer of sent) {
+          // This send's records on this partition: from its base offset, before the HTTP records below.
+          const records = (await httpRecords('kp-orders', answer.partition, Number(answer.baseOffset))).filter((r) => r.value !== 'over http');
+          for (const record of records) {
+            const message = messages.find((m) => m.value === record.value)!;
+            if (byKey.has(message.value)) continue;
+            byKey.set(message.value, { partition: answer.partition, offset: record.offset });
+            assert.equal(record.key, message.key);
+            assert.equal(record.timestamp, Number(message.timestamp));
+            assert.deepEqual(Object.fromEntries(record.headers.map((h) => [h.key, h.value])), message.headers);
+          }
+        }
+        assert.equal(byKey.size, 3);
+        const alice = [byKey.get('first')!, byKey.get('second')!];
+        assert.equal(alice[0]!.partition, alice[1]!.partition);
+        assert.equal(alice[1]!.offset, alice[0]!.offset + 1);
+        // The HTTP API's murmur2 partitioner puts each key on the same partition.
+        for (const [value, key] of [['first', 'alice'], ['third', 'bob']] as const) {
+          const viaHttp = await call(test.url, 'POST', '/v1/topics/kp-orders/records', { records: [{ key, value: 'over http' }] });
+          assert.equal(viaHttp.status, 200, JSON.stringify(viaHttp.body));
+          assert.equal(viaHttp.body.records[0].partition, byKey.get(value)!.partition, `key ${key}`);
+        }
+      }
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('reads records produced over HTTP over Kafka, with the same offsets, keys, headers and timestamps (Fetch v4, v11, v12)', async () => {
+    const produced = await call(test.url, 'POST', '/v1/topics/kp-http/records', {
+      records: [
+        { partition: 1, key: 'k1', value: 'v1', headers: [{ key: 'h1', value: 'x' }], timestamp: 1_700_000_000_100 },
+        { partition: 1, key: null, value: 'v2', headers: [{ key: 'h2', value: null }], timestamp: 1_700_000_000_050 },
+        { partition: 1, key: 'k3', value: null, timestamp: 1_700_000_000_200 },
+      ],
+    });
+    assert.equal(produced.status, 200, JSON.stringify(produced.body));
+    const first = produced.body.records[0].offset as number;
+    const connection = await RawKafkaConnection.connect(port);
+    try {
+      for (const version of [4, 11, 12]) {
+        const { body } = await connection.request(FETCH, version, fetchRequest('kp-http', 1, first));
+        const partition = body.responses[0]!.partitions[0]!;
+        assert.equal(partition.errorCode, 0);
+        assert.equal(partition.highWatermark, first + 3);
+        assert.equal(partition.lastStableOffset, first + 3);
+        if (version >= 5) assert.equal(partition.logStartOffset, 0);
+        const records = decodeRecordBatches(partition.records!).flatMap((b) => b.records);
+        assert.deepEqual(records.map(plain), [
+          { offset: first, timestamp: 1_700_000_000_100, key: 'k1', value: 'v1', headers: [['h1', 'x']] },
+          { offset: first + 1, timestamp: 1_700_000_000_050, key: null, value: 'v2', headers: [['h2', null]] },
+          { offset: first + 2, timestamp: 1_700_000_000_200, key: 'k3', value: null, headers: [] },
+        ]);
+      }
+      // Past the high watermark: OFFSET_OUT_OF_RANGE, with where the log is.
+      const { body: outOfRange } = await connection.request(FETCH, 12, fetchRequest('kp-http', 1, first + 10));
+      assert.equal(outOfRange.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE);
+      assert.equal(outOfRange.responses[0]!.partitions[0]!.highWatermark, first + 3);
+      // At the high watermark with MaxWaitMs: an empty answer after waiting, not an error.
+      const started = Date.now();
+      const { body: atEnd } = await connection.request(FETCH, 11, { ...fetchRequest('kp-http', 1, first + 3), maxWaitMs: 300, minBytes: 1 });
+      assert.ok(Date.now() - started >= 250);
+      assert.equal(atEnd.responses[0]!.partitions[0]!.errorCode, 0);
+      assert.equal(atEnd.responses[0]!.partitions[0]!.records?.length ?? 0, 0);
+      // Unknown topic and partition.
+      const { body: unknown } = await connection.request(FETCH, 12, fetchRequest('kp-missing', 0, 0));
+      assert.equal(unknown.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
+      const { body: noPartition } = await connection.request(FETCH, 12, fetchRequest('kp-http', 9, 0));
+      assert.equal(noPartition.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
+
+      // ListOffsets: earliest and latest, and by timestamp.
+      for (const version of [1, 6]) {
+        const { body } = await connection.request(LIST_OFFSETS, version, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [{ name: 'kp-http', partitions: [-2, -1, 1_700_000_000_150, 1_800_000_000_000].map((timestamp) => ({ partitionIndex: 1, currentLeaderEpoch: -1, timestamp })) }],
+        });
+        assert.deepEqual(
+          body.topics[0]!.partitions.map((p) => [p.errorCode, p.offset]),
+          [
+            [0, 0],
+            [0, first + 3],
+            [0, first + 2], // the first record at or after ...150 is the one at ...200
+            [0, -1],
+          ],
+        );
+      }
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
+  it('batches produce requests from many connections into fewer produce calls, each answered with its own offsets', async () => {
+    const producers = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const producer = kafka(`batching-${i}`).producer({ allowAutoTopicCreation: false });
+        await producer.connect();
+        return producer;
+      }),
+    );
+    try {
+      const batcher = test.platform.kafka!.batcher;
+      const callsBefore = batcher.calls;
+      const answers = await Promise.all(producers.map((producer, i) => producer.send({ topic: 'kp-batching', acks: -1, messages: [{ value: `from ${i}` }, { value: `again ${i}` }] })));
+      const calls = batcher.calls - callsBefore;
+      assert.ok(calls < producers.length, `${calls} produce calls for ${producers.length} requests`);
+      const offsets = answers.map((a) => Number(a[0]!.baseOffset));
+      assert.equal(new Set(offsets).size, producers.length);
+      // Each request's two records sit at its base offset, in its order.
+      const records = await httpRecords('kp-batching', 0, 0);
+      answers.forEach((_, i) => {
+        assert.equal(records.find((r) => r.offset === offsets[i])?.value, `from ${i}`);
+        assert.equal(records.find((r) => r.offset === offsets[i]! + 1)?.value, `again ${i}`);
+      });
+    } finally {
+      await Promise.all(producers.map((p) => p.disconnect()));
+    }
+  });
+
+  it('answers acks=0 with nothing, refuses corrupt, old-format and idempotent batches, and answers flexible Produce v9', async () => {
+    const connection = await RawKafkaConnection.connect(port);
+    const records: KafkaRecord[] = [{ offset: 0, timestamp: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('v'), headers: [] }];
+    const produce = (batch: Buffer, acks = -1) => ({ transactionalId: null, acks, timeoutMs: 1000, topics: [{ name: 'kp-raw', partitions: [{ index: 0, records: batch }] }] });
+    try {
+      // acks=0: no answer; the next request's answer comes next.
+      connection.send(PRODUCE, 7, produce(encodeRecordBatch({ records }), 0));
+      const { body: versions } = await connection.request(API_VERSIONS, 2, { clientSoftwareName: '', clientSoftwareVersion: '' });
+      assert.equal(versions.errorCode, 0);
+      for (const [apiKey, min, max] of [[0, 3, 9], [1, 4, 12], [2, 1, 6]]) {
+        assert.deepEqual(versions.apiKeys.find((k) => k.apiKey === apiKey), { apiKey, minVersion: min, maxVersion: max });
+      }
+
+      const corrupt = encodeRecordBatch({ records });
+      corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 1) ^ 1, corrupt.length - 1);
+      const old = encodeRecordBatch({ records });
+      old.writeInt8(1, 16);
+      const idempotent = encodeRecordBatch({ records, producerId: 5, producerEpoch: 0, baseSequence: 0 });
+      for (const [batch, errorCode] of [
+        [corrupt, KAFKA_ERRORS.CORRUPT_MESSAGE],
+        [old, KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT],
+        [idempotent, KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT],
+      ] as const) {
+        const { body } = await connection.request(PRODUCE, 8, produce(batch));
+        assert.equal(body.topics[0]!.partitions[0]!.errorCode, errorCode);
+        assert.equal(body.topics[0]!.partitions[0]!.baseOffset, -1);
+      }
+
+      const { body: flexible } = await connection.request(PRODUCE, 9, produce(encodeRecordBatch({ records, compression: 'zstd' })));
+      const answer = flexible.topics[0]!.partitions[0]!;
+      assert.equal(answer.errorCode, 0);
+      // The acks=0 record was written before it: offset 0, this one 1.
+      assert.equal(answer.baseOffset, 1);
+      const { body: unknown } = await connection.request(PRODUCE, 9, { ...produce(encodeRecordBatch({ records })), topics: [{ name: 'kp-none', partitions: [{ index: 0, records: encodeRecordBatch({ records }) }] }] });
+      assert.equal(unknown.topics[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
+      assert.equal((await httpRecords('kp-raw', 0, 0)).length, 2);
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+});
+
+function fetchRequest(topic: string, partition: number, offset: number): FetchRequest {
+  return {
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    forgottenTopics: [],
+    rackId: '',
+  };
+}
+
+function plain(record: KafkaRecord) {
+  return {
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key?.toString() ?? null,
+    value: record.value?.toString() ?? null,
+    headers: record.headers.map((h) => [h.key, h.value?.toString() ?? null]),
+  };
+}
