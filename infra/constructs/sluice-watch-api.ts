@@ -74,8 +74,9 @@ export const PONG = JSON.stringify({ type: 'pong' });
  * Waiting at the tail (docs/design.md): an API Gateway WebSocket API a consumer holds one
  * connection to while it waits for records, billed per connection-minute with no function
  * running in between. `$connect` requires IAM (SigV4) and is accepted by its function;
- * `watch`, `check` and `$default` (anything else: answered with a `watch-error`) go to the watch
- * function; `ping` is answered `pong` by a MOCK integration with a route response, so a
+ * `watch`, `check`, `bind` and `$default` (anything else: answered with a `watch-error`) go to
+ * the watch function; `$disconnect` to watch-disconnect, which starts the session timeout of
+ * the group members bound to the closed connection; `ping` is answered `pong` by a MOCK integration with a route response, so a
  * keep-alive runs no function. Route selection is `$request.body.action`. The stage has
  * throttling and JSON access logs.
  *
@@ -86,7 +87,7 @@ export class SluiceWatchApi extends Construct {
   readonly webSocketApi: apigwv2.WebSocketApi;
   readonly stage: apigwv2.WebSocketStage;
   readonly accessLogs: logs.LogGroup;
-  /** The routes by route key (`$connect`, `watch`, `check`, `$default`, `ping`). */
+  /** The routes by route key (`$connect`, `$disconnect`, `watch`, `check`, `bind`, `$default`, `ping`). */
   readonly routes: Record<string, apigwv2.CfnRoute>;
   /** Where consumers connect: `wss://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
   readonly url: string;
