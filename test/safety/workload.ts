@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { Context, DynamoDBStreamEvent } from 'aws-lambda';
+import { BOUND_HEARTBEAT_MS } from '../../lib/client/membership';
 import { handler as coordinateGroups } from '../../functions/streams/coordinate-groups';
 import { MemoryCheckpointStore } from '../../infra/local/checkpoint-store';
 import { lambdaContext } from '../../infra/local/lambda-context';
@@ -464,14 +465,36 @@ class Member {
   private silent = false;
   private zombieRunning = false;
   zombieRequested = false;
-  /** Waits at the tail on the platform's watch endpoint, when it has one. */
+  /** Waits at the tail on the platform's watch endpoint, when it has one; the membership is bound to that connection. */
   readonly watch: MemberWatch | undefined;
+  /** The member id the server bound to the watch connection: no heartbeats while bound and settled (as the client). */
+  private boundAs: string | undefined;
 
   constructor(
     private readonly run: Run,
     readonly name: string,
   ) {
-    if (run.watchUrl) this.watch = new MemberWatch(run, run.watchUrl);
+    if (run.watchUrl) {
+      this.watch = new MemberWatch(run, run.watchUrl, {
+        onBound: (memberId, generation) => {
+          if (memberId !== this.memberId || this.silent) return;
+          this.boundAs = memberId;
+          run.counters.detail('watch.member-bound');
+          // A generation not ours may be a rebalance no notice reached: heartbeat now. Else only the safety heartbeat.
+          this.nextHeartbeat = generation !== this.generation ? 0 : this.assignment === null ? this.nextHeartbeat : this.run.now() + BOUND_HEARTBEAT_MS;
+        },
+        onUnbound: () => {
+          if (this.boundAs === undefined) return;
+          this.boundAs = undefined;
+          run.counters.detail('watch.member-unbound');
+          this.nextHeartbeat = Math.min(this.nextHeartbeat, this.run.now() + this.heartbeatIntervalMs / 2);
+        },
+        onRebalance: (generation) => {
+          run.counters.detail('watch.rebalance-notices');
+          if (generation > this.generation) this.nextHeartbeat = 0;
+        },
+      });
+    }
   }
 
   /** Ends a wait at the tail: the membership changed, a fault wants the member, or the run ends. */
@@ -550,8 +573,9 @@ class Member {
       this.wakeUp();
     }
     this.heartbeatIntervalMs = body.heartbeatIntervalMs ?? this.heartbeatIntervalMs;
-    // While a rebalance is pending, look again soon rather than a full interval later.
-    this.nextHeartbeat = this.run.now() + (assignment === null ? Math.min(200, this.heartbeatIntervalMs) : this.heartbeatIntervalMs);
+    // While a rebalance is pending, look again soon rather than a full interval later; bound and settled, the connection keeps the lease.
+    const bound = this.boundAs !== undefined && this.boundAs === this.memberId;
+    this.nextHeartbeat = this.run.now() + (assignment === null ? Math.min(200, this.heartbeatIntervalMs) : bound ? BOUND_HEARTBEAT_MS : this.heartbeatIntervalMs);
   }
 
   private async join(): Promise<boolean> {
@@ -566,7 +590,9 @@ class Member {
     this.memberId = reply.body.memberId;
     this.generation = -1;
     this.assignment = null;
+    this.boundAs = undefined;
     this.view(reply, start);
+    this.watch?.bind(this.memberId!);
     return true;
   }
 
@@ -582,6 +608,8 @@ class Member {
 
   private forget(): void {
     this.wakeUp();
+    this.boundAs = undefined;
+    this.watch?.unbind();
     this.memberId = undefined;
     this.assignment = null;
     this.positionsFor = -1;
@@ -652,6 +680,10 @@ class Member {
     const round = { memberId: this.memberId!, generation: this.generation, partitions: [...this.assignment!] };
     this.silent = true;
     this.zombieRunning = true;
+    // A zombie's connection is gone too (a paused or cut-off process: API Gateway's idle timeout closes it): its
+    // $disconnect starts the session timeout, which then lapses.
+    this.boundAs = undefined;
+    this.watch?.drop();
     await delay(run.options.sessionTimeoutMs + 1500);
     for (let i = 0; i < 20 && run.consuming; i++) {
       const outcome = await this.commit(round, true);
@@ -706,6 +738,7 @@ class MemberWatch {
   constructor(
     private readonly run: Run,
     url: string,
+    membership: { onBound(memberId: string, generation: number): void; onUnbound(): void; onRebalance(generation: number): void },
   ) {
     const real: WatchSocketFactory = globalSocketFactory() ?? ((u) => new WebSocketClient(u) as unknown as WatchSocket);
     this.watcher = new TailWatcher({
@@ -730,7 +763,33 @@ class MemberWatch {
         this.armedAt.clear();
         this.poke();
       },
+      onBound: (_group, memberId, generation) => membership.onBound(memberId, generation),
+      onUnbound: () => membership.onUnbound(),
+      onBindRefused: (error) => {
+        run.notes.push(`bind refused: ${error.code}: ${error.message}`);
+        membership.onUnbound();
+      },
+      onRebalance: (_group, generation) => {
+        membership.onRebalance(generation);
+        this.poke();
+      },
     });
+  }
+
+  /** Binds the membership to the connection (and to every later one). */
+  bind(memberId: string): void {
+    this.watcher.bind(GROUP, memberId);
+  }
+
+  /** Stops binding (the member is gone). */
+  unbind(): void {
+    this.watcher.unbind();
+  }
+
+  /** Stops binding and closes the connection (a zombie's): the server starts the member's session timeout. */
+  drop(): void {
+    this.watcher.unbind();
+    if (this.socket && this.watcher.connected) this.socket.close(4001, 'zombie');
   }
 
   get available(): boolean {
