@@ -69,7 +69,8 @@ export class ProduceBatcher {
   calls = 0;
 
   constructor(
-    private readonly ctx: SluiceContext,
+    /** The stores the batches are written to (public for tests that count requests on its clients). */
+    readonly ctx: SluiceContext,
     readonly settings: BatchingSettings,
     private readonly write: Produce = (ctx, topic, records) => produce(ctx, topic, records),
   ) {}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { countsOf, RequestCounter } from '../../../../lib/cost/request-accounting';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
@@ -159,10 +160,15 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     );
     try {
       const batcher = test.platform.kafka!.batcher;
+      const counter = new RequestCounter().attach(batcher.ctx.s3);
       const callsBefore = batcher.calls;
       const answers = await Promise.all(producers.map((producer, i) => producer.send({ topic: 'kp-batching', acks: -1, messages: [{ value: `from ${i}` }, { value: `again ${i}` }] })));
       const calls = batcher.calls - callsBefore;
       assert.ok(calls < producers.length, `${calls} produce calls for ${producers.length} requests`);
+      // One object PUT per produce call: fewer objects than requests.
+      const puts = countsOf(counter.snapshot(), 'S3', 'PutObject').requests;
+      assert.equal(puts, calls);
+      counter.detach(batcher.ctx.s3);
       const offsets = answers.map((a) => Number(a[0]!.baseOffset));
       assert.equal(new Set(offsets).size, producers.length);
       // Each request's two records sit at its base offset, in its order.

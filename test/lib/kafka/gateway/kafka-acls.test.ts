@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createAclRule } from '../../../../lib/auth/acl-store';
+import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
+import { FETCH } from '../../../../lib/kafka/messages/fetch';
+import { LIST_OFFSETS } from '../../../../lib/kafka/messages/list-offsets';
+import { PRODUCE } from '../../../../lib/kafka/messages/produce';
+import { encodeRecordBatch } from '../../../../lib/kafka/records/record-batch';
+import { contextFromEnv } from '../../../../lib/runtime/context-from-env';
+import { createTopic } from '../../../../lib/topics/topic-service';
+import { RawKafkaConnection } from '../../../support/kafka-wire-client';
+import { startTestPlatform, type TestPlatform } from '../../../support/local-platform';
+
+/**
+ * The HTTP API's ACLs over Kafka. The gateway has no SASL yet, so its connections are
+ * the anonymous principal (auth mode none); with ACLs enforced (SLUICE_AUTHORIZATION=acl)
+ * anonymous may do only what its rules allow, as it may over HTTP.
+ */
+describe('Kafka gateway: ACLs for the connection principal', () => {
+  let test: TestPlatform;
+  let connection: RawKafkaConnection;
+  const records = encodeRecordBatch({ records: [{ offset: 0, timestamp: 1, key: null, value: Buffer.from('v'), headers: [] }] });
+  const produce = (name: string) => ({ transactionalId: null, acks: -1, timeoutMs: 1000, topics: [{ name, partitions: [{ index: 0, records }] }] });
+  const fetch = (topic: string) => ({
+    replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopics: [],
+    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+  });
+  const listOffsets = (name: string) => ({ replicaId: -1, isolationLevel: 0, topics: [{ name, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
+
+  before(async () => {
+    process.env.SLUICE_AUTHORIZATION = 'acl';
+    test = await startTestPlatform();
+    const ctx = contextFromEnv();
+    await createTopic(ctx, { name: 'acl-closed', partitions: 1, config: {} });
+    await createTopic(ctx, { name: 'acl-read-only', partitions: 1, config: {} });
+    for (const operation of ['READ', 'DESCRIBE'] as const) {
+      await createAclRule(ctx, { principal: 'anonymous', resourceType: 'TOPIC', patternType: 'LITERAL', resourceName: 'acl-read-only', operation, permission: 'ALLOW' });
+    }
+    connection = await RawKafkaConnection.connect(test.platform.kafka!.port);
+  });
+  after(async () => {
+    connection?.socket.destroy();
+    await test?.stop();
+    delete process.env.SLUICE_AUTHORIZATION;
+  });
+
+  it('refuses Produce without WRITE, and writes nothing', async () => {
+    for (const topic of ['acl-closed', 'acl-read-only']) {
+      const { body } = await connection.request(PRODUCE, 7, produce(topic));
+      assert.equal(body.topics[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED, topic);
+    }
+    const { body } = await connection.request(LIST_OFFSETS, 6, listOffsets('acl-read-only'));
+    assert.equal(body.topics[0]!.partitions[0]!.offset, 0);
+  });
+
+  it('refuses Fetch without READ and ListOffsets without DESCRIBE; allows both with them', async () => {
+    const closed = await connection.request(FETCH, 12, fetch('acl-closed'));
+    assert.equal(closed.body.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED);
+    const offsets = await connection.request(LIST_OFFSETS, 1, listOffsets('acl-closed'));
+    assert.equal(offsets.body.topics[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED);
+    const open = await connection.request(FETCH, 11, fetch('acl-read-only'));
+    assert.equal(open.body.responses[0]!.partitions[0]!.errorCode, 0);
+    assert.equal(open.body.responses[0]!.partitions[0]!.highWatermark, 0);
+  });
+});
