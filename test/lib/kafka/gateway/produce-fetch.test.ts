@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { countsOf, RequestCounter } from '../../../../lib/cost/request-accounting';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
@@ -27,7 +28,7 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     test = await startTestPlatform();
     port = test.platform.kafka!.port;
     bootstrap = test.platform.kafka!.bootstrapServer;
-    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1]] as const) {
+    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1], ['kp-flexible', 2]] as const) {
       const created = await call(test.url, 'POST', '/v1/topics', { name, partitions });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
@@ -83,6 +84,29 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       }
     } finally {
       await producer.disconnect();
+    }
+  });
+
+  it('@platformatic/kafka produces on flexible Produce v9 with each compression (none, gzip, snappy, lz4, zstd), read back over HTTP', async () => {
+    const producer = new PlatformaticProducer({ clientId: 'sluice-platformatic-test', bootstrapBrokers: [bootstrap], idempotent: false, acks: -1, retries: 0, serializers: stringSerializers });
+    try {
+      for (const compression of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
+        const value = `${compression} `.repeat(50);
+        const sent = await producer.send({
+          compression,
+          messages: [
+            { topic: 'kp-flexible', partition: 1, key: `key-${compression}`, value, headers: { codec: compression }, timestamp: 1_700_000_000_777n },
+            { topic: 'kp-flexible', partition: 1, key: `key-${compression}`, value: 'second', headers: {} },
+          ],
+        });
+        const offset = Number(sent.offsets![0]!.offset);
+        const [first, second] = await httpRecords('kp-flexible', 1, offset);
+        assert.deepEqual(first, { offset, timestamp: 1_700_000_000_777, key: `key-${compression}`, value, headers: [{ key: 'codec', value: compression }] }, compression);
+        assert.equal(second!.offset, offset + 1);
+        assert.equal(second!.value, 'second');
+      }
+    } finally {
+      await producer.close();
     }
   });
 
