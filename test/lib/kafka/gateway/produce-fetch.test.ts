@@ -174,6 +174,40 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
+  it('keeps a kafkajs tombstone (null value) as a null value', async () => {
+    const producer = kafka().producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const [sent] = await producer.send({ topic: 'kp-orders', acks: -1, messages: [{ key: 'gone', value: null }] });
+      const [record] = await httpRecords('kp-orders', sent!.partition, Number(sent!.baseOffset));
+      assert.equal(record!.key, 'gone');
+      assert.equal(record!.value, null);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('applies MaxBytes across partitions as Kafka does: the first partition with records gets them whatever their size', async () => {
+    for (const partition of [0, 1]) {
+      const produced = await call(test.url, 'POST', '/v1/topics/kp-http/records', { records: [{ partition, value: 'x'.repeat(200) }] });
+      assert.equal(produced.status, 200);
+    }
+    const connection = await RawKafkaConnection.connect(port);
+    try {
+      const request = fetchRequest('kp-http', 0, 0);
+      request.maxBytes = 10;
+      request.topics[0]!.partitions.push({ ...request.topics[0]!.partitions[0]!, partition: 1, fetchOffset: 0 });
+      const { body } = await connection.request(FETCH, 12, request);
+      const [first, second] = body.responses[0]!.partitions;
+      assert.ok(decodeRecordBatches(first!.records!).flatMap((b) => b.records).length >= 1);
+      assert.equal(second!.errorCode, 0);
+      assert.equal(second!.records?.length ?? 0, 0);
+      assert.ok(second!.highWatermark >= 1);
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
   it('batches produce requests from many connections into fewer produce calls, each answered with its own offsets', async () => {
     const producers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
