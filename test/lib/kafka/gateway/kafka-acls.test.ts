@@ -16,7 +16,7 @@ import { startTestPlatform, type TestPlatform } from '../../../support/local-pla
  * the anonymous principal (auth mode none); with ACLs enforced (SLUICE_AUTHORIZATION=acl)
  * anonymous may do only what its rules allow, as it may over HTTP.
  */
-describe('Kafka gateway: ACLs for the connection principal', () => {
+describe('Kafka gateway: ACLs and quotas for the connection principal', () => {
   let test: TestPlatform;
   let connection: RawKafkaConnection;
   const records = encodeRecordBatch({ records: [{ offset: 0, timestamp: 1, key: null, value: Buffer.from('v'), headers: [] }] });
@@ -29,10 +29,16 @@ describe('Kafka gateway: ACLs for the connection principal', () => {
 
   before(async () => {
     process.env.SLUICE_AUTHORIZATION = 'acl';
+    // 1 byte/s: 10 record bytes per 10 s quota window.
+    process.env.SLUICE_DEFAULT_PRODUCE_BYTES_PER_SECOND = '1';
     test = await startTestPlatform();
     const ctx = contextFromEnv();
     await createTopic(ctx, { name: 'acl-closed', partitions: 1, config: {} });
     await createTopic(ctx, { name: 'acl-read-only', partitions: 1, config: {} });
+    await createTopic(ctx, { name: 'acl-writable', partitions: 1, config: {} });
+    for (const operation of ['WRITE', 'DESCRIBE'] as const) {
+      await createAclRule(ctx, { principal: 'anonymous', resourceType: 'TOPIC', patternType: 'LITERAL', resourceName: 'acl-writable', operation, permission: 'ALLOW' });
+    }
     for (const operation of ['READ', 'DESCRIBE'] as const) {
       await createAclRule(ctx, { principal: 'anonymous', resourceType: 'TOPIC', patternType: 'LITERAL', resourceName: 'acl-read-only', operation, permission: 'ALLOW' });
     }
@@ -42,6 +48,7 @@ describe('Kafka gateway: ACLs for the connection principal', () => {
     connection?.socket.destroy();
     await test?.stop();
     delete process.env.SLUICE_AUTHORIZATION;
+    delete process.env.SLUICE_DEFAULT_PRODUCE_BYTES_PER_SECOND;
   });
 
   it('refuses Produce without WRITE, and writes nothing', async () => {
@@ -51,6 +58,17 @@ describe('Kafka gateway: ACLs for the connection principal', () => {
     }
     const { body } = await connection.request(LIST_OFFSETS, 6, listOffsets('acl-read-only'));
     assert.equal(body.topics[0]!.partitions[0]!.offset, 0);
+  });
+
+  it('writes with WRITE, within the produce quota; past it answers THROTTLING_QUOTA_EXCEEDED with a throttle time and writes nothing', async () => {
+    const { body: ok } = await connection.request(PRODUCE, 7, produce('acl-writable'));
+    assert.equal(ok.topics[0]!.partitions[0]!.errorCode, 0);
+    const big = encodeRecordBatch({ records: [{ offset: 0, timestamp: 1, key: null, value: Buffer.alloc(64), headers: [] }] });
+    const { body: over } = await connection.request(PRODUCE, 9, { ...produce('acl-writable'), topics: [{ name: 'acl-writable', partitions: [{ index: 0, records: big }] }] });
+    assert.equal(over.topics[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.THROTTLING_QUOTA_EXCEEDED);
+    assert.ok(over.throttleTimeMs > 0);
+    const { body } = await connection.request(LIST_OFFSETS, 6, listOffsets('acl-writable'));
+    assert.equal(body.topics[0]!.partitions[0]!.offset, 1);
   });
 
   it('refuses Fetch without READ and ListOffsets without DESCRIBE; allows both with them', async () => {
