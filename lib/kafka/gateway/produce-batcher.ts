@@ -1,5 +1,5 @@
 import type { SluiceContext } from '../../core/context';
-import { produce, type ProduceResult } from '../../log/produce';
+import { produce, type ProduceOptions, type ProduceResult } from '../../log/produce';
 import { LIMITS } from '../../protocol/limits';
 import type { IncomingRecord } from '../../records/record-encoding';
 
@@ -21,6 +21,10 @@ import type { IncomingRecord } from '../../records/record-encoding';
  * written one after another. One partition's records of one submission are never cut
  * (the handler refuses more than produceRecordsMax of them), so their offsets are
  * contiguous.
+ *
+ * An idempotent producer's submission (producer id, epoch, a base sequence per
+ * partition) is written as a call of its own, since lib/log/produce checks one
+ * producer's sequences per call; it still takes its turn in the topic's order.
  */
 export interface BatchingSettings {
   /** How long the first submission of a batch waits for others (SLUICE_KAFKA_LINGER_MS). */
@@ -46,9 +50,20 @@ export interface PartitionAppend {
   firstTimestamp: number;
 }
 
-type Produce = (ctx: SluiceContext, topic: string, records: readonly IncomingRecord[]) => Promise<ProduceResult>;
+type Produce = (ctx: SluiceContext, topic: string, records: readonly IncomingRecord[], options?: ProduceOptions) => Promise<ProduceResult>;
+
+/** An idempotent producer's submission: its id and epoch, the caller, and each partition's base sequence. */
+export interface ProducerSubmission {
+  id: number;
+  epoch: number;
+  principal: string;
+  sequences: ReadonlyMap<number, number>;
+}
 
 interface Unit {
+  /** The submission the unit is part of (an idempotent one is written alone, as one call). */
+  submission: object;
+  producer: ProducerSubmission | undefined;
   partition: PartitionRecords;
   resolve: (append: PartitionAppend) => void;
   reject: (error: unknown) => void;
@@ -72,14 +87,15 @@ export class ProduceBatcher {
     /** The stores the batches are written to (public for tests that count requests on its clients). */
     readonly ctx: SluiceContext,
     readonly settings: BatchingSettings,
-    private readonly write: Produce = (ctx, topic, records) => produce(ctx, topic, records),
+    private readonly write: Produce = (ctx, topic, records, options) => produce(ctx, topic, records, options),
   ) {}
 
   /**
    * Queues one request's records for `topic`, a promise per partition in the order given.
    * Each settles when the call holding it commits (or fails).
    */
-  submit(topic: string, partitions: readonly PartitionRecords[]): Promise<PartitionAppend>[] {
+  submit(topic: string, partitions: readonly PartitionRecords[], producer?: ProducerSubmission): Promise<PartitionAppend>[] {
+    const submission = {};
     let queue = this.topics.get(topic);
     if (!queue) {
       queue = { pending: [], pendingBytes: 0, timer: undefined, inFlight: false, due: false };
@@ -88,7 +104,7 @@ export class ProduceBatcher {
     const promises = partitions.map(
       (partition) =>
         new Promise<PartitionAppend>((resolve, reject) => {
-          queue.pending.push({ partition, resolve, reject });
+          queue.pending.push({ submission, producer, partition, resolve, reject });
           queue.pendingBytes += partition.records.reduce((sum, r) => sum + bytesOf(r), 0);
         }),
     );
@@ -132,8 +148,13 @@ export class ProduceBatcher {
       records.push(...unit.partition.records);
     }
     this.calls++;
+    const producer = units[0]!.producer;
+    const options: ProduceOptions | undefined = producer && {
+      producer: { id: producer.id, epoch: producer.epoch, sequences: Object.fromEntries(units.map((u) => [String(u.partition.partition), producer.sequences.get(u.partition.partition)!])) },
+      principal: producer.principal,
+    };
     try {
-      const result = await this.write(this.ctx, topic, records);
+      const result = await this.write(this.ctx, topic, records, options);
       units.forEach((unit, i) => {
         const first = result.records[starts[i]!]!;
         unit.resolve({ baseOffset: first.offset, firstTimestamp: first.timestamp });
@@ -153,7 +174,10 @@ function cut(units: readonly Unit[]): Unit[][] {
   for (const unit of units) {
     const p = unit.partition.partition;
     const morePartitions = partitions.has(p) ? 0 : 1;
-    if (current.length > 0 && (partitions.size + morePartitions > LIMITS.partitionsPerProduceMax || records + unit.partition.records.length > LIMITS.produceRecordsMax)) {
+    // An idempotent submission's sequences are one claim: it is a call of its own, whole.
+    const alone = unit.producer !== undefined || current[0]?.producer !== undefined;
+    const full = partitions.size + morePartitions > LIMITS.partitionsPerProduceMax || records + unit.partition.records.length > LIMITS.produceRecordsMax;
+    if (current.length > 0 && (alone ? unit.submission !== current[0]!.submission : full)) {
       calls.push(current);
       current = [];
       partitions = new Set();

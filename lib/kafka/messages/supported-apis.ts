@@ -1,6 +1,7 @@
 import type { AnyKafkaApi } from './api';
 import { API_VERSIONS, type ApiVersionRange } from './api-versions';
 import { FETCH } from './fetch';
+import { INIT_PRODUCER_ID } from './init-producer-id';
 import { LIST_OFFSETS } from './list-offsets';
 import { METADATA } from './metadata';
 import { PRODUCE } from './produce';
@@ -17,8 +18,9 @@ import { PRODUCE } from './produce';
  * |  2  | ListOffsets | 1-6      | 6             |
  * |  3  | Metadata    | 0-12     | 9             |
  * | 18  | ApiVersions | 0-3      | 3             |
+ * | 22  | InitProducerId | 0-4   | 2             |
  */
-export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS];
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS, INIT_PRODUCER_ID];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
 

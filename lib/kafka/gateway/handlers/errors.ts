@@ -20,6 +20,17 @@ export function kafkaErrorOf(error: unknown): { errorCode: number; message: stri
         return { errorCode: KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION, message };
       case 'OFFSET_OUT_OF_RANGE':
         return { errorCode: KAFKA_ERRORS.OFFSET_OUT_OF_RANGE, message };
+      // Idempotent producers (lib/log/produce-errors.ts): Kafka's own codes for the same refusals.
+      case 'FENCED':
+        return { errorCode: KAFKA_ERRORS.INVALID_PRODUCER_EPOCH, message };
+      case 'OUT_OF_ORDER_SEQUENCE':
+        return { errorCode: KAFKA_ERRORS.OUT_OF_ORDER_SEQUENCE_NUMBER, message };
+      case 'DUPLICATE_SEQUENCE':
+        return { errorCode: KAFKA_ERRORS.DUPLICATE_SEQUENCE_NUMBER, message };
+      case 'UNKNOWN_PRODUCER':
+        return { errorCode: KAFKA_ERRORS.UNKNOWN_PRODUCER_ID, message };
+      case 'PRODUCER_ACCESS_DENIED':
+        return { errorCode: KAFKA_ERRORS.CLUSTER_AUTHORIZATION_FAILED, message };
       case 'INVALID_REQUEST':
         return { errorCode: KAFKA_ERRORS.INVALID_RECORD, message };
       case 'CORRUPT_RECORD':

@@ -6,6 +6,8 @@ import { FETCH } from '../../messages/fetch';
 import { LIST_OFFSETS } from '../../messages/list-offsets';
 import { PRODUCE } from '../../messages/produce';
 import { handleFetch } from './fetch';
+import { INIT_PRODUCER_ID } from '../../messages/init-producer-id';
+import { handleInitProducerId } from './init-producer-id';
 import { handleListOffsets } from './list-offsets';
 import { handleProduce } from './produce';
 import { handleApiVersions } from './api-versions';
@@ -31,5 +33,6 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(LIST_OFFSETS, handleListOffsets),
     route(METADATA, handleMetadata),
     route(API_VERSIONS, handleApiVersions),
+    route(INIT_PRODUCER_ID, handleInitProducerId),
   ].map((r) => [r.api.key, r]),
 );

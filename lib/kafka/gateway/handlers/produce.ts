@@ -29,10 +29,15 @@ import { kafkaErrorOf } from './errors';
  * quota over the request's record bytes (THROTTLING_QUOTA_EXCEEDED with the throttle
  * time; nothing is written).
  *
- * Refused for now, with UNSUPPORTED_FOR_MESSAGE_FORMAT (a non-retriable error every
- * client surfaces as is): idempotent batches (producerId >= 0; InitProducerId is not
- * spoken yet, so a client never holds one), transactional ones and a TransactionalId.
- * Control batches are INVALID_RECORD. Null values are kept (Sluice stores them).
+ * Idempotent batches (producerId >= 0, from InitProducerId) map onto Sluice's idempotent
+ * produce: the producer id, epoch and each partition's base sequence are the call's
+ * claim (lib/log/sequence-check: the same fencing and sequence rules as the HTTP API),
+ * written as a call of its own; an exact retry is answered with the original offsets;
+ * refusals are Kafka's codes (INVALID_PRODUCER_EPOCH, OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * DUPLICATE_SEQUENCE_NUMBER, UNKNOWN_PRODUCER_ID). Refused with
+ * UNSUPPORTED_FOR_MESSAGE_FORMAT (non-retriable, surfaced as is by every client):
+ * transactional batches and a TransactionalId. Control batches are INVALID_RECORD.
+ * Null values are kept (Sluice stores them).
  *
  * acks 0 is answered with nothing, as the protocol says; 1 and -1 both mean "committed"
  * (Sluice has no replicas to wait for: a commit is durable). Any other acks is
@@ -43,7 +48,7 @@ export async function handleProduce(request: ProduceRequest, { session }: Reques
   const { ctx } = session;
   let throttleTimeMs = 0;
   const answers = request.topics.map((topic) => topic.partitions.map((p): ProducePartitionResponse => refused(p.index, KAFKA_ERRORS.NONE)));
-  const accepted: { topic: string; t: number; partitions: { at: number; records: PartitionRecords }[]; logAppendTime: boolean }[] = [];
+  const accepted: { topic: string; t: number; partitions: { at: number; records: PartitionRecords; producer: BatchProducer | undefined }[]; logAppendTime: boolean }[] = [];
 
   await Promise.all(
     request.topics.map(async (topic, t) => {
@@ -67,7 +72,7 @@ export async function handleProduce(request: ProduceRequest, { session }: Reques
         const { errorCode, message } = kafkaErrorOf(error);
         return fail(errorCode, message);
       }
-      const partitions: { at: number; records: PartitionRecords }[] = [];
+      const partitions: { at: number; records: PartitionRecords; producer: BatchProducer | undefined }[] = [];
       const seen = new Set<number>();
       topic.partitions.forEach((p, at) => {
         const answer = (errorCode: number, message: string | null = null) => (answers[t]![at] = refused(p.index, errorCode, message));
@@ -76,7 +81,7 @@ export async function handleProduce(request: ProduceRequest, { session }: Reques
         seen.add(p.index);
         const checked = recordsOf(p.records, p.index);
         if ('errorCode' in checked) return answer(checked.errorCode, checked.message);
-        partitions.push({ at, records: { partition: p.index, records: checked.records } });
+        partitions.push({ at, records: { partition: p.index, records: checked.records }, producer: checked.producer });
       });
       if (partitions.length > 0) accepted.push({ topic: topic.name, t, partitions, logAppendTime: timestampType(stored.config) === 'LogAppendTime' });
     }),
@@ -96,20 +101,31 @@ export async function handleProduce(request: ProduceRequest, { session }: Reques
 
   await Promise.all(
     accepted.flatMap((a) => {
-      const appends = session.batcher.submit(
-        a.topic,
-        a.partitions.map((p) => p.records),
-      );
-      return appends.map(async (append, i) => {
-        const { at, records } = a.partitions[i]!;
-        try {
-          const { baseOffset, firstTimestamp } = await append;
-          answers[a.t]![at] = { ...refused(records.partition, KAFKA_ERRORS.NONE), baseOffset, logAppendTimeMs: a.logAppendTime ? firstTimestamp : -1 };
-        } catch (error) {
-          const { errorCode, message } = kafkaErrorOf(error);
-          if (errorCode === KAFKA_ERRORS.UNKNOWN_SERVER_ERROR) session.log(`kafka produce to '${a.topic}'/${records.partition} failed: ${(error as Error)?.stack ?? String(error)}`);
-          answers[a.t]![at] = refused(records.partition, errorCode, message);
-        }
+      // One submission per producer (plain batches together; an idempotent producer's partitions as one claim).
+      const groups = new Map<string, typeof a.partitions>();
+      for (const p of a.partitions) {
+        const key = p.producer ? `${p.producer.id}/${p.producer.epoch}` : 'plain';
+        groups.set(key, [...(groups.get(key) ?? []), p]);
+      }
+      return [...groups.values()].flatMap((group) => {
+        const first = group[0]!.producer;
+        const producer = first && { id: first.id, epoch: first.epoch, principal: caller.principal, sequences: new Map(group.map((p) => [p.records.partition, p.producer!.sequence])) };
+        const appends = session.batcher.submit(
+          a.topic,
+          group.map((p) => p.records),
+          producer,
+        );
+        return appends.map(async (append, i) => {
+          const { at, records } = group[i]!;
+          try {
+            const { baseOffset, firstTimestamp } = await append;
+            answers[a.t]![at] = { ...refused(records.partition, KAFKA_ERRORS.NONE), baseOffset, logAppendTimeMs: a.logAppendTime ? firstTimestamp : -1 };
+          } catch (error) {
+            const { errorCode, message } = kafkaErrorOf(error);
+            if (errorCode === KAFKA_ERRORS.UNKNOWN_SERVER_ERROR) session.log(`kafka produce to '${a.topic}'/${records.partition} failed: ${(error as Error)?.stack ?? String(error)}`);
+            answers[a.t]![at] = refused(records.partition, errorCode, message);
+          }
+        });
       });
     }),
   );
@@ -125,7 +141,14 @@ function refused(index: number, errorCode: number, errorMessage: string | null =
 /** The latest date JavaScript can represent, as the HTTP API's timestamp rule. */
 const MAX_TIMESTAMP_MS = 8_640_000_000_000_000;
 
-type Checked = { records: IncomingRecord[] } | { errorCode: number; message: string };
+/** An idempotent partition's producer and the base sequence of its first batch. */
+interface BatchProducer {
+  id: number;
+  epoch: number;
+  sequence: number;
+}
+
+type Checked = { records: IncomingRecord[]; producer: BatchProducer | undefined } | { errorCode: number; message: string };
 
 /** One partition's RECORDS as Sluice records, or why they are refused. */
 function recordsOf(bytes: Buffer | null, partition: number): Checked {
@@ -139,9 +162,15 @@ function recordsOf(bytes: Buffer | null, partition: number): Checked {
     return { errorCode, message: error.message };
   }
   const records: IncomingRecord[] = [];
-  for (const batch of batches) {
-    if (batch.producerId >= 0 || batch.isTransactional) {
-      return { errorCode: KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT, message: 'idempotent and transactional producers are not supported by the Sluice gateway yet; set enable.idempotence=false (idempotent: false)' };
+  let producer: BatchProducer | undefined;
+  for (const [i, batch] of batches.entries()) {
+    if (batch.isTransactional) return { errorCode: KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT, message: 'transactions are not supported by the Sluice gateway' };
+    if (i === 0 && batch.producerId >= 0) producer = { id: batch.producerId, epoch: batch.producerEpoch, sequence: batch.baseSequence };
+    // Several batches for one partition: one producer, sequences following on, as a broker requires.
+    const expected = producer && producer.sequence + records.length;
+    if (i > 0 && (batch.producerId >= 0) !== (producer !== undefined)) return { errorCode: KAFKA_ERRORS.INVALID_RECORD, message: 'idempotent and plain batches mixed in one partition' };
+    if (producer && (batch.producerId !== producer.id || batch.producerEpoch !== producer.epoch || batch.baseSequence !== expected)) {
+      return { errorCode: KAFKA_ERRORS.OUT_OF_ORDER_SEQUENCE_NUMBER, message: `batch ${i} does not follow on from the one before it (producer ${producer.id}, sequence ${expected})` };
     }
     if (batch.isControl) return { errorCode: KAFKA_ERRORS.INVALID_RECORD, message: 'control batches cannot be produced' };
     for (const r of batch.records) {
@@ -159,7 +188,7 @@ function recordsOf(bytes: Buffer | null, partition: number): Checked {
   if (records.length > LIMITS.produceRecordsMax) {
     return { errorCode: KAFKA_ERRORS.RECORD_LIST_TOO_LARGE, message: `one partition of one request may hold at most ${LIMITS.produceRecordsMax} records` };
   }
-  return { records };
+  return { records, producer };
 }
 
 function recordBytes(record: IncomingRecord): number {

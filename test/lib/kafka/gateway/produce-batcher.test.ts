@@ -76,6 +76,21 @@ describe('ProduceBatcher', () => {
     assert.deepEqual(log.calls.slice(2).map((c) => c.records.length), [LIMITS.produceRecordsMax, 1]);
   });
 
+  it("writes an idempotent producer's submission as a call of its own, with its sequences as the claim", async () => {
+    const seen: unknown[] = [];
+    const log = fakeLog();
+    const batcher = new ProduceBatcher(ctx, { lingerMs: 10, maxBytes: 1 << 20 }, (c, topic, records, options) => {
+      seen.push(options);
+      return log.write(c, topic, records);
+    });
+    const plainA = batcher.submit('t', [{ partition: 0, records: recs(0, 1) }]);
+    const claimed = batcher.submit('t', [{ partition: 0, records: recs(0, 2) }, { partition: 1, records: recs(1, 1) }], { id: 7, epoch: 1, principal: 'p', sequences: new Map([[0, 4], [1, 0]]) });
+    const plainB = batcher.submit('t', [{ partition: 0, records: recs(0, 1) }]);
+    const offsets = (await Promise.all([...plainA, ...claimed, ...plainB])).map((x) => x.baseOffset);
+    assert.deepEqual(offsets, [0, 1, 0, 3]);
+    assert.deepEqual(seen, [undefined, { producer: { id: 7, epoch: 1, sequences: { 0: 4, 1: 0 } }, principal: 'p' }, undefined]);
+  });
+
   it('fails exactly the submissions of a failed call', async () => {
     const log = fakeLog({ failTopic: 'bad' });
     const batcher = new ProduceBatcher(ctx, { lingerMs: 5, maxBytes: 1 << 20 }, log.write);

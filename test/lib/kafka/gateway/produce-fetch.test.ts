@@ -5,6 +5,7 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { countsOf, RequestCounter } from '../../../../lib/cost/request-accounting';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
+import { INIT_PRODUCER_ID } from '../../../../lib/kafka/messages/init-producer-id';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
 import { LIST_OFFSETS } from '../../../../lib/kafka/messages/list-offsets';
 import { PRODUCE } from '../../../../lib/kafka/messages/produce';
@@ -28,7 +29,7 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     test = await startTestPlatform();
     port = test.platform.kafka!.port;
     bootstrap = test.platform.kafka!.bootstrapServer;
-    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1], ['kp-flexible', 2]] as const) {
+    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1], ['kp-flexible', 2], ['kp-idempotent', 2]] as const) {
       const created = await call(test.url, 'POST', '/v1/topics', { name, partitions });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
@@ -208,6 +209,49 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
+  it('kafkajs idempotent producer: InitProducerId, then sequenced batches written once each', async () => {
+    const producer = new Kafka({ clientId: 'idempotent', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } }).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const first = await producer.send({ topic: 'kp-idempotent', acks: -1, messages: [{ key: 'a', value: 'one' }, { key: 'a', value: 'two' }] });
+      const second = await producer.send({ topic: 'kp-idempotent', acks: -1, messages: [{ key: 'a', value: 'three' }] });
+      assert.equal(first[0]!.partition, second[0]!.partition);
+      assert.equal(Number(second[0]!.baseOffset), Number(first[0]!.baseOffset) + 2);
+      const records = await httpRecords('kp-idempotent', first[0]!.partition, Number(first[0]!.baseOffset));
+      assert.deepEqual(records.map((r) => r.value), ['one', 'two', 'three']);
+    } finally {
+      await producer.disconnect();
+    }
+  });
+
+  it('idempotent produce over the wire: an exact retry answers the original offset and writes nothing; a gap is OUT_OF_ORDER_SEQUENCE_NUMBER; transactions are refused', async () => {
+    const connection = await RawKafkaConnection.connect(port);
+    try {
+      const { body: transactional } = await connection.request(INIT_PRODUCER_ID, 4, { transactionalId: 'tx', transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.equal(transactional.errorCode, KAFKA_ERRORS.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+      const { body: init } = await connection.request(INIT_PRODUCER_ID, 1, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1, producerEpoch: -1 });
+      assert.equal(init.errorCode, 0);
+      assert.ok(init.producerId >= 0);
+      const batch = (sequence: number, value: string) =>
+        encodeRecordBatch({ records: [{ offset: 0, timestamp: 1_700_000_000_000, key: null, value: Buffer.from(value), headers: [] }], producerId: init.producerId, producerEpoch: init.producerEpoch, baseSequence: sequence });
+      const send = async (records: Buffer) => {
+        const { body } = await connection.request(PRODUCE, 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topics: [{ name: 'kp-idempotent', partitions: [{ index: 1, records }] }] });
+        return body.topics[0]!.partitions[0]!;
+      };
+      const written = await send(batch(0, 'once'));
+      assert.equal(written.errorCode, 0);
+      const retried = await send(batch(0, 'once'));
+      assert.deepEqual([retried.errorCode, retried.baseOffset], [0, written.baseOffset]);
+      const gap = await send(batch(5, 'gap'));
+      assert.equal(gap.errorCode, KAFKA_ERRORS.OUT_OF_ORDER_SEQUENCE_NUMBER);
+      const next = await send(batch(1, 'next'));
+      assert.deepEqual([next.errorCode, next.baseOffset], [0, written.baseOffset + 1]);
+      assert.deepEqual((await httpRecords('kp-idempotent', 1, written.baseOffset)).map((r) => r.value), ['once', 'next']);
+    } finally {
+      connection.socket.destroy();
+    }
+  });
+
   it('batches produce requests from many connections into fewer produce calls, each answered with its own offsets', async () => {
     const producers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
@@ -240,7 +284,7 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
-  it('answers acks=0 with nothing, refuses corrupt, old-format and idempotent batches, and answers flexible Produce v9', async () => {
+  it('answers acks=0 with nothing, refuses corrupt, old-format and transactional batches and producer ids never issued, and answers flexible Produce v9', async () => {
     const connection = await RawKafkaConnection.connect(port);
     const records: KafkaRecord[] = [{ offset: 0, timestamp: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('v'), headers: [] }];
     const produce = (batch: Buffer, acks = -1) => ({ transactionalId: null, acks, timeoutMs: 1000, topics: [{ name: 'kp-raw', partitions: [{ index: 0, records: batch }] }] });
@@ -257,11 +301,14 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       corrupt.writeUInt8(corrupt.readUInt8(corrupt.length - 1) ^ 1, corrupt.length - 1);
       const old = encodeRecordBatch({ records });
       old.writeInt8(1, 16);
-      const idempotent = encodeRecordBatch({ records, producerId: 5, producerEpoch: 0, baseSequence: 0 });
+      const neverIssued = encodeRecordBatch({ records, producerId: 5, producerEpoch: 0, baseSequence: 0 });
+      const transactional = encodeRecordBatch({ records, producerId: 5, producerEpoch: 0, baseSequence: 0, isTransactional: true });
       for (const [batch, errorCode] of [
         [corrupt, KAFKA_ERRORS.CORRUPT_MESSAGE],
         [old, KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT],
-        [idempotent, KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT],
+        [transactional, KAFKA_ERRORS.UNSUPPORTED_FOR_MESSAGE_FORMAT],
+        // lib/producers says PRODUCER_ACCESS_DENIED for an id never issued (or issued to another principal).
+        [neverIssued, KAFKA_ERRORS.CLUSTER_AUTHORIZATION_FAILED],
       ] as const) {
         const { body } = await connection.request(PRODUCE, 8, produce(batch));
         assert.equal(body.topics[0]!.partitions[0]!.errorCode, errorCode);

@@ -77,17 +77,19 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
       forgottenTopics: [{ topic: 'gone', partitions: [1] }],
     },
   ],
+  [22, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: 7, producerEpoch: 1 }],
   [2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 0, timestamp: -1 }] }] }],
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12 and ApiVersions 0-3, by key', () => {
+  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, ApiVersions 0-3 and InitProducerId 0-4, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
       { apiKey: 1, minVersion: 4, maxVersion: 12 },
       { apiKey: 2, minVersion: 1, maxVersion: 6 },
       { apiKey: 3, minVersion: 0, maxVersion: 12 },
       { apiKey: 18, minVersion: 0, maxVersion: 3 },
+      { apiKey: 22, minVersion: 0, maxVersion: 4 },
     ]);
     assert.equal(new Set(SUPPORTED_APIS.map((a) => a.key)).size, SUPPORTED_APIS.length);
   });

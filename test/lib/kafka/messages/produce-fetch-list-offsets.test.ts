@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { KafkaApi } from '../../../../lib/kafka/messages/api';
 import { FETCH, type FetchRequest, type FetchResponse } from '../../../../lib/kafka/messages/fetch';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../../../lib/kafka/messages/frames';
+import { INIT_PRODUCER_ID } from '../../../../lib/kafka/messages/init-producer-id';
 import { LIST_OFFSETS, type ListOffsetsRequest, type ListOffsetsResponse } from '../../../../lib/kafka/messages/list-offsets';
 import { PRODUCE, type ProduceRequest, type ProduceResponse } from '../../../../lib/kafka/messages/produce';
 
@@ -83,6 +84,16 @@ describe('ListOffsets codec (v1-v6)', () => {
       assert.equal((back.request as ListOffsetsRequest).topics[0]!.partitions[0]!.timestamp, -2);
       assert.equal(back.response.topics[0]!.partitions[0]!.offset, 17);
       assert.equal(back.response.topics[0]!.partitions[0]!.leaderEpoch, v >= 4 ? 0 : -1);
+    }
+  });
+});
+
+describe('InitProducerId codec (v0-v4)', () => {
+  it('round-trips every version; ProducerId and ProducerEpoch in requests from v3', () => {
+    for (const v of versions(INIT_PRODUCER_ID)) {
+      const back = roundTrip(INIT_PRODUCER_ID, v, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: 12, producerEpoch: 3 }, { throttleTimeMs: 0, errorCode: 0, producerId: 99, producerEpoch: 0 });
+      assert.deepEqual(back.request, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: v >= 3 ? 12 : -1, producerEpoch: v >= 3 ? 3 : -1 });
+      assert.deepEqual(back.response, { throttleTimeMs: 0, errorCode: 0, producerId: 99, producerEpoch: 0 });
     }
   });
 });
