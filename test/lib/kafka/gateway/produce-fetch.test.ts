@@ -175,6 +175,22 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
+  it('kafkajs admin reads offsets through ListOffsets: low and high watermarks, and by timestamp', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const listed = await call(test.url, 'GET', '/v1/topics/kp-http/partitions/1/offsets');
+      assert.equal(listed.status, 200, JSON.stringify(listed.body));
+      const offsets = await admin.fetchTopicOffsets('kp-http');
+      const one = offsets.find((o) => o.partition === 1)!;
+      assert.deepEqual([Number(one.low), Number(one.high)], [listed.body.logStartOffset, listed.body.highWatermark]);
+      const byTime = await admin.fetchTopicOffsetsByTimestamp('kp-http', 1_700_000_000_150);
+      assert.equal(Number(byTime.find((o) => o.partition === 1)!.offset), 2);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('keeps a kafkajs tombstone (null value) as a null value', async () => {
     const producer = kafka().producer({ allowAutoTopicCreation: false });
     await producer.connect();
