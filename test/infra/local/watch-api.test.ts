@@ -8,15 +8,18 @@ import { TestWatchClient } from '../../support/watch-client';
 /**
  * The local emulation of API Gateway's WebSocket API alone (no storage): route selection,
  * the events handlers get, the MOCK ping, the management API through the real SDK client,
- * and the limits API Gateway enforces (message size, idle timeout, connection lifetime).
+ * and the limits API Gateway enforces (message size, idle timeout, connection lifetime),
+ * and `$disconnect` however a connection ends.
  */
 const events: any[] = [];
+/** `$disconnect` events, kept apart: they come whenever an earlier test's connection closes. */
+const disconnects: any[] = [];
 let refuseConnect = false;
-const target = (functionName: string, answer: () => unknown = () => ({ statusCode: 200 })): WebSocketTarget => ({
+const target = (functionName: string, answer: () => unknown = () => ({ statusCode: 200 }), into = events): WebSocketTarget => ({
   functionName,
   timeoutSeconds: 5,
   handler: async (event) => {
-    events.push(event);
+    into.push(event);
     return answer();
   },
 });
@@ -27,6 +30,7 @@ function platform(options: { idleTimeoutMs?: number; maxConnectionMs?: number } 
       ['$connect', target('watch-connect', () => ({ statusCode: refuseConnect ? 403 : 200 }))],
       ['watch', target('watch')],
       ['$default', target('watch')],
+      ['$disconnect', target('watch-disconnect', undefined, disconnects)],
     ]),
     ...options,
   });
@@ -137,6 +141,29 @@ describe('local WebSocket API', { timeout: 30_000 }, () => {
     await assert.rejects(management.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from('{}') })), { name: 'GoneException' });
   });
 
+  it('runs $disconnect once, with a DISCONNECT event of the connection, when the client closes it; a post to it is then 410', async () => {
+    const client = await TestWatchClient.open(main.url);
+    const id = await connectionIdOf(client);
+    client.close();
+    await client.closed;
+    await main.api.disconnected();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const mine = disconnects.filter((e) => e.requestContext.connectionId === id);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].requestContext.routeKey, '$disconnect');
+    assert.equal(mine[0].requestContext.eventType, 'DISCONNECT');
+    await assert.rejects(management.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from('{}') })), { name: 'GoneException' });
+  });
+
+  it('runs $disconnect when the server closes a connection (management API DELETE)', async () => {
+    const client = await TestWatchClient.open(main.url);
+    const id = await connectionIdOf(client);
+    await management.send(new DeleteConnectionCommand({ ConnectionId: id }));
+    await client.closed;
+    await main.api.disconnected();
+    assert.equal(disconnects.filter((e) => e.requestContext.connectionId === id).length, 1);
+  });
+
   it(`closes a connection that sends a message over ${WATCH_MESSAGE_MAX_BYTES} bytes (1009)`, async () => {
     const client = await TestWatchClient.open(main.url);
     client.send('x'.repeat(WATCH_MESSAGE_MAX_BYTES + 1));
@@ -147,12 +174,15 @@ describe('local WebSocket API', { timeout: 30_000 }, () => {
     const short = await platform({ idleTimeoutMs: 200, maxConnectionMs: 60_000 });
     const lived = await platform({ idleTimeoutMs: 60_000, maxConnectionMs: 300 });
     try {
+      const disconnectsBefore = disconnects.length;
       const idle = await TestWatchClient.open(short.url);
       assert.equal((await idle.closed).code, 1001);
       const busy = await TestWatchClient.open(lived.url);
       const pinging = setInterval(() => busy.send({ action: 'ping' }), 50);
       assert.equal((await busy.closed).code, 1001);
       clearInterval(pinging);
+      await Promise.all([short.api.disconnected(), lived.api.disconnected()]);
+      assert.equal(disconnects.length - disconnectsBefore, 2, 'each closed connection ran $disconnect');
     } finally {
       for (const p of [short, lived]) {
         p.api.close();
