@@ -36,6 +36,11 @@ export interface JoinSettings {
  * assignment (`pendingView`) or the loss of membership (`rejoinReason`), and waking the
  * loop that waits in `waitForEvent` for any of these or for a fetch outcome (queued in
  * `completions`). What a view means for the partitions held is up to the subclass.
+ *
+ * With a `memberBinder` (the consumer's watch connection) the membership is bound to it
+ * after every join: while bound and settled it heartbeats only every `BOUND_HEARTBEAT_MS`,
+ * once on each `rebalance` notice (`rebalanceNoticed`) or `bound` answer naming another
+ * generation, and as before while unbound (docs/design.md, "Consumer groups").
  */
 export abstract class GroupMember<C> {
   protected readonly client: SluiceHttpClient;
@@ -195,8 +200,9 @@ export abstract class GroupMember<C> {
 
   /**
    * The binding is gone (the connection ended, or a bind was refused): heartbeat over HTTP
-   * from now on, the first one an interval from now (the server started the session
-   * timeout when the connection closed, and the watcher binds again on its next one).
+   * from now on, the first one at most half an interval from now (the server started the
+   * session timeout when the connection closed, and the watcher usually binds again on its
+   * next connection before that heartbeat is due).
    */
   protected memberUnbound(why?: string): void {
     if (this.boundMember === undefined) return;
