@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Producer as PlatformaticProducer, stringSerializers } from '@platformatic/kafka';
+import fc from 'fast-check';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { encodeRequestFrame } from '../../../../lib/kafka/messages/frames';
 import { countsOf, RequestCounter } from '../../../../lib/cost/request-accounting';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
@@ -29,7 +31,7 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     test = await startTestPlatform();
     port = test.platform.kafka!.port;
     bootstrap = test.platform.kafka!.bootstrapServer;
-    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1], ['kp-flexible', 2], ['kp-idempotent', 2]] as const) {
+    for (const [name, partitions] of [['kp-orders', 4], ['kp-http', 2], ['kp-batching', 1], ['kp-raw', 1], ['kp-flexible', 2], ['kp-idempotent', 2], ['kp-fuzz', 2]] as const) {
       const created = await call(test.url, 'POST', '/v1/topics', { name, partitions });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
@@ -268,6 +270,36 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
+  it('survives mutated Produce frames: each is answered or its connection closed, and the gateway keeps serving', async () => {
+    const batches = (['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const).map((compression) =>
+      encodeRecordBatch({ records: [{ offset: 0, timestamp: 1_700_000_000_000, key: Buffer.from('k'), value: Buffer.from('v'.repeat(40)), headers: [{ key: 'h', value: null }] }], compression }),
+    );
+    const frames = fc.sample(
+      fc.record({ batch: fc.constantFrom(...batches), version: fc.constantFrom(3, 7, 9), edits: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }) }),
+      { numRuns: 60, seed: 13 },
+    ).map(({ batch, version, edits }) =>
+      mutate(encodeRequestFrame(PRODUCE, { apiVersion: version, correlationId: 1, clientId: 'fuzz' }, { transactionalId: null, acks: -1, timeoutMs: 1000, topics: [{ name: 'kp-fuzz', partitions: [{ index: 0, records: batch }] }] }), edits),
+    );
+    let connection = await RawKafkaConnection.connect(port);
+    try {
+      for (const frame of frames) {
+        if (connection.isClosed) connection = await RawKafkaConnection.connect(port);
+        connection.write(frame);
+        // An answer, or the connection closed (a frame the gateway could not parse).
+        await connection.nextFrame(5_000).catch((error: Error) => assert.match(error.message, /closed/));
+      }
+    } finally {
+      connection.socket.destroy();
+    }
+    const check = await RawKafkaConnection.connect(port);
+    try {
+      const { body } = await check.request(API_VERSIONS, 3, { clientSoftwareName: 'after-fuzz', clientSoftwareVersion: '1' });
+      assert.equal(body.errorCode, 0);
+    } finally {
+      check.socket.destroy();
+    }
+  });
+
   it('batches produce requests from many connections into fewer produce calls, each answered with its own offsets', async () => {
     const producers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
@@ -344,6 +376,13 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 });
+
+/** Every byte of `frame` after the 4-byte size, with `edits` applied (positions modulo its length). */
+function mutate(frame: Buffer, edits: [number, number][]): Buffer {
+  const copy = Buffer.from(frame);
+  for (const [at, value] of edits) copy[4 + (at % (copy.length - 4))] = value;
+  return copy;
+}
 
 function fetchRequest(topic: string, partition: number, offset: number): FetchRequest {
   return {
