@@ -35,6 +35,8 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       const created = await call(test.url, 'POST', '/v1/topics', { name, partitions });
       assert.equal(created.status, 201, JSON.stringify(created.body));
     }
+    const appendTime = await call(test.url, 'POST', '/v1/topics', { name: 'kp-append-time', partitions: 1, config: { 'message.timestamp.type': 'LogAppendTime' } });
+    assert.equal(appendTime.status, 201, JSON.stringify(appendTime.body));
   });
   after(async () => {
     await test?.stop();
@@ -190,6 +192,24 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       assert.equal(Number(byTime.find((o) => o.partition === 1)!.offset), 2);
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it('answers LogAppendTimeMs on a LogAppendTime topic, the time every record is stamped with', async () => {
+    const connection = await RawKafkaConnection.connect(port);
+    try {
+      const before = Date.now();
+      const batch = encodeRecordBatch({ records: [{ offset: 0, timestamp: 1_000, key: null, value: Buffer.from('stamped'), headers: [] }] });
+      const { body } = await connection.request(PRODUCE, 8, { transactionalId: null, acks: 1, timeoutMs: 1000, topics: [{ name: 'kp-append-time', partitions: [{ index: 0, records: batch }] }] });
+      const answer = body.topics[0]!.partitions[0]!;
+      assert.equal(answer.errorCode, 0);
+      assert.ok(answer.logAppendTimeMs >= before - 1000, `${answer.logAppendTimeMs}`);
+      const [record] = await httpRecords('kp-append-time', 0, answer.baseOffset);
+      assert.equal(record!.timestamp, answer.logAppendTimeMs);
+      const { body: plain } = await connection.request(PRODUCE, 8, { transactionalId: null, acks: 1, timeoutMs: 1000, topics: [{ name: 'kp-fuzz', partitions: [{ index: 1, records: batch }] }] });
+      assert.equal(plain.topics[0]!.partitions[0]!.logAppendTimeMs, -1);
+    } finally {
+      connection.socket.destroy();
     }
   });
 
