@@ -182,7 +182,7 @@ describe('produce and fetch', () => {
     assert.ok(body.records[0].timestamp >= before);
   });
 
-  it('limits a fetch by maxRecords and by maxBytes, but always returns the first record', async () => {
+  it('limits a fetch by maxRecords, and by maxBytes at batch bounds: the batch holding the offset is answered to its end', async () => {
     await call(env.url, 'POST', '/v1/topics', { name: 'limits' });
     const records = Array.from({ length: 20 }, (_, i) => ({ value: 'x'.repeat(100) + i }));
     await call(env.url, 'POST', '/v1/topics/limits/records', { records: records.slice(0, 10) });
@@ -194,10 +194,16 @@ describe('produce and fetch', () => {
     );
     assert.equal(byCount.body.nextOffset, 13);
     assert.equal(byCount.body.highWatermark, 20);
-    const byBytes = await call(env.url, 'GET', '/v1/topics/limits/partitions/0/records?offset=0&maxBytes=250');
-    assert.equal(byBytes.body.records.length, 2);
+    // Two batches: offsets 0-9 of 101 bytes each (1,010), then 10-19 of 102 (1,020).
+    const offsetsOf = (answer: { body: { records: { offset: number }[] } }) => answer.body.records.map((r) => r.offset);
+    const firstOnly = await call(env.url, 'GET', '/v1/topics/limits/partitions/0/records?offset=0&maxBytes=250');
+    assert.deepEqual(offsetsOf(firstOnly), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const notAllOfTheSecond = await call(env.url, 'GET', '/v1/topics/limits/partitions/0/records?offset=0&maxBytes=2029');
+    assert.equal(notAllOfTheSecond.body.nextOffset, 10);
+    const both = await call(env.url, 'GET', '/v1/topics/limits/partitions/0/records?offset=0&maxBytes=2030');
+    assert.equal(both.body.nextOffset, 20);
     const tiny = await call(env.url, 'GET', '/v1/topics/limits/partitions/0/records?offset=3&maxBytes=1');
-    assert.equal(tiny.body.records.length, 1);
+    assert.deepEqual(offsetsOf(tiny), [3, 4, 5, 6, 7, 8, 9]);
   });
 
   it('answers an empty list at the high watermark and 416 past it, stating the valid range', async () => {
