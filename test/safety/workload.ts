@@ -156,6 +156,8 @@ class Producer {
   private identity: { producerId: number; epoch: number } | undefined;
   private sequences = new Map<number, number>();
   zombieRequested = false;
+  /** Zombie calls this producer may try again when none so far ended with a known outcome. */
+  private zombieRetries = 3;
 
   constructor(
     private readonly run: Run,
@@ -179,6 +181,9 @@ class Producer {
       if (this.zombieRequested) {
         this.zombieRequested = false;
         await this.zombie();
+        // A zombie call whose outcome stayed unknown (a lost response, a throttle storm) proves
+        // nothing: until one of the run's is known, try again, a few times at most.
+        if (this.run.counters.injected['zombie-producer'] === 0 && this.zombieRetries-- > 0) this.zombieRequested = true;
         continue;
       }
       await this.send(this.batch(this.config.name));
