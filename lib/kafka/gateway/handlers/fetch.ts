@@ -165,7 +165,8 @@ function empty(partitionIndex: number, errorCode: number): FetchPartitionRespons
     logStartOffset: -1,
     abortedTransactions: [],
     preferredReadReplica: -1,
-    records: null,
+    // Empty, not null: brokers answer a zero-length record set, and librdkafka refuses a null one ("invalid MessageSetSize -1").
+    records: Buffer.alloc(0),
   };
 }
 
