@@ -6,6 +6,7 @@ import { WATCH_BOUND_LEASE_MS } from '../../../lib/protocol/watch';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { memberKey } from '../../../lib/store/group-items';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { eventually } from '../../support/eventually';
 import { TestWatchClient } from '../../support/watch-client';
 
 /**
@@ -48,15 +49,6 @@ async function memberItem(group: string, memberId: string): Promise<Record<strin
 async function bind(client: TestWatchClient, group: string, memberId: string): Promise<any> {
   client.send({ action: 'bind', group, memberId });
   return client.next((m) => m.type === 'bound' || m.type === 'watch-error');
-}
-
-/** Waits until `condition` holds, checking every 50 ms (what it waits for happens in the background). */
-async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await condition()) return;
-    await delay(50);
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 before(async () => {

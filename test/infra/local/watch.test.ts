@@ -9,6 +9,7 @@ import { headKey } from '../../../lib/store/partition-head-store';
 import { queryWatchers, WATCH_KEY_PREFIX } from '../../../lib/store/watcher-store';
 import { getTopic } from '../../../lib/topics/topic-repository';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { eventually } from '../../support/eventually';
 import { TestWatchClient } from '../../support/watch-client';
 
 /**
@@ -52,15 +53,6 @@ async function newWatchers(before: Set<string>): Promise<string[]> {
 /** Lets every stream trigger deliver what the stream holds now (so a late backstop does not interleave). */
 async function drainTriggers(): Promise<void> {
   await Promise.all([...env.platform.triggers.values()].map((trigger) => trigger.drain()));
-}
-
-/** Waits until `condition` holds, checking every 50 ms (what it waits for happens in the background). */
-async function eventually(condition: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (await condition()) return;
-    await delay(50);
-  }
-  assert.fail(`never happened: ${what}`);
 }
 
 before(async () => {
