@@ -107,13 +107,14 @@ export class StreamTrigger {
     this.mainLoop = this.runMain();
   }
 
-  /** Stops polling; waits for an in-flight invocation (and its checkpoint) to finish. */
+  /** Stops polling; waits for an in-flight invocation to finish and its checkpoint to be written. */
   async stop(): Promise<void> {
     if (!this.running) return this.mainLoop;
     this.running = false;
     this.wakeIdle();
     for (const wake of [...this.retrySleepers]) wake();
     await this.mainLoop;
+    await this.o.checkpoints.flush();
   }
 
   /** Resolves once every record now in the stream has been delivered, filtered out or sent to onFailure. */

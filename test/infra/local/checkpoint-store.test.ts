@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { checkpointKey, FileCheckpointStore, MemoryCheckpointStore } from '../../../infra/local/checkpoint-store';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../../infra/local/emulators/dynamodb-local';
 import { StreamTrigger } from '../../../infra/local/stream-trigger';
+import { eventually } from '../../support/eventually';
 
 const dirs: string[] = [];
 after(() => {
@@ -44,28 +45,44 @@ describe('MemoryCheckpointStore', () => {
 });
 
 describe('FileCheckpointStore', () => {
-  test('a new store on the same path sees the checkpoints written before', () => {
+  test('a new store on the same path sees the checkpoints flushed before', async () => {
     const path = join(tempDir(), 'checkpoints.json');
-    new FileCheckpointStore(path).set('k', '000000000000000000042');
+    const store = new FileCheckpointStore(path);
+    store.set('k', '000000000000000000042');
+    await store.flush();
     assert.equal(new FileCheckpointStore(path).get('k'), '000000000000000000042');
   });
 
-  test('creates missing directories and leaves no temporary file behind', () => {
+  test('set leaves the disk alone; the checkpoints reach it together within the flush delay', async () => {
+    const path = join(tempDir(), 'checkpoints.json');
+    const store = new FileCheckpointStore(path, 20);
+    store.set('a', '1');
+    store.set('b', '2');
+    assert.equal(store.get('b'), '2');
+    assert.equal(existsSync(path), false);
+    await eventually(async () => existsSync(path), 'the checkpoint file is written');
+    assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { version: 1, checkpoints: { a: '1', b: '2' } });
+  });
+
+  test('creates missing directories and leaves no temporary file behind', async () => {
     const dir = tempDir();
     const path = join(dir, 'nested', 'checkpoints.json');
     const store = new FileCheckpointStore(path);
     store.set('a', '1');
     store.set('b', '2');
+    await store.flush();
     assert.deepEqual(readdirSync(join(dir, 'nested')), ['checkpoints.json']);
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')), { version: 1, checkpoints: { a: '1', b: '2' } });
   });
 
-  test('stores sharing a path keep each other\'s checkpoints', () => {
+  test('stores sharing a path keep each other\'s checkpoints', async () => {
     const path = join(tempDir(), 'checkpoints.json');
     const one = new FileCheckpointStore(path);
     const two = new FileCheckpointStore(path);
     one.set('one', '1');
+    await one.flush();
     two.set('two', '2');
+    await two.flush();
     const reopened = new FileCheckpointStore(path);
     assert.equal(reopened.get('one'), '1');
     assert.equal(reopened.get('two'), '2');
