@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 import { StartupError } from './emulators/startup-error';
 import { fromApiGatewayResult, toApiGatewayEvent } from './api-gateway-event';
 import { lambdaContext } from './lambda-context';
+import type { InvocationReports } from './invocation-reports';
 import type { RouteTable } from './route-table';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
@@ -28,10 +29,12 @@ export function startHttpServer(
   log: (line: string) => void,
   /** Serves a request before the routes do (the WebSocket management API); true when it did. */
   intercept?: (req: IncomingMessage, res: ServerResponse) => boolean,
+  /** Told each invocation's handler duration, as Lambda's REPORT lines are. */
+  reports?: InvocationReports,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (intercept?.(req, res)) return;
-    handle(routes, req, res, log).catch((error: unknown) => {
+    handle(routes, req, res, log, reports).catch((error: unknown) => {
       log(`request failed: ${String(error)}`);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });
@@ -48,7 +51,7 @@ export function startHttpServer(
   });
 }
 
-async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res: ServerResponse, log: (line: string) => void): Promise<void> {
+async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res: ServerResponse, log: (line: string) => void, reports?: InvocationReports): Promise<void> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -81,8 +84,10 @@ async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res
   );
   const { functionName, timeoutSeconds, handler } = matched.target;
   let result: APIGatewayProxyResultV2;
+  const invoked = performance.now();
   try {
     result = await handler(event, lambdaContext(functionName, timeoutSeconds, requestId));
+    reports?.record({ functionName, durationMs: performance.now() - invoked });
   } catch (error) {
     // A handler that throws is a Lambda error; API Gateway answers 500.
     log(`${functionName} threw: ${String(error)}`);

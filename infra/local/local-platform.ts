@@ -14,6 +14,7 @@ import { FileCheckpointStore, MemoryCheckpointStore } from './checkpoint-store';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from './emulators/dynamodb-local';
 import { startS3Server, type RunningS3Server } from './emulators/s3-server';
 import { StartupError } from './emulators/startup-error';
+import { InvocationReports } from './invocation-reports';
 import { startHttpServer, type HttpHandler, type RouteTarget } from './http-server';
 import type { LocalConfig } from './local-config';
 import { RouteTable } from './route-table';
@@ -50,6 +51,8 @@ export class LocalPlatform {
     private readonly cleanup: (() => Promise<void>)[],
     /** The Kafka gateway (`host:port` in `kafka.bootstrapServer`), unless `kafkaPort` was left out. */
     readonly kafka: KafkaGateway | undefined,
+    /** The HTTP API's invocations and their handler durations, as Lambda's REPORT lines. */
+    readonly invocations: InvocationReports,
   ) {}
 
   static async start(config: LocalConfig, log: (line: string) => void = () => undefined): Promise<LocalPlatform> {
@@ -146,7 +149,8 @@ export class LocalPlatform {
       schedules.start();
       cleanup.push(() => schedules.stop());
       const watch = new LocalWatchApi({ routes: webSocketRoutes, idleTimeoutMs: config.watchIdleTimeoutMs, maxConnectionMs: config.watchMaxConnectionMs, log });
-      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res));
+      const invocations = new InvocationReports();
+      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res), invocations);
       server.on('upgrade', (req, socket, head) => watch.handleUpgrade(req, socket, head));
       cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
       cleanup.push(async () => watch.close());
@@ -178,7 +182,7 @@ export class LocalPlatform {
         cleanup.push(() => gateway.stop());
         kafka = gateway;
       }
-      return new LocalPlatform(url, `${url.replace(/^http/, 'ws')}${WATCH_PATH}`, watch, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup, kafka);
+      return new LocalPlatform(url, `${url.replace(/^http/, 'ws')}${WATCH_PATH}`, watch, { dynamodb: dynamodbEndpoint ?? 'AWS', s3: s3Endpoint ?? 'AWS' }, server, triggers, schedules, cleanup, kafka, invocations);
     } catch (error) {
       await stopAll();
       throw error;

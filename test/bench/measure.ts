@@ -1,3 +1,4 @@
+import type { InvocationReports } from '../../infra/local/invocation-reports';
 import { emptyCounts, type OperationCounts, type RequestCounter, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import type { BackgroundInvocations, BackgroundWork } from './background';
 import { perSecond, summarize, type LatencySummary } from './stats';
@@ -10,6 +11,8 @@ export interface Meters {
   work?: BackgroundWork;
   /** A counter of one background function's requests only; detach it when done. */
   only?: (functionName: string) => { counter: RequestCounter; detach(): void };
+  /** The HTTP API's invocations with their handler durations (in-process only). */
+  invocations?: InvocationReports;
 }
 
 /** What the meters saw while some work ran. */
@@ -18,6 +21,12 @@ export interface Measured {
   requests?: RequestSnapshot;
   /** What stream triggers and schedules did meanwhile (in-process only). */
   background?: { requests: RequestSnapshot; functions: BackgroundInvocations['functions'] };
+  /**
+   * The API handlers' own durations by function (in-process only): from the event's arrival
+   * to the handler's result, as Lambda bills Duration, without the HTTP hop and body upload
+   * that API Gateway does in front of Lambda.
+   */
+  handlerMs?: Record<string, LatencySummary>;
 }
 
 /** What every measured cell reports. */
@@ -56,8 +65,16 @@ export async function counted<T>(meters: Meters, work: () => Promise<T>): Promis
   const api = meters.api?.snapshot();
   const background = meters.background?.snapshot();
   const invocations = meters.work?.snapshot();
-  const result = await work();
+  const durations: Record<string, number[]> = {};
+  const stopListening = meters.invocations?.listen(({ functionName, durationMs }) => void (durations[functionName] ??= []).push(durationMs));
+  let result: T;
+  try {
+    result = await work();
+  } finally {
+    stopListening?.();
+  }
   const measured: Measured = {};
+  if (meters.invocations) measured.handlerMs = Object.fromEntries(Object.entries(durations).map(([name, samples]) => [name, summarize(samples)]));
   if (meters.api && api) measured.requests = meters.api.diff(api, meters.api.snapshot());
   if (meters.background && background && meters.work && invocations) {
     measured.background = {

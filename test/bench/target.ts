@@ -103,7 +103,7 @@ export async function startTarget(url: string | undefined, log: (line: string) =
   return {
     mode: 'in-process',
     url: platform.url,
-    meters: { api, background, work, only },
+    meters: { api, background, work, only, invocations: platform.platform.invocations },
     raw,
     endpoints: { dynamodb, s3: s3Endpoint },
     lambdaMemoryMiB,
