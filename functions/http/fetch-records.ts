@@ -3,11 +3,11 @@ import { requireAccess } from '../../lib/auth/access-control';
 import { callerOf } from '../middleware/caller';
 import { chargeQuota } from '../../lib/auth/quotas';
 import { recordSize } from '../../lib/records/log-record';
-import { recordView } from '../../lib/records/record-encoding';
+import { recordsJson } from '../../lib/records/record-encoding';
 import { fetchQuerySchema } from '../../lib/protocol/requests';
 import { fetchRecords } from '../../lib/log/fetch-records';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
-import { httpErrors, json, pathParam, query, type HttpEvent, type HttpResult } from '../middleware/http';
+import { httpErrors, jsonWith, pathParam, query, type HttpEvent, type HttpResult } from '../middleware/http';
 import { observability } from '../middleware/observability';
 
 async function main(event: HttpEvent): Promise<HttpResult> {
@@ -21,7 +21,7 @@ async function main(event: HttpEvent): Promise<HttpResult> {
   const result = await fetchRecords(ctx, { topic, partition, ...limits });
   // Charged after the read, when its size is known; an overdrawn window refuses the next fetch.
   await chargeQuota(ctx, caller, 'fetch', result.records.reduce((sum, r) => sum + recordSize(r), 0)).catch(() => undefined);
-  return json(200, { ...result, encoding, records: result.records.map((r) => recordView(r, encoding)) });
+  return jsonWith(200, { ...result, encoding }, 'records', recordsJson(result.records, encoding));
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it, mock } from 'node:test';
 import { z } from 'zod/mini';
-import { httpErrors, jsonBody, type HttpEvent, type HttpResult } from '../../../functions/middleware/http';
+import { httpErrors, json, jsonBody, jsonWith, type HttpEvent, type HttpResult } from '../../../functions/middleware/http';
 import { logger } from '../../../functions/middleware/observability';
 import { LIMITS } from '../../../lib/protocol/limits';
 import { ValidationError } from '../../../lib/core/errors';
@@ -13,6 +13,19 @@ function event(body: Buffer | string, headers: Record<string, string>, isBase64E
   const text = typeof body === 'string' ? body : body.toString(isBase64Encoded ? 'base64' : 'utf8');
   return { headers, body: text, isBase64Encoded } as unknown as HttpEvent;
 }
+
+describe('jsonWith', () => {
+  it('answers the same text as json() with the rendered value in the field\'s place', () => {
+    const body = { topic: 'orders', partition: 1, records: [] as unknown[], nextOffset: 3, encoding: 'utf8' };
+    const records = [{ offset: 2, value: 'a"b' }];
+    assert.deepEqual(jsonWith(200, body, 'records', JSON.stringify(records)), json(200, { ...body, records }));
+  });
+
+  it('still answers the right text when another value renders like its placeholder', () => {
+    const body = { note: '\u0000records\u0000', records: [] as unknown[] };
+    assert.deepEqual(jsonWith(200, body, 'records', '[1,2]'), json(200, { ...body, records: [1, 2] }));
+  });
+});
 
 describe('jsonBody', () => {
   it('parses a plain JSON body, and one API Gateway base64-encoded', () => {

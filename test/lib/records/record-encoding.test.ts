@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { incomingRecords, recordView } from '../../../lib/records/record-encoding';
+import fc from 'fast-check';
+import { incomingRecords, recordsJson, recordView } from '../../../lib/records/record-encoding';
 import { produceRequestSchema } from '../../../lib/protocol/requests';
 import { UndecodableRecordError } from '../../../lib/core/errors';
 import type { OffsetRecord } from '../../../lib/records/log-record';
@@ -31,6 +32,45 @@ describe('recordView', () => {
 
   it('still refuses bytes that are not UTF-8 in utf8, naming the offset', () => {
     assert.throws(() => recordView({ ...stored, value: Buffer.from([0xff]) }, 'utf8'), (e: unknown) => e instanceof UndecodableRecordError && /offset 3/.test(e.message));
+  });
+});
+
+describe('recordsJson', () => {
+  // Bytes that are sometimes UTF-8 text with characters JSON must escape, sometimes not UTF-8 at all.
+  const bytes = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }).map((text) => Buffer.from(text, 'utf8')),
+    fc.string({ unit: fc.constantFrom('a', '"', '\\', '\n', '\u0000', '\u2028', 'é', '😀'), maxLength: 20 }).map((text) => Buffer.from(text, 'utf8')),
+    fc.uint8Array({ maxLength: 40 }),
+  );
+  const record = fc.record({
+    offset: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    timestamp: fc.nat({ max: 8.64e15 }),
+    key: fc.option(bytes),
+    value: fc.option(bytes),
+    headers: fc.array(fc.record({ key: fc.string({ unit: 'binary', maxLength: 10 }), value: fc.option(bytes) }), { maxLength: 3 }),
+  });
+  const viaViews = (records: OffsetRecord[], encoding: 'utf8' | 'base64'): string => JSON.stringify(records.map((r) => recordView(r, encoding)));
+  const outcome = (render: () => string): string => {
+    try {
+      return render();
+    } catch (error) {
+      return `threw ${(error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+
+  it('renders exactly what JSON.stringify of the record views renders, or refuses the same record the same way', () => {
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 5 }), fc.constantFrom('utf8' as const, 'base64' as const), (records, encoding) => {
+        assert.equal(outcome(() => recordsJson(records, encoding)), outcome(() => viaViews(records, encoding)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('renders records whose bytes are views into a larger buffer from their own bytes only', () => {
+    const segment = Buffer.from('xxhelloyy');
+    const view = { ...stored, key: null, value: segment.subarray(2, 7), headers: [] };
+    assert.equal(recordsJson([view], 'base64'), JSON.stringify([{ offset: 3, timestamp: stored.timestamp, key: null, value: Buffer.from('hello').toString('base64'), headers: [] }]));
   });
 });
 
