@@ -39,6 +39,12 @@ export const NAG_REASONS = {
     'execute-api:ManageConnections (POST only) on "<watch api>/<stage>/POST/@connections/*": the connections of this one API and stage. Connection ids exist only at run time, so no narrower resource can be named.',
   apiGatewayCloudWatchRole:
     "API Gateway's account-level CloudWatch role (AWS::ApiGateway::Account), which a WebSocket stage with access logs requires: the standard role with the AWS managed policy AmazonAPIGatewayPushToCloudWatchLogs, as API Gateway's documentation and CDK's RestApi create it. The setting is shared by every REST and WebSocket API in the account and region, so a role narrowed to Sluice's log group would break the others' logging.",
+  kafkaGatewayOpenListener:
+    'Only with the Kafka gateway on and its allowedCidrs left open (the default): the load balancer admits Kafka clients from any address on its TLS listener port only, as the HTTP API is reachable from anywhere; every connection must authenticate as the stack\'s auth mode says before any request but ApiVersions is served (lib/kafka/gateway/session.ts). Pass kafkaGateway.allowedCidrs to narrow it.',
+  kafkaGatewayEnvironment:
+    'The Kafka gateway container\'s environment holds no secrets: the generated names of the Sluice tables and bucket, the region, the listen and advertised host and port, and the auth settings (mode, ACLs on, admin principals), the same values the functions get as Lambda environment variables. Credentials come from the task role.',
+  ecrAuthorizationToken:
+    'The Kafka gateway task\'s execution role: ecr:GetAuthorizationToken, which ECS needs to pull the image from the CDK assets repository, is granted on "*" because the action has no resource-level permissions (Service Authorization Reference, Amazon ECR). The pull actions themselves are on the one repository, and the log actions on the gateway\'s own log group.',
   autoDeleteProvider:
     'Only with removalPolicy DESTROY: the CDK-owned provider function of Custom::S3AutoDeleteObjects (empties the buckets on stack deletion). Its runtime and its AWSLambdaBasicExecutionRole managed policy are set by aws-cdk-lib and cannot be changed; it runs only during deployment.',
 } as const;
@@ -89,6 +95,8 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
     Validations.of(queue).acknowledge({ id: 'AwsSolutions-SQS3', reason: NAG_REASONS.deadLetterQueue });
   }
 
+  if (stack.kafkaGateway) acknowledgeKafkaGatewayFindings(stack);
+
   // Present only when the buckets are auto-emptied (RemovalPolicy.DESTROY).
   for (const child of stack.node.children) {
     if (child.node.id.startsWith('Custom::S3AutoDeleteObjectsCustomResourceProvider')) {
@@ -96,6 +104,28 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
         { id: 'AwsSolutions-L1', reason: NAG_REASONS.autoDeleteProvider },
         { id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', reason: NAG_REASONS.autoDeleteProvider },
       );
+    }
+  }
+}
+
+/** The Kafka gateway's (`kafkaGateway.enabled`): its task role's grants are those of the functions whose work it does. */
+function acknowledgeKafkaGatewayFindings(stack: SluiceStack): void {
+  const gateway = stack.kafkaGateway!;
+  const { storage } = stack;
+  const taskRole = gateway.taskDefinition.taskRole;
+  for (const definition of TABLES) {
+    if (!gateway.access.tables[definition.id] || (definition.localIndexes ?? []).length + (definition.globalIndexes ?? []).length === 0) continue;
+    Validations.of(taskRole).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(storage.tables[definition.id])}>/index/*]`, reason: NAG_REASONS.tableIndexes });
+  }
+  if (gateway.access.bucket) {
+    Validations.of(taskRole).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(storage.bucket)}>/*]`, reason: NAG_REASONS.segmentObjects });
+  }
+  const executionRole = gateway.taskDefinition.executionRole;
+  if (executionRole) Validations.of(executionRole).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.ecrAuthorizationToken });
+  Validations.of(gateway.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: NAG_REASONS.kafkaGatewayEnvironment });
+  if (gateway.allowedCidrs.some((cidr) => cidr === '0.0.0.0/0' || cidr === '::/0')) {
+    for (const group of gateway.loadBalancer.connections.securityGroups) {
+      Validations.of(group).acknowledge({ id: 'AwsSolutions-EC23', reason: NAG_REASONS.kafkaGatewayOpenListener });
     }
   }
 }

@@ -9,6 +9,7 @@ import { TABLES } from '../lib/store/tables';
 import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';
+import { SluiceKafkaGateway, type KafkaGatewayOptions } from './constructs/sluice-kafka-gateway';
 import { SluiceObservability, type AlarmSet } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
 import { SluiceWatchApi } from './constructs/sluice-watch-api';
@@ -160,6 +161,16 @@ export interface SluiceStackProps extends StackProps {
    * @default true
    */
   readonly watchCloudWatchRole?: boolean;
+  /**
+   * The Kafka gateway (`npx sluice-gateway`) on ECS Fargate behind a Network Load
+   * Balancer with a TLS listener (infra/constructs/sluice-kafka-gateway.ts), for Kafka
+   * clients: `{ enabled: true, certificateArn, advertisedHost }`. Off by default: its
+   * tasks and load balancer bill by the hour, used or not, so it breaks "$0 idle"
+   * (README, "Kafka gateway (optional)").
+   *
+   * @default { enabled: false }
+   */
+  readonly kafkaGateway?: KafkaGatewayOptions;
 }
 
 export type SluiceAuth = { readonly type: 'iam' } | { readonly type: 'jwt'; readonly issuer: string; readonly audience: readonly string[] };
@@ -195,6 +206,8 @@ export class SluiceStack extends Stack {
   /** The WebSocket API consumers wait on; undefined when `watch` is off (JWT auth). */
   readonly watchApi?: SluiceWatchApi;
   readonly observability: SluiceObservability;
+  /** The Kafka gateway's service and load balancer; undefined unless `kafkaGateway.enabled`. */
+  readonly kafkaGateway?: SluiceKafkaGateway;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, {
@@ -207,6 +220,11 @@ export class SluiceStack extends Stack {
 
     const auth: SluiceAuth = props.auth ?? { type: 'iam' };
     this.storage = new SluiceStorage(this, 'Storage', { removalPolicy });
+    const authEnvironment: Record<string, string> = {
+      SLUICE_AUTH_MODE: auth.type,
+      SLUICE_AUTHORIZATION: 'acl',
+      ...(props.adminPrincipals?.length ? { SLUICE_ADMIN_PRINCIPALS: props.adminPrincipals.join(',') } : {}),
+    };
     this.functions = new SluiceFunctions(this, 'Functions', {
       storage: this.storage,
       specs: FUNCTIONS,
@@ -221,11 +239,7 @@ export class SluiceStack extends Stack {
         // The functions the dispatcher may invoke; put-subscription refuses any other (empty: none).
         'put-subscription': { [PUSH_TARGET_FUNCTIONS_ENV_VAR]: (props.pushTargetFunctionArns ?? []).join(',') },
       },
-      environment: {
-        SLUICE_AUTH_MODE: auth.type,
-        SLUICE_AUTHORIZATION: 'acl',
-        ...(props.adminPrincipals?.length ? { SLUICE_ADMIN_PRINCIPALS: props.adminPrincipals.join(',') } : {}),
-      },
+      environment: authEnvironment,
     });
     this.api = new SluiceHttpApi(this, 'Api', {
       functions: this.functions.functions,
@@ -256,6 +270,19 @@ export class SluiceStack extends Stack {
         this.watchApi.grantManageConnections(fn);
         fn.addEnvironment(WATCH_ENDPOINT_ENV_VAR, this.watchApi.managementEndpoint);
       }
+    }
+    if (props.kafkaGateway?.enabled) {
+      const { enabled: _enabled, certificateArn, ...gateway } = props.kafkaGateway;
+      if (!certificateArn) throw new Error('kafkaGateway: certificateArn is required when enabled (the TLS listener presents it)');
+      this.kafkaGateway = new SluiceKafkaGateway(this, 'KafkaGateway', {
+        ...gateway,
+        certificateArn,
+        storage: this.storage,
+        specs: FUNCTIONS,
+        environment: { ...authEnvironment, ...gateway.environment },
+        logRetention: gateway.logRetention ?? logRetention,
+        removalPolicy: gateway.removalPolicy ?? removalPolicy,
+      });
     }
     this.observability = new SluiceObservability(this, 'Observability', {
       functions: this.functions.functions,
