@@ -17,8 +17,12 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 
 export function decodeText(text: string, encoding: Encoding, field: string): Uint8Array {
   if (encoding === 'utf8') return Buffer.from(text, 'utf8');
-  if (!BASE64.test(text)) throw new ValidationError(`${field}: is not valid base64`, { field });
-  return Buffer.from(text, 'base64');
+  const bytes = Buffer.from(text, 'base64');
+  // Text that encoding its own bytes gives back is valid base64: two native passes, where the
+  // pattern alone took longer than decoding, encoding and writing a 1,000-record call together.
+  // The pattern still judges the rest (valid, but with non-zero padding bits).
+  if (bytes.toString('base64') !== text && !BASE64.test(text)) throw new ValidationError(`${field}: is not valid base64`, { field });
+  return bytes;
 }
 
 /** Decodes and size-checks every record of a produce request. */

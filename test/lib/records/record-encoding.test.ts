@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { incomingRecords, recordsJson, recordView } from '../../../lib/records/record-encoding';
+import { decodeText, incomingRecords, recordsJson, recordView } from '../../../lib/records/record-encoding';
 import { produceRequestSchema } from '../../../lib/protocol/requests';
 import { UndecodableRecordError } from '../../../lib/core/errors';
 import type { OffsetRecord } from '../../../lib/records/log-record';
@@ -71,6 +71,28 @@ describe('recordsJson', () => {
     const segment = Buffer.from('xxhelloyy');
     const view = { ...stored, key: null, value: segment.subarray(2, 7), headers: [] };
     assert.equal(recordsJson([view], 'base64'), JSON.stringify([{ offset: 3, timestamp: stored.timestamp, key: null, value: Buffer.from('hello').toString('base64'), headers: [] }]));
+  });
+});
+
+describe('decodeText', () => {
+  const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+  const textish = fc.oneof(
+    fc.uint8Array({ maxLength: 30 }).map((b) => Buffer.from(b).toString('base64')),
+    fc.string({ unit: fc.constantFrom('A', 'Q', 'z', '+', '/', '=', '-', '_', ' ', '\n', 'é'), maxLength: 12 }),
+  );
+
+  it('accepts exactly the base64 the pattern accepts (non-zero padding bits included), with the bytes Node decodes', () => {
+    fc.assert(
+      fc.property(textish, (text) => {
+        if (BASE64.test(text)) assert.deepEqual(Buffer.from(decodeText(text, 'base64', 'value')), Buffer.from(text, 'base64'));
+        else assert.throws(() => decodeText(text, 'base64', 'value'), { code: 'INVALID_REQUEST', details: { field: 'value' } });
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('accepts base64 whose last character carries non-zero padding bits, as the pattern does', () => {
+    assert.deepEqual(Buffer.from(decodeText('QR==', 'base64', 'value')), Buffer.from([0x41]));
   });
 });
 
