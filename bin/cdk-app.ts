@@ -40,6 +40,15 @@
  * - `watchCloudWatchRole` (SLUICE_WATCH_CLOUDWATCH_ROLE, default `true`): `false` when the
  *   account already has API Gateway's CloudWatch role, which the watch API's logged
  *   stage needs; `true` sets it (an account and region setting).
+ * - `kafkaGateway` (SLUICE_KAFKA_GATEWAY, default `false`): `true` deploys the Kafka gateway
+ *   on ECS Fargate behind a Network Load Balancer (infra/constructs/sluice-kafka-gateway.ts),
+ *   which bills by the hour, used or not. With it: `kafkaGatewayCertificateArn`
+ *   (SLUICE_KAFKA_GATEWAY_CERTIFICATE_ARN, required): the ACM certificate of the TLS
+ *   listener; `kafkaGatewayHost` (SLUICE_KAFKA_GATEWAY_HOST): the name the certificate
+ *   covers, advertised to clients (default the load balancer's DNS name);
+ *   `kafkaGatewayPort` (SLUICE_KAFKA_GATEWAY_PORT, default 9094); `kafkaGatewayMinTasks`,
+ *   `kafkaGatewayMaxTasks` (SLUICE_KAFKA_GATEWAY_MIN_TASKS, ..._MAX_TASKS, default 2 and 6);
+ *   `kafkaGatewayAllowedCidrs` (SLUICE_KAFKA_GATEWAY_ALLOWED_CIDRS, default `0.0.0.0/0`).
  *
  * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
  * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
@@ -51,6 +60,12 @@
 import { App, Duration, RemovalPolicy, Tags, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import {
+  DEFAULT_GATEWAY_LISTENER_PORT,
+  DEFAULT_GATEWAY_MAX_TASKS,
+  DEFAULT_GATEWAY_MIN_TASKS,
+  type KafkaGatewayOptions,
+} from '../infra/constructs/sluice-kafka-gateway';
 import { ALARM_SETS, type AlarmSet } from '../infra/constructs/sluice-observability';
 import { DEFAULT_RETENTION_HOURS, DEFAULT_THROTTLE, SluiceStack } from '../infra/sluice-stack';
 
@@ -131,6 +146,24 @@ const jwtIssuer = setting('jwtIssuer', 'SLUICE_JWT_ISSUER');
 const jwtAudience = list(setting('jwtAudience', 'SLUICE_JWT_AUDIENCE'));
 if (jwtIssuer && jwtAudience.length === 0) throw new Error('jwtIssuer needs jwtAudience (comma-separated audiences)');
 
+function kafkaGateway(): KafkaGatewayOptions {
+  if (!booleanSetting('kafkaGateway', setting('kafkaGateway', 'SLUICE_KAFKA_GATEWAY'), false)) return { enabled: false };
+  const certificateArn = setting('kafkaGatewayCertificateArn', 'SLUICE_KAFKA_GATEWAY_CERTIFICATE_ARN');
+  if (!certificateArn) throw new Error('kafkaGateway=true needs kafkaGatewayCertificateArn (the ACM certificate of its TLS listener)');
+  const allowedCidrs = list(setting('kafkaGatewayAllowedCidrs', 'SLUICE_KAFKA_GATEWAY_ALLOWED_CIDRS'));
+  const port = positiveInteger('kafkaGatewayPort', setting('kafkaGatewayPort', 'SLUICE_KAFKA_GATEWAY_PORT'), DEFAULT_GATEWAY_LISTENER_PORT);
+  if (port > 65535) throw new Error(`kafkaGatewayPort must be a port number, got ${port}`);
+  return {
+    enabled: true,
+    certificateArn,
+    advertisedHost: setting('kafkaGatewayHost', 'SLUICE_KAFKA_GATEWAY_HOST'),
+    listenerPort: port,
+    minTasks: positiveInteger('kafkaGatewayMinTasks', setting('kafkaGatewayMinTasks', 'SLUICE_KAFKA_GATEWAY_MIN_TASKS'), DEFAULT_GATEWAY_MIN_TASKS),
+    maxTasks: positiveInteger('kafkaGatewayMaxTasks', setting('kafkaGatewayMaxTasks', 'SLUICE_KAFKA_GATEWAY_MAX_TASKS'), DEFAULT_GATEWAY_MAX_TASKS),
+    ...(allowedCidrs.length > 0 ? { allowedCidrs } : {}),
+  };
+}
+
 const stack = new SluiceStack(app, namePrefix, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   namePrefix,
@@ -148,6 +181,7 @@ const stack = new SluiceStack(app, namePrefix, {
   watch: booleanSetting('watch', setting('watch', 'SLUICE_WATCH'), !jwtIssuer),
   watchCloudWatchRole: booleanSetting('watchCloudWatchRole', setting('watchCloudWatchRole', 'SLUICE_WATCH_CLOUDWATCH_ROLE'), true),
   defaultRetentionHours: retentionHours('defaultRetentionHours', setting('defaultRetentionHours', 'SLUICE_DEFAULT_RETENTION_HOURS'), DEFAULT_RETENTION_HOURS),
+  kafkaGateway: kafkaGateway(),
   iteratorAgeAlarmThreshold: Duration.seconds(positiveInteger('iteratorAgeAlarmSeconds', setting('iteratorAgeAlarmSeconds', 'SLUICE_ITERATOR_AGE_ALARM_SECONDS'), 300)),
   throttle: {
     rateLimit: positiveInteger('throttleRate', setting('throttleRate', 'SLUICE_THROTTLE_RATE'), DEFAULT_THROTTLE.rateLimit),
