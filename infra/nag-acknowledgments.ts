@@ -43,6 +43,8 @@ export const NAG_REASONS = {
     'Only with the Kafka gateway on and its allowedCidrs left open (the default): the load balancer admits Kafka clients from any address on its TLS listener port only, as the HTTP API is reachable from anywhere; every connection must authenticate as the stack\'s auth mode says before any request but ApiVersions is served (lib/kafka/gateway/session.ts). Pass kafkaGateway.allowedCidrs to narrow it.',
   kafkaGatewayEnvironment:
     'The Kafka gateway container\'s environment holds no secrets: the generated names of the Sluice tables and bucket, the region, the listen and advertised host and port, and the auth settings (mode, ACLs on, admin principals), the same values the functions get as Lambda environment variables. Credentials come from the task role.',
+  kafkaGatewayNoContainerInsights:
+    'Only with kafkaGateway.containerInsights set to false: the operator chose not to pay for Container Insights metrics. The service still has the CPU and memory utilization metrics ECS publishes for free for every Fargate service, which its autoscaling uses, and the gateway\'s own log group.',
   ecrAuthorizationToken:
     'The Kafka gateway task\'s execution role: ecr:GetAuthorizationToken, which ECS needs to pull the image from the CDK assets repository, is granted on "*" because the action has no resource-level permissions (Service Authorization Reference, Amazon ECR). The pull actions themselves are on the one repository, and the log actions on the gateway\'s own log group.',
   autoDeleteProvider:
@@ -123,6 +125,7 @@ function acknowledgeKafkaGatewayFindings(stack: SluiceStack): void {
   const executionRole = gateway.taskDefinition.executionRole;
   if (executionRole) Validations.of(executionRole).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.ecrAuthorizationToken });
   Validations.of(gateway.taskDefinition).acknowledge({ id: 'AwsSolutions-ECS2', reason: NAG_REASONS.kafkaGatewayEnvironment });
+  if (!gateway.containerInsights) Validations.of(gateway.cluster).acknowledge({ id: 'AwsSolutions-ECS4', reason: NAG_REASONS.kafkaGatewayNoContainerInsights });
   if (gateway.allowedCidrs.some((cidr) => cidr === '0.0.0.0/0' || cidr === '::/0')) {
     for (const group of gateway.loadBalancer.connections.securityGroups) {
       Validations.of(group).acknowledge({ id: 'AwsSolutions-EC23', reason: NAG_REASONS.kafkaGatewayOpenListener });

@@ -189,7 +189,8 @@ export interface SluiceKafkaGatewayProps {
    */
   readonly targetCpuPercent?: number;
   /**
-   * CloudWatch Container Insights on the cluster (billed as custom metrics).
+   * CloudWatch Container Insights on the cluster (billed as custom metrics). `false`
+   * saves that; cdk-nag's ECS4 is then acknowledged (infra/nag-acknowledgments.ts).
    *
    * @default true
    */
@@ -260,6 +261,8 @@ export class SluiceKafkaGateway extends Construct {
   /** The host and port Kafka clients bootstrap from. */
   readonly advertisedHost: string;
   readonly listenerPort: number;
+  /** Whether the cluster has CloudWatch Container Insights (`containerInsights`). */
+  readonly containerInsights: boolean;
   /** Source ranges the load balancer admits on the listener port. */
   readonly allowedCidrs: readonly string[];
   /** What the task role was granted, by table, and on the bucket. */
@@ -297,9 +300,10 @@ export class SluiceKafkaGateway extends Construct {
       this.vpc = vpc;
     }
 
+    this.containerInsights = props.containerInsights ?? true;
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
-      containerInsightsV2: props.containerInsights === false ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
+      containerInsightsV2: this.containerInsights ? ecs.ContainerInsights.ENABLED : ecs.ContainerInsights.DISABLED,
     });
 
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {

@@ -342,7 +342,15 @@ describe('SluiceKafkaGateway: settings', () => {
     });
     template.hasOutput('KafkaGatewayBootstrapServer', { Value: 'kafka.example.com:9092' });
     assert.deepEqual(findings(stack, root), []);
-    assert.equal(acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-EC23')).length, 0);
+    assert.equal(acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-EC23') || ack.id.endsWith('AwsSolutions-ECS4')).length, 0);
+  });
+
+  it('can leave Container Insights off, which cdk-nag then needs acknowledged on the cluster', () => {
+    const { root, stack } = stackWith({ kafkaGateway: { enabled: true, certificateArn: CERTIFICATE_ARN, containerInsights: false } });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'disabled' }] });
+    assert.deepEqual(findings(stack, root), []);
+    const acknowledged = acknowledgments(stack).filter((ack) => ack.id.endsWith('AwsSolutions-ECS4'));
+    assert.deepEqual(acknowledged.map((ack) => [ack.path, ack.reason]), [[stack.kafkaGateway!.cluster.node.path, NAG_REASONS.kafkaGatewayNoContainerInsights]]);
   });
 
   it('refuses a task range it cannot scale in', () => {
@@ -396,7 +404,7 @@ describe('gatewayAccess: the task role\'s grants follow the Kafka APIs the gatew
       bucket: 'readwrite',
     });
     assert.deepEqual(gatewayAccess(FUNCTIONS, [18]), { tables: {} });
-    assert.deepEqual(gatewayAccess(FUNCTIONS, [3]), { tables: { Access: 'read', Topics: 'read', Log: 'read' } });
+    assert.deepEqual(gatewayAccess(FUNCTIONS, [3]), { tables: { Access: 'read', Topics: 'read' } });
   });
 
   it('refuses an API it has no grants for, rather than granting nothing or everything', () => {
