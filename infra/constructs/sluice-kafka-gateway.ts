@@ -374,7 +374,8 @@ export class SluiceKafkaGateway extends Construct {
       port: this.listenerPort,
       protocol: elbv2.Protocol.TLS,
       certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
-      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      // TLS 1.2 and 1.3, with hybrid post-quantum key exchange offered on 1.3.
+      sslPolicy: elbv2.SslPolicy.TLS13_12_PQ,
     });
     this.targetGroup = this.listener.addTargets('Gateway', {
       port: DEFAULT_KAFKA_PORT,

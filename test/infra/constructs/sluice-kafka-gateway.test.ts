@@ -157,7 +157,7 @@ describe('SluiceKafkaGateway: enabled with defaults', () => {
       Protocol: 'TLS',
       Port: DEFAULT_GATEWAY_LISTENER_PORT,
       Certificates: [{ CertificateArn: CERTIFICATE_ARN }],
-      SslPolicy: Match.stringLikeRegexp('^ELBSecurityPolicy-TLS13-'),
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-PQ-2025-09',
       DefaultActions: [{ Type: 'forward', TargetGroupArn: { Ref: logicalIdOf(gateway.targetGroup) } }],
     });
     assert.equal(DEFAULT_GATEWAY_LISTENER_PORT, 9094);
