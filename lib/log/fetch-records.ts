@@ -146,7 +146,10 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         if (full) break;
       }
     }
-    if (full || resumeAt !== undefined || !page.nextKey) break;
+    // At the high watermark the head showed, the answer is whole: everything below it is
+    // indexed, and what was committed since need not be looked for (a tailing reader would
+    // otherwise pay a Query per fetch for nothing).
+    if (full || resumeAt !== undefined || !page.nextKey || next >= head.nextOffset) break;
     // Paged from the fetch's own offset throughout: the store keeps the key condition fixed.
     page = await readPage(offset, page.nextKey);
   }

@@ -218,6 +218,15 @@ describe('fetch round trips', () => {
     assert.deepEqual([result.records[0]!.offset, result.records.at(-1)!.offset, result.highWatermark], [100, 199, 300]);
   });
 
+  it('a tailing reader that reaches the high watermark it read, with room to spare, makes no Query past it: 1 GetItem and 1 GetObject', async () => {
+    await createTopic(ctx, { name: 'rt-fetch-tail', partitions: 1, config: {} });
+    for (let i = 0; i < 2; i++) await handlerProduce('rt-fetch-tail', records(1, KIB));
+    await handlerFetch({ topic: 'rt-fetch-tail', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 }); // caches the page of both
+    const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-fetch-tail', partition: 0, offset: 1, maxRecords: 1_000, maxBytes: 1 << 20 }));
+    assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'S3 GetObject': 1 });
+    assert.deepEqual([result.records.map((r) => r.offset), result.nextOffset, result.highWatermark], [[1], 2, 2]);
+  });
+
   it('answers out of range from the head when retention moved the log start past a cached index entry', async () => {
     const topic = await createTopic(ctx, { name: 'rt-fetch-cached-released', partitions: 1, config: {} });
     for (let i = 0; i < 2; i++) await handlerProduce('rt-fetch-cached-released', records(10, KIB));
@@ -266,7 +275,8 @@ describe('fetch round trips', () => {
     await handlerFetch({ topic: 'rt-one-object', partition: 0, offset: 0, maxRecords: 1, maxBytes: 1 << 20 });
     const { result, ops } = await counted(() => handlerFetch({ topic: 'rt-one-object', partition: 0, offset: 0, maxRecords: 12, maxBytes: 1 << 20 }));
     assert.deepEqual(result.records.map((r) => Buffer.from(r.value!).toString()), Array.from({ length: 12 }, (_, i) => `record-${i}`));
-    assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'DynamoDB Query': 1, 'S3 GetObject': 1 });
+    // The page the first fetch read holds all three batches, and the third ends at the high watermark: no Query.
+    assert.deepEqual(ops, { 'DynamoDB GetItem': 1, 'S3 GetObject': 1 });
   });
 
   it('serves a topic deleted elsewhere from the cached topic for up to TOPIC_CACHE_MS, then answers 404', async () => {
