@@ -42,6 +42,8 @@ export const DEFAULT_GATEWAY_MEMORY_MIB = 512;
 export const DEFAULT_GATEWAY_MIN_TASKS = 2;
 export const DEFAULT_GATEWAY_MAX_TASKS = 6;
 export const DEFAULT_GATEWAY_TARGET_CPU_PERCENT = 60;
+/** Under the Network Load Balancer's 350 s idle timeout of TLS flows (the gateway's own default is 10 minutes). */
+export const GATEWAY_IDLE_TIMEOUT_MS = 340_000;
 
 /**
  * The HTTP functions whose work each Kafka API does, by API key: the gateway runs the
@@ -345,6 +347,9 @@ export class SluiceKafkaGateway extends Construct {
       stopTimeout: Duration.seconds(30),
       readonlyRootFilesystem: true,
       environment: {
+        // The load balancer forgets a TLS flow idle for 350 s without telling either end; the
+        // gateway closes an idle connection first, so the client sees it closed, not a dead socket.
+        SLUICE_KAFKA_IDLE_TIMEOUT_MS: String(GATEWAY_IDLE_TIMEOUT_MS),
         ...props.environment,
         ...names,
         AWS_REGION: Stack.of(this).region,

@@ -210,6 +210,7 @@ describe('SluiceKafkaGateway: enabled with defaults', () => {
     assert.equal(env.SLUICE_KAFKA_ADVERTISED_PORT, '9094');
     assert.equal(env.SLUICE_KAFKA_HOST, '0.0.0.0');
     assert.equal(env.SLUICE_KAFKA_PORT, '9092');
+    assert.equal(env.SLUICE_KAFKA_IDLE_TIMEOUT_MS, '340000', 'idle connections close before the load balancer forgets them (350 s)');
     assert.deepEqual(env.AWS_REGION, { Ref: 'AWS::Region' });
     for (const definition of TABLES) assert.deepEqual(env[definition.envVar], { Ref: logicalIdOf(stack.storage.tables[definition.id]) }, definition.envVar);
     assert.deepEqual(env[BUCKET_ENV_VAR], { Ref: logicalIdOf(stack.storage.bucket) });
