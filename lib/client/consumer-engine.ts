@@ -100,8 +100,8 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     // A bounded run reads up to the high watermarks as of now; a missing topic fails here, before joining.
     if (this.limits.stopAtEnd) {
       for (const topic of this.options.topics!) {
-        const described = await withRetries(() => this.client.describeTopic(topic), { retries: CALL_RETRIES, signal: this.closing.signal });
-        for (const p of described.partitionOffsets ?? []) this.ends.set(keyOf(topic, p.partition), p.highWatermark);
+        const offsets = await withRetries(() => this.client.listTopicOffsets(topic), { retries: CALL_RETRIES, signal: this.closing.signal });
+        for (const p of offsets.partitions) this.ends.set(keyOf(topic, p.partition), p.highWatermark);
       }
     }
     await this.join();
@@ -464,6 +464,9 @@ export abstract class ConsumerEngine extends GroupMember<Completion> {
     if (take.length < belowEnd.length) a.position = take.at(-1)!.offset + 1;
     else a.position = Math.max(a.position, Math.min(page.nextOffset, a.end));
     if (emptyAnswerBacksOff(page, this.watcher?.available === true && a.longPoll === undefined)) emptyPollBackoff(a, c, this.options.waitMs ?? DEFAULT_WAIT_MS);
+    // An answer that reached the tail: the next fetch of this partition waits out the interval, gathering what commits meanwhile.
+    const interval = this.options.tailFetchIntervalMs ?? 0;
+    if (interval > 0 && page.nextOffset >= page.highWatermark) a.notBefore = Math.max(a.notBefore, c.startedAt + interval);
     return take.map((r) => ({ ...r, topic: a.topic, partition: a.partition }));
   }
 

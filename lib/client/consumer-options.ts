@@ -30,6 +30,14 @@ export interface SluiceConsumerOptions {
    * partition the server will not watch, or while the connection cannot be opened.
    */
   waitMs?: number;
+  /**
+   * At the tail, the least time from one fetch of a partition to the next: records committed meanwhile come in one
+   * fetch, so a trickle costs a fetch per interval rather than a fetch per record (each fetch is an API Gateway
+   * request, a Lambda invocation, a head read and a GET: about $2 a million). 0 by default: a partition is fetched as
+   * soon as a commit is noticed. Kafka's `fetch.max.wait.ms` and Kinesis's five reads a second per shard make the
+   * same trade of latency for cost; see docs/design.md, "Waiting at the tail".
+   */
+  tailFetchIntervalMs?: number;
   /** How keys, values and header values come: `base64` by default (lossless), or `utf8`. */
   encoding?: Encoding;
   /** Called after partitions were gained (group mode, and for `assign()`). */

@@ -31,11 +31,15 @@ async function servers(topicPartitions: number, options: { refuse?: number } = {
   return { http, watch };
 }
 
-function member(http: FakeGroupServer, watchUrl: string, options: { waitMs?: number } = {}) {
+function member(http: FakeGroupServer, watchUrl: string, options: { waitMs?: number; tailFetchIntervalMs?: number } = {}) {
   const client = new SluiceHttpClient({ baseUrl: http.url, watchUrl, webSocket: socket });
   const delivered: string[] = [];
   const notes: string[] = [];
-  const consumer = new SluiceConsumer(client, { groupId: 'g', topics: ['orders'], autoCommitIntervalMs: 50, waitMs: options.waitMs ?? 5000, note: (m) => notes.push(m) }, FOLLOW);
+  const consumer = new SluiceConsumer(
+    client,
+    { groupId: 'g', topics: ['orders'], autoCommitIntervalMs: 50, waitMs: options.waitMs ?? 5000, tailFetchIntervalMs: options.tailFetchIntervalMs, note: (m) => notes.push(m) },
+    FOLLOW,
+  );
   const running = (async () => {
     try {
       for await (const batch of consumer.batches()) for (const r of batch) delivered.push(`${r.partition}@${r.offset}`);
@@ -126,5 +130,24 @@ describe('SluiceConsumer with a watch URL', { concurrency: true }, () => {
     assert.match(m.notes.join('\n'), /the watch connection failed 3 times in a row .*; long-polling until it opens/);
     http.append('orders', 0, 1);
     await until('the record', () => m.delivered.length === 1);
+  });
+
+  test('with tailFetchIntervalMs, a trickle of records, each announced, comes in fewer fetches than records', async () => {
+    const { http, watch } = await servers(1);
+    const m = member(http, watch.url, { tailFetchIntervalMs: 5_000 });
+    await until('the partition armed at the tail', () => watch.watched().includes('orders/0@0'));
+    http.append('orders', 0, 1);
+    watch.ready('orders', 0, 1);
+    await until('the first record', () => m.delivered.length === 1);
+    const before = fetches(http).length;
+    // Four more, each announced as it commits, while the interval since the last fetch runs.
+    for (let i = 2; i <= 5; i++) {
+      http.append('orders', 0, 1);
+      watch.ready('orders', 0, i);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await until('all five records', () => m.delivered.length === 5, 20_000);
+    assert.deepEqual(m.delivered, ['0@0', '0@1', '0@2', '0@3', '0@4']);
+    assert.equal(fetches(http).length - before, 1, 'the four came in one fetch');
   });
 });
