@@ -1,9 +1,9 @@
 import { FUNCTIONS } from '../../infra/platform-spec';
-import { usdPerGib } from '../../lib/cost/cost-model';
+import { callCost, usdPerGib } from '../../lib/cost/cost-model';
 import { idleMonthly, runsPerMonth } from '../../lib/cost/idle-cost';
-import { HOURS_PER_MONTH, PRICES, unitPrice } from '../../lib/cost/prices';
+import { GIB, HOURS_PER_MONTH, PRICES, unitPrice } from '../../lib/cost/prices';
 import { countsOf, totalCounts } from '../../lib/cost/request-accounting';
-import { heartbeatsMonthly, kinesisConsumerPerGib, kinesisIdleConsumerMonthly } from '../../lib/cost/waiting-cost';
+import { heartbeatsMonthly, kinesisConsumerPerGib, kinesisIdleConsumerMonthly, waitingMonthly } from '../../lib/cost/waiting-cost';
 import {
   atLeast,
   atMost,
@@ -14,6 +14,7 @@ import {
   boundMemberLines,
   heartbeatProfile,
   ISSUE_CONTENTION_TRANSACTIONS,
+  rearmOccurrence,
   KEEPALIVE_SECONDS,
   REARM_SECONDS,
   CHECK_SECONDS,
@@ -24,7 +25,7 @@ import {
 } from './goals';
 import type { BenchResults } from './report';
 import { ratio } from './stats';
-import type { TailCostCell } from './workloads/tail-cost';
+import type { TailCostCell, TailCostResult } from './workloads/tail-cost';
 import { CHECK_EVERY_KEEPALIVES } from '../../lib/client/tail-watcher';
 import { renderTable, usd, type Cell } from './table';
 import type { RawCell } from './workloads/raw-storage';
@@ -155,7 +156,49 @@ function renderTailCost(r: BenchResults): string[] {
     lines.push(`- Under traffic, a consumer at ${p.label} (${p.consume.records.toFixed(0)} records per fetch): ${usd(perGib)} per GiB read vs Kinesis on-demand ${usd(kinesis)} (enhanced fan-out ${usd(kinesisConsumerPerGib('enhanced-fan-out'))} plus shard-hours): ${perGib < kinesis ? 'pass' : 'miss'}.`);
   }
   if (lines.length) out.push('', ...lines);
+  out.push(...renderTrickle(r, t));
   return out;
+}
+
+/** Trickle rates (records a second into one partition) and tailFetchIntervalMs settings the trickle table prices. */
+export const TRICKLE_RATES = [1, 10, 100] as const;
+export const TRICKLE_INTERVALS_MS = [0, 1_000, 5_000] as const;
+
+/**
+ * A consumer at the tail of a trickle: each fetch at the tail answers what committed since
+ * the last, then the partition is armed again. Priced from this run's measured figures: a
+ * fetch as the consume cell with the fewest records per fetch that still holds them, and a
+ * re-arm as the 1-consumer, 1-partition watch cell measured it; records per fetch follow
+ * from the rate and the client's tailFetchIntervalMs (lib/client/consumer-options.ts).
+ */
+function renderTrickle(r: BenchResults, t: TailCostResult): string[] {
+  const profiles = [...(r.cost?.profiles ?? [])].sort((a, b) => a.consume.records - b.consume.records);
+  const watch = t.cells.find((c) => c.mode === 'watch' && c.consumers === 1 && c.partitions === 1 && c.rearm);
+  if (!profiles.length || !watch) return [];
+  const rearmUsd = waitingMonthly(rearmOccurrence(watch)).total / (HOURS_PER_MONTH * 3600);
+  const kinesis = kinesisConsumerPerGib('on-demand');
+  const recordBytes = profiles[0]!.consume.payloadBytes / Math.max(1, profiles[0]!.consume.records);
+  const rows: Cell[][] = [];
+  for (const rate of TRICKLE_RATES) {
+    for (const intervalMs of TRICKLE_INTERVALS_MS) {
+      const perFetch = Math.max(1, (rate * intervalMs) / 1000);
+      const profile = profiles.find((p) => p.consume.records >= perFetch) ?? profiles.at(-1)!;
+      const fetchUsd = callCost(profile.consume).total + rearmUsd;
+      const perGib = (fetchUsd * GIB) / (perFetch * recordBytes);
+      const monthly = ((rate * HOURS_PER_MONTH * 3600) / perFetch) * fetchUsd;
+      rows.push([rate, intervalMs, perFetch, usd(fetchUsd * 1e6), usd(perGib), usd(monthly), perGib < kinesis ? 'pass' : 'miss']);
+    }
+  }
+  return [
+    '',
+    `### A consumer at the tail of a trickle (${Math.round(recordBytes)}-byte records, one partition)`,
+    '',
+    renderTable(['records/s', 'tailFetchIntervalMs', 'records per fetch', 'USD per million fetches (fetch + re-arm)', 'USD per GiB read', 'USD a month', `below Kinesis on-demand's ${usd(kinesis)} per GiB`], rows),
+    '',
+    'A fetch is priced as this run\'s consume cell with the fewest records per fetch that holds them (its counted requests and handler time), plus the re-arm that follows it, as the 1-partition watch cell measured one. ' +
+      'tailFetchIntervalMs trades latency for cost: a record waits up to the interval, and a trickle pays a fetch per interval instead of one per record. ' +
+      'At interval 0 a fetch also takes what committed while the previous fetch and re-arm were under way, so at 100 records/s the row is an upper bound.',
+  ];
 }
 
 function renderLatencyByWait(r: BenchResults): string[] {
