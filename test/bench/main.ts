@@ -20,6 +20,7 @@ import { measureProducerClient } from './workloads/producer-client';
 import { RawStorageBench, type RawCell } from './workloads/raw-storage';
 import { measureContention } from './workloads/contention';
 import { measureDescribe } from './workloads/describe';
+import { measureKafka } from './workloads/kafka';
 import { measureIdleCost } from './workloads/idle-cost';
 import { measureReaderLatency } from './workloads/reader-latency';
 import { measureTailCost, watchSupport, type WaitMode } from './workloads/tail-cost';
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
           if (bench) raw.push(await bench.describeFloor(cell.partitions, { durationMs: 60_000, maxOps: options.describe.calls }));
         });
     const contention = !measures(options, 'contention') ? undefined : await measureContention(api, options, run, meters, progress);
+    const kafka = !measures(options, 'kafka') || !target.kafkaBootstrap ? undefined : await measureKafka(api, target.kafkaBootstrap, options, run, meters, progress);
     // Last: hundreds of waiting consumers load the platform more than anything above.
     const tailCost = !measures(options, 'tail-cost') ? undefined : await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
 
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
       tailCost,
       readerLatency,
       contention,
+      kafka,
       describe,
       idle,
     };

@@ -40,6 +40,12 @@ export interface BenchOptions {
    * application tasks sharing one SluiceProducer at each of `lingers`, paced at
    * `pacedRecordsPerSecond` and back to back, beside one record per HTTP call from as many callers.
    */
+  /**
+   * Kafka clients through the gateway (workloads/kafka.ts): a kafkajs producer sending
+   * `batch` records a request from `producerConcurrency` tasks; kcat sending `kcatRecords`;
+   * `smallProducers` kafkajs producers, each on its own connection, one record a request.
+   */
+  kafka: { partitions: number; batch: number; producerConcurrency: number; bounds: Bounds; kcatRecords: number; smallProducers: number[]; smallBounds: Bounds };
   producerClient: {
     senders: number;
     partitions: number;
@@ -54,7 +60,7 @@ export interface BenchOptions {
 }
 
 /** The workloads `--only` can name, in the order a run measures them. */
-export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'tail-cost'] as const;
+export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'tail-cost'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Whether a run with these options measures `workload`. */
@@ -88,6 +94,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 5000, maxOps: 5000 } },
   describe: { partitions: [1, 256], calls: 40 },
   idle: { topics: 16, partitions: 16 },
+  kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 6000, maxOps: 5000 }, kcatRecords: 20_000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 6000, maxOps: 20_000 } },
   producerClient: {
     senders: 4,
     partitions: 4,
@@ -118,6 +125,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 1500, maxOps: 1500 } },
   describe: { partitions: [1, 256], calls: 15 },
   idle: { topics: 4, partitions: 16 },
+  kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 1500, maxOps: 1000 }, kcatRecords: 5000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 2000, maxOps: 5000 } },
   producerClient: {
     ...FULL.producerClient,
     slices: 2,

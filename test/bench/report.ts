@@ -13,6 +13,7 @@ import { findRaw, renderIssueSections } from './issue-report';
 import type { ContentionCell } from './workloads/contention';
 import type { DescribeCell } from './workloads/describe';
 import type { IdleCostResult } from './workloads/idle-cost';
+import type { KafkaResult } from './workloads/kafka';
 import type { ReaderLatencyCell } from './workloads/reader-latency';
 import type { TailCostResult } from './workloads/tail-cost';
 
@@ -40,6 +41,8 @@ export interface BenchResults {
   /** End-to-end latency through the client, long-polling and watching, in this run. */
   readerLatency?: ReaderLatencyCell[];
   contention?: ContentionCell[];
+  /** Kafka clients through the gateway (issue 13). */
+  kafka?: KafkaResult;
   describe?: DescribeCell[];
   idle?: IdleCostResult;
 }
@@ -104,6 +107,7 @@ export function renderReport(r: BenchResults): string {
   );
 
   if (r.producerClient) out.push(...renderProducerClient(r.producerClient));
+  if (r.kafka) out.push(...renderKafka(r));
 
   const lightFloor = r.latencyFloor;
   out.push('', '## Latency (ms)', '');
@@ -326,4 +330,35 @@ function requestRows(cells: { label: number | string; calls: number; mib: number
     }
   }
   return rows;
+}
+
+/** Kafka clients through the gateway, beside the HTTP client's rows of the same run. */
+function renderKafka(r: BenchResults): string[] {
+  const k = r.kafka!;
+  const out: string[] = ['', `## Kafka clients through the gateway (1 KiB records, bootstrap ${k.bootstrap}, linger ${k.lingerMs} ms)`, ''];
+  const rows: Cell[][] = k.cells.map((c) => [
+    c.what,
+    c.client,
+    c.producers,
+    c.recordsPerRequest || undefined,
+    c.recordsPerSecond,
+    c.mibPerSecond,
+    c.latencyMs.count ? c.latencyMs.p50 : undefined,
+    c.latencyMs.count ? c.latencyMs.p99 : undefined,
+    c.putsPerMib,
+    c.requestsPerPut,
+    c.errors,
+  ]);
+  for (const c of r.producerClient?.cells ?? []) {
+    if (c.kind === 'raw' || c.lingerMs === undefined) continue;
+    rows.push([`produce (HTTP, ${c.offeredRecordsPerSecond ? 'paced' : 'back to back'}, lingerMs ${c.lingerMs})`, 'SluiceProducer', c.senders, undefined, c.recordsPerSecond, c.mibPerSecond, undefined, undefined, c.requests ? countsOf(c.requests, 'S3', 'PutObject').requests / (c.payloadBytes / MIB) : undefined, undefined, undefined]);
+  }
+  out.push(renderTable(['what', 'client', 'producers', 'records/request', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'S3 PUTs/MiB', 'requests/PUT', 'errors'], rows));
+  out.push(
+    '',
+    'kafkajs sends acks=all requests and waits for each; kcat sends a file with librdkafka\'s batching (linger.ms 5) and reports no per-request latency, so its row is throughput over the whole run, process start included. ' +
+      'Small producers each hold their own connection and send one record a request: requests/PUT is how many the gateway\'s cross-connection batching wrote in one object. The HTTP rows are this run\'s producer-client cells.',
+  );
+  if (k.skipped.length) out.push('', ...k.skipped.map((why) => `- not measured: ${why}`));
+  return out;
 }

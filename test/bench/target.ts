@@ -33,6 +33,8 @@ export interface BenchTarget {
   lambdaMemoryMiB: { produce: number; fetch: number };
   /** The platform's WebSocket URL for waiting at the tail, when it has one (workloads/tail-cost.ts finds it). */
   watchUrl?: string;
+  /** The Kafka gateway's bootstrap server (in-process only). */
+  kafkaBootstrap?: string;
   /** The platform's scheduled functions, to run each once (in-process only). */
   schedules?: Schedules;
   stop(): Promise<void>;
@@ -108,6 +110,7 @@ export async function startTarget(url: string | undefined, log: (line: string) =
     endpoints: { dynamodb, s3: s3Endpoint },
     lambdaMemoryMiB,
     watchUrl: watchUrlOf(platform.platform),
+    ...(platform.platform.kafka ? { kafkaBootstrap: platform.platform.kafka.bootstrapServer } : {}),
     schedules: platform.platform.schedules,
     stop: async () => {
       console.log = consoleLog;
