@@ -18,7 +18,7 @@ import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaAr
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
-import { createTopic, deleteTopic, describeTopic, listTopics } from './cli/topics';
+import { createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from './cli/topics';
 
 function version(): string {
   try {
@@ -76,7 +76,7 @@ Examples:
   sluice quotas set alice --produce-bytes-per-second 1048576`,
     );
 
-  const topics = program.command('topics').description('create, list, describe and delete topics');
+  const topics = program.command('topics').description('create, list, describe and delete topics, and show their offsets');
   topics
     .command('create <name>')
     .description('create a topic')
@@ -91,6 +91,10 @@ Examples:
     .command('describe <name>')
     .description("show a topic and each partition's log start offset and high watermark")
     .action((name: string) => describeTopic(name, globals()));
+  topics
+    .command('offsets <name>')
+    .description("show each partition's log start offset and high watermark")
+    .action((name: string) => topicOffsets(name, globals()));
   topics
     .command('delete <name>')
     .description('delete a topic and all its records')

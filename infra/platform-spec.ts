@@ -98,7 +98,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   },
   apiFunction('create-topic', { tables: { Topics: 'readwrite' } }),
   apiFunction('list-topics', { tables: { Topics: 'read' } }),
-  apiFunction('describe-topic', { tables: { Topics: 'read', Log: 'read' } }),
+  // The topic item alone; every partition's offsets are list-topic-offsets.
+  apiFunction('describe-topic', { tables: { Topics: 'read' } }),
   apiFunction('delete-topic', { tables: { Topics: 'readwrite' } }),
   {
     // Access: quota usage is counted with an atomic ADD per call.
@@ -117,6 +118,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     // Offsets-for-times reads the one batch that holds the answer.
     { tables: { Topics: 'read', Log: 'read' }, bucket: 'read' },
   ),
+  // The topic item, then every partition's head.
+  apiFunction('list-topic-offsets', { tables: { Topics: 'read', Log: 'read' } }),
   apiFunction('join-group', { tables: { Topics: 'read', Groups: 'readwrite' } }),
   apiFunction('heartbeat-member', { tables: { Groups: 'readwrite' } }),
   apiFunction('leave-group', { tables: { Groups: 'readwrite' } }),

@@ -80,16 +80,16 @@ export function recordRenderer(topic: string, opts: ConsumeOptions, globals: Glo
   };
 }
 
-/** The readable range of each partition: from describe, or the offsets endpoint for any it leaves out. */
+/** The readable range of each partition: the topic offsets route, or a partition's own for any it leaves out (PARTITION_NOT_FOUND). */
 export async function partitionRanges(
   client: SluiceHttpClient,
   topic: string,
   wanted: number[] | undefined,
   signal: AbortSignal,
 ): Promise<PartitionOffsets[]> {
-  const described = await withRetries(() => client.describeTopic(topic, { signal }), { retries: READ_RETRIES, signal });
-  const partitions = wanted ?? Array.from({ length: described.partitions }, (_, i) => i);
-  const known = new Map((described.partitionOffsets ?? []).map((p) => [p.partition, p]));
+  const offsets = await withRetries(() => client.listTopicOffsets(topic, { signal }), { retries: READ_RETRIES, signal });
+  const known = new Map(offsets.partitions.map((p) => [p.partition, p]));
+  const partitions = wanted ?? [...known.keys()].sort((a, b) => a - b);
   const ranges: PartitionOffsets[] = [];
   for (const partition of partitions) {
     ranges.push(known.get(partition) ?? (await withRetries(() => client.listOffsets(topic, partition, { signal }), { retries: READ_RETRIES, signal })));

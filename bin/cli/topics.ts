@@ -1,8 +1,8 @@
-import type { Topic } from '../../lib/client/types';
+import type { PartitionOffsets, Topic } from '../../lib/client/types';
 import { type GlobalOptions, clientFor } from './common';
 import { configText, isoTime, out, table } from './output';
 
-/** `sluice topics create | list | describe | delete`. */
+/** `sluice topics create | list | describe | offsets | delete`. */
 
 export async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
   const topic = await clientFor(globals).createTopic(name, {
@@ -26,20 +26,37 @@ export async function listTopics(globals: GlobalOptions): Promise<void> {
   );
 }
 
+/**
+ * The topic (describe: one read) and every partition's offsets (the topic offsets route),
+ * asked together. `--json` prints the description with the offsets as `partitionOffsets`,
+ * the shape describe answered when it carried them, so scripts reading it keep working.
+ */
 export async function describeTopic(name: string, globals: GlobalOptions): Promise<void> {
-  const topic = await clientFor(globals).describeTopic(name);
-  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
-  const partitions = [...(topic.partitionOffsets ?? [])].sort((a, b) => a.partition - b.partition);
+  const client = clientFor(globals);
+  const [topic, offsets] = await Promise.all([client.describeTopic(name), client.listTopicOffsets(name)]);
+  const partitions = [...offsets.partitions].sort((a, b) => a.partition - b.partition);
+  if (globals.json) return out(`${JSON.stringify({ ...topic, partitionOffsets: partitions })}\n`);
   await out(
     `Topic:       ${topic.name}\n` +
       `Topic ID:    ${topic.topicId}\n` +
       `Partitions:  ${topic.partitions}\n` +
       `Created:     ${isoTime(topic.createdAt)}\n` +
       `Config:      ${configText(topic.config ?? {})}\n\n` +
-      table(
-        ['PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
-        partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark]),
-      ),
+      offsetsTable(partitions),
+  );
+}
+
+/** `sluice topics offsets`: each partition's log start offset and high watermark (`--json`: the route's answer). */
+export async function topicOffsets(name: string, globals: GlobalOptions): Promise<void> {
+  const offsets = await clientFor(globals).listTopicOffsets(name);
+  if (globals.json) return out(`${JSON.stringify(offsets)}\n`);
+  await out(offsetsTable([...offsets.partitions].sort((a, b) => a.partition - b.partition)));
+}
+
+function offsetsTable(partitions: readonly PartitionOffsets[]): string {
+  return table(
+    ['PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
+    partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark]),
   );
 }
 

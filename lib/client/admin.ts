@@ -13,6 +13,7 @@ import type {
   QuotaRequest,
   Topic,
   TopicDescription,
+  TopicOffsets,
 } from './types';
 
 /**
@@ -42,7 +43,7 @@ export class SluiceAdmin {
     return this.client.listTopics(request);
   }
 
-  /** A topic with each partition's log start offset and high watermark. */
+  /** A topic: name, id, partition count, config (one read; offsets are `listTopicOffsets`). */
   describeTopic(topic: string, request?: RequestOptions): Promise<TopicDescription> {
     return this.client.describeTopic(topic, request);
   }
@@ -55,6 +56,11 @@ export class SluiceAdmin {
   /** One partition's log start offset and high watermark. */
   listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
     return this.client.listOffsets(topic, partition, request);
+  }
+
+  /** Every partition's log start offset and high watermark, in partition order (one call). */
+  listTopicOffsets(topic: string, request?: RequestOptions): Promise<TopicOffsets> {
+    return this.client.listTopicOffsets(topic, request);
   }
 
   /** Offsets-for-times: per partition, the first offset with a timestamp of at least `timestamp` (null if none); every partition of the topic when `partitions` is omitted. */

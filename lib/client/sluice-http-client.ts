@@ -25,6 +25,7 @@ import type {
   SubscriptionRequest,
   Topic,
   TopicDescription,
+  TopicOffsets,
 } from './types';
 import type { WatchSocketFactory } from './tail-watcher';
 
@@ -179,7 +180,7 @@ export class SluiceHttpClient {
     return body.topics;
   }
 
-  /** `GET /v1/topics/{topic}`: the topic and the readable range of each partition. */
+  /** `GET /v1/topics/{topic}`: the topic (name, id, partition count, config); no offsets, see `listTopicOffsets`. */
   describeTopic(topic: string, request?: RequestOptions): Promise<TopicDescription> {
     return this.request<TopicDescription>('GET', topicPath(topic), request);
   }
@@ -216,6 +217,11 @@ export class SluiceHttpClient {
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets`: the log start offset and high watermark. */
   async listOffsets(topic: string, partition: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
     return this.request<PartitionOffsetsResponse>('GET', `${partitionPath(topic, partition)}/offsets`, request);
+  }
+
+  /** `GET /v1/topics/{topic}/offsets`: every partition's log start offset and high watermark, in partition order. */
+  async listTopicOffsets(topic: string, request?: RequestOptions): Promise<TopicOffsets> {
+    return this.request<TopicOffsets>('GET', `${topicPath(topic)}/offsets`, request);
   }
 
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets?timestamp=`: the first offset whose timestamp is at least `timestamp` (null if none). */

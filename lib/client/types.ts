@@ -49,6 +49,7 @@ export type {
   TopicAssignment,
   TopicConfig,
   TopicDescription,
+  TopicOffsets,
 } from '../protocol/responses';
 export type { Encoding };
 

@@ -1,8 +1,8 @@
 import type { SluiceContext } from '../core/context';
-import type { OffsetForTimeResponse, PartitionOffsetsResponse } from '../protocol/responses';
+import type { OffsetForTimeResponse, PartitionOffsetsResponse, TopicOffsets } from '../protocol/responses';
 import { RETRY, withRetries } from '../core/retry';
 import { decodeBatch } from '../format/batch-codec';
-import { readHead } from '../store/partition-head-store';
+import { readHead, readHeads } from '../store/partition-head-store';
 import { firstBatchReaching, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
 import { readSegmentRange } from '../store/segment-object-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
@@ -10,6 +10,7 @@ import { getTopic, requirePartition } from '../topics/topic-repository';
 // What the offsets route answers: the wire contract's shapes.
 export type PartitionOffsetsResult = PartitionOffsetsResponse;
 export type OffsetForTimeResult = OffsetForTimeResponse;
+export type TopicOffsetsResult = TopicOffsets;
 
 /** The earliest readable offset and the high watermark (the next offset to be written). */
 export async function listOffsets(ctx: SluiceContext, topicName: string, partition: number): Promise<PartitionOffsetsResult> {
@@ -17,6 +18,25 @@ export async function listOffsets(ctx: SluiceContext, topicName: string, partiti
   requirePartition(topic, partition);
   const head = await readHead(ctx, topic.topicId, partition);
   return { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset };
+}
+
+/**
+ * Every partition's log start offset and high watermark (0 and 0 for one never written):
+ * the topic item, then all heads at once (BatchGetItems of 100 keys, in flight together).
+ * What describe answered before it became one read, Kafka's ListOffsets for a whole topic.
+ */
+export async function listTopicOffsets(ctx: SluiceContext, topicName: string): Promise<TopicOffsetsResult> {
+  const topic = await getTopic(ctx, topicName);
+  const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
+  const heads = await readHeads(ctx, topic.topicId, partitions);
+  return {
+    topic: topic.name,
+    partitions: partitions.map((partition) => ({
+      partition,
+      logStartOffset: heads.get(partition)?.logStartOffset ?? 0,
+      highWatermark: heads.get(partition)?.nextOffset ?? 0,
+    })),
+  };
 }
 
 /**

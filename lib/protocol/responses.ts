@@ -40,9 +40,17 @@ export const partitionOffsetsSchema = z.object({
 });
 export type PartitionOffsets = z.infer<typeof partitionOffsetsSchema>;
 
-/** `GET /v1/topics/{topic}`: the topic plus the readable range of every partition. */
-export const topicDescriptionSchema = z.extend(topicSchema, { partitionOffsets: z.array(partitionOffsetsSchema) });
+/**
+ * `GET /v1/topics/{topic}`: the topic alone, one read however many partitions it has.
+ * Like Kafka's DescribeTopics it answers no offsets; those are `GET /v1/topics/{topic}/offsets`
+ * (`topicOffsetsSchema`), Kafka's ListOffsets, whose reads grow with the partitions.
+ */
+export const topicDescriptionSchema = topicSchema;
 export type TopicDescription = z.infer<typeof topicDescriptionSchema>;
+
+/** `GET /v1/topics/{topic}/offsets`: the readable range of every partition, by partition. */
+export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) });
+export type TopicOffsets = z.infer<typeof topicOffsetsSchema>;
 
 /** `GET /v1/topics`, sorted by name. */
 export const topicListSchema = z.object({ topics: z.array(topicSchema) });

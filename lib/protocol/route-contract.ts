@@ -32,6 +32,7 @@ import {
   subscriptionDescriptionSchema,
   topicDescriptionSchema,
   topicListSchema,
+  topicOffsetsSchema,
   topicSchema,
 } from './responses';
 import type { RouteName } from './routes';
@@ -64,7 +65,7 @@ const partitionMissing: readonly ErrorCode[] = ['TOPIC_NOT_FOUND', 'PARTITION_NO
 export const ROUTE_CONTRACTS = {
   'create-topic': { summary: 'Create a topic', query: noQuerySchema, body: createTopicRequestSchema, status: 201, response: topicSchema, errors: [...BODY_ERRORS, 'TOPIC_EXISTS'] },
   'list-topics': { summary: 'List the topics the caller may describe', query: noQuerySchema, status: 200, response: topicListSchema, errors: [] },
-  'describe-topic': { summary: 'Describe a topic and its partitions', query: noQuerySchema, status: 200, response: topicDescriptionSchema, errors: topicMissing },
+  'describe-topic': { summary: 'Describe a topic (its offsets: GET /v1/topics/{topic}/offsets)', query: noQuerySchema, status: 200, response: topicDescriptionSchema, errors: topicMissing },
   'delete-topic': { summary: 'Delete a topic', query: noQuerySchema, status: 204, errors: topicMissing },
   'produce-records': {
     summary: 'Produce records',
@@ -99,6 +100,13 @@ export const ROUTE_CONTRACTS = {
     status: 200,
     response: listOffsetsResponseSchema,
     errors: [...partitionMissing, 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED'],
+  },
+  'list-topic-offsets': {
+    summary: "Every partition's offsets",
+    query: noQuerySchema,
+    status: 200,
+    response: topicOffsetsSchema,
+    errors: topicMissing,
   },
   'init-producer': {
     summary: 'Issue a producer id and epoch',

@@ -20,6 +20,7 @@ export const ROUTES = {
   'produce-records': { method: 'POST', path: '/v1/topics/{topic}/records' },
   'fetch-records': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' },
   'list-offsets': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },
+  'list-topic-offsets': { method: 'GET', path: '/v1/topics/{topic}/offsets' },
   'init-producer': { method: 'POST', path: '/v1/producers' },
   'join-group': { method: 'POST', path: '/v1/groups/{group}/members' },
   'heartbeat-member': { method: 'POST', path: '/v1/groups/{group}/members/{member}/heartbeat' },

@@ -1,6 +1,5 @@
 import type { SluiceContext } from '../core/context';
-import type { PartitionOffsets, Topic, TopicDescription } from '../protocol/responses';
-import { readHeads } from '../store/partition-head-store';
+import type { Topic, TopicDescription } from '../protocol/responses';
 import { createTopicItem, deleteTopicItem, getTopic, listTopicItems } from './topic-repository';
 
 export interface CreateTopicInput {
@@ -9,8 +8,8 @@ export interface CreateTopicInput {
   config: Record<string, string>;
 }
 
-// What the describe route answers: the wire contract's shapes.
-export type { PartitionOffsets, TopicDescription };
+// What the describe route answers: the wire contract's shape.
+export type { TopicDescription };
 
 export async function createTopic(ctx: SluiceContext, input: CreateTopicInput): Promise<Topic> {
   const topic: Topic = { ...input, topicId: ctx.newId(), createdAt: ctx.now() };
@@ -22,18 +21,12 @@ export function listTopics(ctx: SluiceContext): Promise<Topic[]> {
   return listTopicItems(ctx);
 }
 
-export async function describeTopic(ctx: SluiceContext, name: string): Promise<TopicDescription> {
-  const topic = await getTopic(ctx, name);
-  const partitions = Array.from({ length: topic.partitions }, (_, p) => p);
-  const heads = await readHeads(ctx, topic.topicId, partitions);
-  return {
-    ...topic,
-    partitionOffsets: partitions.map((partition) => ({
-      partition,
-      logStartOffset: heads.get(partition)?.logStartOffset ?? 0,
-      highWatermark: heads.get(partition)?.nextOffset ?? 0,
-    })),
-  };
+/**
+ * The topic item alone: one read, however many partitions. Like Kafka's DescribeTopics it
+ * answers no offsets; `listTopicOffsets` (lib/log/list-offsets.ts) reads every partition's head.
+ */
+export function describeTopic(ctx: SluiceContext, name: string): Promise<TopicDescription> {
+  return getTopic(ctx, name);
 }
 
 /**

@@ -18,6 +18,7 @@ describe('call meter arithmetic', () => {
   it('tells the serving function from the method and path', () => {
     assert.equal(functionOfCall('GET', 'http://h/v1/topics/t/partitions/3/records?offset=1&waitMs=10000'), 'fetch-records');
     assert.equal(functionOfCall('GET', 'http://h/v1/topics/t/partitions/3/offsets'), 'list-offsets');
+    assert.equal(functionOfCall('GET', 'http://h/v1/topics/t/offsets'), 'list-topic-offsets');
     assert.equal(functionOfCall('POST', 'http://h/v1/groups/g/members/m-1/heartbeat'), 'heartbeat-member');
     assert.equal(functionOfCall('POST', 'http://h/v1/topics/t/records'), 'produce-records');
     assert.equal(functionOfCall('GET', 'http://h/v1/topics/t'), 'other');

@@ -37,6 +37,7 @@ export function functionOfCall(method: string, url: string): string {
   const path = new URL(url, 'http://x').pathname;
   if (method === 'GET' && /\/partitions\/[^/]+\/records$/.test(path)) return 'fetch-records';
   if (method === 'GET' && /\/partitions\/[^/]+\/offsets$/.test(path)) return 'list-offsets';
+  if (method === 'GET' && /^\/v1\/topics\/[^/]+\/offsets$/.test(path)) return 'list-topic-offsets';
   if (method === 'POST' && /\/heartbeat$/.test(path)) return 'heartbeat-member';
   if (method === 'POST' && /\/topics\/[^/]+\/records$/.test(path)) return 'produce-records';
   if (method === 'POST' && /\/groups\/[^/]+\/offsets$/.test(path)) return 'commit-offsets';

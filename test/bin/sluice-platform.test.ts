@@ -54,7 +54,7 @@ describe('sluice CLI against the local platform', () => {
     }
   });
 
-  it('describes the topic with each partition’s high watermark', async () => {
+  it('describes the topic with each partition’s high watermark (--json: partitionOffsets, from the topic offsets route)', async () => {
     const described = await sluice(['--json', 'topics', 'describe', 'cli-orders']);
     const body = JSON.parse(described.stdout);
     const total = body.partitionOffsets.reduce((sum: number, p: { highWatermark: number }) => sum + p.highWatermark, 0);

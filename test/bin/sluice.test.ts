@@ -167,7 +167,9 @@ class FakeSluice {
       case 'GET /v1/topics':
         return send(res, 200, { topics: [...this.topics.values()].sort((a, b) => a.name.localeCompare(b.name)).map(view) });
       case 'GET /v1/topics/*':
-        return send(res, 200, { ...view(topic!), partitionOffsets: topic!.logs.map((log, partition) => ({ partition, logStartOffset: 0, highWatermark: log.length })) });
+        return send(res, 200, view(topic!));
+      case 'GET /v1/topics/*/offsets':
+        return send(res, 200, { topic: topic!.name, partitions: topic!.logs.map((log, partition) => ({ partition, logStartOffset: 0, highWatermark: log.length })) });
       case 'DELETE /v1/topics/*':
         this.topics.delete(topic!.name);
         return void res.writeHead(204).end();
@@ -420,6 +422,37 @@ describe('sluice topics', { concurrency: true }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Topic: {7}orders\n/);
     assert.match(r.stdout, /PARTITION {2}LOG-START-OFFSET {2}HIGH-WATERMARK\n0 {10}0 {17}0\n1 {10}0 {17}3\n$/);
+    // The topic from describe, the offsets from the topic offsets route: one call each.
+    assert.deepEqual(f.requests.map((q) => `${q.method} ${q.path}`).sort(), ['GET /v1/topics/orders', 'GET /v1/topics/orders/offsets']);
+  });
+
+  test('describe --json prints the topic with its offsets as partitionOffsets, as describe answered before offsets moved to their own route', async () => {
+    const f = await fake();
+    f.createTopic('orders', 2);
+    f.append('orders', 0, 'a');
+    const r = await cli(f, ['--json', 'topics', 'describe', 'orders']);
+    assert.equal(r.code, 0, r.stderr);
+    const described = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(described).sort(), ['config', 'createdAt', 'name', 'partitionOffsets', 'partitions', 'topicId']);
+    assert.deepEqual(described.partitionOffsets, [
+      { partition: 0, logStartOffset: 0, highWatermark: 1 },
+      { partition: 1, logStartOffset: 0, highWatermark: 0 },
+    ]);
+  });
+
+  test("offsets shows each partition's log start offset and high watermark alone; --json prints the route's answer", async () => {
+    const f = await fake();
+    f.createTopic('orders', 2);
+    f.append('orders', 1, 'a', 'b');
+    const r = await cli(f, ['topics', 'offsets', 'orders']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, 'PARTITION  LOG-START-OFFSET  HIGH-WATERMARK\n0          0                 0\n1          0                 2\n');
+    assert.deepEqual(f.requests.map((q) => `${q.method} ${q.path}`), ['GET /v1/topics/orders/offsets']);
+    const json = await cli(f, ['--json', 'topics', 'offsets', 'orders']);
+    assert.deepEqual(JSON.parse(json.stdout), { topic: 'orders', partitions: [{ partition: 0, logStartOffset: 0, highWatermark: 0 }, { partition: 1, logStartOffset: 0, highWatermark: 2 }] });
+    const missing = await cli(f, ['topics', 'offsets', 'missing']);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, "error: TOPIC_NOT_FOUND: Topic 'missing' does not exist\n");
   });
 
   test('delete removes the topic', async () => {

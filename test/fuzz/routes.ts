@@ -92,6 +92,7 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   },
   'GET /v1/topics': { auth: 'none', bases: [() => ({})] },
   'GET /v1/topics/{topic}': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.a } })] },
+  'GET /v1/topics/{topic}/offsets': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.a } })] },
   'DELETE /v1/topics/{topic}': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.b } })] },
   'POST /v1/topics/{topic}/records': {
     auth: 'resource',

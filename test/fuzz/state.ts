@@ -32,7 +32,10 @@ export class StateReader {
   async snapshot(): Promise<State> {
     const state: State = {};
     const topics: { name: string }[] = (await this.get('/v1/topics')).body.topics;
-    for (const { name } of topics) state[`topic ${name}`] = (await this.get(`/v1/topics/${encodeURIComponent(name)}`)).body;
+    for (const { name } of topics) {
+      state[`topic ${name}`] = (await this.get(`/v1/topics/${encodeURIComponent(name)}`)).body;
+      state[`topic ${name} offsets`] = (await this.get(`/v1/topics/${encodeURIComponent(name)}/offsets`)).body;
+    }
     const groups: { group: string }[] = (await this.get('/v1/groups')).body.groups;
     for (const { group } of groups) {
       const path = `/v1/groups/${encodeURIComponent(group)}`;

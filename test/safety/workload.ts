@@ -1150,9 +1150,9 @@ async function finalRead(run: Run, label: string, highWatermarks: number[]): Pro
 }
 
 async function highWatermarksOf(run: Run): Promise<number[] | undefined> {
-  const reply = await untilOk(run, 'reading the high watermarks', () => request(run.url, 'GET', `/v1/topics/${TOPIC}`));
+  const reply = await untilOk(run, 'reading the high watermarks', () => request(run.url, 'GET', `/v1/topics/${TOPIC}/offsets`));
   if (!reply) return undefined;
-  return (reply.body.partitionOffsets as { partition: number; highWatermark: number }[]).sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
+  return (reply.body.partitions as { partition: number; highWatermark: number }[]).sort((a, b) => a.partition - b.partition).map((p) => p.highWatermark);
 }
 
 /**

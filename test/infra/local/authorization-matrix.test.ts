@@ -119,7 +119,21 @@ const TABLE: Record<string, Row> = {
     ok: 200,
     effect: (answer, f) => {
       assert.equal(answer.body.name, f.topic);
-      assert.ok(Array.isArray(answer.body.partitionOffsets));
+      assert.equal(answer.body.partitionOffsets, undefined);
+    },
+  },
+  'GET /v1/topics/{topic}/offsets': {
+    kind: 'guarded',
+    needs: (n) => [topicNeed(n.topic, 'DESCRIBE')],
+    setup: async (n, admin) => {
+      await admin.createTopic(n.topic);
+      await admin.produce(n.topic, 1);
+    },
+    request: (f) => ({ method: 'GET', path: `${topicPath(f)}/offsets` }),
+    ok: 200,
+    effect: (answer, f) => {
+      assert.equal(answer.body.topic, f.topic);
+      assert.equal(answer.body.partitions[0].highWatermark, 1);
     },
   },
   'DELETE /v1/topics/{topic}': {

@@ -78,7 +78,10 @@ describe('topics', () => {
     assert.deepEqual(names, [...names].sort());
     assert.ok(names.includes('zz-last') && names.includes('aa-first'));
     const described = await call(env.url, 'GET', '/v1/topics/zz-last');
-    assert.deepEqual(described.body.partitionOffsets, [
+    assert.equal(described.body.partitions, 2);
+    assert.equal(described.body.partitionOffsets, undefined);
+    const offsets = await call(env.url, 'GET', '/v1/topics/zz-last/offsets');
+    assert.deepEqual(offsets.body.partitions, [
       { partition: 0, logStartOffset: 0, highWatermark: 0 },
       { partition: 1, logStartOffset: 0, highWatermark: 0 },
     ]);

@@ -21,13 +21,20 @@ after(async () => {
 });
 
 describe('SluiceAdmin', () => {
-  test('topics: create, list, describe, list offsets, offsets-for-times, delete', async () => {
+  test('topics: create, list, describe, topic offsets, list offsets, offsets-for-times, delete', async () => {
     await admin.createTopic('orders', { partitions: 2 });
     const t0 = 1_700_000_000_000;
     await admin.client.produce('orders', { records: [0, 1, 2].map((i) => ({ value: `v${i}`, partition: 0, timestamp: t0 + i * 1000 })) });
     assert.deepEqual((await admin.listTopics()).map((t) => [t.name, t.partitions]), [['orders', 2]]);
     const described = await admin.describeTopic('orders');
-    assert.deepEqual(described.partitionOffsets.map((p) => p.highWatermark), [3, 0]);
+    assert.deepEqual(Object.keys(described).sort(), ['config', 'createdAt', 'name', 'partitions', 'topicId']);
+    assert.deepEqual(await admin.listTopicOffsets('orders'), {
+      topic: 'orders',
+      partitions: [
+        { partition: 0, logStartOffset: 0, highWatermark: 3 },
+        { partition: 1, logStartOffset: 0, highWatermark: 0 },
+      ],
+    });
     assert.equal((await admin.listOffsets('orders', 0)).highWatermark, 3);
     const times = await admin.offsetsForTimes('orders', t0 + 1500);
     assert.deepEqual(times.map((t) => [t.partition, t.offset]), [[0, 2], [1, null]]);
@@ -35,6 +42,7 @@ describe('SluiceAdmin', () => {
     await admin.createTopic('scratch');
     await admin.deleteTopic('scratch');
     await assert.rejects(admin.describeTopic('scratch'), (err: unknown) => err instanceof SluiceApiError && err.code === 'TOPIC_NOT_FOUND');
+    await assert.rejects(admin.listTopicOffsets('scratch'), (err: unknown) => err instanceof SluiceApiError && err.code === 'TOPIC_NOT_FOUND');
   });
 
   test('groups: reset offsets by hand, list, describe, offsets', async () => {

@@ -231,8 +231,10 @@ export class FakeGroupServer {
           partitions: log.length,
           config: {},
           createdAt: 0,
-          partitionOffsets: log.map((l, partition) => ({ partition, logStartOffset: this.logStart(parts[2]!, partition), highWatermark: l.length })),
         });
+      }
+      if (route === 'GET /v1/topics/*/offsets') {
+        return send(res, 200, { topic: parts[2], partitions: log.map((l, partition) => ({ partition, logStartOffset: this.logStart(parts[2]!, partition), highWatermark: l.length })) });
       }
       if (route === 'GET /v1/topics/*/partitions/*/records') return this.fetch(parts[2]!, Number(parts[4]), req.query, res);
       if (route === 'GET /v1/topics/*/partitions/*/offsets') return this.offsets(parts[2]!, Number(parts[4]), req.query, res);

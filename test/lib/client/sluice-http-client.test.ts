@@ -67,10 +67,16 @@ describe('SluiceHttpClient requests', () => {
   });
 
   test('describeTopic GETs the topic path, URL-encoding the name', async () => {
-    const description = { ...topic, partitionOffsets: [{ partition: 0, logStartOffset: 0, highWatermark: 7 }] };
-    const { url, seen } = await serve((_req, res) => json(res, 200, description));
-    assert.deepEqual(await new SluiceHttpClient(url).describeTopic('a b'), description);
+    const { url, seen } = await serve((_req, res) => json(res, 200, topic));
+    assert.deepEqual(await new SluiceHttpClient(url).describeTopic('a b'), topic);
     assert.equal(seen[0]?.url, '/v1/topics/a%20b');
+  });
+
+  test("listTopicOffsets GETs the topic's offsets path, URL-encoding the name", async () => {
+    const answer = { topic: 'a b', partitions: [{ partition: 0, logStartOffset: 0, highWatermark: 7 }, { partition: 1, logStartOffset: 2, highWatermark: 2 }] };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    assert.deepEqual(await new SluiceHttpClient(url).listTopicOffsets('a b'), answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/topics/a%20b/offsets']);
   });
 
   test('deleteTopic sends DELETE and resolves on 204', async () => {

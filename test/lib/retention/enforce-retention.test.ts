@@ -146,8 +146,8 @@ describe('enforceRetention', () => {
     assert.deepEqual(kept0.body.records.map((r: { offset: number; value: string }) => [r.offset, r.value]), [[3, 'a3']]);
     const kept1 = await fetchHttp('ret-main', 1, 1);
     assert.deepEqual(kept1.body.records.map((r: { offset: number; value: string }) => [r.offset, r.value]), [[1, 'b1'], [2, 'b2']]);
-    const described = await call(env.url, 'GET', '/v1/topics/ret-main');
-    assert.deepEqual(described.body.partitionOffsets, [
+    const offsets = await call(env.url, 'GET', '/v1/topics/ret-main/offsets');
+    assert.deepEqual(offsets.body.partitions, [
       { partition: 0, logStartOffset: 3, highWatermark: 4 },
       { partition: 1, logStartOffset: 1, highWatermark: 3 },
     ]);

@@ -7,16 +7,18 @@ import { describeTopic } from '../../../lib/topics/topic-service';
 import { InFlightMeter } from '../../support/in-flight';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
-/** Describing a topic against DynamoDB Local, with the client's BatchGetItems watched. */
+/** Describing a topic against DynamoDB Local, with the client's reads watched. */
 let env: TestPlatform;
 let ctx: SluiceContext;
-const meter = new InFlightMeter();
+const reads = new InFlightMeter();
+const batchGets = new InFlightMeter();
 
 before(async () => {
   env = await startTestPlatform();
   const shared = contextFromEnv();
   const ddb = createDynamoDocumentClient(process.env);
-  meter.attach(ddb, ['BatchGetItemCommand']);
+  reads.attach(ddb, ['GetItemCommand', 'BatchGetItemCommand', 'QueryCommand', 'ScanCommand']);
+  batchGets.attach(ddb, ['BatchGetItemCommand']);
   ctx = { ...shared, tables: shared.tables, ddb };
 });
 
@@ -25,16 +27,21 @@ after(async () => {
 });
 
 describe('describeTopic', () => {
-  it('reads the heads of a 256-partition topic with three BatchGetItems in flight together, not one after another', async () => {
-    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'wide', partitions: 256 })).status, 201);
-    const records = [0, 99, 100, 255].map((partition) => ({ value: `p${partition}`, partition }));
-    assert.equal((await call(env.url, 'POST', '/v1/topics/wide/records', { records })).status, 200);
-    meter.reset();
+  it('answers a 256-partition topic with one read, the topic item, and no offsets (they are listTopicOffsets)', async () => {
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'wide', partitions: 256, config: { 'retention.ms': '60000' } })).status, 201);
+    assert.equal((await call(env.url, 'POST', '/v1/topics/wide/records', { records: [{ value: 'v', partition: 255 }] })).status, 200);
+    reads.reset();
+    batchGets.reset();
     const described = await describeTopic(ctx, 'wide');
-    assert.equal(meter.started, 3);
-    assert.equal(meter.max, 3);
-    assert.equal(described.partitionOffsets.length, 256);
-    const written = described.partitionOffsets.filter((p) => p.highWatermark > 0).map((p) => p.partition);
-    assert.deepEqual(written, [0, 99, 100, 255]);
+    assert.equal(reads.started, 1);
+    assert.equal(batchGets.started, 0);
+    assert.deepEqual(Object.keys(described).sort(), ['config', 'createdAt', 'name', 'partitions', 'topicId']);
+    assert.equal(described.name, 'wide');
+    assert.equal(described.partitions, 256);
+    assert.deepEqual(described.config, { 'retention.ms': '60000' });
+  });
+
+  it('refuses a topic that does not exist with TOPIC_NOT_FOUND', async () => {
+    await assert.rejects(describeTopic(ctx, 'nowhere'), { code: 'TOPIC_NOT_FOUND' });
   });
 });
