@@ -23,9 +23,14 @@ export class BenchApi {
     await this.call('POST', '/v1/topics', JSON.stringify({ name, partitions }));
   }
 
-  /** `GET /v1/topics/{topic}`: the topic with every partition's offsets. */
+  /** `GET /v1/topics/{topic}`: the topic alone (one read). */
   async describeTopic(topic: string): Promise<unknown> {
     return this.call('GET', `/v1/topics/${encodeURIComponent(topic)}`);
+  }
+
+  /** `GET /v1/topics/{topic}/offsets`: every partition's offsets (the topic, then every head). */
+  async topicOffsets(topic: string): Promise<unknown> {
+    return this.call('GET', `/v1/topics/${encodeURIComponent(topic)}/offsets`);
   }
 
   /** Sends a body made by `produceBody`; answers the base offset of the call's first record. */

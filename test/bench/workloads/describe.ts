@@ -5,11 +5,14 @@ import { runBounded } from '../runner';
 
 export interface DescribeCell extends CellFigures {
   partitions: number;
+  /** The topic offsets route (`GET /v1/topics/{topic}/offsets`) on the same topic: the head reads describe no longer makes. */
+  offsets?: CellFigures;
 }
 
 /**
  * Describe latency by partition count: a topic of each count, every partition written
- * once (so every head exists), then `calls` describes one after the other.
+ * once (so every head exists), then `calls` describes one after the other, then as many
+ * calls of the topic offsets route.
  */
 export async function measureDescribe(
   api: BenchApi,
@@ -37,9 +40,18 @@ export async function measureDescribe(
         return {};
       }),
     );
-    const cell: DescribeCell = { partitions, ...figures(result, measured) };
+    await api.topicOffsets(topic);
+    const offsets = await counted(meters, () =>
+      runBounded(1, { durationMs: 60_000, maxOps: options.describe.calls }, async () => {
+        await api.topicOffsets(topic);
+        return {};
+      }),
+    );
+    const { result: offsetsRun, ...offsetsMeasured } = offsets;
+    const cell: DescribeCell = { partitions, ...figures(result, measured), offsets: figures(offsetsRun, offsetsMeasured) };
     cells.push(cell);
     progress(`describe, ${partitions} partition(s): p50 ${cell.latencyMs.p50.toFixed(1)} ms, p99 ${cell.latencyMs.p99.toFixed(1)} ms`);
+    progress(`topic offsets, ${partitions} partition(s): p50 ${cell.offsets!.latencyMs.p50.toFixed(1)} ms, p99 ${cell.offsets!.latencyMs.p99.toFixed(1)} ms`);
     await afterCell?.(cell);
   }
   return cells;
