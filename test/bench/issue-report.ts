@@ -333,7 +333,7 @@ function renderRatios(r: BenchResults): string[] {
       ),
     );
     out.push('', 'Describe answers the topic alone (one read, as Kafka\'s DescribeTopics); every partition\'s offsets are their own route (Kafka\'s ListOffsets), whose reads grow with the partitions. The ratio goal is describe\'s (end-to-end p50); the offsets call is set against the raw floor of the same reads, on its handler\'s duration where the run has it.');
-    if (floorOne && floorMany && offsetsMany) out.push('', `Topic offsets of ${many.partitions} partitions run at ${offsetsVsFloor?.toFixed(2)}× the raw floor's speed; the floor's own ${many.partitions}-vs-1 ratio is ${ratio(floorMany.latencyMs.p50, floorOne.latencyMs.p50)?.toFixed(1)}× (the reads of ${many.partitions} heads, which DynamoDB Local serves one item at a time).`);
+    if (floorOne && floorMany && offsetsMany) out.push('', `Topic offsets of ${many.partitions} partitions run at ${offsetsVsFloor?.toFixed(2)}× the raw floor's speed (its handler's p50 where measured, else end to end); the floor's own ${many.partitions}-vs-1 ratio is ${ratio(floorMany.latencyMs.p50, floorOne.latencyMs.p50)?.toFixed(1)}× (the reads of ${many.partitions} heads, which DynamoDB Local serves one item at a time).`);
   }
   return out;
 }
