@@ -1,5 +1,6 @@
 import { AccessDeniedError, QuotaExceededError } from '../../../auth/auth-errors';
 import { SluiceError } from '../../../core/errors';
+import { transientStorageCause } from '../../../store/storage-errors';
 import { KAFKA_ERRORS } from '../../error-codes';
 
 /**
@@ -7,7 +8,9 @@ import { KAFKA_ERRORS } from '../../error-codes';
  * Sluice's codes map onto Kafka's closest meaning; what a client should retry stays
  * retriable (contention, busy stores, an unknown commit outcome: REQUEST_TIMED_OUT, as
  * a broker answers when it cannot say whether a write landed), and what it should not
- * does not (UNKNOWN_SERVER_ERROR for anything unexpected).
+ * does not (UNKNOWN_SERVER_ERROR for anything unexpected). A storage throttle, timeout or
+ * refused connection once the SDK's retries are spent (lib/store/storage-errors, the HTTP
+ * API's 503 SERVICE_BUSY) is REQUEST_TIMED_OUT too: clients retry it.
  */
 export function kafkaErrorOf(error: unknown): { errorCode: number; message: string; throttleTimeMs?: number } {
   const message = (error as Error)?.message ?? String(error);
@@ -40,5 +43,7 @@ export function kafkaErrorOf(error: unknown): { errorCode: number; message: stri
         if (error.retriable) return { errorCode: KAFKA_ERRORS.REQUEST_TIMED_OUT, message };
     }
   }
+  const transient = error instanceof Error ? transientStorageCause(error) : undefined;
+  if (transient) return { errorCode: KAFKA_ERRORS.REQUEST_TIMED_OUT, message: `storage busy or unreachable (${transient}): ${message}` };
   return { errorCode: KAFKA_ERRORS.UNKNOWN_SERVER_ERROR, message };
 }
