@@ -48,7 +48,10 @@
  *   covers, advertised to clients (default the load balancer's DNS name);
  *   `kafkaGatewayPort` (SLUICE_KAFKA_GATEWAY_PORT, default 9094); `kafkaGatewayMinTasks`,
  *   `kafkaGatewayMaxTasks` (SLUICE_KAFKA_GATEWAY_MIN_TASKS, ..._MAX_TASKS, default 2 and 6);
- *   `kafkaGatewayAllowedCidrs` (SLUICE_KAFKA_GATEWAY_ALLOWED_CIDRS, default `0.0.0.0/0`).
+ *   `kafkaGatewayAllowedCidrs` (SLUICE_KAFKA_GATEWAY_ALLOWED_CIDRS, default `0.0.0.0/0`);
+ *   `kafkaGatewayTokensSecretArn` (SLUICE_KAFKA_GATEWAY_TOKENS_SECRET_ARN): a Secrets Manager
+ *   secret of `principal=token` pairs, the SASL/PLAIN tokens Kafka clients authenticate with
+ *   (without it the deployed gateway offers no SASL mechanism and serves no client).
  *
  * The cdk-nag AwsSolutions pack checks the app on every synth: an unacknowledged
  * finding fails `cdk synth` and `cdk deploy`. The accepted findings and their
@@ -153,6 +156,7 @@ function kafkaGateway(): KafkaGatewayOptions {
   const allowedCidrs = list(setting('kafkaGatewayAllowedCidrs', 'SLUICE_KAFKA_GATEWAY_ALLOWED_CIDRS'));
   const port = positiveInteger('kafkaGatewayPort', setting('kafkaGatewayPort', 'SLUICE_KAFKA_GATEWAY_PORT'), DEFAULT_GATEWAY_LISTENER_PORT);
   if (port > 65535) throw new Error(`kafkaGatewayPort must be a port number, got ${port}`);
+  const tokensSecretArn = setting('kafkaGatewayTokensSecretArn', 'SLUICE_KAFKA_GATEWAY_TOKENS_SECRET_ARN');
   return {
     enabled: true,
     certificateArn,
@@ -161,6 +165,7 @@ function kafkaGateway(): KafkaGatewayOptions {
     minTasks: positiveInteger('kafkaGatewayMinTasks', setting('kafkaGatewayMinTasks', 'SLUICE_KAFKA_GATEWAY_MIN_TASKS'), DEFAULT_GATEWAY_MIN_TASKS),
     maxTasks: positiveInteger('kafkaGatewayMaxTasks', setting('kafkaGatewayMaxTasks', 'SLUICE_KAFKA_GATEWAY_MAX_TASKS'), DEFAULT_GATEWAY_MAX_TASKS),
     ...(allowedCidrs.length > 0 ? { allowedCidrs } : {}),
+    ...(tokensSecretArn ? { authTokensSecretArn: tokensSecretArn } : {}),
   };
 }
 

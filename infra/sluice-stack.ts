@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, Tags, type Duration, type StackProps }
 import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DEFAULT_RETENTION_ENV_VAR, UNLIMITED_RETENTION } from '../lib/retention/retention-settings';
@@ -272,10 +273,13 @@ export class SluiceStack extends Stack {
       }
     }
     if (props.kafkaGateway?.enabled) {
-      const { enabled: _enabled, certificateArn, ...gateway } = props.kafkaGateway;
+      const { enabled: _enabled, certificateArn, authTokensSecretArn, ...gateway } = props.kafkaGateway;
       if (!certificateArn) throw new Error('kafkaGateway: certificateArn is required when enabled (the TLS listener presents it)');
       this.kafkaGateway = new SluiceKafkaGateway(this, 'KafkaGateway', {
         ...gateway,
+        ...(authTokensSecretArn && !gateway.authTokensSecret
+          ? { authTokensSecret: secretsmanager.Secret.fromSecretCompleteArn(this, 'KafkaGatewayTokens', authTokensSecretArn) }
+          : {}),
         certificateArn,
         storage: this.storage,
         specs: FUNCTIONS,

@@ -8,6 +8,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DEFAULT_KAFKA_PORT } from '../../lib/kafka/gateway/config';
 import { SUPPORTED_APIS } from '../../lib/kafka/messages/supported-apis';
@@ -134,6 +135,18 @@ export interface SluiceKafkaGatewayProps {
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
+   * A Secrets Manager secret whose value is the gateway's SASL/PLAIN tokens,
+   * `principal=token` pairs separated by commas (`SLUICE_AUTH_TOKENS`). With it the
+   * gateway authenticates Kafka clients with those tokens (`SLUICE_AUTH_MODE=token`,
+   * ACLs enforced; docs/design.md, "Kafka gateway", Authentication); the value reaches the
+   * task as an ECS secret, never in the template. Without it the gateway runs in the
+   * stack's auth mode (IAM or JWT), in which it offers no SASL mechanism, so it serves
+   * no client: a deployed gateway needs this.
+   *
+   * @default - none
+   */
+  readonly authTokensSecret?: secretsmanager.ISecret;
+  /**
    * The VPC to run in.
    *
    * @default - a new VPC over 2 Availability Zones with public subnets only (no NAT
@@ -231,6 +244,12 @@ export interface SluiceKafkaGatewayProps {
  * certificate required only when enabled.
  */
 export interface KafkaGatewayOptions extends Partial<Omit<SluiceKafkaGatewayProps, 'storage' | 'specs'>> {
+  /**
+   * The ARN of `authTokensSecret`, for the CDK app's context (`kafkaGatewayTokensSecretArn`).
+   *
+   * @default - none
+   */
+  readonly authTokensSecretArn?: string;
   /**
    * Deploy the gateway.
    *
@@ -357,7 +376,10 @@ export class SluiceKafkaGateway extends Construct {
         SLUICE_KAFKA_PORT: String(DEFAULT_KAFKA_PORT),
         SLUICE_KAFKA_ADVERTISED_HOST: this.advertisedHost,
         SLUICE_KAFKA_ADVERTISED_PORT: String(this.listenerPort),
+        // Kafka clients authenticate with the secret's tokens over SASL/PLAIN; the stack's HTTP auth (IAM or JWT) stays as it is.
+        ...(props.authTokensSecret ? { SLUICE_AUTH_MODE: 'token', SLUICE_AUTHORIZATION: 'acl' } : {}),
       },
+      ...(props.authTokensSecret ? { secrets: { SLUICE_AUTH_TOKENS: ecs.Secret.fromSecretsManager(props.authTokensSecret) } } : {}),
     });
 
     this.access = gatewayAccess(props.specs);

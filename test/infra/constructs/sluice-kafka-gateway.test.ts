@@ -354,6 +354,31 @@ describe('SluiceKafkaGateway: settings', () => {
     assert.deepEqual(acknowledged.map((ack) => [ack.path, ack.reason]), [[stack.kafkaGateway!.cluster.node.path, NAG_REASONS.kafkaGatewayNoContainerInsights]]);
   });
 
+  it('with a tokens secret, authenticates Kafka clients with its tokens: token mode with ACLs, the value an ECS secret the execution role may read, not in the template', () => {
+    const secretArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:sluice-kafka-tokens-AbCdEf';
+    const { root, stack } = stackWith({ kafkaGateway: { enabled: true, certificateArn: CERTIFICATE_ARN, authTokensSecretArn: secretArn } });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Environment: Match.arrayWith([{ Name: 'SLUICE_AUTH_MODE', Value: 'token' }, { Name: 'SLUICE_AUTHORIZATION', Value: 'acl' }]),
+          Secrets: [{ Name: 'SLUICE_AUTH_TOKENS', ValueFrom: secretArn }],
+        }),
+      ],
+    });
+    const reads = statementsOf(template, stack.kafkaGateway!.taskDefinition.executionRole!).filter((st) => asArray(st.Action).includes('secretsmanager:GetSecretValue'));
+    assert.deepEqual(reads.map((st) => st.Resource), [secretArn]);
+    assert.doesNotMatch(JSON.stringify(template.toJSON()), /SLUICE_AUTH_TOKENS","Value"/);
+    assert.deepEqual(findings(stack, root), []);
+  });
+
+  it('without a tokens secret, keeps the stack\'s auth mode (in which it offers no SASL mechanism)', () => {
+    const { stack } = stackWith({ kafkaGateway: { enabled: true, certificateArn: CERTIFICATE_ARN } });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'SLUICE_AUTH_MODE', Value: 'iam' }]), Secrets: Match.absent() })],
+    });
+  });
+
   it('refuses a task range it cannot scale in', () => {
     assert.throws(() => stackWith({ kafkaGateway: { enabled: true, certificateArn: CERTIFICATE_ARN, minTasks: 3, maxTasks: 2 } }), /maxTasks at least minTasks/);
     assert.throws(() => stackWith({ kafkaGateway: { enabled: true, certificateArn: CERTIFICATE_ARN, minTasks: 0 } }), /minTasks/);
