@@ -12,6 +12,9 @@ import { handleListOffsets } from './list-offsets';
 import { handleProduce } from './produce';
 import { handleApiVersions } from './api-versions';
 import { handleMetadata } from './metadata';
+import { SASL_AUTHENTICATE } from '../../messages/sasl-authenticate';
+import { SASL_HANDSHAKE } from '../../messages/sasl-handshake';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl';
 
 /** An API's codec and the handler that answers it. */
 export interface Route<Request, Response> {
@@ -34,5 +37,7 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(METADATA, handleMetadata),
     route(API_VERSIONS, handleApiVersions),
     route(INIT_PRODUCER_ID, handleInitProducerId),
+    route(SASL_HANDSHAKE, handleSaslHandshake),
+    route(SASL_AUTHENTICATE, handleSaslAuthenticate),
   ].map((r) => [r.api.key, r]),
 );
