@@ -5,7 +5,7 @@ import type { KafkaApi } from './api';
 
 /**
  * CreateTopics (key 19), v0-v7 (CreateTopicsRequest.json, CreateTopicsResponse.json;
- * flexible from v5). kafkajs asks v0-v3, librdkafka up to v4, @platformatic/kafka v7.
+ * flexible from v5). kafkajs asks v0-v3, @platformatic/kafka v7.
  *
  * Request: Topics [Name, NumPartitions int32, ReplicationFactor int16, Assignments
  * [PartitionIndex int32, BrokerIds [int32]], Configs [Name, Value nullable]], TimeoutMs

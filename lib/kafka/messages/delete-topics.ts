@@ -5,8 +5,7 @@ import type { KafkaApi } from './api';
 
 /**
  * DeleteTopics (key 20), v0-v6 (DeleteTopicsRequest.json, DeleteTopicsResponse.json;
- * flexible from v4). kafkajs and librdkafka ask v0-v1 (librdkafka up to v3),
- * @platformatic/kafka v6.
+ * flexible from v4). kafkajs asks v0-v1, @platformatic/kafka v6.
  *
  * Request: v0-v5 TopicNames [string]; v6+ Topics [Name nullable, TopicId uuid] (by name
  * or by id); TimeoutMs int32. Both shapes decode to `topics`, the id being the zero uuid

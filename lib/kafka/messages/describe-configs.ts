@@ -4,8 +4,8 @@ import type { KafkaApi } from './api';
 
 /**
  * DescribeConfigs (key 32), v0-v4 (DescribeConfigsRequest.json,
- * DescribeConfigsResponse.json; flexible from v4). kafkajs asks v0-v2, librdkafka up to
- * v1, @platformatic/kafka v2-v4.
+ * DescribeConfigsResponse.json; flexible from v4). kafkajs asks v0-v2, @platformatic/kafka
+ * v2-v4.
  *
  * Request: Resources [ResourceType int8, ResourceName, ConfigurationKeys nullable
  * [string] (null: all)], IncludeSynonyms bool (v1+), IncludeDocumentation bool (v3+).
