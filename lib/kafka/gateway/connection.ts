@@ -180,9 +180,11 @@ export class GatewayConnection {
       })
       .catch((error: unknown) => {
         if (error instanceof AnswerThenClose) {
-          entry.frame = encodeResponseFrame(api, header.apiVersion, header.correlationId, error.response);
-          entry.closeAfter = error.message;
-          this.guard(() => this.flush());
+          this.guard(() => {
+            entry.frame = encodeResponseFrame(api, header.apiVersion, header.correlationId, error.response);
+            entry.closeAfter = error.message;
+            this.flush();
+          });
         } else if (error instanceof CloseConnection) this.close(error.message);
         else this.close(`${api.name} v${header.apiVersion} failed: ${(error as Error)?.stack ?? String(error)}`);
       });
