@@ -13,6 +13,7 @@ import { kafkaTopicId, ZERO_UUID } from '../../wire/uuid';
 import { requireCaller, type RequestContext } from '../session';
 import { describeTopicConfig, sluiceTopicConfig } from '../topic-configs';
 import { kafkaErrorOf } from './errors';
+import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
 
 /** Kafka's num.partitions default, and the HTTP API's. */
 const DEFAULT_PARTITIONS = 1;
@@ -35,7 +36,7 @@ export async function handleCreateTopics(request: CreateTopicsRequest, { session
   const { ctx } = session;
   const counts = new Map<string, number>();
   for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-  const topics = await Promise.all(request.topics.map((topic) => createOne(topic)));
+  const topics = await mapBounded(request.topics, ADMIN_CONCURRENCY, createOne);
   return { throttleTimeMs: 0, topics };
 
   async function createOne(topic: CreatableTopic): Promise<CreatableTopicResult> {

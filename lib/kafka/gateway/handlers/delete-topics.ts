@@ -10,6 +10,7 @@ import type { DeletableTopicResult, DeleteTopicsRequest, DeleteTopicsResponse } 
 import { kafkaTopicId, ZERO_UUID } from '../../wire/uuid';
 import { requireCaller, type RequestContext } from '../session';
 import { kafkaErrorOf } from './errors';
+import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
 
 /**
  * DeleteTopics through lib/topics, with the HTTP route's check (DELETE on the topic:
@@ -27,7 +28,7 @@ export async function handleDeleteTopics(request: DeleteTopicsRequest, { session
   const counts = new Map<string, number>();
   for (const topic of request.topics) counts.set(keyOf(topic), (counts.get(keyOf(topic)) ?? 0) + 1);
   let everyTopic: Promise<Topic[]> | undefined;
-  const responses = await Promise.all(request.topics.map((topic) => deleteOne(topic)));
+  const responses = await mapBounded(request.topics, ADMIN_CONCURRENCY, deleteOne);
   return { throttleTimeMs: 0, responses };
 
   async function deleteOne(wanted: { name: string | null; topicId: string }): Promise<DeletableTopicResult> {

@@ -9,6 +9,7 @@ import { CONFIG_RESOURCE, CONFIG_SOURCE, type DescribeConfigsRequest, type Descr
 import { requireCaller, type RequestContext } from '../session';
 import { describeTopicConfig } from '../topic-configs';
 import { kafkaErrorOf } from './errors';
+import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
 
 /**
  * DescribeConfigs. A TOPIC resource answers the topic's settings in Kafka's names
@@ -25,7 +26,7 @@ import { kafkaErrorOf } from './errors';
 export async function handleDescribeConfigs(request: DescribeConfigsRequest, { session }: RequestContext): Promise<DescribeConfigsResponse> {
   const caller = requireCaller(session);
   const { ctx, broker } = session;
-  const results = await Promise.all(request.resources.map((resource) => describeOne(resource)));
+  const results = await mapBounded(request.resources, ADMIN_CONCURRENCY, describeOne);
   return { throttleTimeMs: 0, results };
 
   async function describeOne(resource: DescribeConfigsRequest['resources'][number]): Promise<DescribeConfigsResult> {
