@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AuthConfig } from '../../../auth/auth-config';
 import { principalOf } from '../../../auth/principal';
 import { KAFKA_ERRORS } from '../../error-codes';
@@ -6,6 +7,13 @@ import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../messages
 import { AnswerThenClose, type RequestContext, type Session } from '../session';
 
 export const PLAIN = 'PLAIN';
+
+/**
+ * How long a failed authentication waits before its answer (and the close), as Kafka's
+ * `connection.failed.authentication.delay.ms` (100 ms by default): a misconfigured
+ * client reconnecting in a loop, or a guesser, gets one try per this long per connection.
+ */
+export const FAILED_AUTHENTICATION_DELAY_MS = 100;
 
 /**
  * The SASL mechanisms a gateway enables. PLAIN carries the HTTP API's bearer tokens, so
@@ -57,6 +65,7 @@ export async function handleSaslHandshake(request: SaslHandshakeRequest, { sessi
 export async function handleSaslAuthenticate(request: SaslAuthenticateRequest, { session }: RequestContext): Promise<SaslAuthenticateResponse> {
   const outcome = session.sasl.step === 'mechanism' && !session.sasl.raw ? authenticate(session, request.authBytes) : { errorCode: KAFKA_ERRORS.ILLEGAL_SASL_STATE, message: 'SaslAuthenticate must follow one SaslHandshake v1' };
   const response = { errorCode: outcome.errorCode, errorMessage: outcome.message, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 };
+  if (outcome.errorCode === KAFKA_ERRORS.SASL_AUTHENTICATION_FAILED) await sleep(FAILED_AUTHENTICATION_DELAY_MS);
   if (outcome.errorCode !== KAFKA_ERRORS.NONE) throw new AnswerThenClose(response, `SASL authentication failed: ${outcome.message}`);
   return response;
 }
