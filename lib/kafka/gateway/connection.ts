@@ -4,7 +4,8 @@ import { decodeRequestFrame, encodeResponseFrame, FRAME_SIZE_BYTES } from '../me
 import { KafkaDecodeError } from '../wire/decode-error';
 import { unsupportedApiVersionsResponse } from './handlers/api-versions';
 import { ROUTES } from './handlers/index';
-import { CloseConnection, NO_RESPONSE, type Session } from './session';
+import { authenticate } from './handlers/sasl';
+import { AnswerThenClose, CloseConnection, NO_RESPONSE, type Session } from './session';
 
 export interface ConnectionLimits {
   /** The largest frame accepted (the size field's value); a larger one closes the connection. */
@@ -22,6 +23,8 @@ const EMPTY = Buffer.alloc(0);
 interface Pending {
   /** The response frame once ready; null while the handler runs. */
   frame: Buffer | null;
+  /** Set when the connection closes once this frame is written (AnswerThenClose): why. */
+  closeAfter?: string;
 }
 
 /**
@@ -63,8 +66,11 @@ export class GatewayConnection {
     return this.closed;
   }
 
-  /** Closes the connection; in-flight handlers finish but their answers are dropped. */
-  close(reason: string, log = true): void {
+  /**
+   * Closes the connection; in-flight handlers finish but their answers are dropped.
+   * `lastFrame` is written first (the socket ends once it is flushed).
+   */
+  close(reason: string, log = true, lastFrame?: Buffer): void {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.idleTimer);
@@ -73,7 +79,8 @@ export class GatewayConnection {
     this.buffered = 0;
     this.pending.length = 0;
     if (log) this.session.log(`kafka ${this.session.remoteAddress}: closing: ${reason}`);
-    this.socket.destroy();
+    if (lastFrame) this.socket.end(lastFrame, () => this.socket.destroy());
+    else this.socket.destroy();
     this.onClose(this);
   }
 
@@ -144,6 +151,7 @@ export class GatewayConnection {
   }
 
   private dispatch(frame: Buffer): void {
+    if (this.session.sasl.step === 'mechanism' && this.session.sasl.raw) return this.rawSasl(frame);
     let decoded: ReturnType<typeof decodeRequestFrame>;
     try {
       decoded = decodeRequestFrame(frame);
@@ -171,17 +179,36 @@ export class GatewayConnection {
         this.guard(() => this.flush());
       })
       .catch((error: unknown) => {
-        if (error instanceof CloseConnection) this.close(error.message);
+        if (error instanceof AnswerThenClose) {
+          this.guard(() => {
+            entry.frame = encodeResponseFrame(api, header.apiVersion, header.correlationId, error.response);
+            entry.closeAfter = error.message;
+            this.flush();
+          });
+        } else if (error instanceof CloseConnection) this.close(error.message);
         else this.close(`${api.name} v${header.apiVersion} failed: ${(error as Error)?.stack ?? String(error)}`);
       });
+  }
+
+  /**
+   * After a SaslHandshake v0 the client's next frame is its bare PLAIN message, with no
+   * request header. Success is answered by an empty server message (a size of 0);
+   * failure closes the connection, the only refusal v0 has.
+   */
+  private rawSasl(message: Buffer): void {
+    const outcome = authenticate(this.session, message);
+    if (outcome.errorCode !== 0) return this.close(`SASL (v0 handshake) failed: ${outcome.message}`);
+    this.pending.push({ frame: Buffer.alloc(FRAME_SIZE_BYTES) });
+    this.flush();
   }
 
   /** Writes every answer whose turn has come, then reads on if it had paused. */
   private flush(): void {
     if (this.closed) return;
     while (this.pending.length > 0 && this.pending[0]!.frame !== null) {
-      const frame = this.pending.shift()!.frame!;
-      if (frame.length > 0) this.socket.write(frame);
+      const { frame, closeAfter } = this.pending.shift()!;
+      if (closeAfter !== undefined) return this.close(closeAfter, true, frame!);
+      if (frame!.length > 0) this.socket.write(frame!);
     }
     this.armIdle();
     if (this.paused && !this.saturated()) this.readFrames();

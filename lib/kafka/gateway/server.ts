@@ -84,6 +84,8 @@ export class KafkaGateway {
           ctx: options.ctx,
           batcher,
           broker,
+          auth: options.auth,
+          sasl: { step: 'start' },
           caller: initialCaller(options.auth),
           remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
           log,

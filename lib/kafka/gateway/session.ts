@@ -17,12 +17,23 @@ export interface BrokerIdentity {
 export const GATEWAY_NODE_ID = 0;
 
 /**
- * What a handler knows about its connection. The caller is per connection: today every
- * connection is anonymous when the platform's auth mode is `none`, and unauthenticated
- * (`null`) otherwise, until SASL (SaslHandshake/SaslAuthenticate) sets it.
+ * Where a connection is in SASL (handlers/sasl.ts): nothing yet, a mechanism chosen by
+ * SaslHandshake and awaiting its message (in a SaslAuthenticate, or after a v0
+ * handshake `raw`, as a bare size-prefixed frame), or done (one authentication per
+ * connection: no re-authentication).
+ */
+export type SaslState = { step: 'start' } | { step: 'mechanism'; mechanism: string; raw: boolean } | { step: 'done' };
+
+/**
+ * What a handler knows about its connection. The caller is per connection: anonymous
+ * when the platform's auth mode is `none`, and unauthenticated (`null`) otherwise until
+ * SASL (SaslHandshake, then SaslAuthenticate) sets it.
  */
 export interface Session {
   readonly ctx: SluiceContext;
+  /** The platform's authentication settings (which SASL mechanisms are enabled, the tokens). */
+  readonly auth: AuthConfig;
+  sasl: SaslState;
   /** The gateway's produce batcher, shared by every connection (cross-connection batching). */
   readonly batcher: ProduceBatcher;
   readonly broker: BrokerIdentity;
@@ -44,6 +55,20 @@ export class CloseConnection extends Error {
   override readonly name = 'CloseConnection';
 }
 
+/**
+ * A handler's way of answering and then closing the connection: a failed SASL
+ * authentication is answered with its error and message, then closed, as brokers do.
+ */
+export class AnswerThenClose<Response> extends Error {
+  override readonly name = 'AnswerThenClose';
+  constructor(
+    readonly response: Response,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
 /** The caller a connection starts with: anonymous when authentication is off, else none yet. */
 export function initialCaller(auth: AuthConfig): Caller | null {
   return auth.mode === 'none' ? { principal: ANONYMOUS, config: auth } : null;
@@ -51,7 +76,7 @@ export function initialCaller(auth: AuthConfig): Caller | null {
 
 /** The connection's caller; a connection that has not authenticated is closed (Kafka closes a SASL listener's unauthenticated connections). */
 export function requireCaller(session: Session): Caller {
-  if (!session.caller) throw new CloseConnection('the connection has not authenticated (SASL is not supported yet: use SLUICE_AUTH_MODE=none)');
+  if (!session.caller) throw new CloseConnection('the connection has not authenticated: SaslHandshake (PLAIN) and SaslAuthenticate come first');
   return session.caller;
 }
 

@@ -1,10 +1,15 @@
 import type { AnyKafkaApi } from './api';
 import { API_VERSIONS, type ApiVersionRange } from './api-versions';
+import { CREATE_TOPICS } from './create-topics';
+import { DELETE_TOPICS } from './delete-topics';
+import { DESCRIBE_CONFIGS } from './describe-configs';
 import { FETCH } from './fetch';
 import { INIT_PRODUCER_ID } from './init-producer-id';
 import { LIST_OFFSETS } from './list-offsets';
 import { METADATA } from './metadata';
 import { PRODUCE } from './produce';
+import { SASL_AUTHENTICATE } from './sasl-authenticate';
+import { SASL_HANDSHAKE } from './sasl-handshake';
 
 /**
  * The APIs the gateway speaks, with their version ranges: the one table ApiVersions
@@ -19,8 +24,13 @@ import { PRODUCE } from './produce';
  * |  3  | Metadata    | 0-12     | 9             |
  * | 18  | ApiVersions | 0-3      | 3             |
  * | 22  | InitProducerId | 0-4   | 2             |
+ * | 17  | SaslHandshake  | 0-1      | none          |
+ * | 36  | SaslAuthenticate | 0-2    | 2             |
+ * | 19  | CreateTopics   | 0-7      | 5             |
+ * | 20  | DeleteTopics   | 0-6      | 4             |
+ * | 32  | DescribeConfigs | 0-4     | 4             |
  */
-export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS, INIT_PRODUCER_ID];
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS, INIT_PRODUCER_ID, SASL_HANDSHAKE, SASL_AUTHENTICATE, CREATE_TOPICS, DELETE_TOPICS, DESCRIBE_CONFIGS];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
 

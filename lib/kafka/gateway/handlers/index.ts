@@ -12,6 +12,15 @@ import { handleListOffsets } from './list-offsets';
 import { handleProduce } from './produce';
 import { handleApiVersions } from './api-versions';
 import { handleMetadata } from './metadata';
+import { SASL_AUTHENTICATE } from '../../messages/sasl-authenticate';
+import { SASL_HANDSHAKE } from '../../messages/sasl-handshake';
+import { handleSaslAuthenticate, handleSaslHandshake } from './sasl';
+import { CREATE_TOPICS } from '../../messages/create-topics';
+import { DELETE_TOPICS } from '../../messages/delete-topics';
+import { DESCRIBE_CONFIGS } from '../../messages/describe-configs';
+import { handleCreateTopics } from './create-topics';
+import { handleDeleteTopics } from './delete-topics';
+import { handleDescribeConfigs } from './describe-configs';
 
 /** An API's codec and the handler that answers it. */
 export interface Route<Request, Response> {
@@ -34,5 +43,10 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(METADATA, handleMetadata),
     route(API_VERSIONS, handleApiVersions),
     route(INIT_PRODUCER_ID, handleInitProducerId),
+    route(SASL_HANDSHAKE, handleSaslHandshake),
+    route(SASL_AUTHENTICATE, handleSaslAuthenticate),
+    route(CREATE_TOPICS, handleCreateTopics),
+    route(DELETE_TOPICS, handleDeleteTopics),
+    route(DESCRIBE_CONFIGS, handleDescribeConfigs),
   ].map((r) => [r.api.key, r]),
 );

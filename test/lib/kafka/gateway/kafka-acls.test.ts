@@ -12,9 +12,10 @@ import { RawKafkaConnection } from '../../../support/kafka-wire-client';
 import { startTestPlatform, type TestPlatform } from '../../../support/local-platform';
 
 /**
- * The HTTP API's ACLs over Kafka. The gateway has no SASL yet, so its connections are
- * the anonymous principal (auth mode none); with ACLs enforced (SLUICE_AUTHORIZATION=acl)
- * anonymous may do only what its rules allow, as it may over HTTP.
+ * The HTTP API's ACLs over Kafka for the anonymous principal (auth mode none, no SASL):
+ * with ACLs enforced (SLUICE_AUTHORIZATION=acl) anonymous may do only what its rules
+ * allow, as it may over HTTP. kafka-sasl.test.ts does the same for principals
+ * authenticated with SASL/PLAIN.
  */
 describe('Kafka gateway: ACLs and quotas for the connection principal', () => {
   let test: TestPlatform;

@@ -7,6 +7,9 @@ import { ROUTES } from '../../../../lib/kafka/gateway/handlers/index';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
 import { decodeResponseFrame, encodeRequestFrame } from '../../../../lib/kafka/messages/frames';
 import { METADATA } from '../../../../lib/kafka/messages/metadata';
+import { SASL_AUTHENTICATE } from '../../../../lib/kafka/messages/sasl-authenticate';
+import { SASL_HANDSHAKE } from '../../../../lib/kafka/messages/sasl-handshake';
+import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { SUPPORTED_APIS, supportedVersionRanges } from '../../../../lib/kafka/messages/supported-apis';
 import { KafkaWriter } from '../../../../lib/kafka/wire/writer';
 import { RawKafkaConnection } from '../../../support/kafka-wire-client';
@@ -161,11 +164,75 @@ describe('Kafka gateway server', () => {
     assert.equal(body.errorCode, 0);
   });
 
-  it('closes a Metadata request on a connection that has not authenticated (token mode, no SASL yet)', async () => {
+  it('closes a Metadata request on a connection that has not authenticated (token mode)', async () => {
     const connection = await connect(tokenGateway.port);
     const { body } = await connection.request(API_VERSIONS, 3, { clientSoftwareName: '', clientSoftwareVersion: '' });
     assert.equal(body.errorCode, 0);
     connection.send(METADATA, 12, allTopics);
+    assert.equal(await connection.closesWithin(2_000), true);
+  });
+
+  const plain = (username: string, password: string, authzid = '') => ({ authBytes: Buffer.from(`${authzid}\u0000${username}\u0000${password}`) });
+
+  it('authenticates SASL/PLAIN with a bearer token (username empty or the principal), and stays open', async () => {
+    for (const username of ['', 'local']) {
+      for (const v of [0, 1, 2]) {
+        const connection = await connect(tokenGateway.port);
+        const handshake = await connection.request(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' });
+        assert.deepEqual(handshake.body, { errorCode: 0, mechanisms: ['PLAIN'] });
+        const { body } = await connection.request(SASL_AUTHENTICATE, v, plain(username, 'secret'));
+        assert.deepEqual(body, { errorCode: 0, errorMessage: null, authBytes: Buffer.alloc(0), sessionLifetimeMs: 0 }, `v${v}`);
+        assert.equal((await connection.request(API_VERSIONS, 3, { clientSoftwareName: '', clientSoftwareVersion: '' })).body.errorCode, 0);
+        assert.equal(connection.isClosed, false);
+      }
+    }
+  });
+
+  it('after a SaslHandshake v0, takes the bare PLAIN frame: an empty frame answers a good token, a bad one closes', async () => {
+    const frame = (text: string) => {
+      const bytes = Buffer.from(text);
+      const sized = Buffer.alloc(4 + bytes.length);
+      sized.writeInt32BE(bytes.length, 0);
+      bytes.copy(sized, 4);
+      return sized;
+    };
+    const good = await connect(tokenGateway.port);
+    assert.equal((await good.request(SASL_HANDSHAKE, 0, { mechanism: 'PLAIN' })).body.errorCode, 0);
+    good.write(frame('\u0000local\u0000secret'));
+    assert.equal((await good.nextFrame()).length, 0);
+    assert.equal((await good.request(API_VERSIONS, 3, { clientSoftwareName: '', clientSoftwareVersion: '' })).body.errorCode, 0);
+    const bad = await connect(tokenGateway.port);
+    await bad.request(SASL_HANDSHAKE, 0, { mechanism: 'PLAIN' });
+    bad.write(frame('\u0000local\u0000wrong'));
+    assert.equal(await bad.closesWithin(2_000), true);
+  });
+
+  it('answers a wrong token, a username naming someone else or a malformed PLAIN message with SASL_AUTHENTICATION_FAILED, then closes', async () => {
+    for (const request of [plain('', 'wrong'), plain('someone-else', 'secret'), plain('', 'secret', 'someone-else'), { authBytes: Buffer.from('secret') }, { authBytes: Buffer.from([0, 0xff, 0, 0x80]) }]) {
+      const connection = await connect(tokenGateway.port);
+      await connection.request(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' });
+      const { body } = await connection.request(SASL_AUTHENTICATE, 2, request);
+      assert.equal(body.errorCode, KAFKA_ERRORS.SASL_AUTHENTICATION_FAILED);
+      assert.match(body.errorMessage!, /^Authentication failed/);
+      assert.equal(await connection.closesWithin(2_000), true);
+    }
+  });
+
+  it('answers an unknown mechanism UNSUPPORTED_SASL_MECHANISM with the enabled list, and a SaslAuthenticate without a handshake ILLEGAL_SASL_STATE; both then close', async () => {
+    const scram = await connect(tokenGateway.port);
+    assert.deepEqual((await scram.request(SASL_HANDSHAKE, 1, { mechanism: 'SCRAM-SHA-256' })).body, { errorCode: KAFKA_ERRORS.UNSUPPORTED_SASL_MECHANISM, mechanisms: ['PLAIN'] });
+    assert.equal(await scram.closesWithin(2_000), true);
+    const early = await connect(tokenGateway.port);
+    assert.equal((await early.request(SASL_AUTHENTICATE, 1, plain('', 'secret'))).body.errorCode, KAFKA_ERRORS.ILLEGAL_SASL_STATE);
+    assert.equal(await early.closesWithin(2_000), true);
+  });
+
+  it('with auth mode none, accepts SASL/PLAIN whatever the credentials (the connection stays anonymous)', async () => {
+    const connection = await connect();
+    await connection.request(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' });
+    assert.equal((await connection.request(SASL_AUTHENTICATE, 1, plain('anyone', 'anything'))).body.errorCode, 0);
+    // A second handshake on an authenticated connection is refused.
+    assert.equal((await connection.request(SASL_HANDSHAKE, 1, { mechanism: 'PLAIN' })).body.errorCode, KAFKA_ERRORS.ILLEGAL_SASL_STATE);
     assert.equal(await connection.closesWithin(2_000), true);
   });
 

@@ -79,17 +79,27 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
   ],
   [22, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: 7, producerEpoch: 1 }],
   [2, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, currentLeaderEpoch: 0, timestamp: -1 }] }] }],
+  [17, { mechanism: 'PLAIN' }],
+  [36, { authBytes: Buffer.from('\u0000alice\u0000token') }],
+  [19, { topics: [{ name: 'orders', numPartitions: 3, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [0] }], configs: [{ name: 'retention.ms', value: '1000' }] }], timeoutMs: 1000, validateOnly: true }],
+  [20, { topics: [{ name: 'orders', topicId: ZERO_UUID }], timeoutMs: 1000 }],
+  [32, { resources: [{ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms'] }], includeSynonyms: true, includeDocumentation: true }],
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, ApiVersions 0-3 and InitProducerId 0-4, by key', () => {
+  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
       { apiKey: 1, minVersion: 4, maxVersion: 12 },
       { apiKey: 2, minVersion: 1, maxVersion: 6 },
       { apiKey: 3, minVersion: 0, maxVersion: 12 },
+      { apiKey: 17, minVersion: 0, maxVersion: 1 },
       { apiKey: 18, minVersion: 0, maxVersion: 3 },
+      { apiKey: 19, minVersion: 0, maxVersion: 7 },
+      { apiKey: 20, minVersion: 0, maxVersion: 6 },
       { apiKey: 22, minVersion: 0, maxVersion: 4 },
+      { apiKey: 32, minVersion: 0, maxVersion: 4 },
+      { apiKey: 36, minVersion: 0, maxVersion: 2 },
     ]);
     assert.equal(new Set(SUPPORTED_APIS.map((a) => a.key)).size, SUPPORTED_APIS.length);
   });

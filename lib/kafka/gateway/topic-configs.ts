@@ -1,0 +1,79 @@
+import * as z from 'zod/mini';
+import { LIMITS } from '../../protocol/limits';
+import { TOPIC_CONFIG_KEYS, topicConfigSchema } from '../../protocol/topic-config';
+import { defaultRetentionMsFromEnv } from '../../retention/retention-settings';
+import { CONFIG_TYPE } from '../messages/describe-configs';
+
+/**
+ * Sluice's topic settings in Kafka's names, for CreateTopics and DescribeConfigs.
+ *
+ * Sluice's own keys (lib/protocol/topic-config.ts: compression.type,
+ * message.timestamp.type, retention.ms) are Kafka-named already and pass through with
+ * the HTTP API's validation. A few Kafka configs describe what Sluice always does; they
+ * are described, and accepted at creation with exactly that value (tools often set
+ * `cleanup.policy=delete` explicitly), but nothing is stored for them. Anything else is
+ * refused by name rather than stored and ignored, as the HTTP API refuses it.
+ */
+export const FIXED_TOPIC_CONFIGS: Readonly<Record<string, { value: string; type: number; doc: string }>> = {
+  'cleanup.policy': { value: 'delete', type: CONFIG_TYPE.LIST, doc: 'Sluice deletes by retention.ms; there is no compaction.' },
+  'retention.bytes': { value: '-1', type: CONFIG_TYPE.LONG, doc: 'Sluice retains by time only (retention.ms).' },
+  'max.message.bytes': { value: String(LIMITS.recordValueMaxBytes), type: CONFIG_TYPE.INT, doc: "Sluice's largest record value, in bytes (keys: 64 KiB)." },
+};
+
+const SLUICE_CONFIGS: Readonly<Record<keyof typeof TOPIC_CONFIG_KEYS, { type: number; doc: string; default: () => string }>> = {
+  'compression.type': { type: CONFIG_TYPE.STRING, doc: 'How Sluice compresses the topic in storage: uncompressed, gzip or zstd.', default: () => 'uncompressed' },
+  'message.timestamp.type': { type: CONFIG_TYPE.STRING, doc: "CreateTime (the producer's) or LogAppendTime (Sluice's, at append).", default: () => 'CreateTime' },
+  'retention.ms': { type: CONFIG_TYPE.LONG, doc: 'How long records are kept, by timestamp (-1: forever); else the platform default.', default: () => String(defaultRetentionMsFromEnv()) },
+};
+
+/** One config as described: its value, whether it is the default, its Kafka type and a line of documentation. */
+export interface TopicConfigEntry {
+  name: string;
+  value: string;
+  isDefault: boolean;
+  type: number;
+  doc: string;
+}
+
+/** Every config of a topic in Kafka's names: its own settings, the defaults of the rest, then the fixed ones. */
+export function describeTopicConfig(config: Record<string, string>): TopicConfigEntry[] {
+  const entries: TopicConfigEntry[] = Object.entries(SLUICE_CONFIGS).map(([name, known]) => {
+    const own = config[name];
+    return { name, value: own ?? known.default(), isDefault: own === undefined, type: known.type, doc: known.doc };
+  });
+  for (const [name, fixed] of Object.entries(FIXED_TOPIC_CONFIGS)) entries.push({ name, value: fixed.value, isDefault: true, type: fixed.type, doc: fixed.doc });
+  return entries;
+}
+
+/**
+ * A CreateTopics request's configs as a Sluice topic config, or the first problem
+ * (answered INVALID_CONFIG, naming the config). A null value means "the default", as in
+ * Kafka, so it sets nothing.
+ */
+export function sluiceTopicConfig(configs: readonly { name: string; value: string | null }[]): { config: Record<string, string> } | { problem: string } {
+  const config: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const { name, value } of configs) {
+    if (seen.has(name)) return { problem: `config '${name}' is given more than once` };
+    seen.add(name);
+    if (value === null) continue;
+    const fixed = FIXED_TOPIC_CONFIGS[name];
+    if (fixed) {
+      if (value !== fixed.value) return { problem: `config '${name}' can only be ${fixed.value} in Sluice: ${fixed.doc}` };
+      continue;
+    }
+    if (!(name in TOPIC_CONFIG_KEYS)) {
+      const known = [...Object.keys(TOPIC_CONFIG_KEYS), ...Object.entries(FIXED_TOPIC_CONFIGS).map(([key, f]) => `${key}=${f.value}`)];
+      return { problem: `config '${name}' is not supported by Sluice; topics take ${known.join(', ')}` };
+    }
+    config[name] = value;
+  }
+  // The HTTP API's own validation of the values (and of the count and lengths).
+  const parsed = z.safeParse(topicConfigSchema, config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path[0];
+    return { problem: key === undefined ? `configs: ${issue.message}` : `config '${String(key)}' ${issue.message}` };
+  }
+  return { config };
+}
