@@ -5,6 +5,15 @@ import { INIT_PRODUCER_ID } from './init-producer-id';
 import { LIST_OFFSETS } from './list-offsets';
 import { METADATA } from './metadata';
 import { PRODUCE } from './produce';
+import { FIND_COORDINATOR } from './find-coordinator';
+import { JOIN_GROUP } from './join-group';
+import { SYNC_GROUP } from './sync-group';
+import { HEARTBEAT } from './heartbeat';
+import { LEAVE_GROUP } from './leave-group';
+import { OFFSET_COMMIT } from './offset-commit';
+import { OFFSET_FETCH } from './offset-fetch';
+import { LIST_GROUPS } from './list-groups';
+import { DESCRIBE_GROUPS } from './describe-groups';
 
 /**
  * The APIs the gateway speaks, with their version ranges: the one table ApiVersions
@@ -17,10 +26,35 @@ import { PRODUCE } from './produce';
  * |  1  | Fetch       | 4-12     | 12            |
  * |  2  | ListOffsets | 1-6      | 6             |
  * |  3  | Metadata    | 0-12     | 9             |
+ * |  8  | OffsetCommit | 0-8     | 8             |
+ * |  9  | OffsetFetch | 1-8      | 6             |
+ * | 10  | FindCoordinator | 0-4  | 3             |
+ * | 11  | JoinGroup   | 0-9      | 6             |
+ * | 12  | Heartbeat   | 0-4      | 4             |
+ * | 13  | LeaveGroup  | 0-5      | 4             |
+ * | 14  | SyncGroup   | 0-5      | 4             |
+ * | 15  | DescribeGroups | 0-5   | 5             |
+ * | 16  | ListGroups  | 0-5      | 3             |
  * | 18  | ApiVersions | 0-3      | 3             |
  * | 22  | InitProducerId | 0-4   | 2             |
  */
-export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS, INIT_PRODUCER_ID];
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [
+  PRODUCE,
+  FETCH,
+  LIST_OFFSETS,
+  METADATA,
+  OFFSET_COMMIT,
+  OFFSET_FETCH,
+  FIND_COORDINATOR,
+  JOIN_GROUP,
+  HEARTBEAT,
+  LEAVE_GROUP,
+  SYNC_GROUP,
+  DESCRIBE_GROUPS,
+  LIST_GROUPS,
+  API_VERSIONS,
+  INIT_PRODUCER_ID,
+];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
 
