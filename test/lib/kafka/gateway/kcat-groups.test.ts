@@ -9,8 +9,8 @@ const run = promisify(execFile);
 
 /**
  * A librdkafka consumer group, through kcat's balanced consumer (`kcat -G`), against the
- * local platform's gateway: JoinGroup, SyncGroup, Heartbeat, OffsetFetch, OffsetCommit
- * and LeaveGroup as librdkafka speaks them. Skipped where kcat is not installed, except
+ * local platform's gateway: JoinGroup v5, SyncGroup v3, Heartbeat v3, OffsetFetch v7,
+ * OffsetCommit v7 and LeaveGroup v1 as librdkafka 2.0 speaks them. Skipped where kcat is not installed, except
  * in CI, where its absence fails the run (as kcat.test.ts).
  */
 const kcatInstalled = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
