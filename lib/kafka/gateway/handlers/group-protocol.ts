@@ -34,6 +34,17 @@ export async function checkGroup(ctx: SluiceContext, caller: Caller, group: stri
   }
 }
 
+/**
+ * The longest member id the gateway looks up: Sluice's are a client-id prefix of at most
+ * 64 characters and a UUID, and a member id is part of a DynamoDB sort key (1,024 bytes
+ * at most), so a longer one is answered UNKNOWN_MEMBER_ID without a storage call.
+ */
+export const MEMBER_ID_MAX_LENGTH = 256;
+
+export function isPossibleMemberId(memberId: string): boolean {
+  return memberId.length > 0 && memberId.length <= MEMBER_ID_MAX_LENGTH;
+}
+
 /** A lib/groups error as the Kafka code its clients act on (rejoin, reset the member id, or report). */
 export function groupErrorCode(error: unknown): number {
   // Gone or lapsed: the client resets its member id and joins as a new member.

@@ -2,7 +2,7 @@ import { heartbeat } from '../../../groups/membership';
 import { KAFKA_ERRORS } from '../../error-codes';
 import type { HeartbeatRequest, HeartbeatResponse } from '../../messages/heartbeat';
 import { requireCaller, type RequestContext } from '../session';
-import { checkGroup, groupErrorCode } from './group-protocol';
+import { checkGroup, groupErrorCode, isPossibleMemberId } from './group-protocol';
 
 /**
  * Heartbeat is Sluice's heartbeat (the lease renewed, lapsed members swept about once per
@@ -15,6 +15,7 @@ export async function handleHeartbeat(request: HeartbeatRequest, { session }: Re
   const { ctx } = session;
   const groupCheck = await checkGroup(ctx, caller, request.groupId, 'READ');
   if (groupCheck !== KAFKA_ERRORS.NONE) return { throttleTimeMs: 0, errorCode: groupCheck };
+  if (!isPossibleMemberId(request.memberId)) return { throttleTimeMs: 0, errorCode: KAFKA_ERRORS.UNKNOWN_MEMBER_ID };
   try {
     const view = await heartbeat(ctx, request.groupId, request.memberId);
     const errorCode = view.rebalanceInProgress || view.generation !== request.generationId ? KAFKA_ERRORS.REBALANCE_IN_PROGRESS : KAFKA_ERRORS.NONE;

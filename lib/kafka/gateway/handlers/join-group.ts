@@ -12,12 +12,18 @@ import { decodeSubscription } from '../../messages/consumer-protocol';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../messages/join-group';
 import { KafkaDecodeError } from '../../wire/decode-error';
 import { requireCaller, type RequestContext } from '../session';
-import { assignorFor, checkGroup, chooseProtocol, CONSUMER_PROTOCOL_TYPE, groupErrorCode, leaderOf, memberIdPrefix, protocolFor } from './group-protocol';
+import { assignorFor, checkGroup, chooseProtocol, CONSUMER_PROTOCOL_TYPE, groupErrorCode, isPossibleMemberId, leaderOf, memberIdPrefix, protocolFor } from './group-protocol';
 
 /** How often a waiting JoinGroup reads the group again (as Sluice's own client polls while a rebalance settles). */
 export const JOIN_POLL_MS = 150;
 /** The longest a JoinGroup waits for the coordinator, whatever rebalance timeout the client gives. */
 export const JOIN_WAIT_MAX_MS = 120_000;
+/**
+ * The most protocol bytes (names and subscriptions) a member may bring: they are kept in
+ * its member item, which DynamoDB bounds at 400 KB. A subscription names its topics (249
+ * characters at most each), so this also bounds how many a member subscribes to.
+ */
+export const PROTOCOLS_MAX_BYTES = 64 * 1024;
 
 /**
  * JoinGroup on Sluice's groups: the member joins (a new member item, its lease the
@@ -52,6 +58,8 @@ export async function handleJoinGroup(request: JoinGroupRequest, { session, head
   const groupCheck = await checkGroup(ctx, caller, group, 'READ');
   if (groupCheck !== KAFKA_ERRORS.NONE) return refuse(groupCheck);
   if (request.protocolType !== CONSUMER_PROTOCOL_TYPE || request.protocols.length === 0) return refuse(KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL);
+  if (request.protocols.reduce((sum, p) => sum + Buffer.byteLength(p.name) + p.metadata.byteLength, 0) > PROTOCOLS_MAX_BYTES) return refuse(KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL);
+  if (request.memberId !== '' && !isPossibleMemberId(request.memberId)) return refuse(KAFKA_ERRORS.UNKNOWN_MEMBER_ID, '');
   if (request.sessionTimeoutMs < LIMITS.sessionTimeoutMsMin || request.sessionTimeoutMs > LIMITS.sessionTimeoutMsMax) return refuse(KAFKA_ERRORS.INVALID_SESSION_TIMEOUT);
 
   // The subscribed topics: every protocol's subscription names them (the same ones, from one client).

@@ -2,7 +2,7 @@ import { leaveGroup } from '../../../groups/membership';
 import { KAFKA_ERRORS } from '../../error-codes';
 import type { LeaveGroupRequest, LeaveGroupResponse } from '../../messages/leave-group';
 import { requireCaller, type RequestContext } from '../session';
-import { checkGroup, groupErrorCode } from './group-protocol';
+import { checkGroup, groupErrorCode, isPossibleMemberId } from './group-protocol';
 
 /**
  * LeaveGroup is Sluice's leave: the member item is deleted, and its REMOVE makes the
@@ -18,6 +18,7 @@ export async function handleLeaveGroup(request: LeaveGroupRequest, { session, he
   if (groupCheck !== KAFKA_ERRORS.NONE) return { throttleTimeMs: 0, errorCode: groupCheck, members: [] };
   const answers = await Promise.all(
     members.map(async ({ memberId, groupInstanceId }) => {
+      if (!isPossibleMemberId(memberId)) return { memberId, groupInstanceId, errorCode: KAFKA_ERRORS.UNKNOWN_MEMBER_ID };
       try {
         await leaveGroup(ctx, request.groupId, memberId);
         return { memberId, groupInstanceId, errorCode: KAFKA_ERRORS.NONE };

@@ -8,7 +8,7 @@ import { cachedTopic } from '../../../topics/topic-repository';
 import { KAFKA_ERRORS } from '../../error-codes';
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../messages/offset-commit';
 import { requireCaller, type RequestContext } from '../session';
-import { checkGroup, groupErrorCode } from './group-protocol';
+import { checkGroup, groupErrorCode, isPossibleMemberId } from './group-protocol';
 import { kafkaErrorOf } from './errors';
 
 /** The HTTP commit's bound on an offset's metadata (lib/protocol/requests.ts); Kafka's own default is 4096 bytes. */
@@ -71,8 +71,9 @@ export async function handleOffsetCommit(request: OffsetCommitRequest, { session
   }
 
   const standalone = request.memberId === '' && request.generationId < 0;
-  if (!standalone && request.generationId < 0) {
-    for (const o of offsets) errors.set(key(o.topic, o.partition), KAFKA_ERRORS.ILLEGAL_GENERATION);
+  if (!standalone && (request.generationId < 0 || !isPossibleMemberId(request.memberId))) {
+    const errorCode = request.generationId < 0 ? KAFKA_ERRORS.ILLEGAL_GENERATION : KAFKA_ERRORS.UNKNOWN_MEMBER_ID;
+    for (const o of offsets) errors.set(key(o.topic, o.partition), errorCode);
     return respond();
   }
   const member = standalone ? undefined : { memberId: request.memberId, generation: request.generationId };

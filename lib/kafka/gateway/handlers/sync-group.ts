@@ -3,7 +3,7 @@ import { KAFKA_ERRORS } from '../../error-codes';
 import { encodeAssignment } from '../../messages/consumer-protocol';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../messages/sync-group';
 import { requireCaller, type RequestContext } from '../session';
-import { checkGroup, CONSUMER_PROTOCOL_TYPE } from './group-protocol';
+import { checkGroup, CONSUMER_PROTOCOL_TYPE, isPossibleMemberId } from './group-protocol';
 
 /**
  * SyncGroup answers the member's assignment in Sluice's current generation, as a
@@ -27,7 +27,7 @@ export async function handleSyncGroup(request: SyncGroupRequest, { session }: Re
   });
   const groupCheck = await checkGroup(ctx, caller, request.groupId, 'READ');
   if (groupCheck !== KAFKA_ERRORS.NONE) return answer(groupCheck);
-  if (!(await renewLease(ctx, request.groupId, request.memberId))) return answer(KAFKA_ERRORS.UNKNOWN_MEMBER_ID);
+  if (!isPossibleMemberId(request.memberId) || !(await renewLease(ctx, request.groupId, request.memberId))) return answer(KAFKA_ERRORS.UNKNOWN_MEMBER_ID);
   const { meta, settled } = await readGroupState(ctx, request.groupId);
   if (!meta) return answer(KAFKA_ERRORS.UNKNOWN_MEMBER_ID);
   if (request.generationId > meta.generation) return answer(KAFKA_ERRORS.ILLEGAL_GENERATION);

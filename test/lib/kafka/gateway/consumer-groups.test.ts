@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Consumer as PlatformaticConsumer, stringDeserializers } from '@platformatic/kafka';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
+import { decodeAssignment, encodeSubscription } from '../../../../lib/kafka/messages/consumer-protocol';
+import { DESCRIBE_GROUPS } from '../../../../lib/kafka/messages/describe-groups';
+import { FIND_COORDINATOR } from '../../../../lib/kafka/messages/find-coordinator';
+import { HEARTBEAT } from '../../../../lib/kafka/messages/heartbeat';
+import { JOIN_GROUP, type JoinGroupRequest } from '../../../../lib/kafka/messages/join-group';
+import { LEAVE_GROUP } from '../../../../lib/kafka/messages/leave-group';
+import { LIST_GROUPS } from '../../../../lib/kafka/messages/list-groups';
+import { SYNC_GROUP } from '../../../../lib/kafka/messages/sync-group';
 import { eventually } from '../../../support/eventually';
+import { RawKafkaConnection } from '../../../support/kafka-wire-client';
 import { call, startTestPlatform, type TestPlatform } from '../../../support/local-platform';
 
 /**
@@ -232,6 +242,68 @@ describe('Kafka consumer groups with kafkajs, over the local platform', () => {
       await eventually(async () => (await describeGroup(group)).members === 0, 'both members left');
     } finally {
       await Promise.all(consumers.map((c) => c.close(true) as unknown as Promise<void>).map((closing) => closing.catch(() => undefined)));
+    }
+  });
+
+  it('answers malformed or hostile group requests with error codes on an open connection (the gateway\'s own codec, flexible and classic versions)', async () => {
+    await createTopic('kg-raw', 2);
+    const connection = await RawKafkaConnection.connect(test.platform.kafka!.port);
+    try {
+      const join = (overrides: Partial<JoinGroupRequest>): JoinGroupRequest => ({
+        groupId: 'kg-raw-group', sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000, memberId: '', groupInstanceId: null, protocolType: 'consumer', reason: null,
+        protocols: [{ name: 'cooperative-sticky', metadata: encodeSubscription({ topics: ['kg-raw'] }) }, { name: 'range', metadata: encodeSubscription({ topics: ['kg-raw'] }) }],
+        ...overrides,
+      });
+      const joined = async (version: number, overrides: Partial<JoinGroupRequest>) => (await connection.request(JOIN_GROUP, version, join(overrides))).body;
+      assert.equal((await joined(9, { groupId: 'bad/name' })).errorCode, KAFKA_ERRORS.INVALID_GROUP_ID);
+      assert.equal((await joined(9, { protocolType: 'connect' })).errorCode, KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL);
+      assert.equal((await joined(9, { protocols: [{ name: 'range', metadata: Buffer.from([0, 0, 0x7f, 0xff, 0xff, 0xff]) }] })).errorCode, KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL);
+      assert.equal((await joined(9, { protocols: [{ name: 'range', metadata: Buffer.alloc(70 * 1024) }] })).errorCode, KAFKA_ERRORS.INCONSISTENT_GROUP_PROTOCOL);
+      assert.equal((await joined(5, { sessionTimeoutMs: 10 })).errorCode, KAFKA_ERRORS.INVALID_SESSION_TIMEOUT);
+      const unknown = await joined(5, { memberId: 'nobody' });
+      assert.deepEqual([unknown.errorCode, unknown.memberId], [KAFKA_ERRORS.UNKNOWN_MEMBER_ID, '']);
+      const hostileId = 'x'.repeat(5000);
+      assert.equal((await connection.request(HEARTBEAT, 4, { groupId: 'kg-raw-group', generationId: 1, memberId: hostileId, groupInstanceId: null })).body.errorCode, KAFKA_ERRORS.UNKNOWN_MEMBER_ID);
+      const sync = (memberId: string, generationId: number) => connection.request(SYNC_GROUP, 5, { groupId: 'kg-raw-group', generationId, memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [] });
+      assert.equal((await sync(hostileId, 1)).body.errorCode, KAFKA_ERRORS.UNKNOWN_MEMBER_ID);
+
+      // A well-formed join (flexible v9) is answered once the coordinator covers the member, with the eager protocol and itself as leader.
+      const ok = await joined(9, {});
+      assert.equal(ok.errorCode, 0);
+      assert.equal(ok.protocolName, 'range', 'eager before cooperative-sticky');
+      assert.equal(ok.leader, ok.memberId);
+      assert.deepEqual(ok.members.map((m) => m.memberId), [ok.memberId]);
+      const assigned = await sync(ok.memberId, ok.generationId);
+      assert.equal(assigned.body.errorCode, 0);
+      assert.deepEqual(decodeAssignment(assigned.body.assignment).assignedPartitions, [{ topic: 'kg-raw', partitions: [0, 1] }]);
+      assert.equal((await sync(ok.memberId, ok.generationId + 5)).body.errorCode, KAFKA_ERRORS.ILLEGAL_GENERATION);
+      assert.equal((await connection.request(HEARTBEAT, 4, { groupId: 'kg-raw-group', generationId: ok.generationId, memberId: ok.memberId, groupInstanceId: null })).body.errorCode, 0);
+      // A rejoin under the known id is the same member: nothing to rebalance, the same generation.
+      const again = await joined(6, { memberId: ok.memberId });
+      assert.deepEqual([again.errorCode, again.memberId, again.generationId], [0, ok.memberId, ok.generationId]);
+
+      const coordinators = await connection.request(FIND_COORDINATOR, 4, { key: '', keyType: 0, coordinatorKeys: ['kg-raw-group', 'bad/name'] });
+      assert.deepEqual(
+        coordinators.body.coordinators.map((c) => [c.key, c.errorCode, c.nodeId]),
+        [
+          ['kg-raw-group', 0, 0],
+          ['bad/name', KAFKA_ERRORS.INVALID_GROUP_ID, -1],
+        ],
+      );
+      const listed = await connection.request(LIST_GROUPS, 5, { statesFilter: ['stable'], typesFilter: [] });
+      assert.ok(listed.body.groups.some((g) => g.groupId === 'kg-raw-group' && g.groupState === 'Stable'));
+      const described = await connection.request(DESCRIBE_GROUPS, 5, { groups: ['kg-raw-group', 'kg-never-seen'], includeAuthorizedOperations: false });
+      assert.deepEqual(
+        described.body.groups.map((g) => [g.groupId, g.errorCode, g.groupState, g.protocolData, g.members.length]),
+        [
+          ['kg-raw-group', 0, 'Stable', 'range', 1],
+          ['kg-never-seen', 0, 'Dead', '', 0],
+        ],
+      );
+      const left = await connection.request(LEAVE_GROUP, 5, { groupId: 'kg-raw-group', memberId: '', members: [{ memberId: ok.memberId, groupInstanceId: null, reason: null }, { memberId: 'nobody', groupInstanceId: null, reason: null }] });
+      assert.deepEqual(left.body.members.map((m) => m.errorCode), [0, KAFKA_ERRORS.UNKNOWN_MEMBER_ID]);
+    } finally {
+      connection.socket.destroy();
     }
   });
 });
