@@ -12,7 +12,7 @@ try {
 Sluice is running.
   API       ${platform.url}
   Watch     ${platform.watchUrl}${process.env.SLUICE_AUTH_MODE === 'token' ? '?token=<token>' : ''}  (WebSocket: wait at the tail, lib/protocol/watch.ts)
-  Kafka     ${platform.kafka ? `${platform.kafka.bootstrapServer}  (bootstrap servers; produce, fetch and list offsets; create, delete and describe topics; no consumer groups yet${process.env.SLUICE_AUTH_MODE === 'token' ? '; SASL/PLAIN with a token as the password' : ''})` : 'off (SLUICE_KAFKA_PORT=off)'}
+  Kafka     ${platform.kafka ? `${platform.kafka.bootstrapServer}  (bootstrap servers; produce, fetch, list offsets and consumer groups; create, delete and describe topics${process.env.SLUICE_AUTH_MODE === 'token' ? '; SASL/PLAIN with a token as the password' : ''})` : 'off (SLUICE_KAFKA_PORT=off)'}
   DynamoDB  ${platform.endpoints.dynamodb}
   S3        ${platform.endpoints.s3}
   data      ${config.dataDir ?? '(in memory)'}

@@ -83,6 +83,11 @@ export async function commitOffsets(ctx: SluiceContext, group: string, input: Of
 
 export type { PartitionPosition } from './group-views';
 
+/** The group's committed offsets, of one topic or all, as stored (no head reads: what Kafka's OffsetFetch answers). */
+export async function committedOffsets(ctx: SluiceContext, group: string, topic?: string): Promise<CommittedOffset[]> {
+  return readOffsets(ctx, group, topic);
+}
+
 /**
  * Committed offsets and lag for every partition of the given topics (default: the
  * subscribed and committed ones), leaving out topics `visible` refuses (those the caller

@@ -1,6 +1,6 @@
 import type { SluiceContext } from '../core/context';
-import type { GroupMember, ResetPolicy } from '../store/group-items';
-import { createMember, deleteMember, deleteMemberIfLapsed, ensureGroupMeta, readMembers, readMeta, renewMemberLease } from '../store/group-store';
+import type { GroupMember, GroupMeta, MemberProtocol, ResetPolicy } from '../store/group-items';
+import { createMember, deleteMember, deleteMemberIfLapsed, ensureGroupMeta, readMembers, readMeta, rejoinMember, renewMemberLease } from '../store/group-store';
 import { readSubscription } from '../store/subscription-store';
 import { getTopic } from '../topics/topic-repository';
 import type { AssignorName } from './assignors';
@@ -13,6 +13,10 @@ export interface JoinInput {
   assignor: AssignorName;
   resetPolicy: ResetPolicy;
   clientId?: string;
+  /** Where the member connected from (a Kafka member's client host). */
+  clientHost?: string;
+  /** A Kafka member's JoinGroup protocols, kept for its JoinGroup, SyncGroup and DescribeGroups answers. */
+  protocols?: MemberProtocol[];
 }
 
 export type { MembershipView } from './group-views';
@@ -35,6 +39,9 @@ export async function joinGroup(ctx: SluiceContext, group: string, input: JoinIn
     sessionTimeoutMs: input.sessionTimeoutMs,
     expiresAt: now + input.sessionTimeoutMs,
     joinedAt: now,
+    ...(input.clientId !== undefined && { clientId: input.clientId }),
+    ...(input.clientHost !== undefined && { clientHost: input.clientHost }),
+    ...(input.protocols !== undefined && { protocols: input.protocols }),
   };
   // Ids are fresh UUIDs: a taken one is a broken id source, not a caller's mistake.
   if ((await createMember(ctx, member)) === 'exists') throw new Error(`Group '${group}': member id '${member.memberId}' is already taken`);
@@ -81,6 +88,39 @@ export async function heartbeat(ctx: SluiceContext, group: string, memberId: str
     sessionTimeoutMs: member.sessionTimeoutMs,
     heartbeatIntervalMs: heartbeatInterval(member.sessionTimeoutMs),
   };
+}
+
+/**
+ * A known member joining again (Kafka's JoinGroup with its member id, after a rebalance
+ * began): renews its lease with the session timeout it asks for now and keeps its new
+ * protocols; membership is unchanged, so no rebalance follows. A member whose lease
+ * lapsed is gone (UnknownMemberError) and must join as a new one.
+ */
+export async function rejoinGroup(ctx: SluiceContext, group: string, memberId: string, input: { sessionTimeoutMs: number; protocols: MemberProtocol[] }): Promise<GroupMember> {
+  const member = await rejoinMember(ctx, group, memberId, input, ctx.now());
+  if (!member) throw new UnknownMemberError(group, memberId);
+  return member;
+}
+
+/** Renews a member's lease without the rest of a heartbeat (no sweep, no meta read): undefined when it lapsed or is gone. */
+export async function renewLease(ctx: SluiceContext, group: string, memberId: string): Promise<GroupMember | undefined> {
+  return renewMemberLease(ctx, group, memberId, ctx.now());
+}
+
+/** What a gateway answering the Kafka group protocol reads each time: the meta item and the live members (leases not lapsed). */
+export interface GroupState {
+  meta: GroupMeta | undefined;
+  live: GroupMember[];
+  /** Whether the current generation was computed for exactly the live members (Kafka's Stable). */
+  settled: boolean;
+}
+
+export async function readGroupState(ctx: SluiceContext, group: string): Promise<GroupState> {
+  const meta = await readMeta(ctx, group);
+  const now = ctx.now();
+  const live = meta ? (await readMembers(ctx, group)).filter((m) => m.expiresAt >= now).sort((a, b) => (a.memberId < b.memberId ? -1 : 1)) : [];
+  const settled = meta !== undefined && sameIds(meta.members, live.map((m) => m.memberId));
+  return { meta, live, settled };
 }
 
 export async function leaveGroup(ctx: SluiceContext, group: string, memberId: string): Promise<void> {

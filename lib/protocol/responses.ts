@@ -212,6 +212,11 @@ export const groupMemberDescriptionSchema = z.object({
   expiresAt: int(),
   /** Its partitions in the current generation; empty until a generation includes it. */
   assignment: z.array(topicAssignmentSchema),
+  /** The client's name for itself, when it gave one (Kafka's client.id). */
+  clientId: z.optional(z.string()),
+  /** A Kafka member's client host and assignment protocols (most preferred first); HTTP members have neither. */
+  clientHost: z.optional(z.string()),
+  protocols: z.optional(z.array(z.string())),
 });
 export type GroupMemberDescription = z.infer<typeof groupMemberDescriptionSchema>;
 

@@ -37,6 +37,21 @@ export interface GroupMember {
   joinedAt: number;
   /** The watch connection the member is bound to, if any: it keeps the lease and hears of rebalances there. */
   connectionId?: string;
+  /** The client's own name for itself (Kafka's client.id, or the HTTP join's clientId). */
+  clientId?: string;
+  /** Where a Kafka member connected from (Kafka's client host). */
+  clientHost?: string;
+  /**
+   * A Kafka member's JoinGroup protocols (its assignors, most preferred first, each with
+   * its ConsumerProtocol subscription bytes), kept so every gateway answers JoinGroup,
+   * SyncGroup and DescribeGroups alike without state of its own. HTTP members have none.
+   */
+  protocols?: MemberProtocol[];
+}
+
+export interface MemberProtocol {
+  name: string;
+  metadata: Uint8Array;
 }
 
 const GROUP_PREFIX = 'group#';
@@ -86,7 +101,14 @@ export function fromMemberItem(item: Record<string, unknown>): GroupMember {
     expiresAt: Number(item.expiresAt),
     joinedAt: Number(item.joinedAt),
     ...(typeof item.connectionId === 'string' ? { connectionId: item.connectionId } : {}),
+    ...(typeof item.clientId === 'string' ? { clientId: item.clientId } : {}),
+    ...(typeof item.clientHost === 'string' ? { clientHost: item.clientHost } : {}),
+    ...(Array.isArray(item.protocols) ? { protocols: (item.protocols as { name: unknown; metadata: unknown }[]).map(protocolOf) } : {}),
   };
+}
+
+function protocolOf(item: { name: unknown; metadata: unknown }): MemberProtocol {
+  return { name: String(item.name), metadata: item.metadata instanceof Uint8Array ? item.metadata : new Uint8Array(0) };
 }
 
 export function toMetaItem(meta: GroupMeta): Record<string, unknown> {

@@ -18,6 +18,7 @@ import {
   type CommittedOffset,
   type GroupMember,
   type GroupMeta,
+  type MemberProtocol,
   type ResetPolicy,
 } from './group-items';
 import { cancellationOf } from './transaction-cancellation';
@@ -158,6 +159,44 @@ export async function renewMemberLease(ctx: SluiceContext, group: string, member
         UpdateExpression: 'SET expiresAt = if_not_exists(boundLeaseMs, sessionTimeoutMs) + :now, expiresAtSeconds = :ttl',
         ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
         ExpressionAttributeValues: { ':now': now, ':ttl': Math.ceil(now / 1000) + RENEWED_TTL_SECONDS },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return fromMemberItem(result.Attributes ?? {});
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A member joining again under its id (Kafka's JoinGroup from a known member): a new
+ * lease of `now + sessionTimeoutMs` and its current protocols, only while it has not
+ * lapsed (a lapsed member cannot revive itself; it joins as a new one). A MODIFY, so the
+ * coordinator's stream filter does not see it: membership is unchanged. Undefined when
+ * the member is lapsed or gone.
+ */
+export async function rejoinMember(
+  ctx: SluiceContext,
+  group: string,
+  memberId: string,
+  update: { sessionTimeoutMs: number; protocols: MemberProtocol[] },
+  now: number,
+): Promise<GroupMember | undefined> {
+  try {
+    const result = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.groups,
+        Key: memberKey(group, memberId),
+        UpdateExpression: 'SET expiresAt = :expires, sessionTimeoutMs = :session, protocols = :protocols, expiresAtSeconds = :ttl',
+        ConditionExpression: 'attribute_exists(pk) AND expiresAt >= :now',
+        ExpressionAttributeValues: {
+          ':expires': now + update.sessionTimeoutMs,
+          ':session': update.sessionTimeoutMs,
+          ':protocols': update.protocols,
+          ':now': now,
+          ':ttl': Math.ceil(now / 1000) + RENEWED_TTL_SECONDS,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );

@@ -8,6 +8,15 @@ import { INIT_PRODUCER_ID } from './init-producer-id';
 import { LIST_OFFSETS } from './list-offsets';
 import { METADATA } from './metadata';
 import { PRODUCE } from './produce';
+import { FIND_COORDINATOR } from './find-coordinator';
+import { JOIN_GROUP } from './join-group';
+import { SYNC_GROUP } from './sync-group';
+import { HEARTBEAT } from './heartbeat';
+import { LEAVE_GROUP } from './leave-group';
+import { OFFSET_COMMIT } from './offset-commit';
+import { OFFSET_FETCH } from './offset-fetch';
+import { LIST_GROUPS } from './list-groups';
+import { DESCRIBE_GROUPS } from './describe-groups';
 import { SASL_AUTHENTICATE } from './sasl-authenticate';
 import { SASL_HANDSHAKE } from './sasl-handshake';
 
@@ -22,15 +31,45 @@ import { SASL_HANDSHAKE } from './sasl-handshake';
  * |  1  | Fetch       | 4-12     | 12            |
  * |  2  | ListOffsets | 1-6      | 6             |
  * |  3  | Metadata    | 0-12     | 9             |
+ * |  8  | OffsetCommit | 0-8     | 8             |
+ * |  9  | OffsetFetch | 1-8      | 6             |
+ * | 10  | FindCoordinator | 0-4  | 3             |
+ * | 11  | JoinGroup   | 0-9      | 6             |
+ * | 12  | Heartbeat   | 0-4      | 4             |
+ * | 13  | LeaveGroup  | 0-5      | 4             |
+ * | 14  | SyncGroup   | 0-5      | 4             |
+ * | 15  | DescribeGroups | 0-5   | 5             |
+ * | 16  | ListGroups  | 0-5      | 3             |
+ * | 17  | SaslHandshake  | 0-1   | none          |
  * | 18  | ApiVersions | 0-3      | 3             |
+ * | 19  | CreateTopics   | 0-7   | 5             |
+ * | 20  | DeleteTopics   | 0-6   | 4             |
  * | 22  | InitProducerId | 0-4   | 2             |
- * | 17  | SaslHandshake  | 0-1      | none          |
- * | 36  | SaslAuthenticate | 0-2    | 2             |
- * | 19  | CreateTopics   | 0-7      | 5             |
- * | 20  | DeleteTopics   | 0-6      | 4             |
- * | 32  | DescribeConfigs | 0-4     | 4             |
+ * | 32  | DescribeConfigs | 0-4  | 4             |
+ * | 36  | SaslAuthenticate | 0-2 | 2             |
  */
-export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [PRODUCE, FETCH, LIST_OFFSETS, METADATA, API_VERSIONS, INIT_PRODUCER_ID, SASL_HANDSHAKE, SASL_AUTHENTICATE, CREATE_TOPICS, DELETE_TOPICS, DESCRIBE_CONFIGS];
+export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [
+  PRODUCE,
+  FETCH,
+  LIST_OFFSETS,
+  METADATA,
+  OFFSET_COMMIT,
+  OFFSET_FETCH,
+  FIND_COORDINATOR,
+  JOIN_GROUP,
+  HEARTBEAT,
+  LEAVE_GROUP,
+  SYNC_GROUP,
+  DESCRIBE_GROUPS,
+  LIST_GROUPS,
+  SASL_HANDSHAKE,
+  API_VERSIONS,
+  CREATE_TOPICS,
+  DELETE_TOPICS,
+  INIT_PRODUCER_ID,
+  DESCRIBE_CONFIGS,
+  SASL_AUTHENTICATE,
+];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));
 

@@ -264,8 +264,9 @@ describe('SluiceKafkaGateway: enabled with defaults', () => {
       assert.equal(actions.has('dynamodb:PutItem'), access !== 'read', `${tableId} write`);
     }
     assert.deepEqual([...granted.get('bucket')!].sort(), ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    // No group API yet: the gateway may not touch the Groups table.
-    if (!SUPPORTED_APIS.some((api) => [8, 9, 11, 12, 13, 14, 15, 16].includes(api.key))) assert.equal(granted.has('Groups'), false);
+    // The group APIs (JoinGroup, OffsetCommit, ...) read and write the Groups table, as the HTTP group functions do.
+    assert.ok(SUPPORTED_APIS.some((api) => api.key === 11));
+    assert.ok(granted.get('Groups')?.has('dynamodb:UpdateItem') && granted.get('Groups')?.has('dynamodb:Query'), 'Groups read and written');
     // And nothing else at all: no ManageConnections, no KMS, no SQS.
     for (const statement of statements) for (const action of asArray(statement.Action)) assert.match(action, /^(dynamodb|s3):/);
   });

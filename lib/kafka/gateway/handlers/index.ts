@@ -21,6 +21,24 @@ import { DESCRIBE_CONFIGS } from '../../messages/describe-configs';
 import { handleCreateTopics } from './create-topics';
 import { handleDeleteTopics } from './delete-topics';
 import { handleDescribeConfigs } from './describe-configs';
+import { FIND_COORDINATOR } from '../../messages/find-coordinator';
+import { JOIN_GROUP } from '../../messages/join-group';
+import { SYNC_GROUP } from '../../messages/sync-group';
+import { HEARTBEAT } from '../../messages/heartbeat';
+import { LEAVE_GROUP } from '../../messages/leave-group';
+import { OFFSET_COMMIT } from '../../messages/offset-commit';
+import { OFFSET_FETCH } from '../../messages/offset-fetch';
+import { LIST_GROUPS } from '../../messages/list-groups';
+import { DESCRIBE_GROUPS } from '../../messages/describe-groups';
+import { handleFindCoordinator } from './find-coordinator';
+import { handleJoinGroup } from './join-group';
+import { handleSyncGroup } from './sync-group';
+import { handleHeartbeat } from './heartbeat';
+import { handleLeaveGroup } from './leave-group';
+import { handleOffsetCommit } from './offset-commit';
+import { handleOffsetFetch } from './offset-fetch';
+import { handleListGroups } from './list-groups';
+import { handleDescribeGroups } from './describe-groups';
 
 /** An API's codec and the handler that answers it. */
 export interface Route<Request, Response> {
@@ -48,5 +66,14 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(CREATE_TOPICS, handleCreateTopics),
     route(DELETE_TOPICS, handleDeleteTopics),
     route(DESCRIBE_CONFIGS, handleDescribeConfigs),
+    route(FIND_COORDINATOR, handleFindCoordinator),
+    route(JOIN_GROUP, handleJoinGroup),
+    route(SYNC_GROUP, handleSyncGroup),
+    route(HEARTBEAT, handleHeartbeat),
+    route(LEAVE_GROUP, handleLeaveGroup),
+    route(OFFSET_COMMIT, handleOffsetCommit),
+    route(OFFSET_FETCH, handleOffsetFetch),
+    route(LIST_GROUPS, handleListGroups),
+    route(DESCRIBE_GROUPS, handleDescribeGroups),
   ].map((r) => [r.api.key, r]),
 );

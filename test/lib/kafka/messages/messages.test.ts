@@ -87,12 +87,21 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
+  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
       { apiKey: 1, minVersion: 4, maxVersion: 12 },
       { apiKey: 2, minVersion: 1, maxVersion: 6 },
       { apiKey: 3, minVersion: 0, maxVersion: 12 },
+      { apiKey: 8, minVersion: 0, maxVersion: 8 },
+      { apiKey: 9, minVersion: 1, maxVersion: 8 },
+      { apiKey: 10, minVersion: 0, maxVersion: 4 },
+      { apiKey: 11, minVersion: 0, maxVersion: 9 },
+      { apiKey: 12, minVersion: 0, maxVersion: 4 },
+      { apiKey: 13, minVersion: 0, maxVersion: 5 },
+      { apiKey: 14, minVersion: 0, maxVersion: 5 },
+      { apiKey: 15, minVersion: 0, maxVersion: 5 },
+      { apiKey: 16, minVersion: 0, maxVersion: 5 },
       { apiKey: 17, minVersion: 0, maxVersion: 1 },
       { apiKey: 18, minVersion: 0, maxVersion: 3 },
       { apiKey: 19, minVersion: 0, maxVersion: 7 },
