@@ -109,13 +109,12 @@ describe('Kafka consumer groups with kcat (librdkafka)', { skip: kcatInstalled ?
       }, 'the remaining member is assigned every partition');
       const before = valuesOf(b.out()).length;
       await produce(topic, 4, 40, 20);
-      await eventually(async () => valuesOf(b.out()).length >= before + 20, 'the survivor reads the new records of every partition');
-      assert.deepEqual(
-        valuesOf(b.out())
-          .filter((v) => Number(v.slice(1)) >= 40)
-          .sort(),
-        expected(40, 20),
-      );
+      const newOnes = () => new Set(valuesOf(b.out()).filter((v) => Number(v.slice(1)) >= 40));
+      await eventually(async () => newOnes().size >= 20 || valuesOf(b.out()).length >= before + 40, 'the survivor reads the new records of every partition');
+      // At least once, not exactly once: around its takeover the survivor may read some of
+      // them twice (a run under load did: records read on the old assignment were read again
+      // from the committed offsets after the new one), which Kafka's guarantee allows.
+      assert.deepEqual([...newOnes()].sort(), expected(40, 20));
     } finally {
       await stop(a.child);
       await stop(b.child);
