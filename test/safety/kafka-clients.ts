@@ -1,10 +1,12 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Partitioners, type Producer, type RecordMetadata } from 'kafkajs';
 import type { SluiceContext } from '../../lib/core/context';
 import type { KafkaGateway } from '../../lib/kafka/gateway/server';
 import { partitionForKey } from '../../lib/protocol/partitioner';
+import type { FaultCounters, FaultKind } from './faults';
 import type { FinalRead, HistoryEvent, Outcome, SendAttempt } from './history';
 import type { SafetyOptions } from './options';
 
@@ -15,6 +17,11 @@ import type { SafetyOptions } from './options';
  * recorded in the same history as the HTTP sends (`via: 'kafka'`), with the offsets kafkajs
  * returns (RecordMetadata's baseOffset per partition). The gateway works on the same
  * context, so the DynamoDB faults installed on it reach its produce calls too.
+ *
+ * The clients reach the gateway through a proxy (`KafkaResponseDropper`, advertised as the
+ * broker) that, with the lost-response fault on, now and then lets a Produce request through
+ * and then closes the connection instead of passing its response on: the records are
+ * committed, the client only sees its connection close (a Kafka-side lost response).
  *
  * After the run, `kcat -C` (librdkafka) reads every partition through the gateway's Fetch:
  * a final read of its own, which the checker compares record for record with the HTTP ones.
@@ -38,6 +45,8 @@ export interface KafkaHost {
   readonly notes: string[];
   /** Producers keep writing while this is true. */
   readonly producing: boolean;
+  readonly counters: FaultCounters;
+  enabled(kind: FaultKind): boolean;
   now(): number;
   record<E extends HistoryEvent>(event: E): E;
 }
@@ -229,6 +238,97 @@ class KafkaClientProducer {
   }
 }
 
+/**
+ * A TCP proxy in front of the gateway, advertised to clients as the broker, that can lose
+ * one Produce response: armed, it marks the next Produce request it passes on (by its
+ * correlation id) and, when the gateway's answer to it comes back, closes both sides of
+ * the connection instead of forwarding it. Every other frame passes unchanged.
+ */
+export class KafkaResponseDropper {
+  private target: { host: string; port: number } | undefined;
+  private readonly sockets = new Set<Socket>();
+  /** The next Produce request passed on has its response lost. */
+  armed = false;
+  dropped = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(host = '127.0.0.1'): Promise<KafkaResponseDropper> {
+    const server = createServer({ noDelay: true });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => resolve());
+    });
+    const address = server.address();
+    const proxy = new KafkaResponseDropper(server, typeof address === 'object' && address ? address.port : 0);
+    server.on('connection', (client) => proxy.accept(client));
+    return proxy;
+  }
+
+  /** Where the gateway listens (known once the platform is up). */
+  forwardTo(host: string, port: number): void {
+    this.target = { host, port };
+  }
+
+  private accept(client: Socket): void {
+    if (!this.target) {
+      client.destroy();
+      return;
+    }
+    const upstream = createConnection({ ...this.target, noDelay: true });
+    this.sockets.add(client).add(upstream);
+    let lose: number | undefined;
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+      this.sockets.delete(client);
+      this.sockets.delete(upstream);
+    };
+    const requests = frames((frame) => {
+      // Request header: api key (int16), api version (int16), correlation id (int32). Produce is 0.
+      if (this.armed && lose === undefined && frame.length >= 12 && frame.readInt16BE(4) === 0) {
+        this.armed = false;
+        lose = frame.readInt32BE(8);
+      }
+      upstream.write(frame);
+    });
+    const responses = frames((frame) => {
+      if (lose !== undefined && frame.length >= 8 && frame.readInt32BE(4) === lose) {
+        this.dropped++;
+        closeBoth();
+        return;
+      }
+      client.write(frame);
+    });
+    client.on('data', requests);
+    upstream.on('data', responses);
+    client.on('error', closeBoth).on('close', closeBoth);
+    upstream.on('error', closeBoth).on('close', closeBoth);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Splits a byte stream into size-prefixed Kafka frames (the 4-byte size included). */
+function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const size = 4 + pending.readInt32BE(0);
+      if (pending.length < size) break;
+      onFrame(pending.subarray(0, size));
+      pending = pending.subarray(size);
+    }
+  };
+}
+
 /** The Kafka clients of a run, started beside the HTTP producers. */
 export interface KafkaClients {
   bootstrap: string;
@@ -244,19 +344,36 @@ export interface KafkaClients {
  * works on the context the faults are installed on (the same DynamoDB client), so its
  * storage calls see the same throttles, lost responses and restarts as the HTTP API's.
  */
-export function startKafkaClients(host: KafkaHost, gateway: KafkaGateway | undefined, faulted: SluiceContext, topic: string): KafkaClients {
+export function startKafkaClients(host: KafkaHost, gateway: KafkaGateway | undefined, faulted: SluiceContext, topic: string, proxy: KafkaResponseDropper): KafkaClients {
   if (!gateway) throw new Error('the Kafka clients need the local platform to serve its Kafka gateway');
   if (gateway.batcher.ctx.ddb !== faulted.ddb) throw new Error("the Kafka gateway's DynamoDB client is not the one the faults are installed on");
-  const bootstrap = gateway.bootstrapServer;
+  proxy.forwardTo(gateway.host, gateway.port);
+  const bootstrap = `127.0.0.1:${proxy.port}`;
+  // Metadata must name the proxy as the broker, or clients would connect to the gateway directly after bootstrapping.
+  if (gateway.bootstrapServer !== bootstrap) throw new Error(`the gateway advertises ${gateway.bootstrapServer}, not the proxy ${bootstrap}`);
   const kafka = new Kafka({ clientId: 'sluice-safety', brokers: [bootstrap], logLevel: logLevel.NOTHING, connectionTimeout: 5000, requestTimeout: 30_000 });
   const producers = [new KafkaClientProducer(host, kafka, topic, 'kafka-i0', true), new KafkaClientProducer(host, kafka, topic, 'kafka-p0', false)];
-  const done = Promise.all(producers.map((p) => p.loop())).then(() => undefined);
+  const losses = (async () => {
+    if (!host.enabled('lost-response')) return;
+    // Now and then (every 1.5-4.5 s) the next Produce response is lost after its commit.
+    while (host.producing) {
+      const at = host.now() + 1500 + host.rng() * 3000;
+      while (host.producing && host.now() < at) await delay(100);
+      if (host.producing) proxy.armed = true;
+    }
+    proxy.armed = false;
+  })();
+  const done = Promise.all([...producers.map((p) => p.loop()), losses]).then(() => {
+    host.counters.count('lost-response', proxy.dropped);
+    host.counters.detail('lost-response.kafka-produce', proxy.dropped);
+  });
   return {
     bootstrap,
     done,
     finalRead: (highWatermarks) => kcatFinalRead(host, bootstrap, topic, highWatermarks),
     close: async () => {
       await Promise.all(producers.map((p) => p.close()));
+      await proxy.stop();
     },
   };
 }

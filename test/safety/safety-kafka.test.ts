@@ -9,9 +9,10 @@ import { runSafety } from './workload';
 /**
  * The safety check with its Kafka clients (issue 13): kafkajs producers, one idempotent and
  * one plain, write through the local platform's Kafka gateway beside the HTTP producers,
- * under every fault, and kcat reads the log back through the gateway after the run. The
- * checker must find no anomaly the settings forbid, and the Kafka producers must have had
- * sends acknowledged. Its own file: one run per process (safety.test.ts has the other).
+ * under the faults (and Produce responses lost on their way back to kafkajs), and kcat
+ * reads the log back through the gateway after the run. The checker must find no anomaly
+ * the settings forbid, and the Kafka producers must have had sends acknowledged. Its own
+ * file: one run per process (safety.test.ts has the other).
  */
 describe('safety check with Kafka clients (small scale)', () => {
   it('finds no forbidden anomaly with kafkajs producers through the gateway beside the HTTP ones', { timeout: 120_000 }, async (t) => {
@@ -46,6 +47,9 @@ describe('safety check with Kafka clients (small scale)', () => {
       sends.some((e) => e.type === 'send' && !e.idempotent),
       'the plain kafkajs producer had no send acknowledged',
     );
+    // The proxy lost Produce responses after their commits (kafka-clients.ts, KafkaResponseDropper).
+    t.diagnostic(`Kafka produce responses lost: ${run.faults.details['lost-response.kafka-produce'] ?? 0}`);
+    assert.ok((run.faults.details['lost-response.kafka-produce'] ?? 0) >= 1, `no Kafka produce response was lost:\n${report}`);
     const finals = run.history.events.filter((e) => e.type === 'final-read').map((e) => (e as { label: string }).label);
     if (!run.notes.some((n) => n.startsWith('kcat is not installed'))) assert.ok(finals.includes('kcat'), `no kcat final read: ${finals.join(', ')}`);
   });

@@ -21,7 +21,7 @@ import { classify, classifyError, request, type Reply } from './api';
 import { check, type CheckResult } from './checker';
 import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, installDynamoFaults, SimulatedCrash, type FaultKind, type StormState } from './faults';
 import type { FinalRead, History, HistoryEvent, Outcome, Poll, SendAttempt } from './history';
-import { startKafkaClients, type KafkaClients } from './kafka-clients';
+import { KafkaResponseDropper, startKafkaClients, type KafkaClients } from './kafka-clients';
 import { consumerSplit, type SafetyOptions } from './options';
 import { startSafetyPlatform, type SafetyPlatform } from './platform';
 
@@ -1201,8 +1201,11 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
   contenderStorms = 0;
   let platform: SafetyPlatform | undefined;
   let kafkaClients: KafkaClients | undefined;
+  let kafkaProxy: KafkaResponseDropper | undefined;
   try {
-    platform = await startSafetyPlatform(keepLog, { kafka: options.kafkaClients });
+    // The Kafka clients' proxy to the gateway, advertised as the broker (kafka-clients.ts).
+    if (options.kafkaClients) kafkaProxy = await KafkaResponseDropper.start();
+    platform = await startSafetyPlatform(keepLog, { kafka: options.kafkaClients, kafkaAdvertisedPort: kafkaProxy?.port });
     const startupMs = performance.now() - started;
     log(`platform up in ${(startupMs / 1000).toFixed(1)} s at ${platform.url}`);
     const base = contextFromEnv();
@@ -1229,7 +1232,7 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     const memberLoops = members.map((m) => m.loop());
     const producerLoops = producers.map((p) => p.loop());
     // kafkajs producers through the gateway, on the context the faults are installed on.
-    if (options.kafkaClients) kafkaClients = startKafkaClients(run, platform.platform.kafka, base, TOPIC);
+    if (kafkaProxy) kafkaClients = startKafkaClients(run, platform.platform.kafka, base, TOPIC, kafkaProxy);
     const faults = runFaults(run, { producers, members, platform }, log);
     const timer = delay(options.seconds * 1000).then(() => {
       run.producing = false;
@@ -1302,6 +1305,7 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     };
   } finally {
     await kafkaClients?.close().catch(() => undefined);
+    await kafkaProxy?.stop().catch(() => undefined);
     await platform?.stop().catch(() => undefined);
     Object.assign(console, saved);
   }
