@@ -5,6 +5,7 @@ import { WATCH_BOUND_LEASE_MS, type BindRequest, type WatchRebalanceMessage, typ
 import type { ConnectionPoster } from '../store/connection-poster';
 import { bindMemberLease, readMembers, readMeta, releaseMemberBinding } from '../store/group-store';
 import { deleteBinding, putBinding, queryBindings, type MemberBinding } from '../store/member-binding-store';
+import { transientStorageCause } from '../store/storage-errors';
 import { watchErrorOf } from '../watch/watch-errors';
 import { UnknownMemberError } from './group-errors';
 
@@ -61,6 +62,29 @@ export async function releaseConnection(ctx: SluiceContext, connectionId: string
     await deleteBinding(ctx, binding);
   }
   return { bindings: bindings.length, released };
+}
+
+/** How long `$disconnect` keeps trying to release its members through a storage outage: inside a WebSocket integration's 29 s. */
+export const RELEASE_RETRY_MS = 25_000;
+
+/**
+ * `releaseConnection`, tried again through transient storage failures (throttles, a store
+ * unreachable) for up to `retryMs`, waiting 200 ms, doubling to 2 s. API Gateway runs
+ * `$disconnect` once and never again: a release lost to a short outage would leave its
+ * members bound, holding their partitions, until their bound lease lapses hours later.
+ * Releasing is idempotent (conditional on the binding, then a delete), so a retry after a
+ * partial release is safe. Anything else, or an outage longer than `retryMs`, is thrown.
+ */
+export async function releaseConnectionRetrying(ctx: SluiceContext, connectionId: string, retryMs = RELEASE_RETRY_MS): Promise<{ bindings: number; released: number; attempts: number }> {
+  const deadline = ctx.now() + retryMs;
+  for (let attempt = 1, waitMs = 200; ; attempt++, waitMs = Math.min(waitMs * 2, 2_000)) {
+    try {
+      return { ...(await releaseConnection(ctx, connectionId)), attempts: attempt };
+    } catch (error) {
+      if (!transientStorageCause(error as Error) || ctx.now() + waitMs > deadline) throw error;
+      await ctx.sleep(waitMs);
+    }
+  }
 }
 
 /**

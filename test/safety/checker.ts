@@ -26,6 +26,8 @@ import type { FinalRead, GroupCommit, History, HistoryEvent, MembershipView, Off
  * - phantom-read: a value read that no producer ever sent.
  * - misplaced-record: a value read in a partition other than the one its key maps to.
  * - incomplete-final-read: a final read could not read a partition to its high watermark.
+ * - divergent-final-reads: two complete final reads of a partition to the same high watermark
+ *   (over HTTP, and through the Kafka gateway with kcat) not the same records at the same offsets.
  */
 export const ANOMALY_KINDS = [
   'lost-write',
@@ -45,6 +47,7 @@ export const ANOMALY_KINDS = [
   'phantom-read',
   'misplaced-record',
   'incomplete-final-read',
+  'divergent-final-reads',
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
@@ -267,6 +270,18 @@ export function check(history: History): CheckResult {
   // lost-write, unseen, incomplete-final-read
   for (const f of finals) {
     for (const part of f.partitions) if (!part.complete) tally.bad('incomplete-final-read', { label: f.label, partition: part.partition, highWatermark: part.highWatermark, read: part.records.length });
+  }
+  for (const [i, f] of finals.entries()) {
+    for (const g of finals.slice(i + 1)) {
+      for (const part of f.partitions) {
+        const other = g.partitions.find((p) => p.partition === part.partition);
+        if (!other || !part.complete || !other.complete || other.highWatermark !== part.highWatermark) continue;
+        const at = firstDifference(part.records, other.records);
+        if (at !== undefined) {
+          tally.bad('divergent-final-reads', { partition: part.partition, reads: [f.label, g.label], index: at, records: [part.records[at] ?? null, other.records[at] ?? null], lengths: [part.records.length, other.records.length] });
+        }
+      }
+    }
   }
   const readers = new Set(roles.readers);
   for (const info of values.values()) {
@@ -535,4 +550,12 @@ function statsOf(
     generationsSeen: new Set(views.map((v) => v.generation)).size,
     inits: inits.length,
   };
+}
+
+/** The first index at which two reads differ (offset or value), if any. */
+function firstDifference(a: readonly [number, string][], b: readonly [number, string][]): number | undefined {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i]?.[0] !== b[i]?.[0] || a[i]?.[1] !== b[i]?.[1]) return i;
+  }
+  return undefined;
 }

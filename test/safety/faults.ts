@@ -27,7 +27,7 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'crash-before-commit': 'produce dies after its S3 write, before the TransactWriteItems is sent (lib produce, wrapped context)',
   'crash-after-commit': 'produce commits but the client never sees the reply, then retries (lib produce, reply hidden)',
   'concurrent-retry': 'a client that gave up waiting sends the same call again while the first is still in flight (HTTP, both at once)',
-  'lost-response': 'DynamoDB commits a produce transaction but the SDK sees a connection reset, so it retries it with the same ClientRequestToken (client middleware)',
+  'lost-response': 'DynamoDB commits a produce transaction but the SDK sees a connection reset, so it retries it with the same ClientRequestToken (client middleware); with Kafka clients, also a Produce response lost after its commit by the proxy in front of the gateway (the connection closes)',
   'zombie-producer': 're-init of a producer name while the old instance keeps sending (HTTP and lib)',
   'zombie-member': 'a member stops heartbeating until its lease lapses, then commits with its old generation (HTTP)',
   'throttle': 'storms of ProvisionedThroughputExceeded/Throttling (SDK retries), throttled transactions and unprocessed keys (Sluice retries), in a client middleware',

@@ -38,7 +38,8 @@ export interface SendAttempt {
   hidden?: boolean;
   /** The harness made sure a newer epoch of this producer existed before this attempt's commit was sent. */
   mustBeFenced?: boolean;
-  via: 'http' | 'lib';
+  /** kafka: a kafkajs producer through the Kafka gateway (kafka-clients.ts). */
+  via: 'http' | 'lib' | 'kafka';
   /** The fault this attempt was part of, if any. */
   fault?: string;
 }

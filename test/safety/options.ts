@@ -17,6 +17,8 @@ export interface SafetyOptions {
   graceSeconds: number;
   outDir: string;
   verbose: boolean;
+  /** kafkajs producers (one idempotent, one plain) through the Kafka gateway, and a kcat final read (kafka-clients.ts). */
+  kafkaClients: boolean;
 }
 
 export const DEFAULT_OPTIONS: SafetyOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_OPTIONS: SafetyOptions = {
   graceSeconds: 30,
   outDir: 'bench-results',
   verbose: false,
+  kafkaClients: true,
 };
 
 const USAGE = `usage: npm run check:safety -- [options]
@@ -42,6 +45,7 @@ const USAGE = `usage: npm run check:safety -- [options]
   --without LIST    faults not to inject
   --grace N         seconds readers get to catch up after the producers stop (default ${DEFAULT_OPTIONS.graceSeconds})
   --out DIR         where the JSON report goes (default ${DEFAULT_OPTIONS.outDir})
+  --no-kafka        no kafkajs producers through the Kafka gateway, no kcat final read
   --verbose         print the platform's log lines
 faults: ${FAULT_KINDS.join(', ')}
 `;
@@ -91,6 +95,9 @@ export function parseOptions(argv: readonly string[], random: () => number = Mat
         break;
       case '--verbose':
         options.verbose = true;
+        break;
+      case '--no-kafka':
+        options.kafkaClients = false;
         break;
       case '--help':
       case '-h':

@@ -26,13 +26,18 @@ export interface SafetyPlatform {
 // DynamoDB Local accepts only letters and digits in an access key id.
 const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'sluicelocal', AWS_SECRET_ACCESS_KEY: 'sluicelocal' };
 
-export async function startSafetyPlatform(log: (line: string) => void = () => undefined): Promise<SafetyPlatform> {
+export async function startSafetyPlatform(
+  log: (line: string) => void = () => undefined,
+  { kafka = false, kafkaAdvertisedPort }: { kafka?: boolean; kafkaAdvertisedPort?: number } = {},
+): Promise<SafetyPlatform> {
   // A self-contained run: local credentials, no external endpoints, no authentication.
   Object.assign(process.env, LOCAL_CREDENTIALS, { SLUICE_LOG_REQUESTS: 'false' });
   for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_DYNAMODB_STREAMS', 'AWS_ENDPOINT_URL_S3', 'AWS_PROFILE', 'AWS_SESSION_TOKEN']) {
     delete process.env[name];
   }
-  for (const name of ['SLUICE_AUTH_MODE', 'SLUICE_AUTH_TOKEN', 'SLUICE_AUTH_TOKENS']) delete process.env[name];
+  for (const name of ['SLUICE_AUTH_MODE', 'SLUICE_AUTH_TOKEN', 'SLUICE_AUTH_TOKENS', 'SLUICE_KAFKA_HOST', 'SLUICE_KAFKA_ADVERTISED_HOST', 'SLUICE_KAFKA_ADVERTISED_PORT']) delete process.env[name];
+  // Kafka clients reach the gateway through a proxy of the run's: Metadata names it as the broker.
+  if (kafkaAdvertisedPort !== undefined) process.env.SLUICE_KAFKA_ADVERTISED_PORT = String(kafkaAdvertisedPort);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-safety-'));
   const ddbDir = join(dataDir, 'dynamodb');
@@ -53,6 +58,8 @@ export async function startSafetyPlatform(log: (line: string) => void = () => un
     region: 'us-east-1',
     bucket: `sluice-safety-${run}`,
     tables,
+    // The Kafka gateway on a free port, when the run has Kafka clients.
+    ...(kafka ? { kafkaPort: 0 } : {}),
   };
   let platform: LocalPlatform;
   try {

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ANOMALY_KINDS } from './checker';
 import { FAULT_DESCRIPTIONS, FAULT_KINDS } from './faults';
+import { kafkaSummary } from './kafka-clients';
 import { consumerSplit } from './options';
 import type { RunResult } from './workload';
 
@@ -12,7 +13,8 @@ export function renderReport(run: RunResult, reportPath?: string): string {
   const lines: string[] = [];
   lines.push(
     `Sluice safety check: ${options.seconds} s, ${options.producers} producers (${Math.ceil(options.producers / 2)} idempotent), ` +
-      `${options.consumers} consumers (${split.readers} direct, ${split.members} in a group), ${options.partitions} partitions, seed ${options.seed}`,
+      `${options.consumers} consumers (${split.readers} direct, ${split.members} in a group), ${options.partitions} partitions, seed ${options.seed}` +
+      `${options.kafkaClients ? '; 2 kafkajs producers (1 idempotent) through the Kafka gateway, a kcat final read' : ''}`,
   );
   lines.push('');
   lines.push(`${'anomaly'.padEnd(28)} ${'bad'.padStart(6)} ${'allowed'.padStart(8)}`);
@@ -41,6 +43,14 @@ export function renderReport(run: RunResult, reportPath?: string): string {
   );
   const codes = Object.entries(s.errorCodes).sort(([, a], [, b]) => b - a);
   if (codes.length > 0) lines.push(`         send error codes: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  const kafka = kafkaSummary(run.history.events);
+  if (kafka.sends > 0) {
+    lines.push(
+      `kafka:   ${kafka.sends} kafkajs sends through the gateway (of the above) in ${kafka.attempts.ok + kafka.attempts.fail + kafka.attempts.unknown} attempts ` +
+        `(ok ${kafka.attempts.ok}, refused ${kafka.attempts.fail}, unknown ${kafka.attempts.unknown}); values acknowledged with offsets ${kafka.valuesAcknowledged}` +
+        `${Object.keys(kafka.codes).length > 0 ? `; codes ${Object.entries(kafka.codes).map(([c, n]) => `${c} ${n}`).join(', ')}` : ''}`,
+    );
+  }
   lines.push(
     `time: startup ${(timings.startupMs / 1000).toFixed(1)} s, workload ${(timings.workloadMs / 1000).toFixed(1)} s, drain ${(timings.drainMs / 1000).toFixed(1)} s, ` +
       `final reads ${(timings.finalMs / 1000).toFixed(1)} s, total ${(timings.totalMs / 1000).toFixed(1)} s`,

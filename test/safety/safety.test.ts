@@ -22,6 +22,8 @@ describe('safety check (small scale)', () => {
       seed: 20261122,
       sessionTimeoutMs: 4000,
       graceSeconds: 30,
+      // The Kafka clients have their own run (safety-kafka.test.ts): one run per process.
+      kafkaClients: false,
     });
     const report = renderReport(run);
     t.diagnostic(report.split('\n').filter((line) => /^(history|  +[0-9]|time|note|VALID|INVALID)/.test(line)).join(' | '));

@@ -21,6 +21,7 @@ import { classify, classifyError, request, type Reply } from './api';
 import { check, type CheckResult } from './checker';
 import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, installDynamoFaults, SimulatedCrash, type FaultKind, type StormState } from './faults';
 import type { FinalRead, History, HistoryEvent, Outcome, Poll, SendAttempt } from './history';
+import { KafkaResponseDropper, startKafkaClients, type KafkaClients } from './kafka-clients';
 import { consumerSplit, type SafetyOptions } from './options';
 import { startSafetyPlatform, type SafetyPlatform } from './platform';
 
@@ -1199,8 +1200,12 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
   Object.assign(console, { log: capture, info: capture, warn: capture, error: capture, debug: capture });
   contenderStorms = 0;
   let platform: SafetyPlatform | undefined;
+  let kafkaClients: KafkaClients | undefined;
+  let kafkaProxy: KafkaResponseDropper | undefined;
   try {
-    platform = await startSafetyPlatform(keepLog);
+    // The Kafka clients' proxy to the gateway, advertised as the broker (kafka-clients.ts).
+    if (options.kafkaClients) kafkaProxy = await KafkaResponseDropper.start();
+    platform = await startSafetyPlatform(keepLog, { kafka: options.kafkaClients, kafkaAdvertisedPort: kafkaProxy?.port });
     const startupMs = performance.now() - started;
     log(`platform up in ${(startupMs / 1000).toFixed(1)} s at ${platform.url}`);
     const base = contextFromEnv();
@@ -1226,6 +1231,8 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     const readerLoops = readers.map((r) => r.loop());
     const memberLoops = members.map((m) => m.loop());
     const producerLoops = producers.map((p) => p.loop());
+    // kafkajs producers through the gateway, on the context the faults are installed on.
+    if (kafkaProxy) kafkaClients = startKafkaClients(run, platform.platform.kafka, base, TOPIC, kafkaProxy);
     const faults = runFaults(run, { producers, members, platform }, log);
     const timer = delay(options.seconds * 1000).then(() => {
       run.producing = false;
@@ -1237,6 +1244,7 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     try {
       await timer;
       await Promise.all(producerLoops);
+      await kafkaClients?.done;
       await faults;
       // Background zombies and contenders, bounded by their own loops.
       while (run.background.size > 0) await Promise.race(run.background);
@@ -1271,6 +1279,8 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
       run.counters.detail('gc.orphans-deleted', gc.deleted.length);
       run.counters.detail('gc.objects-kept', gc.keptReferenced);
       await finalRead(run, 'after-gc', highWatermarks);
+      // librdkafka's reading of the same log through the gateway, compared record for record.
+      await kafkaClients?.finalRead(highWatermarks);
     }
     const finalMs = performance.now() - finalStart;
 
@@ -1294,6 +1304,8 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
       platformLog,
     };
   } finally {
+    await kafkaClients?.close().catch(() => undefined);
+    await kafkaProxy?.stop().catch(() => undefined);
     await platform?.stop().catch(() => undefined);
     Object.assign(console, saved);
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/core/context';
-import { noticeRebalance, releaseConnection } from '../../../lib/groups/member-binding';
+import { noticeRebalance, releaseConnection, releaseConnectionRetrying } from '../../../lib/groups/member-binding';
 import type { ConnectionPoster } from '../../../lib/store/connection-poster';
 import { bindMemberLease, createMember, readMembers } from '../../../lib/store/group-store';
 import { putBinding, queryBindings } from '../../../lib/store/member-binding-store';
@@ -101,5 +101,53 @@ describe('a closing connection', () => {
     assert.equal(members.get('b')?.connectionId, undefined);
     assert.equal(members.get('moved')?.connectionId, 'conn-next');
     assert.deepEqual(await queryBindings(ctx, 'conn-close'), []);
+  });
+});
+
+describe('a closing connection during a storage outage', () => {
+  /** The test's context, whose DynamoDB calls fail as unreachable while `down()` says so, with a clock that sleeps move. */
+  function flaky(down: (call: number) => boolean): { ctx: SluiceContext; calls: () => number; slept: number[] } {
+    let calls = 0;
+    let now = NOW;
+    const slept: number[] = [];
+    const ddb = new Proxy(ctx.ddb, {
+      get(target, key, receiver) {
+        if (key !== 'send') return Reflect.get(target, key, receiver);
+        return (command: never) => {
+          if (down(++calls)) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' }));
+          return target.send(command);
+        };
+      },
+    });
+    const sleep = async (ms: number) => {
+      slept.push(ms);
+      now += ms;
+    };
+    return { ctx: { ...ctx, ddb, now: () => now, sleep }, calls: () => calls, slept };
+  }
+
+  it('waits the outage out and releases its members, backing off from 200 ms', async () => {
+    await boundMember('outage', 'a', 'conn-outage');
+    const f = flaky((call) => call <= 3);
+    const outcome = await releaseConnectionRetrying(f.ctx, 'conn-outage');
+    assert.deepEqual(outcome, { bindings: 1, released: 1, attempts: 4 });
+    assert.deepEqual(f.slept, [200, 400, 800]);
+    assert.equal((await readMembers(ctx, 'outage'))[0]?.connectionId, undefined);
+    assert.deepEqual(await queryBindings(ctx, 'conn-outage'), []);
+  });
+
+  it('gives up with the storage error once the outage outlasts its retry time, leaving the member bound', async () => {
+    await boundMember('long-outage', 'a', 'conn-long-outage');
+    const f = flaky(() => true);
+    await assert.rejects(releaseConnectionRetrying(f.ctx, 'conn-long-outage', 5_000), { code: 'ECONNREFUSED' });
+    assert.ok(f.slept.reduce((a, b) => a + b, 0) <= 5_000);
+    assert.equal((await readMembers(ctx, 'long-outage'))[0]?.connectionId, 'conn-long-outage');
+  });
+
+  it('does not retry an error that is not a storage outage', async () => {
+    const f = { ...ctx, ddb: new Proxy(ctx.ddb, { get: (t, k, r) => (k === 'send' ? () => Promise.reject(new Error('ValidationException')) : Reflect.get(t, k, r)) }) };
+    let slept = 0;
+    await assert.rejects(releaseConnectionRetrying({ ...f, sleep: async () => void slept++ }, 'conn-bad'), /ValidationException/);
+    assert.equal(slept, 0);
   });
 });

@@ -301,4 +301,25 @@ describe('the safety checker', () => {
     ];
     only(run(events, []), { 'phantom-read': 1, 'misplaced-record': 1, 'incomplete-final-read': 1 });
   });
+
+  it('divergent-final-reads: a kcat final read that misses a record the HTTP one has (neither send acknowledged)', () => {
+    const events: HistoryEvent[] = [
+      send({ sendId: 'kafka-p0.1', values: ['k'], outcome: 'unknown', code: 'REQUEST_TIMED_OUT', via: 'kafka' }),
+      send({ sendId: 'kafka-p0.2', values: ['l'], outcome: 'unknown', code: 'REQUEST_TIMED_OUT', via: 'kafka' }),
+      poll('r0', 0, [
+        [0, 'k'],
+        [1, 'l'],
+      ]),
+      final([
+        [
+          [0, 'k'],
+          [1, 'l'],
+        ],
+      ]),
+      { type: 'final-read', label: 'kcat', time: tick(), partitions: [{ partition: 0, highWatermark: 2, complete: true, records: [[1, 'l']] }] },
+    ];
+    only(run(events), { 'divergent-final-reads': 1, 'poll-skip': 1 });
+    const same = [...events.slice(0, 4), final([[[0, 'k'], [1, 'l']]], 'kcat')];
+    only(run(same), {});
+  });
 });
