@@ -17,11 +17,12 @@ const kcatInstalled = spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 
 if (!kcatInstalled && process.env.CI) throw new Error('kcat is not installed: .ci/run installs it with apt-get');
 
 /**
- * Short timeouts so a rebalance after a member leaves takes seconds; the format prints
+ * Short timeouts so a rebalance after a member leaves takes seconds (a leave rebalances at
+ * once; the session timeout only has to outlast a loaded test run's slowest heartbeat); the format prints
  * partition, offset and value. No `-o beginning`: kcat would assign every partition from
  * its start, over the committed offsets; auto.offset.reset only applies where none is.
  */
-const GROUP_SETTINGS = ['-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=6000', '-X', 'heartbeat.interval.ms=500', '-X', 'auto.commit.interval.ms=200', '-q', '-u', '-f', '%p %o %s\\n'];
+const GROUP_SETTINGS = ['-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=10000', '-X', 'heartbeat.interval.ms=500', '-X', 'auto.commit.interval.ms=200', '-q', '-u', '-f', '%p %o %s\\n'];
 
 describe('Kafka consumer groups with kcat (librdkafka)', { skip: kcatInstalled ? false : 'kcat is not installed (apt-get install kcat)' }, () => {
   let test: TestPlatform;
@@ -110,10 +111,16 @@ describe('Kafka consumer groups with kcat (librdkafka)', { skip: kcatInstalled ?
       const before = valuesOf(b.out()).length;
       await produce(topic, 4, 40, 20);
       await eventually(async () => valuesOf(b.out()).length >= before + 20, 'the survivor reads the new records of every partition');
+      // Every new record, read by the survivor. At least once, not exactly: in one loaded full
+      // run the survivor read its taken-over partitions twice (a second rebalance before its
+      // first commit of them; Sluice's rebalances are not a barrier, docs/design.md).
       assert.deepEqual(
-        valuesOf(b.out())
-          .filter((v) => Number(v.slice(1)) >= 40)
-          .sort(),
+        [
+          ...new Set(
+            valuesOf(b.out())
+              .filter((v) => Number(v.slice(1)) >= 40),
+          ),
+        ].sort(),
         expected(40, 20),
       );
     } finally {
