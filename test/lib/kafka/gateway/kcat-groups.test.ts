@@ -111,18 +111,11 @@ describe('Kafka consumer groups with kcat (librdkafka)', { skip: kcatInstalled ?
       const before = valuesOf(b.out()).length;
       await produce(topic, 4, 40, 20);
       await eventually(async () => valuesOf(b.out()).length >= before + 20, 'the survivor reads the new records of every partition');
-      // Every new record, read by the survivor. At least once, not exactly: in one loaded full
-      // run the survivor read its taken-over partitions twice (a second rebalance before its
-      // first commit of them; Sluice's rebalances are not a barrier, docs/design.md).
-      assert.deepEqual(
-        [
-          ...new Set(
-            valuesOf(b.out())
-              .filter((v) => Number(v.slice(1)) >= 40),
-          ),
-        ].sort(),
-        expected(40, 20),
-      );
+      // Every new record, read by the survivor: at least once, not exactly. In one loaded full
+      // run the survivor read its taken-over partitions twice (not diagnosed; a second
+      // rebalance before its first commit of them would do it: Sluice's rebalances are not a
+      // barrier, docs/design.md, "Kafka gateway").
+      assert.deepEqual([...new Set(valuesOf(b.out()).filter((v) => Number(v.slice(1)) >= 40))].sort(), expected(40, 20));
     } finally {
       await stop(a.child);
       await stop(b.child);
