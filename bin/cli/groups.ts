@@ -52,13 +52,24 @@ export async function describeGroup(name: string, globals: GlobalOptions): Promi
   text +=
     members.length === 0
       ? 'No live members.\n'
-      : table(
-          ['MEMBER', 'TOPICS', 'ASSIGNMENT', 'LEASE-EXPIRES'],
-          members.map((m) => [m.memberId, m.topics.join(',') || '-', assignmentText(m.assignment), isoTime(m.expiresAt)]),
-        );
+      : members.some((m) => m.clientId !== undefined || m.clientHost !== undefined)
+        ? // Members that named themselves (Kafka members always do): who and, for Kafka ones, from where.
+          table(
+            ['MEMBER', 'TOPICS', 'ASSIGNMENT', 'LEASE-EXPIRES', 'CLIENT'],
+            members.map((m) => [m.memberId, m.topics.join(',') || '-', assignmentText(m.assignment), isoTime(m.expiresAt), clientText(m)]),
+          )
+        : table(
+            ['MEMBER', 'TOPICS', 'ASSIGNMENT', 'LEASE-EXPIRES'],
+            members.map((m) => [m.memberId, m.topics.join(',') || '-', assignmentText(m.assignment), isoTime(m.expiresAt)]),
+          );
   if ((group.partitions ?? []).length > 0) text += `\n${positionsTable(group.partitions)}`;
   text += `\nTotal lag: ${group.totalLag}\n`;
   await out(text);
+}
+
+/** A member's client id, and for a Kafka member the host it connected from: `billing-1 (kafka 10.0.0.7:51234)`. */
+function clientText(member: { clientId?: string; clientHost?: string }): string {
+  return `${member.clientId ?? '-'}${member.clientHost === undefined ? '' : ` (kafka ${member.clientHost})`}`;
 }
 
 export async function groupOffsets(name: string, opts: { topic?: string }, globals: GlobalOptions): Promise<void> {

@@ -926,6 +926,17 @@ describe('sluice groups', { concurrency: true }, () => {
     );
   });
 
+  test('describe names the members\' clients when they gave one: a Kafka member with the host it connected from', async () => {
+    const f = await describedGroup();
+    f.group('billing').members.get('member-a')!.clientId = 'billing-kafka';
+    f.group('billing').members.get('member-a')!.clientHost = '10.0.0.7:51234';
+    const r = await run(['--url', f.url, 'groups', 'describe', 'billing']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^MEMBER +TOPICS +ASSIGNMENT +LEASE-EXPIRES +CLIENT$/m);
+    assert.match(r.stdout, /^member-a +orders +orders\/0,1 +2026-01-02T03:04:05.000Z +billing-kafka \(kafka 10.0.0.7:51234\)$/m);
+    assert.match(r.stdout, /^member-b +orders +orders\/2,3 +2026-01-02T03:04:05.000Z +-$/m);
+  });
+
   test('describe --json prints the description as the API answers it', async () => {
     const f = await describedGroup();
     const r = await run(['--url', f.url, 'groups', 'describe', 'billing', '--json']);

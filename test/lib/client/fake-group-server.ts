@@ -38,6 +38,9 @@ interface FakeMember {
   topics: string[];
   sessionTimeoutMs: number;
   expiresAt: number;
+  /** As a Kafka member's: its client id and host. */
+  clientId?: string;
+  clientHost?: string;
 }
 
 export interface FakeGroup {
@@ -304,6 +307,8 @@ export class FakeGroupServer {
             topics: m.topics,
             expiresAt: m.expiresAt,
             assignment: group.generationMembers.includes(m.memberId) ? (group.assignment.get(m.memberId) ?? []) : [],
+            ...(m.clientId !== undefined && { clientId: m.clientId }),
+            ...(m.clientHost !== undefined && { clientHost: m.clientHost }),
           })),
           partitions,
           totalLag: partitions.reduce((s, p) => s + (p.lag as number), 0),

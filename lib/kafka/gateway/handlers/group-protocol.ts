@@ -72,9 +72,10 @@ const COOPERATIVE = new Set(['cooperative-sticky']);
  */
 export function chooseProtocol(members: readonly GroupMember[]): string | null {
   const kafka = members.filter((m) => (m.protocols?.length ?? 0) > 0);
-  if (kafka.length === 0) return null;
+  const leader = leaderOf(kafka);
+  if (!leader) return null;
   const order = (names: string[]) => [...names.filter((n) => !COOPERATIVE.has(n)), ...names.filter((n) => COOPERATIVE.has(n))];
-  const preference = order(kafka[0]!.protocols!.map((p) => p.name));
+  const preference = order(leader.protocols!.map((p) => p.name));
   const common = preference.find((name) => kafka.every((m) => m.protocols!.some((p) => p.name === name)));
   return common ?? preference[0]!;
 }

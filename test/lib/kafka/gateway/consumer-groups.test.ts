@@ -49,7 +49,7 @@ describe('Kafka consumer groups with kafkajs, over the local platform', () => {
   }
 
   async function startMember(name: string, group: string, topic: string): Promise<Member> {
-    const consumer = kafka(name).consumer({ groupId: group, sessionTimeout: 6_000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
+    const consumer = kafka(name).consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 200 });
     const member: Member = { name, consumer, consumed: [], assignment: [], memberId: '' };
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       member.assignment = [...(event.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b);
