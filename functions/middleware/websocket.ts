@@ -15,6 +15,8 @@ export interface WebSocketEvent {
     requestId?: string;
     domainName?: string;
     stage?: string;
+    /** When API Gateway took the request (for `$disconnect`: when the connection closed), epoch ms. */
+    requestTimeEpoch?: number;
     identity?: { userArn?: string | null; sourceIp?: string | null };
     authorizer?: { principalId?: unknown } | null;
   };

@@ -13,7 +13,9 @@ import { log, observability } from '../middleware/observability';
  */
 async function main(event: WebSocketEvent): Promise<WebSocketResult> {
   const connectionId = event.requestContext.connectionId;
-  const { bindings, released, attempts } = await releaseConnectionRetrying(contextFromEnv(), connectionId);
+  // When the connection closed, as API Gateway stamps the event: the members' session timeout starts then.
+  const closedAt = event.requestContext.requestTimeEpoch;
+  const { bindings, released, attempts } = await releaseConnectionRetrying(contextFromEnv(), connectionId, closedAt);
   if (bindings > 0) log({ level: 'INFO', message: 'connection released its members', connectionId, bindings, released, attempts });
   return { statusCode: 200 };
 }

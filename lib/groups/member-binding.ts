@@ -53,12 +53,14 @@ export async function bindMember(ctx: SluiceContext, caller: Caller, connectionI
  * binding item. A member that binds again within its session timeout keeps its
  * membership; one that does not lapses and is swept as any other.
  */
-export async function releaseConnection(ctx: SluiceContext, connectionId: string): Promise<{ bindings: number; released: number }> {
+export async function releaseConnection(ctx: SluiceContext, connectionId: string, closedAt = ctx.now()): Promise<{ bindings: number; released: number }> {
   const bindings = await queryBindings(ctx, connectionId);
-  const now = ctx.now();
+  // The session timeout runs from when the connection closed, not from when this ran: a release
+  // delayed by a storage outage must not give a member that is gone a fresh session.
+  const from = Math.min(closedAt, ctx.now());
   let released = 0;
   for (const binding of bindings) {
-    if (await releaseMemberBinding(ctx, binding, now)) released++;
+    if (await releaseMemberBinding(ctx, binding, from)) released++;
     await deleteBinding(ctx, binding);
   }
   return { bindings: bindings.length, released };
@@ -69,17 +71,23 @@ export const RELEASE_RETRY_MS = 25_000;
 
 /**
  * `releaseConnection`, tried again through transient storage failures (throttles, a store
- * unreachable) for up to `retryMs`, waiting 200 ms, doubling to 2 s. API Gateway runs
+ * unreachable) for up to `retryMs`, waiting 200 ms, doubling to 1 s, so a member is
+ * released within about a second of the store coming back. API Gateway runs
  * `$disconnect` once and never again: a release lost to a short outage would leave its
  * members bound, holding their partitions, until their bound lease lapses hours later.
  * Releasing is idempotent (conditional on the binding, then a delete), so a retry after a
  * partial release is safe. Anything else, or an outage longer than `retryMs`, is thrown.
  */
-export async function releaseConnectionRetrying(ctx: SluiceContext, connectionId: string, retryMs = RELEASE_RETRY_MS): Promise<{ bindings: number; released: number; attempts: number }> {
+export async function releaseConnectionRetrying(
+  ctx: SluiceContext,
+  connectionId: string,
+  closedAt = ctx.now(),
+  retryMs = RELEASE_RETRY_MS,
+): Promise<{ bindings: number; released: number; attempts: number }> {
   const deadline = ctx.now() + retryMs;
-  for (let attempt = 1, waitMs = 200; ; attempt++, waitMs = Math.min(waitMs * 2, 2_000)) {
+  for (let attempt = 1, waitMs = 200; ; attempt++, waitMs = Math.min(waitMs * 2, 1_000)) {
     try {
-      return { ...(await releaseConnection(ctx, connectionId)), attempts: attempt };
+      return { ...(await releaseConnection(ctx, connectionId, closedAt)), attempts: attempt };
     } catch (error) {
       if (!transientStorageCause(error as Error) || ctx.now() + waitMs > deadline) throw error;
       await ctx.sleep(waitMs);

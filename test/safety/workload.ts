@@ -42,6 +42,9 @@ export interface RunResult {
   platformLog: string[];
 }
 
+/** How long after DynamoDB Local is back a delayed `$disconnect` has to release its members (it retries at most a second apart). */
+const RELEASE_GRACE_MS = 3_000;
+
 const TOPIC = 'safety';
 const GROUP = 'safety-group';
 const KEY_SPACE = 256;
@@ -71,6 +74,8 @@ class Run {
   readonly arms: Arm[] = [];
   readonly background = new Set<Promise<unknown>>();
   readonly notes: string[] = [];
+  /** DynamoDB Local restarts so far (run time, ms): `to` is unset while it is down. */
+  readonly outages: { from: number; to?: number }[] = [];
   /** Throttle storms in progress (they may overlap). */
   throttleStorms = 0;
   readonly keysByPartition: string[][];
@@ -690,7 +695,21 @@ class Member {
     // $disconnect starts the session timeout, which then lapses.
     this.boundAs = undefined;
     this.watch?.drop();
+    const droppedAt = run.now();
     await delay(run.options.sessionTimeoutMs + 1500);
+    // The server learns of the drop from its $disconnect, which waits a storage outage out: a
+    // zombie whose connection closed while DynamoDB Local was down is judged only once the
+    // release has had RELEASE_GRACE_MS after the store came back. A release lost for good
+    // still shows: the commit is then accepted and counted.
+    for (;;) {
+      const overlapping = run.outages.filter((o) => o.to === undefined || o.to >= droppedAt);
+      if (overlapping.some((o) => o.to === undefined)) await delay(200);
+      else {
+        const backAt = Math.max(...overlapping.map((o) => o.to!), Number.NEGATIVE_INFINITY);
+        if (run.now() >= backAt + RELEASE_GRACE_MS) break;
+        await delay(backAt + RELEASE_GRACE_MS - run.now());
+      }
+    }
     for (let i = 0; i < 20 && run.consuming; i++) {
       const outcome = await this.commit(round, true);
       if (outcome !== 'unknown') {
@@ -1009,7 +1028,9 @@ async function runFaults(run: Run, fleet: Fleet, log: (line: string) => void): P
       case 'emulator-restart':
         exclusive(async () => {
           log('restarting DynamoDB Local');
-          const { downMs } = await fleet.platform.restartDynamoDb();
+          const outage: { from: number; to?: number } = { from: run.now() };
+          run.outages.push(outage);
+          const { downMs } = await fleet.platform.restartDynamoDb().finally(() => (outage.to = run.now()));
           run.counters.count('emulator-restart');
           run.counters.detail('emulator-restart.down-ms', downMs);
           log(`DynamoDB Local back after ${downMs} ms`);

@@ -132,6 +132,8 @@ describe('a closing connection during a storage outage', () => {
     const outcome = await releaseConnectionRetrying(f.ctx, 'conn-outage');
     assert.deepEqual(outcome, { bindings: 1, released: 1, attempts: 4 });
     assert.deepEqual(f.slept, [200, 400, 800]);
+    // The session timeout started when the connection closed, not when the outage ended.
+    assert.equal((await readMembers(ctx, 'outage'))[0]?.expiresAt, NOW + SESSION);
     assert.equal((await readMembers(ctx, 'outage'))[0]?.connectionId, undefined);
     assert.deepEqual(await queryBindings(ctx, 'conn-outage'), []);
   });
@@ -139,7 +141,7 @@ describe('a closing connection during a storage outage', () => {
   it('gives up with the storage error once the outage outlasts its retry time, leaving the member bound', async () => {
     await boundMember('long-outage', 'a', 'conn-long-outage');
     const f = flaky(() => true);
-    await assert.rejects(releaseConnectionRetrying(f.ctx, 'conn-long-outage', 5_000), { code: 'ECONNREFUSED' });
+    await assert.rejects(releaseConnectionRetrying(f.ctx, 'conn-long-outage', NOW, 5_000), { code: 'ECONNREFUSED' });
     assert.ok(f.slept.reduce((a, b) => a + b, 0) <= 5_000);
     assert.equal((await readMembers(ctx, 'long-outage'))[0]?.connectionId, 'conn-long-outage');
   });
