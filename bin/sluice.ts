@@ -14,11 +14,11 @@ import { type ConsumeOptions, GROUP_ONLY_OPTIONS, consume } from './cli/consume'
 import { consumeGroup } from './cli/consume-group';
 import { describeGroup, groupOffsets, listGroups } from './cli/groups';
 import { flushed } from './cli/output';
-import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaArn, maxRecordAge, pushSecret, separator, startFrom, upperChoice, watchUrl } from './cli/parsers';
+import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaArn, maxRecordAge, pushSecret, separator, startFrom, trimOffset, upperChoice, watchUrl } from './cli/parsers';
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
-import { createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from './cli/topics';
+import { createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
 
 function version(): string {
   try {
@@ -95,6 +95,12 @@ Examples:
     .command('offsets <name>')
     .description("show each partition's log start offset and high watermark")
     .action((name: string) => topicOffsets(name, globals()));
+  topics
+    .command('trim <name>')
+    .description("delete records below an offset (Kafka's DeleteRecords): the log start moves there; storage is freed by the next retention run")
+    .requiredOption('--offset <n>', "the new log start offset, or 'end' for the high watermark (deletes every record)", trimOffset)
+    .option('--partition <n>', 'a partition to trim; repeatable (default: every partition)', collect(integer(0)))
+    .action((name: string, opts: { offset: number; partition?: number[] }) => trimTopic(name, opts, globals()));
   topics
     .command('delete <name>')
     .description('delete a topic and all its records')

@@ -120,6 +120,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   ),
   // The topic item, then every partition's head.
   apiFunction('list-topic-offsets', { tables: { Topics: 'read', Log: 'read' } }),
+  // Moves the head's log start and marks it due; the enforce-retention schedule releases the batches.
+  apiFunction('trim-partition', { tables: { Topics: 'read', Log: 'readwrite' } }),
   apiFunction('join-group', { tables: { Topics: 'read', Groups: 'readwrite' } }),
   apiFunction('heartbeat-member', { tables: { Groups: 'readwrite' } }),
   apiFunction('leave-group', { tables: { Groups: 'readwrite' } }),

@@ -96,3 +96,11 @@ export function lambdaArn(value: string): string {
   }
   return value;
 }
+
+/** A trim offset: a whole number, or `end` (also -1) for the high watermark, as rpk's `trim-prefix --offset end`. */
+export function trimOffset(value: string): number {
+  if (value === 'end' || value === '-1') return -1;
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("must be an integer of at least 0, or 'end' for the high watermark");
+  return n;
+}

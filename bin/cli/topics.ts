@@ -2,7 +2,7 @@ import type { PartitionOffsets, Topic } from '../../lib/client/types';
 import { type GlobalOptions, clientFor } from './common';
 import { configText, isoTime, out, table } from './output';
 
-/** `sluice topics create | list | describe | offsets | delete`. */
+/** `sluice topics create | list | describe | offsets | trim | delete`. */
 
 export async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
   const topic = await clientFor(globals).createTopic(name, {
@@ -58,6 +58,23 @@ function offsetsTable(partitions: readonly PartitionOffsets[]): string {
     ['PARTITION', 'LOG-START-OFFSET', 'HIGH-WATERMARK'],
     partitions.map((p) => [p.partition, p.logStartOffset, p.highWatermark]),
   );
+}
+
+/**
+ * `sluice topics trim`: Kafka's DeleteRecords on the named partitions (every partition
+ * without `--partition`), all at once. Prints each trimmed partition's offsets after; a
+ * partition that failed (an offset past its high watermark) fails the command after the
+ * others are printed, since their trims already took effect.
+ */
+export async function trimTopic(name: string, opts: { offset: number; partition?: number[] }, globals: GlobalOptions): Promise<void> {
+  const client = clientFor(globals);
+  const partitions = opts.partition ?? Array.from({ length: (await client.describeTopic(name)).partitions }, (_, p) => p);
+  const outcomes = await Promise.allSettled([...new Set(partitions)].map((p) => client.trimPartition(name, p, opts.offset)));
+  const trimmed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])).sort((a, b) => a.partition - b.partition);
+  if (globals.json) await out(`${JSON.stringify({ topic: name, partitions: trimmed.map(({ topic: _, ...offsets }) => offsets) })}\n`);
+  else if (trimmed.length > 0) await out(offsetsTable(trimmed));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export async function deleteTopic(name: string, globals: GlobalOptions): Promise<void> {

@@ -63,6 +63,11 @@ export class SluiceAdmin {
     return this.client.listTopicOffsets(topic, request);
   }
 
+  /** Deletes a partition's records below `offset` (-1: all of them, up to the high watermark), as Kafka's DeleteRecords; answers its offsets after. */
+  trimPartition(topic: string, partition: number, offset: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
+    return this.client.trimPartition(topic, partition, offset, request);
+  }
+
   /** Offsets-for-times: per partition, the first offset with a timestamp of at least `timestamp` (null if none); every partition of the topic when `partitions` is omitted. */
   async offsetsForTimes(topic: string, timestamp: number, partitions?: number[], request?: RequestOptions): Promise<OffsetForTimeResponse[]> {
     const which = partitions ?? Array.from({ length: (await this.client.describeTopic(topic, request)).partitions }, (_, i) => i);

@@ -224,6 +224,15 @@ export class SluiceHttpClient {
     return this.request<TopicOffsets>('GET', `${topicPath(topic)}/offsets`, request);
   }
 
+  /**
+   * `POST /v1/topics/{topic}/partitions/{partition}/trim`: Kafka's DeleteRecords. Records
+   * below `offset` (-1: the high watermark) leave the log; answers the new offsets.
+   */
+  async trimPartition(topic: string, partition: number, offset: number, request?: RequestOptions): Promise<PartitionOffsetsResponse> {
+    if (!Number.isSafeInteger(offset) || offset < -1) throw new RangeError(`offset must be an integer of at least -1, not ${offset}`);
+    return this.request<PartitionOffsetsResponse>('POST', `${partitionPath(topic, partition)}/trim`, { body: { offset }, ...request });
+  }
+
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets?timestamp=`: the first offset whose timestamp is at least `timestamp` (null if none). */
   async offsetForTime(topic: string, partition: number, timestamp: number, request?: RequestOptions): Promise<OffsetForTimeResponse> {
     if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new RangeError(`timestamp must be a non-negative integer, not ${timestamp}`);

@@ -142,6 +142,18 @@ export const offsetsQuerySchema = object({
   timestamp: z.optional(intParam(0, 8_640_000_000_000_000)),
 });
 
+/**
+ * `POST /v1/topics/{topic}/partitions/{p}/trim`: Kafka's DeleteRecords. Records below
+ * `offset` leave the log; -1 stands for the high watermark (Kafka's value for it).
+ */
+export const trimRequestSchema = object({
+  offset: z.number({ error: 'must be an integer' }).check(
+    z.int({ error: 'must be an integer' }),
+    z.gte(-1, { error: 'must be at least -1 (-1: the high watermark)' }),
+    z.lte(Number.MAX_SAFE_INTEGER, { error: `must be at most ${Number.MAX_SAFE_INTEGER}` }),
+  ),
+});
+
 export const initProducerRequestSchema = object({
   name: z.optional(producerNameSchema),
 });

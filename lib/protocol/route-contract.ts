@@ -13,6 +13,7 @@ import {
   produceRequestSchema,
   quotaRequestSchema,
   subscriptionRequestSchema,
+  trimRequestSchema,
 } from './requests';
 import {
   aclListSchema,
@@ -24,6 +25,7 @@ import {
   groupListSchema,
   groupOffsetsSchema,
   listOffsetsResponseSchema,
+  partitionOffsetsResponseSchema,
   membershipViewSchema,
   produceResponseSchema,
   producerIdentitySchema,
@@ -107,6 +109,14 @@ export const ROUTE_CONTRACTS = {
     status: 200,
     response: topicOffsetsSchema,
     errors: topicMissing,
+  },
+  'trim-partition': {
+    summary: "Delete a partition's records below an offset",
+    query: noQuerySchema,
+    body: trimRequestSchema,
+    status: 200,
+    response: partitionOffsetsResponseSchema,
+    errors: [...BODY_ERRORS, ...partitionMissing, 'OFFSET_OUT_OF_RANGE', 'COMMIT_CONTENDED'],
   },
   'init-producer': {
     summary: 'Issue a producer id and epoch',

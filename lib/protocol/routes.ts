@@ -21,6 +21,7 @@ export const ROUTES = {
   'fetch-records': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' },
   'list-offsets': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },
   'list-topic-offsets': { method: 'GET', path: '/v1/topics/{topic}/offsets' },
+  'trim-partition': { method: 'POST', path: '/v1/topics/{topic}/partitions/{partition}/trim' },
   'init-producer': { method: 'POST', path: '/v1/producers' },
   'join-group': { method: 'POST', path: '/v1/groups/{group}/members' },
   'heartbeat-member': { method: 'POST', path: '/v1/groups/{group}/members/{member}/heartbeat' },

@@ -4,7 +4,7 @@ import { readBatchCounts } from '../store/object-ref-store';
 import { advanceLogStart as advanceHeadLogStart, readHeads, type PartitionHead } from '../store/partition-head-store';
 import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
 import { clearRetentionFrom, markRetentionFrom, queryDuePartitions, readLastFullSweep, recordFullSweep, type MarkOutcome } from '../store/retention-due-store';
-import { deleteIndexItems, firstBatchReaching, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
+import { batchHolding, deleteIndexItems, firstBatchReaching, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
 import { deleteSegmentObjects } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
 import { listTopicItems } from '../topics/topic-repository';
@@ -139,35 +139,41 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
     if (pastDeadline()) break;
     result.topics++;
     const retentionMs = retentionMsFor(topic.config, options.defaultRetentionMs);
-    if (retentionMs === UNLIMITED_RETENTION) continue;
-    const cutoff = ctx.now() - retentionMs;
+    const cutoff = retentionMs === UNLIMITED_RETENTION ? 0 : ctx.now() - retentionMs;
     // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
-    if (cutoff <= 0) continue;
-    const heads = await headsToExamine(ctx, topic, cutoff, result.fullSweep);
+    // Such a topic still has trimmed partitions to release (marked DUE_NOW, below 0).
+    const expiring = cutoff > 0;
+    const heads = await headsToExamine(ctx, topic, cutoff, result.fullSweep && expiring);
     await inParallel([...heads], PARALLEL_PARTITIONS, async ([partition, head]) => {
       if (pastDeadline()) return;
       result.partitions++;
       let logStartOffset = head.logStartOffset;
       let settle: Settle = { kind: 'keep' };
       try {
-        const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
-        // A batch found past the high watermark was committed after the head was read; everything the head covers is older.
-        const target = kept ? Math.min(kept.baseOffset, head.nextOffset) : head.nextOffset;
-        if (target > logStartOffset) {
-          if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
-            result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
-            result.recordsExpired += target - logStartOffset;
-            log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
-            logStartOffset = target;
-          } else {
-            // Another run got there first (or further), or the topic is being deleted.
-            logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
+        let target = logStartOffset;
+        if (expiring) {
+          const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
+          // A batch found past the high watermark was committed after the head was read; everything the head covers is older.
+          target = kept ? Math.min(kept.baseOffset, head.nextOffset) : head.nextOffset;
+          if (target > logStartOffset) {
+            if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
+              result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
+              result.recordsExpired += target - logStartOffset;
+              log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
+              logStartOffset = target;
+            } else {
+              // Another run got there first (or further), a trim did, or the topic is being deleted.
+              logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
+            }
+          }
+          if (logStartOffset === target) {
+            if (!kept) settle = { kind: 'clear' };
+            else if (kept.baseOffset === target) settle = { kind: 'mark', retentionFrom: kept.runningMaxTimestamp };
           }
         }
-        if (logStartOffset === target) {
-          if (!kept) settle = { kind: 'clear' };
-          else if (kept.baseOffset === target) settle = { kind: 'mark', retentionFrom: kept.runningMaxTimestamp };
-        }
+        // A trim put the log start past what time retention would (or the topic keeps everything): the mark comes from
+        // the batch holding the log start, which a trim may have cut in the middle.
+        if (logStartOffset > target || (!expiring && logStartOffset === target)) settle = await settleAt(ctx, topic, partition, logStartOffset, head);
       } catch (error) {
         result.failures++;
         log({ level: 'WARN', message: 'retention left a partition for the next run', topic: topic.name, partition, error: String(error) });
@@ -192,6 +198,18 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
   }
   if (result.fullSweep && result.complete) await recordFullSweep(ctx, startedAt);
   return result;
+}
+
+/**
+ * The due mark for a log start that time retention did not choose: the running maximum of
+ * the batch holding it, or none when the log is empty. 'keep' when a commit came after
+ * the head was read (the next run looks again).
+ */
+async function settleAt(ctx: SluiceContext, topic: Topic, partition: number, logStartOffset: number, head: PartitionHead): Promise<Settle> {
+  const holding = await batchHolding(ctx, topic.topicId, partition, logStartOffset);
+  if (!holding) return logStartOffset === head.nextOffset ? { kind: 'clear' } : { kind: 'keep' };
+  if (holding.baseOffset >= head.nextOffset) return { kind: 'keep' };
+  return { kind: 'mark', retentionFrom: holding.runningMaxTimestamp };
 }
 
 /** Whether the last complete full sweep is FULL_SWEEP_INTERVAL_MS old or older (or there never was one). */

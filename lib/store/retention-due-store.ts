@@ -13,6 +13,9 @@ import { RETENTION_INDEX } from './tables';
  *   retentionFrom     at most the running maximum timestamp of the first batch at the log
  *                     start: nothing can expire before `retentionFrom + retention`
  *
+ * A trim (`trimLogStart`) sets the mark to DUE_NOW, below every timestamp, so the next
+ * run releases what the trim cut off whatever the topic's retention, unlimited included.
+ *
  * Both are present exactly while the log may hold records (retention removes them only
  * when the log start reached the high watermark), so the index is sparse: empty and
  * never-written partitions are not in it. Marks only err early (see docs/design.md,
@@ -40,6 +43,32 @@ export async function queryDuePartitions(ctx: SluiceContext, topicId: string, cu
     .filter((pk) => pk.startsWith(prefix))
     .map((pk) => Number(pk.slice(prefix.length)))
     .sort((a, b) => a - b);
+}
+
+/** The mark of a partition a trim cut: before any record timestamp (never negative), so due to every run. */
+export const DUE_NOW = -1;
+
+export type TrimOutcome =
+  | { kind: 'trimmed' }
+  /** The log start was already there or further, the offset is past the high watermark, or the head is gone. */
+  | { kind: 'not-behind' }
+  /** A produce commit's transaction held the head; the caller retries. */
+  | { kind: 'contended'; cause: Error };
+
+/**
+ * Kafka's DeleteRecords: moves the log start forward to `logStartOffset` (never back,
+ * never past the high watermark, never onto a deleted topic's head) and marks the
+ * partition DUE_NOW in the same write, so the next retention run releases the batches
+ * below it. Readers see the new log start at once; storage is freed by that run.
+ */
+export async function trimLogStart(ctx: SluiceContext, topicId: string, partition: number, logStartOffset: number): Promise<TrimOutcome> {
+  const outcome = await conditionalHeadUpdate(ctx, topicId, partition, {
+    UpdateExpression: 'SET logStartOffset = :start, #from = :due, #topic = :topic',
+    ConditionExpression: 'logStartOffset < :start AND nextOffset >= :start',
+    ExpressionAttributeNames: { '#from': INDEX_SK.name, '#topic': INDEX_PK.name },
+    ExpressionAttributeValues: { ':start': logStartOffset, ':due': DUE_NOW, ':topic': topicId },
+  });
+  return outcome.kind === 'marked' ? { kind: 'trimmed' } : outcome.kind === 'moved' ? { kind: 'not-behind' } : outcome;
 }
 
 export type MarkOutcome =

@@ -174,8 +174,38 @@ export async function firstBatchReaching(
     }),
   );
   const item = page.Items?.[0];
-  // The running maximum is the timestamp part of `ts` (retention's due mark needs it; the entry has the batch's own maximum).
-  return item ? { ...fromIndexItem(item), runningMaxTimestamp: Number(String(item.ts).slice(TIME_PREFIX.length, TIME_PREFIX.length + TIMESTAMP_DIGITS)) } : undefined;
+  return item ? { ...fromIndexItem(item), runningMaxTimestamp: runningMaxOf(item) } : undefined;
+}
+
+/** The running maximum is the timestamp part of `ts` (retention's due mark needs it; the entry has the batch's own maximum). */
+function runningMaxOf(item: Record<string, unknown>): number {
+  return Number(String(item.ts).slice(TIME_PREFIX.length, TIME_PREFIX.length + TIMESTAMP_DIGITS));
+}
+
+/**
+ * The index entry of the batch holding `offset` (the first whose last offset is at or
+ * after it; one strongly consistent Query), with the partition's running maximum
+ * timestamp at that batch. Undefined when no committed batch ends at or after `offset`.
+ * Retention's due mark after a trim needs it: a trim may leave the log start inside a batch.
+ */
+export async function batchHolding(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  offset: number,
+): Promise<(SegmentIndexEntry & { runningMaxTimestamp: number }) | undefined> {
+  const keys = indexSortKeysFrom(offset);
+  const page = await ctx.ddb.send(
+    new QueryCommand({
+      TableName: ctx.tables.log,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': keys.from, ':to': keys.to },
+      ConsistentRead: true,
+      Limit: 1,
+    }),
+  );
+  const item = page.Items?.[0];
+  return item ? { ...fromIndexItem(item), runningMaxTimestamp: runningMaxOf(item) } : undefined;
 }
 
 /** An index item below the log start, as retention releases it: its key and its object. */
