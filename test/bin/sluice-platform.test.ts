@@ -66,4 +66,30 @@ describe('sluice CLI against the local platform', () => {
     assert.equal(result.code, 1);
     assert.match(result.stderr, /TOPIC_NOT_FOUND/);
   });
+
+  it('trims every partition to its high watermark with --offset end, printing each partition\'s offsets after (--json: per partition)', async () => {
+    assert.equal((await sluice(['topics', 'create', 'cli-trim', '--partitions', '2'])).code, 0);
+    assert.equal((await sluice(['produce', 'cli-trim', '--partition', '1'], 'a\nb\nc\n')).code, 0);
+    const one = await sluice(['topics', 'trim', 'cli-trim', '--partition', '1', '--offset', '1']);
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stdout, 'PARTITION  LOG-START-OFFSET  HIGH-WATERMARK\n1          1                 3\n');
+    const all = await sluice(['--json', 'topics', 'trim', 'cli-trim', '--offset', 'end']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.deepEqual(JSON.parse(all.stdout), {
+      topic: 'cli-trim',
+      partitions: [
+        { partition: 0, logStartOffset: 0, highWatermark: 0 },
+        { partition: 1, logStartOffset: 3, highWatermark: 3 },
+      ],
+    });
+  });
+
+  it('refuses a trim past the high watermark with its error code and exit status 1, and a bad --offset as a usage error', async () => {
+    const past = await sluice(['topics', 'trim', 'cli-trim', '--partition', '1', '--offset', '9']);
+    assert.equal(past.code, 1);
+    assert.match(past.stderr, /OFFSET_OUT_OF_RANGE/);
+    const bad = await sluice(['topics', 'trim', 'cli-trim', '--offset', 'soon']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--offset.*must be an integer of at least 0, or 'end'/);
+  });
 });

@@ -127,6 +127,13 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
     query: { timestamp: { kind: 'int', min: 0, max: MAX_TIMESTAMP } },
     bases: [(fx) => ({ params: { topic: fx.topics.a, partition: '0' } }), (fx) => ({ params: { topic: fx.topics.b, partition: '1' }, query: { timestamp: '0' } })],
   },
+  // Topic b's partition 1: the trims a mutation makes (-1 empties the partition) leave the other cases' fixtures alone.
+  'POST /v1/topics/{topic}/partitions/{partition}/trim': {
+    auth: 'resource',
+    params: { topic, partition },
+    body: obj({ offset: int(-1, MAX_SAFE) }),
+    bases: [(fx) => ({ params: { topic: fx.topics.b, partition: '1' }, body: { offset: 0 } })],
+  },
   'POST /v1/producers': {
     auth: 'cluster',
     bodyOptional: true,

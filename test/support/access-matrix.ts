@@ -89,6 +89,10 @@ export class AdminOps {
     await this.expect(200, { method: 'POST', path: `/v1/topics/${topic}/records`, body: { records } });
   }
 
+  async logStartOffset(topic: string): Promise<number> {
+    return (await this.expect(200, { method: 'GET', path: `/v1/topics/${topic}/partitions/0/offsets` })).logStartOffset;
+  }
+
   async highWatermark(topic: string): Promise<number> {
     return (await this.expect(200, { method: 'GET', path: `/v1/topics/${topic}/partitions/0/offsets` })).highWatermark;
   }

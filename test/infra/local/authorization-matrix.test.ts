@@ -155,6 +155,19 @@ const TABLE: Record<string, Row> = {
     state: (f, admin) => admin.highWatermark(f.topic),
     badBodies: () => ({ 'a misspelled record key': { records: [{ valu: 'x' }] } }),
   },
+  'POST /v1/topics/{topic}/partitions/{partition}/trim': {
+    kind: 'guarded',
+    needs: (n) => [topicNeed(n.topic, 'DELETE')],
+    setup: async (n, admin) => {
+      await admin.createTopic(n.topic);
+      await admin.produce(n.topic, 2);
+    },
+    request: (f) => ({ method: 'POST', path: `${topicPath(f)}/partitions/0/trim`, body: { offset: 1 } }),
+    ok: 200,
+    effect: async (_answer, f, admin) => assert.equal(await admin.logStartOffset(f.topic), 1),
+    state: (f, admin) => admin.logStartOffset(f.topic),
+    badBodies: () => ({ 'an offset below -1': { offset: -2 }, 'a fractional offset': { offset: 0.5 } }),
+  },
   'GET /v1/topics/{topic}/partitions/{partition}/records': {
     kind: 'guarded',
     needs: (n) => [topicNeed(n.topic, 'READ')],

@@ -45,6 +45,15 @@ describe('SluiceAdmin', () => {
     await assert.rejects(admin.listTopicOffsets('scratch'), (err: unknown) => err instanceof SluiceApiError && err.code === 'TOPIC_NOT_FOUND');
   });
 
+  test('topics: trim a partition below an offset, then to its high watermark', async () => {
+    await admin.createTopic('trimmed', { partitions: 1 });
+    await admin.client.produce('trimmed', { records: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });
+    assert.deepEqual(await admin.trimPartition('trimmed', 0, 2), { topic: 'trimmed', partition: 0, logStartOffset: 2, highWatermark: 3 });
+    assert.deepEqual((await admin.client.fetchRecords('trimmed', 0, { encoding: 'utf8' })).records.map((r) => r.value), ['c']);
+    assert.equal((await admin.trimPartition('trimmed', 0, -1)).logStartOffset, 3);
+    await assert.rejects(admin.trimPartition('trimmed', 0, 4), (err: unknown) => err instanceof SluiceApiError && err.code === 'OFFSET_OUT_OF_RANGE');
+  });
+
   test('groups: reset offsets by hand, list, describe, offsets', async () => {
     await admin.createTopic('events', { partitions: 1 });
     await admin.client.produce('events', { records: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });

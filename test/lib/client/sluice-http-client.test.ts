@@ -79,6 +79,19 @@ describe('SluiceHttpClient requests', () => {
     assert.deepEqual([seen[0]?.method, seen[0]?.url], ['GET', '/v1/topics/a%20b/offsets']);
   });
 
+  test("trimPartition POSTs the offset to the partition's trim path and returns the offsets after", async () => {
+    const answer = { topic: 'a b', partition: 2, logStartOffset: 5, highWatermark: 9 };
+    const { url, seen } = await serve((_req, res) => json(res, 200, answer));
+    assert.deepEqual(await new SluiceHttpClient(url).trimPartition('a b', 2, 5), answer);
+    assert.deepEqual([seen[0]?.method, seen[0]?.url, seen[0]?.body], ['POST', '/v1/topics/a%20b/partitions/2/trim', { offset: 5 }]);
+  });
+
+  test('trimPartition refuses an offset below -1 without calling the server', async () => {
+    const { url, seen } = await serve((_req, res) => json(res, 200, {}));
+    await assert.rejects(new SluiceHttpClient(url).trimPartition('t', 0, -2), RangeError);
+    assert.equal(seen.length, 0);
+  });
+
   test('deleteTopic sends DELETE and resolves on 204', async () => {
     const { url, seen } = await serve((_req, res) => res.writeHead(204).end());
     assert.equal(await new SluiceHttpClient(url).deleteTopic('orders'), undefined);
