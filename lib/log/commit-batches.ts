@@ -9,6 +9,7 @@ import { ConflictRate } from './conflict-rate';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
+import { retentionBytesOf } from '../protocol/topic-config';
 
 /** What one produce call commits for one partition: a batch already written to S3. */
 export type PendingBatch = Omit<SegmentIndexEntry, 'baseOffset' | 'lastOffset' | 'committedAt' | 'objectKey'> & { partition: number };
@@ -99,6 +100,7 @@ export async function commitBatches(
 ): Promise<CommitResult> {
   const partitions = batches.map((b) => b.partition);
   const claim = options.producer;
+  const retentionBytes = retentionBytesOf(topic.config);
   return withRetries(
     ctx,
     () => commitRetryPolicy(conflicts.current(ctx.now()), conflicts.meanAttemptMs()),
@@ -118,7 +120,7 @@ export async function commitBatches(
         return { partition: batch.partition, head: state.heads.get(batch.partition), entry, ...(producerState ? { producerState } : {}) };
       });
       const producer = claim && { producerId: claim.producerId, epoch: claim.epoch, principal: claim.principal };
-      const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes });
+      const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes, ...(retentionBytes === undefined ? {} : { retentionBytes }) });
       // The first attempt's read overlapped the PUT and is not timed here; later ones include theirs.
       conflicts.record(ctx.now(), outcome.kind === 'contended', ctx.now() - started);
       switch (outcome.kind) {

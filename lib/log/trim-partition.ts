@@ -2,7 +2,8 @@ import type { SluiceContext } from '../core/context';
 import { CommitContendedError, OffsetOutOfRangeError } from '../core/errors';
 import { RETRY, withRetries } from '../core/retry';
 import type { PartitionOffsetsResponse } from '../protocol/responses';
-import { readHead } from '../store/partition-head-store';
+import { readHead, type PartitionHead } from '../store/partition-head-store';
+import { batchHolding } from '../store/segment-index-store';
 import { trimLogStart } from '../store/retention-due-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
 
@@ -33,11 +34,24 @@ export async function trimPartition(ctx: SluiceContext, topicName: string, parti
       if (target > head.nextOffset) throw new OffsetOutOfRangeError(target, head.logStartOffset, head.nextOffset);
       const answer = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset };
       if (target <= head.logStartOffset) return answer;
-      const outcome = await trimLogStart(ctx, topic.topicId, partition, target);
+      const outcome = await trimLogStart(ctx, topic.topicId, partition, target, await bytesAt(ctx, topic.topicId, partition, head, target));
       if (outcome.kind === 'trimmed') return { ...answer, logStartOffset: target };
       // 'not-behind': retention or another trim moved it meanwhile, or the topic was deleted; 'contended': a commit. Look again.
       return RETRY;
     },
     () => new CommitContendedError(ATTEMPTS),
   );
+}
+
+/**
+ * The head's `bytesTotal` where the batch holding `offset` begins (the batch stays whole
+ * when a trim cuts it): what the partition's size is counted from once the log starts
+ * there. Undefined when the head does not count bytes yet.
+ */
+async function bytesAt(ctx: SluiceContext, topicId: string, partition: number, head: PartitionHead, offset: number): Promise<number | undefined> {
+  if (head.bytesTotal === undefined) return undefined;
+  if (offset >= head.nextOffset) return head.bytesTotal;
+  const holding = await batchHolding(ctx, topicId, partition, offset);
+  // A batch written before bytes were counted began before counting did.
+  return holding?.endBytes === undefined ? 0 : holding.endBytes - holding.byteLength;
 }

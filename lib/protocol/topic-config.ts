@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
 import { LIMITS } from './limits';
 
-/** Kafka's largest `retention.ms` (a Java long). */
+/** Kafka's largest `retention.ms` and `retention.bytes` (a Java long). */
 const KAFKA_MAX_RETENTION_MS = 9223372036854775807n;
+const KAFKA_MAX_LONG = KAFKA_MAX_RETENTION_MS;
 
 /**
  * Topic config keys Sluice understands, Kafka-named. Only keys whose behaviour is
@@ -21,6 +22,15 @@ export const TOPIC_CONFIG_KEYS = {
       error: `must be at most ${KAFKA_MAX_RETENTION_MS} (Kafka's largest)`,
       // A string: the limit is past what a JSON number holds exactly.
       params: { limit: String(KAFKA_MAX_RETENTION_MS) },
+    }),
+  ),
+  // Kafka's retention.bytes: the most a partition keeps; the oldest batches go first, by the
+  // same enforce-retention schedule, whichever of it and retention.ms comes first.
+  'retention.bytes': z.string().check(
+    z.regex(/^(-1|[1-9][0-9]*)$/, { error: 'must be a whole number of bytes, at least 1 (as a string), or -1 for unlimited' }),
+    z.refine((value) => !/^[1-9][0-9]*$/.test(value) || BigInt(value) <= KAFKA_MAX_LONG, {
+      error: `must be at most ${KAFKA_MAX_LONG} (Kafka's largest)`,
+      params: { limit: String(KAFKA_MAX_LONG) },
     }),
   ),
 } as const;
@@ -79,4 +89,15 @@ export function compressionOf(config: Record<string, string>): 'none' | 'gzip' |
 export function retentionMsOf(config: Record<string, string>): number | undefined {
   const value = config['retention.ms'];
   return value === undefined ? undefined : parseRetentionMs(value);
+}
+
+/**
+ * The topic's `retention.bytes` per partition, or undefined when it has none or it is -1
+ * (unlimited, Kafka's default). Values past 2^53-1 come back as `Number.MAX_SAFE_INTEGER`:
+ * no partition holds that much, so they keep everything, as in Kafka.
+ */
+export function retentionBytesOf(config: Record<string, string>): number | undefined {
+  const value = config['retention.bytes'];
+  if (value === undefined || !/^[1-9][0-9]{0,18}$/.test(value) || BigInt(value) > KAFKA_MAX_LONG) return undefined;
+  return Math.min(Number(value), Number.MAX_SAFE_INTEGER);
 }

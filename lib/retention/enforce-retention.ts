@@ -4,11 +4,12 @@ import { readBatchCounts } from '../store/object-ref-store';
 import { advanceLogStart as advanceHeadLogStart, readHeads, type PartitionHead } from '../store/partition-head-store';
 import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
 import { clearRetentionFrom, markRetentionFrom, queryDuePartitions, readLastFullSweep, recordFullSweep, type MarkOutcome } from '../store/retention-due-store';
-import { batchHolding, deleteIndexItems, firstBatchReaching, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
+import { batchHolding, deleteIndexItems, firstBatchReaching, readIndexPage, type SegmentIndexEntry, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
 import { deleteSegmentObjects } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
 import { listTopicItems } from '../topics/topic-repository';
 import { retentionMsFor, UNLIMITED_RETENTION } from './retention-settings';
+import { retentionBytesOf } from '../protocol/topic-config';
 
 export interface EnforceRetentionOptions {
   /** Retention of topics without `retention.ms`, in milliseconds; -1 keeps everything. */
@@ -139,9 +140,10 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
     if (pastDeadline()) break;
     result.topics++;
     const retentionMs = retentionMsFor(topic.config, options.defaultRetentionMs);
+    const retentionBytes = retentionBytesOf(topic.config);
     const cutoff = retentionMs === UNLIMITED_RETENTION ? 0 : ctx.now() - retentionMs;
     // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
-    // Such a topic still has trimmed partitions to release (marked DUE_NOW, below 0).
+    // Such a topic still has partitions marked DUE_NOW (below 0): trimmed, or past their retention.bytes.
     const expiring = cutoff > 0;
     const heads = await headsToExamine(ctx, topic, cutoff, result.fullSweep && expiring);
     await inParallel([...heads], PARALLEL_PARTITIONS, async ([partition, head]) => {
@@ -150,30 +152,37 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
       let logStartOffset = head.logStartOffset;
       let settle: Settle = { kind: 'keep' };
       try {
-        let target = logStartOffset;
-        if (expiring) {
-          const kept = await firstBatchReaching(ctx, topic.topicId, partition, cutoff);
-          // A batch found past the high watermark was committed after the head was read; everything the head covers is older.
-          target = kept ? Math.min(kept.baseOffset, head.nextOffset) : head.nextOffset;
-          if (target > logStartOffset) {
-            if (await advanceLogStart(ctx, topic.topicId, partition, target)) {
-              result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
-              result.recordsExpired += target - logStartOffset;
-              log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, cutoff });
-              logStartOffset = target;
-            } else {
-              // Another run got there first (or further), a trim did, or the topic is being deleted.
-              logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
-            }
-          }
-          if (logStartOffset === target) {
-            if (!kept) settle = { kind: 'clear' };
-            else if (kept.baseOffset === target) settle = { kind: 'mark', retentionFrom: kept.runningMaxTimestamp };
+        // By time: the first batch whose running maximum reaches the cutoff (or the high watermark when none does).
+        const kept = expiring ? await firstBatchReaching(ctx, topic.topicId, partition, cutoff) : undefined;
+        // A batch found past the high watermark was committed after the head was read; everything the head covers is older.
+        const byTime: Start | undefined = !expiring
+          ? undefined
+          : kept && kept.baseOffset <= head.nextOffset
+            ? { offset: kept.baseOffset, bytes: kept.baseOffset === head.nextOffset ? head.bytesTotal : startBytesOf(kept) }
+            : { offset: head.nextOffset, bytes: head.bytesTotal };
+        // By size: the first batch of the newest retention.bytes; whichever of the two goes further wins, as in Kafka.
+        const bySize = retentionBytes === undefined ? undefined : await sizeStart(ctx, topic.topicId, partition, head, retentionBytes, pastDeadline);
+        const start = byTime && bySize ? (bySize.offset > byTime.offset ? bySize : byTime) : (byTime ?? bySize);
+        const target = start?.offset ?? logStartOffset;
+        if (start && target > logStartOffset) {
+          if (await advanceLogStart(ctx, topic.topicId, partition, target, start.bytes)) {
+            result.trimmed.push({ topic: topic.name, partition, from: logStartOffset, to: target });
+            result.recordsExpired += target - logStartOffset;
+            log({ level: 'INFO', message: 'retention moved the log start', topic: topic.name, partition, from: logStartOffset, to: target, retentionMs, retentionBytes, cutoff });
+            logStartOffset = target;
+          } else {
+            // Another run got there first (or further), a trim did, or the topic is being deleted.
+            logStartOffset = (await readHeads(ctx, topic.topicId, [partition])).get(partition)?.logStartOffset ?? 0;
           }
         }
-        // A trim put the log start past what time retention would (or the topic keeps everything): the mark comes from
-        // the batch holding the log start, which a trim may have cut in the middle.
-        if (logStartOffset > target || (!expiring && logStartOffset === target)) settle = await settleAt(ctx, topic, partition, logStartOffset, head);
+        if (start === byTime && byTime && logStartOffset === target) {
+          if (!kept) settle = { kind: 'clear' };
+          else if (kept.baseOffset === target) settle = { kind: 'mark', retentionFrom: kept.runningMaxTimestamp };
+        } else if (logStartOffset >= target) {
+          // The size rule chose the start, or a trim put it past what time retention would, or the topic keeps
+          // everything: the mark comes from the batch holding the log start, which a trim may have cut in the middle.
+          settle = await settleAt(ctx, topic, partition, logStartOffset, head);
+        }
       } catch (error) {
         result.failures++;
         log({ level: 'WARN', message: 'retention left a partition for the next run', topic: topic.name, partition, error: String(error) });
@@ -198,6 +207,46 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
   }
   if (result.fullSweep && result.complete) await recordFullSweep(ctx, startedAt);
   return result;
+}
+
+/** A log start a rule chose, with the head's `bytesTotal` where its batch begins (undefined: not counted). */
+interface Start {
+  offset: number;
+  bytes: number | undefined;
+}
+
+/** Where a batch begins in the head's `bytesTotal` (a batch written before bytes were counted: 0, before counting began). */
+function startBytesOf(entry: SegmentIndexEntry): number {
+  return entry.endBytes === undefined ? 0 : entry.endBytes - entry.byteLength;
+}
+
+/** Index items read per page while looking for where the newest retention.bytes begin. */
+const SIZE_PAGE = 100;
+
+/**
+ * Kafka's `retention.bytes`: the first batch that must stay so that the partition keeps at
+ * least `retentionBytes` (a batch goes only if what remains after it is still that much,
+ * Kafka's rule for segments, so the newest batch always stays). Undefined when the
+ * partition holds no more than that, or does not count bytes yet. Walks the offset index
+ * from the log start: as many items as the run will then release.
+ */
+async function sizeStart(ctx: SluiceContext, topicId: string, partition: number, head: PartitionHead, retentionBytes: number, pastDeadline: () => boolean): Promise<Start | undefined> {
+  const total = head.bytesTotal;
+  if (total === undefined || total - (head.logStartBytes ?? 0) <= retentionBytes) return undefined;
+  // A batch ending at or before this many bytes may go.
+  const releasable = total - retentionBytes;
+  let startKey: PageKey | undefined;
+  do {
+    const page = await readIndexPage(ctx, topicId, partition, head.logStartOffset, { limit: SIZE_PAGE, startKey });
+    for (const entry of page.entries) {
+      // Past what the head covers, whose last batch ends at `total` and so always stays: items without byte counts
+      // where the head has them cannot be; leave the partition as it is.
+      if (entry.baseOffset >= head.nextOffset) return undefined;
+      if ((entry.endBytes ?? 0) > releasable) return { offset: entry.baseOffset, bytes: startBytesOf(entry) };
+    }
+    startKey = page.nextKey;
+  } while (startKey && !pastDeadline());
+  return undefined;
 }
 
 /**
@@ -267,13 +316,13 @@ async function retryContended(ctx: SluiceContext, write: () => Promise<MarkOutco
 }
 
 /** Moves the head's log start forward to `target`; false when it was not behind it (or the head is gone). */
-async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, target: number): Promise<boolean> {
+async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, target: number, targetBytes: number | undefined): Promise<boolean> {
   let last: Error | undefined;
   return withRetries(
     ctx,
     WRITE_RETRY,
     async () => {
-      const outcome = await advanceHeadLogStart(ctx, topicId, partition, target);
+      const outcome = await advanceHeadLogStart(ctx, topicId, partition, target, targetBytes);
       if (outcome.kind === 'contended') {
         last = outcome.cause;
         return RETRY;

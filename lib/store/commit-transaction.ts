@@ -48,6 +48,8 @@ export interface CommitWrite {
   /** An idempotent call's producer: its epoch must be current and the producer the principal's. */
   producer?: { producerId: number; epoch: number; principal: string };
   batches: readonly CommitBatchWrite[];
+  /** The topic's `retention.bytes`, if it has one: a head taken past it is marked due at once. */
+  retentionBytes?: number;
 }
 
 export interface CommitBatchWrite {
@@ -82,9 +84,12 @@ export async function commitTransaction(ctx: SluiceContext, write: CommitWrite):
   for (const { partition, head, entry, producerState } of write.batches) {
     // The running maximum makes the byTime index monotonic in offset order, as Kafka's time index is.
     const runningMax = Math.max(head?.maxTimestamp ?? 0, entry.maxTimestamp);
+    const bytesTotal = (head?.bytesTotal ?? 0) + entry.byteLength;
+    const dueNow = write.retentionBytes !== undefined && bytesTotal - (head?.logStartBytes ?? 0) > write.retentionBytes;
+    const next = { nextOffset: entry.lastOffset + 1, maxTimestamp: runningMax, updatedAt: write.committedAt, bytesTotal, dueNow };
     parts.push(
-      ['head', commitHeadUpdate(ctx, topic, partition, head, { nextOffset: entry.lastOffset + 1, maxTimestamp: runningMax, updatedAt: write.committedAt })],
-      ['index', indexItemPut(ctx, topic.topicId, partition, entry, runningMax)],
+      ['head', commitHeadUpdate(ctx, topic, partition, head, next)],
+      ['index', indexItemPut(ctx, topic.topicId, partition, { ...entry, endBytes: bytesTotal }, runningMax)],
     );
     if (producer && producerState) {
       const batch = { baseSequence: producerState.baseSequence, recordCount: entry.recordCount, baseOffset: entry.baseOffset, appendTime: producerState.appendTime };

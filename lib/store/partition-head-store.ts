@@ -37,7 +37,22 @@ export interface PartitionHead {
    * absent while the log is empty. With `retentionTopicId` it keys the byRetention index.
    */
   retentionFrom?: number;
+  /**
+   * Stored batch bytes ever committed to the partition (`retention.bytes` counts stored
+   * bytes, as Kafka counts segment bytes). Absent on heads of partitions not written since
+   * it was recorded: counting starts at their next commit.
+   */
+  bytesTotal?: number;
+  /** `bytesTotal` as it was where the log start's batch begins: the partition holds `bytesTotal - logStartBytes`. Absent: 0. */
+  logStartBytes?: number;
 }
+
+/**
+ * The due mark of a partition that must be looked at by the next retention run: before
+ * any record timestamp (they are never negative). A trim sets it, and so does a commit
+ * that takes a partition past its `retention.bytes`.
+ */
+export const DUE_NOW = -1;
 
 export const EMPTY_HEAD: PartitionHead = { nextOffset: 0, logStartOffset: 0, leaderEpoch: 0, maxTimestamp: 0, updatedAt: 0 };
 
@@ -59,6 +74,8 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     updatedAt: Number(item.updatedAt ?? 0),
     ...(item.watchedUntil === undefined ? {} : { watchedUntil: Number(item.watchedUntil) }),
     ...(item.retentionFrom === undefined ? {} : { retentionFrom: Number(item.retentionFrom) }),
+    ...(item.bytesTotal === undefined ? {} : { bytesTotal: Number(item.bytesTotal) }),
+    ...(item.logStartBytes === undefined ? {} : { logStartBytes: Number(item.logStartBytes) }),
   };
 }
 
@@ -145,15 +162,22 @@ export type AdvanceLogStartOutcome =
  * past the high watermark, and never onto a head that is gone. Only `logStartOffset`
  * changes; a produce commit keeps it (`if_not_exists`).
  */
-export async function advanceLogStart(ctx: SluiceContext, topicId: string, partition: number, logStartOffset: number): Promise<AdvanceLogStartOutcome> {
+export async function advanceLogStart(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  logStartOffset: number,
+  /** `bytesTotal` where the new log start's batch begins, when known; otherwise the head keeps what it had. */
+  logStartBytes?: number,
+): Promise<AdvanceLogStartOutcome> {
   try {
     await ctx.ddb.send(
       new UpdateCommand({
         TableName: ctx.tables.log,
         Key: headKey(topicId, partition),
-        UpdateExpression: 'SET logStartOffset = :start',
+        UpdateExpression: logStartBytes === undefined ? 'SET logStartOffset = :start' : 'SET logStartOffset = :start, logStartBytes = :bytes',
         ConditionExpression: 'logStartOffset < :start AND nextOffset >= :start',
-        ExpressionAttributeValues: { ':start': logStartOffset },
+        ExpressionAttributeValues: { ':start': logStartOffset, ...(logStartBytes === undefined ? {} : { ':bytes': logStartBytes }) },
       }),
     );
     return { kind: 'advanced' };
@@ -175,23 +199,35 @@ export function commitHeadUpdate(
   topic: { name: string; topicId: string },
   partition: number,
   read: PartitionHead | undefined,
-  next: { nextOffset: number; maxTimestamp: number; updatedAt: number },
+  next: {
+    nextOffset: number;
+    maxTimestamp: number;
+    updatedAt: number;
+    /** The head's `bytesTotal` after this batch. */
+    bytesTotal: number;
+    /** The partition now holds more than its `retention.bytes`: mark it DUE_NOW, so the next run looks at once. */
+    dueNow?: boolean;
+  },
 ): TransactItem {
   return {
     Update: {
       TableName: ctx.tables.log,
       Key: headKey(topic.topicId, partition),
       UpdateExpression:
-        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition, ' +
+        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, bytesTotal = :bytes, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition, ' +
         // Retention's due mark: the first batch of an empty log is the first to expire, at its running maximum + retention.
-        // Later commits keep it unchanged, so they write nothing to the byRetention index.
-        'retentionFrom = if_not_exists(retentionFrom, :maxTs), retentionTopicId = if_not_exists(retentionTopicId, :topicId)',
+        // Later commits keep it unchanged, so they write nothing to the byRetention index; one that takes the partition
+        // past its retention.bytes sets the mark that makes the next run look at once (lib/store/retention-due-store.ts).
+        (next.dueNow ? 'retentionFrom = :due' : 'retentionFrom = if_not_exists(retentionFrom, :maxTs)') +
+        ', retentionTopicId = if_not_exists(retentionTopicId, :topicId)',
       ConditionExpression: read ? 'nextOffset = :expected' : 'attribute_not_exists(pk)',
       ExpressionAttributeNames: { '#partition': 'partition' },
       ExpressionAttributeValues: {
         ':next': next.nextOffset,
         ':maxTs': next.maxTimestamp,
         ':now': next.updatedAt,
+        ':bytes': next.bytesTotal,
+        ...(next.dueNow ? { ':due': DUE_NOW } : {}),
         ':zero': 0,
         ':topic': topic.name,
         ':topicId': topic.topicId,

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { queryAll } from './batch-operations';
-import { headKey } from './partition-head-store';
+import { DUE_NOW, headKey } from './partition-head-store';
+
+export { DUE_NOW };
 import { RETENTION_INDEX } from './tables';
 
 /**
@@ -14,7 +16,8 @@ import { RETENTION_INDEX } from './tables';
  *                     start: nothing can expire before `retentionFrom + retention`
  *
  * A trim (`trimLogStart`) sets the mark to DUE_NOW, below every timestamp, so the next
- * run releases what the trim cut off whatever the topic's retention, unlimited included.
+ * run releases what the trim cut off whatever the topic's retention, unlimited included;
+ * so does a commit that takes a partition past its `retention.bytes` (`commitHeadUpdate`).
  *
  * Both are present exactly while the log may hold records (retention removes them only
  * when the log start reached the high watermark), so the index is sparse: empty and
@@ -45,9 +48,6 @@ export async function queryDuePartitions(ctx: SluiceContext, topicId: string, cu
     .sort((a, b) => a - b);
 }
 
-/** The mark of a partition a trim cut: before any record timestamp (never negative), so due to every run. */
-export const DUE_NOW = -1;
-
 export type TrimOutcome =
   | { kind: 'trimmed' }
   /** The log start was already there or further, the offset is past the high watermark, or the head is gone. */
@@ -61,12 +61,19 @@ export type TrimOutcome =
  * partition DUE_NOW in the same write, so the next retention run releases the batches
  * below it. Readers see the new log start at once; storage is freed by that run.
  */
-export async function trimLogStart(ctx: SluiceContext, topicId: string, partition: number, logStartOffset: number): Promise<TrimOutcome> {
+export async function trimLogStart(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  logStartOffset: number,
+  /** The head's `bytesTotal` where the new log start's batch begins, when the head counts bytes. */
+  logStartBytes?: number,
+): Promise<TrimOutcome> {
   const outcome = await conditionalHeadUpdate(ctx, topicId, partition, {
-    UpdateExpression: 'SET logStartOffset = :start, #from = :due, #topic = :topic',
+    UpdateExpression: `SET logStartOffset = :start, #from = :due, #topic = :topic${logStartBytes === undefined ? '' : ', logStartBytes = :bytes'}`,
     ConditionExpression: 'logStartOffset < :start AND nextOffset >= :start',
     ExpressionAttributeNames: { '#from': INDEX_SK.name, '#topic': INDEX_PK.name },
-    ExpressionAttributeValues: { ':start': logStartOffset, ':due': DUE_NOW, ':topic': topicId },
+    ExpressionAttributeValues: { ':start': logStartOffset, ':due': DUE_NOW, ':topic': topicId, ...(logStartBytes === undefined ? {} : { ':bytes': logStartBytes }) },
   });
   return outcome.kind === 'marked' ? { kind: 'trimmed' } : outcome.kind === 'moved' ? { kind: 'not-behind' } : outcome;
 }

@@ -30,6 +30,12 @@ export interface SegmentIndexEntry {
    */
   recordBytes?: number;
   firstRecordBytes?: number;
+  /**
+   * The head's `bytesTotal` through the end of this batch: `retention.bytes` finds where a
+   * partition's newest bytes begin from it. Absent on items written before it was recorded
+   * (counted as 0: older than everything counted).
+   */
+  endBytes?: number;
 }
 
 /** Where the next page of a paged read starts; opaque to callers. */
@@ -97,6 +103,7 @@ export function fromIndexItem(item: Record<string, unknown>): SegmentIndexEntry 
     committedAt: Number(item.committedAt),
     ...(item.recordBytes !== undefined ? { recordBytes: Number(item.recordBytes) } : {}),
     ...(item.firstRecordBytes !== undefined ? { firstRecordBytes: Number(item.firstRecordBytes) } : {}),
+    ...(item.endBytes !== undefined ? { endBytes: Number(item.endBytes) } : {}),
   };
 }
 

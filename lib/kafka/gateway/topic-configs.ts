@@ -8,7 +8,7 @@ import { CONFIG_TYPE } from '../messages/describe-configs';
  * Sluice's topic settings in Kafka's names, for CreateTopics and DescribeConfigs.
  *
  * Sluice's own keys (lib/protocol/topic-config.ts: compression.type,
- * message.timestamp.type, retention.ms) are Kafka-named already and pass through with
+ * message.timestamp.type, retention.ms, retention.bytes) are Kafka-named already and pass through with
  * the HTTP API's validation. A few Kafka configs describe what Sluice always does; they
  * are described, and accepted at creation with exactly that value (tools often set
  * `cleanup.policy=delete` explicitly), but nothing is stored for them. Anything else is
@@ -16,7 +16,6 @@ import { CONFIG_TYPE } from '../messages/describe-configs';
  */
 export const FIXED_TOPIC_CONFIGS: Readonly<Record<string, { value: string; type: number; doc: string }>> = {
   'cleanup.policy': { value: 'delete', type: CONFIG_TYPE.LIST, doc: 'Sluice deletes by retention.ms; there is no compaction.' },
-  'retention.bytes': { value: '-1', type: CONFIG_TYPE.LONG, doc: 'Sluice retains by time only (retention.ms).' },
   'max.message.bytes': { value: String(LIMITS.recordValueMaxBytes), type: CONFIG_TYPE.INT, doc: "Sluice's largest record value, in bytes (keys: 64 KiB)." },
 };
 
@@ -24,6 +23,7 @@ const SLUICE_CONFIGS: Readonly<Record<keyof typeof TOPIC_CONFIG_KEYS, { type: nu
   'compression.type': { type: CONFIG_TYPE.STRING, doc: 'How Sluice compresses the topic in storage: uncompressed, gzip or zstd.', default: () => 'uncompressed' },
   'message.timestamp.type': { type: CONFIG_TYPE.STRING, doc: "CreateTime (the producer's) or LogAppendTime (Sluice's, at append).", default: () => 'CreateTime' },
   'retention.ms': { type: CONFIG_TYPE.LONG, doc: 'How long records are kept, by timestamp (-1: forever); else the platform default.', default: () => String(defaultRetentionMsFromEnv()) },
+  'retention.bytes': { type: CONFIG_TYPE.LONG, doc: 'The most a partition keeps, in stored bytes; the oldest batches go first (-1: no limit).', default: () => '-1' },
 };
 
 /** One config as described: its value, whether it is the default, its Kafka type and a line of documentation. */

@@ -266,7 +266,7 @@ describe('fetch round trips', () => {
       const head = b === 0 ? undefined : { ...EMPTY_HEAD, nextOffset: b * 4 };
       const entry = { baseOffset: b * 4, lastOffset: b * 4 + 3, recordCount: 4, objectKey, byteStart, byteLength: bytes.byteLength, firstTimestamp: clock, maxTimestamp: clock, committedAt: clock };
       const written = await transactWrite(ctx, [
-        ['head', commitHeadUpdate(ctx, topic, 0, head, { nextOffset: b * 4 + 4, maxTimestamp: clock, updatedAt: clock })],
+        ['head', commitHeadUpdate(ctx, topic, 0, head, { nextOffset: b * 4 + 4, maxTimestamp: clock, updatedAt: clock, bytesTotal: byteStart + bytes.byteLength })],
         ['index', indexItemPut(ctx, topic.topicId, 0, { ...entry, recordBytes: 4 * 8, firstRecordBytes: 8 }, clock)],
       ]);
       assert.equal(written, undefined);
