@@ -67,7 +67,9 @@ export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S)
   } catch {
     throw new ValidationError('body: is not valid JSON', { field: 'body' });
   }
-  const reserved = reservedKeyPath(parsed, '');
+  // The walk costs about as much as the parse on a 1,000-record produce; a text with neither the name nor a \u escape
+  // (JSON could spell the name with escapes) cannot hold the key, and skips it.
+  const reserved = text.includes('__proto__') || text.includes('\\u') ? reservedKeyPath(parsed, '') : undefined;
   if (reserved !== undefined) throw new ValidationError(`${reserved}: is not an allowed key`, { field: reserved });
   return parseInput(schema, parsed);
 }

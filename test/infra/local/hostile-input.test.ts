@@ -331,6 +331,11 @@ describe('findings of the fuzz check', () => {
     assert.ok(!(await topicNames()).includes('proto-config'));
   });
 
+  it('a config key __proto__ spelled with JSON escapes is refused by name too, and no topic is created', async () => {
+    assertInvalid(await send('t-admin', 'POST', '/v1/topics', '{"name":"proto-escaped","config":{"\\u005f_proto\\u005f_":"1"}}'), 'config.__proto__');
+    assert.ok(!(await topicNames()).includes('proto-escaped'));
+  });
+
   it('a header map key __proto__ is refused by name instead of silently dropped', async () => {
     assertInvalid(await send('t-admin', 'POST', '/v1/topics/orders/records', '{"records":[{"value":"v","headers":{"__proto__":"x"}}]}'), 'records[0].headers.__proto__');
   });
