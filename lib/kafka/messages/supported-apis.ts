@@ -2,6 +2,7 @@ import type { AnyKafkaApi } from './api';
 import { API_VERSIONS, type ApiVersionRange } from './api-versions';
 import { CREATE_TOPICS } from './create-topics';
 import { DELETE_TOPICS } from './delete-topics';
+import { DELETE_RECORDS } from './delete-records';
 import { DESCRIBE_CONFIGS } from './describe-configs';
 import { FETCH } from './fetch';
 import { INIT_PRODUCER_ID } from './init-producer-id';
@@ -44,6 +45,7 @@ import { SASL_HANDSHAKE } from './sasl-handshake';
  * | 18  | ApiVersions | 0-3      | 3             |
  * | 19  | CreateTopics   | 0-7   | 5             |
  * | 20  | DeleteTopics   | 0-6   | 4             |
+ * | 21  | DeleteRecords  | 0-2   | 2             |
  * | 22  | InitProducerId | 0-4   | 2             |
  * | 32  | DescribeConfigs | 0-4  | 4             |
  * | 36  | SaslAuthenticate | 0-2 | 2             |
@@ -66,6 +68,7 @@ export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [
   API_VERSIONS,
   CREATE_TOPICS,
   DELETE_TOPICS,
+  DELETE_RECORDS,
   INIT_PRODUCER_ID,
   DESCRIBE_CONFIGS,
   SASL_AUTHENTICATE,

@@ -17,9 +17,11 @@ import { SASL_HANDSHAKE } from '../../messages/sasl-handshake';
 import { handleSaslAuthenticate, handleSaslHandshake } from './sasl';
 import { CREATE_TOPICS } from '../../messages/create-topics';
 import { DELETE_TOPICS } from '../../messages/delete-topics';
+import { DELETE_RECORDS } from '../../messages/delete-records';
 import { DESCRIBE_CONFIGS } from '../../messages/describe-configs';
 import { handleCreateTopics } from './create-topics';
 import { handleDeleteTopics } from './delete-topics';
+import { handleDeleteRecords } from './delete-records';
 import { handleDescribeConfigs } from './describe-configs';
 import { FIND_COORDINATOR } from '../../messages/find-coordinator';
 import { JOIN_GROUP } from '../../messages/join-group';
@@ -65,6 +67,7 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(SASL_AUTHENTICATE, handleSaslAuthenticate),
     route(CREATE_TOPICS, handleCreateTopics),
     route(DELETE_TOPICS, handleDeleteTopics),
+    route(DELETE_RECORDS, handleDeleteRecords),
     route(DESCRIBE_CONFIGS, handleDescribeConfigs),
     route(FIND_COORDINATOR, handleFindCoordinator),
     route(JOIN_GROUP, handleJoinGroup),

@@ -4,6 +4,7 @@ import { Admin as PlatformaticAdmin } from '@platformatic/kafka';
 import { Kafka, logLevel, type ConfigResourceTypes } from 'kafkajs';
 import { KAFKA_ERRORS } from '../../../../lib/kafka/error-codes';
 import { CREATE_TOPICS, type CreatableTopic } from '../../../../lib/kafka/messages/create-topics';
+import { DELETE_RECORDS } from '../../../../lib/kafka/messages/delete-records';
 import { DELETE_TOPICS } from '../../../../lib/kafka/messages/delete-topics';
 import { DESCRIBE_CONFIGS } from '../../../../lib/kafka/messages/describe-configs';
 import { SASL_AUTHENTICATE } from '../../../../lib/kafka/messages/sasl-authenticate';
@@ -240,6 +241,53 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
       assert.equal((await overHttp('admin-by-id')).status, 404);
     } finally {
       connection.close();
+    }
+  });
+
+  /** A topic of one partition with `count` records, made over HTTP. */
+  const topicWithRecords = async (name: string, count: number) => {
+    assert.equal((await api(ADMIN.token, { method: 'POST', path: '/v1/topics', body: { name, partitions: 1 } })).status, 201);
+    const records = Array.from({ length: count }, (_, i) => ({ value: `r${i}`, partition: 0 }));
+    assert.equal((await api(ADMIN.token, { method: 'POST', path: `/v1/topics/${name}/records`, body: { records } })).status, 200);
+  };
+  const offsetsOverHttp = async (name: string) => (await api(ADMIN.token, { method: 'GET', path: `/v1/topics/${name}/partitions/0/offsets` })).body as { logStartOffset: number; highWatermark: number };
+
+  it('kafkajs deletes records below an offset (DeleteRecords): the log start moves, as the HTTP API shows', async () => {
+    await topicWithRecords('admin-trimmed', 5);
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      // kafkajs finds each partition's leader in metadata it already holds: asking the offsets loads it.
+      assert.equal((await admin.fetchTopicOffsets('admin-trimmed'))[0]!.low, '0');
+      await admin.deleteTopicRecords({ topic: 'admin-trimmed', partitions: [{ partition: 0, offset: '3' }] });
+      assert.deepEqual(await offsetsOverHttp('admin-trimmed'), { topic: 'admin-trimmed', partition: 0, logStartOffset: 3, highWatermark: 5 });
+      const [offsets] = await admin.fetchTopicOffsets('admin-trimmed');
+      assert.deepEqual([offsets!.low, offsets!.high], ['3', '5']);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('DeleteRecords answers each partition: -1 trims to the high watermark, past it OFFSET_OUT_OF_RANGE, an unknown partition UNKNOWN_TOPIC_OR_PARTITION, a topic without DELETE TOPIC_AUTHORIZATION_FAILED', async () => {
+    await topicWithRecords('admin-records', 4);
+    await topicWithRecords('bob-records', 2);
+    const admin = await raw();
+    const bob = await raw(BOB);
+    try {
+      const answer = await admin.request(DELETE_RECORDS, 2, { topics: [{ name: 'admin-records', partitions: [{ partitionIndex: 0, offset: 9n }, { partitionIndex: 1, offset: 0n }] }], timeoutMs: 1000 });
+      assert.deepEqual(answer.body.topics[0]!.partitions, [
+        { partitionIndex: 0, lowWatermark: -1n, errorCode: KAFKA_ERRORS.OFFSET_OUT_OF_RANGE },
+        { partitionIndex: 1, lowWatermark: -1n, errorCode: KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION },
+      ]);
+      assert.equal((await offsetsOverHttp('admin-records')).logStartOffset, 0, 'nothing was trimmed');
+      const denied = await bob.request(DELETE_RECORDS, 0, { topics: [{ name: 'admin-records', partitions: [{ partitionIndex: 0, offset: -1n }] }], timeoutMs: 1000 });
+      assert.deepEqual(denied.body.topics[0]!.partitions, [{ partitionIndex: 0, lowWatermark: -1n, errorCode: KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED }]);
+      assert.equal((await offsetsOverHttp('admin-records')).logStartOffset, 0, 'a refused trim changes nothing');
+      const allowed = await bob.request(DELETE_RECORDS, 1, { topics: [{ name: 'bob-records', partitions: [{ partitionIndex: 0, offset: -1n }] }], timeoutMs: 1000 });
+      assert.deepEqual(allowed.body.topics[0]!.partitions, [{ partitionIndex: 0, lowWatermark: 2n, errorCode: KAFKA_ERRORS.NONE }]);
+    } finally {
+      admin.close();
+      bob.close();
     }
   });
 });

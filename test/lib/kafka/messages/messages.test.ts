@@ -83,11 +83,12 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
   [36, { authBytes: Buffer.from('\u0000alice\u0000token') }],
   [19, { topics: [{ name: 'orders', numPartitions: 3, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [0] }], configs: [{ name: 'retention.ms', value: '1000' }] }], timeoutMs: 1000, validateOnly: true }],
   [20, { topics: [{ name: 'orders', topicId: ZERO_UUID }], timeoutMs: 1000 }],
+  [21, { topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, offset: -1n }] }], timeoutMs: 1000 }],
   [32, { resources: [{ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms'] }], includeSynonyms: true, includeDocumentation: true }],
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
+  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, DeleteRecords 0-2, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
       { apiKey: 1, minVersion: 4, maxVersion: 12 },
@@ -106,6 +107,7 @@ describe('the supported API table', () => {
       { apiKey: 18, minVersion: 0, maxVersion: 3 },
       { apiKey: 19, minVersion: 0, maxVersion: 7 },
       { apiKey: 20, minVersion: 0, maxVersion: 6 },
+      { apiKey: 21, minVersion: 0, maxVersion: 2 },
       { apiKey: 22, minVersion: 0, maxVersion: 4 },
       { apiKey: 32, minVersion: 0, maxVersion: 4 },
       { apiKey: 36, minVersion: 0, maxVersion: 2 },

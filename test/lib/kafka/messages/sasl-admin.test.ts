@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { KafkaApi } from '../../../../lib/kafka/messages/api';
 import { CREATE_TOPICS, type CreatableTopicResult, type CreateTopicsRequest, type CreateTopicsResponse } from '../../../../lib/kafka/messages/create-topics';
+import { DELETE_RECORDS, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../../../lib/kafka/messages/delete-records';
 import { DELETE_TOPICS, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../../../lib/kafka/messages/delete-topics';
 import { DESCRIBE_CONFIGS, type DescribeConfigsRequest, type DescribeConfigsResponse, type DescribedConfig } from '../../../../lib/kafka/messages/describe-configs';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../../../lib/kafka/messages/frames';
@@ -104,6 +105,19 @@ describe('DeleteTopics codec (v0-v6, flexible from v4)', () => {
       assert.deepEqual(back.request, request, `request v${v}`);
       assert.deepEqual(back.response, { throttleTimeMs: v >= 1 ? 2 : 0, responses: [{ name: 'orders', topicId: v >= 6 ? topicId : ZERO_UUID, errorCode: 3, errorMessage: v >= 5 ? 'gone' : null }] }, `response v${v}`);
       refusesTruncations(DELETE_TOPICS, v, request);
+    }
+  });
+});
+
+describe('DeleteRecords codec (v0-v2, flexible from v2)', () => {
+  it('round-trips topics of partitions and offsets (-1: the high watermark), and low watermarks with error codes', () => {
+    const request: DeleteRecordsRequest = { topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, offset: 42n }, { partitionIndex: 3, offset: -1n }] }, { name: 'audit', partitions: [] }], timeoutMs: 30_000 };
+    const response: DeleteRecordsResponse = { throttleTimeMs: 4, topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, lowWatermark: 42n, errorCode: 0 }, { partitionIndex: 3, lowWatermark: -1n, errorCode: 1 }] }] };
+    for (const v of versions(DELETE_RECORDS)) {
+      const back = roundTrip(DELETE_RECORDS, v, request, response);
+      assert.deepEqual(back.request, request, `request v${v}`);
+      assert.deepEqual(back.response, response, `response v${v}`);
+      refusesTruncations(DELETE_RECORDS, v, request);
     }
   });
 });
