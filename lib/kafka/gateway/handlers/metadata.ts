@@ -9,6 +9,7 @@ import { KAFKA_ERRORS } from '../../error-codes';
 import { AUTHORIZED_OPERATIONS_OMITTED, type MetadataRequest, type MetadataResponse, type MetadataTopic } from '../../messages/metadata';
 import { ZERO_UUID, kafkaTopicId } from '../../wire/uuid';
 import { clusterIdFor, requireCaller, type RequestContext } from '../session';
+import { rememberTopicId } from '../topic-ids';
 
 /** Sluice has no leader elections: every head's leaderEpoch is 0 (docs/design.md, "Leader epochs"). */
 const LEADER_EPOCH = 0;
@@ -73,6 +74,8 @@ export async function handleMetadata(request: MetadataRequest, { session }: Requ
   }
 
   function describe(topic: Topic): MetadataTopic {
+    // Clients learn ids here, then fetch by id (Fetch v13+): remembering them spares that fetch a scan.
+    rememberTopicId(ctx, topic);
     return {
       errorCode: KAFKA_ERRORS.NONE,
       name: topic.name,
