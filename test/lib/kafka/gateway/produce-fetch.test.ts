@@ -10,6 +10,7 @@ import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
 import { INIT_PRODUCER_ID } from '../../../../lib/kafka/messages/init-producer-id';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
 import { LIST_OFFSETS } from '../../../../lib/kafka/messages/list-offsets';
+import { METADATA } from '../../../../lib/kafka/messages/metadata';
 import { PRODUCE } from '../../../../lib/kafka/messages/produce';
 import { decodeRecordBatches, encodeRecordBatch, type KafkaRecord } from '../../../../lib/kafka/records/record-batch';
 import { ZERO_UUID, kafkaTopicId } from '../../../../lib/kafka/wire/uuid';
@@ -272,6 +273,13 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       const { body: fresh } = await connection.request(FETCH, 17, byId(newId, 0));
       assert.equal(fresh.responses[0]!.partitions[0]!.errorCode, 0);
       assert.equal(fresh.responses[0]!.partitions[0]!.highWatermark, 0);
+      // Metadata by id answers the same way.
+      const base = { allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+      const { body: described } = await connection.request(METADATA, 12, { ...base, topics: [{ topicId, name: null }, { topicId: newId, name: null }] });
+      assert.deepEqual(described.topics.map((t) => [t.errorCode, t.name, t.topicId]), [
+        [KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, topicId],
+        [0, 'kp-by-id', newId],
+      ]);
     } finally {
       connection.close();
     }
