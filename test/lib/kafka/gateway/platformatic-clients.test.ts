@@ -140,7 +140,7 @@ describe('Kafka gateway with @platformatic/kafka Producer and Consumer, over the
     }
   });
 
-  it('produces idempotently (a producer id from InitProducerId, sequences per partition): every record once, in order', async () => {
+  it('produces idempotently: each producer gets its own producer id (InitProducerId) and its sequenced batches are written once, in order', async () => {
     const p = producer(true);
     const offsets: number[] = [];
     try {
@@ -158,16 +158,25 @@ describe('Kafka gateway with @platformatic/kafka Producer and Consumer, over the
       await p.close();
     }
     assert.deepEqual(offsets, [0, 2, 4]);
-    // InitProducerId v4 for the producer id, then Produce v9 with it.
+    // A second idempotent producer gets its own id, and its sequence starts again at 0.
+    const other = producer(true);
+    try {
+      const answer = await other.send({ messages: [{ topic: 'plat-idempotent', partition: 0, key: 'k3', value: 'v3a' }] });
+      assert.equal(Number(answer.offsets![0]!.offset), 6);
+      assert.ok(other.producerId !== undefined && other.producerId >= 0n && other.producerId !== p.producerId, `producer ids ${p.producerId}, ${other.producerId}`);
+    } finally {
+      await other.close();
+    }
+    // InitProducerId v4 for the producer ids, then Produce v9 with them.
     assertSent('22 v4', '0 v9');
     const records = await httpRecords('plat-idempotent', 0, 0);
-    assert.deepEqual(
-      records.map((r) => [r.offset, r.key, r.value]),
-      [0, 1, 2].flatMap((i) => [
+    assert.deepEqual(records.map((r) => [r.offset, r.key, r.value]), [
+      ...[0, 1, 2].flatMap((i) => [
         [2 * i, `k${i}`, `v${i}a`],
         [2 * i + 1, `k${i}`, `v${i}b`],
       ]),
-    );
+      [6, 'k3', 'v3a'],
+    ]);
   });
 
   it('a group member commits what it read; after it closes, a second member of the group resumes from the committed offsets', async () => {
