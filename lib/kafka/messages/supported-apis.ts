@@ -29,7 +29,7 @@ import { SASL_HANDSHAKE } from './sasl-handshake';
  * | key | API         | versions | flexible from |
  * | --- | ----------- | -------- | ------------- |
  * |  0  | Produce     | 3-9      | 9             |
- * |  1  | Fetch       | 4-12     | 12            |
+ * |  1  | Fetch       | 4-17     | 12            |
  * |  2  | ListOffsets | 1-6      | 6             |
  * |  3  | Metadata    | 0-12     | 9             |
  * |  8  | OffsetCommit | 0-8     | 8             |

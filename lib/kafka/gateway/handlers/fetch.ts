@@ -8,8 +8,9 @@ import { topicNameSchema } from '../../../protocol/identifiers';
 import { LIMITS } from '../../../protocol/limits';
 import { recordSize, type OffsetRecord } from '../../../records/log-record';
 import { KAFKA_ERRORS } from '../../error-codes';
-import type { FetchPartitionResponse, FetchRequest, FetchResponse } from '../../messages/fetch';
+import { FETCH_TOPIC_IDS_FROM, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from '../../messages/fetch';
 import { encodeRecordBatch } from '../../records/record-batch';
+import { topicNamesByIds } from '../topic-ids';
 import { requireCaller, type RequestContext, type Session } from '../session';
 import { kafkaErrorOf } from './errors';
 
@@ -37,23 +38,37 @@ const POLL_MAX_MS = 250;
  * - Fetch sessions (KIP-227) are not kept: SessionId 0 in every answer tells the client
  *   to send full requests. ForgottenTopicsData is ignored; LastStableOffset is the high
  *   watermark (no transactions); no aborted transactions.
+ * - From v13 topics are named by id (lib/kafka/gateway/topic-ids.ts); an id no topic
+ *   has is UNKNOWN_TOPIC_ID, and answers carry the ids asked.
  * - READ on each topic, as the HTTP fetch route (TOPIC_AUTHORIZATION_FAILED); a fetch
  *   offset outside logStartOffset..highWatermark is OFFSET_OUT_OF_RANGE; the fetch quota
  *   as HTTP charges it: checked before, charged after with the record bytes; a principal
  *   over it gets offsets but no records, and the throttle time.
  */
-export async function handleFetch(request: FetchRequest, { session }: RequestContext): Promise<FetchResponse> {
+export async function handleFetch(request: FetchRequest, { session, header }: RequestContext): Promise<FetchResponse> {
   const caller = requireCaller(session);
   const { ctx } = session;
-  const denied = new Map<string, number>();
+  // v13+ names topics by id; an id no topic has now is UNKNOWN_TOPIC_ID (KIP-516).
+  const names = header.apiVersion >= FETCH_TOPIC_IDS_FROM ? await topicNamesByIds(ctx, request.topics.map((t) => t.topicId)) : undefined;
+  const topics: FetchRequest['topics'] = request.topics.map((t) => ({ ...t, topic: names ? (names.get(t.topicId.toLowerCase()) ?? '') : t.topic }));
+  /** Error codes by topic index: the topics answered without reading. */
+  const refused = new Map<number, number>();
+  const access = new Map<string, Promise<number | undefined>>();
   await Promise.all(
-    [...new Set(request.topics.map((t) => t.topic))].map(async (topic) => {
-      if (!z.safeParse(topicNameSchema, topic).success) return denied.set(topic, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
-      try {
-        await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' });
-      } catch (error) {
-        denied.set(topic, kafkaErrorOf(error).errorCode);
+    topics.map(async ({ topic }, index) => {
+      if (names && topic === '') return refused.set(index, KAFKA_ERRORS.UNKNOWN_TOPIC_ID);
+      if (!z.safeParse(topicNameSchema, topic).success) return refused.set(index, KAFKA_ERRORS.UNKNOWN_TOPIC_OR_PARTITION);
+      if (!access.has(topic)) {
+        access.set(
+          topic,
+          requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' }).then(
+            () => undefined,
+            (error: unknown) => kafkaErrorOf(error).errorCode,
+          ),
+        );
       }
+      const deniedCode = await access.get(topic)!;
+      if (deniedCode !== undefined) refused.set(index, deniedCode);
     }),
   );
   let throttleTimeMs = 0;
@@ -70,11 +85,11 @@ export async function handleFetch(request: FetchRequest, { session }: RequestCon
   const waitMs = Math.min(Math.max(0, request.maxWaitMs), FETCH_WAIT_MAX_MS);
   const deadline = ctx.now() + waitMs;
   let interval = POLL_FIRST_MS;
-  let answer = await fetchOnce(session, request, denied, readRecords);
+  let answer = await fetchOnce(session, request, topics, refused, readRecords);
   while (readRecords && answer.recordBytes === 0 && !answer.failed && request.minBytes > 0 && ctx.now() < deadline) {
     await ctx.sleep(Math.min(interval, deadline - ctx.now()));
     interval = Math.min(interval * 2, POLL_MAX_MS);
-    answer = await fetchOnce(session, request, denied, readRecords);
+    answer = await fetchOnce(session, request, topics, refused, readRecords);
   }
   if (answer.recordBytes > 0) await chargeQuota(ctx, caller, 'fetch', answer.recordBytes).catch(() => undefined);
   return { throttleTimeMs, errorCode: KAFKA_ERRORS.NONE, sessionId: 0, responses: answer.responses };
@@ -88,14 +103,14 @@ interface Pass {
   failed: boolean;
 }
 
-async function fetchOnce(session: Session, request: FetchRequest, denied: ReadonlyMap<string, number>, readRecords: boolean): Promise<Pass> {
+async function fetchOnce(session: Session, request: FetchRequest, topics: FetchRequest['topics'], refused: ReadonlyMap<number, number>, readRecords: boolean): Promise<Pass> {
   const { ctx } = session;
   let failed = false;
   const read = await Promise.all(
-    request.topics.map((topic) =>
+    topics.map((topic, index) =>
       Promise.all(
         topic.partitions.map(async (p): Promise<{ response: FetchPartitionResponse; records: OffsetRecord[] }> => {
-          const deniedCode = denied.get(topic.topic);
+          const deniedCode = refused.get(index);
           if (deniedCode !== undefined) {
             failed = true;
             return { response: empty(p.partition, deniedCode), records: [] };
@@ -141,8 +156,9 @@ async function fetchOnce(session: Session, request: FetchRequest, denied: Readon
   let left = Math.max(0, request.maxBytes);
   let answered = false;
   let recordBytes = 0;
-  const responses = request.topics.map((topic, t) => ({
+  const responses = topics.map((topic, t) => ({
     topic: topic.topic,
+    topicId: topic.topicId,
     partitions: read[t]!.map(({ response, records }) => {
       if (records.length === 0) return response;
       const batches = encodeRuns(records);

@@ -9,6 +9,7 @@ import { KAFKA_ERRORS } from '../../error-codes';
 import { AUTHORIZED_OPERATIONS_OMITTED, type MetadataRequest, type MetadataResponse, type MetadataTopic } from '../../messages/metadata';
 import { ZERO_UUID, kafkaTopicId } from '../../wire/uuid';
 import { clusterIdFor, requireCaller, type RequestContext } from '../session';
+import { rememberTopicId, topicNamesByIds } from '../topic-ids';
 
 /** Sluice has no leader elections: every head's leaderEpoch is 0 (docs/design.md, "Leader epochs"). */
 const LEADER_EPOCH = 0;
@@ -19,8 +20,9 @@ const LEADER_EPOCH = 0;
  * DESCRIBE is left out of "every topic" and answered TOPIC_AUTHORIZATION_FAILED when
  * named, whether it exists or not (as the HTTP API's 403). An unknown topic is
  * UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID when asked by id): the gateway never
- * creates topics, whatever AllowAutoTopicCreation says. Authorized-operation bitfields
- * are not computed (Kafka's "omitted" value).
+ * creates topics, whatever AllowAutoTopicCreation says. Ids asked are looked up, and
+ * ids described remembered, through gateway/topic-ids.ts (as Fetch v13+ finds them).
+ * Authorized-operation bitfields are not computed (Kafka's "omitted" value).
  */
 export async function handleMetadata(request: MetadataRequest, { session }: RequestContext): Promise<MetadataResponse> {
   const caller = requireCaller(session);
@@ -31,7 +33,7 @@ export async function handleMetadata(request: MetadataRequest, { session }: Requ
     const all = await listTopics(ctx);
     topics = all.filter((topic) => visible(topic.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(describe);
   } else {
-    let everyTopic: Promise<Topic[]> | undefined;
+    let names: Promise<Map<string, string | null>> | undefined;
     const seen = new Set<string>();
     topics = [];
     for (const wanted of request.topics) {
@@ -41,11 +43,12 @@ export async function handleMetadata(request: MetadataRequest, { session }: Requ
       if (wanted.name !== null) {
         topics.push(await byName(wanted.name));
       } else {
-        everyTopic ??= listTopics(ctx);
-        const topic = (await everyTopic).find((t) => kafkaTopicId(t.topicId) === wanted.topicId);
-        if (!topic || wanted.topicId === ZERO_UUID) topics.push(failed(KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, wanted.topicId));
-        else if (!visible(topic.name)) topics.push(failed(KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED, null, wanted.topicId));
-        else topics.push(describe(topic));
+        // Every id asked is looked up at once (at most one scan, none for ids remembered).
+        names ??= topicNamesByIds(ctx, request.topics.filter((t) => t.name === null).map((t) => t.topicId));
+        const name = (await names).get(wanted.topicId.toLowerCase()) ?? null;
+        if (name === null) topics.push(failed(KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+        else if (!visible(name)) topics.push(failed(KAFKA_ERRORS.TOPIC_AUTHORIZATION_FAILED, null, wanted.topicId));
+        else topics.push(await byId(name, wanted.topicId));
       }
     }
   }
@@ -72,7 +75,20 @@ export async function handleMetadata(request: MetadataRequest, { session }: Requ
     }
   }
 
+  async function byId(name: string, topicId: string): Promise<MetadataTopic> {
+    try {
+      return describe(await cachedTopic(ctx, name));
+    } catch (error) {
+      // Deleted since its id was looked up.
+      if (error instanceof TopicNotFoundError) return failed(KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, topicId);
+      session.log(`metadata: reading topic '${name}' failed: ${(error as Error).message}`);
+      return failed(KAFKA_ERRORS.LEADER_NOT_AVAILABLE, null, topicId);
+    }
+  }
+
   function describe(topic: Topic): MetadataTopic {
+    // Clients learn ids here, then fetch by id (Fetch v13+): remembering them spares that fetch a scan.
+    rememberTopicId(ctx, topic);
     return {
       errorCode: KAFKA_ERRORS.NONE,
       name: topic.name,

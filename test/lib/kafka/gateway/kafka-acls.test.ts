@@ -15,6 +15,7 @@ import { PRODUCE } from '../../../../lib/kafka/messages/produce';
 import { encodeRecordBatch } from '../../../../lib/kafka/records/record-batch';
 import { contextFromEnv } from '../../../../lib/runtime/context-from-env';
 import { createTopic } from '../../../../lib/topics/topic-service';
+import { ZERO_UUID } from '../../../../lib/kafka/wire/uuid';
 import { RawKafkaConnection } from '../../../support/kafka-wire-client';
 import { startTestPlatform, type TestPlatform } from '../../../support/local-platform';
 
@@ -31,7 +32,7 @@ describe('Kafka gateway: ACLs and quotas for the connection principal', () => {
   const produce = (name: string) => ({ transactionalId: null, acks: -1, timeoutMs: 1000, topics: [{ name, partitions: [{ index: 0, records }] }] });
   const fetch = (topic: string) => ({
     replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: '', forgottenTopics: [],
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
   });
   const listOffsets = (name: string) => ({ replicaId: -1, isolationLevel: 0, topics: [{ name, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
 

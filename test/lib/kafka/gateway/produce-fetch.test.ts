@@ -10,8 +10,10 @@ import { FETCH, type FetchRequest } from '../../../../lib/kafka/messages/fetch';
 import { INIT_PRODUCER_ID } from '../../../../lib/kafka/messages/init-producer-id';
 import { API_VERSIONS } from '../../../../lib/kafka/messages/api-versions';
 import { LIST_OFFSETS } from '../../../../lib/kafka/messages/list-offsets';
+import { METADATA } from '../../../../lib/kafka/messages/metadata';
 import { PRODUCE } from '../../../../lib/kafka/messages/produce';
 import { decodeRecordBatches, encodeRecordBatch, type KafkaRecord } from '../../../../lib/kafka/records/record-batch';
+import { ZERO_UUID, kafkaTopicId } from '../../../../lib/kafka/wire/uuid';
 import { RawKafkaConnection } from '../../../support/kafka-wire-client';
 import { call, startTestPlatform, type TestPlatform } from '../../../support/local-platform';
 
@@ -226,6 +228,63 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
     }
   });
 
+  it('names topics by id from Fetch v13 (v13-v17): records of a known id, UNKNOWN_TOPIC_ID for an unknown or deleted one', async () => {
+    const created = await call(test.url, 'POST', '/v1/topics', { name: 'kp-by-id', partitions: 1 });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const topicId = kafkaTopicId(created.body.topicId as string);
+    const produced = await call(test.url, 'POST', '/v1/topics/kp-by-id/records', { records: [{ key: 'a', value: 'one', timestamp: 1_700_000_000_001 }, { key: 'b', value: 'two', timestamp: 1_700_000_000_002 }] });
+    assert.equal(produced.status, 200, JSON.stringify(produced.body));
+    const unknownId = '00000000-0000-4000-8000-0000000000aa';
+    const byId = (id: string, offset: number): FetchRequest => {
+      const request = fetchRequest('', 0, offset);
+      request.topics[0]!.topicId = id;
+      return request;
+    };
+    const connection = await RawKafkaConnection.connect(port);
+    try {
+      for (const version of [13, 14, 15, 16, 17]) {
+        // No Metadata asked on this connection first: the gateway finds the id itself.
+        const request = byId(topicId, 0);
+        request.topics.push(byId(unknownId, 0).topics[0]!);
+        const { body } = await connection.request(FETCH, version, request);
+        const [known, unknown] = body.responses;
+        assert.equal(known!.topicId, topicId, `v${version}`);
+        assert.equal(known!.partitions[0]!.errorCode, 0);
+        assert.equal(known!.partitions[0]!.highWatermark, 2);
+        assert.deepEqual(decodeRecordBatches(known!.partitions[0]!.records!).flatMap((b) => b.records).map(plain), [
+          { offset: 0, timestamp: 1_700_000_000_001, key: 'a', value: 'one', headers: [] },
+          { offset: 1, timestamp: 1_700_000_000_002, key: 'b', value: 'two', headers: [] },
+        ]);
+        assert.equal(unknown!.topicId, unknownId);
+        assert.equal(unknown!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_ID);
+      }
+      // The zero uuid names no topic.
+      const { body: zero } = await connection.request(FETCH, 13, byId(ZERO_UUID, 0));
+      assert.equal(zero.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_ID);
+
+      // Deleted and created again under the same name: the old id is unknown, the new one reads the new (empty) log.
+      assert.equal((await call(test.url, 'DELETE', '/v1/topics/kp-by-id')).status, 204);
+      const again = await call(test.url, 'POST', '/v1/topics', { name: 'kp-by-id', partitions: 1 });
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      const newId = kafkaTopicId(again.body.topicId as string);
+      assert.notEqual(newId, topicId);
+      const { body: old } = await connection.request(FETCH, 17, byId(topicId, 0));
+      assert.equal(old.responses[0]!.partitions[0]!.errorCode, KAFKA_ERRORS.UNKNOWN_TOPIC_ID);
+      const { body: fresh } = await connection.request(FETCH, 17, byId(newId, 0));
+      assert.equal(fresh.responses[0]!.partitions[0]!.errorCode, 0);
+      assert.equal(fresh.responses[0]!.partitions[0]!.highWatermark, 0);
+      // Metadata by id answers the same way.
+      const base = { allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false };
+      const { body: described } = await connection.request(METADATA, 12, { ...base, topics: [{ topicId, name: null }, { topicId: newId, name: null }] });
+      assert.deepEqual(described.topics.map((t) => [t.errorCode, t.name, t.topicId]), [
+        [KAFKA_ERRORS.UNKNOWN_TOPIC_ID, null, topicId],
+        [0, 'kp-by-id', newId],
+      ]);
+    } finally {
+      connection.close();
+    }
+  });
+
   it('applies MaxBytes across partitions as Kafka does: the first partition with records gets them whatever their size', async () => {
     for (const partition of [0, 1]) {
       const produced = await call(test.url, 'POST', '/v1/topics/kp-http/records', { records: [{ partition, value: 'x'.repeat(200) }] });
@@ -361,7 +420,7 @@ describe('Kafka gateway: Produce, Fetch, ListOffsets', () => {
       connection.send(PRODUCE, 7, produce(encodeRecordBatch({ records }), 0));
       const { body: versions } = await connection.request(API_VERSIONS, 2, { clientSoftwareName: '', clientSoftwareVersion: '' });
       assert.equal(versions.errorCode, 0);
-      for (const [apiKey, min, max] of [[0, 3, 9], [1, 4, 12], [2, 1, 6]]) {
+      for (const [apiKey, min, max] of [[0, 3, 9], [1, 4, 17], [2, 1, 6]]) {
         assert.deepEqual(versions.apiKeys.find((k) => k.apiKey === apiKey), { apiKey, minVersion: min, maxVersion: max });
       }
 
@@ -413,7 +472,7 @@ function fetchRequest(topic: string, partition: number, offset: number): FetchRe
     isolationLevel: 0,
     sessionId: 0,
     sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+    topics: [{ topic, topicId: ZERO_UUID, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
     forgottenTopics: [],
     rackId: '',
   };

@@ -73,8 +73,8 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
     1,
     {
       replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1024, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, rackId: 'r',
-      topics: [{ topic: 'orders', partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 5, lastFetchedEpoch: 0, logStartOffset: 0, partitionMaxBytes: 512 }] }],
-      forgottenTopics: [{ topic: 'gone', partitions: [1] }],
+      topics: [{ topic: 'orders', topicId: '0b6a1f7e-3c2d-4e5f-8a9b-1c2d3e4f5a6b', partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 5, lastFetchedEpoch: 0, logStartOffset: 0, partitionMaxBytes: 512 }] }],
+      forgottenTopics: [{ topic: 'gone', topicId: '0b6a1f7e-3c2d-4e5f-8a9b-1c2d3e4f5a6c', partitions: [1] }],
     },
   ],
   [22, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: 7, producerEpoch: 1 }],
@@ -88,10 +88,10 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-12, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, DeleteRecords 0-2, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
+  it('lists Produce 3-9, Fetch 4-17, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, DeleteRecords 0-2, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
-      { apiKey: 1, minVersion: 4, maxVersion: 12 },
+      { apiKey: 1, minVersion: 4, maxVersion: 17 },
       { apiKey: 2, minVersion: 1, maxVersion: 6 },
       { apiKey: 3, minVersion: 0, maxVersion: 12 },
       { apiKey: 8, minVersion: 0, maxVersion: 8 },

@@ -6,6 +6,9 @@ import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResp
 import { INIT_PRODUCER_ID } from '../../../../lib/kafka/messages/init-producer-id';
 import { LIST_OFFSETS, type ListOffsetsRequest, type ListOffsetsResponse } from '../../../../lib/kafka/messages/list-offsets';
 import { PRODUCE, type ProduceRequest, type ProduceResponse } from '../../../../lib/kafka/messages/produce';
+import { KafkaReader } from '../../../../lib/kafka/wire/reader';
+import { ZERO_UUID } from '../../../../lib/kafka/wire/uuid';
+import { KafkaWriter } from '../../../../lib/kafka/wire/writer';
 
 function versions(api: KafkaApi<unknown, unknown>): number[] {
   return Array.from({ length: api.maxVersion - api.minVersion + 1 }, (_, i) => api.minVersion + i);
@@ -48,15 +51,16 @@ describe('Produce codec (v3-v9)', () => {
   });
 });
 
-describe('Fetch codec (v4-v12)', () => {
+describe('Fetch codec (v4-v17)', () => {
+  const topicId = '6f1c2a4e-9b3d-4c55-8e7f-0a1b2c3d4e5f';
   const request: FetchRequest = {
     replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, rackId: 'rack-a',
-    topics: [{ topic: 'orders', partitions: [{ partition: 1, currentLeaderEpoch: 0, fetchOffset: 10, lastFetchedEpoch: 0, logStartOffset: 3, partitionMaxBytes: 1_048_576 }] }],
-    forgottenTopics: [{ topic: 'old', partitions: [0, 1] }],
+    topics: [{ topic: 'orders', topicId, partitions: [{ partition: 1, currentLeaderEpoch: 0, fetchOffset: 10, lastFetchedEpoch: 0, logStartOffset: 3, partitionMaxBytes: 1_048_576 }] }],
+    forgottenTopics: [{ topic: 'old', topicId: '00000000-0000-4000-8000-000000000007', partitions: [0, 1] }],
   };
   const response: FetchResponse = {
     throttleTimeMs: 0, errorCode: 0, sessionId: 0,
-    responses: [{ topic: 'orders', partitions: [{ partitionIndex: 1, errorCode: 0, highWatermark: 20, lastStableOffset: 20, logStartOffset: 3, abortedTransactions: [], preferredReadReplica: -1, records: Buffer.from([9, 9]) }] }],
+    responses: [{ topic: 'orders', topicId, partitions: [{ partitionIndex: 1, errorCode: 0, highWatermark: 20, lastStableOffset: 20, logStartOffset: 3, abortedTransactions: [], preferredReadReplica: -1, records: Buffer.from([9, 9]) }] }],
   };
   it('round-trips every version; fields a version lacks come back as their defaults', () => {
     for (const v of versions(FETCH)) {
@@ -67,11 +71,60 @@ describe('Fetch codec (v4-v12)', () => {
       assert.equal(p.partitionMaxBytes, 1_048_576);
       assert.equal(p.logStartOffset, v >= 5 ? 3 : -1);
       assert.equal(p.currentLeaderEpoch, v >= 9 ? 0 : -1);
-      assert.deepEqual(r.forgottenTopics, v >= 7 ? request.forgottenTopics : []);
+      assert.equal(p.lastFetchedEpoch, v >= 12 ? 0 : -1);
+      // Names up to v12, ids from v13 (KIP-516): the other one comes back as its default.
+      assert.deepEqual([r.topics[0]!.topic, r.topics[0]!.topicId], v >= 13 ? ['', topicId] : ['orders', ZERO_UUID], `v${v}`);
+      assert.deepEqual(
+        r.forgottenTopics,
+        v < 7 ? [] : [{ topic: v >= 13 ? '' : 'old', topicId: v >= 13 ? request.forgottenTopics[0]!.topicId : ZERO_UUID, partitions: [0, 1] }],
+      );
       assert.equal(r.rackId, v >= 11 ? 'rack-a' : '');
-      assert.deepEqual(back.response.responses[0]!.partitions[0]!.records, Buffer.from([9, 9]));
-      assert.equal(back.response.responses[0]!.partitions[0]!.logStartOffset, v >= 5 ? 3 : -1);
+      assert.equal(r.replicaId, -1);
+      const topic = back.response.responses[0]!;
+      assert.deepEqual([topic.topic, topic.topicId], v >= 13 ? ['', topicId] : ['orders', ZERO_UUID], `response v${v}`);
+      assert.deepEqual(topic.partitions[0]!.records, Buffer.from([9, 9]));
+      assert.equal(topic.partitions[0]!.logStartOffset, v >= 5 ? 3 : -1);
     }
+  });
+  it('carries a replica id in the top-level field to v14 and in the tagged ReplicaState from v15', () => {
+    for (const v of [11, 14, 15, 17]) {
+      const back = roundTrip(FETCH, v, { ...request, replicaId: 3 }, response).request as FetchRequest;
+      assert.equal(back.replicaId, 3, `v${v}`);
+    }
+  });
+  it('lays out a v13 request with the topic id as 16 bytes where v12 has the name, and v15 without ReplicaId', () => {
+    const body = (v: number, replicaId: number) => encodeRequestFrame(FETCH, { apiVersion: v, correlationId: 1, clientId: null }, { ...request, replicaId, forgottenTopics: [] }).subarray(4 + 11);
+    // After the header (key, version, correlation id, null client id, header tags: 11 bytes):
+    // [ReplicaId] MaxWaitMs MinBytes MaxBytes IsolationLevel SessionId SessionEpoch, then 1 topic (compact: 2).
+    const v12 = body(12, -1);
+    const v13 = body(13, -1);
+    const v15 = body(15, -1);
+    assert.deepEqual([...v12.subarray(0, 4)], [0xff, 0xff, 0xff, 0xff]);
+    assert.deepEqual([...v12.subarray(25, 27)], [2, 7]);
+    assert.equal(v12.subarray(27, 33).toString(), 'orders');
+    assert.equal(v13.subarray(26, 42).toString('hex'), topicId.replaceAll('-', ''));
+    // v15 drops the 4-byte ReplicaId and, for a consumer, writes no ReplicaState: otherwise as v13.
+    assert.deepEqual(v15, v13.subarray(4));
+    // A replica's ReplicaState: tag 1, size 12, ReplicaId and ReplicaEpoch, in the request's tagged section.
+    assert.equal(body(15, 3).length, v15.length + 1 + 1 + 12);
+  });
+  it('reads a v17 request whose partition carries a tagged ReplicaDirectoryId, and ClusterId at the top', () => {
+    const w = new KafkaWriter();
+    w.int32(100).int32(1).int32(1 << 20).int8(0).int32(0).int32(-1);
+    w.compactArray([0], (t) => {
+      t.uuid(topicId);
+      t.compactArray([0], (p) => {
+        p.int32(2).int32(-1).int64(5).int32(-1).int64(-1).int32(4096);
+        p.taggedFields([{ tag: 0, data: Buffer.alloc(16, 0xab) }]);
+      });
+      t.taggedFields();
+    });
+    w.compactArray([], () => undefined).compactString('');
+    w.taggedFields([{ tag: 0, data: new KafkaWriter().compactNullableString('cluster').toBuffer() }]);
+    const decoded = FETCH.decodeRequest(new KafkaReader(w.toBuffer()), 17);
+    assert.deepEqual(decoded.topics, [{ topic: '', topicId, partitions: [{ partition: 2, currentLeaderEpoch: -1, fetchOffset: 5, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 4096 }] }]);
+    assert.equal(decoded.replicaId, -1);
+    assert.equal(decoded.maxWaitMs, 100);
   });
 });
 
