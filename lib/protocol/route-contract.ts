@@ -12,6 +12,7 @@ import {
   offsetsQuerySchema,
   produceRequestSchema,
   quotaRequestSchema,
+  resetOffsetsRequestSchema,
   subscriptionRequestSchema,
 } from './requests';
 import {
@@ -19,6 +20,7 @@ import {
   aclRuleSchema,
   commitOffsetsResponseSchema,
   createdSubscriptionSchema,
+  deleteGroupOffsetsResponseSchema,
   fetchResponseSchema,
   groupDescriptionSchema,
   groupListSchema,
@@ -29,6 +31,7 @@ import {
   producerIdentitySchema,
   quotaListSchema,
   quotaSchema,
+  resetOffsetsResponseSchema,
   subscriptionDescriptionSchema,
   topicDescriptionSchema,
   topicListSchema,
@@ -149,6 +152,27 @@ export const ROUTE_CONTRACTS = {
   },
   'list-groups': { summary: 'List the groups the caller may describe', query: noQuerySchema, status: 200, response: groupListSchema, errors: [] },
   'describe-group': { summary: 'Describe a group', query: noQuerySchema, status: 200, response: groupDescriptionSchema, errors: ['GROUP_NOT_FOUND'] },
+  'delete-group': {
+    summary: 'Delete a group with no live members: its committed offsets and its record',
+    query: noQuerySchema,
+    status: 204,
+    errors: ['GROUP_NOT_FOUND', 'GROUP_ACTIVE', 'GROUP_HAS_SUBSCRIPTION'],
+  },
+  'reset-group-offsets': {
+    summary: "Reset a group's offsets on a topic to its earliest, its latest, a time or an offset (the group must have no live members)",
+    query: noQuerySchema,
+    body: resetOffsetsRequestSchema,
+    status: 200,
+    response: resetOffsetsResponseSchema,
+    errors: [...BODY_ERRORS, ...partitionMissing, 'GROUP_ACTIVE', 'GROUP_HAS_SUBSCRIPTION', 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED'],
+  },
+  'delete-group-offsets': {
+    summary: "Delete a group's committed offsets of one topic (the group must have no live members)",
+    query: noQuerySchema,
+    status: 200,
+    response: deleteGroupOffsetsResponseSchema,
+    errors: ['GROUP_NOT_FOUND', 'GROUP_ACTIVE', 'GROUP_HAS_SUBSCRIPTION'],
+  },
   'put-subscription': {
     summary: "Create or replace a group's push subscription",
     query: noQuerySchema,
