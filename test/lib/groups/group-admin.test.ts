@@ -142,6 +142,42 @@ describe('resetGroupOffsets', () => {
     await leaveGroup(ctx, 'ga.race', joinedId);
   });
 
+  it('writes a topic of more than 99 partitions in several fenced transactions; a member joining between them stops the rest, and the 409 says how many were written', async () => {
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'ga.wide', partitions: 150 })).status, 201);
+    const whole = await resetGroupOffsets(ctx, 'ga.wide-ok', { topic: 'ga.wide', to: { type: 'offset', offset: 0 }, dryRun: false });
+    assert.equal(whole.partitions.length, 150);
+    assert.equal((await committedOffsets(ctx, 'ga.wide-ok', 'ga.wide')).length, 150);
+
+    const first = await joinGroup(ctx, 'ga.wide', { topics: ['ga.wide'], sessionTimeoutMs: 30_000, assignor: 'sticky', resetPolicy: 'earliest' });
+    await leaveGroup(ctx, 'ga.wide', first.memberId);
+    await rebalance(ctx, 'ga.wide');
+    let joinedId: string | undefined;
+    const joiningBetween = interceptFirst(
+      ctx,
+      TransactWriteCommand,
+      async () => {
+        joinedId = (await joinGroup(ctx, 'ga.wide', { topics: ['ga.wide'], sessionTimeoutMs: 30_000, assignor: 'sticky', resetPolicy: 'earliest' })).memberId;
+        await rebalance(ctx, 'ga.wide');
+      },
+      2,
+    );
+    await assert.rejects(
+      resetGroupOffsets(joiningBetween, 'ga.wide', { topic: 'ga.wide', to: { type: 'latest' }, dryRun: false }),
+      (error: unknown) => error instanceof SluiceError && error.code === 'GROUP_ACTIVE' && error.details.partitionsWritten === 99,
+    );
+    assert.equal((await committedOffsets(ctx, 'ga.wide', 'ga.wide')).length, 99, 'the first transaction wrote 99 offsets, the second none');
+    await leaveGroup(ctx, 'ga.wide', joinedId!);
+  });
+
+  it('refuses a group that delivers by push subscription (GROUP_HAS_SUBSCRIPTION), for a reset and a deletion', async () => {
+    const subscribed = await call(env.url, 'PUT', '/v1/groups/ga.pushed/subscription', { topic: 'ga.orders', target: { type: 'https', url: 'http://127.0.0.1:1/hook' } });
+    assert.equal(subscribed.status, 200, JSON.stringify(subscribed.body));
+    await assert.rejects(resetGroupOffsets(ctx, 'ga.pushed', { topic: 'ga.orders', to: { type: 'earliest' }, dryRun: false }), refusedWith('GROUP_HAS_SUBSCRIPTION'));
+    await assert.rejects(deleteGroup(ctx, 'ga.pushed'), refusedWith('GROUP_HAS_SUBSCRIPTION'));
+    await assert.rejects(deleteGroupOffsets(ctx, 'ga.pushed', 'ga.orders'), refusedWith('GROUP_HAS_SUBSCRIPTION'));
+    assert.ok(await readMeta(ctx, 'ga.pushed'), 'the group is still there');
+  });
+
   it('refuses a partition the topic lacks (PARTITION_NOT_FOUND) and a partition named twice (INVALID_REQUEST naming it)', async () => {
     await assert.rejects(resetGroupOffsets(ctx, 'ga.bad', { topic: 'ga.orders', partitions: [3], to: { type: 'latest' }, dryRun: false }), refusedWith('PARTITION_NOT_FOUND'));
     await assert.rejects(
@@ -221,17 +257,14 @@ describe('deleteGroup', () => {
   });
 });
 
-/** `base` whose first command of class `type` runs `meanwhile` (on the real context) before it is sent. */
-function interceptFirst(base: SluiceContext, type: abstract new (...args: never[]) => unknown, meanwhile: () => Promise<unknown>): SluiceContext {
-  let done = false;
+/** `base` whose `nth` command of class `type` (the first by default) runs `meanwhile` (on the real context) before it is sent. */
+function interceptFirst(base: SluiceContext, type: abstract new (...args: never[]) => unknown, meanwhile: () => Promise<unknown>, nth = 1): SluiceContext {
+  let seen = 0;
   const ddb = new Proxy(base.ddb, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
       return async (command: unknown, ...rest: unknown[]) => {
-        if (command instanceof type && !done) {
-          done = true;
-          await meanwhile();
-        }
+        if (command instanceof type && ++seen === nth) await meanwhile();
         return (target.send as (...args: unknown[]) => Promise<unknown>)(command, ...rest);
       };
     },
