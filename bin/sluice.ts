@@ -12,9 +12,9 @@ import { ACL_OPERATIONS, ACL_RESOURCE_TYPES, type AclCreateOptions, CLUSTER_RESO
 import { DEFAULT_URL, type GlobalOptions, InputError, REQUEST_BODY_MAX_BYTES, notes } from './cli/common';
 import { type ConsumeOptions, GROUP_ONLY_OPTIONS, consume } from './cli/consume';
 import { consumeGroup } from './cli/consume-group';
-import { describeGroup, groupOffsets, listGroups } from './cli/groups';
+import { type ResetOffsetsOptions, deleteGroup, deleteGroupOffsets, describeGroup, groupOffsets, listGroups, resetOffsets, resetTargetOf } from './cli/groups';
 import { flushed } from './cli/output';
-import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaArn, maxRecordAge, pushSecret, separator, startFrom, trimOffset, upperChoice, watchUrl } from './cli/parsers';
+import { type StartFrom, baseUrl, byteRate, collect, dateTime, integer, keyValue, lambdaArn, maxRecordAge, partitionList, pushSecret, separator, startFrom, trimOffset, upperChoice, watchUrl } from './cli/parsers';
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
@@ -71,6 +71,7 @@ Examples:
   sluice consume orders --from earliest --key-separator : --follow
   sluice consume orders --group billing --reset earliest --follow
   sluice groups describe billing
+  sluice groups reset-offsets billing --topic orders --to-datetime 2026-12-07T10:00:00Z --dry-run
   sluice subscribe billing orders --https https://example.com/hook --batch-size 100
   sluice acls create --principal alice --resource-type topic --name orders --operation read --allow
   sluice quotas set alice --produce-bytes-per-second 1048576`,
@@ -207,7 +208,7 @@ waits at the tail (on --watch-url, else long-polling) until interrupted. It leav
       return consumeGroup(topic, opts.group, opts, globals());
     });
 
-  const groups = program.command('groups').description('list and describe consumer groups, their members, offsets and lag');
+  const groups = program.command('groups').description('list, describe and delete consumer groups, show their offsets and lag, and reset their offsets');
   groups
     .command('list')
     .description('list consumer groups with their state, generation and live members')
@@ -221,6 +222,36 @@ waits at the tail (on --watch-url, else long-polling) until interrupted. It leav
     .description("show a group's committed offset, position, high watermark and lag per partition")
     .option('--topic <topic>', 'only this topic (default: every topic the group subscribes to or committed)')
     .action((name: string, opts: { topic?: string }) => groupOffsets(name, opts, globals()));
+  groups
+    .command('reset-offsets <group>')
+    .description("set a group's committed offsets on a topic to its earliest or latest offset, a time or an offset (the group must have no live members)")
+    .requiredOption('--topic <topic>', 'the topic whose offsets to reset')
+    .option('--partitions <list>', 'only these partitions, e.g. 0,2 (default: every partition)', partitionList)
+    .option('--to-earliest', 'to each partition\'s log start offset')
+    .option('--to-latest', 'to each partition\'s high watermark')
+    .option('--to-datetime <time>', 'to the first record at or after this time: ISO 8601 (e.g. 2026-12-07T10:00:00Z) or ms since the epoch', dateTime)
+    .option('--to-offset <offset>', 'to this offset, moved into each partition\'s log start..high watermark if outside', integer(0))
+    .option('--dry-run', 'show what would be set, writing nothing')
+    .addHelpText(
+      'after',
+      `
+Exactly one --to-* option. A time no record reaches sets the high watermark. Refused
+(GROUP_ACTIVE) while the group has live members: stop its consumers first.`,
+    )
+    .action((name: string, opts: ResetOffsetsOptions, command: Command) => {
+      const to = resetTargetOf(opts);
+      if (!to) command.error('error: give exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset', { exitCode: 2, code: 'sluice.resetTarget' });
+      return resetOffsets(name, opts, to!, globals());
+    });
+  groups
+    .command('delete <group>')
+    .description('delete a group and its committed offsets (the group must have no live members)')
+    .action((name: string) => deleteGroup(name, globals()));
+  groups
+    .command('delete-offsets <group>')
+    .description("delete a group's committed offsets of one topic (the group must have no live members)")
+    .requiredOption('--topic <topic>', 'the topic whose offsets to delete')
+    .action((name: string, opts: { topic: string }) => deleteGroupOffsets(name, opts.topic, globals()));
 
   program
     .command('subscribe <group> <topic>')

@@ -129,6 +129,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   apiFunction('get-group-offsets', { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
   apiFunction('list-groups', { tables: { Groups: 'read' } }),
   apiFunction('describe-group', { tables: { Topics: 'read', Log: 'read', Groups: 'read' } }),
+  // Deletes the group's offset, meta and lapsed member items; a member that joined meanwhile gets a new group (Topics: its partition counts).
+  apiFunction('delete-group', { tables: { Topics: 'read', Groups: 'readwrite' } }),
+  apiFunction(
+    'reset-group-offsets',
+    // Heads for earliest and latest; a time reads the one batch that holds the answer, as offsets-for-times does.
+    { tables: { Topics: 'read', Log: 'read', Groups: 'readwrite' }, bucket: 'read' },
+  ),
+  apiFunction('delete-group-offsets', { tables: { Groups: 'readwrite' } }),
   apiFunction(
     'put-subscription',
     // Creating the dead-letter topic is a Topics write.

@@ -104,3 +104,20 @@ export function trimOffset(value: string): number {
   if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("must be an integer of at least 0, or 'end' for the high watermark");
   return n;
 }
+
+/** A comma-separated list of partition numbers: `0,2,5`. */
+export function partitionList(value: string): number[] {
+  const parts = value.split(',');
+  if (!parts.every((p) => /^\d+$/.test(p) && Number.isSafeInteger(Number(p)))) throw new InvalidArgumentError('must be partition numbers separated by commas, e.g. 0,2');
+  return parts.map(Number);
+}
+
+/**
+ * A point in time: an ISO 8601 date-time (`2026-12-07T10:00:00Z`; without a zone it is
+ * local time, as kafka-consumer-groups --to-datetime reads it) or milliseconds since the epoch.
+ */
+export function dateTime(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new InvalidArgumentError('must be an ISO 8601 date-time such as 2026-12-07T10:00:00Z, or milliseconds since the epoch');
+  return ms;
+}

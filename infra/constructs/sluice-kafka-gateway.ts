@@ -75,6 +75,8 @@ export const KAFKA_API_FUNCTIONS: Readonly<Record<number, readonly string[]>> = 
   22: ['init-producer'], // InitProducerId
   32: ['describe-topic'], // DescribeConfigs
   36: [], // SaslAuthenticate
+  42: ['delete-group'], // DeleteGroups (planned, issue #14)
+  47: ['delete-group-offsets'], // OffsetDelete (planned, issue #14)
 };
 
 /** Two grants on one resource: the same one, or read, write (and delete) together. */

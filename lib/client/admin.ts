@@ -4,6 +4,7 @@ import type {
   AclRuleRequest,
   CommittedOffset,
   CreateTopicOptions,
+  DeleteGroupOffsetsResponse,
   GroupDescription,
   GroupOffsets,
   GroupSummary,
@@ -11,6 +12,8 @@ import type {
   PartitionOffsetsResponse,
   Quota,
   QuotaRequest,
+  ResetOffsetsResponse,
+  ResetTarget,
   Topic,
   TopicDescription,
   TopicOffsets,
@@ -97,6 +100,33 @@ export class SluiceAdmin {
    */
   async resetGroupOffsets(group: string, offsets: { topic: string; partition: number; offset: number; metadata?: string }[], request?: RequestOptions): Promise<CommittedOffset[]> {
     return (await this.client.commitOffsets(group, { offsets }, request)).committed;
+  }
+
+  /**
+   * Resets a group's offsets on a topic, as `kafka-consumer-groups --reset-offsets`: to
+   * the earliest or latest offset, the first at or after a time, or an explicit offset
+   * (clamped into each partition's readable range), on every partition or `partitions`.
+   * `dryRun` answers the plan and writes nothing. `GROUP_ACTIVE` while the group has live
+   * members. Answers each partition's previous and new offset.
+   */
+  resetOffsets(
+    group: string,
+    topic: string,
+    to: ResetTarget,
+    options: { partitions?: number[]; dryRun?: boolean } = {},
+    request?: RequestOptions,
+  ): Promise<ResetOffsetsResponse> {
+    return this.client.resetGroupOffsets(group, { topic, to, ...options }, request);
+  }
+
+  /** Deletes a group and its committed offsets, as Kafka's deleteConsumerGroups (`GROUP_ACTIVE` while it has live members). */
+  deleteGroup(group: string, request?: RequestOptions): Promise<void> {
+    return this.client.deleteGroup(group, request);
+  }
+
+  /** Deletes a group's committed offsets of one topic, as Kafka's deleteConsumerGroupOffsets; answers the partitions that had one. */
+  deleteGroupOffsets(group: string, topic: string, request?: RequestOptions): Promise<DeleteGroupOffsetsResponse> {
+    return this.client.deleteGroupOffsets(group, topic, request);
   }
 
   // Access control ----------------------------------------------------------

@@ -5,6 +5,7 @@ import type {
   CommitOffsetsResponse,
   CreateTopicOptions,
   CreatedSubscription,
+  DeleteGroupOffsetsResponse,
   FetchOptions,
   FetchResponse,
   GroupDescription,
@@ -21,6 +22,8 @@ import type {
   ProducerIdentity,
   Quota,
   QuotaRequest,
+  ResetOffsetsRequest,
+  ResetOffsetsResponse,
   SubscriptionDescription,
   SubscriptionRequest,
   Topic,
@@ -286,6 +289,25 @@ export class SluiceHttpClient {
   /** `GET /v1/groups/{group}`: state, generation, members with their assignment, and per-partition lag. */
   describeGroup(group: string, request?: RequestOptions): Promise<GroupDescription> {
     return this.request<GroupDescription>('GET', groupPath(group), request);
+  }
+
+  /**
+   * `POST /v1/groups/{group}/reset-offsets`: sets the group's offsets on a topic (or some
+   * of its partitions) to the earliest, the latest, a time or an offset; `dryRun` answers
+   * the plan without writing. `GROUP_ACTIVE` while the group has live members.
+   */
+  resetGroupOffsets(group: string, body: ResetOffsetsRequest, request?: RequestOptions): Promise<ResetOffsetsResponse> {
+    return this.request<ResetOffsetsResponse>('POST', `${groupPath(group)}/reset-offsets`, { body, ...request });
+  }
+
+  /** `DELETE /v1/groups/{group}`: deletes a group without live members (`GROUP_ACTIVE` otherwise) and its committed offsets. */
+  async deleteGroup(group: string, request?: RequestOptions): Promise<void> {
+    await this.request<undefined>('DELETE', groupPath(group), request);
+  }
+
+  /** `DELETE /v1/groups/{group}/offsets/{topic}`: deletes a group's committed offsets of one topic; answers the partitions that had one. */
+  deleteGroupOffsets(group: string, topic: string, request?: RequestOptions): Promise<DeleteGroupOffsetsResponse> {
+    return this.request<DeleteGroupOffsetsResponse>('DELETE', `${groupPath(group)}/offsets/${encodeURIComponent(topic)}`, request);
   }
 
   // -------------------------------------------------------------------------

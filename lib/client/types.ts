@@ -21,6 +21,7 @@ export type {
   CommitOffsetsResponse,
   CommittedOffset,
   CreatedSubscription,
+  DeleteGroupOffsetsResponse,
   ErrorBody,
   FetchedRecord,
   FetchResponse,
@@ -35,12 +36,14 @@ export type {
   PartitionOffsets,
   PartitionOffsetsResponse,
   PartitionPosition,
+  PartitionReset,
   ProducedRecord,
   ProduceResponse,
   ProducerIdentity,
   PushTarget,
   Quota,
   RecordHeader,
+  ResetOffsetsResponse,
   ResetPolicy,
   Subscription,
   SubscriptionDeliverySummary,
@@ -150,6 +153,20 @@ export interface CommitOffsetsRequest {
 export interface GroupOffsetsOptions {
   /** Only this topic's partitions; by default every topic the group subscribes to or committed. */
   topic?: string;
+}
+
+/** Where a reset moves a group: kafka-consumer-groups' `--to-earliest`, `--to-latest`, `--to-datetime`, `--to-offset`. */
+export type ResetTarget = { type: 'earliest' } | { type: 'latest' } | { type: 'timestamp'; timestamp: number } | { type: 'offset'; offset: number };
+
+/** `POST /v1/groups/{group}/reset-offsets`. */
+export interface ResetOffsetsRequest {
+  topic: string;
+  /** 1–256 partitions, each once; by default every partition of the topic. */
+  partitions?: number[];
+  /** An explicit offset is clamped into each partition's `logStartOffset..highWatermark`; a time with no record that late is the high watermark. */
+  to: ResetTarget;
+  /** Answer what would be set, writing nothing. */
+  dryRun?: boolean;
 }
 
 // ---------------------------------------------------------------------------

@@ -37,16 +37,16 @@ export class NotAssignedError extends SluiceError {
   }
 }
 
-/** A standalone commit (no member id) to a group that has live members. */
+/** A standalone commit (no member id), an offset reset or a deletion on a group that has live members. */
 export class GroupActiveError extends SluiceError {
-  constructor(group: string) {
-    super('GROUP_ACTIVE', `Group '${group}' has active members; only a member may commit, with its generation`, { group });
+  constructor(group: string, refusal = 'only a member may commit, with its generation', details: Record<string, unknown> = {}) {
+    super('GROUP_ACTIVE', `Group '${group}' has active members; ${refusal}`, { group, ...details });
   }
 }
 
 /** Pull members and a push subscription would commit the same offsets; a group has one or the other. */
 export class GroupHasSubscriptionError extends SluiceError {
-  constructor(group: string) {
-    super('GROUP_HAS_SUBSCRIPTION', `Group '${group}' delivers by push subscription; members cannot join it. Use another group name`, { group });
+  constructor(group: string, refusal = 'members cannot join it. Use another group name') {
+    super('GROUP_HAS_SUBSCRIPTION', `Group '${group}' delivers by push subscription; ${refusal}`, { group });
   }
 }

@@ -4,6 +4,7 @@ import { createMember, deleteMember, deleteMemberIfLapsed, ensureGroupMeta, read
 import { readSubscription } from '../store/subscription-store';
 import { getTopic } from '../topics/topic-repository';
 import type { AssignorName } from './assignors';
+import { restartGroup } from './group-admin';
 import { GroupHasSubscriptionError, UnknownMemberError } from './group-errors';
 import type { MembershipView } from './group-views';
 
@@ -45,7 +46,13 @@ export async function joinGroup(ctx: SluiceContext, group: string, input: JoinIn
   };
   // Ids are fresh UUIDs: a taken one is a broken id source, not a caller's mistake.
   if ((await createMember(ctx, member)) === 'exists') throw new Error(`Group '${group}': member id '${member.memberId}' is already taken`);
-  const meta = await readMeta(ctx, group);
+  let meta = await readMeta(ctx, group);
+  if (!meta) {
+    // The group was deleted between writing its meta item and this member's (lib/groups/group-admin.ts): the
+    // coordinator may have found no group for this member's join, so start one and assign it now.
+    await restartGroup(ctx, group, { assignor: input.assignor, resetPolicy: input.resetPolicy });
+    meta = await readMeta(ctx, group);
+  }
   return {
     group,
     memberId: member.memberId,

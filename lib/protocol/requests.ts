@@ -205,6 +205,46 @@ export const commitOffsetsRequestSchema = z
     }),
   );
 
+/**
+ * Where `POST /v1/groups/{group}/reset-offsets` moves the group (kafka-consumer-groups'
+ * `--to-earliest`, `--to-latest`, `--to-datetime`, `--to-offset`).
+ */
+export const resetTargetSchema = z.discriminatedUnion(
+  'type',
+  [
+    object({ type: z.literal('earliest') }),
+    object({ type: z.literal('latest') }),
+    object({
+      type: z.literal('timestamp'),
+      timestamp: z.number({ error: 'must be milliseconds since the epoch' }).check(
+        z.gte(0, { error: 'must be at least 0' }),
+        z.lte(8_640_000_000_000_000, { error: 'must be a valid date' }),
+        z.int({ error: 'must be an integer' }),
+      ),
+    }),
+    object({ type: z.literal('offset'), offset: nonNegativeInt(Number.MAX_SAFE_INTEGER) }),
+  ],
+  { error: 'must be {"type":"earliest"}, {"type":"latest"}, {"type":"timestamp","timestamp":<ms>} or {"type":"offset","offset":<n>}' },
+);
+export type ResetTarget = z.infer<typeof resetTargetSchema>;
+
+export const resetOffsetsRequestSchema = object({
+  topic: topicNameSchema,
+  /** Default: every partition of the topic. */
+  partitions: z.optional(
+    z
+      .array(nonNegativeInt(IDENTIFIER_LIMITS.partitionMax), { error: 'must be a list of partition numbers' })
+      .check(
+        z.minLength(1, { error: 'must name at least 1 partition' }),
+        z.maxLength(LIMITS.partitionsMax, { error: `must name at most ${LIMITS.partitionsMax} partitions` }),
+      ),
+  ),
+  to: resetTargetSchema,
+  /** Answer what would be set, writing nothing. */
+  dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
+});
+export type ResetOffsetsRequest = z.input<typeof resetOffsetsRequestSchema>;
+
 export const groupOffsetsQuerySchema = object({
   topic: z.optional(topicNameSchema),
 });
@@ -284,6 +324,9 @@ export const quotaRequestSchema = object({
   produceBytesPerSecond: z._default(byteRate, null),
   fetchBytesPerSecond: z._default(byteRate, null),
 });
+
+/** Just the topic of a reset-offsets body, read to authorize it before the rest is validated. */
+export const topicNameOfResetSchema = z.looseObject({ topic: topicNameSchema });
 
 /** Just the name of a create-topic body, read before authorization (the rest is validated after). */
 export const topicNameOfBodySchema = z.looseObject({ name: topicNameSchema });

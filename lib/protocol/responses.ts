@@ -188,6 +188,34 @@ export const groupOffsetsSchema = z.object({
 });
 export type GroupOffsets = z.infer<typeof groupOffsetsSchema>;
 
+/** One partition of a reset: where the group was and where it is (or, for a dry run, would be) set. */
+export const partitionResetSchema = z.object({
+  partition: count(),
+  /** The committed offset before the reset, or null when the group never committed this partition. */
+  previousOffset: z.nullable(count()),
+  /** The offset set: the target, clamped to `logStartOffset..highWatermark`. */
+  offset: count(),
+  logStartOffset: count(),
+  highWatermark: count(),
+  /** True when an explicit offset outside the readable range was moved to its nearer end. */
+  clamped: z.boolean(),
+});
+export type PartitionReset = z.infer<typeof partitionResetSchema>;
+
+/** `POST /v1/groups/{group}/reset-offsets`. */
+export const resetOffsetsResponseSchema = z.object({
+  group: z.string(),
+  topic: z.string(),
+  /** True when nothing was written: the offsets are what a reset would set. */
+  dryRun: z.boolean(),
+  partitions: z.array(partitionResetSchema),
+});
+export type ResetOffsetsResponse = z.infer<typeof resetOffsetsResponseSchema>;
+
+/** `DELETE /v1/groups/{group}/offsets/{topic}`: the partitions whose committed offsets were deleted, ascending. */
+export const deleteGroupOffsetsResponseSchema = z.object({ group: z.string(), topic: z.string(), partitions: z.array(count()) });
+export type DeleteGroupOffsetsResponse = z.infer<typeof deleteGroupOffsetsResponseSchema>;
+
 export const groupStateSchema = z.enum(['Stable', 'Rebalancing', 'Empty']);
 export type GroupState = z.infer<typeof groupStateSchema>;
 

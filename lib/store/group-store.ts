@@ -400,3 +400,70 @@ async function queryPrefix(ctx: SluiceContext, group: string, prefix: string): P
     ConsistentRead: true,
   });
 }
+
+// ---- administration: offset resets and deletions ----
+
+/** The writes one fenced transaction holds beside its fence on the meta item: DynamoDB's 100 items less that one. */
+export const FENCED_WRITES_MAX = 99;
+
+/**
+ * What an administrative write is fenced on: the meta item's generation as the caller
+ * read it, or null when the group had no meta item then.
+ */
+export type GroupFence = number | null;
+
+export type FencedWriteOutcome =
+  | { kind: 'written' }
+  /** The meta item no longer matches the fence: the group moved (a member joined, a rebalance ran) since it was read. */
+  | { kind: 'fenced' }
+  /** Cancelled for another reason (a conflicting transaction, a throttle): worth trying again. */
+  | { kind: 'contended'; reasons: string };
+
+export interface FencedOffsetWrites {
+  put?: readonly CommittedOffset[];
+  remove?: readonly { topic: string; partition: number }[];
+  /** Delete the meta item too, under the fence's own condition (the last step of deleting a group). */
+  deleteMeta?: boolean;
+}
+
+/**
+ * Puts and deletes the group's offset items in one transaction that is refused whole
+ * unless the meta item is as `fence` says (the generation read, or still absent). A
+ * member can read or commit offsets only once a generation includes it, and the
+ * coordinator writes that generation as generation + 1 on this item; so a transaction
+ * that commits here is ordered before any member that joined after the caller's read
+ * gets partitions (lib/groups/group-admin.ts, docs/design.md "Resetting and deleting").
+ * At most FENCED_WRITES_MAX puts and deletes together.
+ */
+export async function writeOffsetsFenced(ctx: SluiceContext, group: string, fence: GroupFence, writes: FencedOffsetWrites): Promise<FencedWriteOutcome> {
+  const put = writes.put ?? [];
+  const remove = writes.remove ?? [];
+  if (put.length + remove.length > FENCED_WRITES_MAX) throw new Error(`writeOffsetsFenced: at most ${FENCED_WRITES_MAX} writes per transaction`);
+  if (put.some((o) => o.group !== group)) throw new Error(`writeOffsetsFenced: every offset must be of group '${group}'`);
+  const condition =
+    fence === null
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : { ConditionExpression: 'generation = :generation', ExpressionAttributeValues: { ':generation': fence } };
+  type Part = 'fence' | 'offset';
+  const parts: Part[] = ['fence'];
+  const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+    writes.deleteMeta ? { Delete: { TableName: ctx.tables.groups, Key: metaKey(group), ...condition } } : { ConditionCheck: { TableName: ctx.tables.groups, Key: metaKey(group), ...condition } },
+  ];
+  for (const offset of put) {
+    parts.push('offset');
+    items.push({ Put: { TableName: ctx.tables.groups, Item: toOffsetItem(offset) } });
+  }
+  for (const { topic, partition } of remove) {
+    parts.push('offset');
+    items.push({ Delete: { TableName: ctx.tables.groups, Key: offsetKey(group, topic, partition) } });
+  }
+  try {
+    await ctx.ddb.send(new TransactWriteCommand({ TransactItems: items }));
+    return { kind: 'written' };
+  } catch (error) {
+    const cancellation = cancellationOf(error, parts);
+    if (!cancellation) throw error;
+    if (cancellation.failed.has('fence')) return { kind: 'fenced' };
+    return { kind: 'contended', reasons: cancellation.codes };
+  }
+}

@@ -239,3 +239,80 @@ describe('sluice consume --group against the local platform', () => {
     assert.deepEqual([...(await committed('crash', 'grp-crash')).values()], [50, 50, 50, 50]);
   });
 });
+
+describe('sluice groups reset-offsets, delete-offsets and delete', () => {
+  before(async () => {
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'adm-orders', partitions: 2 })).status, 201);
+    assert.equal((await call(env.url, 'POST', '/v1/topics', { name: 'adm-other', partitions: 1 })).status, 201);
+    await produce('adm-orders', 2, 0, 4);
+    const offsets = [0, 1].map((partition) => ({ topic: 'adm-orders', partition, offset: 1 }));
+    assert.equal((await call(env.url, 'POST', '/v1/groups/adm/offsets', { offsets: [...offsets, { topic: 'adm-other', partition: 0, offset: 0 }] })).status, 200);
+  });
+
+  it('--dry-run prints the plan per partition as a table and writes nothing', async () => {
+    const run = await sluice(['groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', '--to-latest', '--dry-run']);
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.split('\n');
+    assert.match(lines[0]!, /^TOPIC\s+PARTITION\s+PREVIOUS-OFFSET\s+NEW-OFFSET\s+LOG-START-OFFSET\s+HIGH-WATERMARK$/);
+    assert.match(lines[1]!, /^adm-orders\s+0\s+1\s+4\s+0\s+4$/);
+    assert.match(lines[2]!, /^adm-orders\s+1\s+1\s+4\s+0\s+4$/);
+    assert.match(run.stdout, /Dry run: nothing was written/);
+    assert.deepEqual([...(await committed('adm', 'adm-orders')).values()], [1, 1]);
+  });
+
+  it('--to-offset on one partition with --json prints the API answer, clamped, and sets only that partition', async () => {
+    const run = await sluice(['--json', 'groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', '--partitions', '1', '--to-offset', '99']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), {
+      group: 'adm',
+      topic: 'adm-orders',
+      dryRun: false,
+      partitions: [{ partition: 1, previousOffset: 1, offset: 4, logStartOffset: 0, highWatermark: 4, clamped: true }],
+    });
+    assert.deepEqual([...(await committed('adm', 'adm-orders')).values()], [1, 4]);
+  });
+
+  it('--to-datetime reads an ISO 8601 time and --to-earliest resets every partition', async () => {
+    const future = await sluice(['groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', '--to-datetime', '2999-01-01T00:00:00Z']);
+    assert.equal(future.code, 0, future.stderr);
+    assert.match(future.stdout, /Reset group 'adm' on 2 partitions of 'adm-orders'/);
+    assert.deepEqual([...(await committed('adm', 'adm-orders')).values()], [4, 4]);
+    const earliest = await sluice(['groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', '--to-earliest']);
+    assert.equal(earliest.code, 0, earliest.stderr);
+    assert.deepEqual([...(await committed('adm', 'adm-orders')).values()], [0, 0]);
+  });
+
+  it('refuses no --to-* option, or two, as a usage error (exit 2), and a bad time naming the rule', async () => {
+    for (const args of [[], ['--to-earliest', '--to-latest']]) {
+      const run = await sluice(['groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', ...args]);
+      assert.equal(run.code, 2, run.stderr);
+      assert.match(run.stderr, /exactly one of --to-earliest, --to-latest, --to-datetime, --to-offset/);
+    }
+    const badTime = await sluice(['groups', 'reset-offsets', 'adm', '--topic', 'adm-orders', '--to-datetime', 'yesterday']);
+    assert.equal(badTime.code, 2);
+    assert.match(badTime.stderr, /must be an ISO 8601 date-time/);
+  });
+
+  it('refuses a group with live members: error GROUP_ACTIVE, exit 1, as text and as JSON', async () => {
+    const joined = await call(env.url, 'POST', '/v1/groups/adm-busy/members', { topics: ['adm-orders'], sessionTimeoutMs: 30_000 });
+    assert.equal(joined.status, 201);
+    const text = await sluice(['groups', 'delete', 'adm-busy']);
+    assert.equal(text.code, 1);
+    assert.match(text.stderr, /^error: GROUP_ACTIVE: Group 'adm-busy' has active members/);
+    const json = await sluice(['--json', 'groups', 'reset-offsets', 'adm-busy', '--topic', 'adm-orders', '--to-latest']);
+    assert.equal(json.code, 1);
+    assert.equal(JSON.parse(json.stderr).error.code, 'GROUP_ACTIVE');
+    assert.equal((await call(env.url, 'DELETE', `/v1/groups/adm-busy/members/${joined.body.memberId}`)).status, 204);
+  });
+
+  it('delete-offsets removes one topic\'s offsets (text), then delete removes the group (--json)', async () => {
+    const offsets = await sluice(['groups', 'delete-offsets', 'adm', '--topic', 'adm-orders']);
+    assert.equal(offsets.code, 0, offsets.stderr);
+    assert.equal(offsets.stdout, "Deleted the committed offsets of group 'adm' on 'adm-orders': 2 partitions (0, 1).\n");
+    assert.deepEqual([...(await committed('adm', 'adm-other')).values()], [0]);
+    const deleted = await sluice(['--json', 'groups', 'delete', 'adm']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.deepEqual(JSON.parse(deleted.stdout), { group: 'adm', deleted: true });
+    assert.equal((await call(env.url, 'GET', '/v1/groups/adm/offsets')).status, 404);
+  });
+});

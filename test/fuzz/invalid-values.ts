@@ -282,7 +282,8 @@ export function invalidValues(spec: Spec, current: unknown, path: string): fc.Ar
       }
       // The 400 names the entry, or (for `{}`) a field inside it.
       const entry = `${path}[0]`;
-      const entries: unknown[] = spec.of.type === 'string' ? [1, true, null, {}, []] : ['x', 1, true, null, {}];
+      // Each list holds only values the entry's rule refuses: 1 is a fine entry of a list of integers (partitions).
+      const entries: unknown[] = spec.of.type === 'string' ? [1, true, null, {}, []] : spec.of.type === 'int' ? ['x', true, null, {}, []] : ['x', 1, true, null, {}];
       families.push(fc.constantFrom(...entries).map((value) => lazy(`entry of wrong type ${show(value)}`, () => [value], { field: entry, fieldPrefix: entry })));
       return families;
     }

@@ -82,6 +82,14 @@ const produceBody = (records: Spec): Spec =>
     records: arr(records, 1, 10_000),
   });
 const byteRate = int(1, 10 * 1024 ** 3, { nullable: true });
+/** A reset body whose target is `{type, <field>}`: each target type has its own field, and the others are unknown keys there. */
+const resetBody = (field: 'offset' | 'timestamp', value: Spec): Spec =>
+  obj({
+    topic: str(RULES.name),
+    partitions: arr(int(0), 1, 256),
+    to: obj({ type: oneOf('earliest', 'latest', 'timestamp', 'offset'), [field]: value }, { union: true }),
+    dryRun: { type: 'bool' },
+  });
 
 export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'POST /v1/topics': {
@@ -181,6 +189,19 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   },
   'GET /v1/groups': { auth: 'none', bases: [() => ({})] },
   'GET /v1/groups/{group}': { auth: 'resource', params: { group }, bases: [(fx) => ({ params: { group: fx.liveGroup } }), (fx) => ({ params: { group: fx.pushGroup } })] },
+  // The administration routes aim at the live group: a valid request is a 409 there, so nothing a mutation could let through changes it.
+  'DELETE /v1/groups/{group}': { auth: 'resource', params: { group }, bases: [(fx) => ({ params: { group: fx.liveGroup } })] },
+  'POST /v1/groups/{group}/reset-offsets': {
+    auth: 'resource',
+    params: { group },
+    // The base with a time is described with the timestamp target (see `bodyFor`).
+    body: resetBody('offset', int(0, MAX_SAFE)),
+    bases: [
+      (fx) => ({ params: { group: fx.liveGroup }, body: { topic: fx.topics.a, partitions: [0, 1], to: { type: 'offset', offset: 1 }, dryRun: false } }),
+      (fx) => ({ params: { group: fx.liveGroup }, body: { topic: fx.topics.a, to: { type: 'timestamp', timestamp: 0 } } }),
+    ],
+  },
+  'DELETE /v1/groups/{group}/offsets/{topic}': { auth: 'resource', params: { group, topic }, bases: [(fx) => ({ params: { group: fx.liveGroup, topic: fx.topics.a } })] },
   'PUT /v1/groups/{group}/subscription': {
     auth: 'resource',
     params: { group },
@@ -256,9 +277,10 @@ export function coverageGaps(routes = platformRoutes()): { missing: string[]; st
   };
 }
 
-/** A produce base with a header map uses the record shape with a map; the others a list. */
+/** A produce base with a header map uses the record shape with a map; the others a list. A reset base to a time uses the timestamp target. */
 export function bodyFor(key: string, baseBody: unknown): Spec | undefined {
   const spec = ROUTE_CASES[key]?.body;
+  if (key === 'POST /v1/groups/{group}/reset-offsets' && (baseBody as { to?: { type?: string } }).to?.type === 'timestamp') return resetBody('timestamp', int(0, MAX_TIMESTAMP));
   if (key !== 'POST /v1/topics/{topic}/records' || !spec) return spec;
   const records = (baseBody as { records?: { headers?: unknown }[] }).records ?? [];
   return Array.isArray(records[0]?.headers) || records[0]?.headers === undefined ? spec : produceBody(record(headerMap));

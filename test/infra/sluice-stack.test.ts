@@ -662,6 +662,12 @@ describe('SluiceStack HTTP API', () => {
     });
   }
 
+  it('routes the group administration operations (reset offsets, delete a group, delete its offsets of a topic), each behind IAM', () => {
+    for (const routeKey of ['POST /v1/groups/{group}/reset-offsets', 'DELETE /v1/groups/{group}', 'DELETE /v1/groups/{group}/offsets/{topic}']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { ApiId: Match.anyValue(), RouteKey: routeKey, AuthorizationType: 'AWS_IAM' });
+    }
+  });
+
   it('serves a throttled, auto-deployed $default stage that writes JSON access logs', () => {
     assert.equal(Object.keys(template.findResources('AWS::ApiGatewayV2::Stage', ofHttpApi)).length, 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {

@@ -70,6 +70,35 @@ describe('SluiceAdmin', () => {
     assert.equal(offsets.totalLag, 2);
   });
 
+  test('groups: resetOffsets to a time (dry run, then applied) and to earliest on one partition', async () => {
+    const t0 = 1_700_000_000_000;
+    await admin.createTopic('ledger', { partitions: 2 });
+    await admin.client.produce('ledger', { records: [0, 1, 2, 3].map((i) => ({ value: `v${i}`, partition: i % 2, timestamp: t0 + i * 1000 })) });
+    await admin.client.commitOffsets('recon', { offsets: [0, 1].map((partition) => ({ topic: 'ledger', partition, offset: 2 })) });
+    const plan = await admin.resetOffsets('recon', 'ledger', { type: 'timestamp', timestamp: t0 + 1000 }, { dryRun: true });
+    // p0 holds t0 and t0+2000 (offsets 0, 1), p1 holds t0+1000 and t0+3000: the first at or after t0+1000 is offset 1 on p0, 0 on p1.
+    assert.deepEqual(plan.partitions.map((p) => [p.partition, p.previousOffset, p.offset]), [[0, 2, 1], [1, 2, 0]]);
+    assert.deepEqual((await admin.groupOffsets('recon', 'ledger')).partitions.map((p) => p.committedOffset), [2, 2]);
+    await admin.resetOffsets('recon', 'ledger', { type: 'timestamp', timestamp: t0 + 1000 });
+    assert.deepEqual((await admin.groupOffsets('recon', 'ledger')).partitions.map((p) => p.committedOffset), [1, 0]);
+    await admin.resetOffsets('recon', 'ledger', { type: 'earliest' }, { partitions: [0] });
+    assert.deepEqual((await admin.groupOffsets('recon', 'ledger')).partitions.map((p) => p.committedOffset), [0, 0]);
+  });
+
+  test('groups: deleteGroupOffsets of one topic, then deleteGroup; a live group is refused', async () => {
+    await admin.createTopic('a-topic');
+    await admin.createTopic('b-topic');
+    await admin.client.commitOffsets('doomed', { offsets: ['a-topic', 'b-topic'].map((topic) => ({ topic, partition: 0, offset: 0 })) });
+    assert.deepEqual(await admin.deleteGroupOffsets('doomed', 'a-topic'), { group: 'doomed', topic: 'a-topic', partitions: [0] });
+    assert.deepEqual((await admin.groupOffsets('doomed')).partitions.map((p) => p.topic), ['b-topic']);
+    await admin.deleteGroup('doomed');
+    await assert.rejects(admin.groupOffsets('doomed'), (err: unknown) => err instanceof SluiceApiError && err.code === 'GROUP_NOT_FOUND');
+    const member = await admin.client.joinGroup('busy', { topics: ['a-topic'], sessionTimeoutMs: 3000 });
+    await assert.rejects(admin.deleteGroup('busy'), (err: unknown) => err instanceof SluiceApiError && err.code === 'GROUP_ACTIVE' && err.status === 409);
+    await assert.rejects(admin.resetOffsets('busy', 'a-topic', { type: 'latest' }), (err: unknown) => err instanceof SluiceApiError && err.code === 'GROUP_ACTIVE');
+    await admin.client.leaveGroup('busy', member.memberId);
+  });
+
   test('ACLs and quotas', async () => {
     const rule = await admin.createAcl({ principal: 'reader', resourceType: 'TOPIC', patternType: 'PREFIXED', resourceName: 'orders', operation: 'READ', permission: 'ALLOW' });
     assert.deepEqual((await admin.listAcls()).map((r) => r.ruleId), [rule.ruleId]);

@@ -9,6 +9,7 @@ import type {
   JoinGroupOptions,
   ProduceRequest,
   QuotaRequest,
+  ResetOffsetsRequest,
   SubscriptionRequest,
 } from '../../../lib/client/types';
 import {
@@ -19,6 +20,7 @@ import {
   joinGroupRequestSchema,
   produceRequestSchema,
   quotaRequestSchema,
+  resetOffsetsRequestSchema,
   subscriptionRequestSchema,
 } from '../../../lib/protocol/requests';
 
@@ -37,6 +39,7 @@ export type RequestTypesFitTheProtocol = [
   Accepts<typeof subscriptionRequestSchema, SubscriptionRequest>,
   Accepts<typeof aclRuleRequestSchema, AclRuleRequest>,
   Accepts<typeof quotaRequestSchema, QuotaRequest>,
+  Accepts<typeof resetOffsetsRequestSchema, ResetOffsetsRequest>,
 ];
 
 describe("the client's request types", () => {
@@ -70,6 +73,8 @@ describe("the client's request types", () => {
       ],
       [aclRuleRequestSchema, { principal: '*', resourceType: 'TOPIC', patternType: 'PREFIXED', resourceName: 'orders.', operation: 'READ', permission: 'ALLOW' } satisfies AclRuleRequest],
       [quotaRequestSchema, { principal: 'p', produceBytesPerSecond: 1024, fetchBytesPerSecond: null } satisfies QuotaRequest],
+      [resetOffsetsRequestSchema, { topic: 'orders', partitions: [0, 1], to: { type: 'timestamp', timestamp: 1 }, dryRun: true } satisfies ResetOffsetsRequest],
+      [resetOffsetsRequestSchema, { topic: 'orders', to: { type: 'offset', offset: 3 } } satisfies ResetOffsetsRequest],
     ];
     for (const [schema, value] of samples) {
       const result = schema['~standard'].validate(value);
