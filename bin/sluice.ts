@@ -115,6 +115,7 @@ Examples:
     .option('--partition <n>', 'send every record to this partition (default: by key, or one partition per call)', integer(0))
     .option('--header <key=value>', 'a header on every record; repeatable', collect(keyValue))
     .option('--base64', 'values are base64 and sent as given (keys and headers stay text)')
+    .option('--null-empty', 'send an empty value as null: a tombstone (kcat -Z)')
     .option('--batch-records <n>', 'at most this many records per call, 1-10000', integer(1, 10_000), PRODUCER_DEFAULTS.batchRecords)
     .option('--batch-bytes <n>', 'start a new call before the request body passes this size', integer(1, REQUEST_BODY_MAX_BYTES), PRODUCER_DEFAULTS.batchBytes)
     .option('--linger-ms <ms>', 'send a partial batch once its first record has waited this long', integer(0), 100)

@@ -12,6 +12,8 @@ export interface ProduceOptions {
   partition?: number;
   header?: [string, string][];
   base64?: boolean;
+  /** An empty value is sent as null, a tombstone (kcat's -Z). */
+  nullEmpty?: boolean;
   batchRecords: number;
   batchBytes: number;
   lingerMs: number;
@@ -167,7 +169,7 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
     const input = fromStdin ? lines(process.stdin) : argumentValues(values);
     for await (const item of input) {
       if (outcome.failure) break;
-      const record = toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, partition: opts.partition });
+      const record = toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, nullEmpty: opts.nullEmpty, partition: opts.partition });
       const [delivery] = await producer.send(topic, record);
       const bytes = item.bytes.length;
       delivery!.then(
@@ -228,7 +230,7 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
 /** Turns one line or value into a record on the wire, with everything base64. */
 export function toRecord(
   item: InputItem,
-  o: { sep?: Buffer; unit: string; fixedKey?: string; headers: RecordHeader[]; base64?: boolean; partition?: number },
+  o: { sep?: Buffer; unit: string; fixedKey?: string; headers: RecordHeader[]; base64?: boolean; nullEmpty?: boolean; partition?: number },
 ): ProduceRecord {
   let key: string | undefined = o.fixedKey;
   let value = item.bytes;
@@ -240,8 +242,9 @@ export function toRecord(
     key = b64(item.bytes.subarray(0, at));
     value = item.bytes.subarray(at + o.sep.length);
   }
-  let encoded: string;
-  if (o.base64) {
+  let encoded: string | null;
+  if (o.nullEmpty && value.length === 0) encoded = null;
+  else if (o.base64) {
     encoded = value.toString('latin1');
     if (!BASE64.test(encoded)) throw new InputError(`${o.unit} ${item.n}: the value is not valid base64`, { [o.unit]: item.n });
   } else encoded = b64(value);

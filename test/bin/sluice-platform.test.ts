@@ -92,4 +92,21 @@ describe('sluice CLI against the local platform', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /--offset.*must be an integer of at least 0, or 'end'/);
   });
+
+  it('sends an empty line as a null value (a tombstone) with --null-empty, which consume --json shows as null', async () => {
+    assert.equal((await sluice(['topics', 'create', 'cli-tombstones'])).code, 0);
+    const produced = await sluice(['produce', 'cli-tombstones', '--key-separator', ':', '--null-empty'], 'k1:v1\nk1:\nk2:\n');
+    assert.equal(produced.code, 0, produced.stderr);
+    const consumed = await sluice(['--json', 'consume', 'cli-tombstones', '--from', 'earliest']);
+    assert.equal(consumed.code, 0, consumed.stderr);
+    const records = consumed.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    assert.deepEqual(records.map((r) => [r.key, r.value]), [['k1', 'v1'], ['k1', null], ['k2', null]]);
+  });
+
+  it('without --null-empty an empty line stays an empty value, not a tombstone', async () => {
+    assert.equal((await sluice(['topics', 'create', 'cli-empty'])).code, 0);
+    assert.equal((await sluice(['produce', 'cli-empty'], '\n')).code, 0);
+    const consumed = await sluice(['--json', 'consume', 'cli-empty', '--from', 'earliest']);
+    assert.deepEqual(consumed.stdout.trim().split('\n').map((line) => JSON.parse(line).value), ['']);
+  });
 });
