@@ -72,6 +72,7 @@ export const KAFKA_API_FUNCTIONS: Readonly<Record<number, readonly string[]>> = 
   18: [], // ApiVersions
   19: ['create-topic'], // CreateTopics
   20: ['delete-topic'], // DeleteTopics
+  21: ['trim-partition'], // DeleteRecords
   22: ['init-producer'], // InitProducerId
   32: ['describe-topic'], // DescribeConfigs
   36: [], // SaslAuthenticate
