@@ -264,7 +264,7 @@ with the secret, which this command prints and the server never shows again.`,
     .requiredOption('--resource-type <type>', 'topic, group or cluster', upperChoice(ACL_RESOURCE_TYPES))
     .option('--name <name>', `the resource name, or * for all (with --prefixed, a prefix); for cluster, default '${CLUSTER_RESOURCE_NAME}'`)
     .option('--prefixed', 'match every resource whose name starts with --name')
-    .requiredOption('--operation <operation>', 'read, write, create, delete, describe, alter or all', upperChoice(ACL_OPERATIONS))
+    .requiredOption('--operation <operation>', 'read, write, create, delete, describe, alter, alter_configs or all', upperChoice(ACL_OPERATIONS))
     .addOption(new Option('--allow', 'allow the operation').conflicts('deny'))
     .addOption(new Option('--deny', 'deny the operation (a deny wins over any allow)'))
     .addHelpText(
