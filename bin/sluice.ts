@@ -18,7 +18,7 @@ import { type StartFrom, baseUrl, byteRate, collect, integer, keyValue, lambdaAr
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
-import { createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from './cli/topics';
+import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets } from './cli/topics';
 
 function version(): string {
   try {
@@ -67,6 +67,8 @@ Errors print "error: <CODE>: <message>" to stderr and exit 1; usage errors exit 
 
 Examples:
   sluice topics create orders --partitions 4 --config message.timestamp.type=LogAppendTime
+  sluice topics alter orders --config retention.ms=86400000 --delete-config compression.type
+  sluice topics add-partitions orders --count 8
   printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
   sluice consume orders --from earliest --key-separator : --follow
   sluice consume orders --group billing --reset earliest --follow
@@ -76,7 +78,7 @@ Examples:
   sluice quotas set alice --produce-bytes-per-second 1048576`,
     );
 
-  const topics = program.command('topics').description('create, list, describe and delete topics, and show their offsets');
+  const topics = program.command('topics').description('create, list, describe, alter and delete topics, add partitions, and show their offsets');
   topics
     .command('create <name>')
     .description('create a topic')
@@ -95,6 +97,17 @@ Examples:
     .command('offsets <name>')
     .description("show each partition's log start offset and high watermark")
     .action((name: string) => topicOffsets(name, globals()));
+  topics
+    .command('alter <name>')
+    .description("change a topic's config: set keys, or delete them (back to the default)")
+    .option('--config <key=value>', 'set a config key; repeatable', collect(keyValue))
+    .option('--delete-config <key>', 'remove a config key; repeatable', collect((key: string) => key))
+    .action((name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }) => alterTopic(name, opts, globals()));
+  topics
+    .command('add-partitions <name>')
+    .description('raise the partition count (only upwards); keyed records may map to other partitions afterwards')
+    .requiredOption('--count <n>', 'the new total number of partitions, up to 256', integer(1, 256))
+    .action((name: string, opts: { count: number }) => addPartitions(name, opts, globals()));
   topics
     .command('delete <name>')
     .description('delete a topic and all its records')

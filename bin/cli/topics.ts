@@ -1,8 +1,8 @@
 import type { PartitionOffsets, Topic } from '../../lib/client/types';
-import { type GlobalOptions, clientFor } from './common';
+import { type GlobalOptions, InputError, clientFor } from './common';
 import { configText, isoTime, out, table } from './output';
 
-/** `sluice topics create | list | describe | offsets | delete`. */
+/** `sluice topics create | list | describe | offsets | alter | add-partitions | delete`. */
 
 export async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
   const topic = await clientFor(globals).createTopic(name, {
@@ -63,4 +63,24 @@ function offsetsTable(partitions: readonly PartitionOffsets[]): string {
 export async function deleteTopic(name: string, globals: GlobalOptions): Promise<void> {
   await clientFor(globals).deleteTopic(name);
   await out(globals.json ? `${JSON.stringify({ topic: name, deleted: true })}\n` : `Deleted topic '${name}'.\n`);
+}
+
+/** `sluice topics alter`: sets (`--config`) and removes (`--delete-config`) config keys in one call; prints the topic's config after. */
+export async function alterTopic(name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }, globals: GlobalOptions): Promise<void> {
+  const change: Record<string, string | null> = Object.fromEntries(opts.config ?? []);
+  for (const key of opts.deleteConfig ?? []) {
+    if (Object.hasOwn(change, key)) throw new InputError(`config key '${key}' is both set and deleted`, { field: key });
+    change[key] = null;
+  }
+  if (Object.keys(change).length === 0) throw new InputError('nothing to change: give --config key=value or --delete-config key');
+  const topic = await clientFor(globals).alterTopicConfig(name, change);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  await out(`Altered topic '${topic.name}': config ${configText(topic.config ?? {})}.\n`);
+}
+
+/** `sluice topics add-partitions`: raises the partition count to `--count`, the new total. */
+export async function addPartitions(name: string, opts: { count: number }, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).createPartitions(name, opts.count);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  await out(`Topic '${topic.name}' now has ${topic.partitions} partitions; keyed records may map to other partitions from now on.\n`);
 }
