@@ -117,8 +117,10 @@ export async function raisePartitionCount(ctx: SluiceContext, topic: TopicIdenti
       new UpdateCommand({
         TableName: ctx.tables.topics,
         Key: topicKey(topic.name),
-        UpdateExpression: 'SET partitions = :count',
-        ConditionExpression: 'topicId = :topicId AND partitions < :count',
+        UpdateExpression: 'SET #partitions = :count',
+        ConditionExpression: 'topicId = :topicId AND #partitions < :count',
+        // A reserved word in DynamoDB expressions.
+        ExpressionAttributeNames: { '#partitions': 'partitions' },
         ExpressionAttributeValues: { ':topicId': topic.topicId, ':count': count },
         ReturnValues: 'ALL_NEW',
       }),
