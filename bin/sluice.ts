@@ -102,7 +102,12 @@ Examples:
     .description("change a topic's config: set keys, or delete them (back to the default)")
     .option('--config <key=value>', 'set a config key; repeatable', collect(keyValue))
     .option('--delete-config <key>', 'remove a config key; repeatable', collect((key: string) => key))
-    .action((name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }) => alterTopic(name, opts, globals()));
+    .action((name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }, command: Command) => {
+      if (!opts.config && !opts.deleteConfig) command.error('error: give --config key=value, --delete-config key, or both', { exitCode: 2, code: 'sluice.nothingToAlter' });
+      const both = (opts.config ?? []).find(([key]) => opts.deleteConfig?.includes(key));
+      if (both) command.error(`error: config key '${both[0]}' is both set (--config) and deleted (--delete-config)`, { exitCode: 2, code: 'sluice.setAndDeleted' });
+      return alterTopic(name, opts, globals());
+    });
   topics
     .command('add-partitions <name>')
     .description('raise the partition count (only upwards); keyed records may map to other partitions afterwards')

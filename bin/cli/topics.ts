@@ -1,5 +1,5 @@
 import type { PartitionOffsets, Topic } from '../../lib/client/types';
-import { type GlobalOptions, InputError, clientFor } from './common';
+import { type GlobalOptions, clientFor } from './common';
 import { configText, isoTime, out, table } from './output';
 
 /** `sluice topics create | list | describe | offsets | alter | add-partitions | delete`. */
@@ -67,12 +67,9 @@ export async function deleteTopic(name: string, globals: GlobalOptions): Promise
 
 /** `sluice topics alter`: sets (`--config`) and removes (`--delete-config`) config keys in one call; prints the topic's config after. */
 export async function alterTopic(name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }, globals: GlobalOptions): Promise<void> {
+  // The command line refuses an empty change and a key both set and deleted (usage errors).
   const change: Record<string, string | null> = Object.fromEntries(opts.config ?? []);
-  for (const key of opts.deleteConfig ?? []) {
-    if (Object.hasOwn(change, key)) throw new InputError(`config key '${key}' is both set and deleted`, { field: key });
-    change[key] = null;
-  }
-  if (Object.keys(change).length === 0) throw new InputError('nothing to change: give --config key=value or --delete-config key');
+  for (const key of opts.deleteConfig ?? []) change[key] = null;
   const topic = await clientFor(globals).alterTopicConfig(name, change);
   if (globals.json) return out(`${JSON.stringify(topic)}\n`);
   await out(`Altered topic '${topic.name}': config ${configText(topic.config ?? {})}.\n`);
