@@ -1,8 +1,10 @@
 import type { SluiceContext } from '../core/context';
 import { ServiceBusyError, ValidationError } from '../core/errors';
 import { rebalanceGroupsOfTopic } from '../groups/coordinator';
+import { noticeRebalance } from '../groups/member-binding';
 import { logLine } from '../observability/log-sink';
 import type { Topic, TopicDescription } from '../protocol/responses';
+import type { ConnectionPoster } from '../store/connection-poster';
 import { changeTopicConfig, createTopicItem, deleteTopicItem, getTopic, listTopicItems, raiseTopicPartitions } from './topic-repository';
 
 export interface CreateTopicInput {
@@ -73,9 +75,11 @@ export async function alterTopicConfig(ctx: SluiceContext, name: string, change:
  * only upwards, so a count at or below the current one is a 400 naming it. Keys then map
  * to other partitions (murmur2 mod the count, as in Kafka; docs/design.md, "Adding
  * partitions"). Groups consuming the topic are rebalanced onto the new count before this
- * answers; a group whose rebalance fails is logged and picks the count up at its next one.
+ * answers, and with `poster` their members bound to a watch connection are sent the
+ * `rebalance` notice, as the coordinator's trigger sends it; a group whose rebalance or
+ * notice fails is logged, and picks the count up at its next rebalance (members: their next heartbeat).
  */
-export async function createPartitions(ctx: SluiceContext, name: string, count: number): Promise<Topic> {
+export async function createPartitions(ctx: SluiceContext, name: string, count: number, options: { poster?: ConnectionPoster } = {}): Promise<Topic> {
   for (let attempt = 1; attempt <= TOPIC_UPDATE_ATTEMPTS; attempt++) {
     const topic = await getTopic(ctx, name);
     if (count <= topic.partitions) {
@@ -87,20 +91,30 @@ export async function createPartitions(ctx: SluiceContext, name: string, count: 
     }
     const raised = await raiseTopicPartitions(ctx, topic, count);
     if (!raised) continue;
-    await rebalanceConsumers(ctx, name, raised.partitions);
+    await rebalanceConsumers(ctx, name, raised.partitions, options.poster);
     return raised;
   }
   throw new ServiceBusyError(`topic '${name}' changed during each of ${TOPIC_UPDATE_ATTEMPTS} attempts to add partitions`);
 }
 
 /** The partitions are added whatever happens here: a failure is logged, not answered (a retry would only be told the count is taken). */
-async function rebalanceConsumers(ctx: SluiceContext, topic: string, partitions: number): Promise<void> {
-  const warn = (error: unknown, group?: string) =>
-    logLine({ level: 'WARN', message: 'rebalance after adding partitions failed; the group picks up the count at its next rebalance', topic, ...(group === undefined ? {} : { group }), error: String(error) });
+async function rebalanceConsumers(ctx: SluiceContext, topic: string, partitions: number, poster: ConnectionPoster | undefined): Promise<void> {
+  const warn = (message: string, error: unknown, group?: string) =>
+    logLine({ level: 'WARN', message, topic, ...(group === undefined ? {} : { group }), error: String(error) });
+  const failedRebalance = 'rebalance after adding partitions failed; the group picks up the count at its next rebalance';
   try {
-    const { failed } = await rebalanceGroupsOfTopic(ctx, topic, partitions);
-    for (const { group, error } of failed) warn(error, group);
+    const { rebalanced, failed } = await rebalanceGroupsOfTopic(ctx, topic, partitions);
+    for (const { group, error } of failed) warn(failedRebalance, error, group);
+    if (!poster) return;
+    for (const outcome of rebalanced.filter((o) => o.changed)) {
+      try {
+        const notices = await noticeRebalance(ctx, poster, outcome.group, outcome.generation);
+        for (const error of notices.failed) warn('rebalance notice failed; the member learns at its next heartbeat', error, outcome.group);
+      } catch (error) {
+        warn('rebalance notices failed; the members learn at their next heartbeat', error, outcome.group);
+      }
+    }
   } catch (error) {
-    warn(error);
+    warn(failedRebalance, error);
   }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { partitionForKey } from '../../../lib/protocol/partitioner';
 import { eventually } from '../../support/eventually';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { TestWatchClient } from '../../support/watch-client';
 
 /**
  * `POST /v1/topics/{topic}/partitions` (functions/http/create-partitions.ts) on the real
@@ -37,6 +38,7 @@ before(async () => {
     ['bounds', 3],
     ['grouped', 2],
     ['guarded', 1],
+    ['watched', 1],
   ] as const) {
     await createTopic(name, partitions);
   }
@@ -151,6 +153,31 @@ describe('POST /v1/topics/{topic}/partitions', () => {
     assert.deepEqual(assigned(after), [0, 1, 2, 3]);
     assert.equal(after.generation, before.generation + 1);
     assert.equal(after.rebalanceInProgress, false);
+  });
+});
+
+describe('POST /v1/topics/{topic}/partitions and members bound to a watch connection', { timeout: 60_000 }, () => {
+  it('posts rebalance with the new generation to a bound member of a group of the topic', async () => {
+    const joined = await send('t-admin', 'POST', '/v1/groups/watchers/members', { topics: ['watched'] });
+    assert.equal(joined.status, 201, JSON.stringify(joined.body));
+    const memberId = joined.body.memberId as string;
+    const heartbeat = async () => (await send('t-admin', 'POST', `/v1/groups/watchers/members/${memberId}/heartbeat`)).body;
+    await eventually(async () => (await heartbeat()).rebalanceInProgress === false, 'the member is settled');
+    const settled = (await heartbeat()).generation as number;
+    const client = await TestWatchClient.open(`${env.platform.watchUrl}?token=t-admin`);
+    try {
+      client.send({ action: 'bind', group: 'watchers', memberId });
+      assert.equal((await client.next((m) => m.type === 'bound' || m.type === 'watch-error')).type, 'bound');
+      assert.equal((await raise('watched', 3)).status, 200);
+      const notice = await Promise.race([
+        client.next((m) => m.type === 'rebalance'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no rebalance notice within 10 s')), 10_000).unref()),
+      ]);
+      assert.deepEqual(notice, { type: 'rebalance', group: 'watchers', generation: settled + 1 });
+      assert.deepEqual((await heartbeat()).assignment, [{ topic: 'watched', partitions: [0, 1, 2] }]);
+    } finally {
+      client.close();
+    }
   });
 });
 
