@@ -62,7 +62,8 @@ export async function rebalance(ctx: SluiceContext, group: string): Promise<Reba
  * count at their next rebalance: any join, leave or lapsed lease).
  */
 export async function rebalanceGroupsOfTopic(ctx: SluiceContext, topic: string, partitions: number): Promise<{ rebalanced: RebalanceOutcome[]; failed: { group: string; error: unknown }[] }> {
-  const stale = (await listGroupMetas(ctx)).filter((meta) => meta.members.length > 0 && meta.topicPartitions[topic] !== undefined && meta.topicPartitions[topic] !== partitions);
+  // Own keys only: a topic may be named `constructor`.
+  const stale = (await listGroupMetas(ctx)).filter((meta) => meta.members.length > 0 && Object.hasOwn(meta.topicPartitions, topic) && meta.topicPartitions[topic] !== partitions);
   const rebalanced: RebalanceOutcome[] = [];
   const failed: { group: string; error: unknown }[] = [];
   for (const meta of stale) {

@@ -73,8 +73,8 @@ export async function alterTopicConfig(ctx: SluiceContext, name: string, change:
 /**
  * Raises the topic's partition count to `count`, the new total (Kafka's CreatePartitions):
  * only upwards, so a count at or below the current one is a 400 naming it. Keys then map
- * to other partitions (murmur2 mod the count, as in Kafka; docs/design.md, "Adding
- * partitions"). Groups consuming the topic are rebalanced onto the new count before this
+ * to other partitions (murmur2 mod the count, as in Kafka; docs/design.md, "Topic
+ * administration"). Groups consuming the topic are rebalanced onto the new count before this
  * answers, and with `poster` their members bound to a watch connection are sent the
  * `rebalance` notice, as the coordinator's trigger sends it; a group whose rebalance or
  * notice fails is logged, and picks the count up at its next rebalance (members: their next heartbeat).
