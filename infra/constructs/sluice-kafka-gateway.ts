@@ -74,7 +74,10 @@ export const KAFKA_API_FUNCTIONS: Readonly<Record<number, readonly string[]>> = 
   20: ['delete-topic'], // DeleteTopics
   22: ['init-producer'], // InitProducerId
   32: ['describe-topic'], // DescribeConfigs
+  33: ['alter-topic-config'], // AlterConfigs
   36: [], // SaslAuthenticate
+  37: ['create-partitions'], // CreatePartitions
+  44: ['alter-topic-config'], // IncrementalAlterConfigs
 };
 
 /** Two grants on one resource: the same one, or read, write (and delete) together. */

@@ -21,6 +21,11 @@ import { DESCRIBE_CONFIGS } from '../../messages/describe-configs';
 import { handleCreateTopics } from './create-topics';
 import { handleDeleteTopics } from './delete-topics';
 import { handleDescribeConfigs } from './describe-configs';
+import { CREATE_PARTITIONS } from '../../messages/create-partitions';
+import { ALTER_CONFIGS } from '../../messages/alter-configs';
+import { INCREMENTAL_ALTER_CONFIGS } from '../../messages/incremental-alter-configs';
+import { handleCreatePartitions } from './create-partitions';
+import { handleAlterConfigs, handleIncrementalAlterConfigs } from './alter-configs';
 import { FIND_COORDINATOR } from '../../messages/find-coordinator';
 import { JOIN_GROUP } from '../../messages/join-group';
 import { SYNC_GROUP } from '../../messages/sync-group';
@@ -66,6 +71,9 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(CREATE_TOPICS, handleCreateTopics),
     route(DELETE_TOPICS, handleDeleteTopics),
     route(DESCRIBE_CONFIGS, handleDescribeConfigs),
+    route(ALTER_CONFIGS, handleAlterConfigs),
+    route(CREATE_PARTITIONS, handleCreatePartitions),
+    route(INCREMENTAL_ALTER_CONFIGS, handleIncrementalAlterConfigs),
     route(FIND_COORDINATOR, handleFindCoordinator),
     route(JOIN_GROUP, handleJoinGroup),
     route(SYNC_GROUP, handleSyncGroup),
