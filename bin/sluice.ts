@@ -18,7 +18,7 @@ import { type StartFrom, baseUrl, byteRate, collect, dateTime, integer, keyValue
 import { type ProduceOptions, produce } from './cli/produce';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
-import { createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
+import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
 
 function version(): string {
   try {
@@ -67,6 +67,8 @@ Errors print "error: <CODE>: <message>" to stderr and exit 1; usage errors exit 
 
 Examples:
   sluice topics create orders --partitions 4 --config message.timestamp.type=LogAppendTime
+  sluice topics alter orders --config retention.ms=86400000 --delete-config compression.type
+  sluice topics add-partitions orders --count 8
   printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
   sluice consume orders --from earliest --key-separator : --follow
   sluice consume orders --group billing --reset earliest --follow
@@ -77,7 +79,7 @@ Examples:
   sluice quotas set alice --produce-bytes-per-second 1048576`,
     );
 
-  const topics = program.command('topics').description('create, list, describe and delete topics, and show their offsets');
+  const topics = program.command('topics').description('create, list, describe, alter and delete topics, add partitions, and show their offsets');
   topics
     .command('create <name>')
     .description('create a topic')
@@ -96,6 +98,22 @@ Examples:
     .command('offsets <name>')
     .description("show each partition's log start offset and high watermark")
     .action((name: string) => topicOffsets(name, globals()));
+  topics
+    .command('alter <name>')
+    .description("change a topic's config: set keys, or delete them (back to the default)")
+    .option('--config <key=value>', 'set a config key; repeatable', collect(keyValue))
+    .option('--delete-config <key>', 'remove a config key; repeatable', collect((key: string) => key))
+    .action((name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }, command: Command) => {
+      if (!opts.config && !opts.deleteConfig) command.error('error: give --config key=value, --delete-config key, or both', { exitCode: 2, code: 'sluice.nothingToAlter' });
+      const both = (opts.config ?? []).find(([key]) => opts.deleteConfig?.includes(key));
+      if (both) command.error(`error: config key '${both[0]}' is both set (--config) and deleted (--delete-config)`, { exitCode: 2, code: 'sluice.setAndDeleted' });
+      return alterTopic(name, opts, globals());
+    });
+  topics
+    .command('add-partitions <name>')
+    .description('raise the partition count (only upwards); keyed records may map to other partitions afterwards')
+    .requiredOption('--count <n>', 'the new total number of partitions, up to 256', integer(1, 256))
+    .action((name: string, opts: { count: number }) => addPartitions(name, opts, globals()));
   topics
     .command('trim <name>')
     .description("delete records below an offset (Kafka's DeleteRecords): the log start moves there; storage is freed by the next retention run")
@@ -302,7 +320,7 @@ with the secret, which this command prints and the server never shows again.`,
     .requiredOption('--resource-type <type>', 'topic, group or cluster', upperChoice(ACL_RESOURCE_TYPES))
     .option('--name <name>', `the resource name, or * for all (with --prefixed, a prefix); for cluster, default '${CLUSTER_RESOURCE_NAME}'`)
     .option('--prefixed', 'match every resource whose name starts with --name')
-    .requiredOption('--operation <operation>', 'read, write, create, delete, describe, alter or all', upperChoice(ACL_OPERATIONS))
+    .requiredOption('--operation <operation>', 'read, write, create, delete, describe, alter, alter_configs or all', upperChoice(ACL_OPERATIONS))
     .addOption(new Option('--allow', 'allow the operation').conflicts('deny'))
     .addOption(new Option('--deny', 'deny the operation (a deny wins over any allow)'))
     .addHelpText(

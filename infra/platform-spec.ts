@@ -101,6 +101,13 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
   // The topic item alone; every partition's offsets are list-topic-offsets.
   apiFunction('describe-topic', { tables: { Topics: 'read' } }),
   apiFunction('delete-topic', { tables: { Topics: 'readwrite' } }),
+  apiFunction('alter-topic-config', { tables: { Topics: 'readwrite' } }),
+  {
+    // Groups: the groups consuming the topic are rebalanced onto the new partition count,
+    // and their members bound to a watch connection are told (`rebalance`), as coordinate-groups does.
+    ...apiFunction('create-partitions', { tables: { Topics: 'readwrite', Groups: 'readwrite' } }),
+    managesConnections: true,
+  },
   {
     // Access: quota usage is counted with an atomic ADD per call.
     ...apiFunction('produce-records', { tables: { Topics: 'read', Log: 'readwrite', Producers: 'read', Access: 'readwrite' }, bucket: 'readwrite' }, DATA_PATH_MEMORY_MIB),

@@ -5,7 +5,7 @@ import { out, table } from './output';
 /** `sluice acls create | list | delete`. */
 
 export const ACL_RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER'] as const;
-export const ACL_OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'] as const;
+export const ACL_OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALTER_CONFIGS', 'ALL'] as const;
 /** The name ACLs on the cluster resource use. */
 export const CLUSTER_RESOURCE_NAME = 'cluster';
 

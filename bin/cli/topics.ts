@@ -2,7 +2,7 @@ import type { PartitionOffsets, Topic } from '../../lib/client/types';
 import { type GlobalOptions, clientFor } from './common';
 import { configText, isoTime, out, table } from './output';
 
-/** `sluice topics create | list | describe | offsets | trim | delete`. */
+/** `sluice topics create | list | describe | offsets | alter | add-partitions | trim | delete`. */
 
 export async function createTopic(name: string, opts: { partitions?: number; config?: [string, string][] }, globals: GlobalOptions): Promise<void> {
   const topic = await clientFor(globals).createTopic(name, {
@@ -80,4 +80,21 @@ export async function trimTopic(name: string, opts: { offset: number; partition?
 export async function deleteTopic(name: string, globals: GlobalOptions): Promise<void> {
   await clientFor(globals).deleteTopic(name);
   await out(globals.json ? `${JSON.stringify({ topic: name, deleted: true })}\n` : `Deleted topic '${name}'.\n`);
+}
+
+/** `sluice topics alter`: sets (`--config`) and removes (`--delete-config`) config keys in one call; prints the topic's config after. */
+export async function alterTopic(name: string, opts: { config?: [string, string][]; deleteConfig?: string[] }, globals: GlobalOptions): Promise<void> {
+  // The command line refuses an empty change and a key both set and deleted (usage errors).
+  const change: Record<string, string | null> = Object.fromEntries(opts.config ?? []);
+  for (const key of opts.deleteConfig ?? []) change[key] = null;
+  const topic = await clientFor(globals).alterTopicConfig(name, change);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  await out(`Altered topic '${topic.name}': config ${configText(topic.config ?? {})}.\n`);
+}
+
+/** `sluice topics add-partitions`: raises the partition count to `--count`, the new total. */
+export async function addPartitions(name: string, opts: { count: number }, globals: GlobalOptions): Promise<void> {
+  const topic = await clientFor(globals).createPartitions(name, opts.count);
+  if (globals.json) return out(`${JSON.stringify(topic)}\n`);
+  await out(`Topic '${topic.name}' now has ${topic.partitions} partitions; keyed records may map to other partitions from now on.\n`);
 }

@@ -75,7 +75,10 @@ export const KAFKA_API_FUNCTIONS: Readonly<Record<number, readonly string[]>> = 
   21: ['trim-partition'], // DeleteRecords
   22: ['init-producer'], // InitProducerId
   32: ['describe-topic'], // DescribeConfigs
+  33: ['alter-topic-config'], // AlterConfigs
   36: [], // SaslAuthenticate
+  37: ['create-partitions'], // CreatePartitions
+  44: ['alter-topic-config'], // IncrementalAlterConfigs
   42: ['delete-group'], // DeleteGroups (planned, issue #14)
   47: ['delete-group-offsets'], // OffsetDelete (planned, issue #14)
 };

@@ -36,7 +36,7 @@ export async function requireAccess(ctx: SluiceContext, caller: Caller, ...acces
 }
 
 /** Operations whose answers show the resource; CREATE is left out (Kafka creates with CREATE alone). */
-const SHOWS_RESOURCE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER'];
+const SHOWS_RESOURCE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER', 'ALTER_CONFIGS'];
 
 /** Keeps the items the caller may describe, for list routes (Kafka lists only what you may describe). */
 export async function visibleTo<T>(ctx: SluiceContext, caller: Caller, resourceType: ResourceType, items: T[], nameOf: (item: T) => string): Promise<T[]> {

@@ -6,7 +6,8 @@
 import type { AclRule as ProtocolAclRule } from '../protocol/responses';
 
 export const RESOURCE_TYPES = ['TOPIC', 'GROUP', 'CLUSTER'] as const;
-export const OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'] as const;
+// ALTER_CONFIGS: changing a topic's config (Kafka's operation for AlterConfigs); ALTER adds its partitions.
+export const OPERATIONS = ['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALTER_CONFIGS', 'ALL'] as const;
 export const PATTERN_TYPES = ['LITERAL', 'PREFIXED'] as const;
 export const PERMISSIONS = ['ALLOW', 'DENY'] as const;
 
@@ -34,8 +35,13 @@ export interface Decision {
   rule?: AclRule;
 }
 
-/** As in Kafka, being allowed to read, write, delete or alter a resource implies being allowed to describe it. */
-const IMPLIES_DESCRIBE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER'];
+/**
+ * As in Kafka, being allowed to read, write, delete or alter a resource implies being
+ * allowed to describe it. ALTER_CONFIGS implies only DESCRIBE_CONFIGS in Kafka; Sluice has
+ * no separate DESCRIBE_CONFIGS (describe shows the config), and the config route answers
+ * the topic, so it implies DESCRIBE here.
+ */
+const IMPLIES_DESCRIBE: readonly Operation[] = ['READ', 'WRITE', 'DELETE', 'ALTER', 'ALTER_CONFIGS'];
 
 export function authorize(rules: readonly AclRule[], principal: string, resourceType: ResourceType, resourceName: string, operation: Operation): Decision {
   const applicable = rules.filter(

@@ -15,6 +15,7 @@ import type {
   ResetOffsetsResponse,
   ResetTarget,
   Topic,
+  TopicConfigChange,
   TopicDescription,
   TopicOffsets,
 } from './types';
@@ -49,6 +50,24 @@ export class SluiceAdmin {
   /** A topic: name, id, partition count, config (one read; offsets are `listTopicOffsets`). */
   describeTopic(topic: string, request?: RequestOptions): Promise<TopicDescription> {
     return this.client.describeTopic(topic, request);
+  }
+
+  /**
+   * Changes a topic's config (Kafka's incrementalAlterConfigs): a string sets the key,
+   * validated as at create; null removes it. Needs ALTER_CONFIGS on the topic. Other
+   * containers apply it within their topic cache's 5 s.
+   */
+  alterTopicConfig(topic: string, config: TopicConfigChange, request?: RequestOptions): Promise<Topic> {
+    return this.client.alterTopicConfig(topic, config, request);
+  }
+
+  /**
+   * Raises a topic's partition count to `count`, the new total (Kafka's createPartitions;
+   * only upwards, at most 256). Keyed records may map to other partitions from then on.
+   * Needs ALTER on the topic.
+   */
+  createPartitions(topic: string, count: number, request?: RequestOptions): Promise<Topic> {
+    return this.client.createPartitions(topic, count, request);
   }
 
   /** Deletes a topic and its records. */

@@ -33,6 +33,9 @@ export interface Batch {
 export interface TopicState {
   name: string;
   partitions?: Promise<number>;
+  /** The count `partitions` last resolved to, and when it was asked for (ms since the epoch). */
+  knownPartitions?: number;
+  partitionsReadAt?: number;
   queue: Pending[];
   queueBytes: number;
   inFlight: number;
@@ -112,11 +115,10 @@ export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pendi
   }
   if (taken.length === 0) return undefined;
 
-  const records = taken.map((p, i) => {
-    const r = p.record;
-    // Keyed records travel without a partition, so the server places them itself (and a disagreement would show).
-    return r.partition === undefined && (r.key === undefined || r.key === null) ? { ...r, partition: placed[i]! } : r;
-  });
+  // Every record travels with the partition placed here, keyed ones too: the sequences claim
+  // exactly those partitions, and while a topic's partitions are being added the server's
+  // count (its cache) and this producer's may differ, so the server must not place them again.
+  const records = taken.map((p, i) => (p.record.partition === undefined ? { ...p.record, partition: placed[i]! } : p.record));
   const request: ProduceRequest = { encoding, records };
   const bases = new Map<number, number>();
   if (identity) {

@@ -64,6 +64,12 @@ export interface SluiceProducerOptions {
   retryBackoffMaxMs?: number;
   /** A float in [0, 1), for jitter; `Math.random` by default. */
   random?: () => number;
+  /**
+   * Read a topic's partition count again after this long (Kafka's `metadata.max.age.ms`),
+   * so partitions added to it are used; default 300,000. A record for a partition past the
+   * known count also reads it again (at most once a second) before it is refused.
+   */
+  metadataMaxAgeMs?: number;
   /** Compress each call's request body on the wire; default `none`. */
   compression?: 'none' | 'gzip';
   /**
@@ -112,7 +118,11 @@ export const PRODUCER_DEFAULTS = {
   bufferBytes: 32 * 1024 * 1024,
   retryBackoffMs: 100,
   retryBackoffMaxMs: 5_000,
+  metadataMaxAgeMs: 300_000,
 } as const;
+
+/** At most one extra partition-count read a second per topic for records naming a partition past it. */
+const PARTITIONS_RECHECK_MS = 1_000;
 
 export class SluiceProducer {
   private readonly lingerMs: number;
@@ -127,6 +137,7 @@ export class SluiceProducer {
   private readonly backoffBase: number;
   private readonly backoffCap: number;
   private readonly random: () => number;
+  private readonly metadataMaxAgeMs: number;
   private readonly name?: string;
   private readonly requestOptions?: RequestOptions;
   private readonly maxPartitionsPerCall: number | 'auto';
@@ -164,6 +175,7 @@ export class SluiceProducer {
     this.backoffBase = options.retryBackoffMs ?? PRODUCER_DEFAULTS.retryBackoffMs;
     this.backoffCap = options.retryBackoffMaxMs ?? PRODUCER_DEFAULTS.retryBackoffMaxMs;
     this.random = options.random ?? Math.random;
+    this.metadataMaxAgeMs = options.metadataMaxAgeMs ?? PRODUCER_DEFAULTS.metadataMaxAgeMs;
     this.name = options.name;
     if (options.compression === 'gzip') this.requestOptions = { compression: 'gzip' };
     this.maxPartitionsPerCall = options.maxPartitionsPerCall ?? 'auto';
@@ -331,10 +343,29 @@ export class SluiceProducer {
     }
   }
 
+  /**
+   * The topic's partition count: read once, then again when it is `metadataMaxAgeMs` old or
+   * a queued record names a partition past it (partitions may have been added; keys then
+   * map over the new count, as in Kafka). A failed re-read keeps the count known before.
+   */
   private partitionCount(state: TopicState): Promise<number> {
-    if (!state.partitions) {
-      state.partitions = this.client.describeTopic(state.name).then((d) => d.partitions);
-      state.partitions.catch(() => (state.partitions = undefined));
+    const now = Date.now();
+    const known = state.knownPartitions;
+    const age = state.partitionsReadAt === undefined ? Infinity : now - state.partitionsReadAt;
+    const pastKnown = known !== undefined && age >= PARTITIONS_RECHECK_MS && state.queue.some((p) => p.record.partition !== undefined && p.record.partition >= known);
+    if (!state.partitions || age >= this.metadataMaxAgeMs || pastKnown) {
+      state.partitionsReadAt = now;
+      const read = this.client.describeTopic(state.name).then(
+        (d) => (state.knownPartitions = d.partitions),
+        (err: unknown) => {
+          if (known !== undefined) return known;
+          throw err;
+        },
+      );
+      state.partitions = read;
+      read.catch(() => {
+        if (state.partitions === read) state.partitions = undefined;
+      });
     }
     return state.partitions;
   }

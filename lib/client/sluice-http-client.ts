@@ -27,6 +27,7 @@ import type {
   SubscriptionDescription,
   SubscriptionRequest,
   Topic,
+  TopicConfigChange,
   TopicDescription,
   TopicOffsets,
 } from './types';
@@ -191,6 +192,16 @@ export class SluiceHttpClient {
   /** `DELETE /v1/topics/{topic}`. */
   async deleteTopic(topic: string, request?: RequestOptions): Promise<void> {
     await this.request<undefined>('DELETE', topicPath(topic), request);
+  }
+
+  /** `PATCH /v1/topics/{topic}`: sets each key given a string, removes each given null; answers the topic as stored now. */
+  alterTopicConfig(topic: string, config: TopicConfigChange, request?: RequestOptions): Promise<Topic> {
+    return this.request<Topic>('PATCH', topicPath(topic), { body: { config }, ...request });
+  }
+
+  /** `POST /v1/topics/{topic}/partitions`: raises the partition count to `count`, the new total (only upwards). */
+  createPartitions(topic: string, count: number, request?: RequestOptions): Promise<Topic> {
+    return this.request<Topic>('POST', `${topicPath(topic)}/partitions`, { body: { count }, ...request });
   }
 
   /** `POST /v1/topics/{topic}/records`: all records commit, or none; answers where each landed, in request order. */

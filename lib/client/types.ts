@@ -62,6 +62,9 @@ export interface CreateTopicOptions {
   config?: TopicConfig;
 }
 
+/** A config change: each key set to a value, or removed with null (back to the default). */
+export type TopicConfigChange = Record<string, string | null>;
+
 /** One record to produce; `key`, `value` and header values are in the request's encoding. */
 export interface ProduceRecord {
   key?: string | null;

@@ -1,7 +1,7 @@
 import type { SluiceContext } from '../core/context';
 import { TopicNotFoundError } from '../core/errors';
 import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
-import { readMeta, writeNextGeneration } from '../store/group-store';
+import { listGroupMetas, readMeta, writeNextGeneration } from '../store/group-store';
 import { getTopic } from '../topics/topic-repository';
 import { assignPartitions, type TopicPartitions } from './assignors';
 import { expireLapsedMembers } from './membership';
@@ -51,6 +51,29 @@ export async function rebalance(ctx: SluiceContext, group: string): Promise<Reba
     },
     (attempts) => new Error(`Group '${group}': gave up rebalancing after ${attempts} conflicting attempts`),
   );
+}
+
+/**
+ * Rebalances every group whose current assignment was computed for `topic` with another
+ * partition count than `partitions` (Kafka's consumers rejoin when their metadata shows a
+ * new count). Membership events drive every other rebalance; a raised partition count is
+ * no membership event, so the partitions route calls this. One group's failure does not
+ * stop the others; answers the groups rebalanced and those that failed (they pick up the
+ * count at their next rebalance: any join, leave or lapsed lease).
+ */
+export async function rebalanceGroupsOfTopic(ctx: SluiceContext, topic: string, partitions: number): Promise<{ rebalanced: RebalanceOutcome[]; failed: { group: string; error: unknown }[] }> {
+  // Own keys only: a topic may be named `constructor`.
+  const stale = (await listGroupMetas(ctx)).filter((meta) => meta.members.length > 0 && Object.hasOwn(meta.topicPartitions, topic) && meta.topicPartitions[topic] !== partitions);
+  const rebalanced: RebalanceOutcome[] = [];
+  const failed: { group: string; error: unknown }[] = [];
+  for (const meta of stale) {
+    try {
+      rebalanced.push(await rebalance(ctx, meta.group));
+    } catch (error) {
+      failed.push({ group: meta.group, error });
+    }
+  }
+  return { rebalanced, failed };
 }
 
 async function partitionCounts(ctx: SluiceContext, topics: string[]): Promise<TopicPartitions[]> {

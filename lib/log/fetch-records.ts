@@ -60,7 +60,7 @@ const PARALLEL_GETS = 8;
  */
 export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
   let topic = await cachedTopic(ctx, input.topic);
-  // Partition counts never change, but a topic re-created elsewhere may have more: check before refusing.
+  // The cached count may be stale (partitions added, or the topic re-created with more elsewhere): check before refusing.
   if (input.partition >= topic.partitions) topic = await refreshTopic(ctx, input.topic);
   requirePartition(topic, input.partition);
   const stats = emptyStats();

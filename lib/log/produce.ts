@@ -43,7 +43,7 @@ export async function produce(
   options: ProduceOptions = {},
 ): Promise<ProduceResult> {
   let topic = await cachedTopic(ctx, topicName);
-  // Partition counts never change, but a topic re-created elsewhere may have more: check before refusing.
+  // The cached count may be stale (partitions added, or the topic re-created with more elsewhere): check before refusing.
   if (incoming.some((r) => r.partition !== undefined && r.partition >= topic.partitions)) topic = await refreshTopic(ctx, topicName);
   try {
     return await produceTo(ctx, topic, incoming, options);

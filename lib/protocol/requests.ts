@@ -13,7 +13,7 @@ import {
   targetUrlSchema,
   topicNameSchema,
 } from './identifiers';
-import { topicConfigSchema } from './topic-config';
+import { topicConfigChangeSchema, topicConfigSchema } from './topic-config';
 
 export { groupNameSchema, memberIdSchema, ruleIdSchema, topicNameSchema };
 
@@ -36,6 +36,26 @@ export const createTopicRequestSchema = object({
   ),
   config: z._default(topicConfigSchema, {}),
 });
+
+/** `PATCH /v1/topics/{topic}`: each key set to a value (validated as at create) or removed with null. */
+export const alterTopicConfigRequestSchema = object({
+  config: topicConfigChangeSchema,
+});
+export type AlterTopicConfigRequest = z.infer<typeof alterTopicConfigRequestSchema>;
+
+/**
+ * `POST /v1/topics/{topic}/partitions`: the new total, as Kafka's CreatePartitions takes it.
+ * Only the platform limit is checked here; more than the current count is checked
+ * against the stored topic (lib/topics/topic-service.ts).
+ */
+export const createPartitionsRequestSchema = object({
+  count: z.number({ error: 'must be an integer' }).check(
+    z.gte(1, { error: 'must be at least 1' }),
+    z.lte(LIMITS.partitionsMax, { error: `must be at most ${LIMITS.partitionsMax}` }),
+    z.int({ error: 'must be an integer' }),
+  ),
+});
+export type CreatePartitionsRequest = z.infer<typeof createPartitionsRequestSchema>;
 
 export const encodingSchema = z.enum(['utf8', 'base64'], { error: 'must be "utf8" or "base64"' });
 export type Encoding = z.infer<typeof encodingSchema>;
@@ -307,7 +327,9 @@ export const aclRuleRequestSchema = object({
     z.maxLength(IDENTIFIER_LIMITS.nameMaxLength, { error: `must be at most ${IDENTIFIER_LIMITS.nameMaxLength} characters` }),
     z.regex(/^(\*|[a-zA-Z0-9._-]+)$/, { error: 'may contain only ASCII letters, digits, ".", "_" and "-", or be "*"' }),
   ),
-  operation: z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL'], { error: 'must be READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER or ALL' }),
+  operation: z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALTER_CONFIGS', 'ALL'], {
+    error: 'must be READ, WRITE, CREATE, DELETE, DESCRIBE, ALTER, ALTER_CONFIGS or ALL',
+  }),
   permission: z.enum(['ALLOW', 'DENY'], { error: 'must be ALLOW or DENY' }),
 });
 

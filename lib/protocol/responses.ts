@@ -326,7 +326,7 @@ export type SubscriptionDescription = z.infer<typeof subscriptionDescriptionSche
 
 export const aclResourceTypeSchema = z.enum(['TOPIC', 'GROUP', 'CLUSTER']);
 export const aclPatternTypeSchema = z.enum(['LITERAL', 'PREFIXED']);
-export const aclOperationSchema = z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALL']);
+export const aclOperationSchema = z.enum(['READ', 'WRITE', 'CREATE', 'DELETE', 'DESCRIBE', 'ALTER', 'ALTER_CONFIGS', 'ALL']);
 export const aclPermissionSchema = z.enum(['ALLOW', 'DENY']);
 export type AclResourceType = z.infer<typeof aclResourceTypeSchema>;
 export type AclPatternType = z.infer<typeof aclPatternTypeSchema>;

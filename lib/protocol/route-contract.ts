@@ -2,7 +2,9 @@ import type * as z from 'zod/mini';
 import type { ErrorCode } from './error-codes';
 import {
   aclRuleRequestSchema,
+  alterTopicConfigRequestSchema,
   commitOffsetsRequestSchema,
+  createPartitionsRequestSchema,
   createTopicRequestSchema,
   fetchQuerySchema,
   groupOffsetsQuerySchema,
@@ -72,6 +74,22 @@ export const ROUTE_CONTRACTS = {
   'list-topics': { summary: 'List the topics the caller may describe', query: noQuerySchema, status: 200, response: topicListSchema, errors: [] },
   'describe-topic': { summary: 'Describe a topic (its offsets: GET /v1/topics/{topic}/offsets)', query: noQuerySchema, status: 200, response: topicDescriptionSchema, errors: topicMissing },
   'delete-topic': { summary: 'Delete a topic', query: noQuerySchema, status: 204, errors: topicMissing },
+  'alter-topic-config': {
+    summary: "Change a topic's config: set keys, or remove them with null (Kafka's IncrementalAlterConfigs)",
+    query: noQuerySchema,
+    body: alterTopicConfigRequestSchema,
+    status: 200,
+    response: topicSchema,
+    errors: [...BODY_ERRORS, ...topicMissing],
+  },
+  'create-partitions': {
+    summary: "Raise a topic's partition count (Kafka's CreatePartitions); keyed records may map to other partitions afterwards",
+    query: noQuerySchema,
+    body: createPartitionsRequestSchema,
+    status: 200,
+    response: topicSchema,
+    errors: [...BODY_ERRORS, ...topicMissing],
+  },
   'produce-records': {
     summary: 'Produce records',
     query: noQuerySchema,

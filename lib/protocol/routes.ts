@@ -17,6 +17,8 @@ export const ROUTES = {
   'list-topics': { method: 'GET', path: '/v1/topics' },
   'describe-topic': { method: 'GET', path: '/v1/topics/{topic}' },
   'delete-topic': { method: 'DELETE', path: '/v1/topics/{topic}' },
+  'alter-topic-config': { method: 'PATCH', path: '/v1/topics/{topic}' },
+  'create-partitions': { method: 'POST', path: '/v1/topics/{topic}/partitions' },
   'produce-records': { method: 'POST', path: '/v1/topics/{topic}/records' },
   'fetch-records': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/records' },
   'list-offsets': { method: 'GET', path: '/v1/topics/{topic}/partitions/{partition}/offsets' },

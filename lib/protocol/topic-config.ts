@@ -75,6 +75,41 @@ export const topicConfigSchema = z.record(z.string(), z.string({ error: 'must be
   }),
 );
 
+/**
+ * A config change (`PATCH /v1/topics/{topic}`): a value sets the key, validated exactly as
+ * at create; null removes it (the default applies again). Every key Sluice knows may
+ * change, as all three are dynamic in Kafka: a new `compression.type` or
+ * `message.timestamp.type` applies to batches written from then on (each batch records
+ * its own), a new `retention.ms` at retention's next run. An unknown key is refused as at create.
+ */
+export const topicConfigChangeSchema = z
+  .record(z.string(), z.nullable(z.string({ error: 'must be a string, or null to remove the key' }).check(z.maxLength(LIMITS.configValueMaxLength))))
+  .check(
+    z.superRefine((change, ctx) => {
+      const entries = Object.entries(change);
+      if (entries.length === 0) {
+        ctx.addIssue({ code: 'too_small', minimum: 1, origin: 'object', message: 'must name at least 1 key' });
+        return;
+      }
+      if (entries.length > LIMITS.configEntriesMax) {
+        ctx.addIssue({ code: 'too_big', maximum: LIMITS.configEntriesMax, origin: 'object', message: `must have at most ${LIMITS.configEntriesMax} entries` });
+        return;
+      }
+      for (const [key, value] of entries) {
+        if (!Object.hasOwn(TOPIC_CONFIG_KEYS, key)) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `unknown config key; known keys are ${Object.keys(TOPIC_CONFIG_KEYS).join(', ')}` });
+          continue;
+        }
+        if (value === null) continue;
+        const parsed = TOPIC_CONFIG_KEYS[key as keyof typeof TOPIC_CONFIG_KEYS].safeParse(value);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          ctx.addIssue({ code: 'custom', path: [key], message: issue.message, ...('params' in issue && issue.params ? { params: issue.params } : {}) });
+        }
+      }
+    }),
+  );
+
 export function timestampType(config: Record<string, string>): TimestampType {
   return config['message.timestamp.type'] === 'LogAppendTime' ? 'LogAppendTime' : 'CreateTime';
 }

@@ -2,7 +2,7 @@ import type { SluiceContext } from '../core/context';
 import { PartitionNotFoundError, TopicExistsError, TopicNotFoundError } from '../core/errors';
 import { TtlCache } from '../core/ttl-cache';
 import type { Topic } from '../store/topic-item';
-import { deleteTopicRecord, putNewTopic, readTopic, scanTopics, topicRecordExists } from '../store/topic-store';
+import { deleteTopicRecord, putNewTopic, raisePartitionCount, readTopic, scanTopics, topicRecordExists, updateTopicConfig, type TopicIdentity } from '../store/topic-store';
 
 /** Topic metadata in the Topics table, through lib/store/topic-store. */
 export async function createTopicItem(ctx: SluiceContext, topic: Topic): Promise<void> {
@@ -19,10 +19,13 @@ export async function getTopic(ctx: SluiceContext, name: string): Promise<Topic>
 
 /**
  * How long a container reuses a topic it read (docs/design.md, "Per-container caches").
- * A topic's partitions and config never change after creation; what this delays is
- * seeing a delete (or a delete and re-create) made by another container. Produce does
- * not depend on it (its commit checks the topic id, and `cachedTopic` is re-read on a
- * refusal); a fetch may read a deleted topic's records for up to this long.
+ * It delays what other containers change: a delete (or a delete and re-create), a config
+ * change, a raised partition count. Produce does not depend on it for deletes (its commit
+ * checks the topic id, and `cachedTopic` is re-read on a refusal); a fetch may read a
+ * deleted topic's records for up to this long. A config change reaches another
+ * container's produce calls within this long. A partition above the cached count is never
+ * refused from the cache: produce, fetch and watch re-read the topic first; but keyed
+ * and keyless records are spread over the cached count for up to this long.
  */
 export const TOPIC_CACHE_MS = 5_000;
 /** Topics a container keeps; the least recently used go first. */
@@ -49,6 +52,23 @@ export async function refreshTopic(ctx: SluiceContext, name: string): Promise<To
 /** Drops the cached topic (it was deleted or created here). */
 export function forgetTopic(ctx: SluiceContext, name: string): void {
   topics.delete(cacheKey(ctx, name));
+}
+
+/**
+ * Applies a config change to the topic item as read with `topic`'s id; `undefined` when
+ * that topic is gone or was re-created since (the caller reads again).
+ */
+export async function changeTopicConfig(ctx: SluiceContext, topic: TopicIdentity, change: { set: Record<string, string>; remove: readonly string[] }): Promise<Topic | undefined> {
+  const updated = await updateTopicConfig(ctx, topic, change);
+  forgetTopic(ctx, topic.name);
+  return updated === 'changed' ? undefined : updated;
+}
+
+/** Raises the partition count of the topic as read with `topic`'s id; `undefined` when that topic is gone, re-created, or already has `count`. */
+export async function raiseTopicPartitions(ctx: SluiceContext, topic: TopicIdentity, count: number): Promise<Topic | undefined> {
+  const updated = await raisePartitionCount(ctx, topic, count);
+  forgetTopic(ctx, topic.name);
+  return updated === 'changed' ? undefined : updated;
 }
 
 export function topicExists(ctx: SluiceContext, name: string): Promise<boolean> {

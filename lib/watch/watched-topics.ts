@@ -3,7 +3,7 @@ import type { SluiceContext } from '../core/context';
 import { SluiceError } from '../core/errors';
 import type { WatchServerMessage, WatchedPartition } from '../protocol/watch';
 import type { Topic } from '../store/topic-item';
-import { cachedTopic, requirePartition } from '../topics/topic-repository';
+import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
 import { watchErrorOf } from './watch-errors';
 
 /** A message's partitions by topic; a partition named twice keeps the last offset given. */
@@ -35,8 +35,10 @@ export async function resolveTopic(ctx: SluiceContext, caller: Caller, topicName
   let topic: Topic;
   try {
     await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topicName, operation: 'READ' });
-    // As fetch does: the 5 s per-container cache (docs/design.md, "Per-container caches").
+    // As fetch does: the 5 s per-container cache (docs/design.md, "Per-container caches"),
+    // read again before refusing a partition above the cached count (partitions may have been added).
     topic = await cachedTopic(ctx, topicName);
+    if (watched.some((w) => w.partition >= topic.partitions)) topic = await refreshTopic(ctx, topicName);
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
     return { valid: [], refused: watched.map((w) => watchErrorOf(error, { topic: w.topic, partition: w.partition })) };

@@ -196,6 +196,48 @@ describe('sluice subscribe', () => {
   });
 });
 
+describe('sluice topics alter and add-partitions', () => {
+  it('alters config keys, printing the config after (human, then --json), and describe reads them back', async () => {
+    await admin.createTopic('cli-altered', { config: { 'compression.type': 'gzip' } });
+    assert.equal(
+      ok(await asAdmin('topics', 'alter', 'cli-altered', '--config', 'retention.ms=86400000', '--delete-config', 'compression.type')).stdout,
+      "Altered topic 'cli-altered': config retention.ms=86400000.\n",
+    );
+    const altered = JSON.parse(ok(await asAdmin('--json', 'topics', 'alter', 'cli-altered', '--config', 'message.timestamp.type=LogAppendTime')).stdout);
+    assert.deepEqual(altered, await admin.describeTopic('cli-altered'));
+    assert.deepEqual(altered.config, { 'retention.ms': '86400000', 'message.timestamp.type': 'LogAppendTime' });
+  });
+
+  it('adds partitions (human, then --json) and refuses a count that is not more, naming it', async () => {
+    await admin.createTopic('cli-widened', { partitions: 2 });
+    assert.equal(
+      ok(await asAdmin('topics', 'add-partitions', 'cli-widened', '--count', '3')).stdout,
+      "Topic 'cli-widened' now has 3 partitions; keyed records may map to other partitions from now on.\n",
+    );
+    const widened = JSON.parse(ok(await asAdmin('--json', 'topics', 'add-partitions', 'cli-widened', '--count', '5')).stdout);
+    assert.deepEqual([widened.name, widened.partitions], ['cli-widened', 5]);
+    const refused = await asAdmin('--json', 'topics', 'add-partitions', 'cli-widened', '--count', '5');
+    assert.equal(refused.code, 1);
+    const { error } = JSON.parse(refused.stderr);
+    assert.deepEqual([error.code, error.field, error.partitions], ['INVALID_REQUEST', 'count', 5]);
+    assert.equal((await admin.describeTopic('cli-widened')).partitions, 5);
+  });
+
+  it('refuses both to a principal without ALTER_CONFIGS or ALTER on the topic, and reports an invalid value by its key', async () => {
+    await admin.createTopic('cli-guarded');
+    const alter = await asReader('topics', 'alter', 'cli-guarded', '--config', 'retention.ms=1000');
+    assert.equal(alter.code, 1);
+    assert.match(alter.stderr, /^error: ACCESS_DENIED: .*ALTER_CONFIGS/);
+    const widen = await asReader('--json', 'topics', 'add-partitions', 'cli-guarded', '--count', '2');
+    assert.equal(widen.code, 1);
+    assert.equal(JSON.parse(widen.stderr).error.operation, 'ALTER');
+    const invalid = await asAdmin('topics', 'alter', 'cli-guarded', '--config', 'compression.type=lz4');
+    assert.equal(invalid.code, 1);
+    assert.match(invalid.stderr, /^error: INVALID_REQUEST: config\.compression\.type: /);
+    assert.deepEqual((await admin.describeTopic('cli-guarded')).config, {});
+  });
+});
+
 describe('usage errors', () => {
   it('exit 2 without calling the API', async () => {
     let requests = 0;
@@ -219,6 +261,11 @@ describe('usage errors', () => {
       [['acls', 'create', '--principal', 'p', '--resource-type', 'topic', '--name', 'n', '--operation', 'eat', '--allow'], /read, write, create/],
       [['acls', 'create', '--resource-type', 'topic', '--name', 'n', '--operation', 'read', '--allow'], /--principal/],
       [['quotas', 'set', 'alice'], /--produce-bytes-per-second, --fetch-bytes-per-second or both/],
+      [['topics', 'alter', 't'], /--config key=value, --delete-config key, or both/],
+      [['topics', 'alter', 't', '--config', 'retention.ms=1', '--delete-config', 'retention.ms'], /both set \(--config\) and deleted/],
+      [['topics', 'alter', 't', '--config', 'retention.ms'], /key=value/],
+      [['topics', 'add-partitions', 't'], /--count/],
+      [['topics', 'add-partitions', 't', '--count', '257'], /from 1 to 256/],
       [['quotas', 'set', 'alice', '--fetch-bytes-per-second', '0'], /unlimited or an integer/],
     ];
     try {

@@ -176,7 +176,7 @@ function dataInvalids(spec: Extract<Spec, { type: 'data' }>): fc.Arbitrary<Inval
   return families;
 }
 
-function configInvalids(): fc.Arbitrary<Invalid & { key?: string }>[] {
+function configInvalids(nullable = false): fc.Arbitrary<Invalid & { key?: string }>[] {
   // Each names its key, so the 400 must name `config.<key>`.
   const entry = (key: string, value: unknown, label: string, extra: Partial<Invalid> = {}): Invalid & { key: string } => ({
     ...lazy(label, (ctx) => Object.defineProperty({ ...(ctx.current as object) }, key, { value, enumerable: true, writable: true, configurable: true }), extra),
@@ -200,7 +200,8 @@ function configInvalids(): fc.Arbitrary<Invalid & { key?: string }>[] {
       .constantFrom('retention.mss', 'retention_ms', 'Retention.ms', 'retentionMs', 'cleanup.policy', 'segment.bytes', 'compression', '__proto__', 'x')
       .map((key) => entry(key, '1', `unknown config key ${JSON.stringify(key)}`)),
     fc.constantFrom(...retention).map(([value, limit]) => entry('retention.ms', value, `retention.ms = ${JSON.stringify(value)}`, limit ? { limit } : {})),
-    fc.constantFrom(1000, -1, true, null, {}).map((value) => entry('retention.ms', value, `retention.ms = ${show(value)} (not a string)`)),
+    // In a config change null removes the key, so it is valid there.
+    fc.constantFrom<unknown>(1000, -1, true, ...(nullable ? [] : [null]), {}).map((value) => entry('retention.ms', value, `retention.ms = ${show(value)} (not a string)`)),
     fc.constantFrom('createtime', 'Bogus', '', 'CreateTime ').map((value) => entry('message.timestamp.type', value, `message.timestamp.type = ${JSON.stringify(value)}`)),
     fc.constantFrom('lz4', 'snappy', 'GZIP', '').map((value) => entry('compression.type', value, `compression.type = ${JSON.stringify(value)}`)),
   ];
@@ -316,6 +317,6 @@ export function invalidValues(spec: Spec, current: unknown, path: string): fc.Ar
       ];
     }
     case 'config':
-      return configInvalids();
+      return configInvalids(spec.nullable);
   }
 }

@@ -102,6 +102,19 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
   'GET /v1/topics/{topic}': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.a } })] },
   'GET /v1/topics/{topic}/offsets': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.a } })] },
   'DELETE /v1/topics/{topic}': { auth: 'resource', params: { topic }, bases: [(fx) => ({ params: { topic: fx.topics.b } })] },
+  'PATCH /v1/topics/{topic}': {
+    auth: 'resource',
+    params: { topic },
+    body: obj({ config: { type: 'config', nullable: true } }),
+    bases: [(fx) => ({ params: { topic: fx.topics.a }, body: { config: { 'retention.ms': '86400000', 'compression.type': null } } })],
+  },
+  'POST /v1/topics/{topic}/partitions': {
+    auth: 'resource',
+    params: { topic },
+    // The fixtures' topics have 2 partitions; 3 is a valid raise (the check sends only invalid mutations of it).
+    body: obj({ count: int(1, 256) }),
+    bases: [(fx) => ({ params: { topic: fx.topics.a }, body: { count: 3 } })],
+  },
   'POST /v1/topics/{topic}/records': {
     auth: 'resource',
     params: { topic },

@@ -49,8 +49,8 @@ export type Spec =
   | { readonly type: 'map'; readonly values: Spec; readonly union?: boolean }
   /** Producer sequences: keys are partition numbers, values sequences. */
   | { readonly type: 'sequences' }
-  /** Topic config: known keys only, each value a string with its own rule. */
-  | { readonly type: 'config' };
+  /** Topic config: known keys only, each value a string with its own rule; `nullable` (a config change) also takes null, to remove a key. */
+  | { readonly type: 'config'; readonly nullable?: boolean };
 
 export const int = (min: number, max?: number, extra: { nullable?: boolean; gaps?: { value: number; limit: number }[] } = {}): Spec => ({ type: 'int', min, max, ...extra });
 export const str = (rule: StringRule, extra: { nullable?: boolean; resource?: boolean } = {}): Spec => ({ type: 'string', rule, ...extra });

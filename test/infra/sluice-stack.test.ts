@@ -647,6 +647,20 @@ describe('SluiceStack HTTP API', () => {
     assert.equal(properties.AuthorizationType, 'AWS_IAM');
   });
 
+  it('routes topic administration: PATCH /v1/topics/{topic} and POST /v1/topics/{topic}/partitions, behind IAM, each to its own function', () => {
+    for (const [routeKey, fn] of [
+      ['PATCH /v1/topics/{topic}', 'alter-topic-config'],
+      ['POST /v1/topics/{topic}/partitions', 'create-partitions'],
+    ] as const) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', Match.objectLike({ RouteKey: routeKey, AuthorizationType: 'AWS_IAM', ApiId: resolved(api.httpApi.apiId) }));
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', Match.objectLike({ IntegrationUri: resolved(functions.functions[fn]?.functionArn) }));
+    }
+    // Raising a partition count rebalances the groups of the topic: the function writes the Groups table; the config route does not.
+    assert.ok(actionsByResource('create-partitions').get('Groups')?.has('dynamodb:UpdateItem'));
+    assert.ok(actionsByResource('alter-topic-config').get('Topics')?.has('dynamodb:UpdateItem'));
+    assert.equal(actionsByResource('alter-topic-config').get('Groups'), undefined);
+  });
+
   for (const { spec, route } of routeSpecs) {
     const routeKey = `${route.method} ${route.path}`;
     it(`routes ${routeKey} to ${spec.name} through a payload 2.0 Lambda proxy integration`, () => {

@@ -7,7 +7,7 @@ import type { Api, ApiAnswer, ApiRequest } from './api-caller';
  * make and read them.
  */
 export type ResourceType = 'TOPIC' | 'GROUP' | 'CLUSTER';
-export type Operation = 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'DESCRIBE' | 'ALTER';
+export type Operation = 'READ' | 'WRITE' | 'CREATE' | 'DELETE' | 'DESCRIBE' | 'ALTER' | 'ALTER_CONFIGS';
 
 /** One ACL a route needs. */
 export interface Need {
@@ -138,6 +138,12 @@ export class AdminOps {
   async subscription(group: string): Promise<unknown> {
     const answer = await this.call({ method: 'GET', path: `/v1/groups/${group}/subscription` });
     return answer.status === 200 ? { topic: answer.body.topic } : `${answer.status} ${answer.body?.error?.code}`;
+  }
+
+  /** The topic's partition count and config, or the answer's outcome when it is missing. */
+  async topicSettings(topic: string): Promise<unknown> {
+    const answer = await this.call({ method: 'GET', path: `/v1/topics/${topic}` });
+    return answer.status === 200 ? { partitions: answer.body.partitions, config: answer.body.config } : `${answer.status} ${answer.body?.error?.code}`;
   }
 
   /** Whether the topic exists, as the outcome of describing it. */

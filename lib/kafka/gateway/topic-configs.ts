@@ -1,15 +1,16 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '../../protocol/limits';
-import { TOPIC_CONFIG_KEYS, topicConfigSchema } from '../../protocol/topic-config';
+import { TOPIC_CONFIG_KEYS, topicConfigChangeSchema, topicConfigSchema } from '../../protocol/topic-config';
 import { defaultRetentionMsFromEnv } from '../../retention/retention-settings';
 import { CONFIG_TYPE } from '../messages/describe-configs';
 
 /**
- * Sluice's topic settings in Kafka's names, for CreateTopics and DescribeConfigs.
+ * Sluice's topic settings in Kafka's names, for CreateTopics, DescribeConfigs,
+ * AlterConfigs and IncrementalAlterConfigs.
  *
  * Sluice's own keys (lib/protocol/topic-config.ts: compression.type,
- * message.timestamp.type, retention.ms, retention.bytes) are Kafka-named already and pass through with
- * the HTTP API's validation. A few Kafka configs describe what Sluice always does; they
+ * message.timestamp.type, retention.ms, retention.bytes) are Kafka-named already and pass
+ * through with the HTTP API's validation; they can be changed after creation. A few Kafka configs describe what Sluice always does; they
  * are described, and accepted at creation with exactly that value (tools often set
  * `cleanup.policy=delete` explicitly), but nothing is stored for them. Anything else is
  * refused by name rather than stored and ignored, as the HTTP API refuses it.
@@ -33,15 +34,17 @@ export interface TopicConfigEntry {
   isDefault: boolean;
   type: number;
   doc: string;
+  /** False for Sluice's own keys (alterTopicConfig changes them), true for the fixed ones. */
+  readOnly: boolean;
 }
 
 /** Every config of a topic in Kafka's names: its own settings, the defaults of the rest, then the fixed ones. */
 export function describeTopicConfig(config: Record<string, string>): TopicConfigEntry[] {
   const entries: TopicConfigEntry[] = Object.entries(SLUICE_CONFIGS).map(([name, known]) => {
     const own = config[name];
-    return { name, value: own ?? known.default(), isDefault: own === undefined, type: known.type, doc: known.doc };
+    return { name, value: own ?? known.default(), isDefault: own === undefined, type: known.type, doc: known.doc, readOnly: false };
   });
-  for (const [name, fixed] of Object.entries(FIXED_TOPIC_CONFIGS)) entries.push({ name, value: fixed.value, isDefault: true, type: fixed.type, doc: fixed.doc });
+  for (const [name, fixed] of Object.entries(FIXED_TOPIC_CONFIGS)) entries.push({ name, value: fixed.value, isDefault: true, type: fixed.type, doc: fixed.doc, readOnly: true });
   return entries;
 }
 
@@ -76,4 +79,40 @@ export function sluiceTopicConfig(configs: readonly { name: string; value: strin
     return { problem: key === undefined ? `configs: ${issue.message}` : `config '${String(key)}' ${issue.message}` };
   }
   return { config };
+}
+
+/** The names of a topic's configs as Kafka calls them: Sluice's own, then the fixed ones. */
+function knownConfigs(): string {
+  return [...Object.keys(TOPIC_CONFIG_KEYS), ...Object.entries(FIXED_TOPIC_CONFIGS).map(([key, f]) => `${key}=${f.value}`)].join(', ');
+}
+
+/**
+ * An alter request's entries (a value sets, null removes: the default applies again) as
+ * the change alterTopicConfig takes, or the first problem (answered INVALID_CONFIG, naming
+ * the config). Values are validated as the HTTP PATCH validates them. A fixed config may
+ * be set to its one value or removed, which changes nothing, as at creation; set to
+ * anything else, or any unknown key, is refused by name.
+ */
+export function sluiceConfigChange(entries: readonly { name: string; value: string | null }[]): { change: Record<string, string | null> } | { problem: string } {
+  const change: Record<string, string | null> = {};
+  const seen = new Set<string>();
+  for (const { name, value } of entries) {
+    if (seen.has(name)) return { problem: `config '${name}' is given more than once` };
+    seen.add(name);
+    const fixed = Object.hasOwn(FIXED_TOPIC_CONFIGS, name) ? FIXED_TOPIC_CONFIGS[name]! : undefined;
+    if (fixed) {
+      if (value !== null && value !== fixed.value) return { problem: `config '${name}' can only be ${fixed.value} in Sluice: ${fixed.doc}` };
+      continue;
+    }
+    if (!Object.hasOwn(TOPIC_CONFIG_KEYS, name)) return { problem: `config '${name}' is not supported by Sluice; topics take ${knownConfigs()}` };
+    change[name] = value;
+  }
+  if (Object.keys(change).length === 0) return { change };
+  const parsed = z.safeParse(topicConfigChangeSchema, change);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = issue.path[0];
+    return { problem: key === undefined ? `configs: ${issue.message}` : `config '${String(key)}' ${issue.message}` };
+  }
+  return { change };
 }

@@ -4,6 +4,9 @@ import { CREATE_TOPICS } from './create-topics';
 import { DELETE_TOPICS } from './delete-topics';
 import { DELETE_RECORDS } from './delete-records';
 import { DESCRIBE_CONFIGS } from './describe-configs';
+import { ALTER_CONFIGS } from './alter-configs';
+import { CREATE_PARTITIONS } from './create-partitions';
+import { INCREMENTAL_ALTER_CONFIGS } from './incremental-alter-configs';
 import { FETCH } from './fetch';
 import { INIT_PRODUCER_ID } from './init-producer-id';
 import { LIST_OFFSETS } from './list-offsets';
@@ -48,7 +51,10 @@ import { SASL_HANDSHAKE } from './sasl-handshake';
  * | 21  | DeleteRecords  | 0-2   | 2             |
  * | 22  | InitProducerId | 0-4   | 2             |
  * | 32  | DescribeConfigs | 0-4  | 4             |
+ * | 33  | AlterConfigs   | 0-2   | 2             |
  * | 36  | SaslAuthenticate | 0-2 | 2             |
+ * | 37  | CreatePartitions | 0-3 | 2             |
+ * | 44  | IncrementalAlterConfigs | 0-1 | 1      |
  */
 export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [
   PRODUCE,
@@ -71,7 +77,10 @@ export const SUPPORTED_APIS: readonly AnyKafkaApi[] = [
   DELETE_RECORDS,
   INIT_PRODUCER_ID,
   DESCRIBE_CONFIGS,
+  ALTER_CONFIGS,
   SASL_AUTHENTICATE,
+  CREATE_PARTITIONS,
+  INCREMENTAL_ALTER_CONFIGS,
 ];
 
 const BY_KEY = new Map<number, AnyKafkaApi>(SUPPORTED_APIS.map((api) => [api.key, api]));

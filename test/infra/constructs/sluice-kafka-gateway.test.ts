@@ -432,6 +432,9 @@ describe('gatewayAccess: the task role\'s grants follow the Kafka APIs the gatew
     });
     assert.deepEqual(gatewayAccess(FUNCTIONS, [18]), { tables: {} });
     assert.deepEqual(gatewayAccess(FUNCTIONS, [3]), { tables: { Access: 'read', Topics: 'read' } });
+    // CreatePartitions rebalances the topic's groups; the config changes write the topic item only.
+    assert.deepEqual(gatewayAccess(FUNCTIONS, [37]), { tables: { Access: 'read', Topics: 'readwrite', Groups: 'readwrite' } });
+    assert.deepEqual(gatewayAccess(FUNCTIONS, [33, 44]), { tables: { Access: 'read', Topics: 'readwrite' } });
   });
 
   it('refuses an API it has no grants for, rather than granting nothing or everything', () => {

@@ -145,6 +145,29 @@ const TABLE: Record<string, Row> = {
     effect: async (_answer, f, admin) => assert.equal(await admin.topicOutcome(f.topic), '404 TOPIC_NOT_FOUND'),
     state: (f, admin) => admin.topicOutcome(f.topic),
   },
+  'PATCH /v1/topics/{topic}': {
+    kind: 'guarded',
+    needs: (n) => [topicNeed(n.topic, 'ALTER_CONFIGS')],
+    setup: async (n, admin) => void (await admin.createTopic(n.topic)),
+    request: (f) => ({ method: 'PATCH', path: topicPath(f), body: { config: { 'retention.ms': '86400000' } } }),
+    ok: 200,
+    effect: async (answer, f, admin) => {
+      assert.equal(answer.body.config['retention.ms'], '86400000');
+      assert.deepEqual(await admin.topicSettings(f.topic), { partitions: 1, config: { 'retention.ms': '86400000' } });
+    },
+    state: (f, admin) => admin.topicSettings(f.topic),
+    badBodies: () => ({ 'an unknown config key': { config: { 'retention.mss': '1' } }, 'an empty change': { config: {} } }),
+  },
+  'POST /v1/topics/{topic}/partitions': {
+    kind: 'guarded',
+    needs: (n) => [topicNeed(n.topic, 'ALTER')],
+    setup: async (n, admin) => void (await admin.createTopic(n.topic)),
+    request: (f) => ({ method: 'POST', path: `${topicPath(f)}/partitions`, body: { count: 2 } }),
+    ok: 200,
+    effect: async (_answer, f, admin) => assert.deepEqual(await admin.topicSettings(f.topic), { partitions: 2, config: {} }),
+    state: (f, admin) => admin.topicSettings(f.topic),
+    badBodies: () => ({ 'a count past the limit': { count: 257 }, 'a misspelled key': { cont: 2 } }),
+  },
   'POST /v1/topics/{topic}/records': {
     kind: 'guarded',
     needs: (n) => [topicNeed(n.topic, 'WRITE')],

@@ -90,6 +90,19 @@ const CASES: Case[] = [
   { route: 'describe-topic', title: 'describes a topic', request: () => ({ params: { topic: TOPIC } }), status: 200 },
   { route: 'describe-topic', title: 'answers 404 for a missing topic', request: () => ({ params: { topic: 'contract-missing' } }), status: 404 },
   { route: 'describe-topic', title: 'refuses a caller no ACL allows', request: () => ({ params: { topic: TOPIC }, token: 't-alice' }), status: 403 },
+  { route: 'create-topic', title: 'creates a topic to administer', request: () => ({ body: { name: 'contract-admin', config: { 'compression.type': 'gzip' } } }), status: 201 },
+  {
+    route: 'alter-topic-config',
+    title: 'sets one config key and removes another',
+    request: () => ({ params: { topic: 'contract-admin' }, body: { config: { 'retention.ms': '86400000', 'compression.type': null } } }),
+    status: 200,
+  },
+  { route: 'alter-topic-config', title: 'refuses an unknown config key', request: () => ({ params: { topic: 'contract-admin' }, body: { config: { 'retention.mss': '1' } } }), status: 400 },
+  { route: 'alter-topic-config', title: 'answers 404 for a missing topic', request: () => ({ params: { topic: 'contract-missing' }, body: { config: { 'retention.ms': '1' } } }), status: 404 },
+  { route: 'alter-topic-config', title: 'refuses a caller no ACL allows', request: () => ({ params: { topic: 'contract-admin' }, body: { config: { 'retention.ms': '1' } }, token: 't-alice' }), status: 403 },
+  { route: 'create-partitions', title: 'raises the partition count', request: () => ({ params: { topic: 'contract-admin' }, body: { count: 3 } }), status: 200 },
+  { route: 'create-partitions', title: 'refuses the current count', request: () => ({ params: { topic: 'contract-admin' }, body: { count: 3 } }), status: 400 },
+  { route: 'create-partitions', title: 'answers 404 for a missing topic', request: () => ({ params: { topic: 'contract-missing' }, body: { count: 2 } }), status: 404 },
   // Records
   {
     route: 'produce-records',

@@ -54,6 +54,26 @@ describe('SluiceAdmin', () => {
     await assert.rejects(admin.trimPartition('trimmed', 0, 4), (err: unknown) => err instanceof SluiceApiError && err.code === 'OFFSET_OUT_OF_RANGE');
   });
 
+  test('topics: alter config (set and remove), add partitions, and their errors as SluiceApiError', async () => {
+    await admin.createTopic('administered', { partitions: 1, config: { 'compression.type': 'gzip' } });
+    const altered = await admin.alterTopicConfig('administered', { 'retention.ms': '3600000', 'compression.type': null });
+    assert.deepEqual(altered.config, { 'retention.ms': '3600000' });
+    assert.deepEqual(await admin.describeTopic('administered'), altered);
+    const widened = await admin.createPartitions('administered', 3);
+    assert.equal(widened.partitions, 3);
+    assert.equal((await admin.describeTopic('administered')).partitions, 3);
+    await assert.rejects(admin.createPartitions('administered', 3), (err: unknown) => {
+      assert.ok(err instanceof SluiceApiError);
+      assert.deepEqual([err.status, err.code, err.details.field, err.details.partitions], [400, 'INVALID_REQUEST', 'count', 3]);
+      return true;
+    });
+    await assert.rejects(admin.alterTopicConfig('administered', { 'segment.bytes': '1' }), (err: unknown) => {
+      assert.ok(err instanceof SluiceApiError);
+      assert.deepEqual([err.status, err.details.field], [400, 'config.segment.bytes']);
+      return true;
+    });
+  });
+
   test('groups: reset offsets by hand, list, describe, offsets', async () => {
     await admin.createTopic('events', { partitions: 1 });
     await admin.client.produce('events', { records: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] });

@@ -125,6 +125,57 @@ describe('SluiceProducer against the local platform', () => {
     const metas = await Promise.all(deliveries);
     await producer.close();
     metas.forEach((m, i) => assert.equal(m.partition, partitionForKey(Buffer.from(keys[i]!, 'utf8'), 7), `key ${keys[i]}`));
+    // The producer sends the partitions it placed; the server, given keys alone, places them the same way.
+    const placed = await client.produce(topic, { records: keys.map((key) => ({ key, value: 'y' })) });
+    placed.records.forEach((r, i) => assert.equal(r.partition, metas[i]!.partition, `key ${keys[i]}`));
+  });
+
+  test('after partitions are added, a record for a new partition is sent: the count is read again rather than the record refused', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 2);
+    let describes = 0;
+    const counting = new SluiceHttpClient({
+      baseUrl: platform.url,
+      fetch: (input, init) => {
+        if ((init?.method ?? 'GET') === 'GET' && new URL(String(input)).pathname === `/v1/topics/${topic}`) describes++;
+        return fetch(input, init);
+      },
+    });
+    const producer = new SluiceProducer(counting);
+    await Promise.all(await producer.send(topic, { value: 'first', partition: 1 }));
+    assert.equal(describes, 1);
+    await client.createPartitions(topic, 4);
+    // At most one extra read a second: wait until the last read is a second old.
+    await new Promise((r) => setTimeout(r, 1_100));
+    const [explicit] = await producer.send(topic, { value: 'in-three', partition: 3 });
+    assert.equal((await explicit!).partition, 3);
+    assert.equal(describes, 2);
+    await producer.close();
+  });
+
+  test('after partitions are added, keys map over the new count once the count read is metadataMaxAgeMs old', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 2);
+    const producer = new SluiceProducer(client, { metadataMaxAgeMs: 1_500 });
+    const key = Array.from({ length: 100 }, (_, i) => `k${i}`).find((k) => partitionForKey(Buffer.from(k), 2) !== partitionForKey(Buffer.from(k), 4))!;
+    const partitionOf = async () => (await (await producer.send(topic, { key, value: 'v' }))[0]!).partition;
+    assert.equal(await partitionOf(), partitionForKey(Buffer.from(key), 2));
+    await client.createPartitions(topic, 4);
+    assert.equal(await partitionOf(), partitionForKey(Buffer.from(key), 2), 'the count read 1.5 s ago still holds');
+    await new Promise((r) => setTimeout(r, 1_600));
+    assert.equal(await partitionOf(), partitionForKey(Buffer.from(key), 4));
+    await producer.close();
+  });
+
+  test('a record for a partition past the count is refused after the count is read again', async () => {
+    const client = new SluiceHttpClient(platform.url);
+    const topic = await newTopic(client, 2);
+    const producer = new SluiceProducer(client);
+    await Promise.all(await producer.send(topic, { value: 'first', partition: 0 }));
+    await new Promise((r) => setTimeout(r, 1_100));
+    const [beyond] = await producer.send(topic, { value: 'nowhere', partition: 2 });
+    await assert.rejects(beyond!, /partition 2 is outside 0\.\.1/);
+    await producer.close().catch(() => undefined);
   });
 
   test('keyless records stick to one partition per batch, round-robin across batches (idempotent or not)', async () => {

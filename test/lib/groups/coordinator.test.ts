@@ -3,9 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
-import { rebalance } from '../../../lib/groups/coordinator';
+import { rebalance, rebalanceGroupsOfTopic } from '../../../lib/groups/coordinator';
 import { joinGroup } from '../../../lib/groups/membership';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
+import { readMeta } from '../../../lib/store/group-store';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 import { withIsolatedGroupsTable } from '../store/isolated-groups-table';
 
@@ -57,5 +58,23 @@ describe('rebalance', () => {
     const { ctx, waits } = losingRaces(Number.POSITIVE_INFINITY);
     await assert.rejects(rebalance(ctx, 'raced-always'), /Group 'raced-always': gave up rebalancing after 10 conflicting attempts/);
     assert.equal(waits.length, 9);
+  });
+});
+
+describe('rebalanceGroupsOfTopic', () => {
+  it('rebalances exactly the groups with members whose assignment was computed for the topic with another count', async () => {
+    await call(env.url, 'POST', '/v1/topics', { name: 'widening', partitions: 1 });
+    const join = (group: string, topics: string[]) => joinGroup(base, group, { topics, sessionTimeoutMs: 60_000, assignor: 'sticky', resetPolicy: 'latest' });
+    await join('on-widening', ['widening']);
+    await join('on-both', ['coordinated', 'widening']);
+    await join('on-other', ['coordinated']);
+    for (const group of ['on-widening', 'on-both', 'on-other']) assert.equal((await rebalance(base, group)).generation, 1);
+    await call(env.url, 'POST', '/v1/topics/widening/partitions', { count: 3 });
+    const { rebalanced, failed } = await rebalanceGroupsOfTopic(base, 'widening', 3);
+    assert.deepEqual(failed, []);
+    assert.deepEqual(rebalanced.map((o) => [o.group, o.generation, o.changed]).sort(), [['on-both', 2, true], ['on-widening', 2, true]]);
+    assert.deepEqual((await readMeta(base, 'on-widening'))?.topicPartitions, { widening: 3 });
+    assert.equal((await readMeta(base, 'on-other'))?.generation, 1);
+    assert.deepEqual((await rebalanceGroupsOfTopic(base, 'widening', 3)).rebalanced, [], 'nothing left to rebalance');
   });
 });

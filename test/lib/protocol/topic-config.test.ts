@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createTopicRequestSchema } from '../../../lib/protocol/requests';
+import { alterTopicConfigRequestSchema, createTopicRequestSchema } from '../../../lib/protocol/requests';
 import { parseInput } from '../../../lib/core/validate';
 import { ValidationError } from '../../../lib/core/errors';
 import { DEFAULT_RETENTION_ENV_VAR, DEFAULT_RETENTION_MS, defaultRetentionMsFromEnv, retentionMsFor } from '../../../lib/retention/retention-settings';
@@ -79,5 +79,32 @@ describe('default retention', () => {
     assert.equal(retentionMsFor({ 'retention.ms': '1000' }, 5000), 1000);
     assert.equal(retentionMsFor({ 'retention.ms': '-1' }, 5000), UNLIMITED_RETENTION);
     assert.equal(retentionMsFor({ 'retention.ms': '1000' }, UNLIMITED_RETENTION), 1000);
+  });
+});
+
+describe('a config change (PATCH /v1/topics/{topic})', () => {
+  const alterWith = (config: unknown) => parseInput(alterTopicConfigRequestSchema, JSON.parse(JSON.stringify({ config })));
+
+  it('takes a value for every key create takes, and null to remove it', () => {
+    const change = { 'retention.ms': '-1', 'compression.type': 'zstd', 'message.timestamp.type': null };
+    assert.deepEqual(alterWith(change).config, change);
+  });
+
+  for (const [title, config, field] of [
+    ['an unknown key, even to remove it', { 'cleanup.policy': null }, 'config.cleanup.policy'],
+    // The record parser drops a `__proto__` key, so nothing is left to change.
+    ['a change whose only key is __proto__', JSON.parse('{"__proto__": "1"}'), 'config'],
+    ['a value create refuses', { 'retention.ms': '007' }, 'config.retention.ms'],
+    ['a value that is not a string or null', { 'compression.type': 1 }, 'config.compression.type'],
+    ['no key', {}, 'config'],
+  ] as const) {
+    it(`refuses ${title} with a 400 naming ${field}`, () => {
+      assert.equal(refusal(() => parseInput(alterTopicConfigRequestSchema, { config })).details.field, field);
+    });
+  }
+
+  it('refuses a value past the config value limit, naming it', () => {
+    const error = refusal(() => alterWith({ 'compression.type': 'x'.repeat(1025) }));
+    assert.deepEqual([error.details.field, error.details.limit], ['config.compression.type', 1024]);
   });
 });

@@ -4,7 +4,7 @@ import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { topicKey, type Topic } from '../../../lib/store/topic-item';
-import { deleteTopicRecord, putNewTopic, readTopic, scanTopics, topicIdCheck, topicRecordExists } from '../../../lib/store/topic-store';
+import { deleteTopicRecord, putNewTopic, raisePartitionCount, readTopic, scanTopics, topicIdCheck, topicRecordExists, updateTopicConfig } from '../../../lib/store/topic-store';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /** The Topics table store, against DynamoDB Local. */
@@ -72,5 +72,35 @@ describe('topic store', () => {
     assert.equal(await commitsWith(topicIdCheck(ctx, { name: 'checked', topicId: 'v0' })), false, 'a re-created topic fails the check');
     await deleteTopicRecord(ctx, 'checked');
     assert.equal(await commitsWith(topicIdCheck(ctx, { name: 'checked', topicId: 'v1' })), false, 'a deleted topic fails the check');
+  });
+
+  it('sets and removes config keys in one update, keeping the keys it does not name', async () => {
+    await putNewTopic(ctx, { ...topic('configured', 'c1'), config: { 'retention.ms': '1000', 'compression.type': 'gzip' } });
+    const updated = await updateTopicConfig(ctx, { name: 'configured', topicId: 'c1' }, { set: { 'message.timestamp.type': 'LogAppendTime', 'retention.ms': '2000' }, remove: ['compression.type'] });
+    const wanted = { ...topic('configured', 'c1'), config: { 'retention.ms': '2000', 'message.timestamp.type': 'LogAppendTime' } };
+    assert.deepEqual(updated, wanted);
+    assert.deepEqual(await readTopic(ctx, 'configured'), wanted);
+  });
+
+  it('changes no config of a topic re-created or deleted since it was read, and creates no item in place of a deleted one', async () => {
+    await putNewTopic(ctx, topic('reconfigured', 'r2'));
+    assert.equal(await updateTopicConfig(ctx, { name: 'reconfigured', topicId: 'r1' }, { set: { 'retention.ms': '5' }, remove: [] }), 'changed');
+    assert.deepEqual(await readTopic(ctx, 'reconfigured'), topic('reconfigured', 'r2'));
+    await deleteTopicRecord(ctx, 'reconfigured');
+    assert.equal(await updateTopicConfig(ctx, { name: 'reconfigured', topicId: 'r2' }, { set: { 'retention.ms': '5' }, remove: [] }), 'changed');
+    assert.equal(await topicRecordExists(ctx, 'reconfigured'), false);
+  });
+
+  it('raises the partition count only upwards and only on the topic read', async () => {
+    await putNewTopic(ctx, topic('widened', 'w1'));
+    assert.equal(await raisePartitionCount(ctx, { name: 'widened', topicId: 'w1' }, 3), 'changed', 'the same count');
+    assert.equal(await raisePartitionCount(ctx, { name: 'widened', topicId: 'w1' }, 2), 'changed', 'a lower count');
+    assert.equal(await raisePartitionCount(ctx, { name: 'widened', topicId: 'w0' }, 5), 'changed', 'another topic id');
+    assert.equal((await readTopic(ctx, 'widened'))?.partitions, 3);
+    assert.deepEqual(await raisePartitionCount(ctx, { name: 'widened', topicId: 'w1' }, 5), { ...topic('widened', 'w1'), partitions: 5 });
+    assert.equal((await readTopic(ctx, 'widened'))?.partitions, 5);
+    await deleteTopicRecord(ctx, 'widened');
+    assert.equal(await raisePartitionCount(ctx, { name: 'widened', topicId: 'w1' }, 6), 'changed');
+    assert.equal(await topicRecordExists(ctx, 'widened'), false, 'no item is created in place of a deleted topic');
   });
 });

@@ -86,7 +86,7 @@ export async function handleCreateTopics(request: CreateTopicsRequest, { session
       numPartitions: partitions,
       replicationFactor: REPLICATION_FACTOR,
       configs: describeTopicConfig(mapped.config).map(
-        (entry): CreatedTopicConfig => ({ name: entry.name, value: entry.value, readOnly: true, configSource: entry.isDefault ? CONFIG_SOURCE.DEFAULT_CONFIG : CONFIG_SOURCE.TOPIC_CONFIG, isSensitive: false }),
+        (entry): CreatedTopicConfig => ({ name: entry.name, value: entry.value, readOnly: entry.readOnly, configSource: entry.isDefault ? CONFIG_SOURCE.DEFAULT_CONFIG : CONFIG_SOURCE.TOPIC_CONFIG, isSensitive: false }),
       ),
     });
     try {

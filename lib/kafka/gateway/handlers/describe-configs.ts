@@ -15,8 +15,9 @@ import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
  * DescribeConfigs. A TOPIC resource answers the topic's settings in Kafka's names
  * (topic-configs.ts), after the HTTP describe route's check (DESCRIBE on the topic:
  * TOPIC_AUTHORIZATION_FAILED, whether it exists or not); an impossible name is
- * INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION. Every entry is
- * read-only: Sluice fixes a topic's config at creation and has no AlterConfigs. A BROKER
+ * INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION. Sluice's own keys
+ * are not read-only (AlterConfigs and IncrementalAlterConfigs change them); the fixed ones
+ * (cleanup.policy, max.message.bytes) are. A BROKER
  * resource (this gateway's node id, or "" for the defaults) answers an empty list: the
  * gateway's settings are its environment's, not something a client can read or change
  * over Kafka, and an empty answer needs no cluster permission. Any other resource type is
@@ -56,7 +57,7 @@ export async function handleDescribeConfigs(request: DescribeConfigsRequest, { s
           return {
             name: entry.name,
             value: entry.value,
-            readOnly: true,
+            readOnly: entry.readOnly,
             isDefault: entry.isDefault,
             configSource: source,
             isSensitive: false,

@@ -23,6 +23,11 @@ import { handleCreateTopics } from './create-topics';
 import { handleDeleteTopics } from './delete-topics';
 import { handleDeleteRecords } from './delete-records';
 import { handleDescribeConfigs } from './describe-configs';
+import { CREATE_PARTITIONS } from '../../messages/create-partitions';
+import { ALTER_CONFIGS } from '../../messages/alter-configs';
+import { INCREMENTAL_ALTER_CONFIGS } from '../../messages/incremental-alter-configs';
+import { handleCreatePartitions } from './create-partitions';
+import { handleAlterConfigs, handleIncrementalAlterConfigs } from './alter-configs';
 import { FIND_COORDINATOR } from '../../messages/find-coordinator';
 import { JOIN_GROUP } from '../../messages/join-group';
 import { SYNC_GROUP } from '../../messages/sync-group';
@@ -69,6 +74,9 @@ export const ROUTES: ReadonlyMap<number, Route<any, any>> = new Map(
     route(DELETE_TOPICS, handleDeleteTopics),
     route(DELETE_RECORDS, handleDeleteRecords),
     route(DESCRIBE_CONFIGS, handleDescribeConfigs),
+    route(ALTER_CONFIGS, handleAlterConfigs),
+    route(CREATE_PARTITIONS, handleCreatePartitions),
+    route(INCREMENTAL_ALTER_CONFIGS, handleIncrementalAlterConfigs),
     route(FIND_COORDINATOR, handleFindCoordinator),
     route(JOIN_GROUP, handleJoinGroup),
     route(SYNC_GROUP, handleSyncGroup),

@@ -157,7 +157,7 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
     }
   });
 
-  it('kafkajs describes a topic\'s configs in Kafka names: its own values, the defaults and the fixed ones, all read-only', async () => {
+  it('kafkajs describes a topic\'s configs in Kafka names: its own values, the defaults (alterable) and the fixed ones (read-only)', async () => {
     const admin = kafka().admin();
     await admin.connect();
     try {
@@ -165,11 +165,11 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
       assert.equal(resources[0]!.errorCode, 0);
       const entries = Object.fromEntries(resources[0]!.configEntries.map((e) => [e.configName, { value: e.configValue, isDefault: e.isDefault, readOnly: e.readOnly }]));
       assert.deepEqual(entries, {
-        'compression.type': { value: 'uncompressed', isDefault: true, readOnly: true },
-        'message.timestamp.type': { value: 'CreateTime', isDefault: true, readOnly: true },
-        'retention.ms': { value: '3600000', isDefault: false, readOnly: true },
+        'compression.type': { value: 'uncompressed', isDefault: true, readOnly: false },
+        'message.timestamp.type': { value: 'CreateTime', isDefault: true, readOnly: false },
+        'retention.ms': { value: '3600000', isDefault: false, readOnly: false },
         'cleanup.policy': { value: 'delete', isDefault: true, readOnly: true },
-        'retention.bytes': { value: '-1', isDefault: true, readOnly: true },
+        'retention.bytes': { value: '-1', isDefault: true, readOnly: false },
         'max.message.bytes': { value: '1048576', isDefault: true, readOnly: true },
       });
       const some = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC, name: 'admin-orders', configNames: ['retention.ms'] }] });

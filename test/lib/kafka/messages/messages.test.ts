@@ -85,10 +85,13 @@ const SAMPLE_REQUESTS = new Map<number, unknown>([
   [20, { topics: [{ name: 'orders', topicId: ZERO_UUID }], timeoutMs: 1000 }],
   [21, { topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, offset: -1n }] }], timeoutMs: 1000 }],
   [32, { resources: [{ resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms'] }], includeSynonyms: true, includeDocumentation: true }],
+  [33, { resources: [{ resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.ms', value: '1000' }, { name: 'compression.type', value: null }] }], validateOnly: false }],
+  [37, { topics: [{ name: 'orders', count: 4, assignments: [{ brokerIds: [0] }] }, { name: 'other', count: 2, assignments: null }], timeoutMs: 1000, validateOnly: true }],
+  [44, { resources: [{ resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'compression.type', configOperation: 1, value: null }] }], validateOnly: true }],
 ]);
 
 describe('the supported API table', () => {
-  it('lists Produce 3-9, Fetch 4-17, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, DeleteRecords 0-2, InitProducerId 0-4, DescribeConfigs 0-4 and SaslAuthenticate 0-2, by key', () => {
+  it('lists Produce 3-9, Fetch 4-17, ListOffsets 1-6, Metadata 0-12, the group APIs, SaslHandshake 0-1, ApiVersions 0-3, CreateTopics 0-7, DeleteTopics 0-6, DeleteRecords 0-2, InitProducerId 0-4, DescribeConfigs 0-4, AlterConfigs 0-2, SaslAuthenticate 0-2, CreatePartitions 0-3 and IncrementalAlterConfigs 0-1, by key', () => {
     assert.deepEqual(supportedVersionRanges(), [
       { apiKey: 0, minVersion: 3, maxVersion: 9 },
       { apiKey: 1, minVersion: 4, maxVersion: 17 },
@@ -110,7 +113,10 @@ describe('the supported API table', () => {
       { apiKey: 21, minVersion: 0, maxVersion: 2 },
       { apiKey: 22, minVersion: 0, maxVersion: 4 },
       { apiKey: 32, minVersion: 0, maxVersion: 4 },
+      { apiKey: 33, minVersion: 0, maxVersion: 2 },
       { apiKey: 36, minVersion: 0, maxVersion: 2 },
+      { apiKey: 37, minVersion: 0, maxVersion: 3 },
+      { apiKey: 44, minVersion: 0, maxVersion: 1 },
     ]);
     assert.equal(new Set(SUPPORTED_APIS.map((a) => a.key)).size, SUPPORTED_APIS.length);
   });

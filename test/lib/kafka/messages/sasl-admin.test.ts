@@ -5,6 +5,9 @@ import { CREATE_TOPICS, type CreatableTopicResult, type CreateTopicsRequest, typ
 import { DELETE_RECORDS, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../../../lib/kafka/messages/delete-records';
 import { DELETE_TOPICS, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../../../lib/kafka/messages/delete-topics';
 import { DESCRIBE_CONFIGS, type DescribeConfigsRequest, type DescribeConfigsResponse, type DescribedConfig } from '../../../../lib/kafka/messages/describe-configs';
+import { ALTER_CONFIGS, type AlterConfigsRequest, type AlterConfigsResponse } from '../../../../lib/kafka/messages/alter-configs';
+import { CREATE_PARTITIONS, type CreatePartitionsRequest, type CreatePartitionsResponse } from '../../../../lib/kafka/messages/create-partitions';
+import { INCREMENTAL_ALTER_CONFIGS, type IncrementalAlterConfigsRequest } from '../../../../lib/kafka/messages/incremental-alter-configs';
 import { decodeRequestFrame, decodeResponseFrame, encodeRequestFrame, encodeResponseFrame } from '../../../../lib/kafka/messages/frames';
 import { SASL_AUTHENTICATE } from '../../../../lib/kafka/messages/sasl-authenticate';
 import { SASL_HANDSHAKE } from '../../../../lib/kafka/messages/sasl-handshake';
@@ -142,5 +145,101 @@ describe('DescribeConfigs codec (v0-v4, flexible from v4)', () => {
       assert.deepEqual(back.response, { ...response, results: [{ ...response.results[0]!, configs: response.results[0]!.configs.map(at) }] }, `response v${v}`);
       refusesTruncations(DESCRIBE_CONFIGS, v, request);
     }
+  });
+});
+
+describe('CreatePartitions codec (v0-v3, flexible from v2)', () => {
+  const request: CreatePartitionsRequest = {
+    topics: [
+      { name: 'orders', count: 6, assignments: null },
+      { name: 'manual', count: 3, assignments: [{ brokerIds: [0, 1] }, { brokerIds: [] }] },
+      { name: 'empty', count: 2, assignments: [] },
+    ],
+    timeoutMs: 30_000,
+    validateOnly: true,
+  };
+  const response: CreatePartitionsResponse = {
+    throttleTimeMs: 3,
+    results: [
+      { name: 'orders', errorCode: 0, errorMessage: null },
+      { name: 'manual', errorCode: 39, errorMessage: 'no brokers to assign' },
+    ],
+  };
+
+  it('round-trips requests (null, empty and given assignments) and responses at every version', () => {
+    for (const v of versions(CREATE_PARTITIONS)) {
+      const back = roundTrip(CREATE_PARTITIONS, v, request, response);
+      assert.deepEqual(back.request, request, `request v${v}`);
+      assert.deepEqual(back.response, response, `response v${v}`);
+      refusesTruncations(CREATE_PARTITIONS, v, request);
+    }
+  });
+
+  it('writes v0 classic and v2 compact (a null assignment list is length -1, then 0)', () => {
+    const one: CreatePartitionsRequest = { topics: [{ name: 'a', count: 2, assignments: null }], timeoutMs: 1, validateOnly: false };
+    const bytes = (v: number) => encodeRequestFrame(CREATE_PARTITIONS, { apiVersion: v, correlationId: 1, clientId: null }, one).subarray(4);
+    // Header v1 (api key, version, correlation id, null client id: 10 bytes), then the body.
+    assert.deepEqual([...bytes(0).subarray(10)], [0, 0, 0, 1, 0, 1, 0x61, 0, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0]);
+    // Header v2 adds an empty tagged-field section (11 bytes).
+    assert.deepEqual([...bytes(2).subarray(11)], [2, 2, 0x61, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0, 0]);
+  });
+});
+
+describe('AlterConfigs codec (v0-v2, flexible from v2)', () => {
+  const request: AlterConfigsRequest = {
+    resources: [
+      { resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.ms', value: '60000' }, { name: 'compression.type', value: null }] },
+      { resourceType: 4, resourceName: '0', configs: [] },
+    ],
+    validateOnly: true,
+  };
+  const response: AlterConfigsResponse = {
+    throttleTimeMs: 7,
+    responses: [
+      { errorCode: 0, errorMessage: null, resourceType: 2, resourceName: 'orders' },
+      { errorCode: 42, errorMessage: 'broker configs cannot be changed', resourceType: 4, resourceName: '0' },
+    ],
+  };
+
+  it('round-trips requests (null values too) and responses at every version', () => {
+    for (const v of versions(ALTER_CONFIGS)) {
+      const back = roundTrip(ALTER_CONFIGS, v, request, response);
+      assert.deepEqual(back.request, request, `request v${v}`);
+      assert.deepEqual(back.response, response, `response v${v}`);
+      refusesTruncations(ALTER_CONFIGS, v, request);
+    }
+  });
+});
+
+describe('IncrementalAlterConfigs codec (v0-v1, flexible from v1)', () => {
+  const request: IncrementalAlterConfigsRequest = {
+    resources: [
+      {
+        resourceType: 2,
+        resourceName: 'orders',
+        configs: [
+          { name: 'retention.ms', configOperation: 0, value: '60000' },
+          { name: 'compression.type', configOperation: 1, value: null },
+          { name: 'cleanup.policy', configOperation: 2, value: 'compact' },
+        ],
+      },
+    ],
+    validateOnly: false,
+  };
+  const response: AlterConfigsResponse = { throttleTimeMs: 0, responses: [{ errorCode: 40, errorMessage: "config 'cleanup.policy'", resourceType: 2, resourceName: 'orders' }] };
+
+  it('round-trips requests (each operation) and responses at every version', () => {
+    for (const v of versions(INCREMENTAL_ALTER_CONFIGS)) {
+      const back = roundTrip(INCREMENTAL_ALTER_CONFIGS, v, request, response);
+      assert.deepEqual(back.request, request, `request v${v}`);
+      assert.deepEqual(back.response, response, `response v${v}`);
+      refusesTruncations(INCREMENTAL_ALTER_CONFIGS, v, request);
+    }
+  });
+
+  it('writes the operation as an int8 between the name and the value (v0)', () => {
+    const one: IncrementalAlterConfigsRequest = { resources: [{ resourceType: 2, resourceName: 't', configs: [{ name: 'k', configOperation: 1, value: null }] }], validateOnly: true };
+    const body = encodeRequestFrame(INCREMENTAL_ALTER_CONFIGS, { apiVersion: 0, correlationId: 1, clientId: null }, one).subarray(4 + 10);
+    assert.deepEqual([...body], [0, 0, 0, 1, 2, 0, 1, 0x74, 0, 0, 0, 1, 0, 1, 0x6b, 1, 0xff, 0xff, 1]);
   });
 });
