@@ -41,7 +41,7 @@ interface Received {
 describe('Kafka gateway with librdkafka (@confluentinc/kafka-javascript)', { skip: unavailable ?? false }, () => {
   let test: TestPlatform;
   let bootstrap: string;
-  /** Everything librdkafka and the binding log, kept out of the test output; shown when a wait times out. */
+  /** Everything librdkafka and the binding log, kept out of the test output; the warnings and errors are shown when a wait times out. */
   const logs: string[] = [];
   const logger: KafkaJS.Logger = {
     info: (message) => void logs.push(`info ${message}`),
@@ -126,7 +126,7 @@ describe('Kafka gateway with librdkafka (@confluentinc/kafka-javascript)', { ski
       await eventually(async () => condition(), what);
     } catch (error) {
       // librdkafka's warnings and errors say why it stalled (a refused request, a failed connection).
-      throw new Error(`${(error as Error).message}\nlibrdkafka said:\n${logs.slice(-20).join('\n')}`, { cause: error });
+      throw new Error(`${(error as Error).message}\nlibrdkafka said:\n${logs.filter((line) => /^(warn|error) /.test(line)).slice(-20).join('\n')}`, { cause: error });
     }
   }
   const byPlace = (a: Received, b: Received) => a.partition - b.partition || a.offset - b.offset;
