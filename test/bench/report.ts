@@ -356,7 +356,7 @@ function renderKafka(r: BenchResults): string[] {
   out.push(renderTable(['what', 'client', 'producers', 'records/request', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'S3 PUTs/MiB', 'requests/PUT', 'errors'], rows));
   out.push(
     '',
-    'kafkajs sends acks=all requests and waits for each; kcat sends a file with librdkafka\'s batching (linger.ms 5) and reports no per-request latency, so its row is throughput over the whole run, process start included. ' +
+    'kafkajs sends acks=all requests and waits for each; @confluentinc/kafka-javascript sends the same batches through librdkafka (linger.ms 5, acks=all), each timed to its delivery reports; kcat sends a file with librdkafka\'s batching (linger.ms 5) and reports no per-request latency, so its row is throughput over the whole run, process start included. ' +
       'Small producers each hold their own connection and send one record a request: requests/PUT is how many the gateway\'s cross-connection batching wrote in one object. The HTTP rows are this run\'s producer-client cells.',
   );
   if (k.skipped.length) out.push('', ...k.skipped.map((why) => `- not measured: ${why}`));

@@ -1,5 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,7 @@ const run = promisify(execFile);
 
 /** One Kafka client cell: what it sent or read, and the S3 PUTs the gateway made meanwhile. */
 export interface KafkaCell extends CellFigures {
-  client: 'kafkajs' | 'kcat (librdkafka)';
+  client: 'kafkajs' | 'kcat (librdkafka)' | '@confluentinc/kafka-javascript (librdkafka)';
   what: 'produce' | 'consume' | 'small producers';
   /** Producers on their own connections (small-producer cells). */
   producers: number;
@@ -30,15 +31,25 @@ export interface KafkaResult {
   bootstrap: string;
   lingerMs: number;
   cells: KafkaCell[];
-  /** Why a client was not measured (kcat not installed). */
+  /** Why a client was not measured (kcat not installed, the librdkafka binding not loading). */
   skipped: string[];
+}
+
+/** librdkafka's Node binding, or why it cannot be used (a native module built for another Node). */
+function loadLibrdkafka(): typeof import('@confluentinc/kafka-javascript') | string {
+  try {
+    return createRequire(import.meta.url)('@confluentinc/kafka-javascript') as typeof import('@confluentinc/kafka-javascript');
+  } catch (error) {
+    return `the native binding does not load under ${process.version}: ${String((error as Error).message).split('\n')[0]}`;
+  }
 }
 
 const kcatInstalled = () => spawnSync('kcat', ['-V'], { stdio: 'ignore' }).status === 0;
 
 /**
  * Kafka clients through the gateway (issue 13's bench rows), beside the HTTP client rows of
- * the same run: kafkajs producer throughput and latency, librdkafka's (kcat -P) throughput,
+ * the same run: kafkajs and librdkafka (through @confluentinc/kafka-javascript) producer
+ * throughput and latency, librdkafka's kcat -P throughput,
  * S3 PUTs per MiB with 1, 10 and 100 small producers on their own connections (what the
  * gateway's cross-connection batching saves), and consumer throughput (kafkajs fetches and
  * kcat -C from the earliest offset).
@@ -62,7 +73,7 @@ export async function measureKafka(
     const puts = cell.requests ? countsOf(cell.requests, 'S3', 'PutObject').requests : 0;
     if (puts > 0 && cell.payloadBytes > 0) {
       cell.putsPerMib = puts / (cell.payloadBytes / 1024 ** 2);
-      // kcat's cells are one run each, not requests.
+      // kcat's cells are one run each, and librdkafka's sends are batched into requests it does not report.
       if (cell.client === 'kafkajs') cell.requestsPerPut = cell.ops / puts;
     }
     return cell;
@@ -90,6 +101,31 @@ export async function measureKafka(
     report(cell);
   } finally {
     await producer.disconnect();
+  }
+
+  // librdkafka through its Node binding: the same sends as kafkajs's (batches of `batch`
+  // records, acks=all, one in flight per worker), each timed to its delivery reports.
+  const librdkafka = loadLibrdkafka();
+  if (typeof librdkafka === 'string') result.skipped.push(`@confluentinc/kafka-javascript (librdkafka): ${librdkafka}`);
+  else {
+    const quiet = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, namespace: () => quiet, setLogLevel: () => {} };
+    const rdProducer = new librdkafka.KafkaJS.Kafka({ kafkaJS: { brokers: [bootstrap], clientId: 'bench-librdkafka', logger: quiet } }).producer({ 'linger.ms': 5, acks: -1 });
+    await rdProducer.connect();
+    try {
+      for (let p = 0; p < k.partitions; p++) await rdProducer.send({ topic, messages: [{ value, partition: p }] });
+      const { result: sent, ...measured } = await counted(meters, () =>
+        runBounded(k.producerConcurrency, k.bounds, async (worker) => {
+          // The binding rewrites the messages it is given: a fresh array each send.
+          await rdProducer.send({ topic, messages: Array.from({ length: k.batch }, () => ({ value, partition: worker % k.partitions })) });
+          return { records: k.batch, bytes: k.batch * recordBytes };
+        }),
+      );
+      const cell = withPuts({ client: '@confluentinc/kafka-javascript (librdkafka)', what: 'produce', producers: k.producerConcurrency, recordsPerRequest: k.batch, ...figures(sent, measured) });
+      result.cells.push(cell);
+      report(cell);
+    } finally {
+      await rdProducer.disconnect();
+    }
   }
 
   // librdkafka: kcat -P of a file of records, as fast as it sends them; throughput only (kcat reports no latencies).

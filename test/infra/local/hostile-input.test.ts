@@ -155,8 +155,8 @@ describe('requests no route serves', () => {
     const answer = await admin('PUT', '/v1/topics/orders');
     assert.equal(answer.status, 405);
     assert.equal(answer.body.error.code, 'METHOD_NOT_ALLOWED');
-    assert.equal(answer.headers.get('allow'), 'GET, DELETE');
-    assert.deepEqual(answer.body.error.allow, ['GET', 'DELETE']);
+    assert.equal(answer.headers.get('allow'), 'GET, DELETE, PATCH');
+    assert.deepEqual(answer.body.error.allow, ['GET', 'DELETE', 'PATCH']);
   });
 
   it('still needs credentials: without a token it is a 401, as every route', async () => {
