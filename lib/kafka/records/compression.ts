@@ -122,7 +122,53 @@ function rawSnappy(block: Buffer, maxBytes: number, fail: (why: string) => never
   }
   if (i === 5) fail('the block length is longer than 5 bytes');
   if (length > maxBytes) fail(`a block inflates to ${length} bytes, past the bound of ${maxBytes}`);
+  checkSnappyElements(block, i + 1, length, fail);
   return Buffer.from(snappy.uncompress(block, maxBytes));
+}
+
+/**
+ * Walks a raw snappy block's elements (literals and copies) and refuses one that reaches
+ * past the input, copies from before the output's start or past its declared length.
+ * snappyjs reads a 4-byte literal length as a signed int: a crafted one is negative, and
+ * its decoder then steps backwards through the input forever. Checked here first, so
+ * snappyjs only ever sees a block whose every element is in bounds.
+ */
+function checkSnappyElements(block: Buffer, start: number, declared: number, fail: (why: string) => never): void {
+  let out = 0;
+  for (let pos = start; pos < block.length; ) {
+    const tag = block[pos]! & 0x3;
+    const c = block[pos]!;
+    pos += 1;
+    let len: number;
+    if (tag === 0) {
+      len = (c >>> 2) + 1;
+      if (len > 60) {
+        const extra = len - 60;
+        if (pos + extra > block.length) fail('a literal length is cut short');
+        len = 1;
+        for (let b = 0; b < extra; b++) len += block[pos + b]! * 2 ** (8 * b);
+        pos += extra;
+      }
+      if (len > block.length - pos) fail(`a literal of ${len} bytes runs past the block`);
+      pos += len;
+    } else {
+      const offsetBytes = tag === 1 ? 1 : tag === 2 ? 2 : 4;
+      if (pos + offsetBytes > block.length) fail('a copy is cut short');
+      let offset: number;
+      if (tag === 1) {
+        len = ((c >>> 2) & 0x7) + 4;
+        offset = block[pos]! + ((c >>> 5) << 8);
+      } else {
+        len = (c >>> 2) + 1;
+        offset = 0;
+        for (let b = 0; b < offsetBytes; b++) offset += block[pos + b]! * 2 ** (8 * b);
+      }
+      pos += offsetBytes;
+      if (offset === 0 || offset > out) fail(`a copy reaches ${offset} bytes back from byte ${out}`);
+    }
+    out += len;
+    if (out > declared) fail(`the block's elements inflate past its declared ${declared} bytes`);
+  }
 }
 
 const LZ4_MAGIC = 0x184d2204;

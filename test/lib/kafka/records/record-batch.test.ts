@@ -114,6 +114,18 @@ describe('Kafka RecordBatch v2 codec', () => {
     }
   });
 
+  it('refuses a raw snappy literal whose 4-byte length is negative as a signed int (snappyjs would step backwards forever)', () => {
+    // Declared length 10, then a literal tag with a 4-byte length of 0xfffffff0.
+    const block = Buffer.from([10, 0xfc, 0xf0, 0xff, 0xff, 0xff]);
+    assert.throws(() => decompressRecords(block, 'snappy', 1 << 20, 0), KafkaDecodeError);
+  });
+
+  it('refuses raw snappy copies from before the output start and elements past the declared length', () => {
+    assert.throws(() => decompressRecords(Buffer.from([4, 0x01 | (0 << 2), 0x05]), 'snappy', 1 << 20, 0), KafkaDecodeError);
+    assert.throws(() => decompressRecords(Buffer.from([1, 0x04, 0x61, 0x62]), 'snappy', 1 << 20, 0), KafkaDecodeError);
+    assert.deepEqual(decompressRecords(Buffer.from([2, 0x04, 0x61, 0x62]), 'snappy', 1 << 20, 0), Buffer.from('ab'));
+  });
+
   it('calls garbage in a compressed batch corrupt', () => {
     for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
       const bytes = encodeRecordBatch({ records, compression });
