@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../../lib/core/context';
 import { trimPartition } from '../../../lib/log/trim-partition';
 import { enforceRetention } from '../../../lib/retention/enforce-retention';
 import { DEFAULT_RETENTION_MS } from '../../../lib/retention/retention-settings';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { DUE_NOW, readHead } from '../../../lib/store/partition-head-store';
-import { partitionKey } from '../../../lib/store/partition-key';
-import { fromIndexItem, type SegmentIndexEntry } from '../../../lib/store/segment-index-store';
+import { indexEntries as indexItems, objectExists as objectIn } from '../../support/log-items';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
 
 /**
@@ -46,27 +43,8 @@ async function produce(name: string, calls: number): Promise<void> {
   }
 }
 
-async function indexEntries(topicId: string): Promise<SegmentIndexEntry[]> {
-  const { Items } = await ctx.ddb.send(
-    new QueryCommand({
-      TableName: ctx.tables.log,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :o)',
-      ExpressionAttributeValues: { ':pk': partitionKey(topicId, 0), ':o': 'o#' },
-      ConsistentRead: true,
-    }),
-  );
-  return (Items ?? []).map(fromIndexItem);
-}
-
-async function objectExists(key: string): Promise<boolean> {
-  try {
-    await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }));
-    return true;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
-    throw error;
-  }
-}
+const indexEntries = (topicId: string) => indexItems(ctx, topicId);
+const objectExists = (key: string) => objectIn(ctx, key);
 
 /** The stored size of one of `produce`'s batches, measured on a scratch topic. */
 let batchBytes: number;
