@@ -73,6 +73,9 @@ const MIN_RECORD_BYTES = 7;
 const TIMESTAMP_TYPE_BIT = 0x08;
 const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
+const INT32_MAX = 0x7fffffff;
+/** Kafka's RecordBatch.NO_TIMESTAMP. */
+const NO_TIMESTAMP = -1;
 
 export interface DecodeBatchesOptions {
   /** The most bytes one batch's records may decompress to (default lib/format's 64 MiB). */
@@ -219,10 +222,21 @@ function safe(value: bigint, at: number, what: string): number {
 }
 
 export interface EncodeBatchInput {
-  /** The records, in offset order; the first one's offset is the batch's base offset. */
+  /**
+   * The records, offsets strictly increasing from baseOffset: gaps are allowed, as in a
+   * batch compaction rewrote (each record's offsetDelta is its offset less baseOffset).
+   * Empty only with baseOffset and lastOffsetDelta given (a batch whose records were all
+   * compacted away, which still covers its offsets).
+   */
   records: readonly KafkaRecord[];
   /** Defaults to the first record's offset. */
   baseOffset?: number;
+  /**
+   * The batch's last offset less baseOffset; defaults to the last record's offsetDelta.
+   * May be more: a compacted batch keeps its last offset when its last records are gone,
+   * and readers move their fetch position to baseOffset + lastOffsetDelta + 1.
+   */
+  lastOffsetDelta?: number;
   compression?: KafkaCompression;
   timestampType?: KafkaTimestampType;
   partitionLeaderEpoch?: number;
@@ -232,13 +246,31 @@ export interface EncodeBatchInput {
   isTransactional?: boolean;
 }
 
-/** One magic-2 batch holding `records` (at least one), CRC included. */
+/**
+ * One magic-2 batch holding `records`, CRC included. With no records, both timestamps
+ * are -1 (NO_TIMESTAMP, as Kafka's DefaultRecordBatch.writeEmptyHeader writes the base
+ * one) and the records count 0.
+ */
 export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   const { records } = input;
-  if (records.length === 0) throw new RangeError('a record batch holds at least one record');
+  if (records.length === 0 && (input.baseOffset === undefined || input.lastOffsetDelta === undefined)) {
+    throw new RangeError('a record batch without records needs its baseOffset and lastOffsetDelta');
+  }
   const baseOffset = input.baseOffset ?? records[0]!.offset;
-  const baseTimestamp = Math.min(...records.map((r) => r.timestamp));
-  const maxTimestamp = Math.max(...records.map((r) => r.timestamp));
+  let previousDelta = -1;
+  for (const r of records) {
+    const delta = r.offset - baseOffset;
+    if (!Number.isSafeInteger(delta) || delta <= previousDelta || delta > INT32_MAX) {
+      throw new RangeError(`record offset ${r.offset} is not above the one before it within a batch from ${baseOffset}`);
+    }
+    previousDelta = delta;
+  }
+  const lastOffsetDelta = input.lastOffsetDelta ?? previousDelta;
+  if (!Number.isSafeInteger(lastOffsetDelta) || lastOffsetDelta < Math.max(0, previousDelta) || lastOffsetDelta > INT32_MAX) {
+    throw new RangeError(`lastOffsetDelta ${lastOffsetDelta} must be a 32-bit integer at least the last record's offsetDelta (${previousDelta})`);
+  }
+  const baseTimestamp = records.length === 0 ? NO_TIMESTAMP : Math.min(...records.map((r) => r.timestamp));
+  const maxTimestamp = records.length === 0 ? NO_TIMESTAMP : Math.max(...records.map((r) => r.timestamp));
   const body = new KafkaWriter(1024);
   for (const r of records) {
     const record = new KafkaWriter(64);
@@ -263,7 +295,7 @@ export function encodeRecordBatch(input: EncodeBatchInput): Buffer {
   if (input.timestampType === 'LogAppendTime') attributes |= TIMESTAMP_TYPE_BIT;
   if (input.isTransactional) attributes |= TRANSACTIONAL_BIT;
   out.writeInt16BE(attributes, ATTRIBUTES_AT);
-  out.writeInt32BE(records.at(-1)!.offset - baseOffset, 23);
+  out.writeInt32BE(lastOffsetDelta, 23);
   out.writeBigInt64BE(BigInt(baseTimestamp), 27);
   out.writeBigInt64BE(BigInt(maxTimestamp), 35);
   out.writeBigInt64BE(BigInt(input.producerId ?? -1), 43);

@@ -59,6 +59,49 @@ describe('Kafka RecordBatch v2 codec', () => {
     assert.deepEqual([...bytes.subarray(RECORD_BATCH_HEADER_BYTES)], [24, 0, 0, 0, 2, 0x61, 4, 0x62, 0x63, 2, 2, 0x68, 1]);
   });
 
+  it('carries offset gaps inside a batch and a lastOffsetDelta past its last record, as compaction leaves them', () => {
+    const gapped = [records[0]!, { ...records[1]!, offset: 44 }, { ...records[2]!, offset: 47 }];
+    const bytes = encodeRecordBatch({ records: gapped, lastOffsetDelta: 9 });
+    assert.equal(bytes.readInt32BE(23), 9); // lastOffsetDelta: the batch covers 40..49
+    const [batch] = decodeRecordBatches(bytes);
+    assert.equal(batch!.baseOffset, 40);
+    assert.equal(batch!.lastOffsetDelta, 9);
+    assert.deepEqual(batch!.records, gapped);
+    // A base offset below the first record's: its offsetDelta is not 0.
+    const [based] = decodeRecordBatches(encodeRecordBatch({ records: gapped, baseOffset: 38 }));
+    assert.equal(based!.baseOffset, 38);
+    assert.equal(based!.lastOffsetDelta, 9);
+    assert.deepEqual(based!.records.map((r) => r.offset), [40, 44, 47]);
+  });
+
+  it('encodes a batch with no records (all compacted away) as Kafka writes an empty header', () => {
+    const bytes = encodeRecordBatch({ records: [], baseOffset: 100, lastOffsetDelta: 24, partitionLeaderEpoch: 0 });
+    assert.equal(bytes.length, RECORD_BATCH_HEADER_BYTES);
+    assert.equal(bytes.readBigInt64BE(0), 100n);
+    assert.equal(bytes.readInt32BE(8), RECORD_BATCH_HEADER_BYTES - 12);
+    assert.equal(bytes.readUInt32BE(17), crc32c(bytes.subarray(21)));
+    assert.equal(bytes.readInt16BE(21), 0); // no compression, CreateTime
+    assert.equal(bytes.readInt32BE(23), 24);
+    assert.equal(bytes.readBigInt64BE(27), -1n); // NO_TIMESTAMP
+    assert.equal(bytes.readBigInt64BE(35), -1n);
+    assert.equal(bytes.readInt32BE(57), 0);
+    const [batch, ...rest] = decodeRecordBatches(bytes);
+    assert.equal(rest.length, 0);
+    assert.deepEqual({ baseOffset: batch!.baseOffset, lastOffsetDelta: batch!.lastOffsetDelta, records: batch!.records }, { baseOffset: 100, lastOffsetDelta: 24, records: [] });
+  });
+
+  it('refuses offsets that do not increase from the base, and a lastOffsetDelta short of the last record or past int32', () => {
+    assert.throws(() => encodeRecordBatch({ records: [] }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records: [], baseOffset: 5 }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records: [records[1]!, records[0]!] }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records: [records[0]!, { ...records[1]!, offset: 40 }] }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records, baseOffset: 41 }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records, lastOffsetDelta: 1 }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records, lastOffsetDelta: 2 ** 31 }), RangeError);
+    assert.throws(() => encodeRecordBatch({ records: [records[0]!, { ...records[1]!, offset: 40 + 2 ** 31 }] }), RangeError);
+    assert.equal(encodeRecordBatch({ records, lastOffsetDelta: 2 ** 31 - 1 }).readInt32BE(23), 2 ** 31 - 1);
+  });
+
   it('reads several batches one after another', () => {
     const a = encodeRecordBatch({ records: records.slice(0, 2) });
     const b = encodeRecordBatch({ records: records.slice(2), compression: 'snappy' });
