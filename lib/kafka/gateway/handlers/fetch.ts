@@ -9,7 +9,7 @@ import { LIMITS } from '../../../protocol/limits';
 import { recordSize, type OffsetRecord } from '../../../records/log-record';
 import { KAFKA_ERRORS } from '../../error-codes';
 import { FETCH_TOPIC_IDS_FROM, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from '../../messages/fetch';
-import { encodeRecordBatch } from '../../records/record-batch';
+import { encodeRecordBatch, type KafkaRecord } from '../../records/record-batch';
 import { topicNamesByIds } from '../topic-ids';
 import { requireCaller, type RequestContext, type Session } from '../session';
 import { kafkaErrorOf } from './errors';
@@ -23,18 +23,23 @@ const POLL_MAX_MS = 250;
 
 /**
  * Fetch through lib/log/fetch-records, one call per partition (all at once), each
- * partition's records re-encoded as Kafka batches (uncompressed, magic 2, one batch per
- * run of contiguous offsets, CreateTime with each record's stored timestamp, leader
- * epoch 0), so offsets, keys, values, headers and timestamps are the log's.
+ * partition's records re-encoded as Kafka batches (encodeFetchedRecords: uncompressed,
+ * magic 2, CreateTime with each record's stored timestamp, leader epoch 0), so offsets,
+ * keys, values, headers and timestamps are the log's, and the last batch reaches the
+ * fetch's nextOffset over what compaction removed.
  *
  * - Limits as a broker applies them: a partition's records stop at PartitionMaxBytes
  *   (within Sluice's own fetch bound, LIMITS.fetchMaxBytesMax) and the response's at
  *   MaxBytes, counted in encoded batch bytes, but the first partition with records is
  *   answered whatever its size (fetch-records answers the first batch whole), so a
  *   consumer always progresses. Partitions past MaxBytes are answered with their offsets
- *   and no records.
- * - MinBytes/MaxWaitMs: when no partition has anything, the fetch reads again (25 ms,
- *   doubling to 250 ms) until one has, or MaxWaitMs (at most FETCH_WAIT_MAX_MS) ends.
+ *   and no records. An empty batch (compaction removed every record the fetch read) is
+ *   answered only within MaxBytes and does not count as that first partition.
+ * - MinBytes/MaxWaitMs: when no partition has records, the fetch reads again (25 ms,
+ *   doubling to 250 ms) until one has, or MaxWaitMs (at most FETCH_WAIT_MAX_MS) ends. An
+ *   empty batch alone does not end the wait (the last read's is answered when it ends):
+ *   kafkajs does not move past one, and would otherwise ask again at once until records
+ *   follow the hole. Clients that do move past it do so one MaxWaitMs later.
  * - Fetch sessions (KIP-227) are not kept: SessionId 0 in every answer tells the client
  *   to send full requests. ForgottenTopicsData is ignored; LastStableOffset is the high
  *   watermark (no transactions); no aborted transactions.
@@ -95,6 +100,13 @@ export async function handleFetch(request: FetchRequest, { session, header }: Re
   return { throttleTimeMs, errorCode: KAFKA_ERRORS.NONE, sessionId: 0, responses: answer.responses };
 }
 
+interface PartitionRead {
+  response: FetchPartitionResponse;
+  records: OffsetRecord[];
+  /** When the log was read: where from, and where the next fetch should start. */
+  span?: { fetchOffset: number; nextOffset: number };
+}
+
 interface Pass {
   responses: FetchResponse['responses'];
   /** Record bytes answered (as the quota counts them). */
@@ -109,7 +121,7 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
   const read = await Promise.all(
     topics.map((topic, index) =>
       Promise.all(
-        topic.partitions.map(async (p): Promise<{ response: FetchPartitionResponse; records: OffsetRecord[] }> => {
+        topic.partitions.map(async (p): Promise<PartitionRead> => {
           const deniedCode = refused.get(index);
           if (deniedCode !== undefined) {
             failed = true;
@@ -135,7 +147,11 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
               maxRecords: LIMITS.fetchMaxRecordsMax,
               maxBytes: Math.min(p.partitionMaxBytes, LIMITS.fetchMaxBytesMax),
             });
-            return { response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(result.highWatermark, result.logStartOffset) }, records: result.records };
+            return {
+              response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(result.highWatermark, result.logStartOffset) },
+              records: result.records,
+              span: { fetchOffset: p.fetchOffset, nextOffset: result.nextOffset },
+            };
           } catch (error) {
             failed = true;
             const { errorCode } = kafkaErrorOf(error);
@@ -159,12 +175,15 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
   const responses = topics.map((topic, t) => ({
     topic: topic.topic,
     topicId: topic.topicId,
-    partitions: read[t]!.map(({ response, records }) => {
-      if (records.length === 0) return response;
-      const batches = encodeRuns(records);
-      if (answered && batches.length > left) return response;
-      answered = true;
-      left -= batches.length;
+    partitions: read[t]!.map(({ response, records, span }) => {
+      if (!span) return response;
+      const batches = encodeFetchedRecords(records, span.fetchOffset, span.nextOffset);
+      if (batches.length === 0) return response;
+      // An empty batch (no records) is answered only within MaxBytes, and leaves the
+      // first-partition-with-records rule to a partition with records.
+      if (batches.length > left && (answered || records.length === 0)) return response;
+      if (records.length > 0) answered = true;
+      left = Math.max(0, left - batches.length);
       recordBytes += records.reduce((sum, r) => sum + recordSize(r), 0);
       return { ...response, records: batches };
     }),
@@ -190,30 +209,65 @@ function marks(highWatermark: number, logStartOffset: number): Pick<FetchPartiti
   return { highWatermark, lastStableOffset: highWatermark, logStartOffset };
 }
 
-/** The records as magic-2 batches, one per run of contiguous offsets, concatenated. */
-function encodeRuns(records: readonly OffsetRecord[]): Buffer {
+const INT32_MAX = 0x7fffffff;
+
+/**
+ * A fetch's answer from `fetchOffset` as magic-2 batches, concatenated: `records` (offsets
+ * increasing, with holes where compaction removed records) up to `nextOffset`, where the
+ * next fetch should start (past the last record when compaction removed what followed it).
+ *
+ * The records go in one batch, holes and all, each record's offsetDelta its offset less
+ * the batch's base offset (the first record's), as a batch compaction rewrote: one batch
+ * header instead of one per run of contiguous offsets (a log compacted to every other
+ * record would otherwise take a 61-byte header per record), and Kafka clients read holes
+ * inside a batch (every compacted topic has them). A new batch starts only where an
+ * offsetDelta would pass int32.
+ *
+ * Kafka clients move their fetch position past a batch's last offset (baseOffset +
+ * lastOffsetDelta): librdkafka (rdkafka_msgset_reader.c: msetr_next_offset = LastOffset
+ * + 1, "to avoid getting stuck on compacted MessageSets", KAFKA-5443), Java
+ * (CompletedFetch: nextFetchOffset = currentBatch.nextOffset()) and @platformatic/kafka
+ * (messages-stream.js: the last batch's firstOffset + lastOffsetDelta + 1). So the last
+ * batch's lastOffsetDelta reaches nextOffset - 1, and with no records but nextOffset past
+ * fetchOffset the answer is one batch with no records from fetchOffset to nextOffset - 1,
+ * as brokers answer a batch whose records compaction all removed (Kafka keeps such
+ * batches: DefaultRecordBatch.writeEmptyHeader). A span past int32 is capped: the client
+ * moves as far as it reaches and asks again from there.
+ *
+ * kafkajs (2.2.4) reads neither: it asks next from its last message's offset + 1, so it
+ * skips holes between records but asks again inside a trailing hole until records follow
+ * it (fetch-records reads on over holes to the next record, which kafkajs then takes).
+ *
+ * Nothing to answer (no records and nextOffset not past fetchOffset): an empty buffer.
+ */
+export function encodeFetchedRecords(records: readonly OffsetRecord[], fetchOffset: number, nextOffset: number): Buffer {
   const batches: Buffer[] = [];
-  let run: OffsetRecord[] = [];
-  const flush = () => {
-    if (run.length === 0) return;
-    batches.push(
-      encodeRecordBatch({
-        partitionLeaderEpoch: LEADER_EPOCH,
-        records: run.map((r) => ({
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: r.key === null ? null : Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
-          value: r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-          headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value.buffer, h.value.byteOffset, h.value.byteLength) })),
-        })),
-      }),
-    );
-    run = [];
-  };
-  for (const record of records) {
-    if (run.length > 0 && record.offset !== run.at(-1)!.offset + 1) flush();
-    run.push(record);
+  if (records.length === 0) {
+    if (nextOffset > fetchOffset) {
+      batches.push(encodeRecordBatch({ partitionLeaderEpoch: LEADER_EPOCH, records: [], baseOffset: fetchOffset, lastOffsetDelta: Math.min(nextOffset - 1 - fetchOffset, INT32_MAX) }));
+    }
+    return Buffer.concat(batches);
   }
-  flush();
+  let start = 0;
+  while (start < records.length) {
+    const baseOffset = records[start]!.offset;
+    let end = start + 1;
+    while (end < records.length && records[end]!.offset - baseOffset <= INT32_MAX) end++;
+    const lastOffset = records[end - 1]!.offset;
+    // The last batch covers the offsets up to nextOffset that compaction left without records.
+    const lastOffsetDelta = end === records.length ? Math.min(Math.max(lastOffset, nextOffset - 1) - baseOffset, INT32_MAX) : lastOffset - baseOffset;
+    batches.push(encodeRecordBatch({ partitionLeaderEpoch: LEADER_EPOCH, records: records.slice(start, end).map(kafkaRecord), lastOffsetDelta }));
+    start = end;
+  }
   return Buffer.concat(batches);
+}
+
+function kafkaRecord(r: OffsetRecord): KafkaRecord {
+  return {
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: r.key === null ? null : Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
+    value: r.value === null ? null : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+    headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value.buffer, h.value.byteOffset, h.value.byteLength) })),
+  };
 }
