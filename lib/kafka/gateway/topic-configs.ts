@@ -1,6 +1,15 @@
 import * as z from 'zod/mini';
 import { LIMITS } from '../../protocol/limits';
-import { TOPIC_CONFIG_KEYS, topicConfigChangeSchema, topicConfigSchema } from '../../protocol/topic-config';
+import {
+  DEFAULT_CLEANUP_POLICY,
+  DEFAULT_DELETE_RETENTION_MS,
+  DEFAULT_MAX_COMPACTION_LAG_MS,
+  DEFAULT_MIN_CLEANABLE_DIRTY_RATIO,
+  DEFAULT_MIN_COMPACTION_LAG_MS,
+  TOPIC_CONFIG_KEYS,
+  topicConfigChangeSchema,
+  topicConfigSchema,
+} from '../../protocol/topic-config';
 import { defaultRetentionMsFromEnv } from '../../retention/retention-settings';
 import { CONFIG_TYPE } from '../messages/describe-configs';
 
@@ -9,14 +18,15 @@ import { CONFIG_TYPE } from '../messages/describe-configs';
  * AlterConfigs and IncrementalAlterConfigs.
  *
  * Sluice's own keys (lib/protocol/topic-config.ts: compression.type,
- * message.timestamp.type, retention.ms, retention.bytes) are Kafka-named already and pass
- * through with the HTTP API's validation; they can be changed after creation. A few Kafka configs describe what Sluice always does; they
- * are described, and accepted at creation with exactly that value (tools often set
- * `cleanup.policy=delete` explicitly), but nothing is stored for them. Anything else is
- * refused by name rather than stored and ignored, as the HTTP API refuses it.
+ * message.timestamp.type, retention.ms, retention.bytes, and the log-compaction keys
+ * cleanup.policy, delete.retention.ms, min.compaction.lag.ms, max.compaction.lag.ms,
+ * min.cleanable.dirty.ratio) are Kafka-named already and pass through with the HTTP API's
+ * validation; they can be changed after creation. A Kafka config that describes what
+ * Sluice always does (max.message.bytes) is described, and accepted at creation with
+ * exactly that value, but nothing is stored for it. Anything else is refused by name
+ * rather than stored and ignored, as the HTTP API refuses it.
  */
 export const FIXED_TOPIC_CONFIGS: Readonly<Record<string, { value: string; type: number; doc: string }>> = {
-  'cleanup.policy': { value: 'delete', type: CONFIG_TYPE.LIST, doc: 'Sluice deletes by retention.ms; there is no compaction.' },
   'max.message.bytes': { value: String(LIMITS.recordValueMaxBytes), type: CONFIG_TYPE.INT, doc: "Sluice's largest record value, in bytes (keys: 64 KiB)." },
 };
 
@@ -25,6 +35,19 @@ const SLUICE_CONFIGS: Readonly<Record<keyof typeof TOPIC_CONFIG_KEYS, { type: nu
   'message.timestamp.type': { type: CONFIG_TYPE.STRING, doc: "CreateTime (the producer's) or LogAppendTime (Sluice's, at append).", default: () => 'CreateTime' },
   'retention.ms': { type: CONFIG_TYPE.LONG, doc: 'How long records are kept, by timestamp (-1: forever); else the platform default.', default: () => String(defaultRetentionMsFromEnv()) },
   'retention.bytes': { type: CONFIG_TYPE.LONG, doc: 'The most a partition keeps, in stored bytes; the oldest batches go first (-1: no limit).', default: () => '-1' },
+  'cleanup.policy': {
+    type: CONFIG_TYPE.LIST,
+    doc: 'delete (retention.ms and retention.bytes apply), compact (keep the last record of each key; neither applies), or compact,delete (both).',
+    default: () => DEFAULT_CLEANUP_POLICY,
+  },
+  'delete.retention.ms': { type: CONFIG_TYPE.LONG, doc: 'How long a compacted topic keeps a tombstone (a null value), in ms.', default: () => String(DEFAULT_DELETE_RETENTION_MS) },
+  'min.compaction.lag.ms': { type: CONFIG_TYPE.LONG, doc: 'How long a record stays uncompacted after it is written, at least, in ms.', default: () => String(DEFAULT_MIN_COMPACTION_LAG_MS) },
+  'max.compaction.lag.ms': { type: CONFIG_TYPE.LONG, doc: 'How long a record stays uncompacted after it is written, at most, in ms.', default: () => DEFAULT_MAX_COMPACTION_LAG_MS },
+  'min.cleanable.dirty.ratio': {
+    type: CONFIG_TYPE.DOUBLE,
+    doc: 'The share of a partition not yet compacted (0 to 1) at which it is compacted.',
+    default: () => String(DEFAULT_MIN_CLEANABLE_DIRTY_RATIO),
+  },
 };
 
 /** One config as described: its value, whether it is the default, its Kafka type and a line of documentation. */

@@ -16,8 +16,9 @@ import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
  * (topic-configs.ts), after the HTTP describe route's check (DESCRIBE on the topic:
  * TOPIC_AUTHORIZATION_FAILED, whether it exists or not); an impossible name is
  * INVALID_TOPIC_EXCEPTION, an unknown topic UNKNOWN_TOPIC_OR_PARTITION. Sluice's own keys
- * are not read-only (AlterConfigs and IncrementalAlterConfigs change them); the fixed ones
- * (cleanup.policy, max.message.bytes) are. A BROKER
+ * (the log-compaction ones, cleanup.policy among them, included) are not read-only
+ * (AlterConfigs and IncrementalAlterConfigs change them); the fixed one
+ * (max.message.bytes) is. A BROKER
  * resource (this gateway's node id, or "" for the defaults) answers an empty list: the
  * gateway's settings are its environment's, not something a client can read or change
  * over Kafka, and an empty answer needs no cluster permission. Any other resource type is

@@ -73,12 +73,32 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
       const described = await overHttp('admin-orders');
       assert.equal(described.status, 200);
       assert.equal(described.body.partitions, 4);
-      assert.deepEqual(described.body.config, { 'retention.ms': '3600000' });
+      assert.deepEqual(described.body.config, { 'retention.ms': '3600000', 'cleanup.policy': 'delete' });
       assert.equal((await overHttp('admin-default')).body.partitions, 1);
       // kafkajs answers false for a topic that already exists.
       assert.equal(await admin.createTopics({ topics: [{ topic: 'admin-orders' }] }), false);
       const { topics } = await admin.fetchTopicMetadata({ topics: ['admin-orders'] });
       assert.equal(topics[0]!.partitions.length, 4);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('kafkajs creates a compacted topic with the log-compaction configs, which HTTP then describes as given', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    try {
+      const configEntries = [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'delete.retention.ms', value: '3600000' },
+        { name: 'min.compaction.lag.ms', value: '1000' },
+        { name: 'max.compaction.lag.ms', value: '86400000' },
+        { name: 'min.cleanable.dirty.ratio', value: '0.1' },
+      ];
+      assert.equal(await admin.createTopics({ topics: [{ topic: 'admin-compacted', configEntries }] }), true);
+      const described = await overHttp('admin-compacted');
+      assert.equal(described.status, 200);
+      assert.deepEqual(described.body.config, Object.fromEntries(configEntries.map((e) => [e.name, e.value])));
     } finally {
       await admin.disconnect();
     }
@@ -114,7 +134,7 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
           topic('admin-rf0', { replicationFactor: 0 }),
           topic('admin-unknown-config', { configs: [{ name: 'segment.bytes', value: '1' }] }),
           topic('admin-bad-retention', { configs: [{ name: 'retention.ms', value: 'soon' }] }),
-          topic('admin-compact', { configs: [{ name: 'cleanup.policy', value: 'compact' }] }),
+          topic('admin-bad-policy', { configs: [{ name: 'cleanup.policy', value: 'compact,compact' }] }),
           topic('admin-assigned', { numPartitions: -1, assignments: [{ partitionIndex: 0, brokerIds: [0] }, { partitionIndex: 2, brokerIds: [0] }] }),
         ],
       });
@@ -127,11 +147,12 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
         'admin-rf0': KAFKA_ERRORS.INVALID_REPLICATION_FACTOR,
         'admin-unknown-config': KAFKA_ERRORS.INVALID_CONFIG,
         'admin-bad-retention': KAFKA_ERRORS.INVALID_CONFIG,
-        'admin-compact': KAFKA_ERRORS.INVALID_CONFIG,
+        'admin-bad-policy': KAFKA_ERRORS.INVALID_CONFIG,
         'admin-assigned': KAFKA_ERRORS.INVALID_REPLICA_ASSIGNMENT,
       });
       assert.match(body.topics.find((t) => t.name === 'admin-unknown-config')!.errorMessage!, /'segment\.bytes' is not supported/);
       assert.match(body.topics.find((t) => t.name === 'admin-bad-retention')!.errorMessage!, /'retention\.ms'/);
+      assert.match(body.topics.find((t) => t.name === 'admin-bad-policy')!.errorMessage!, /'cleanup\.policy' must be "delete", "compact"/);
       for (const name of Object.keys(codes).filter((n) => n !== 'admin-orders' && n !== 'bad name!')) assert.equal((await overHttp(name)).status, 404, name);
     } finally {
       connection.close();
@@ -168,8 +189,13 @@ describe('Kafka gateway: admin APIs (CreateTopics, DeleteTopics, DescribeConfigs
         'compression.type': { value: 'uncompressed', isDefault: true, readOnly: false },
         'message.timestamp.type': { value: 'CreateTime', isDefault: true, readOnly: false },
         'retention.ms': { value: '3600000', isDefault: false, readOnly: false },
-        'cleanup.policy': { value: 'delete', isDefault: true, readOnly: true },
         'retention.bytes': { value: '-1', isDefault: true, readOnly: false },
+        // Set explicitly at create, so the topic's own value.
+        'cleanup.policy': { value: 'delete', isDefault: false, readOnly: false },
+        'delete.retention.ms': { value: '86400000', isDefault: true, readOnly: false },
+        'min.compaction.lag.ms': { value: '0', isDefault: true, readOnly: false },
+        'max.compaction.lag.ms': { value: '9223372036854775807', isDefault: true, readOnly: false },
+        'min.cleanable.dirty.ratio': { value: '0.5', isDefault: true, readOnly: false },
         'max.message.bytes': { value: '1048576', isDefault: true, readOnly: true },
       });
       const some = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: TOPIC, name: 'admin-orders', configNames: ['retention.ms'] }] });

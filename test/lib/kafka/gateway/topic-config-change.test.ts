@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeTopicConfig, sluiceConfigChange } from '../../../../lib/kafka/gateway/topic-configs';
+import { CONFIG_TYPE } from '../../../../lib/kafka/messages/describe-configs';
 
 describe('sluiceConfigChange: an alter request\'s entries as alterTopicConfig\'s change', () => {
   it('sets values and removes keys (null) of Sluice\'s own configs', () => {
@@ -10,7 +11,19 @@ describe('sluiceConfigChange: an alter request\'s entries as alterTopicConfig\'s
   });
 
   it('takes a fixed config at its one value, or removed, as no change', () => {
-    assert.deepEqual(sluiceConfigChange([{ name: 'cleanup.policy', value: 'delete' }, { name: 'max.message.bytes', value: null }]), { change: {} });
+    assert.deepEqual(sluiceConfigChange([{ name: 'max.message.bytes', value: '1048576' }]), { change: {} });
+    assert.deepEqual(sluiceConfigChange([{ name: 'max.message.bytes', value: null }]), { change: {} });
+  });
+
+  it('takes the log-compaction configs as Sluice\'s own, cleanup.policy compact included', () => {
+    const entries = [
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'delete.retention.ms', value: '0' },
+      { name: 'min.compaction.lag.ms', value: '60000' },
+      { name: 'max.compaction.lag.ms', value: '3600000' },
+      { name: 'min.cleanable.dirty.ratio', value: null },
+    ];
+    assert.deepEqual(sluiceConfigChange(entries), { change: Object.fromEntries(entries.map((e) => [e.name, e.value])) });
   });
 
   it('takes retention.bytes as one of Sluice\'s own configs', () => {
@@ -28,7 +41,10 @@ describe('sluiceConfigChange: an alter request\'s entries as alterTopicConfig\'s
     assert.match(problem([{ name: 'constructor', value: null }]), /'constructor' is not supported/);
     assert.match(problem([{ name: 'retention.ms', value: '0' }]), /'retention\.ms' must be/);
     assert.match(problem([{ name: 'compression.type', value: 'lz4' }]), /'compression\.type'/);
-    assert.match(problem([{ name: 'cleanup.policy', value: 'compact' }]), /'cleanup\.policy' can only be delete/);
+    assert.match(problem([{ name: 'max.message.bytes', value: '1' }]), /'max\.message\.bytes' can only be 1048576/);
+    assert.match(problem([{ name: 'cleanup.policy', value: 'none' }]), /'cleanup\.policy' must be "delete", "compact"/);
+    assert.match(problem([{ name: 'max.compaction.lag.ms', value: '0' }]), /'max\.compaction\.lag\.ms' must be at least 1/);
+    assert.match(problem([{ name: 'min.cleanable.dirty.ratio', value: '2' }]), /'min\.cleanable\.dirty\.ratio' must be at most 1/);
     assert.match(problem([{ name: 'retention.ms', value: '1000' }, { name: 'retention.ms', value: null }]), /'retention\.ms' is given more than once/);
   });
 });
@@ -42,9 +58,32 @@ describe('describeTopicConfig: which configs a client may change', () => {
         ['message.timestamp.type', false],
         ['retention.ms', false],
         ['retention.bytes', false],
-        ['cleanup.policy', true],
+        ['cleanup.policy', false],
+        ['delete.retention.ms', false],
+        ['min.compaction.lag.ms', false],
+        ['max.compaction.lag.ms', false],
+        ['min.cleanable.dirty.ratio', false],
         ['max.message.bytes', true],
       ],
     );
+  });
+
+  it("describes the log-compaction configs at Kafka's defaults and types when the topic has none", () => {
+    const described = Object.fromEntries(describeTopicConfig({}).map((e) => [e.name, [e.value, e.isDefault, e.type]]));
+    assert.deepEqual(
+      ['cleanup.policy', 'delete.retention.ms', 'min.compaction.lag.ms', 'max.compaction.lag.ms', 'min.cleanable.dirty.ratio'].map((name) => described[name]),
+      [
+        ['delete', true, CONFIG_TYPE.LIST],
+        ['86400000', true, CONFIG_TYPE.LONG],
+        ['0', true, CONFIG_TYPE.LONG],
+        ['9223372036854775807', true, CONFIG_TYPE.LONG],
+        ['0.5', true, CONFIG_TYPE.DOUBLE],
+      ],
+    );
+  });
+
+  it("describes a topic's own cleanup.policy as set, not default", () => {
+    const policy = describeTopicConfig({ 'cleanup.policy': 'compact,delete' }).find((e) => e.name === 'cleanup.policy');
+    assert.deepEqual([policy?.value, policy?.isDefault], ['compact,delete', false]);
   });
 });
