@@ -8,8 +8,7 @@ import { batchHolding, deleteIndexItems, firstBatchReaching, readIndexPage, type
 import { deleteSegmentObjects } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
 import { listTopicItems } from '../topics/topic-repository';
-import { retentionMsFor, UNLIMITED_RETENTION } from './retention-settings';
-import { retentionBytesOf } from '../protocol/topic-config';
+import { retentionLimitsFor, UNLIMITED_RETENTION } from './retention-settings';
 
 export interface EnforceRetentionOptions {
   /** Retention of topics without `retention.ms`, in milliseconds; -1 keeps everything. */
@@ -92,7 +91,8 @@ type Settle = { kind: 'mark'; retentionFrom: number } | { kind: 'clear' } | { ki
 /**
  * Kafka's time-based retention, as the `enforce-retention` schedule runs it. For every
  * partition, of every topic whose retention is not unlimited (`retention.ms`, else the
- * platform default), that has something to expire — its due mark, `retentionFrom`, is
+ * platform default; a `cleanup.policy` without `delete` counts as unlimited, by size
+ * too, so only its trims are released), that has something to expire — its due mark, `retentionFrom`, is
  * before `now - retention`, which one Query of the byRetention index per topic finds —
  * and, once a day, every non-empty partition without a mark:
  *
@@ -139,8 +139,8 @@ export async function enforceRetention(ctx: SluiceContext, options: EnforceReten
   for (const topic of await listTopicItems(ctx)) {
     if (pastDeadline()) break;
     result.topics++;
-    const retentionMs = retentionMsFor(topic.config, options.defaultRetentionMs);
-    const retentionBytes = retentionBytesOf(topic.config);
+    // A cleanup.policy without delete (compact alone) keeps everything by time and size, as unlimited retention does.
+    const { retentionMs, retentionBytes } = retentionLimitsFor(topic.config, options.defaultRetentionMs);
     const cutoff = retentionMs === UNLIMITED_RETENTION ? 0 : ctx.now() - retentionMs;
     // Record timestamps are never negative: nothing is older than a cutoff at or before 0.
     // Such a topic still has partitions marked DUE_NOW (below 0): trimmed, or past their retention.bytes.

@@ -1,4 +1,4 @@
-import { parseRetentionMs, retentionMsOf, UNLIMITED_RETENTION } from '../protocol/topic-config';
+import { compactionSettingsOf, parseRetentionMs, retentionBytesOf, retentionMsOf, UNLIMITED_RETENTION } from '../protocol/topic-config';
 
 /**
  * The platform's default retention: what applies to a topic without `retention.ms`.
@@ -27,4 +27,21 @@ export function defaultRetentionMsFromEnv(env: NodeJS.ProcessEnv = process.env):
 /** The retention of a topic: its own `retention.ms`, else the platform default (-1: unlimited). */
 export function retentionMsFor(config: Record<string, string>, defaultRetentionMs: number): number {
   return retentionMsOf(config) ?? defaultRetentionMs;
+}
+
+/** What retention removes from a topic's partitions: by time (-1: nothing) and by size (undefined: no limit). */
+export interface RetentionLimits {
+  retentionMs: number;
+  retentionBytes: number | undefined;
+}
+
+/**
+ * A topic's retention by time and size. As in Kafka, a `cleanup.policy` without `delete`
+ * (`compact` alone) keeps everything by both, whatever `retention.ms` and
+ * `retention.bytes` say (compaction is then what removes records); `compact,delete` and
+ * the default `delete` apply them. Trims (DeleteRecords) are released whatever this says.
+ */
+export function retentionLimitsFor(config: Record<string, string>, defaultRetentionMs: number): RetentionLimits {
+  if (!compactionSettingsOf(config).deleteByRetention) return { retentionMs: UNLIMITED_RETENTION, retentionBytes: undefined };
+  return { retentionMs: retentionMsFor(config, defaultRetentionMs), retentionBytes: retentionBytesOf(config) };
 }
