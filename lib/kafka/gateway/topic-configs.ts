@@ -50,6 +50,24 @@ const SLUICE_CONFIGS: Readonly<Record<keyof typeof TOPIC_CONFIG_KEYS, { type: nu
   },
 };
 
+/** Whether a config is one of Sluice's list-typed keys (cleanup.policy): the ones IncrementalAlterConfigs may APPEND to and SUBTRACT from. */
+export function isListConfig(name: string): boolean {
+  return Object.hasOwn(SLUICE_CONFIGS, name) && SLUICE_CONFIGS[name as keyof typeof SLUICE_CONFIGS].type === CONFIG_TYPE.LIST;
+}
+
+/**
+ * IncrementalAlterConfigs' APPEND or SUBTRACT on a list config, as Kafka's broker computes
+ * it: the list is the topic's value, else the default; APPEND adds the values it lacks at
+ * the end, SUBTRACT removes the values named. The result is then validated as a SET would
+ * be (so a cleanup.policy subtracted to nothing is refused). `name` must be a list config.
+ */
+export function listConfigValue(name: string, config: Record<string, string>, operation: 'APPEND' | 'SUBTRACT', value: string): string {
+  const current = (config[name] ?? SLUICE_CONFIGS[name as keyof typeof SLUICE_CONFIGS].default()).split(',');
+  const values = value.split(',');
+  const next = operation === 'APPEND' ? [...current, ...values.filter((v, i) => !current.includes(v) && values.indexOf(v) === i)] : current.filter((v) => !values.includes(v));
+  return next.join(',');
+}
+
 /** One config as described: its value, whether it is the default, its Kafka type and a line of documentation. */
 export interface TopicConfigEntry {
   name: string;

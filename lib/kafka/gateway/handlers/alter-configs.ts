@@ -10,19 +10,22 @@ import { CONFIG_RESOURCE } from '../../messages/describe-configs';
 import { CONFIG_OPERATION, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from '../../messages/incremental-alter-configs';
 import type { Session } from '../session';
 import { requireCaller, type RequestContext } from '../session';
-import { sluiceConfigChange } from '../topic-configs';
+import { isListConfig, listConfigValue, sluiceConfigChange } from '../topic-configs';
 import { kafkaErrorOf } from './errors';
 import { ADMIN_CONCURRENCY, mapBounded } from './map-bounded';
 
 /**
  * IncrementalAlterConfigs: each TOPIC resource's SET and DELETE entries become one
  * alterTopicConfig change (DELETE: the default applies again). APPEND and SUBTRACT work on
- * list-typed configs, and no config Sluice lets a client change is a list, so they are
- * INVALID_CONFIG, as is a SET without a value.
+ * list-typed configs, of Sluice's only cleanup.policy: as in Kafka, they apply to the
+ * topic's current value (else the default), read fresh, and the result is set and
+ * validated as a SET would be (a change of cleanup.policy landing between that read and
+ * the write is overwritten: last writer wins, as with two HTTP PATCHes). On any other
+ * config they are INVALID_CONFIG, as is a SET, APPEND or SUBTRACT without a value.
  */
 export async function handleIncrementalAlterConfigs(request: IncrementalAlterConfigsRequest, { session }: RequestContext): Promise<IncrementalAlterConfigsResponse> {
-  return alterResources(session, request.resources, request.validateOnly, (resource) => {
-    const entries: { name: string; value: string | null }[] = [];
+  return alterResources(session, request.resources, request.validateOnly, async (resource, currentConfig) => {
+    const entries: { name: string; value: string | null; list?: 'APPEND' | 'SUBTRACT' }[] = [];
     for (const config of resource.configs) {
       switch (config.configOperation) {
         case CONFIG_OPERATION.SET:
@@ -33,13 +36,19 @@ export async function handleIncrementalAlterConfigs(request: IncrementalAlterCon
           entries.push({ name: config.name, value: null });
           break;
         case CONFIG_OPERATION.APPEND:
-        case CONFIG_OPERATION.SUBTRACT:
-          return { problem: `config '${config.name}': APPEND and SUBTRACT change list configs, and Sluice has none that can change; use SET or DELETE` };
+        case CONFIG_OPERATION.SUBTRACT: {
+          const list = config.configOperation === CONFIG_OPERATION.APPEND ? 'APPEND' : 'SUBTRACT';
+          if (!isListConfig(config.name)) return { problem: `config '${config.name}': APPEND and SUBTRACT change list configs, and cleanup.policy is Sluice's only one; use SET or DELETE` };
+          if (config.value === null) return { problem: `config '${config.name}': ${list} needs a value` };
+          entries.push({ name: config.name, value: config.value, list });
+          break;
+        }
         default:
           return { problem: `config '${config.name}': unknown config operation ${config.configOperation}` };
       }
     }
-    return sluiceConfigChange(entries);
+    const current = entries.some((entry) => entry.list) ? await currentConfig() : {};
+    return sluiceConfigChange(entries.map(({ name, value, list }) => ({ name, value: list && value !== null ? listConfigValue(name, current, list, value) : value })));
   });
 }
 
@@ -70,7 +79,8 @@ async function alterResources<R extends { resourceType: number; resourceName: st
   session: Session,
   resources: readonly R[],
   validateOnly: boolean,
-  changeOf: (resource: R) => Change,
+  /** The resource's change; `currentConfig` reads the topic fresh (once per resource), for changes that depend on its values. */
+  changeOf: (resource: R, currentConfig: () => Promise<Record<string, string>>) => Change | Promise<Change>,
   replaceWhole = false,
 ): Promise<AlterConfigsResponse> {
   const caller = requireCaller(session);
@@ -96,12 +106,14 @@ async function alterResources<R extends { resourceType: number; resourceName: st
     if (!valid.success) return answer(KAFKA_ERRORS.INVALID_TOPIC_EXCEPTION, `topic name ${valid.error.issues[0]!.message}`);
     try {
       await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: name, operation: 'ALTER_CONFIGS' });
-      const mapped = changeOf(resource);
+      let current: Record<string, string> | undefined;
+      const currentConfig = async () => (current ??= (await describeTopic(ctx, name)).config);
+      const mapped = await changeOf(resource, currentConfig);
       if ('problem' in mapped) return answer(KAFKA_ERRORS.INVALID_CONFIG, mapped.problem);
       const change = { ...mapped.change };
       if (replaceWhole || validateOnly || Object.keys(change).length === 0) {
-        const current = await describeTopic(ctx, name);
-        if (replaceWhole) for (const key of Object.keys(current.config)) if (!(key in change)) change[key] = null;
+        const config = await currentConfig();
+        if (replaceWhole) for (const key of Object.keys(config)) if (!(key in change)) change[key] = null;
       }
       if (!validateOnly && Object.keys(change).length > 0) await alterTopicConfig(ctx, name, change);
       return answer(KAFKA_ERRORS.NONE, null);

@@ -200,6 +200,59 @@ describe('Kafka gateway: CreatePartitions, AlterConfigs, IncrementalAlterConfigs
     }
   });
 
+  it('IncrementalAlterConfigs SETs the log-compaction configs, as the HTTP API then describes them', async () => {
+    await create('alter-compaction', 1);
+    const configs = [
+      { name: 'cleanup.policy', value: 'compact,delete' },
+      { name: 'delete.retention.ms', value: '60000' },
+      { name: 'min.compaction.lag.ms', value: '1000' },
+      { name: 'max.compaction.lag.ms', value: '3600000' },
+      { name: 'min.cleanable.dirty.ratio', value: '0.25' },
+    ];
+    const connection = await raw();
+    try {
+      const { body } = await connection.request(INCREMENTAL_ALTER_CONFIGS, 1, {
+        validateOnly: false,
+        resources: [{ resourceType: 2, resourceName: 'alter-compaction', configs: configs.map((c) => ({ ...c, configOperation: 0 })) }],
+      });
+      assert.equal(body.responses[0]!.errorCode, KAFKA_ERRORS.NONE, body.responses[0]!.errorMessage ?? '');
+    } finally {
+      connection.close();
+    }
+    assert.deepEqual((await described('alter-compaction')).config, Object.fromEntries(configs.map((c) => [c.name, c.value])));
+  });
+
+  /** One IncrementalAlterConfigs of cleanup.policy on `topic`: its error code and message. */
+  const alterPolicy = async (topic: string, configOperation: number, value: string) => {
+    const connection = await raw();
+    try {
+      const { body } = await connection.request(INCREMENTAL_ALTER_CONFIGS, 1, { validateOnly: false, resources: [{ resourceType: 2, resourceName: topic, configs: [{ name: 'cleanup.policy', configOperation, value }] }] });
+      return [body.responses[0]!.errorCode, body.responses[0]!.errorMessage];
+    } finally {
+      connection.close();
+    }
+  };
+
+  it('IncrementalAlterConfigs APPENDs to cleanup.policy as Kafka does: to the default delete when the topic has none', async () => {
+    await create('alter-append', 1);
+    assert.deepEqual(await alterPolicy('alter-append', 2, 'compact'), [KAFKA_ERRORS.NONE, null]);
+    assert.deepEqual((await described('alter-append')).config, { 'cleanup.policy': 'delete,compact' });
+  });
+
+  it('IncrementalAlterConfigs SUBTRACTs from cleanup.policy, leaving the rest of the list', async () => {
+    await create('alter-subtract', 1, { 'cleanup.policy': 'compact,delete' });
+    assert.deepEqual(await alterPolicy('alter-subtract', 3, 'delete'), [KAFKA_ERRORS.NONE, null]);
+    assert.deepEqual((await described('alter-subtract')).config, { 'cleanup.policy': 'compact' });
+  });
+
+  it('IncrementalAlterConfigs refuses to SUBTRACT cleanup.policy down to nothing, INVALID_CONFIG naming it, and changes nothing', async () => {
+    await create('alter-subtract-all', 1, { 'cleanup.policy': 'compact' });
+    const [code, message] = await alterPolicy('alter-subtract-all', 3, 'compact');
+    assert.equal(code, KAFKA_ERRORS.INVALID_CONFIG);
+    assert.match(String(message), /'cleanup\.policy' must be/);
+    assert.deepEqual((await described('alter-subtract-all')).config, { 'cleanup.policy': 'compact' });
+  });
+
   it('AlterConfigs and IncrementalAlterConfigs refusals (unknown key, bad value, APPEND, broker, unknown topic, no ALTER_CONFIGS) each change nothing', async () => {
     await create('alter-refused', 1, { 'retention.ms': '3600000' });
     await create('bob-config', 1, { 'retention.ms': '3600000' });
@@ -212,7 +265,7 @@ describe('Kafka gateway: CreatePartitions, AlterConfigs, IncrementalAlterConfigs
           resources: [
             resource('alter-refused', [{ name: 'segment.bytes', configOperation: 0, value: '1' }]),
             resource('alter-grow', [{ name: 'retention.ms', configOperation: 0, value: 'soon' }]),
-            resource('alter-config', [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }]),
+            resource('alter-config', [{ name: 'retention.ms', configOperation: 2, value: '1000' }]),
             resource('alter-incremental', [{ name: 'retention.ms', configOperation: 0, value: null }]),
             resource('0', [{ name: 'log.retention.ms', configOperation: 0, value: '1' }], 4),
             resource('alter-nowhere', [{ name: 'retention.ms', configOperation: 0, value: '1000' }]),

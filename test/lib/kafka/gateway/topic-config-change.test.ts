@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeTopicConfig, sluiceConfigChange } from '../../../../lib/kafka/gateway/topic-configs';
+import { describeTopicConfig, isListConfig, listConfigValue, sluiceConfigChange } from '../../../../lib/kafka/gateway/topic-configs';
 import { CONFIG_TYPE } from '../../../../lib/kafka/messages/describe-configs';
 
 describe('sluiceConfigChange: an alter request\'s entries as alterTopicConfig\'s change', () => {
@@ -85,5 +85,28 @@ describe('describeTopicConfig: which configs a client may change', () => {
   it("describes a topic's own cleanup.policy as set, not default", () => {
     const policy = describeTopicConfig({ 'cleanup.policy': 'compact,delete' }).find((e) => e.name === 'cleanup.policy');
     assert.deepEqual([policy?.value, policy?.isDefault], ['compact,delete', false]);
+  });
+});
+
+describe('listConfigValue: IncrementalAlterConfigs APPEND and SUBTRACT on a list config', () => {
+  it('takes cleanup.policy as Sluice\'s only list config', () => {
+    assert.deepEqual(['cleanup.policy', 'retention.ms', 'max.message.bytes', 'constructor'].map(isListConfig), [true, false, false, false]);
+  });
+
+  it('APPENDs to the default when the topic has no value', () => {
+    assert.equal(listConfigValue('cleanup.policy', {}, 'APPEND', 'compact'), 'delete,compact');
+  });
+
+  it('APPENDs only the values the list lacks, each once', () => {
+    assert.equal(listConfigValue('cleanup.policy', { 'cleanup.policy': 'compact' }, 'APPEND', 'compact,delete,delete'), 'compact,delete');
+  });
+
+  it('SUBTRACTs the values named, keeping the order of the rest', () => {
+    assert.equal(listConfigValue('cleanup.policy', { 'cleanup.policy': 'delete,compact' }, 'SUBTRACT', 'delete'), 'compact');
+  });
+
+  it('SUBTRACTs down to an empty value, which validation then refuses', () => {
+    assert.equal(listConfigValue('cleanup.policy', {}, 'SUBTRACT', 'delete'), '');
+    assert.ok('problem' in sluiceConfigChange([{ name: 'cleanup.policy', value: '' }]));
   });
 });
