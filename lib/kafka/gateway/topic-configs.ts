@@ -101,12 +101,12 @@ export function sluiceTopicConfig(configs: readonly { name: string; value: strin
     if (seen.has(name)) return { problem: `config '${name}' is given more than once` };
     seen.add(name);
     if (value === null) continue;
-    const fixed = FIXED_TOPIC_CONFIGS[name];
+    const fixed = Object.hasOwn(FIXED_TOPIC_CONFIGS, name) ? FIXED_TOPIC_CONFIGS[name]! : undefined;
     if (fixed) {
       if (value !== fixed.value) return { problem: `config '${name}' can only be ${fixed.value} in Sluice: ${fixed.doc}` };
       continue;
     }
-    if (!(name in TOPIC_CONFIG_KEYS)) {
+    if (!Object.hasOwn(TOPIC_CONFIG_KEYS, name)) {
       const known = [...Object.keys(TOPIC_CONFIG_KEYS), ...Object.entries(FIXED_TOPIC_CONFIGS).map(([key, f]) => `${key}=${f.value}`)];
       return { problem: `config '${name}' is not supported by Sluice; topics take ${known.join(', ')}` };
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeTopicConfig, isListConfig, listConfigValue, sluiceConfigChange } from '../../../../lib/kafka/gateway/topic-configs';
+import { describeTopicConfig, isListConfig, listConfigValue, sluiceConfigChange, sluiceTopicConfig } from '../../../../lib/kafka/gateway/topic-configs';
 import { CONFIG_TYPE } from '../../../../lib/kafka/messages/describe-configs';
 
 describe('sluiceConfigChange: an alter request\'s entries as alterTopicConfig\'s change', () => {
@@ -108,5 +108,19 @@ describe('listConfigValue: IncrementalAlterConfigs APPEND and SUBTRACT on a list
   it('SUBTRACTs down to an empty value, which validation then refuses', () => {
     assert.equal(listConfigValue('cleanup.policy', {}, 'SUBTRACT', 'delete'), '');
     assert.ok('problem' in sluiceConfigChange([{ name: 'cleanup.policy', value: '' }]));
+  });
+});
+
+describe('sluiceTopicConfig: a CreateTopics request\'s configs as a Sluice topic config', () => {
+  it('stores the log-compaction configs as given', () => {
+    assert.deepEqual(sluiceTopicConfig([{ name: 'cleanup.policy', value: 'delete,compact' }, { name: 'min.cleanable.dirty.ratio', value: '0.9' }]), {
+      config: { 'cleanup.policy': 'delete,compact', 'min.cleanable.dirty.ratio': '0.9' },
+    });
+  });
+
+  it('refuses a name the Object prototype has as not supported, like any unknown name', () => {
+    const answer = sluiceTopicConfig([{ name: 'constructor', value: 'x' }]);
+    assert.ok('problem' in answer, JSON.stringify(answer));
+    assert.match(answer.problem, /'constructor' is not supported/);
   });
 });
