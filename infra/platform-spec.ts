@@ -309,6 +309,18 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     bucket: 'delete',
     schedule: { rateMinutes: 5 },
   },
+  {
+    name: 'compact-log',
+    description: 'Merges small batches into larger objects, and on compacted topics keeps the latest record per key (every 10 minutes).',
+    // A run holds up to 128 MiB of one partition's stored batches, decoded, four partitions at a time.
+    memoryMiB: 2048,
+    timeoutSeconds: 300,
+    // Lists topics; reads heads and index items, swaps index items, counts ref items, writes its state and leases.
+    tables: { Topics: 'read', Log: 'readwrite' },
+    // Reads batches, writes rewritten objects, deletes retired ones.
+    bucket: 'readwrite',
+    schedule: { rateMinutes: 10 },
+  },
 ];
 
 /**

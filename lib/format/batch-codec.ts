@@ -1,5 +1,5 @@
 import { CorruptRecordError } from '../core/errors';
-import type { LogRecord, RecordHeader } from '../records/log-record';
+import type { LogRecord, OffsetRecord, RecordHeader } from '../records/log-record';
 import { type Compression, compress, decompress } from './compression';
 import { crc32c, hex } from './crc32c';
 import { ByteReader, ByteWriter, sizeOfVarint, sizeOfVarlong } from './varint';
@@ -20,7 +20,8 @@ import { ByteReader, ByteWriter, sizeOfVarint, sizeOfVarlong } from './varint';
  * 17      2     attributes int16       bits 0-2 compression (0 none, 1 gzip, 4 zstd:
  *                                      Kafka's codes), bit 3 timestamp type (0
  *                                      CreateTime, 1 LogAppendTime); other bits 0
- * 19      4     lastOffsetDelta int32  recordCount - 1
+ * 19      4     lastOffsetDelta int32  the offset span covered, minus one: recordCount - 1
+ *                                      as produced; more after compaction (below)
  * 23      8     firstTimestamp int64   the first record's timestamp (-1 if empty)
  * 31      8     maxTimestamp int64     the largest record timestamp (-1 if empty)
  * 39      8     producerId int64       -1: no producer
@@ -30,7 +31,8 @@ import { ByteReader, ByteWriter, sizeOfVarint, sizeOfVarlong } from './varint';
  * 57      …     records, compressed as a whole when compression is not none; each:
  *                 length varint (bytes after it), attributes int8 = 0,
  *                 timestampDelta varlong (from firstTimestamp; may be negative),
- *                 offsetDelta varint (= its index), keyLength varint (-1: null) + key,
+ *                 offsetDelta varint (its index as produced; strictly
+ *                 increasing, with holes, after compaction), keyLength varint (-1: null) + key,
  *                 valueLength varint (-1: null) + value, headerCount varint, and per
  *                 header keyLength varint + UTF-8 key, valueLength varint (-1: null) +
  *                 value
@@ -57,6 +59,18 @@ export interface EncodeBatchOptions {
   compression?: Compression;
   producer?: BatchProducer;
   timestampType?: TimestampType;
+  /**
+   * Each record's offset from the batch's first offset, strictly increasing from 0 or more,
+   * for a batch compaction rewrote (it leaves holes). Absent: 0, 1, 2, …
+   */
+  offsetDeltas?: readonly number[];
+  /**
+   * The offset span the batch covers, minus one: at least the last offset delta. A
+   * compacted batch keeps its range even when its last records are gone (as Kafka's do),
+   * and one whose records are all gone still covers its range with none. Absent: the last
+   * offset delta (recordCount - 1).
+   */
+  lastOffsetDelta?: number;
 }
 
 export interface BatchHeader {
@@ -80,6 +94,7 @@ const CRC_OFFSET = 13;
 const ATTRIBUTES_OFFSET = 17;
 const NO_PRODUCER = -1;
 const NO_TIMESTAMP = -1;
+const INT32_MAX = 0x7fffffff;
 
 const COMPRESSION_CODES: Record<Compression, number> = { none: 0, gzip: 1, zstd: 4 };
 const COMPRESSION_BY_CODE = new Map<number, Compression>([
@@ -99,6 +114,18 @@ export function encodeBatch(records: readonly LogRecord[], options: EncodeBatchO
   const timestampType = options.timestampType ?? 'CreateTime';
   if (!Object.hasOwn(COMPRESSION_CODES, compression)) throw new RangeError(`Unknown compression '${String(compression)}'`);
 
+  const offsetDeltas = options.offsetDeltas ?? records.map((_, i) => i);
+  if (offsetDeltas.length !== records.length) throw new RangeError(`offsetDeltas has ${offsetDeltas.length} entries for ${records.length} records`);
+  offsetDeltas.forEach((delta, i) => {
+    if (!Number.isSafeInteger(delta) || delta < (i === 0 ? 0 : offsetDeltas[i - 1]! + 1) || delta > INT32_MAX) {
+      throw new RangeError(`offsetDeltas[${i}] must be a 32-bit integer above the one before it, got ${delta}`);
+    }
+  });
+  const lastOffsetDelta = options.lastOffsetDelta ?? (records.length === 0 ? -1 : offsetDeltas.at(-1)!);
+  if (!Number.isSafeInteger(lastOffsetDelta) || lastOffsetDelta < (offsetDeltas.at(-1) ?? -1) || lastOffsetDelta > INT32_MAX) {
+    throw new RangeError(`lastOffsetDelta must be at least the last offset delta, got ${lastOffsetDelta}`);
+  }
+
   let firstTimestamp = NO_TIMESTAMP;
   let maxTimestamp = NO_TIMESTAMP;
   records.forEach((record, i) => {
@@ -111,11 +138,11 @@ export function encodeBatch(records: readonly LogRecord[], options: EncodeBatchO
 
   // Sizes first (as Kafka does), so each record's length prefix is known before its
   // fields and the records are written once, into a buffer of exactly the right size.
-  const sizes = records.map((record, i) => recordBodySize(record, record.timestamp - firstTimestamp, i));
+  const sizes = records.map((record, i) => recordBodySize(record, record.timestamp - firstTimestamp, offsetDeltas[i]!));
   const body = new ByteWriter(sizes.reduce((sum, size) => sum + sizeOfVarint(size) + size, 0));
   records.forEach((record, i) => {
     const start = body.varint(sizes[i]!).length;
-    writeRecordBody(body, record, record.timestamp - firstTimestamp, i);
+    writeRecordBody(body, record, record.timestamp - firstTimestamp, offsetDeltas[i]!);
     if (body.length - start !== sizes[i]) throw new Error(`record ${i}: computed ${sizes[i]} bytes, wrote ${body.length - start}`);
   });
   const section = compress(body.view(), compression);
@@ -128,7 +155,7 @@ export function encodeBatch(records: readonly LogRecord[], options: EncodeBatchO
     .int8(BATCH_FORMAT_VERSION)
     .uint32(0) // the CRC, set below
     .int16(COMPRESSION_CODES[compression] | (timestampType === 'LogAppendTime' ? TIMESTAMP_TYPE_BIT : 0))
-    .int32(records.length - 1)
+    .int32(lastOffsetDelta)
     .int64(firstTimestamp)
     .int64(maxTimestamp)
     .int64(producer ? nonNegative(producer.producerId, 'producerId') : NO_PRODUCER)
@@ -181,7 +208,13 @@ export function decodeBatch(bytes: Uint8Array): LogRecord[] {
   return decodeBatchWithHeader(bytes).records;
 }
 
-export function decodeBatchWithHeader(bytes: Uint8Array): { header: BatchHeader; records: LogRecord[] } {
+/** The batch's records with their offsets, the batch starting at `baseOffset` (the index item's). */
+export function decodeBatchAt(bytes: Uint8Array, baseOffset: number): OffsetRecord[] {
+  const { records, offsetDeltas } = decodeBatchWithHeader(bytes);
+  return records.map((record, i) => ({ ...record, offset: baseOffset + offsetDeltas[i]! }));
+}
+
+export function decodeBatchWithHeader(bytes: Uint8Array): { header: BatchHeader; records: LogRecord[]; offsetDeltas: number[] } {
   const reader = new ByteReader(bytes);
   reader.skip(8, 'batch baseOffset'); // not covered by the CRC and not read: the index item holds the offset
   const batchLength = reader.int32('batch batchLength');
@@ -238,8 +271,8 @@ export function decodeBatchWithHeader(bytes: Uint8Array): { header: BatchHeader;
   const baseSequence = reader.int32('batch baseSequence');
   const recordCount = reader.int32('batch recordCount');
   if (recordCount < 0) throw new CorruptRecordError(`Batch record count ${recordCount} is negative`, { recordCount });
-  if (lastOffsetDelta !== recordCount - 1) {
-    throw new CorruptRecordError(`Batch lastOffsetDelta ${lastOffsetDelta} does not match its record count ${recordCount}`, {
+  if (lastOffsetDelta < recordCount - 1) {
+    throw new CorruptRecordError(`Batch lastOffsetDelta ${lastOffsetDelta} is below its record count ${recordCount} less one`, {
       lastOffsetDelta,
       recordCount,
     });
@@ -251,8 +284,9 @@ export function decodeBatchWithHeader(bytes: Uint8Array): { header: BatchHeader;
       recordCount,
     });
   }
-  const records = readRecords(new ByteReader(section), recordCount, firstTimestamp);
+  const { records, offsetDeltas } = readRecords(new ByteReader(section), recordCount, firstTimestamp, lastOffsetDelta);
   return {
+    offsetDeltas,
     header: {
       version,
       batchLength,
@@ -268,8 +302,9 @@ export function decodeBatchWithHeader(bytes: Uint8Array): { header: BatchHeader;
   };
 }
 
-function readRecords(section: ByteReader, recordCount: number, firstTimestamp: number): LogRecord[] {
+function readRecords(section: ByteReader, recordCount: number, firstTimestamp: number, lastOffsetDelta: number): { records: LogRecord[]; offsetDeltas: number[] } {
   const records: LogRecord[] = [];
+  const offsetDeltas: number[] = [];
   for (let i = 0; i < recordCount; i++) {
     const length = section.varint(`record ${i} length`);
     if (length < 0 || length > section.remaining) {
@@ -281,7 +316,12 @@ function readRecords(section: ByteReader, recordCount: number, firstTimestamp: n
     section.int8(`record ${i} attributes`);
     const timestamp = firstTimestamp + section.varlong(`record ${i} timestampDelta`);
     const offsetDelta = section.varint(`record ${i} offsetDelta`);
-    if (offsetDelta !== i) throw new CorruptRecordError(`Record ${i} has offsetDelta ${offsetDelta}`, { record: i, offsetDelta });
+    // Strictly increasing and within the batch's span; holes are compaction's.
+    const least = i === 0 ? 0 : offsetDeltas[i - 1]! + 1;
+    if (offsetDelta < least || offsetDelta > lastOffsetDelta) {
+      throw new CorruptRecordError(`Record ${i} has offsetDelta ${offsetDelta}, outside ${least}..${lastOffsetDelta}`, { record: i, offsetDelta });
+    }
+    offsetDeltas.push(offsetDelta);
     const key = readNullableBytes(section, `record ${i} key`);
     const value = readNullableBytes(section, `record ${i} value`);
     const headerCount = section.varint(`record ${i} header count`);
@@ -305,7 +345,7 @@ function readRecords(section: ByteReader, recordCount: number, firstTimestamp: n
       recordCount,
     });
   }
-  return records;
+  return { records, offsetDeltas };
 }
 
 function readNullableBytes(reader: ByteReader, what: string): Buffer | null {

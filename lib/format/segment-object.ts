@@ -1,5 +1,5 @@
 import { CorruptRecordError } from '../core/errors';
-import type { LogRecord } from '../records/log-record';
+import type { LogRecord, OffsetRecord } from '../records/log-record';
 import { type BatchProducer, type TimestampType, encodeBatch } from './batch-codec';
 import type { Compression } from './compression';
 import { crc32c, hex } from './crc32c';
@@ -76,18 +76,70 @@ export interface SegmentIndex {
 
 export function encodeSegmentObject(batches: readonly PartitionBatch[], options: SegmentObjectOptions = {}): EncodedSegmentObject {
   const topicId = options.topicId ?? '';
+  const ranges = new Map<number, { byteStart: number; byteLength: number }>();
+  for (const batch of batches) {
+    if (ranges.has(batch.partition)) throw new RangeError(`Partition ${batch.partition} appears twice; an object holds one batch per partition`);
+    ranges.set(batch.partition, { byteStart: 0, byteLength: 0 });
+  }
+  const assembled = assembleSegmentObject(
+    topicId,
+    batches.map((batch) => ({
+      partition: batch.partition,
+      records: batch.records,
+      bytes: encodeBatch(batch.records, { compression: options.compression, producer: batch.producer, timestampType: options.timestampType }),
+    })),
+  );
+  batches.forEach((batch, i) => ranges.set(batch.partition, assembled.ranges[i]!));
+  return { body: assembled.body, ranges };
+}
+
+/** One batch compaction rewrote: the records kept of a range of offsets, at their offsets from `baseOffset`. */
+export interface CompactedBatch {
+  records: readonly OffsetRecord[];
+  baseOffset: number;
+  lastOffset: number;
+}
+
+/**
+ * An object of batches compaction rewrote, all of one partition, in offset order (unlike a
+ * produced object, which holds one batch per partition). Each batch keeps its whole offset
+ * range, records at their offsets within it (lib/format/batch-codec.ts).
+ */
+export function encodeCompactedObject(
+  partition: number,
+  batches: readonly CompactedBatch[],
+  options: SegmentObjectOptions = {},
+): { body: Buffer; ranges: { byteStart: number; byteLength: number }[] } {
+  const topicId = options.topicId ?? '';
+  return assembleSegmentObject(
+    topicId,
+    batches.map((batch) => ({
+      partition,
+      records: batch.records,
+      bytes: encodeBatch(batch.records, {
+        compression: options.compression,
+        timestampType: options.timestampType,
+        offsetDeltas: batch.records.map((r) => r.offset - batch.baseOffset),
+        lastOffsetDelta: batch.lastOffset - batch.baseOffset,
+      }),
+    })),
+  );
+}
+
+/** Header, the encoded batches back to back, the footer index and trailer; each batch's byte range, in order. */
+function assembleSegmentObject(
+  topicId: string,
+  batches: readonly { partition: number; records: readonly LogRecord[]; bytes: Buffer }[],
+): { body: Buffer; ranges: { byteStart: number; byteLength: number }[] } {
   const topicIdBytes = Buffer.byteLength(topicId, 'utf8');
   if (topicIdBytes > MAX_TOPIC_ID_BYTES) throw new RangeError(`topicId takes ${topicIdBytes} bytes; at most ${MAX_TOPIC_ID_BYTES} fit`);
-
   const encoded: Buffer[] = [];
-  const ranges = new Map<number, { byteStart: number; byteLength: number }>();
+  const ranges: { byteStart: number; byteLength: number }[] = [];
   const entries: SegmentIndexEntry[] = [];
   let position = SEGMENT_HEADER_BYTES;
   for (const batch of batches) {
-    if (ranges.has(batch.partition)) throw new RangeError(`Partition ${batch.partition} appears twice; an object holds one batch per partition`);
-    const bytes = encodeBatch(batch.records, { compression: options.compression, producer: batch.producer, timestampType: options.timestampType });
-    const range = { byteStart: position, byteLength: bytes.byteLength };
-    ranges.set(batch.partition, range);
+    const range = { byteStart: position, byteLength: batch.bytes.byteLength };
+    ranges.push(range);
     entries.push({
       partition: batch.partition,
       ...range,
@@ -95,8 +147,8 @@ export function encodeSegmentObject(batches: readonly PartitionBatch[], options:
       firstTimestamp: batch.records[0]?.timestamp ?? -1,
       maxTimestamp: batch.records.reduce((max, r) => Math.max(max, r.timestamp), -1),
     });
-    encoded.push(bytes);
-    position += bytes.byteLength;
+    encoded.push(batch.bytes);
+    position += batch.bytes.byteLength;
   }
 
   const indexLength = INDEX_FIXED_BYTES + topicIdBytes + entries.length * INDEX_ENTRY_BYTES;

@@ -1,11 +1,11 @@
 import type { SluiceContext } from '../core/context';
 import { OffsetOutOfRangeError } from '../core/errors';
-import { decodeBatch } from '../format/batch-codec';
+import { decodeBatchAt } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
 import { readHead, type PartitionHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
 import { indexPageKeyAfter, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
-import { cachedEntriesFrom, rememberEntries } from './index-page-cache';
+import { cachedEntriesFrom, forgetEntries, rememberEntries } from './index-page-cache';
 import { readSegmentRange } from '../store/segment-object-store';
 import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
 import { countFetch, emptyStats, type FetchReadStats } from './fetch-read-stats';
@@ -43,6 +43,8 @@ const INDEX_PAGE = 16;
  * again. The bound is the largest `maxBytes`, which keeps the answer under Lambda's 6 MB.
  */
 export const FIRST_BATCH_BYTES_MAX = LIMITS.fetchMaxBytesMax;
+/** Objects a fetch finds gone before it stops at the first (each costs an index Query). */
+const MAX_GONE_OBJECTS = 4;
 /** At most this many ranged GETs of one fetch are in flight at once. */
 const PARALLEL_GETS = 8;
 
@@ -105,9 +107,18 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   /** Where the fetch found a hole: the first offset after it. */
   let resumeAt: number | undefined;
   let next = offset;
+  /** Objects found gone: their batches were compacted into others, or released by retention. */
+  const gone = new Set<string>();
   while (page && !full && resumeAt === undefined) {
-    const { entries } = page;
-    for (let i = 0; i < entries.length && !full && resumeAt === undefined; ) {
+    const entries = gone.size === 0 ? page.entries : page.entries.filter((entry) => !gone.has(entry.objectKey));
+    let reread = false;
+    for (let i = 0; i < entries.length && !full && resumeAt === undefined && !reread; ) {
+      // An item wholly below `next` is one compaction replaced by a later, covering item
+      // that was read already (both exist until the old one is released): skip it.
+      if (entries[i]!.lastOffset < next) {
+        i++;
+        continue;
+      }
       // Offsets are gapless, so a batch starting past `next` means retention released what
       // lies between: stop before it, never skip over it.
       const window = batchesNeeded(entries, i, { next, recordsLeft: input.maxRecords - records.length, bytesLeft: input.maxBytes - bytes, answered: records.length });
@@ -124,9 +135,16 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         const entry = window[w]!;
         // The first batch answered may pass maxBytes (see FIRST_BATCH_BYTES_MAX); later ones may not.
         const byteLimit = records.length === 0 ? Math.max(input.maxBytes, FIRST_BATCH_BYTES_MAX) : input.maxBytes;
-        // The object is gone: retention released the batch and it was collected.
+        // The object is gone: compaction replaced the batch, or retention released it. Read
+        // the index again from here without it (a bounded number of times): a covering item
+        // takes its place, or the fetch meets the hole retention left.
         if (batch === undefined) {
-          resumeAt = entry.lastOffset + 1;
+          if (gone.size >= MAX_GONE_OBJECTS) {
+            resumeAt = entry.lastOffset + 1;
+            break;
+          }
+          gone.add(entry.objectKey);
+          reread = true;
           break;
         }
         let served = false;
@@ -144,7 +162,15 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         }
         if (served) stats.segmentBytesServed += entry.byteLength;
         if (full) break;
+        // Read to its end: compaction may have left offsets past its last record, which
+        // the fetch moves over (Kafka readers see this only through the offsets answered).
+        next = Math.max(next, entry.lastOffset + 1);
       }
+    }
+    if (reread) {
+      forgetEntries(topic.topicId, input.partition);
+      page = await readPage(next);
+      continue;
     }
     // At the high watermark the head showed, the answer is whole: everything below it is
     // indexed, and what was committed since need not be looked for (a tailing reader would
@@ -156,7 +182,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   // Every offset below the head's high watermark has an index item when the head is read;
   // one missing now was released by retention since. What was read up to it is contiguous
   // and is answered; with nothing read, the fetch is out of range, as a fresh one would be.
-  if (!full && next < head.nextOffset && records.length === 0) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? head.nextOffset);
+  if (!full && next < head.nextOffset && next === offset) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? head.nextOffset);
   stats.fetches = 1;
   stats.recordsServed = records.length;
   stats.recordBytesServed = bytes;
@@ -238,6 +264,8 @@ export function batchesNeeded(entries: readonly SegmentIndexEntry[], from: numbe
   for (let i = from; i < entries.length && window.length < INDEX_PAGE; i++) {
     const entry = entries[i]!;
     if (entry.baseOffset > expected) break;
+    // Covered by what is chosen (a compacted item and the old ones it replaces both exist for a while).
+    if (entry.lastOffset < expected) break;
     const whole = entry.baseOffset >= position.next;
     if (position.answered + window.length > 0) {
       if (records >= position.recordsLeft) break;
@@ -251,7 +279,8 @@ export function batchesNeeded(entries: readonly SegmentIndexEntry[], from: numbe
       if (!fits && window.length > 0) break;
     }
     window.push(entry);
-    records += entry.lastOffset + 1 - Math.max(entry.baseOffset, position.next);
+    // Whole: its record count (fewer than its offsets after compaction); else at most its offsets from `next`.
+    records += whole ? entry.recordCount : entry.lastOffset + 1 - position.next;
     if (entry.recordBytes === undefined) exact = false;
     else {
       bytes += entry.recordBytes;
@@ -284,7 +313,7 @@ async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntr
     return run.map((entry) => {
       if (!bytes) return undefined;
       const slice = bytes.subarray(entry.byteStart - start, entry.byteStart - start + entry.byteLength);
-      return decodeBatch(slice).map((record, i) => ({ ...record, offset: entry.baseOffset + i }));
+      return decodeBatchAt(slice, entry.baseOffset);
     });
   };
   const results: (OffsetRecord[] | undefined)[][] = [];

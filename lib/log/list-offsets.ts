@@ -1,7 +1,7 @@
 import type { SluiceContext } from '../core/context';
 import type { OffsetForTimeResponse, PartitionOffsetsResponse, TopicOffsets } from '../protocol/responses';
 import { RETRY, withRetries } from '../core/retry';
-import { decodeBatch } from '../format/batch-codec';
+import { decodeBatchAt } from '../format/batch-codec';
 import { readHead, readHeads } from '../store/partition-head-store';
 import { firstBatchReaching, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
 import { readSegmentRange } from '../store/segment-object-store';
@@ -59,10 +59,10 @@ export async function offsetForTime(ctx: SluiceContext, topicName: string, parti
       const base = { topic: topic.name, partition, logStartOffset: head.logStartOffset, highWatermark: head.nextOffset, timestamp };
       const entry = await firstBatchReaching(ctx, topic.topicId, partition, timestamp);
       if (!entry || entry.baseOffset >= head.nextOffset) return { ...base, offset: null };
-      const offset =
-        entry.lastOffset >= head.logStartOffset
-          ? await firstRecordReaching(ctx, entry, timestamp, head.logStartOffset)
-          : await firstKeptRecordReaching(ctx, topic.topicId, partition, head.logStartOffset, head.nextOffset, timestamp);
+      // Compaction may have removed the record that made this batch reach the time: then
+      // the answer is the first later record that does.
+      let offset = entry.lastOffset >= head.logStartOffset ? await firstRecordReaching(ctx, entry, timestamp, head.logStartOffset) : null;
+      if (offset === null) offset = await firstKeptRecordReaching(ctx, topic.topicId, partition, Math.max(head.logStartOffset, entry.lastOffset >= head.logStartOffset ? entry.lastOffset + 1 : 0), head.nextOffset, timestamp);
       return offset === GONE ? RETRY : { ...base, offset };
     },
     (attempts) => new Error(`offsets-for-times on ${topic.name}/${partition}: a batch's object was gone on each of ${attempts} reads`),
@@ -79,8 +79,7 @@ const MAX_ATTEMPTS = 3;
 async function firstRecordReaching(ctx: SluiceContext, entry: SegmentIndexEntry, timestamp: number, logStart: number): Promise<number | null | typeof GONE> {
   const bytes = await readSegmentRange(ctx, entry.objectKey, entry.byteStart, entry.byteLength);
   if (!bytes) return GONE;
-  const index = decodeBatch(bytes).findIndex((r, i) => r.timestamp >= timestamp && entry.baseOffset + i >= logStart);
-  return index < 0 ? null : entry.baseOffset + index;
+  return decodeBatchAt(bytes, entry.baseOffset).find((r) => r.timestamp >= timestamp && r.offset >= logStart)?.offset ?? null;
 }
 
 /** The first record at or past `timestamp` from the log start on: batches whose own maximum is earlier are skipped unread. */

@@ -3,7 +3,7 @@ import { CommitContendedError, OffsetOutOfRangeError } from '../core/errors';
 import { RETRY, withRetries } from '../core/retry';
 import type { PartitionOffsetsResponse } from '../protocol/responses';
 import { readHead, type PartitionHead } from '../store/partition-head-store';
-import { batchHolding } from '../store/segment-index-store';
+import { batchHolding, startBytesOf } from '../store/segment-index-store';
 import { trimLogStart } from '../store/retention-due-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
 
@@ -53,5 +53,5 @@ async function bytesAt(ctx: SluiceContext, topicId: string, partition: number, h
   if (offset >= head.nextOffset) return head.bytesTotal;
   const holding = await batchHolding(ctx, topicId, partition, offset);
   // A batch written before bytes were counted began before counting did.
-  return holding?.endBytes === undefined ? 0 : holding.endBytes - holding.byteLength;
+  return holding ? startBytesOf(holding) : 0;
 }

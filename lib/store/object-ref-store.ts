@@ -40,6 +40,23 @@ export function objectRefPut(ctx: SluiceContext, ref: ObjectRef): TransactItem {
 }
 
 /**
+ * Compaction's count of one more swapped batch of an object it wrote, whose first swap
+ * created the ref item (`objectRefPut`): only while the ref item exists, so a batch is
+ * never indexed to an object retention may already have retired.
+ */
+export function objectRefCountUp(ctx: SluiceContext, objectKey: string): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.log,
+      Key: objectRefKey(objectKey),
+      UpdateExpression: 'SET batchCount = batchCount + :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':one': 1 },
+    },
+  };
+}
+
+/**
  * Releasing one of the object's batches while others remain: `batchCount` counts the
  * object's index items that still exist, so it goes down by one in the same transaction
  * that deletes one of them (under `attribute_exists`, so no batch is released twice).

@@ -45,6 +45,11 @@ export interface PartitionHead {
   bytesTotal?: number;
   /** `bytesTotal` as it was where the log start's batch begins: the partition holds `bytesTotal - logStartBytes`. Absent: 0. */
   logStartBytes?: number;
+  /**
+   * Batches ever committed to the partition: with compaction's state item, how many batches
+   * arrived since compaction last looked (lib/compaction/). Absent: none counted yet.
+   */
+  batchesTotal?: number;
 }
 
 /**
@@ -76,6 +81,7 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     ...(item.retentionFrom === undefined ? {} : { retentionFrom: Number(item.retentionFrom) }),
     ...(item.bytesTotal === undefined ? {} : { bytesTotal: Number(item.bytesTotal) }),
     ...(item.logStartBytes === undefined ? {} : { logStartBytes: Number(item.logStartBytes) }),
+    ...(item.batchesTotal === undefined ? {} : { batchesTotal: Number(item.batchesTotal) }),
   };
 }
 
@@ -214,7 +220,7 @@ export function commitHeadUpdate(
       TableName: ctx.tables.log,
       Key: headKey(topic.topicId, partition),
       UpdateExpression:
-        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, bytesTotal = :bytes, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition, ' +
+        'SET nextOffset = :next, maxTimestamp = :maxTs, updatedAt = :now, bytesTotal = :bytes, batchesTotal = if_not_exists(batchesTotal, :zero) + :one, logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), topic = :topic, #partition = :partition, ' +
         // Retention's due mark: the first batch of an empty log is the first to expire, at its running maximum + retention.
         // Later commits keep it unchanged, so they write nothing to the byRetention index; one that takes the partition
         // past its retention.bytes sets the mark that makes the next run look at once (lib/store/retention-due-store.ts).
@@ -229,6 +235,7 @@ export function commitHeadUpdate(
         ':bytes': next.bytesTotal,
         ...(next.dueNow ? { ':due': DUE_NOW } : {}),
         ':zero': 0,
+        ':one': 1,
         ':topic': topic.name,
         ':topicId': topic.topicId,
         ':partition': partition,

@@ -18,7 +18,7 @@ export type ReleaseBatchOutcome = { kind: 'released' } | { kind: 'batch-gone' } 
  */
 export async function releaseBatch(ctx: SluiceContext, index: { pk: string; sk: string }, objectKey: string): Promise<ReleaseBatchOutcome> {
   const outcome = await transactWrite(ctx, [
-    ['index', indexItemDelete(ctx, index)],
+    ['index', indexItemDelete(ctx, index, objectKey)],
     ['ref', objectRefCountDown(ctx, objectKey)],
   ]);
   if (!outcome) return { kind: 'released' };
@@ -38,7 +38,7 @@ export type ReleaseLastBatchOutcome = { kind: 'retired' } | { kind: 'batch-gone'
  */
 export async function releaseLastBatch(ctx: SluiceContext, index: { pk: string; sk: string }, objectKey: string): Promise<ReleaseLastBatchOutcome> {
   const outcome = await transactWrite(ctx, [
-    ['index', indexItemExists(ctx, index)],
+    ['index', indexItemExists(ctx, index, objectKey)],
     ['ref', objectRefDeleteLast(ctx, objectKey)],
   ]);
   if (!outcome) return { kind: 'retired' };

@@ -36,6 +36,23 @@ export interface SegmentIndexEntry {
    * (counted as 0: older than everything counted).
    */
   endBytes?: number;
+  /**
+   * Set on an item compaction wrote (lib/compaction/): when the compaction that first kept
+   * its records ran (the latest of its inputs'), from which `delete.retention.ms` counts
+   * before a tombstone in it may go.
+   */
+  cleanedAt?: number;
+  /**
+   * On an item compaction wrote: `bytesTotal` where its first input batch began (its own
+   * `byteLength` is of the rewritten bytes). Absent: `endBytes - byteLength`.
+   */
+  startBytes?: number;
+}
+
+/** `bytesTotal` where the entry's batch began, as produced (0 when not recorded). */
+export function startBytesOf(entry: SegmentIndexEntry): number {
+  if (entry.startBytes !== undefined) return entry.startBytes;
+  return entry.endBytes === undefined ? 0 : entry.endBytes - entry.byteLength;
 }
 
 /** Where the next page of a paged read starts; opaque to callers. */
@@ -104,6 +121,8 @@ export function fromIndexItem(item: Record<string, unknown>): SegmentIndexEntry 
     ...(item.recordBytes !== undefined ? { recordBytes: Number(item.recordBytes) } : {}),
     ...(item.firstRecordBytes !== undefined ? { firstRecordBytes: Number(item.firstRecordBytes) } : {}),
     ...(item.endBytes !== undefined ? { endBytes: Number(item.endBytes) } : {}),
+    ...(item.cleanedAt !== undefined ? { cleanedAt: Number(item.cleanedAt) } : {}),
+    ...(item.startBytes !== undefined ? { startBytes: Number(item.startBytes) } : {}),
   };
 }
 
@@ -122,14 +141,73 @@ export function indexItemPut(ctx: SluiceContext, topicId: string, partition: num
   };
 }
 
-/** Deletes an index item in a transaction, failing its condition when it is gone already (so nothing is released twice). */
-export function indexItemDelete(ctx: SluiceContext, key: { pk: string; sk: string }): TransactItem {
-  return { Delete: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'attribute_exists(pk)' } };
+/**
+ * Deletes an index item in a transaction, failing its condition when it is gone already or
+ * now names another object (compaction replaced it under the same key), so nothing is
+ * released twice.
+ */
+export function indexItemDelete(ctx: SluiceContext, key: { pk: string; sk: string }, objectKey: string): TransactItem {
+  return { Delete: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'objectKey = :objectKey', ExpressionAttributeValues: { ':objectKey': objectKey } } };
 }
 
-/** A transaction's check that an index item still exists. */
-export function indexItemExists(ctx: SluiceContext, key: { pk: string; sk: string }): TransactItem {
-  return { ConditionCheck: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'attribute_exists(pk)' } };
+/** A transaction's check that an index item still exists and still names `objectKey`. */
+export function indexItemExists(ctx: SluiceContext, key: { pk: string; sk: string }, objectKey: string): TransactItem {
+  return { ConditionCheck: { TableName: ctx.tables.log, Key: key, ConditionExpression: 'objectKey = :objectKey', ExpressionAttributeValues: { ':objectKey': objectKey } } };
+}
+
+/** What compaction writes over the index item of a group's last input batch (same key, same `ts`, `endBytes` and `committedAt`). */
+export interface CompactedEntry {
+  baseOffset: number;
+  recordCount: number;
+  objectKey: string;
+  byteStart: number;
+  byteLength: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  recordBytes: number;
+  firstRecordBytes: number;
+  cleanedAt: number;
+  startBytes: number;
+}
+
+/**
+ * Compaction's swap of one index item: rewrites the item of the batch ending at
+ * `lastOffset` to cover the whole group of batches it replaces, under the condition that it
+ * still names the object and byte range compaction read. Its key, `ts` (the byTime key),
+ * `endBytes` and `committedAt` stay: the range still ends there.
+ */
+export function indexItemCompact(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  replaced: { lastOffset: number; objectKey: string; byteStart: number },
+  entry: CompactedEntry,
+): TransactItem {
+  return {
+    Update: {
+      TableName: ctx.tables.log,
+      Key: indexKey(topicId, partition, replaced.lastOffset),
+      UpdateExpression:
+        'SET baseOffset = :base, recordCount = :count, objectKey = :objectKey, byteStart = :start, byteLength = :length, firstTimestamp = :firstTs, ' +
+        'maxTimestamp = :maxTs, recordBytes = :recordBytes, firstRecordBytes = :firstRecordBytes, cleanedAt = :cleanedAt, startBytes = :startBytes',
+      ConditionExpression: 'objectKey = :oldObjectKey AND byteStart = :oldStart',
+      ExpressionAttributeValues: {
+        ':base': entry.baseOffset,
+        ':count': entry.recordCount,
+        ':objectKey': entry.objectKey,
+        ':start': entry.byteStart,
+        ':length': entry.byteLength,
+        ':firstTs': entry.firstTimestamp,
+        ':maxTs': entry.maxTimestamp,
+        ':recordBytes': entry.recordBytes,
+        ':firstRecordBytes': entry.firstRecordBytes,
+        ':cleanedAt': entry.cleanedAt,
+        ':startBytes': entry.startBytes,
+        ':oldObjectKey': replaced.objectKey,
+        ':oldStart': replaced.byteStart,
+      },
+    },
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   BATCH_HEADER_BYTES,
   type BatchProducer,
   decodeBatch,
+  decodeBatchAt,
   decodeBatchWithHeader,
   encodeBatch,
   type EncodeBatchOptions,
@@ -216,8 +217,8 @@ describe(`batch codec (format version ${BATCH_FORMAT_VERSION})`, () => {
     assert.throws(() => decodeBatch(withCrc(more)), corrupt(/cannot hold|truncated record 2/));
 
     const inconsistent = Buffer.from(encodeBatch(one));
-    inconsistent.writeInt32BE(5, 19);
-    assert.throws(() => decodeBatch(withCrc(inconsistent)), corrupt(/lastOffsetDelta 5 does not match its record count 2/));
+    inconsistent.writeInt32BE(0, 19);
+    assert.throws(() => decodeBatch(withCrc(inconsistent)), corrupt(/lastOffsetDelta 0 is below its record count 2 less one/));
 
     const negative = Buffer.from(encodeBatch(one));
     negative.writeInt32BE(-2, 53);
@@ -272,5 +273,44 @@ describe(`batch codec (format version ${BATCH_FORMAT_VERSION})`, () => {
       assert.equal(decoded!.headers[0]!.key, '\ufeffh', compression);
       assert.deepEqual(decoded, records[0], compression);
     }
+  });
+
+  describe('batches compaction rewrote (offsets with holes)', () => {
+    it('gives each record its offset from its offset delta, and keeps the span past the last record', () => {
+      const encoded = encodeBatch(one, { offsetDeltas: [2, 7], lastOffsetDelta: 9, compression: 'gzip' });
+      const { header } = decodeBatchWithHeader(encoded);
+      assert.equal(header.lastOffsetDelta, 9);
+      assert.equal(header.recordCount, 2);
+      assert.deepEqual(
+        decodeBatchAt(encoded, 100).map((r) => r.offset),
+        [102, 107],
+      );
+    });
+
+    it('holds no records and still covers its span, when every record of the range was compacted away', () => {
+      const encoded = encodeBatch([], { offsetDeltas: [], lastOffsetDelta: 4 });
+      assert.equal(decodeBatchWithHeader(encoded).header.lastOffsetDelta, 4);
+      assert.deepEqual(decodeBatchAt(encoded, 10), []);
+    });
+
+    it('refuses offset deltas that do not increase, or a span shorter than them, when encoding', () => {
+      assert.throws(() => encodeBatch(one, { offsetDeltas: [3, 3] }), /offsetDeltas\[1\] must be a 32-bit integer above the one before it/);
+      assert.throws(() => encodeBatch(one, { offsetDeltas: [0, 5], lastOffsetDelta: 4 }), /lastOffsetDelta must be at least the last offset delta/);
+    });
+
+    it('refuses a record whose offset delta goes backwards or past the span, even under a valid CRC', () => {
+      const backwards = Buffer.from(encodeBatch(one, { offsetDeltas: [4, 5], lastOffsetDelta: 5 }));
+      // The first record's offsetDelta varint (zigzag 4 = 8) sits after its length, attributes and timestampDelta.
+      const firstDelta = BATCH_HEADER_BYTES + 3;
+      assert.equal(backwards[firstDelta], 8);
+      backwards[firstDelta] = 10; // zigzag 5: the second record's too
+      assert.throws(() => decodeBatch(withCrc(backwards)), corrupt(/Record 1 has offsetDelta 5, outside 6\.\.5/));
+      backwards[firstDelta] = 12; // zigzag 6: past the span
+      assert.throws(() => decodeBatch(withCrc(backwards)), corrupt(/Record 0 has offsetDelta 6, outside 0\.\.5/));
+      const past = Buffer.from(encodeBatch(one, { offsetDeltas: [0, 1], lastOffsetDelta: 1 }));
+      past.writeInt32BE(0, 19);
+      past.writeInt32BE(1, 53);
+      assert.throws(() => decodeBatch(withCrc(past)), corrupt(/offsetDelta|trailing/));
+    });
   });
 });
