@@ -9,7 +9,7 @@ import { ConflictRate } from './conflict-rate';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
-import { retentionBytesOf } from '../protocol/topic-config';
+import { compactionSettingsOf, retentionBytesOf } from '../protocol/topic-config';
 
 /** What one produce call commits for one partition: a batch already written to S3. */
 export type PendingBatch = Omit<SegmentIndexEntry, 'baseOffset' | 'lastOffset' | 'committedAt' | 'objectKey'> & { partition: number };
@@ -100,7 +100,8 @@ export async function commitBatches(
 ): Promise<CommitResult> {
   const partitions = batches.map((b) => b.partition);
   const claim = options.producer;
-  const retentionBytes = retentionBytesOf(topic.config);
+  // A compact-only topic keeps everything by size too (cleanup.policy without delete).
+  const retentionBytes = compactionSettingsOf(topic.config).deleteByRetention ? retentionBytesOf(topic.config) : undefined;
   return withRetries(
     ctx,
     () => commitRetryPolicy(conflicts.current(ctx.now()), conflicts.meanAttemptMs()),

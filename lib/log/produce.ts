@@ -12,7 +12,7 @@ import { recordSize, type LogRecord } from '../records/log-record';
 import { segmentObjectKey } from '../store/object-keys';
 import { deleteSegmentObjectQuietly, putSegmentObject } from '../store/segment-object-store';
 import type { Topic } from '../store/topic-item';
-import { compressionOf, timestampType } from '../protocol/topic-config';
+import { compactionSettingsOf, compressionOf, timestampType } from '../protocol/topic-config';
 import { cachedTopic, refreshTopic } from '../topics/topic-repository';
 import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from './commit-batches';
 import { readCommitState } from './commit-state';
@@ -136,11 +136,18 @@ function recordBytesOf(records: readonly LogRecord[]): { recordBytes: number; fi
 }
 
 function placeRecords(topic: Topic, incoming: readonly IncomingRecord[], random: () => number, options: ProduceOptions): number[] {
+  const compacted = compactionSettingsOf(topic.config).compact;
   incoming.forEach((record, i) => {
     if (record.partition !== undefined && record.partition >= topic.partitions) {
       throw new ValidationError(`records[${i}].partition: topic '${topic.name}' has partitions 0..${topic.partitions - 1}`, {
         field: `records[${i}].partition`,
         limit: topic.partitions - 1,
+      });
+    }
+    // As Kafka's broker: compaction keeps the latest record per key, so a record without one has no place in it.
+    if (record.key === null && compacted) {
+      throw new ValidationError(`records[${i}].key: topic '${topic.name}' is compacted (cleanup.policy ${topic.config['cleanup.policy']}); every record needs a key`, {
+        field: `records[${i}].key`,
       });
     }
     if (options.producer && record.partition === undefined && record.key === null) {

@@ -1,13 +1,12 @@
 import type { SluiceContext } from '../core/context';
+import { inParallel } from '../core/in-parallel';
 import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
-import { readBatchCounts } from '../store/object-ref-store';
 import { advanceLogStart as advanceHeadLogStart, readHeads, type PartitionHead } from '../store/partition-head-store';
-import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
 import { clearRetentionFrom, markRetentionFrom, queryDuePartitions, readLastFullSweep, recordFullSweep, type MarkOutcome } from '../store/retention-due-store';
-import { batchHolding, deleteIndexItems, firstBatchReaching, readIndexPage, type SegmentIndexEntry, readExpiredPage, type ExpiredBatch, type PageKey } from '../store/segment-index-store';
-import { deleteSegmentObjects } from '../store/segment-object-store';
+import { batchHolding, firstBatchReaching, startBytesOf, readIndexPage, readExpiredPage, type PageKey } from '../store/segment-index-store';
 import type { Topic } from '../store/topic-item';
 import { listTopicItems } from '../topics/topic-repository';
+import { releaseBatches } from './release-batches';
 import { retentionLimitsFor, UNLIMITED_RETENTION } from './retention-settings';
 
 export interface EnforceRetentionOptions {
@@ -60,15 +59,11 @@ export interface RetentionEnforcement {
 
 /** Items of a page of index items below the log start (BatchGetItem reads at most 100 keys). */
 const RELEASE_PAGE = 100;
-/** Transactions in flight at once. */
-const PARALLEL_WRITES = 8;
 /** Partitions worked on at once. */
 const PARALLEL_PARTITIONS = 4;
 /** One write that keeps meeting a concurrent transaction (or a count that moved): 8 attempts, full jitter from 40 ms up to 1 s. */
 const WRITE_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 40, maxDelayMs: 1000 };
 
-/** Thrown by a retried write that used up WRITE_RETRY; caught where that counts as a failure, not an error. */
-class AttemptsExhausted extends Error {}
 
 interface PartitionRef {
   topic: Topic;
@@ -215,10 +210,6 @@ interface Start {
   bytes: number | undefined;
 }
 
-/** Where a batch begins in the head's `bytesTotal` (a batch written before bytes were counted: 0, before counting began). */
-function startBytesOf(entry: SegmentIndexEntry): number {
-  return entry.endBytes === undefined ? 0 : entry.endBytes - entry.byteLength;
-}
 
 /** Index items read per page while looking for where the newest retention.bytes begin. */
 const SIZE_PAGE = 100;
@@ -345,111 +336,10 @@ async function releaseBelow(
   let startKey: PageKey | undefined;
   do {
     const page = await readExpiredPage(ctx, ref.topic.topicId, ref.partition, ref.logStartOffset, { limit: RELEASE_PAGE, startKey });
-    if (page.batches.length > 0) await releaseBatches(ctx, ref, page.batches, result, log);
+    if (page.batches.length > 0) await releaseBatches(ctx, page.batches, result, log, { topic: ref.topic.name, partition: ref.partition });
     startKey = page.nextKey;
   } while (startKey && !pastDeadline());
   return startKey === undefined;
-}
-
-/**
- * Releases expired batches of one partition. A partition holds at most one batch of an
- * object, so the objects of one page are distinct; other partitions' batches of the same
- * objects may be released concurrently, which the conditions below sort out.
- */
-async function releaseBatches(
-  ctx: SluiceContext,
-  ref: PartitionRef,
-  batches: readonly ExpiredBatch[],
-  result: RetentionEnforcement,
-  log: (entry: Record<string, unknown>) => void,
-): Promise<void> {
-  const counts = await readBatchCounts(ctx, batches.map((batch) => batch.objectKey));
-  const last: ExpiredBatch[] = [];
-  await inParallel(batches, PARALLEL_WRITES, async (batch) => {
-    const outcome = await releaseOne(ctx, batch, counts.get(batch.objectKey));
-    if (outcome === 'released') result.batchesReleased++;
-    else if (outcome === 'last') last.push(batch);
-    else if (outcome === 'failed') result.failures++;
-  });
-  if (last.length > 0) await releaseLastBatches(ctx, ref, last, result, log);
-}
-
-/**
- * One transaction: delete the index item (if it still exists) and count it off its
- * object's ref item (if more than this batch is counted). Answers 'last' when this is
- * the object's last counted batch, or its ref item is gone.
- */
-async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, initialCount: number | undefined): Promise<'released' | 'gone' | 'last' | 'failed'> {
-  let count = initialCount;
-  return withRetries(
-    ctx,
-    WRITE_RETRY,
-    async (): Promise<'released' | 'gone' | 'last' | typeof RETRY> => {
-      if (count === undefined || count <= 1) return 'last';
-      const outcome = await releaseBatch(ctx, batch.key, batch.objectKey);
-      if (outcome.kind === 'released') return 'released';
-      // Released already, by a concurrent run.
-      if (outcome.kind === 'batch-gone') return 'gone';
-      // The count moved (another partition's batch of the object was released): look again.
-      if (outcome.kind === 'count-moved') count = (await readBatchCounts(ctx, [batch.objectKey])).get(batch.objectKey);
-      return RETRY;
-    },
-    () => new AttemptsExhausted(),
-  ).catch((error: unknown) => {
-    if (error instanceof AttemptsExhausted) return 'failed' as const;
-    throw error;
-  });
-}
-
-/**
- * The last batches of their objects: delete each ref item in a transaction that checks
- * the index item still exists (so a stale count cannot retire an object that another,
- * kept batch still references), then delete the S3 objects, and only then the index
- * items. Until then the index item is what a rerun finds to finish the job after a crash.
- */
-async function releaseLastBatches(
-  ctx: SluiceContext,
-  ref: PartitionRef,
-  batches: readonly ExpiredBatch[],
-  result: RetentionEnforcement,
-  log: (entry: Record<string, unknown>) => void,
-): Promise<void> {
-  const retired: ExpiredBatch[] = [];
-  await inParallel(batches, PARALLEL_WRITES, async (batch) => {
-    const outcome = await withRetries(
-      ctx,
-      WRITE_RETRY,
-      async () => {
-        const released = await releaseLastBatch(ctx, batch.key, batch.objectKey);
-        return released.kind === 'contended' ? RETRY : released.kind;
-      },
-      () => new AttemptsExhausted(),
-    ).catch((error: unknown) => {
-      if (error instanceof AttemptsExhausted) return 'failed' as const;
-      throw error;
-    });
-    if (outcome === 'retired') retired.push(batch);
-    // 'batch-gone': finished by a concurrent run.
-    else if (outcome === 'count-too-high') {
-      // More batches counted than index items can exist: leave the object alone.
-      result.failures++;
-      log({ level: 'WARN', message: 'retention found an object counting more batches than remain; kept it', topic: ref.topic.name, partition: ref.partition, objectKey: batch.objectKey });
-    } else if (outcome === 'failed') result.failures++;
-  });
-  if (retired.length === 0) return;
-  result.objectsReleased += retired.length;
-  // No ref item is left and the log start is past every batch of these objects, so no fetch may read them: delete them now
-  // (a fetch that read an older head meets a missing object and answers 416). Leaving them to the orphan collector would make
-  // it list and check a retention period of objects again on every run.
-  const { deleted, failed } = await deleteSegmentObjects(ctx, [...new Set(retired.map((batch) => batch.objectKey))]);
-  result.objectsDeleted += deleted.length;
-  const failedKeys = new Set(failed.map((failure) => failure.key));
-  for (const failure of failed) {
-    result.failures++;
-    log({ level: 'WARN', message: 'retention could not delete an object; the next run tries again', topic: ref.topic.name, partition: ref.partition, objectKey: failure.key, code: failure.code, reason: failure.message });
-  }
-  // The index items go last: until then they are what a rerun finds to finish the job after a crash.
-  result.batchesReleased += await deleteIndexItems(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
 }
 
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -462,11 +352,3 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 }
 
 /** Runs `work` over `items`, `limit` at a time. */
-async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}

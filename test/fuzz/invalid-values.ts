@@ -197,13 +197,16 @@ function configInvalids(nullable = false): fc.Arbitrary<Invalid & { key?: string
   return [
     wrongTypes(false, 'object'),
     fc
-      .constantFrom('retention.mss', 'retention_ms', 'Retention.ms', 'retentionMs', 'cleanup.policy', 'segment.bytes', 'compression', '__proto__', 'x')
+      .constantFrom('retention.mss', 'retention_ms', 'Retention.ms', 'retentionMs', 'cleanup.policies', 'segment.bytes', 'compression', '__proto__', 'x')
       .map((key) => entry(key, '1', `unknown config key ${JSON.stringify(key)}`)),
     fc.constantFrom(...retention).map(([value, limit]) => entry('retention.ms', value, `retention.ms = ${JSON.stringify(value)}`, limit ? { limit } : {})),
     // In a config change null removes the key, so it is valid there.
     fc.constantFrom<unknown>(1000, -1, true, ...(nullable ? [] : [null]), {}).map((value) => entry('retention.ms', value, `retention.ms = ${show(value)} (not a string)`)),
     fc.constantFrom('createtime', 'Bogus', '', 'CreateTime ').map((value) => entry('message.timestamp.type', value, `message.timestamp.type = ${JSON.stringify(value)}`)),
     fc.constantFrom('lz4', 'snappy', 'GZIP', '').map((value) => entry('compression.type', value, `compression.type = ${JSON.stringify(value)}`)),
+    fc.constantFrom('Compact', 'compact,', 'delete,delete', 'compact, delete', '').map((value) => entry('cleanup.policy', value, `cleanup.policy = ${JSON.stringify(value)}`)),
+    fc.constantFrom('-1', '1.5', 'x', '').map((value) => entry('delete.retention.ms', value, `delete.retention.ms = ${JSON.stringify(value)}`)),
+    fc.constantFrom('1.5', '-0.1', '2', 'half').map((value) => entry('min.cleanable.dirty.ratio', value, `min.cleanable.dirty.ratio = ${JSON.stringify(value)}`)),
   ];
 }
 

@@ -38,7 +38,8 @@ async function topicWith(name: string, config: Record<string, string>, batches: 
   const created = await call(env.url, 'POST', '/v1/topics', { name, partitions: 1, config });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   for (let b = 0; b < batches; b++) {
-    const records = [0, 1].map((i) => ({ partition: 0, timestamp, value: `v${2 * b + i}` }));
+    // Keyed: a compacted topic refuses records without a key, as Kafka's broker does.
+    const records = [0, 1].map((i) => ({ partition: 0, timestamp, key: `k${2 * b + i}`, value: `v${2 * b + i}` }));
     assert.equal((await call(env.url, 'POST', `/v1/topics/${name}/records`, { records })).status, 200);
   }
   return created.body.topicId as string;
