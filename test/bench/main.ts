@@ -23,6 +23,7 @@ import { measureDescribe } from './workloads/describe';
 import { measureKafka } from './workloads/kafka';
 import { measureIdleCost } from './workloads/idle-cost';
 import { measureReaderLatency } from './workloads/reader-latency';
+import { measureSmallObjectCompaction } from './workloads/small-object-compaction';
 import { measureTailCost, watchSupport, type WaitMode } from './workloads/tail-cost';
 
 async function main(): Promise<void> {
@@ -86,6 +87,9 @@ async function main(): Promise<void> {
         });
     const contention = !measures(options, 'contention') ? undefined : await measureContention(api, options, run, meters, progress);
     const kafka = !measures(options, 'kafka') || !target.kafkaBootstrap ? undefined : await measureKafka(api, target.kafkaBootstrap, options, run, meters, progress);
+    const compaction = !measures(options, 'compaction')
+      ? undefined
+      : await measureSmallObjectCompaction(api, target.ctx, target.raw ? { client: target.raw.s3, bucket: target.raw.bucket } : undefined, options, run, meters, progress);
     // Last: hundreds of waiting consumers load the platform more than anything above.
     const tailCost = !measures(options, 'tail-cost') ? undefined : await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
 
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
       contention,
       kafka,
       describe,
+      compaction,
       idle,
     };
     const report = renderReport(results);

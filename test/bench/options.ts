@@ -33,6 +33,12 @@ export interface BenchOptions {
   contention: { producers: number[]; bounds: Bounds };
   /** Describe of a topic of each partition count (workloads/describe.ts). */
   describe: { partitions: number[]; calls: number };
+  /**
+   * Small objects before and after compaction (workloads/small-object-compaction.ts): one
+   * partition written with `records` 1-record produce calls from `producers` callers, read
+   * from the earliest offset, compacted, read again.
+   */
+  compaction: { records: number; producers: number };
   /** Idle topics and partitions the scheduled functions run over once each (workloads/idle-cost.ts). */
   idle: { topics: number; partitions: number };
   /**
@@ -60,7 +66,7 @@ export interface BenchOptions {
 }
 
 /** The workloads `--only` can name, in the order a run measures them. */
-export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'tail-cost'] as const;
+export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'compaction', 'tail-cost'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Whether a run with these options measures `workload`. */
@@ -93,6 +99,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   readerLatency: { samples: 200, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 5000, maxOps: 5000 } },
   describe: { partitions: [1, 256], calls: 40 },
+  compaction: { records: 16_000, producers: 4 },
   idle: { topics: 16, partitions: 16 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 6000, maxOps: 5000 }, kcatRecords: 20_000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 6000, maxOps: 20_000 } },
   producerClient: {
@@ -124,6 +131,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   readerLatency: { samples: 60, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 1500, maxOps: 1500 } },
   describe: { partitions: [1, 256], calls: 15 },
+  compaction: { records: 3000, producers: 4 },
   idle: { topics: 4, partitions: 16 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 1500, maxOps: 1000 }, kcatRecords: 5000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 2000, maxOps: 5000 } },
   producerClient: {

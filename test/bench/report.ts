@@ -16,6 +16,8 @@ import type { IdleCostResult } from './workloads/idle-cost';
 import type { KafkaResult } from './workloads/kafka';
 import type { ReaderLatencyCell } from './workloads/reader-latency';
 import type { TailCostResult } from './workloads/tail-cost';
+import type { SmallObjectCompactionResult } from './workloads/small-object-compaction';
+import { renderSmallObjectCompaction } from './compaction-report';
 
 export interface BenchResults {
   startedAt: string;
@@ -44,6 +46,8 @@ export interface BenchResults {
   /** Kafka clients through the gateway (issue 13). */
   kafka?: KafkaResult;
   describe?: DescribeCell[];
+  /** Small objects read before and after compaction, and the compaction's cost. */
+  compaction?: SmallObjectCompactionResult;
   idle?: IdleCostResult;
 }
 
@@ -215,6 +219,7 @@ export function renderReport(r: BenchResults): string {
   }
 
   out.push(...renderIssueSections(r));
+  if (r.compaction) out.push(...renderSmallObjectCompaction(r.compaction));
 
   if (r.cost) {
     out.push('', '## Modeled cost on AWS (us-east-1)', '');

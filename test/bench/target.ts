@@ -5,6 +5,7 @@ import { createTableInput } from '../../infra/local/bootstrap';
 import { FUNCTIONS } from '../../infra/platform-spec';
 import { LOG_TABLE, TOPICS_TABLE } from '../../lib/store/tables';
 import { RequestCounter } from '../../lib/cost/request-accounting';
+import type { SluiceContext } from '../../lib/core/context';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { startTestPlatform, type TestPlatform } from '../support/local-platform';
 import { backgroundScope, tagBackgroundWork } from './background';
@@ -37,6 +38,8 @@ export interface BenchTarget {
   kafkaBootstrap?: string;
   /** The platform's scheduled functions, to run each once (in-process only). */
   schedules?: Schedules;
+  /** The context the handlers in this process use (its SDK clients carry the request counters), to call lib code directly (in-process only). */
+  ctx?: SluiceContext;
   stop(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ export async function startTarget(url: string | undefined, log: (line: string) =
     watchUrl: watchUrlOf(platform.platform),
     ...(platform.platform.kafka ? { kafkaBootstrap: platform.platform.kafka.bootstrapServer } : {}),
     schedules: platform.platform.schedules,
+    ctx,
     stop: async () => {
       console.log = consoleLog;
       if (muted) log(`muted ${muted} log lines of background functions`);
