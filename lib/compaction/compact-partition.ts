@@ -71,6 +71,8 @@ export interface CompactPartitionInput {
 
 /** Index entries a run reads of one partition, at most. */
 const MAX_ENTRIES = 100_000;
+/** A run reads and rewrites the log this many target objects' worth at a time. */
+const WINDOW_OBJECTS = 4;
 /** At most this many ranged GETs of input batches are in flight at once. */
 const PARALLEL_GETS = 8;
 
@@ -128,37 +130,67 @@ async function compactUnderLease(
   const { live, covered } = splitCovered(entries);
   if (covered.length > 0) await releaseBatches(ctx, covered.map(toBatchRef(topic.topicId, partition)), result.release, log, where);
 
-  // The cleanable section: from the start, batches older than the lag, within what one run holds.
+  // The clean section (a compacted topic's log below `cleanedTo`) is rewritten whole; of the
+  // dirty section, the batches older than the lag, up to what one run holds (one at least).
   const lagMs = settings.compact ? settings.minCompactionLagMs : limits.mergeMinAgeMs;
   const cleanable: SegmentIndexEntry[] = [];
-  let bytes = 0;
+  let dirtyBytes = 0;
   for (const entry of live) {
-    if (entry.committedAt > now - lagMs || bytes + entry.byteLength > limits.maxRunBytes) break;
+    const dirty = entry.lastOffset >= state.cleanedTo;
+    if (dirty && (entry.committedAt > now - lagMs || (dirtyBytes > 0 && dirtyBytes + entry.byteLength > limits.maxRunBytes))) break;
+    if (dirty) dirtyBytes += entry.byteLength;
     cleanable.push(entry);
-    bytes += entry.byteLength;
   }
-  // A compacted topic's run rewrites against the dirty section's keys: with none cleanable yet, it waits.
-  if (cleanable.length === 0 || (settings.compact && !cleanable.some((entry) => entry.lastOffset >= state.cleanedTo))) return undefined;
-  const inputs = await readInputs(ctx, cleanable, result);
-  if (inputs.length === 0) return undefined;
+  const dirtyEntries = cleanable.filter((entry) => entry.lastOffset >= state.cleanedTo);
+  // Nothing new to compact against, or to merge, yet: wait.
+  if (dirtyEntries.length === 0) return undefined;
 
-  const rules: KeepRules = {
-    compact: settings.compact,
-    deleteRetentionMs: settings.deleteRetentionMs,
-    now,
-    latest: settings.compact ? latestOffsets(inputs.filter((batch) => batch.entry.lastOffset >= state.cleanedTo)) : new Map(),
-  };
-  const groups = planGroups(inputs, rules, limits.targetBatchBytes);
-  const done = await rewriteGroups(ctx, topic, partition, groups.filter((group) => group.changed), limits, result, log, where, now);
-  // How far the section now compacted reaches: to the end of the last group, if all were
-  // done; else to just before the first group not done (its items are as they were).
-  const firstNotDone = groups.find((group) => group.changed && !done.has(group));
-  const reached = firstNotDone ? groups.filter((group) => group.lastOffset < firstNotDone.baseOffset).at(-1) : groups.at(-1);
+  // A compacted topic's keys come from the dirty section, read whole first (it is held in memory).
+  const held = new Map<SegmentIndexEntry, InputBatch>();
+  let latest = new Map<string, number>();
+  if (settings.compact) {
+    const dirtyInputs = await readInputs(ctx, dirtyEntries, result);
+    // An object gone under the run (retention released it): the next run looks again.
+    if (dirtyInputs.length < dirtyEntries.length) return undefined;
+    for (const batch of dirtyInputs) held.set(batch.entry, batch);
+    latest = latestOffsets(dirtyInputs);
+  }
+  const rules: KeepRules = { compact: settings.compact, deleteRetentionMs: settings.deleteRetentionMs, now, latest };
+
+  // Then window by window from the start: read (what is not held), plan, rewrite, release.
+  let reached: PlannedGroup | undefined;
+  for (let from = 0; from < cleanable.length; ) {
+    const window: SegmentIndexEntry[] = [];
+    let bytes = 0;
+    while (from < cleanable.length && (window.length === 0 || bytes + cleanable[from]!.byteLength <= limits.targetObjectBytes * WINDOW_OBJECTS)) {
+      window.push(cleanable[from]!);
+      bytes += cleanable[from]!.byteLength;
+      from++;
+    }
+    const unheld = window.filter((entry) => !held.has(entry));
+    const read = unheld.length > 0 ? await readInputs(ctx, unheld, result) : [];
+    for (const batch of read) held.set(batch.entry, batch);
+    const inputs: InputBatch[] = [];
+    for (const entry of window) {
+      const batch = held.get(entry);
+      if (!batch) break;
+      inputs.push(batch);
+    }
+    const groups = planGroups(inputs, rules, limits.targetBatchBytes);
+    const done = await rewriteGroups(ctx, topic, partition, groups.filter((group) => group.changed), limits, result, log, where, now);
+    // How far the compacted section reaches: to the end of the last group, if all were done;
+    // else to just before the first group not done (its items are as they were).
+    const firstNotDone = groups.find((group) => group.changed && !done.has(group));
+    reached = (firstNotDone ? groups.filter((group) => group.lastOffset < firstNotDone.baseOffset).at(-1) : groups.at(-1)) ?? reached;
+    for (const entry of window) held.delete(entry);
+    if (firstNotDone || inputs.length < window.length) break;
+  }
   if (!reached || reached.lastOffset + 1 <= state.cleanedTo) return undefined;
   const lastEntry = reached.inputs.at(-1)!.entry;
-  const after = live.filter((entry) => entry.lastOffset > reached.lastOffset).length;
+  const end = reached.lastOffset;
+  const after = live.filter((entry) => entry.lastOffset > end).length;
   return {
-    cleanedTo: reached.lastOffset + 1,
+    cleanedTo: end + 1,
     cleanedBytes: lastEntry.endBytes ?? 0,
     // Batches counted by the head read before the index; those after the reached end are still dirty.
     cleanedBatches: Math.max(state.cleanedBatches, (head.batchesTotal ?? 0) - after),
@@ -178,7 +210,7 @@ async function readEntries(ctx: SluiceContext, topicId: string, partition: numbe
     const page = await readIndexPage(ctx, topicId, partition, start, { startKey });
     for (const entry of page.entries) if (entry.baseOffset < highWatermark) entries.push(entry);
     startKey = page.nextKey;
-  } while (startKey && entries.length < MAX_ENTRIES && entries.at(-1)!.lastOffset < highWatermark - 1);
+  } while (startKey && entries.length < MAX_ENTRIES && (entries.at(-1)?.lastOffset ?? -1) < highWatermark - 1);
   return entries;
 }
 
