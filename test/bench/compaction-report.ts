@@ -1,6 +1,6 @@
 import { FUNCTIONS } from '../../infra/platform-spec';
 import { requestUnitsFromCounts } from '../../lib/cost/cost-model';
-import { MIB } from '../../lib/cost/prices';
+import { GIB, MIB } from '../../lib/cost/prices';
 import { countsOf, operationRows, type RequestSnapshot } from '../../lib/cost/request-accounting';
 import { compactionCost, dynamoReads, dynamoWrites, readFigures, reduction, type CompactionCounts, type ReadFigures } from './compaction-figures';
 import { renderTable, usd, type Cell } from './table';
@@ -40,7 +40,7 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
   const out: string[] = ['', '## Small objects before and after compaction', ''];
   const mib = (n: number) => n / MIB;
   out.push(
-    `One partition, ${c.produce.records.toLocaleString('en-US')} records of ${c.recordBytes} B written in ${c.produce.calls.toLocaleString('en-US')} 1-record produce calls (${c.produce.producers} callers${c.produce.errors ? `, ${c.produce.errors} errors` : ''}), ` +
+    `One partition, ${c.produce.records.toLocaleString('en-US')} records of ${c.recordBytes} B written in ${c.produce.calls.toLocaleString('en-US')} 1-record produce calls (${plural(c.produce.producers, 'caller')}${c.produce.errors ? `, ${c.produce.errors} errors` : ''}), ` +
       `read from the earliest offset to the end with \`fetchRecords\` (maxBytes ${mib(c.fetch.maxBytes)} MiB, maxRecords ${c.fetch.maxRecords.toLocaleString('en-US')}, index page cache cleared; no HTTP hop, access or quota check), ` +
       `before and after one \`compactLog\` run (force; ${mib(c.limits.targetBatchBytes)} MiB batches in ${mib(c.limits.targetObjectBytes)} MiB objects; mergeMinAgeMs ${c.limits.mergeMinAgeMs}).`,
     '',
@@ -75,7 +75,7 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
   out.push('', 'The compaction run:', '');
   if (p) {
     out.push(
-      `${p.batchesRead.toLocaleString('en-US')} batches read in ${p.gets.toLocaleString('en-US')} GETs (${mib(p.bytesRead).toFixed(2)} MiB), ${p.batchesWritten} batches written in ${p.objectsWritten} objects (${mib(p.bytesWritten).toFixed(2)} MiB), ` +
+      `${p.batchesRead.toLocaleString('en-US')} batches read in ${p.gets.toLocaleString('en-US')} GETs (${mib(p.bytesRead).toFixed(2)} MiB), ${plural(p.batchesWritten, 'batch', 'batches')} written in ${plural(p.objectsWritten, 'object')} (${mib(p.bytesWritten).toFixed(2)} MiB), ` +
         `${p.release.batchesReleased.toLocaleString('en-US')} index items released, ${p.release.objectsReleased.toLocaleString('en-US')} ref items released, ${p.release.objectsDeleted.toLocaleString('en-US')} objects deleted on release; ` +
         `${p.swapsRefused} swaps refused, ${p.release.failures} release failures; ${(c.compaction.ms / 1000).toFixed(1)} s in this process.`,
       '',
@@ -89,6 +89,8 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
     const cost = compactionCost(counts);
     const units = requestUnitsFromCounts(counts.requests);
     const s3 = (op: string) => countsOf(counts.requests, 'S3', op).requests;
+    const gib = counts.compactedBytes / GIB;
+    const requestsOnly = cost.run.total - (cost.run.lines['Lambda requests'] ?? 0) - (cost.run.lines['Lambda duration'] ?? 0);
     out.push(
       '',
       `Modeled cost of the run (lib/cost prices; one scheduled invocation, no API Gateway): ${usd(cost.run.total)} for ${mib(counts.compactedBytes).toFixed(2)} MiB of records compacted, ${usd(cost.runPerGib)} per GiB compacted: ` +
@@ -96,7 +98,7 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
           .filter(([, v]) => v > 0)
           .map(([k, v]) => `${k} ${usd(v)}`)
           .join(', ') +
-        `. Counted: ${s3('GetObject')} S3 GETs, ${s3('PutObject')} PUTs, ${s3('DeleteObject') + s3('DeleteObjects')} DELETE requests (free); ${dynamoReads(counts.requests)} DynamoDB read requests (${units.readRequestUnits} RRU), ${dynamoWrites(counts.requests)} write requests (${units.writeRequestUnits} WRU, transactions at 2 per item); Lambda ${(counts.ms / 1000).toFixed(1)} s at ${counts.memoryMiB} MiB.`,
+        `; its storage requests alone (no Lambda) ${usd(requestsOnly)}, ${usd(requestsOnly / gib)} per GiB. Counted: ${s3('GetObject')} S3 GETs, ${s3('PutObject')} PUTs, ${s3('DeleteObject') + s3('DeleteObjects')} DELETE requests (free); ${dynamoReads(counts.requests)} DynamoDB read requests (${units.readRequestUnits} RRU), ${dynamoWrites(counts.requests)} write requests (${units.writeRequestUnits} WRU, transactions at 2 per item); Lambda ${(counts.ms / 1000).toFixed(1)} s at ${counts.memoryMiB} MiB.`,
     );
     const t = counts.triggered;
     if (t) {
@@ -111,9 +113,12 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
       );
     }
     if (before && after) {
-      const gib = counts.compactedBytes / 1024 ** 3;
       const saved = (before.usdPerGib.total - after.usdPerGib.total) * gib;
-      out.push('', `One read of the partition from the start costs ${usd(before.usdPerGib.total * gib)} before and ${usd(after.usdPerGib.total * gib)} after: the compaction costs as much as ${saved > 0 ? (cost.total / saved).toFixed(2) : '–'} reads of it saved.`);
+      out.push(
+        '',
+        `One read of the partition from the start costs ${usd(before.usdPerGib.total * gib)} before and ${usd(after.usdPerGib.total * gib)} after: ` +
+          `the compaction costs as much as ${saved > 0 ? (cost.total / saved).toFixed(1) : '–'} such reads save (${saved > 0 ? (requestsOnly / saved).toFixed(1) : '–'} for its storage requests alone).`,
+      );
     }
   }
   if (c.problems.length) out.push('', 'Not as expected:', '', ...c.problems.map((problem) => `- ${problem}`));
@@ -122,4 +127,8 @@ export function renderSmallObjectCompaction(c: SmallObjectCompactionResult): str
 
 function requestTable(requests: RequestSnapshot): Cell[][] {
   return operationRows(requests).map((op) => [`${op.service} ${op.operation}`, op.requests, op.attempts, op.service === 'DynamoDB' ? op.items : undefined, op.bytesSent, op.bytesReceived]);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }

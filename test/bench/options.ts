@@ -99,7 +99,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   readerLatency: { samples: 200, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 5000, maxOps: 5000 } },
   describe: { partitions: [1, 256], calls: 40 },
-  compaction: { records: 16_000, producers: 4 },
+  compaction: { records: 10_000, producers: 1 },
   idle: { topics: 16, partitions: 16 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 6000, maxOps: 5000 }, kcatRecords: 20_000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 6000, maxOps: 20_000 } },
   producerClient: {
@@ -131,7 +131,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   readerLatency: { samples: 60, gapMs: 30 },
   contention: { producers: [1, 2, 4, 8], bounds: { durationMs: 1500, maxOps: 1500 } },
   describe: { partitions: [1, 256], calls: 15 },
-  compaction: { records: 3000, producers: 4 },
+  compaction: { records: 2000, producers: 1 },
   idle: { topics: 4, partitions: 16 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 1500, maxOps: 1000 }, kcatRecords: 5000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 2000, maxOps: 5000 } },
   producerClient: {
