@@ -1,3 +1,4 @@
+import { checkCompaction, COMPACTED_ANOMALY_KINDS, type CompactionStats } from './compacted-checker';
 import type { FinalRead, GroupCommit, History, HistoryEvent, MembershipView, OffsetsRead, Poll, ProducerInit, SendAttempt, Seek } from './history';
 
 /**
@@ -28,6 +29,10 @@ import type { FinalRead, GroupCommit, History, HistoryEvent, MembershipView, Off
  * - incomplete-final-read: a final read could not read a partition to its high watermark.
  * - divergent-final-reads: two complete final reads of a partition to the same high watermark
  *   (over HTTP, and through the Kafka gateway with kcat) not the same records at the same offsets.
+ * A compacted history (`history.compaction` set: a cleanup.policy=compact topic) is held to
+ * compaction's rules instead of lost-write, poll-skip and group-skip, which its holes break:
+ * record-mismatch, compaction-skip, latest-value-lost, resurrected-tombstone and
+ * tombstone-dropped-early (compacted-checker.ts).
  */
 export const ANOMALY_KINDS = [
   'lost-write',
@@ -48,8 +53,18 @@ export const ANOMALY_KINDS = [
   'misplaced-record',
   'incomplete-final-read',
   'divergent-final-reads',
+  ...COMPACTED_ANOMALY_KINDS,
 ] as const;
 export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
+
+/** The standard checks a compacted log does not keep: records go (superseded ones), leaving holes in the offsets. */
+export const NOT_FOR_COMPACTED: readonly AnomalyKind[] = ['lost-write', 'poll-skip', 'group-skip'];
+
+/** The anomalies a history is checked for: the compacted ones only for a compacted history, which skips NOT_FOR_COMPACTED. */
+export function checkedKinds(history: Pick<History, 'compaction'>): AnomalyKind[] {
+  const compactedOnly: readonly AnomalyKind[] = COMPACTED_ANOMALY_KINDS;
+  return ANOMALY_KINDS.filter((kind) => (history.compaction ? !NOT_FOR_COMPACTED.includes(kind) : !compactedOnly.includes(kind)));
+}
 
 export const MAX_EXAMPLES = 5;
 
@@ -80,10 +95,14 @@ export interface CheckStats {
   commitsByOutcome: Record<'ok' | 'fail' | 'unknown', number>;
   generationsSeen: number;
   inits: number;
+  /** A compacted history's figures (compacted-checker.ts). */
+  compaction?: CompactionStats;
 }
 
 export interface CheckResult {
   valid: boolean;
+  /** The anomalies this history was checked for (checkedKinds); the others are zero. */
+  checked: AnomalyKind[];
   anomalies: Record<AnomalyKind, AnomalyCount>;
   stats: CheckStats;
 }
@@ -160,6 +179,7 @@ export function zombieAttempts(sends: readonly SendAttempt[], inits: readonly Pr
 
 export function check(history: History): CheckResult {
   const { events, roles } = history;
+  const compacted = history.compaction !== undefined;
   const tally = new Tally();
   const sends = byType(events, 'send');
   const inits = byType(events, 'init');
@@ -287,7 +307,8 @@ export function check(history: History): CheckResult {
   for (const info of values.values()) {
     if (!acked(info)) continue;
     const ackedPositions = [...(ackedAt.get(info.value) ?? [])];
-    for (const f of finals) {
+    // A compacted log drops superseded records: latest-value-lost (compacted-checker.ts) instead.
+    for (const f of compacted ? [] : finals) {
       const part = f.partitions.find((p) => p.partition === info.partition);
       if (!part || !part.complete) continue;
       if (!part.records.some(([, v]) => v === info.value)) {
@@ -350,7 +371,8 @@ export function check(history: History): CheckResult {
       }
       if (e.outcome !== 'ok') continue;
       for (const [offset, value] of e.records) {
-        if (expected !== undefined && offset > expected && knownToExist(partition, expected, offset)) {
+        // Compacted: holes are compaction-skip's to judge (compacted-checker.ts).
+        if (!compacted && expected !== undefined && offset > expected && knownToExist(partition, expected, offset)) {
           tally.bad('poll-skip', { consumer, partition, expected, got: offset, value, after: since, pollOffset: e.offset });
         } else if (expected !== undefined && offset < expected) {
           tally.bad('nonmonotonic-poll', { consumer, partition, expected, got: offset, value, after: since, pollOffset: e.offset });
@@ -364,7 +386,7 @@ export function check(history: History): CheckResult {
     for (const part of f.partitions) {
       let expected = 0;
       for (const [offset, value] of part.records) {
-        if (offset > expected) tally.bad('poll-skip', { consumer: `final:${f.label}`, partition: part.partition, expected, got: offset, value });
+        if (offset > expected && !compacted) tally.bad('poll-skip', { consumer: `final:${f.label}`, partition: part.partition, expected, got: offset, value });
         else if (offset < expected) tally.bad('nonmonotonic-poll', { consumer: `final:${f.label}`, partition: part.partition, expected, got: offset, value });
         expected = offset + 1;
       }
@@ -372,11 +394,15 @@ export function check(history: History): CheckResult {
   }
 
   // groups
-  checkGroups(tally, commits, views, offsetReads, polls, new Set(roles.members));
+  checkGroups(tally, commits, views, offsetReads, polls, new Set(roles.members), compacted);
 
-  const stats = statsOf(sends, sendsById, values, polls, finals, commits, views, inits);
+  // compaction's rules
+  const compaction = history.compaction ? checkCompaction(events, history.compaction.deleteRetentionMs, (kind, example) => tally.bad(kind, example)) : undefined;
+
+  const stats = { ...statsOf(sends, sendsById, values, polls, finals, commits, views, inits), ...(compaction ? { compaction } : {}) };
   const anomalies = tally.finish();
-  return { valid: ANOMALY_KINDS.every((k) => anomalies[k].bad === 0), anomalies, stats };
+  const checked = checkedKinds(history);
+  return { valid: checked.every((k) => anomalies[k].bad === 0), checked, anomalies, stats };
 }
 
 function checkGroups(
@@ -386,6 +412,7 @@ function checkGroups(
   offsetReads: readonly OffsetsRead[],
   polls: readonly Poll[],
   members: ReadonlySet<string>,
+  compacted: boolean,
 ): void {
   for (const c of commits) if (c.zombie && c.outcome === 'ok') tally.bad('zombie-commit', describeCommit(c));
 
@@ -456,7 +483,8 @@ function checkGroups(
     if (!set) readByMembers.set(p.partition, (set = new Set()));
     for (const [offset] of p.records) set.add(offset);
   }
-  for (const [partition, highest] of highestCommitted) {
+  // A compacted partition has holes no member could read.
+  for (const [partition, highest] of compacted ? [] : highestCommitted) {
     const set = readByMembers.get(partition) ?? new Set<number>();
     for (let o = 0; o < highest; o++) if (!set.has(o)) tally.bad('group-skip', { partition, offset: o, committedUpTo: highest });
   }

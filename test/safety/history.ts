@@ -42,6 +42,9 @@ export interface SendAttempt {
   via: 'http' | 'lib' | 'kafka';
   /** The fault this attempt was part of, if any. */
   fault?: string;
+  /** A compacted run's records: each one's key, and whether it is a tombstone (a null value; its id rides in the `id` header). */
+  keys?: string[];
+  tombstones?: boolean[];
 }
 
 /** POST /v1/producers with a name: a new epoch, fencing older instances. */
@@ -55,7 +58,11 @@ export interface ProducerInit {
   epoch?: number;
 }
 
-/** One fetch of one partition by one consumer. `records` are [offset, value] pairs in answer order. */
+/**
+ * One fetch of one partition by one consumer. `records` are [offset, value] pairs in answer order;
+ * in a compacted run the value is the record's id (its value, or a tombstone's `id` header), and
+ * `keys` and `tombstones` say, record by record, the key read and whether the value was null.
+ */
 export interface Poll {
   type: 'poll';
   consumer: string;
@@ -67,6 +74,15 @@ export interface Poll {
   code?: string;
   records: [number, string][];
   highWatermark?: number;
+  /** Where the next fetch starts (compacted runs): past the last record, and past any compacted hole after it. */
+  nextOffset?: number;
+  /**
+   * Compacted runs: the log start an OFFSET_OUT_OF_RANGE refusal gave, where the reader goes on
+   * from (as lib/client's fetcher does with resetPolicy 'earliest').
+   */
+  resetTo?: number;
+  keys?: (string | null)[];
+  tombstones?: boolean[];
 }
 
 /** A consumer (re)positioned itself on a partition: the next record it reads should be at `offset`. */
@@ -76,7 +92,8 @@ export interface Seek {
   partition: number;
   offset: number;
   time: number;
-  reason: 'start' | 'assigned' | 'rejoined';
+  /** scan: a compacted run's scanner starting another pass over the partition from offset 0. */
+  reason: 'start' | 'assigned' | 'rejoined' | 'scan';
   generation?: number;
 }
 
@@ -120,10 +137,29 @@ export interface FinalRead {
   type: 'final-read';
   label: string;
   time: number;
-  partitions: { partition: number; highWatermark: number; complete: boolean; records: [number, string][] }[];
+  partitions: { partition: number; highWatermark: number; complete: boolean; records: [number, string][]; keys?: (string | null)[]; tombstones?: boolean[] }[];
 }
 
-export type HistoryEvent = SendAttempt | ProducerInit | Poll | Seek | GroupCommit | MembershipView | OffsetsRead | FinalRead;
+/** One compactLog run of a compacted workload (forced, on the run's topic), as its caller saw it. */
+export interface CompactionRun {
+  type: 'compaction';
+  compactor: string;
+  start: number;
+  end: number;
+  /** ok: it returned; error: it threw (a storage fault, or a simulated crash). */
+  outcome: 'ok' | 'error';
+  error?: string;
+  /** The fault this run was part of, if any (compaction-crash). */
+  fault?: string;
+  partitionsCompacted?: number;
+  /** Partitions another run held the lease of. */
+  partitionsLeased?: number;
+  recordsDropped?: number;
+  batchesWritten?: number;
+  swapsRefused?: number;
+}
+
+export type HistoryEvent = SendAttempt | ProducerInit | Poll | Seek | GroupCommit | MembershipView | OffsetsRead | FinalRead | CompactionRun;
 
 /** Consumers by role: readers fetch every partition directly; members read what their group assigns them. */
 export interface ConsumerRoles {
@@ -134,4 +170,6 @@ export interface ConsumerRoles {
 export interface History {
   events: HistoryEvent[];
   roles: ConsumerRoles;
+  /** Set for a compacted workload (cleanup.policy=compact): the checker applies compaction's rules (compacted-checker.ts). */
+  compaction?: { deleteRetentionMs: number };
 }
