@@ -4,7 +4,7 @@ import {
   TransactionCanceledException,
   type CancellationReason,
 } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../../lib/core/context';
 
 /** The faults a safety run injects; each can be switched off. */
@@ -20,8 +20,19 @@ export const FAULT_KINDS = [
   'redelivery',
   'emulator-restart',
   'watch-loss',
+  'compaction-crash',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * The faults each workload can inject: the compacted one has no group members (zombie
+ * members, watch losses and stream redelivery have nothing to act on) and the standard one
+ * no compaction runs to crash.
+ */
+export const WORKLOAD_FAULTS: Record<'standard' | 'compacted', readonly FaultKind[]> = {
+  standard: FAULT_KINDS.filter((kind) => kind !== 'compaction-crash'),
+  compacted: FAULT_KINDS.filter((kind) => !['zombie-member', 'watch-loss', 'redelivery'].includes(kind)),
+};
 
 export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'crash-before-commit': 'produce dies after its S3 write, before the TransactWriteItems is sent (lib produce, wrapped context)',
@@ -35,6 +46,8 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'redelivery': 'the coordinate-groups trigger re-run from TRIM_HORIZON (every Groups stream record again), and its last batch once more',
   'emulator-restart': 'DynamoDB Local stopped and restarted on the same port and data directory mid-run',
   'watch-loss': "a group member's watch connection (members wait at the tail on it) loses its next two ready notices, repeats the next one, or is closed (client side)",
+  'compaction-crash':
+    'a compactLog run dies at one of its first transactions (a swap, or the release of an item a swap covered), before sending it or after DynamoDB applied it, and every storage call it makes afterwards fails but giving its leases back, which stands for them running out (compacted workload)',
 };
 
 /** What was actually injected (or, for contention, observed): a count per kind and finer details. */
@@ -90,6 +103,53 @@ export function fencedBeforeCommit(base: SluiceContext, fence: () => Promise<voi
     fenced = true;
     await fence();
   });
+}
+
+/**
+ * The context of a compaction run that dies at its `at`-th Log-table transaction (a swap, or
+ * the release of an item a swap covered): `before` throws instead of sending it (a swap's new
+ * object is written but nothing names it), `after` sends it and then throws (a group is
+ * swapped in but its covered items are not released, the replaced object is retired but not
+ * deleted). From then on every DynamoDB and S3 call of the run fails, as a dead process makes
+ * none, but one: giving a partition's lease back without recording progress, which stands for
+ * the lease running out (a dead run's leases would otherwise keep its partitions from the
+ * other runs for the rest of a short safety run).
+ */
+export function crashingCompaction(base: SluiceContext, crash: { stage: 'before' | 'after'; at: number }, onCrash: () => void): SluiceContext {
+  let dead = false;
+  let transactions = 0;
+  const die = () => {
+    dead = true;
+    onCrash();
+    return new SimulatedCrash(`the compaction run died ${crash.stage} sending its transaction ${crash.at}`);
+  };
+  const ddb = new Proxy(base.ddb, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return async (command: unknown, ...rest: unknown[]) => {
+        if (dead && !isBareLeaseRelease(command)) throw new SimulatedCrash('the compaction run is dead');
+        if (dead || !(command instanceof TransactWriteCommand) || ++transactions < crash.at) return (target.send as Send).call(target, command, ...rest);
+        if (crash.stage === 'before') throw die();
+        await (target.send as Send).call(target, command, ...rest);
+        throw die();
+      };
+    },
+  });
+  const s3 = new Proxy(base.s3, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return async (...args: unknown[]) => {
+        if (dead) throw new SimulatedCrash('the compaction run is dead');
+        return (target.send as Send).call(target, ...args);
+      };
+    },
+  });
+  return { ...base, ddb, s3 };
+}
+
+/** releaseCompactionLease without a state: the lease goes, nothing else changes (lib/store/compaction-state-store.ts). */
+function isBareLeaseRelease(command: unknown): boolean {
+  return command instanceof UpdateCommand && command.input.UpdateExpression === 'REMOVE leaseId, leaseUntil';
 }
 
 /** Switches the DynamoDB middleware reads on every request. */

@@ -1,6 +1,27 @@
 import { FAULT_KINDS, type FaultKind } from './faults';
 import { integerArg } from '../support/cli-args';
 
+/**
+ * standard: the log as written, read by direct readers and a consumer group, checked for
+ * Jepsen's Kafka anomalies. compacted: a cleanup.policy=compact topic over a small key space
+ * with tombstones, compacted over and over while producers and readers run, checked for
+ * compaction's rules as well (compacted-checker.ts).
+ */
+export const WORKLOADS = ['standard', 'compacted'] as const;
+export type Workload = (typeof WORKLOADS)[number];
+
+/** The compacted workload's settings (ignored by the standard one). */
+export interface CompactedOptions {
+  /** Distinct keys, spread evenly over the partitions. */
+  keys: number;
+  /** The share of records that are tombstones (null values), in percent. */
+  tombstonePercent: number;
+  /** The topic's delete.retention.ms: how long a compacted tombstone stays. */
+  deleteRetentionMs: number;
+  /** About how often each of the two compactors runs compactLog during the run. */
+  compactEveryMs: number;
+}
+
 export interface SafetyOptions {
   /** How long producers write. */
   seconds: number;
@@ -19,6 +40,8 @@ export interface SafetyOptions {
   verbose: boolean;
   /** kafkajs producers (one idempotent, one plain) through the Kafka gateway, and a kcat final read (kafka-clients.ts). */
   kafkaClients: boolean;
+  workload: Workload;
+  compacted: CompactedOptions;
 }
 
 export const DEFAULT_OPTIONS: SafetyOptions = {
@@ -33,6 +56,8 @@ export const DEFAULT_OPTIONS: SafetyOptions = {
   outDir: 'bench-results',
   verbose: false,
   kafkaClients: true,
+  workload: 'standard',
+  compacted: { keys: 24, tombstonePercent: 20, deleteRetentionMs: 2000, compactEveryMs: 700 },
 };
 
 const USAGE = `usage: npm run check:safety -- [options]
@@ -47,11 +72,18 @@ const USAGE = `usage: npm run check:safety -- [options]
   --out DIR         where the JSON report goes (default ${DEFAULT_OPTIONS.outDir})
   --no-kafka        no kafkajs producers through the Kafka gateway, no kcat final read
   --verbose         print the platform's log lines
-faults: ${FAULT_KINDS.join(', ')}
+  --workload NAME   standard, or compacted: a cleanup.policy=compact topic with tombstones,
+                    compacted throughout the run (no group members and no Kafka clients;
+                    consumers are tail readers and scanners that read from offset 0 again and again)
+  --keys N          compacted: distinct keys over all partitions (default ${DEFAULT_OPTIONS.compacted.keys})
+  --tombstones PCT  compacted: percent of records that are tombstones (default ${DEFAULT_OPTIONS.compacted.tombstonePercent})
+  --delete-retention-ms N   compacted: the topic's delete.retention.ms (default ${DEFAULT_OPTIONS.compacted.deleteRetentionMs})
+  --compact-every-ms N      compacted: about how often each of two compactors runs (default ${DEFAULT_OPTIONS.compacted.compactEveryMs})
+faults: ${FAULT_KINDS.join(', ')} (each workload injects those that apply to it)
 `;
 
 export function parseOptions(argv: readonly string[], random: () => number = Math.random): SafetyOptions | 'help' {
-  const options: SafetyOptions = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * 1_000_000), faults: new Set(FAULT_KINDS) };
+  const options: SafetyOptions = { ...DEFAULT_OPTIONS, seed: 1 + Math.floor(random() * 1_000_000), faults: new Set(FAULT_KINDS), compacted: { ...DEFAULT_OPTIONS.compacted } };
   const int = integerArg;
   const faultList = (raw: string | undefined): FaultKind[] => {
     if (raw === undefined) throw new Error('a fault list is missing');
@@ -98,6 +130,24 @@ export function parseOptions(argv: readonly string[], random: () => number = Mat
         break;
       case '--no-kafka':
         options.kafkaClients = false;
+        break;
+      case '--workload': {
+        const name = next();
+        if (!(WORKLOADS as readonly (string | undefined)[]).includes(name)) throw new Error(`unknown workload '${name}'; known: ${WORKLOADS.join(', ')}`);
+        options.workload = name as Workload;
+        break;
+      }
+      case '--keys':
+        options.compacted.keys = int(arg, next(), 1, 10_000);
+        break;
+      case '--tombstones':
+        options.compacted.tombstonePercent = int(arg, next(), 0, 100);
+        break;
+      case '--delete-retention-ms':
+        options.compacted.deleteRetentionMs = int(arg, next(), 0, 3_600_000);
+        break;
+      case '--compact-every-ms':
+        options.compacted.compactEveryMs = int(arg, next(), 10, 600_000);
         break;
       case '--help':
       case '-h':

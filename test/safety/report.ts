@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ANOMALY_KINDS } from './checker';
-import { FAULT_DESCRIPTIONS, FAULT_KINDS } from './faults';
+import { FAULT_DESCRIPTIONS, WORKLOAD_FAULTS } from './faults';
 import { kafkaSummary } from './kafka-clients';
 import { consumerSplit } from './options';
 import type { RunResult } from './workload';
@@ -10,21 +9,29 @@ import type { RunResult } from './workload';
 export function renderReport(run: RunResult, reportPath?: string): string {
   const { options, result, faults, timings } = run;
   const split = consumerSplit(options.consumers);
+  const compacted = options.workload === 'compacted';
+  const c = options.compacted;
   const lines: string[] = [];
   lines.push(
-    `Sluice safety check: ${options.seconds} s, ${options.producers} producers (${Math.ceil(options.producers / 2)} idempotent), ` +
-      `${options.consumers} consumers (${split.readers} direct, ${split.members} in a group), ${options.partitions} partitions, seed ${options.seed}` +
+    `Sluice safety check${compacted ? ' (compacted workload)' : ''}: ${options.seconds} s, ${options.producers} producers (${Math.ceil(options.producers / 2)} idempotent), ` +
+      `${options.consumers} consumers (${split.readers} direct, ${split.members} ${compacted ? 'scanning from offset 0 again and again' : 'in a group'}), ${options.partitions} partitions, seed ${options.seed}` +
       `${options.kafkaClients ? '; 2 kafkajs producers (1 idempotent) through the Kafka gateway, a kcat final read' : ''}`,
   );
+  if (compacted) {
+    lines.push(
+      `  topic cleanup.policy=compact, delete.retention.ms=${c.deleteRetentionMs}; ${c.keys} keys, ${c.tombstonePercent}% tombstones; ` +
+        `two compactors each about every ${c.compactEveryMs} ms, then a final compaction`,
+    );
+  }
   lines.push('');
   lines.push(`${'anomaly'.padEnd(28)} ${'bad'.padStart(6)} ${'allowed'.padStart(8)}`);
-  for (const kind of ANOMALY_KINDS) {
+  for (const kind of result.checked) {
     const a = result.anomalies[kind];
     lines.push(`${kind.padEnd(28)} ${String(a.bad).padStart(6)} ${String(a.allowed).padStart(8)}${a.bad > 0 ? '   <-- BAD' : ''}`);
   }
   lines.push('');
   lines.push(`${'fault'.padEnd(28)} ${'injected'.padStart(8)}`);
-  for (const kind of FAULT_KINDS) {
+  for (const kind of WORKLOAD_FAULTS[options.workload]) {
     const on = faults.enabled.includes(kind);
     lines.push(`${kind.padEnd(28)} ${(on ? String(faults.injected[kind]) : 'off').padStart(8)}${on && faults.injected[kind] === 0 ? '   (enabled, never injected)' : ''}`);
   }
@@ -41,6 +48,19 @@ export function renderReport(run: RunResult, reportPath?: string): string {
     `         ${s.polls} polls read ${s.recordsPolled} records; ${s.commits} group commits (ok ${s.commitsByOutcome.ok}, refused ${s.commitsByOutcome.fail}, unknown ${s.commitsByOutcome.unknown}); ` +
       `${s.generationsSeen} generations seen; ${s.inits} producer inits; final reads ${s.finalReads} of ${s.finalRecords} records`,
   );
+  if (s.compaction) {
+    const k = s.compaction;
+    lines.push(
+      `compaction: ${k.keys} keys; tombstones sent ${k.tombstonesSent}, acknowledged ${k.tombstonesAcknowledged}; ` +
+        `${k.compactions.runs} compactLog runs (ok ${k.compactions.ok}, failed ${k.compactions.failed}): ${k.compactions.partitionsCompacted} partition runs, ` +
+        `${k.compactions.partitionsLeased} found leased, ${k.compactions.batchesWritten} batches written, ${k.compactions.recordsDropped} records dropped, ${k.compactions.swapsRefused} swaps refused`,
+    );
+    lines.push(
+      `         passes from offset 0 to the end ${k.passes.complete} (checked for tombstones ${k.passes.checked}, excused by a long compaction run ${k.passes.excused}); ` +
+        `holes read past, each excused ${k.holesExcused}; last final read: ${k.final.records} records, keys with a value ${k.final.live}, with a tombstone ${k.final.tombstones}, absent ${k.final.absent}, ` +
+        `records superseded but kept ${k.final.superseded}`,
+    );
+  }
   const codes = Object.entries(s.errorCodes).sort(([, a], [, b]) => b - a);
   if (codes.length > 0) lines.push(`         send error codes: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   const kafka = kafkaSummary(run.history.events);
@@ -56,7 +76,9 @@ export function renderReport(run: RunResult, reportPath?: string): string {
       `final reads ${(timings.finalMs / 1000).toFixed(1)} s, total ${(timings.totalMs / 1000).toFixed(1)} s`,
   );
   for (const note of run.notes) lines.push(`note: ${note}`);
-  for (const kind of ANOMALY_KINDS) {
+  const passed = result.checked.filter((kind) => result.anomalies[kind].bad === 0).length;
+  lines.push(`checks: ${passed} of ${result.checked.length} passed`);
+  for (const kind of result.checked) {
     const a = result.anomalies[kind];
     if (a.bad === 0) continue;
     lines.push('');
@@ -78,6 +100,7 @@ export function writeReport(run: RunResult, outDir: string, startedAt: Date): { 
     kind: 'sluice-safety-check',
     startedAt: startedAt.toISOString(),
     valid: run.result.valid,
+    checked: run.result.checked,
     options: { ...run.options, faults: [...run.options.faults] },
     topic: run.topic,
     group: run.group,

@@ -19,7 +19,19 @@ import WebSocketClient from 'ws';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { classify, classifyError, request, type Reply } from './api';
 import { check, type CheckResult } from './checker';
-import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, installDynamoFaults, SimulatedCrash, type FaultKind, type StormState } from './faults';
+import {
+  CompactionCrashes,
+  compactedFinalRead,
+  compactedKeys,
+  compactedReadFields,
+  compactedRecordJson,
+  compactedTopicConfig,
+  compactorLoop,
+  finalCompaction,
+  Scanner,
+  SAFETY_COMPACTION_LIMITS,
+} from './compacted-workload';
+import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, installDynamoFaults, SimulatedCrash, WORKLOAD_FAULTS, type FaultKind, type StormState } from './faults';
 import type { FinalRead, History, HistoryEvent, Outcome, Poll, SendAttempt } from './history';
 import { KafkaResponseDropper, startKafkaClients, type KafkaClients } from './kafka-clients';
 import { consumerSplit, type SafetyOptions } from './options';
@@ -89,6 +101,11 @@ class Run {
   watchUrl: string | undefined;
   /** watch-loss faults due that found no member waiting on a connection yet: the next member that waits takes one. */
   watchLossDue = 0;
+  readonly topic = TOPIC;
+  /** The compacted workload: keyed records over a small key space with tombstones, compacted throughout (compacted-workload.ts). */
+  readonly compacted: boolean;
+  /** Compacted workload: compaction-crash faults due, taken by the compactors' next runs. */
+  readonly compactionCrashes = new CompactionCrashes();
 
   constructor(
     readonly options: SafetyOptions,
@@ -96,8 +113,16 @@ class Run {
     readonly ctx: SluiceContext,
     readonly rng: () => number,
   ) {
-    this.keysByPartition = Array.from({ length: options.partitions }, () => []);
-    for (let k = 0; k < KEY_SPACE; k++) this.keysByPartition[partitionOf(`k${k}`, options.partitions)]!.push(`k${k}`);
+    this.compacted = options.workload === 'compacted';
+    if (this.compacted) this.keysByPartition = compactedKeys(options.compacted.keys, options.partitions);
+    else {
+      this.keysByPartition = Array.from({ length: options.partitions }, () => []);
+      for (let k = 0; k < KEY_SPACE; k++) this.keysByPartition[partitionOf(`k${k}`, options.partitions)]!.push(`k${k}`);
+    }
+  }
+
+  poll(consumer: string, partition: number, offset: number, maxRecords: number, waitMs: number): Promise<Poll> {
+    return poll(this, consumer, partition, offset, maxRecords, waitMs);
   }
 
   now(): number {
@@ -135,6 +160,8 @@ interface OutRecord {
   key: string;
   value: string;
   partition: number;
+  /** Compacted workload: a null value (the id still rides in the `id` header). */
+  tombstone?: boolean;
 }
 
 interface Claim {
@@ -201,6 +228,12 @@ class Producer {
   private batch(prefix: string): OutRecord[] {
     const count = this.config.partition === undefined ? 1 + Math.floor(this.run.rng() * 3) : 1;
     return Array.from({ length: count }, () => {
+      if (this.run.compacted) {
+        const keys = this.config.partition === undefined ? this.run.keysByPartition.flat() : this.run.keysByPartition[this.config.partition]!;
+        const key = this.run.pick(keys) ?? 'k0';
+        const tombstone = this.run.rng() * 100 < this.run.options.compacted.tombstonePercent;
+        return { key, value: `${prefix}-${this.values++}`, partition: partitionOf(key, this.run.options.partitions), tombstone };
+      }
       const keys = this.config.partition === undefined ? undefined : this.run.keysByPartition[this.config.partition];
       const key = keys && keys.length > 0 ? this.run.pick(keys)! : `k${Math.floor(this.run.rng() * KEY_SPACE)}`;
       return { key, value: `${prefix}-${this.values++}`, partition: partitionOf(key, this.run.options.partitions) };
@@ -321,7 +354,9 @@ class Producer {
       end: 0,
       outcome: 'unknown',
       via: mode === 'http' ? 'http' : 'lib',
+      ...(run.compacted ? { keys: records.map((r) => r.key), tombstones: records.map((r) => r.tombstone === true) } : {}),
     };
+    const recordsJson = records.map((r) => (run.compacted ? compactedRecordJson(r) : { key: r.key, value: r.value }));
     const producerField = claim ? { id: claim.producerId, epoch: claim.epoch, sequences: Object.fromEntries([...claim.sequences].map(([p, s]) => [String(p), s])) } : undefined;
     const settle = (outcome: Outcome, extra: Partial<SendAttempt> = {}) => {
       Object.assign(event, { outcome, end: run.now() }, extra);
@@ -330,14 +365,14 @@ class Producer {
     if (mode === 'http') {
       const reply = await request(run.url, 'POST', `/v1/topics/${TOPIC}/records`, {
         encoding: 'utf8',
-        records: records.map((r) => ({ key: r.key, value: r.value })),
+        records: recordsJson,
         ...(producerField ? { producer: producerField } : {}),
       });
       const { outcome, code } = classify(reply);
       if (outcome === 'ok') return settle('ok', okFields(reply.body));
       return settle(outcome, { code });
     }
-    const incoming = incomingRecords({ encoding: 'utf8', records: records.map((r) => ({ key: r.key, value: r.value })) } as never);
+    const incoming = incomingRecords({ encoding: 'utf8', records: recordsJson } as never);
     const options = producerField ? { producer: producerField } : {};
     let crashed = false;
     let fenced = false;
@@ -413,7 +448,9 @@ async function poll(run: Run, consumer: string, partition: number, offset: numbe
     `/v1/topics/${TOPIC}/partitions/${partition}/records?offset=${offset}&maxRecords=${maxRecords}&encoding=utf8&waitMs=${waitMs}`,
   );
   const { outcome, code } = classify(reply);
-  const records: [number, string][] = outcome === 'ok' ? (reply.body.records as { offset: number; value: string }[]).map((r) => [r.offset, r.value]) : [];
+  // Compacted: ids (a tombstone's from its header), keys, null values and where the next fetch starts.
+  const compacted = outcome === 'ok' && run.compacted ? compactedReadFields(reply.body) : undefined;
+  const records: [number, string][] = outcome === 'ok' ? (compacted?.records ?? (reply.body.records as { offset: number; value: string }[]).map((r) => [r.offset, r.value])) : [];
   return run.record({
     type: 'poll',
     consumer,
@@ -425,6 +462,8 @@ async function poll(run: Run, consumer: string, partition: number, offset: numbe
     ...(code ? { code } : {}),
     records,
     ...(outcome === 'ok' ? { highWatermark: reply.body.highWatermark as number } : {}),
+    ...(compacted ? { nextOffset: compacted.nextOffset, keys: compacted.keys, tombstones: compacted.tombstones } : {}),
+    ...(run.compacted && code === 'OFFSET_OUT_OF_RANGE' && typeof reply.body?.error?.logStartOffset === 'number' ? { resetTo: reply.body.error.logStartOffset as number } : {}),
   });
 }
 
@@ -450,7 +489,12 @@ class Reader {
       if (p.outcome === 'ok') {
         failures = 0;
         const last = p.records.at(-1);
-        if (last) offset = last[0] + 1;
+        // A compacted partition has holes: the fetch says where the next one starts.
+        if (p.nextOffset !== undefined) offset = Math.max(offset, p.nextOffset);
+        else if (last) offset = last[0] + 1;
+      } else if (p.resetTo !== undefined) {
+        // Out of range: go on from the log start the answer gave, as the client does (resetPolicy earliest).
+        offset = p.resetTo;
       } else await delay(backoffMs(++failures, run.rng));
     }
   }
@@ -950,6 +994,7 @@ export function faultPlan(seconds: number, enabled: ReadonlySet<FaultKind>, rng:
     redelivery: 20,
     'emulator-restart': Infinity,
     'watch-loss': 5,
+    'compaction-crash': 6,
   };
   const ms = seconds * 1000;
   const steps: Step[] = [];
@@ -1024,6 +1069,9 @@ async function runFaults(run: Run, fleet: Fleet, log: (line: string) => void): P
         break;
       case 'redelivery':
         exclusive(() => redeliver(run, fleet.platform));
+        break;
+      case 'compaction-crash':
+        run.compactionCrashes.due++;
         break;
       case 'emulator-restart':
         exclusive(async () => {
@@ -1209,6 +1257,13 @@ export interface RunHooks {
  */
 export async function runSafety(options: SafetyOptions, log: (line: string) => void = () => undefined, hooks: RunHooks = {}): Promise<RunResult> {
   const started = performance.now();
+  // Each workload injects the faults that apply to it; the compacted one has no Kafka clients (they write unkeyed ids of their own).
+  const compacted = options.workload === 'compacted';
+  options = {
+    ...options,
+    faults: new Set([...options.faults].filter((kind) => WORKLOAD_FAULTS[options.workload].includes(kind))),
+    kafkaClients: options.kafkaClients && !compacted,
+  };
   const platformLog: string[] = [];
   const keepLog = (line: string) => {
     platformLog.push(line);
@@ -1238,12 +1293,15 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     hooks.afterStart?.(base);
     installDynamoFaults(base.ddb, platform.config.tables.Log, run.storm, run.counters, seededRandom(options.seed ^ 0x5bd1e995));
 
-    const created = await untilOk(run, 'creating the topic', () => request(run.url, 'POST', '/v1/topics', { name: TOPIC, partitions: options.partitions }));
+    const topicBody = { name: TOPIC, partitions: options.partitions, ...(compacted ? { config: compactedTopicConfig(options) } : {}) };
+    const created = await untilOk(run, 'creating the topic', () => request(run.url, 'POST', '/v1/topics', topicBody));
     if (!created) throw new Error('could not create the topic');
 
+    // Compacted: the consumers that are not tail readers are scanners (compacted-workload.ts), not group members.
     const split = consumerSplit(options.consumers);
     const readers = Array.from({ length: split.readers }, (_, i) => new Reader(run, `r${i}`));
-    const members = Array.from({ length: split.members }, (_, i) => new Member(run, `m${i}`));
+    const members = compacted ? [] : Array.from({ length: split.members }, (_, i) => new Member(run, `m${i}`));
+    const scanners = compacted ? Array.from({ length: split.members }, (_, i) => new Scanner(run, `s${i}`)) : [];
     const producers = Array.from(
       { length: options.producers },
       (_, i) => new Producer(run, { name: `p${i}`, idempotent: i % 2 === 0, thinkMs: [5, 40], faults: true, keepGoing: () => run.producing }),
@@ -1251,7 +1309,10 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     const workloadStart = performance.now();
     const readerLoops = readers.map((r) => r.loop());
     const memberLoops = members.map((m) => m.loop());
+    const scannerLoops = scanners.map((s) => s.loop());
     const producerLoops = producers.map((p) => p.loop());
+    // Two compactors, so their runs also meet each other's leases.
+    const compactorLoops = compacted ? ['c0', 'c1'].map((name) => compactorLoop(run, name, run.compactionCrashes)) : [];
     // kafkajs producers through the gateway, on the context the faults are installed on.
     if (kafkaProxy) kafkaClients = startKafkaClients(run, platform.platform.kafka, base, TOPIC, kafkaProxy);
     const faults = runFaults(run, { producers, members, platform }, log);
@@ -1265,6 +1326,7 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     try {
       await timer;
       await Promise.all(producerLoops);
+      await Promise.all(compactorLoops);
       await kafkaClients?.done;
       await faults;
       // Background zombies and contenders, bounded by their own loops.
@@ -1288,11 +1350,23 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     if (members.length > 0 && highWatermarks) await groupCaughtUp(run, highWatermarks, options.graceSeconds * 1000);
     run.consuming = false;
     for (const m of members) m.wakeUp();
-    await Promise.all([...readerLoops, ...memberLoops]);
+    await Promise.all([...readerLoops, ...memberLoops, ...scannerLoops]);
     const drainMs = performance.now() - drainStart;
 
     const finalStart = performance.now();
-    if (highWatermarks) {
+    if (highWatermarks && compacted) {
+      // A log compacted to its end, read whole, then read again after orphan collection.
+      await finalCompaction(run);
+      await compactedFinalRead(run, 'after-compaction', highWatermarks);
+      const gc = await collectOrphanObjects(ctx, { graceMs: 0 });
+      run.counters.detail('gc.orphans-deleted', gc.deleted.length);
+      run.counters.detail('gc.objects-kept', gc.keptReferenced);
+      await compactedFinalRead(run, 'after-gc', highWatermarks);
+      run.counters.detail('scanner.passes', scanners.reduce((n, s) => n + s.passes, 0));
+      if (run.compactionCrashes.overran > 0) {
+        run.notes.push(`${run.compactionCrashes.overran} compaction run(s) took longer than their ${SAFETY_COMPACTION_LIMITS.leaseMs} ms lease: another run could have worked on the same partitions meanwhile`);
+      }
+    } else if (highWatermarks) {
       await finalRead(run, 'after-run', highWatermarks);
       // Every object that is not committed now is an orphan (the workload has stopped): collecting
       // them must not change what a reader sees.
@@ -1305,7 +1379,11 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     }
     const finalMs = performance.now() - finalStart;
 
-    const history: History = { events: run.events, roles: { readers: readers.map((r) => r.name), members: members.map((m) => m.name) } };
+    const history: History = {
+      events: run.events,
+      roles: { readers: readers.map((r) => r.name), members: members.map((m) => m.name) },
+      ...(compacted ? { compaction: { deleteRetentionMs: options.compacted.deleteRetentionMs } } : {}),
+    };
     const result = check(history);
     const enabled = FAULT_KINDS.filter((k) => options.faults.has(k));
     return {
