@@ -20,8 +20,10 @@ export interface CompactionLimits {
   targetBatchBytes: number;
   /** Bytes of a rewritten object, about: it holds several rewritten batches back to back. */
   targetObjectBytes: number;
-  /** Stored bytes one run reads of one partition, at most (they are held in memory); the next run carries on. */
+  /** Stored bytes of the dirty section one run reads of one partition, at most (they are held in memory); the next run carries on. */
   maxRunBytes: number;
+  /** Stored bytes read, rewritten and released at a time, walking the log from the start. */
+  windowBytes: number;
   /** Merging leaves batches younger than this alone (tail readers read them; they may still be joined by more). */
   mergeMinAgeMs: number;
   /** How long a run's lease on a partition lasts: longer than the function's timeout. */
@@ -33,6 +35,7 @@ export const DEFAULT_COMPACTION_LIMITS: CompactionLimits = {
   targetBatchBytes: 1024 * 1024,
   targetObjectBytes: 8 * 1024 * 1024,
   maxRunBytes: 128 * 1024 * 1024,
+  windowBytes: 32 * 1024 * 1024,
   mergeMinAgeMs: 10 * 60 * 1000,
   leaseMs: 6 * 60 * 1000,
 };
@@ -71,8 +74,6 @@ export interface CompactPartitionInput {
 
 /** Index entries a run reads of one partition, at most. */
 const MAX_ENTRIES = 100_000;
-/** A run reads and rewrites the log this many target objects' worth at a time. */
-const WINDOW_OBJECTS = 4;
 /** At most this many ranged GETs of input batches are in flight at once. */
 const PARALLEL_GETS = 8;
 
@@ -162,7 +163,7 @@ async function compactUnderLease(
   for (let from = 0; from < cleanable.length; ) {
     const window: SegmentIndexEntry[] = [];
     let bytes = 0;
-    while (from < cleanable.length && (window.length === 0 || bytes + cleanable[from]!.byteLength <= limits.targetObjectBytes * WINDOW_OBJECTS)) {
+    while (from < cleanable.length && (window.length === 0 || bytes + cleanable[from]!.byteLength <= limits.windowBytes)) {
       window.push(cleanable[from]!);
       bytes += cleanable[from]!.byteLength;
       from++;

@@ -4,7 +4,8 @@ import { decodeBatchAt } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
 import { readHead, type PartitionHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
-import { indexPageKeyAfter, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { indexPageKeyAfter, readEntryHolding, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
+import { splitCovered } from '../compaction/plan-compaction';
 import { cachedEntriesFrom, forgetEntries, rememberEntries } from './index-page-cache';
 import { readSegmentRange } from '../store/segment-object-store';
 import { cachedTopic, refreshTopic, requirePartition } from '../topics/topic-repository';
@@ -109,9 +110,13 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   let next = offset;
   /** Objects found gone: their batches were compacted into others, or released by retention. */
   const gone = new Set<string>();
+  /** Offsets at which the fetch looked for an item holding them past an apparent hole. */
+  const soughtAt = new Set<number>();
   while (page && !full && resumeAt === undefined) {
-    const entries = gone.size === 0 ? page.entries : page.entries.filter((entry) => !gone.has(entry.objectKey));
+    // Items a later item of the page covers were replaced by compaction: read the later one.
+    const entries = splitCovered(gone.size === 0 ? page.entries : page.entries.filter((entry) => !gone.has(entry.objectKey))).live;
     let reread = false;
+    let holding: SegmentIndexEntry | undefined;
     for (let i = 0; i < entries.length && !full && resumeAt === undefined && !reread; ) {
       // An item wholly below `next` is one compaction replaced by a later, covering item
       // that was read already (both exist until the old one is released): skip it.
@@ -123,8 +128,17 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       // lies between: stop before it, never skip over it.
       const window = batchesNeeded(entries, i, { next, recordsLeft: input.maxRecords - records.length, bytesLeft: input.maxBytes - bytes, answered: records.length });
       if (window.length === 0) {
-        if (entries[i]!.baseOffset > next && records.length < input.maxRecords) resumeAt = entries[i]!.baseOffset;
-        else full = true;
+        if (entries[i]!.baseOffset > next && records.length < input.maxRecords) {
+          // A hole here may be compaction's release in progress (the covering item lies
+          // further on, past this page): look for an item holding `next` once.
+          if (!soughtAt.has(next)) {
+            soughtAt.add(next);
+            stats.indexPages++;
+            holding = await readEntryHolding(ctx, topic.topicId, input.partition, next, gone);
+            if (holding) break;
+          }
+          resumeAt = entries[i]!.baseOffset;
+        } else full = true;
         break;
       }
       i += window.length;
@@ -166,6 +180,10 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
         // the fetch moves over (Kafka readers see this only through the offsets answered).
         next = Math.max(next, entry.lastOffset + 1);
       }
+    }
+    if (holding) {
+      page = { entries: [holding], nextKey: indexPageKeyAfter(topic.topicId, input.partition, holding) };
+      continue;
     }
     if (reread) {
       forgetEntries(topic.topicId, input.partition);

@@ -237,6 +237,40 @@ export async function readIndexPage(
 }
 
 /**
+ * The entries whose range holds `offset` (base at or below it, last at or above), in
+ * last-offset order, skipping those naming an object in `exclude` (found gone). There are
+ * at most a few: the batch holding it and the items compaction wrote over it. A fetch that
+ * meets an apparent hole asks this before concluding retention released the offset
+ * (one strongly consistent Query, filtered on `baseOffset`, paged until one is found).
+ */
+export async function readEntryHolding(
+  ctx: SluiceContext,
+  topicId: string,
+  partition: number,
+  offset: number,
+  exclude: ReadonlySet<string>,
+): Promise<SegmentIndexEntry | undefined> {
+  const keys = indexSortKeysFrom(offset);
+  let startKey: PageKey | undefined;
+  do {
+    const page = await ctx.ddb.send(
+      new QueryCommand({
+        TableName: ctx.tables.log,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        FilterExpression: 'baseOffset <= :offset',
+        ExpressionAttributeValues: { ':pk': partitionKey(topicId, partition), ':from': keys.from, ':to': keys.to, ':offset': offset },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const found = (page.Items ?? []).map(fromIndexItem).find((entry) => !exclude.has(entry.objectKey));
+    if (found) return found;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return undefined;
+}
+
+/**
  * The index entry of the first batch whose running maximum timestamp is at least
  * `timestamp` (one strongly consistent Query of the byTime index), with that running
  * maximum: every earlier batch holds only records before it. Undefined when no batch reaches it. It may be a batch
