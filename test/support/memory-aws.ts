@@ -372,6 +372,7 @@ class Parser {
   parseCondition(): Condition {
     const condition = this.or();
     this.end();
+    checkStatic(condition, this.scope);
     return condition;
   }
 
@@ -494,6 +495,19 @@ function resolve(operand: Operand, item: Item | undefined, scope: ExpressionScop
       if (typeof left !== 'number' || typeof right !== 'number') throw new MemoryAwsValidationError('An operand in the update expression has an incorrect data type');
       return operand.op === '+' ? left + right : left - right;
     }
+  }
+}
+
+/** What DynamoDB refuses before evaluating anything: a BETWEEN whose value bounds are reversed. */
+function checkStatic(condition: Condition, scope: ExpressionScope): void {
+  if (condition.kind === 'and' || condition.kind === 'or') {
+    checkStatic(condition.left, scope);
+    checkStatic(condition.right, scope);
+  } else if (condition.kind === 'not') checkStatic(condition.inner, scope);
+  else if (condition.kind === 'between' && condition.low.kind === 'value' && condition.high.kind === 'value') {
+    const low = scope.value(condition.low.name);
+    const high = scope.value(condition.high.name);
+    if (sameType(low, high) && compareValues(low, high) > 0) throw new MemoryAwsValidationError('Invalid expression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound');
   }
 }
 
