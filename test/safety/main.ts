@@ -1,7 +1,8 @@
 /**
- * `npm run check:safety [-- --seconds 60 --producers 4 --consumers 3 --partitions 4 --seed N]`:
+ * `npm run check:safety [-- --seconds 60 --producers 4 --consumers 3 --partitions 4 --seed N] [--workload compacted]`:
  * a Jepsen-style safety check of Sluice against the local platform started in this
- * process, with faults injected (see --help). Progress goes to stderr, the verdict
+ * process, with faults injected (see --help); `--workload compacted` checks a
+ * cleanup.policy=compact topic compacted throughout the run (compacted-workload.ts). Progress goes to stderr, the verdict
  * table to stdout, the JSON report and the history to bench-results/. Exits 1 when
  * the checker finds an anomaly the settings forbid, 2 when the run itself failed.
  */

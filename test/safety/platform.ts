@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDynamoDbLocal, type RunningDynamoDbLocal } from '../../infra/local/emulators/dynamodb-local';
@@ -97,4 +98,49 @@ export async function startSafetyPlatform(
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * s3rver (3.7) removes a directory that a delete left empty while a PUT into it may be
+ * between its mkdir and its open: the PUT has already been answered 200 (its body is a
+ * buffer), the file is never written, and the write stream's unhandled error ends the
+ * process. Compaction deletes and writes segment objects all through a compacted run, so
+ * that run serializes them on the client the handlers share: PUTs go together, a delete
+ * waits for the PUTs in flight and holds new ones back. (Real S3 has no such race.)
+ */
+export function guardS3rverDeleteRace(s3: S3Client): void {
+  let puts = 0;
+  let drained: (() => void) | undefined;
+  let deleting: Promise<void> = Promise.resolve();
+  let held: Promise<void> | undefined;
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PutObjectCommand') {
+        while (held) await held;
+        puts++;
+        try {
+          return await next(args);
+        } finally {
+          if (--puts === 0) drained?.();
+        }
+      }
+      if (context.commandName !== 'DeleteObjectCommand' && context.commandName !== 'DeleteObjectsCommand') return next(args);
+      const turn = deleting.then(async () => {
+        if (puts > 0) await new Promise<void>((resolve) => (drained = resolve));
+        drained = undefined;
+        return next(args);
+      });
+      const done = turn.then(
+        () => undefined,
+        () => undefined,
+      );
+      deleting = done;
+      held = done;
+      void done.then(() => {
+        if (held === done) held = undefined;
+      });
+      return turn;
+    },
+    { step: 'initialize', name: 'safetyS3rverDeleteGuard', override: true },
+  );
 }

@@ -35,7 +35,7 @@ import { crashingBeforeCommit, FAULT_KINDS, FaultCounters, fencedBeforeCommit, i
 import type { FinalRead, History, HistoryEvent, Outcome, Poll, SendAttempt } from './history';
 import { KafkaResponseDropper, startKafkaClients, type KafkaClients } from './kafka-clients';
 import { consumerSplit, type SafetyOptions } from './options';
-import { startSafetyPlatform, type SafetyPlatform } from './platform';
+import { guardS3rverDeleteRace, startSafetyPlatform, type SafetyPlatform } from './platform';
 
 /**
  * A safety run: concurrent producers (idempotent and not) and consumers (direct
@@ -1292,6 +1292,8 @@ export async function runSafety(options: SafetyOptions, log: (line: string) => v
     if (run.enabled('lost-response')) run.storm.lostResponseRate = 0.01;
     hooks.afterStart?.(base);
     installDynamoFaults(base.ddb, platform.config.tables.Log, run.storm, run.counters, seededRandom(options.seed ^ 0x5bd1e995));
+    // Compaction deletes objects while producers write new ones: keep s3rver's directory race out of the run (platform.ts).
+    if (compacted) guardS3rverDeleteRace(base.s3);
 
     const topicBody = { name: TOPIC, partitions: options.partitions, ...(compacted ? { config: compactedTopicConfig(options) } : {}) };
     const created = await untilOk(run, 'creating the topic', () => request(run.url, 'POST', '/v1/topics', topicBody));
