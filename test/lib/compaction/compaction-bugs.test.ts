@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeleteObjectsCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { compactLog } from '../../../lib/compaction/compact-log';
 import { DEFAULT_COMPACTION_LIMITS, type CompactionLimits } from '../../../lib/compaction/compact-partition';
 import { splitCovered } from '../../../lib/compaction/plan-compaction';
@@ -72,10 +72,21 @@ function holdAt(matches: (command: unknown) => boolean, every = false): { interc
   };
 }
 
-/** The BatchWriteItem that deletes index items (a release's last step). */
+/** A delete of index items (a release's last step), as a BatchWriteItem or a DeleteItem. */
 const indexItemDelete = (command: unknown) =>
-  command instanceof BatchWriteCommand &&
-  Object.values(command.input.RequestItems ?? {}).some((requests) => requests.some((request) => String(request.DeleteRequest?.Key?.sk ?? '').startsWith('o#')));
+  (command instanceof BatchWriteCommand &&
+    Object.values(command.input.RequestItems ?? {}).some((requests) => requests.some((request) => String(request.DeleteRequest?.Key?.sk ?? '').startsWith('o#')))) ||
+  (command instanceof DeleteCommand && String(command.input.Key?.sk ?? '').startsWith('o#'));
+
+/** Waits until `hold` is reached, failing if `work` ends first (the step it holds did not come). */
+async function reach(hold: { reached: Promise<void> }, work: Promise<unknown>, what: string): Promise<void> {
+  await Promise.race([
+    hold.reached,
+    work.then(() => {
+      throw new Error(`${what} ended without reaching the held storage call`);
+    }),
+  ]);
+}
 
 /** Any TransactWriteItems. */
 const transaction = (command: unknown) => command instanceof TransactWriteCommand;
@@ -108,9 +119,9 @@ describe('compaction beside readers and retention: deterministic reproductions',
     const { aws, ctx } = platform();
     const topic = await createTopic(ctx(), { name: 'a', partitions: 1, config: {} });
     await produceOneByOne(ctx(), 'a', ['v0', 'v1', 'v2']);
-    const hold = holdAt(indexItemDelete);
+    const hold = holdAt(indexItemDelete, true);
     const compaction = compactLog(ctx(hold.intercept), { topics: ['a'], force: true, limits: LIMITS });
-    await hold.reached;
+    await reach(hold, compaction, 'compaction');
     // Compaction swapped in one item covering 0..2 and deleted the objects of items 0 and 1, which are still indexed.
     assert.deepEqual(
       indexEntries(aws, topic.topicId).map((e) => `${e.baseOffset}..${e.lastOffset}`),
@@ -177,12 +188,12 @@ describe('compaction beside readers and retention: deterministic reproductions',
       // Compaction has read both batches and the old object's count, and is about to swap item 1 to cover 0..1.
       const swap = holdAt(compactionSwap);
       const compaction = compactLog(ctx(swap.intercept), { topics: ['c'], force: true, limits: LIMITS });
-      await swap.reached;
+      await reach(swap, compaction, 'compaction');
       // A trim past both; retention releases them: ref items deleted, objects deleted, then (held) the index items.
       await trimPartition(ctx(), 'c', 0, 2);
-      const deleteItems = holdAt(indexItemDelete);
+      const deleteItems = holdAt(indexItemDelete, true);
       const retention = enforceRetention(ctx(deleteItems.intercept), { defaultRetentionMs: -1 });
-      await deleteItems.reached;
+      await reach(deleteItems, retention, 'retention');
       swap.release();
       await compaction;
       deleteItems.release();
@@ -208,12 +219,12 @@ describe('compaction beside readers and retention: deterministic reproductions',
       for (const key of ['k0', 'k1']) await produce(ctx(), 'd', [{ key: Buffer.from(key), value: Buffer.from(`${key}v`), headers: [], partition: 0 }]);
       const swap = holdAt(compactionSwap);
       const compaction = compactLog(ctx(swap.intercept), { topics: ['d'], force: true, limits: LIMITS });
-      await swap.reached;
+      await reach(swap, compaction, 'compaction');
       await trimPartition(ctx(), 'd', 0, 2);
       // Retention has read the expired items (naming the objects produce wrote) and is about to release them.
       const releases = holdAt(transaction, true);
       const retention = enforceRetention(ctx(releases.intercept), { defaultRetentionMs: -1 });
-      await releases.reached;
+      await reach(releases, retention, 'retention');
       swap.release();
       await compaction;
       releases.release();
