@@ -186,7 +186,8 @@ async function compactUnderLease(
     for (const entry of window) held.delete(entry);
     if (firstNotDone || inputs.length < window.length) break;
   }
-  if (!reached || reached.lastOffset + 1 <= state.cleanedTo) return undefined;
+  // A covered item left behind (its release failed) must be found again: the next run starts where this one did.
+  if (!reached || reached.lastOffset + 1 <= state.cleanedTo || result.release.failures > 0) return undefined;
   const lastEntry = reached.inputs.at(-1)!.entry;
   const end = reached.lastOffset;
   const after = live.filter((entry) => entry.lastOffset > end).length;

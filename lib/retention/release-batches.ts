@@ -3,7 +3,7 @@ import { inParallel } from '../core/in-parallel';
 import { RETRY, withRetries, type RetryPolicy } from '../core/retry';
 import { readBatchCounts } from '../store/object-ref-store';
 import { releaseBatch, releaseLastBatch } from '../store/release-transactions';
-import { deleteIndexItems, type ExpiredBatch } from '../store/segment-index-store';
+import { deleteIndexItemsNaming, indexItemRenamed, type ExpiredBatch } from '../store/segment-index-store';
 import { deleteSegmentObjects } from '../store/segment-object-store';
 
 /**
@@ -63,7 +63,7 @@ async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, counts: Map<s
   return withRetries(
     ctx,
     WRITE_RETRY,
-    async (): Promise<'released' | 'gone' | 'last' | typeof RETRY> => {
+    async (): Promise<'released' | 'gone' | 'last' | 'failed' | typeof RETRY> => {
       const count = counts.get(batch.objectKey);
       if (count === undefined || count <= 1) return 'last';
       const outcome = await releaseBatch(ctx, batch.key, batch.objectKey);
@@ -71,8 +71,9 @@ async function releaseOne(ctx: SluiceContext, batch: ExpiredBatch, counts: Map<s
         counts.set(batch.objectKey, count - 1);
         return 'released';
       }
-      // Released already, by a concurrent run, or replaced by compaction.
-      if (outcome.kind === 'batch-gone') return 'gone';
+      // Released already, by a concurrent run; or rewritten by compaction since it was read,
+      // which is not released: a failure, so the caller looks again (retention keeps the partition due).
+      if (outcome.kind === 'batch-gone') return (await indexItemRenamed(ctx, batch.key, batch.objectKey)) ? 'failed' : 'gone';
       // The count moved (another batch of the object was released): look again.
       if (outcome.kind === 'count-moved') {
         const read = (await readBatchCounts(ctx, [batch.objectKey])).get(batch.objectKey);
@@ -116,8 +117,10 @@ async function releaseLastBatches(
       throw error;
     });
     if (outcome === 'retired') retired.push(batch);
-    // 'batch-gone': finished by a concurrent run.
-    else if (outcome === 'count-too-high') {
+    // 'batch-gone': finished by a concurrent run, or rewritten by compaction since it was read (then a failure: look again).
+    else if (outcome === 'batch-gone') {
+      if (await indexItemRenamed(ctx, batch.key, batch.objectKey)) tally.failures++;
+    } else if (outcome === 'count-too-high') {
       // More batches counted than this one, which the count read said was the last: another
       // batch of the object (of a compacted object, in this very page) is still counted.
       // Left for the next run, which reads the count again.
@@ -138,6 +141,9 @@ async function releaseLastBatches(
     tally.failures++;
     log({ level: 'WARN', message: 'could not delete a released object; the next run tries again', ...where, objectKey: failure.key, code: failure.code, reason: failure.message });
   }
-  // The index items go last: until then they are what a rerun finds to finish the job after a crash.
-  tally.batchesReleased += await deleteIndexItems(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)).map((batch) => batch.key));
+  // The index items go last: until then they are what a rerun finds to finish the job after a crash. Each only while it
+  // still names the object: one compaction rewrote meanwhile is not this release's (a failure: look again).
+  const { deleted: itemsDeleted, renamed } = await deleteIndexItemsNaming(ctx, retired.filter((batch) => !failedKeys.has(batch.objectKey)));
+  tally.batchesReleased += itemsDeleted;
+  tally.failures += renamed.length;
 }

@@ -1,4 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { batchDeleteAll } from './batch-operations';
 import { partitionKey } from './partition-key';
@@ -359,6 +360,49 @@ export async function readExpiredPage(
   );
   const batches = (result.Items ?? []).map((item) => ({ key: indexKey(topicId, partition, Number(item.lastOffset)), objectKey: String(item.objectKey) }));
   return { batches, nextKey: result.LastEvaluatedKey };
+}
+
+/**
+ * Deletes index items, each only while it still names the object it was read with (one
+ * conditional DeleteItem each, eight at a time): compaction may have rewritten the key to
+ * name its new object since, and that item is not the caller's to delete. Answers the keys
+ * deleted and those left because they name another object now.
+ */
+export async function deleteIndexItemsNaming(
+  ctx: SluiceContext,
+  items: readonly { key: { pk: string; sk: string }; objectKey: string }[],
+): Promise<{ deleted: number; renamed: { pk: string; sk: string }[] }> {
+  let deleted = 0;
+  const renamed: { pk: string; sk: string }[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++]!;
+        try {
+          await ctx.ddb.send(
+            new DeleteCommand({
+              TableName: ctx.tables.log,
+              Key: item.key,
+              ConditionExpression: 'attribute_not_exists(pk) OR objectKey = :objectKey',
+              ExpressionAttributeValues: { ':objectKey': item.objectKey },
+            }),
+          );
+          deleted++;
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          renamed.push(item.key);
+        }
+      }
+    }),
+  );
+  return { deleted, renamed };
+}
+
+/** Whether an index item exists at `key` naming another object than `objectKey` (strongly consistent): compaction rewrote it. */
+export async function indexItemRenamed(ctx: SluiceContext, key: { pk: string; sk: string }, objectKey: string): Promise<boolean> {
+  const found = await ctx.ddb.send(new GetCommand({ TableName: ctx.tables.log, Key: key, ConsistentRead: true, ProjectionExpression: 'objectKey' }));
+  return found.Item !== undefined && found.Item.objectKey !== objectKey;
 }
 
 /** Deletes index items (unconditionally); answers how many keys were sent. */
