@@ -123,7 +123,7 @@ after(async () => {
 });
 
 describe('a live read on the local platform', () => {
-  it('answers an event stream: the position first, then records produced after it opened as events, heartbeats while idle, and an end event before it closes', async () => {
+  it('answers an event stream: the position first, then records produced after it opened as events, and an end event before it closes', async () => {
     const start = await highWatermark();
     const read = await openLive('t-reader', `?offset=${start}&encoding=utf8`);
     assert.equal(read.response.status, 200);
@@ -145,7 +145,17 @@ describe('a live read on the local platform', () => {
     assert.equal(event!.lastEventId, String(start + 3));
     assert.equal(await read.next(), undefined, 'the connection closes after end');
     assert.match(read.text(), /^retry: 1000\n\n/);
-    assert.match(read.text(), /\n: keep-alive\n\n/);
+  });
+
+  it('sends a keep-alive comment while idle, then end with the position, and closes', async () => {
+    const start = await highWatermark();
+    const read = await openLive('t-reader', `?offset=${start}`);
+    assert.equal((await read.next())?.event, 'records');
+    const end = await read.next();
+    assert.equal(end?.event, 'end');
+    assert.equal(end!.lastEventId, String(start));
+    assert.equal(await read.next(), undefined);
+    assert.match(read.text(), /\n\n: keep-alive\n\n/);
   });
 
   it('answers ?live=sse as Accept: text/event-stream does, and keeps maxRecords per event', async () => {
