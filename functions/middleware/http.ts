@@ -34,16 +34,34 @@ export function noContent(): HttpResult {
   return { statusCode: 204 };
 }
 
+/**
+ * An answer whose body is written as it is produced (server-sent events), for a platform
+ * that can stream a response: the local platform (infra/local/http-server.ts). API
+ * Gateway's HTTP API cannot, so no deployed handler answers one.
+ */
+export interface StreamingHttpResult {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  /** Writes the body through `write` (which resolves once the chunk is taken); stops when `signal` aborts (the client went away). */
+  stream(write: (chunk: string) => Promise<void>, signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * Any error as the SluiceError the API answers: a SluiceError as it is, a storage failure
+ * as 503 SERVICE_BUSY, anything else as a logged 500.
+ */
+export function knownError(error: Error | null | undefined): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const transient = transientStorageCause(error);
+  log({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack });
+  return transient ? new ServiceBusyError(transient) : new InternalError();
+}
+
 /** Turns every error into the API's error body: a SluiceError keeps its status and code; anything else is a logged 500. */
 export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
     onError: async (request) => {
-      const error = request.error;
-      const transient = error instanceof SluiceError ? undefined : transientStorageCause(error);
-      const known = error instanceof SluiceError ? error : transient ? new ServiceBusyError(transient) : new InternalError();
-      if (!(error instanceof SluiceError)) {
-        log({ level: transient ? 'WARN' : 'ERROR', message: transient ? 'storage busy or unreachable' : 'unhandled error', error: String(error), stack: error?.stack });
-      }
+      const known = knownError(request.error);
       request.response = json(known.status, { error: known.toJSON() });
       // A quota refusal says when to come back, as HTTP's Retry-After.
       const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;

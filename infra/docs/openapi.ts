@@ -9,7 +9,8 @@ import { toJSONSchema } from 'zod/v4/core';
 import type * as z from 'zod/mini';
 import { ERROR_CODES, type ErrorCode } from '../../lib/protocol/error-codes';
 import { ROUTE_CONTRACTS, routeErrors, type RouteContract } from '../../lib/protocol/route-contract';
-import { PATH_PARAMETERS, type PathParameter } from '../../lib/protocol/requests';
+import { lastEventIdSchema, PATH_PARAMETERS, type PathParameter } from '../../lib/protocol/requests';
+import { EVENT_STREAM_TYPE } from '../../lib/protocol/live';
 import * as responses from '../../lib/protocol/responses';
 import { ROUTES, type RouteName } from '../../lib/protocol/routes';
 
@@ -57,7 +58,10 @@ function parameters(path: string, contract: RouteContract): JsonSchema[] {
   });
   const query = jsonSchema(contract.query, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   const inQuery = Object.entries(query.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: query.required?.includes(name) ?? false, schema }));
-  return [...inPath, ...inQuery];
+  const inHeader = contract.eventStream
+    ? [{ name: 'Last-Event-ID', in: 'header', required: false, description: 'Live reads only: resume after the event with this id (a nextOffset); takes the place of `offset`', schema: jsonSchema(lastEventIdSchema, 'input') }]
+    : [];
+  return [...inPath, ...inQuery, ...inHeader];
 }
 
 function errorResponses(route: RouteName): Record<string, JsonSchema> {
@@ -98,11 +102,18 @@ export function openApiDocument(): JsonSchema {
   for (const [route, spec] of Object.entries(ROUTES) as [RouteName, (typeof ROUTES)[RouteName]][]) {
     const contract: RouteContract = ROUTE_CONTRACTS[route];
     const success: JsonSchema = contract.response
-      ? { description: contract.summary, content: { 'application/json': { schema: ref(contract.response) } } }
+      ? {
+          description: contract.summary,
+          content: {
+            'application/json': { schema: ref(contract.response) },
+            ...(contract.eventStream && { [EVENT_STREAM_TYPE]: { schema: { type: 'string', description: 'server-sent events; see the operation description' } } }),
+          },
+        }
       : { description: `${contract.summary}: done, no content` };
     const operation: JsonSchema = {
       operationId: camel(route),
       summary: contract.summary,
+      ...(contract.eventStream && { description: contract.eventStream }),
       tags: [tagOf(spec.path)],
       parameters: parameters(spec.path, contract),
       ...(contract.body && {

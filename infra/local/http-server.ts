@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import type { StreamingHttpResult } from '../../functions/middleware/http';
+import { wantsEventStream } from '../../lib/protocol/live';
 import { StartupError } from './emulators/startup-error';
 import { fromApiGatewayResult, toApiGatewayEvent } from './api-gateway-event';
 import { lambdaContext } from './lambda-context';
@@ -9,10 +11,19 @@ import type { RouteTable } from './route-table';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
+/** A handler module's `streamHandler`: answers as `handler` does, or with a body it writes as it goes. */
+export type HttpStreamHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2 | StreamingHttpResult>;
+
 export interface RouteTarget {
   functionName: string;
   timeoutSeconds: number;
   handler: HttpHandler;
+  /**
+   * Serves the route's live reads (`Accept: text/event-stream` or `?live=sse`) where this
+   * server can stream a response, which API Gateway's HTTP API cannot: there, `handler`
+   * answers them 501 STREAMING_NOT_SUPPORTED. Unset, so does this server.
+   */
+  stream?: HttpStreamHandler;
 }
 
 /** API Gateway's own payload limit for HTTP APIs. */
@@ -82,22 +93,64 @@ async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res
     requestId,
     started,
   );
-  const { functionName, timeoutSeconds, handler } = matched.target;
-  let result: APIGatewayProxyResultV2;
+  const { functionName, timeoutSeconds, handler, stream } = matched.target;
+  const live = stream !== undefined && wantsEventStream(event.headers.accept, event.queryStringParameters?.live);
+  let result: APIGatewayProxyResultV2 | StreamingHttpResult;
   const invoked = performance.now();
   try {
-    result = await handler(event, lambdaContext(functionName, timeoutSeconds, requestId));
-    reports?.record({ functionName, durationMs: performance.now() - invoked });
+    const context = lambdaContext(functionName, timeoutSeconds, requestId);
+    result = live ? await stream(event, context) : await handler(event, context);
+    if (!isStreaming(result)) reports?.record({ functionName, durationMs: performance.now() - invoked });
   } catch (error) {
     // A handler that throws is a Lambda error; API Gateway answers 500.
     log(`${functionName} threw: ${String(error)}`);
     send(res, 500, { message: 'Internal Server Error' });
     return;
   }
+  if (isStreaming(result)) {
+    await streamResponse(res, result, requestId, log);
+    reports?.record({ functionName, durationMs: performance.now() - invoked });
+    if (process.env.SLUICE_LOG_REQUESTS !== 'false') log(`${method} ${path} ${result.statusCode} (stream) ${Date.now() - started}ms`);
+    return;
+  }
   const response = fromApiGatewayResult(result);
   res.writeHead(response.statusCode, { ...response.headers, 'apigw-requestid': requestId, 'content-length': response.body.byteLength });
   res.end(response.body);
   if (process.env.SLUICE_LOG_REQUESTS !== 'false') log(`${method} ${path} ${response.statusCode} ${Date.now() - started}ms`);
+}
+
+function isStreaming(result: APIGatewayProxyResultV2 | StreamingHttpResult): result is StreamingHttpResult {
+  return typeof result === 'object' && result !== null && typeof (result as Partial<StreamingHttpResult>).stream === 'function';
+}
+
+/**
+ * Writes a streamed answer as it is produced, each chunk as soon as it comes (no
+ * content-length: chunked). The client closing the connection aborts the producer's signal.
+ */
+async function streamResponse(res: ServerResponse, result: StreamingHttpResult, requestId: string, log: (line: string) => void): Promise<void> {
+  const closed = new AbortController();
+  res.on('close', () => closed.abort());
+  res.writeHead(result.statusCode, { ...result.headers, 'apigw-requestid': requestId });
+  res.flushHeaders();
+  const write = (chunk: string) =>
+    new Promise<void>((resolve) => {
+      if (closed.signal.aborted || res.writableEnded) return resolve();
+      if (res.write(chunk)) return resolve();
+      // Wait for the client to take what is buffered, or to go away.
+      const done = () => {
+        res.off('drain', done);
+        closed.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      res.once('drain', done);
+      closed.signal.addEventListener('abort', done, { once: true });
+    });
+  try {
+    await result.stream(write, closed.signal);
+  } catch (error) {
+    log(`stream failed: ${String(error)}`);
+  }
+  if (!res.writableEnded) res.end();
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

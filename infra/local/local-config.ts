@@ -24,6 +24,11 @@ export interface LocalConfig {
   watchMaxConnectionMs?: number;
   /** The Kafka gateway's port (SLUICE_KAFKA_PORT, default 9092; 0 a free one); undefined runs no gateway (SLUICE_KAFKA_PORT=off). */
   kafkaPort?: number;
+  /**
+   * Whether the HTTP server streams live reads (server-sent events); SLUICE_HTTP_STREAMING=off
+   * answers them as the deployed HTTP API does (501 STREAMING_NOT_SUPPORTED). Default on.
+   */
+  httpStreaming?: boolean;
 }
 
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -52,6 +57,7 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     watchIdleTimeoutMs: msEnv(env, 'SLUICE_WATCH_IDLE_TIMEOUT_MS', 10 * 60 * 1000),
     watchMaxConnectionMs: msEnv(env, 'SLUICE_WATCH_MAX_CONNECTION_MS', 2 * 60 * 60 * 1000),
     kafkaPort: gatewaySettingsFromEnv(env).port,
+    httpStreaming: env.SLUICE_HTTP_STREAMING !== 'off',
   };
 }
 

@@ -15,7 +15,7 @@ import { startDynamoDbLocal, type RunningDynamoDbLocal } from './emulators/dynam
 import { startS3Server, type RunningS3Server } from './emulators/s3-server';
 import { StartupError } from './emulators/startup-error';
 import { InvocationReports } from './invocation-reports';
-import { startHttpServer, type HttpHandler, type RouteTarget } from './http-server';
+import { startHttpServer, type HttpHandler, type HttpStreamHandler, type RouteTarget } from './http-server';
 import type { LocalConfig } from './local-config';
 import { RouteTable } from './route-table';
 import { Scheduler, scheduleSpeedupFromEnv, type ScheduledFunction, type ScheduledHandler } from './scheduler';
@@ -116,9 +116,11 @@ export class LocalPlatform {
       const webSocketRoutes = new Map<string, WebSocketTarget>();
       const checkpoints = config.dataDir ? new FileCheckpointStore(join(config.dataDir, 'stream-checkpoints.json')) : new MemoryCheckpointStore();
       for (const spec of FUNCTIONS) {
-        const handler = await loadHandler(spec);
+        const { handler, streamHandler } = await loadHandler(spec);
         for (const route of spec.routes ?? []) {
-          routes.add(route, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler });
+          // A module's streamHandler serves its live reads: this server can stream, API Gateway's HTTP API cannot.
+          const stream = config.httpStreaming === false ? undefined : (streamHandler as HttpStreamHandler | undefined);
+          routes.add(route, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as HttpHandler, ...(stream ? { stream } : {}) });
         }
         for (const routeKey of spec.webSocketRoutes ?? []) {
           webSocketRoutes.set(routeKey, { functionName: spec.name, timeoutSeconds: spec.timeoutSeconds, handler: handler as WebSocketHandler });
@@ -196,10 +198,10 @@ export class LocalPlatform {
   }
 }
 
-async function loadHandler(spec: FunctionSpec): Promise<unknown> {
-  const module = (await import(pathToFileURL(join(REPO_ROOT, functionEntry(spec))).href)) as { handler?: unknown };
+async function loadHandler(spec: FunctionSpec): Promise<{ handler: unknown; streamHandler?: unknown }> {
+  const module = (await import(pathToFileURL(join(REPO_ROOT, functionEntry(spec))).href)) as { handler?: unknown; streamHandler?: unknown };
   if (typeof module.handler !== 'function') throw new StartupError(`${functionEntry(spec)} does not export a handler`);
-  return module.handler;
+  return { handler: module.handler, ...(typeof module.streamHandler === 'function' ? { streamHandler: module.streamHandler } : {}) };
 }
 
 async function reachable(service: string, endpoint: string | undefined, probe: () => Promise<unknown>): Promise<void> {

@@ -6,8 +6,10 @@ import type {
   CreateTopicOptions,
   CreatedSubscription,
   DeleteGroupOffsetsResponse,
+  FetchedRecord,
   FetchOptions,
   FetchResponse,
+  FollowOptions,
   GroupDescription,
   GroupOffsets,
   GroupOffsetsOptions,
@@ -32,6 +34,8 @@ import type {
   TopicOffsets,
 } from './types';
 import type { WatchSocketFactory } from './tail-watcher';
+import { ERROR_CODES, isErrorCode } from '../protocol/error-codes';
+import { EVENT_STREAM_TYPE, SseParser, type SseMessage } from '../protocol/live';
 
 export type * from './types';
 
@@ -226,6 +230,137 @@ export class SluiceHttpClient {
     }
     const qs = query.size > 0 ? `?${query}` : '';
     return this.request<FetchResponse>('GET', `${partitionPath(topic, partition)}/records${qs}`, request);
+  }
+
+  /**
+   * A partition read live: `GET …/records` as server-sent events (`Accept: text/event-stream`),
+   * yielding each record once, in offset order, from `options.offset` (else the log start)
+   * on, for as long as the caller iterates. The server ends each stream after a while (60 s
+   * locally) and a connection may drop: the client reconnects with `Last-Event-ID`, the
+   * `nextOffset` of the last event it received, so no record is missed or repeated. Retriable
+   * errors (connection failures, 429, 503) reconnect with backoff; others are thrown. Where
+   * the server cannot stream (the deployed HTTP API answers `501 STREAMING_NOT_SUPPORTED`) it
+   * long-polls instead, unless `longPollFallback` is false. `signal` ends the iteration.
+   */
+  async *follow(topic: string, partition: number, options: FollowOptions = {}): AsyncGenerator<FetchedRecord, void, undefined> {
+    const { signal } = options;
+    const path = `${partitionPath(topic, partition)}/records`;
+    /** Where to resume: the last event's id, once one came. */
+    let lastEventId: string | undefined;
+    let failures = 0;
+    while (!signal?.aborted) {
+      let ended = false;
+      try {
+        for await (const event of this.liveEvents(path, options, lastEventId)) {
+          if (event.event === 'end') {
+            ended = true;
+            continue;
+          }
+          const answer = JSON.parse(event.data) as FetchResponse;
+          lastEventId = event.lastEventId;
+          failures = 0;
+          for (const record of answer.records) yield record;
+        }
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (hasErrorCode(err, 'STREAMING_NOT_SUPPORTED') && options.longPollFallback !== false) {
+          yield* this.longPoll(topic, partition, lastEventId === undefined ? options.offset : Number(lastEventId), options);
+          return;
+        }
+        if (!(err instanceof SluiceApiError || err instanceof SluiceConnectionError) || !err.retriable) throw err;
+        failures++;
+        await pause(followDelay(failures, err), signal);
+        continue;
+      }
+      // The server ended the stream on time: reconnect at once. A stream cut short: after a backoff.
+      if (!ended) await pause(followDelay(++failures), signal);
+    }
+  }
+
+  /** One live-read connection's events (`records` and `end`); a `failure` event or an error answer is thrown as a SluiceApiError. */
+  private async *liveEvents(path: string, options: FollowOptions, lastEventId: string | undefined): AsyncGenerator<SseMessage, void, undefined> {
+    const query = new URLSearchParams();
+    for (const name of ['offset', 'maxRecords', 'maxBytes', 'encoding'] as const) {
+      const value = options[name];
+      if (value !== undefined && !(name === 'offset' && lastEventId !== undefined)) query.set(name, String(value));
+    }
+    const url = `${this.baseUrl}${path}${query.size > 0 ? `?${query}` : ''}`;
+    const headers: Record<string, string> = { ...this.headers, accept: EVENT_STREAM_TYPE };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    const connection = new AbortController();
+    const signals = [connection.signal, ...(options.signal ? [options.signal] : [])];
+    const idleTimeoutMs = options.idleTimeoutMs ?? FOLLOW_IDLE_TIMEOUT_MS;
+    // Until the answer's headers come, the client's timeout; then the idle timeout, renewed by every chunk.
+    let timer = setTimeout(() => connection.abort(), this.timeoutMs > 0 ? this.timeoutMs : idleTimeoutMs);
+    try {
+      let response: Response;
+      try {
+        const sent = this.signer ? await this.signer({ method: 'GET', url, headers }) : headers;
+        response = await this.fetchImpl(url, { method: 'GET', headers: sent, signal: AbortSignal.any(signals) });
+      } catch (err) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        throw new SluiceConnectionError(`Could not reach Sluice at ${this.baseUrl} (GET ${path}, live): ${connection.signal.aborted ? 'timed out' : describeCause(err)}`, this.baseUrl, { cause: err });
+      }
+      if (!response.ok) throw apiError(response, await response.text().catch(() => ''));
+      const contentType = response.headers.get('content-type') ?? '';
+      if (!contentType.startsWith(EVENT_STREAM_TYPE) || !response.body) {
+        await response.body?.cancel().catch(() => undefined);
+        // A server from before live reads answers the ordinary fetch: read on as where streaming is refused.
+        const code = contentType.startsWith('application/json') ? 'STREAMING_NOT_SUPPORTED' : 'INVALID_RESPONSE';
+        throw new SluiceApiError(response.status, code, `GET ${path} (live) answered ${response.status} with ${contentType || 'no content type'}, not an event stream`, false);
+      }
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          clearTimeout(timer);
+          timer = setTimeout(() => connection.abort(), idleTimeoutMs);
+          let chunk: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            chunk = await reader.read();
+          } catch (err) {
+            if (options.signal?.aborted) throw options.signal.reason;
+            const reason = connection.signal.aborted ? `nothing for ${idleTimeoutMs} ms` : describeCause(err);
+            throw new SluiceConnectionError(`The live read of ${path} broke off: ${reason}`, this.baseUrl, { cause: err });
+          }
+          // No idle clock while the caller works through what came.
+          clearTimeout(timer);
+          if (chunk.done) return;
+          for (const event of parser.push(decoder.decode(chunk.value, { stream: true }))) {
+            if (event.event === 'failure') throw liveFailure(event.data, path);
+            if (event.event === 'records' || event.event === 'end') yield event;
+          }
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    } finally {
+      clearTimeout(timer);
+      connection.abort();
+    }
+  }
+
+  /** `follow()` where the server cannot stream: fetches from `offset` on, each long-polling at the tail. */
+  private async *longPoll(topic: string, partition: number, offset: number | undefined, options: FollowOptions): AsyncGenerator<FetchedRecord, void, undefined> {
+    const { signal } = options;
+    // Answered within the client's timeout, with room for the round trip.
+    const waitMs = this.timeoutMs > 0 ? Math.max(0, Math.min(LONG_POLL_WAIT_MS, this.timeoutMs - 5_000)) : LONG_POLL_WAIT_MS;
+    let failures = 0;
+    while (!signal?.aborted) {
+      let answer: FetchResponse;
+      try {
+        answer = await this.fetchRecords(topic, partition, { offset, maxRecords: options.maxRecords, maxBytes: options.maxBytes, encoding: options.encoding, waitMs }, { signal });
+      } catch (err) {
+        if (signal?.aborted) return;
+        if (!(err instanceof SluiceApiError || err instanceof SluiceConnectionError) || !err.retriable) throw err;
+        await pause(followDelay(++failures, err), signal);
+        continue;
+      }
+      failures = 0;
+      for (const record of answer.records) yield record;
+      offset = answer.nextOffset;
+    }
   }
 
   /** `GET /v1/topics/{topic}/partitions/{partition}/offsets`: the log start offset and high watermark. */
@@ -426,6 +561,51 @@ export class SluiceHttpClient {
       );
     }
   }
+}
+
+const FOLLOW_IDLE_TIMEOUT_MS = 45_000;
+/** The longest long-poll the API takes (LIMITS.fetchWaitMsMax). */
+const LONG_POLL_WAIT_MS = 20_000;
+
+/** follow()'s wait before reconnection number `failures`: 250 ms doubling to 4 s, or the server's Retry-After if longer. */
+function followDelay(failures: number, err?: unknown): number {
+  const seconds = err instanceof SluiceApiError ? Number(err.details.retryAfterSeconds) : NaN;
+  return Math.max(Math.min(4_000, 250 * 2 ** (failures - 1)), Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function hasErrorCode(err: unknown, code: string): boolean {
+  return err instanceof SluiceApiError && err.code === code;
+}
+
+/** A live read's `failure` event (the error body) as the error an answer with that body would be. */
+function liveFailure(data: string, path: string): SluiceApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    parsed = undefined;
+  }
+  const error = isRecord(parsed) ? parsed.error : undefined;
+  if (!isRecord(error) || typeof error.code !== 'string' || typeof error.message !== 'string') {
+    return new SluiceApiError(500, 'INVALID_RESPONSE', `GET ${path} (live) sent a failure event that is not an error body: ${snippet(data)}`, false);
+  }
+  const { code, message, retriable, ...details } = error;
+  const status = isErrorCode(code) ? ERROR_CODES[code].status : 500;
+  return new SluiceApiError(status, code, message, retriable === true, details);
 }
 
 function topicPath(topic: string): string {

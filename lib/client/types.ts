@@ -120,6 +120,27 @@ export interface FetchOptions {
   waitMs?: number;
 }
 
+/** `SluiceHttpClient.follow()`: a partition read live, over server-sent events. */
+export interface FollowOptions {
+  /** First offset wanted; the log start offset when omitted. Reconnections resume from the last event instead. */
+  offset?: number;
+  /** Per event: 1–10,000; the server's default is 500. */
+  maxRecords?: number;
+  /** Per event: 1–4,194,304; the server's default is 1,048,576. */
+  maxBytes?: number;
+  /** `base64` (the server's default, lossless) or `utf8`. */
+  encoding?: Encoding;
+  /** Ends the iteration (it returns; nothing is thrown) and closes the connection. */
+  signal?: AbortSignal;
+  /**
+   * Where the server cannot stream (`501 STREAMING_NOT_SUPPORTED`: the deployed HTTP API),
+   * read on with long-poll fetches (`waitMs`) instead; default true. False throws that error.
+   */
+  longPollFallback?: boolean;
+  /** A connection that delivers nothing, not even a heartbeat, for this long is dropped and reopened; default 45,000 (three heartbeats). */
+  idleTimeoutMs?: number;
+}
+
 // ---------------------------------------------------------------------------
 // Consumer groups
 

@@ -135,6 +135,20 @@ export class CompressionUnsupportedError extends SluiceError {
   }
 }
 
+/**
+ * A live fetch (server-sent events) asked of a platform that cannot stream a response:
+ * API Gateway's HTTP API buffers a Lambda function's whole answer. Answered at once,
+ * never held open.
+ */
+export class StreamingNotSupportedError extends SluiceError {
+  constructor() {
+    super(
+      'STREAMING_NOT_SUPPORTED',
+      'Live reads (Accept: text/event-stream, live=sse) are served by the local platform only for now: the deployed HTTP API cannot stream a response. Long-poll instead: fetch with waitMs (up to 20000) from each answer\'s nextOffset.',
+    );
+  }
+}
+
 /** The commit may or may not have happened (an earlier attempt of it may have landed); retry idempotently to learn which. */
 export class CommitOutcomeUnknownError extends SluiceError {
   constructor(message: string) {

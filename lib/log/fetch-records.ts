@@ -23,6 +23,8 @@ export interface FetchInput {
   maxBytes: number;
   /** Long-poll: at the high watermark, wait up to this long for a commit before answering. */
   waitMs?: number;
+  /** Ends a long-poll early (the caller went away): the fetch then answers what the head shows. */
+  signal?: AbortSignal;
 }
 
 type IndexPage = Awaited<ReturnType<typeof readIndexPage>>;
@@ -98,7 +100,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   // released the batch): below, the index is read again after the head, as the hole
   // rules need.
   if (page && !(page.entries[0] && page.entries[0].baseOffset <= offset)) page = undefined;
-  if (!page && offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs);
+  if (!page && offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs, input.signal);
   if (!page && offset < head.nextOffset) page = await readPage(offset);
   const logStartOffset = head.logStartOffset;
 
@@ -237,12 +239,12 @@ async function throwReleased(ctx: SluiceContext, topicId: string, partition: num
  * record committed just after the fetch arrives is answered quickly, and grows to
  * bound the read cost of idle waiters.
  */
-async function waitForCommit(ctx: SluiceContext, topicId: string, partition: number, offset: number, waitMs: number) {
+async function waitForCommit(ctx: SluiceContext, topicId: string, partition: number, offset: number, waitMs: number, signal?: AbortSignal) {
   const deadline = ctx.now() + waitMs;
   let interval = 25;
   for (;;) {
     const remaining = deadline - ctx.now();
-    if (remaining <= 0) return readHead(ctx, topicId, partition);
+    if (remaining <= 0 || signal?.aborted) return readHead(ctx, topicId, partition);
     await ctx.sleep(Math.min(interval, remaining));
     interval = Math.min(interval * 2, 250);
     const head = await readHead(ctx, topicId, partition);

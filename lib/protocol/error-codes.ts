@@ -42,6 +42,11 @@ export const ERROR_CODES = {
   INTERNAL: { status: 500, retriable: true, meaning: 'a fault of Sluice itself, logged; no client input causes it' },
   CORRUPT_RECORD: { status: 500, retriable: false, meaning: 'a stored batch failed its checksum or is of an unknown version' },
   COMPRESSION_UNSUPPORTED: { status: 501, retriable: false, meaning: 'this runtime lacks a compression codec a batch needs' },
+  STREAMING_NOT_SUPPORTED: {
+    status: 501,
+    retriable: false,
+    meaning: 'a live fetch (`Accept: text/event-stream` or `live=sse`) where responses cannot stream: the deployed HTTP API; long-poll with `waitMs` there',
+  },
   SERVICE_BUSY: { status: 503, retriable: true, meaning: 'storage throttled, timed out or unreachable after retries; nothing may be assumed done' },
   COMMIT_OUTCOME_UNKNOWN: { status: 503, retriable: true, meaning: 'a commit whose outcome is unknown; retry idempotently to learn which' },
   COMMIT_CONTENDED: { status: 503, retriable: true, meaning: 'too many concurrent commits to the same partitions' },

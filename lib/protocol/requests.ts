@@ -144,7 +144,16 @@ export const fetchQuerySchema = object({
   maxRecords: z._default(intParam(1, LIMITS.fetchMaxRecordsMax), LIMITS.fetchMaxRecordsDefault),
   maxBytes: z._default(intParam(1, LIMITS.fetchMaxBytesMax), LIMITS.fetchMaxBytesDefault),
   encoding: z._default(encodingSchema, 'base64'),
+  /**
+   * `sse`: answer as a stream of server-sent events (lib/protocol/live.ts), as an `Accept:
+   * text/event-stream` header asks too. Only where the platform can stream a response
+   * (the local platform); API Gateway's HTTP API answers `501 STREAMING_NOT_SUPPORTED`.
+   */
+  live: z.optional(z.enum(['sse'], { error: 'must be "sse"' })),
 });
+
+/** A `Last-Event-ID` header of a live fetch: the `id` of the last event received, a `nextOffset`. */
+export const lastEventIdSchema = intParam(0, Number.MAX_SAFE_INTEGER);
 
 export const partitionParamSchema = intParam(0, IDENTIFIER_LIMITS.partitionMax);
 

@@ -58,6 +58,11 @@ export interface RouteContract {
   readonly status: 200 | 201 | 204;
   readonly response?: z.ZodMiniType;
   readonly errors: readonly ErrorCode[];
+  /**
+   * The route also answers as a stream of server-sent events (lib/protocol/live.ts): what
+   * the stream carries. Its resumption header is `Last-Event-ID` (lastEventIdSchema).
+   */
+  readonly eventStream?: string;
 }
 
 /** Every route can answer these: a bad path parameter or query, no credentials, an ACL refusal, a fault, busy storage. */
@@ -115,7 +120,12 @@ export const ROUTE_CONTRACTS = {
     query: fetchQuerySchema,
     status: 200,
     response: fetchResponseSchema,
-    errors: [...partitionMissing, 'OFFSET_OUT_OF_RANGE', 'UNDECODABLE_RECORD', 'QUOTA_EXCEEDED', 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED'],
+    errors: [...partitionMissing, 'OFFSET_OUT_OF_RANGE', 'UNDECODABLE_RECORD', 'QUOTA_EXCEEDED', 'CORRUPT_RECORD', 'COMPRESSION_UNSUPPORTED', 'STREAMING_NOT_SUPPORTED'],
+    eventStream:
+      'Live reads: with `Accept: text/event-stream` or `live=sse` the answer is a stream of server-sent events, served by the local platform only (the deployed HTTP API answers 501 STREAMING_NOT_SUPPORTED: long-poll with `waitMs` there). ' +
+      'Each `records` event carries this route\'s JSON answer as `data` and its `nextOffset` as `id`; the first answers the request as an ordinary fetch would (possibly no records). ' +
+      'A `: keep-alive` comment comes every 15 s while idle; after 60 s an `end` event (`{"reason":"max-duration","nextOffset"}`) and the server closes; an error after the stream began is a `failure` event with the error body, then it closes. ' +
+      'Reconnect with `Last-Event-ID` (it takes the place of `offset`) to resume after the last event received. `waitMs` has no effect on a live read.',
   },
   'list-offsets': {
     summary: "A partition's offsets, or the first offset at a time",

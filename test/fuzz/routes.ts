@@ -139,6 +139,8 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
       maxBytes: { kind: 'int', min: 1, max: 4_194_304 },
       waitMs: { kind: 'int', min: 0, max: 20_000 },
       encoding: { kind: 'enum', values: ['base64', 'utf8'] },
+      // Live reads (server-sent events); a valid value opens a stream, so only invalid ones are drawn.
+      live: { kind: 'enum', values: ['sse'] },
     },
     bases: [(fx) => ({ params: { topic: fx.topics.a, partition: '1' }, query: { offset: '0', maxRecords: '5' } })],
   },
