@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { compactLog } from '../../lib/compaction/compact-log';
 import { DEFAULT_COMPACTION_LIMITS } from '../../lib/compaction/compact-partition';
 import type { SluiceContext } from '../../lib/core/context';
@@ -11,9 +11,10 @@ import { call, startTestPlatform, type TestPlatform } from '../support/local-pla
 
 /**
  * A reproduction of what the compacted safety workload found (compaction-skip after an
- * OFFSET_OUT_OF_RANGE refusal), not part of `npm test` (not named *.test.ts). It fails at
- * d0640ed, whose lib/log/fetch-records.ts takes a covered index item whose object is gone for
- * a hole; it passes once the fetch reads past such items to the covering one.
+ * OFFSET_OUT_OF_RANGE refusal), not part of `npm test` (not named *.test.ts). It failed at
+ * d0640ed, whose lib/log/fetch-records.ts took a covered index item whose object is gone for
+ * a hole; it passes since f4dec97, whose fetch looks for an item holding its offset first
+ * (test/lib/compaction/compaction-bugs.test.ts has the same case on the in-memory double).
  *
  *   node --openssl-legacy-provider --import tsx --test test/safety/repro-compaction-fetch-hole.ts
  *
@@ -47,7 +48,11 @@ it("answers a fetch during compaction's release of covered items with the record
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
       return async (command: unknown, ...rest: unknown[]) => {
-        if (command instanceof BatchWriteCommand && JSON.stringify(command.input.RequestItems).includes('"sk":"o#')) {
+        // The covered items' delete: one BatchWriteItem at d0640ed, a conditional DeleteItem each since.
+        const deletesItem =
+          (command instanceof BatchWriteCommand && JSON.stringify(command.input.RequestItems).includes('"sk":"o#')) ||
+          (command instanceof DeleteCommand && String(command.input.Key?.sk).startsWith('o#'));
+        if (deletesItem) {
           paused();
           await resume;
         }
@@ -56,7 +61,12 @@ it("answers a fetch during compaction's release of covered items with the record
     },
   });
   const compaction = compactLog({ ...ctx, ddb }, { topics: ['hole'], force: true, limits: { ...DEFAULT_COMPACTION_LIMITS, mergeMinAgeMs: 0 } });
-  await atDelete;
+  await Promise.race([
+    atDelete,
+    compaction.then(() => {
+      throw new Error('compaction finished without deleting a covered index item: the reproduction no longer reaches its window');
+    }),
+  ]);
   clearIndexPageCache();
   let answer: unknown;
   try {
@@ -67,6 +77,6 @@ it("answers a fetch during compaction's release of covered items with the record
     go();
     await compaction;
   }
-  // Fails with: 'OffsetOutOfRangeError: Offset 0 is out of range; valid offsets are 1..3 (the high watermark)'
+  // At d0640ed: 'OffsetOutOfRangeError: Offset 0 is out of range; valid offsets are 1..3 (the high watermark)'
   assert.deepEqual(answer, [0, 1, 2]);
 });
