@@ -71,6 +71,10 @@ export interface Scenario {
   /** retention.ms of the plain topic, and of the compacted one when its policy includes delete. */
   plainRetentionMs: number;
   compactedRetentionMs: number;
+  /** retention.bytes of both topics (the compacted one applies it when its policy includes delete); undefined: none. */
+  retentionBytes: number | undefined;
+  /** min.compaction.lag.ms of the compacted topic. */
+  minCompactionLagMs: number;
   maxRunBytes: number;
   producers: ProduceStep[][];
   readers: ReaderPlan[];
@@ -87,6 +91,8 @@ export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
   deleteRetentionMs: fc.constantFrom(0, 40, 250, DAY),
   plainRetentionMs: fc.constantFrom(120, 500, 7 * DAY),
   compactedRetentionMs: fc.constantFrom(300, 7 * DAY),
+  retentionBytes: fc.constantFrom(undefined, undefined, undefined, 150, 400),
+  minCompactionLagMs: fc.constantFrom(0, 0, 0, 100),
   maxRunBytes: fc.constantFrom(DEFAULT_COMPACTION_LIMITS.maxRunBytes, DEFAULT_COMPACTION_LIMITS.maxRunBytes, 400),
   producers: fc.array(
     fc.array(
@@ -393,12 +399,19 @@ export async function runScenario(env: Env, scenario: Scenario, run: string): Pr
     env.quiesce();
     const admin = ctxFor('admin');
     const topics = new Map<Role, TopicInfo>();
-    const plain = await createTopic(admin, { name: `plain-${run}`, partitions: scenario.partitions, config: { 'retention.ms': String(scenario.plainRetentionMs) } });
+    const bytes: Record<string, string> = scenario.retentionBytes === undefined ? {} : { 'retention.bytes': String(scenario.retentionBytes) };
+    const plain = await createTopic(admin, { name: `plain-${run}`, partitions: scenario.partitions, config: { 'retention.ms': String(scenario.plainRetentionMs), ...bytes } });
     topics.set('plain', { role: 'plain', name: plain.name, topicId: plain.topicId, partitions: scenario.partitions });
     const compacted = await createTopic(admin, {
       name: `compacted-${run}`,
       partitions: scenario.partitions,
-      config: { 'cleanup.policy': scenario.compactPolicy, 'delete.retention.ms': String(scenario.deleteRetentionMs), 'retention.ms': String(scenario.compactedRetentionMs) },
+      config: {
+        'cleanup.policy': scenario.compactPolicy,
+        'delete.retention.ms': String(scenario.deleteRetentionMs),
+        'min.compaction.lag.ms': String(scenario.minCompactionLagMs),
+        'retention.ms': String(scenario.compactedRetentionMs),
+        ...bytes,
+      },
     });
     topics.set('compacted', { role: 'compacted', name: compacted.name, topicId: compacted.topicId, partitions: scenario.partitions });
     const topicNames = [plain.name, compacted.name];
@@ -597,7 +610,8 @@ export async function runScenario(env: Env, scenario: Scenario, run: string): Pr
     for (let round = 0; round < 3; round++) {
       const records = Array.from({ length: scenario.partitions }, (_, partition) => ({ key: SENTINEL_KEY, value: `sentinel${round}.${partition}`, partition }));
       await produceCall(quiet, 'compacted', records, `final sentinel ${round}`);
-      if (scenario.deleteRetentionMs < DAY) env.advance(scenario.deleteRetentionMs + 1);
+      // Past delete.retention.ms (when it is not a day) and min.compaction.lag.ms, so the round's compaction may drop tombstones and take the sentinel.
+      env.advance(Math.max(scenario.deleteRetentionMs < DAY ? scenario.deleteRetentionMs : 0, scenario.minCompactionLagMs) + 1);
       await finalErrors('compaction', compactUntilStable);
     }
     await finalErrors('retention', () => enforceRetention(quiet, { defaultRetentionMs: -1 }));
