@@ -51,6 +51,7 @@ export async function compactLog(ctx: SluiceContext, options: CompactLogOptions 
     await deleteRetiredMarkers(ctx, deleted);
     result.retiredObjectsDeleted = deleted.length;
   }
+  const failures: unknown[] = [];
   const wanted = options.topics ? new Set(options.topics) : undefined;
   const topics = (await listTopicItems(ctx)).filter((topic) => !wanted || wanted.has(topic.name));
   for (const topic of topics) {
@@ -67,16 +68,24 @@ export async function compactLog(ctx: SluiceContext, options: CompactLogOptions 
       const head = heads.get(p);
       return head !== undefined && (options.force ? head.nextOffset > head.logStartOffset : compactionDue(head, states.get(p)!, settings, limits, ctx.now()));
     });
+    // A partition that fails stops new ones from starting, but the run waits for those in
+    // flight before it answers (a Lambda environment must not freeze with writes pending).
     await inParallel(due, PARALLEL_PARTITIONS, async (partition) => {
-      if (options.deadline !== undefined && ctx.now() > options.deadline) {
+      if (failures.length > 0 || (options.deadline !== undefined && ctx.now() > options.deadline)) {
         result.complete = false;
         return;
       }
-      const done = await compactPartition(ctx, { topic, partition, head: heads.get(partition)!, state: states.get(partition)!, settings, limits, log: options.log });
-      result.partitions.push(done);
-      if (done.leased) result.partitionsCompacted++;
+      try {
+        const done = await compactPartition(ctx, { topic, partition, head: heads.get(partition)!, state: states.get(partition)!, settings, limits, log: options.log });
+        result.partitions.push(done);
+        if (done.leased) result.partitionsCompacted++;
+      } catch (error) {
+        failures.push(error);
+      }
     });
+    if (failures.length > 0) break;
   }
+  if (failures.length > 0) throw failures[0];
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
 import { batchDeleteAll } from './batch-operations';
@@ -390,7 +390,9 @@ export async function deleteIndexItemsNaming(
           );
           deleted++;
         } catch (error) {
-          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          // Renamed; or held by a concurrent transaction (another release, a compaction swap):
+          // either way not deleted now, and the caller counts it for its next run.
+          if (!(error instanceof ConditionalCheckFailedException) && !(error instanceof TransactionConflictException)) throw error;
           renamed.push(item.key);
         }
       }
