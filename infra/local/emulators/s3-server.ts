@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import S3rver from 's3rver';
 import { reservePort } from './free-port';
+import { useConcurrencySafeStore } from './s3rver-store';
 import { StartupError } from './startup-error';
 
 export interface S3ServerOptions {
@@ -46,6 +47,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<RunningS3
   };
   for (const id of options.accessKeyIds ?? []) DUMMY_ACCOUNT.createKeyPair(id, 'unchecked');
   const server = new S3rver({ port, address: '127.0.0.1', directory: options.dataDir, silent: true, allowMismatchedSignatures: true });
+  // s3rver's own store loses or crashes on a PUT racing a delete in the same prefix (see s3rver-store.ts).
+  useConcurrencySafeStore(server, options.dataDir);
   await server.run();
   const endpoint = `http://127.0.0.1:${port}`;
   if (!s3rverCanPaginate()) options.log?.('warning: listings past 1,000 objects will fail; run Node with --openssl-legacy-provider (npm start does)');
