@@ -36,6 +36,8 @@ import type {
 import type { WatchSocketFactory } from './tail-watcher';
 import { ERROR_CODES, isErrorCode } from '../protocol/error-codes';
 import { EVENT_STREAM_TYPE, SseParser, type SseMessage } from '../protocol/live';
+// follow()'s reconnection waits are the client's call backoff (250 ms doubling to 4 s, or Retry-After if longer).
+import { CALL_BACKOFF, hasCode, retryDelay, sleep } from './retry';
 
 export type * from './types';
 
@@ -263,17 +265,17 @@ export class SluiceHttpClient {
         }
       } catch (err) {
         if (signal?.aborted) return;
-        if (hasErrorCode(err, 'STREAMING_NOT_SUPPORTED') && options.longPollFallback !== false) {
+        if (hasCode(err, 'STREAMING_NOT_SUPPORTED') && options.longPollFallback !== false) {
           yield* this.longPoll(topic, partition, lastEventId === undefined ? options.offset : Number(lastEventId), options);
           return;
         }
         if (!(err instanceof SluiceApiError || err instanceof SluiceConnectionError) || !err.retriable) throw err;
         failures++;
-        await pause(followDelay(failures, err), signal);
+        await sleep(retryDelay(CALL_BACKOFF, failures, err), signal);
         continue;
       }
       // The server ended the stream on time: reconnect at once. A stream cut short: after a backoff.
-      if (!ended) await pause(followDelay(++failures), signal);
+      if (!ended) await sleep(retryDelay(CALL_BACKOFF, ++failures), signal);
     }
   }
 
@@ -354,7 +356,7 @@ export class SluiceHttpClient {
       } catch (err) {
         if (signal?.aborted) return;
         if (!(err instanceof SluiceApiError || err instanceof SluiceConnectionError) || !err.retriable) throw err;
-        await pause(followDelay(++failures, err), signal);
+        await sleep(retryDelay(CALL_BACKOFF, ++failures, err), signal);
         continue;
       }
       failures = 0;
@@ -567,29 +569,6 @@ const FOLLOW_IDLE_TIMEOUT_MS = 45_000;
 /** The longest long-poll the API takes (LIMITS.fetchWaitMsMax). */
 const LONG_POLL_WAIT_MS = 20_000;
 
-/** follow()'s wait before reconnection number `failures`: 250 ms doubling to 4 s, or the server's Retry-After if longer. */
-function followDelay(failures: number, err?: unknown): number {
-  const seconds = err instanceof SluiceApiError ? Number(err.details.retryAfterSeconds) : NaN;
-  return Math.max(Math.min(4_000, 250 * 2 ** (failures - 1)), Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0);
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-function hasErrorCode(err: unknown, code: string): boolean {
-  return err instanceof SluiceApiError && err.code === code;
-}
 
 /** A live read's `failure` event (the error body) as the error an answer with that body would be. */
 function liveFailure(data: string, path: string): SluiceApiError {
