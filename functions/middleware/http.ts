@@ -6,6 +6,7 @@ import { parseInput } from '../../lib/core/validate';
 import { transientStorageCause } from '../../lib/store/storage-errors';
 import { InternalError, MethodNotAllowedError, PayloadTooLargeError, ServiceBusyError, SluiceError, UnsupportedContentEncodingError, ValidationError } from '../../lib/core/errors';
 import { LIMITS } from '../../lib/protocol/limits';
+import { SECURITY_HEADERS } from '../../lib/protocol/cors';
 import type { z } from 'zod/mini';
 import { log } from './observability';
 
@@ -57,9 +58,17 @@ export function knownError(error: Error | null | undefined): SluiceError {
   return transient ? new ServiceBusyError(transient) : new InternalError();
 }
 
-/** Turns every error into the API's error body: a SluiceError keeps its status and code; anything else is a logged 500. */
+/**
+ * The answer middleware every HTTP handler ends with. Turns every error into the API's
+ * error body (a SluiceError keeps its status and code; anything else is a logged 500), and
+ * puts the browser security headers (lib/protocol/cors.ts) on every answer, error or not:
+ * API Gateway adds none of its own, so this is the one place all deployed answers pass.
+ */
 export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
   return {
+    after: async (request) => {
+      if (request.response) request.response = withSecurityHeaders(request.response);
+    },
     onError: async (request) => {
       const known = knownError(request.error);
       request.response = json(known.status, { error: known.toJSON() });
@@ -67,8 +76,16 @@ export function httpErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const retryAfter = (known as { retryAfterSeconds?: number }).retryAfterSeconds;
       if (retryAfter !== undefined) request.response.headers = { ...request.response.headers, 'retry-after': String(retryAfter) };
       if (known instanceof MethodNotAllowedError) request.response.headers = { ...request.response.headers, allow: known.allow.join(', ') };
+      request.response = withSecurityHeaders(request.response);
     },
   };
+}
+
+/** An answer (a streamed one too: its `stream` is kept) with the security headers added; the handler's own headers win. */
+export function withSecurityHeaders<R extends { headers?: HttpResult['headers'] }>(response: R): R {
+  // Only a structured answer has headers to add to; Lambda's bare-string shorthand is left as it is.
+  if (typeof response !== 'object' || response === null) return response;
+  return { ...response, headers: { ...SECURITY_HEADERS, ...response.headers } };
 }
 
 /** The JSON body, decompressed if it came gzip-encoded, size-checked, then validated against a schema. */

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { describe, it, mock } from 'node:test';
 import { z } from 'zod/mini';
-import { httpErrors, json, jsonBody, jsonWith, type HttpEvent, type HttpResult } from '../../../functions/middleware/http';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { httpErrors, json, jsonBody, jsonWith, withSecurityHeaders, type HttpEvent, type HttpResult, type StreamingHttpResult } from '../../../functions/middleware/http';
 import { logger } from '../../../functions/middleware/observability';
 import { LIMITS } from '../../../lib/protocol/limits';
-import { ValidationError } from '../../../lib/core/errors';
+import { MethodNotAllowedError, ValidationError } from '../../../lib/core/errors';
 
 const schema = z.object({ name: z.string() });
 
@@ -99,5 +101,44 @@ describe('httpErrors', () => {
     const { status, body } = await answer(new TypeError('a bug'));
     assert.equal(status, 500);
     assert.equal(body.error.code, 'INTERNAL');
+  });
+});
+
+describe('the browser security headers', () => {
+  const context = {} as Context;
+  const secured = { 'x-content-type-options': 'nosniff', 'cross-origin-resource-policy': 'cross-origin' };
+
+  it('are on an answer, keeping the handler\'s own headers', async () => {
+    const handler = middy(async (): Promise<HttpResult> => ({ ...json(201, { ok: true }), headers: { 'content-type': 'application/json', location: '/x' } })).use(httpErrors());
+    const answer = (await handler({} as HttpEvent, context)) as HttpResult;
+    assert.equal(answer.statusCode, 201);
+    assert.deepEqual(answer.headers, { ...secured, 'content-type': 'application/json', location: '/x' });
+  });
+
+  it('are on an error answer, beside Retry-After or Allow', async () => {
+    const handler = middy(async (): Promise<HttpResult> => {
+      throw new MethodNotAllowedError('PUT', '/v1/topics', ['GET', 'POST']);
+    }).use(httpErrors());
+    const answer = (await handler({} as HttpEvent, context)) as HttpResult;
+    assert.equal(answer.statusCode, 405);
+    assert.deepEqual(answer.headers, { ...secured, 'content-type': 'application/json', allow: 'GET, POST' });
+  });
+
+  it('are on a streamed answer, whose body still streams', async () => {
+    const handler = middy<HttpEvent, HttpResult | StreamingHttpResult>(
+      async (): Promise<StreamingHttpResult> => ({ statusCode: 200, headers: { 'content-type': 'text/event-stream' }, stream: async (write) => write('data: 1\n\n') }),
+    ).use(httpErrors());
+    const answer = (await handler({} as HttpEvent, context)) as StreamingHttpResult;
+    assert.deepEqual(answer.headers, { ...secured, 'content-type': 'text/event-stream' });
+    const written: string[] = [];
+    await answer.stream(async (chunk) => void written.push(chunk), new AbortController().signal);
+    assert.deepEqual(written, ['data: 1\n\n']);
+  });
+
+  it('leave a handler\'s own value of the same header alone', () => {
+    assert.deepEqual(withSecurityHeaders({ statusCode: 200, headers: { 'cross-origin-resource-policy': 'same-site' } }).headers, {
+      'x-content-type-options': 'nosniff',
+      'cross-origin-resource-policy': 'same-site',
+    });
   });
 });
