@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type { StreamingHttpResult } from '../../functions/middleware/http';
+import { corsAnswerHeaders, isPreflight, preflightHeaders, SECURITY_HEADERS } from '../../lib/protocol/cors';
 import { wantsEventStream } from '../../lib/protocol/live';
 import { StartupError } from './emulators/startup-error';
 import { fromApiGatewayResult, toApiGatewayEvent } from './api-gateway-event';
@@ -42,9 +43,12 @@ export function startHttpServer(
   intercept?: (req: IncomingMessage, res: ServerResponse) => boolean,
   /** Told each invocation's handler duration, as Lambda's REPORT lines are. */
   reports?: InvocationReports,
+  /** Origins allowed to call from a browser (lib/protocol/cors.ts); empty: CORS is off, as in an API without `corsPreflight`. */
+  corsOrigins: readonly string[] = [],
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (intercept?.(req, res)) return;
+    if (answerBrowser(req, res, corsOrigins)) return;
     handle(routes, req, res, log, reports).catch((error: unknown) => {
       log(`request failed: ${String(error)}`);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
@@ -60,6 +64,27 @@ export function startHttpServer(
     });
     server.listen(port, host, () => resolve(server));
   });
+}
+
+/**
+ * The headers browsers need, before any route. The security headers (which deployed come
+ * from the handlers' middleware) and the CORS headers go on whatever answer follows: set
+ * here, every writeHead below keeps them, for errors, this server's own 404s and 413s, and
+ * streams alike. A preflight is answered at once, before routes and authorization, as API
+ * Gateway's own CORS does. True when it answered.
+ */
+function answerBrowser(req: IncomingMessage, res: ServerResponse, corsOrigins: readonly string[]): boolean {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  const origin = req.headers.origin;
+  if (corsOrigins.length > 0 && isPreflight(req.method ?? 'GET', req.headers)) {
+    // The body of a preflight is never read; draining it lets the connection be reused.
+    req.resume();
+    res.writeHead(204, preflightHeaders(corsOrigins, origin));
+    res.end();
+    return true;
+  }
+  for (const [name, value] of Object.entries(corsAnswerHeaders(corsOrigins, origin))) res.setHeader(name, value);
+  return false;
 }
 
 async function handle(routes: RouteTable<RouteTarget>, req: IncomingMessage, res: ServerResponse, log: (line: string) => void, reports?: InvocationReports): Promise<void> {

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { gatewaySettingsFromEnv } from '../../lib/kafka/gateway/config';
+import { parseAllowedOrigins } from '../../lib/protocol/cors';
 import type { TableId } from '../../lib/store/tables';
+import { StartupError } from './emulators/startup-error';
 
 /** Settings of the local platform, all from environment variables (see README, "Configuration"). */
 export interface LocalConfig {
@@ -29,6 +31,12 @@ export interface LocalConfig {
    * answers them as the deployed HTTP API does (501 STREAMING_NOT_SUPPORTED). Default on.
    */
   httpStreaming?: boolean;
+  /**
+   * Origins whose pages may call the HTTP API from a browser (SLUICE_CORS_ORIGINS,
+   * comma-separated exact origins or `*`; lib/protocol/cors.ts). Default none, as deployed:
+   * a page on another origin gets no answer it can read.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalConfig {
@@ -58,7 +66,17 @@ export function localConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LocalC
     watchMaxConnectionMs: msEnv(env, 'SLUICE_WATCH_MAX_CONNECTION_MS', 2 * 60 * 60 * 1000),
     kafkaPort: gatewaySettingsFromEnv(env).port,
     httpStreaming: env.SLUICE_HTTP_STREAMING !== 'off',
+    corsOrigins: startupSetting(() => parseAllowedOrigins(env.SLUICE_CORS_ORIGINS, 'SLUICE_CORS_ORIGINS')),
   };
+}
+
+/** A setting's own message, without a stack: the person starting Sluice mistyped it. */
+function startupSetting<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
 }
 
 function msEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -152,7 +152,7 @@ export class LocalPlatform {
       cleanup.push(() => schedules.stop());
       const watch = new LocalWatchApi({ routes: webSocketRoutes, idleTimeoutMs: config.watchIdleTimeoutMs, maxConnectionMs: config.watchMaxConnectionMs, log });
       const invocations = new InvocationReports();
-      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res), invocations);
+      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res), invocations, config.corsOrigins);
       server.on('upgrade', (req, socket, head) => watch.handleUpgrade(req, socket, head));
       cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
       cleanup.push(async () => watch.close());
