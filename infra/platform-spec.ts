@@ -67,6 +67,14 @@ export interface FunctionSpec {
    * endpoint in `SLUICE_WATCH_ENDPOINT`. Without a watch API it gets neither and posts nothing.
    */
   readonly managesConnections?: boolean;
+  /**
+   * Serves HTTP through a Lambda function URL of its own with response streaming
+   * (InvokeMode RESPONSE_STREAM), not through the HTTP API, which buffers answers: the
+   * live reads (server-sent events; infra/constructs/sluice-live-reads.ts). Its handler
+   * routes requests itself (functions/http/stream-reads.ts, STREAM_ROUTES). The local
+   * runtime serves no URL for it: its HTTP server streams the same handlers itself.
+   */
+  readonly streamsResponses?: boolean;
 }
 
 /** The WebSocket API's route keys; `ping` has no function (API Gateway answers it, a MOCK integration). */
@@ -74,6 +82,12 @@ export type WebSocketRouteKey = '$connect' | '$disconnect' | 'watch' | 'check' |
 
 const API_TIMEOUT_SECONDS = 29; // API Gateway's integration timeout is 30 s.
 const WEBSOCKET_TIMEOUT_SECONDS = 29; // A WebSocket API's integration timeout is 29 s.
+/**
+ * A live read ends itself after SLUICE_LIVE_MAX_DURATION_MS (60 s by default,
+ * lib/log/live-records.ts); the timeout leaves room for its first fetch and last write, so
+ * the `end` event, not a cut connection, closes the stream. Lambda allows up to 900 s.
+ */
+const LIVE_READ_TIMEOUT_SECONDS = 90;
 
 /** A function behind one HTTP route; its description is the route itself. */
 function apiFunction(name: RouteName, access: Pick<FunctionSpec, 'tables' | 'bucket'>, memoryMiB = 256): FunctionSpec {
@@ -119,6 +133,17 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     { tables: { Topics: 'read', Log: 'read', Access: 'readwrite' }, bucket: 'read' },
     DATA_PATH_MEMORY_MIB,
   ),
+  {
+    name: 'stream-reads',
+    description: 'Serves live reads (server-sent events) through its response-streaming function URL: GET /v1/topics/{topic}/partitions/{partition}/records?live=sse.',
+    // As fetch-records: a reader catching up moves as many record bytes as a fetch.
+    memoryMiB: DATA_PATH_MEMORY_MIB,
+    timeoutSeconds: LIVE_READ_TIMEOUT_SECONDS,
+    // What fetch-records reads; Access: ACL rules, and quota usage counted with an atomic ADD.
+    tables: { Topics: 'read', Log: 'read', Access: 'readwrite' },
+    bucket: 'read',
+    streamsResponses: true,
+  },
   apiFunction('init-producer', { tables: { Producers: 'readwrite' } }),
   apiFunction(
     'list-offsets',

@@ -11,6 +11,8 @@ import { FUNCTIONS } from './platform-spec';
 import { SluiceFunctions, constructIdFor, type FunctionSettings } from './constructs/sluice-functions';
 import { SluiceHttpApi } from './constructs/sluice-http-api';
 import { SluiceKafkaGateway, type KafkaGatewayOptions } from './constructs/sluice-kafka-gateway';
+import { SluiceLiveReads } from './constructs/sluice-live-reads';
+import { LIVE_STREAM_URL_ENV_VAR } from '../lib/protocol/live';
 import { SluiceObservability, type AlarmSet } from './constructs/sluice-observability';
 import { SluiceStorage } from './constructs/sluice-storage';
 import { SluiceWatchApi } from './constructs/sluice-watch-api';
@@ -207,6 +209,11 @@ export class SluiceStack extends Stack {
   /** The WebSocket API consumers wait on; undefined when `watch` is off (JWT auth). */
   readonly watchApi?: SluiceWatchApi;
   readonly observability: SluiceObservability;
+  /**
+   * Live reads (server-sent events) deployed: the `stream-reads` function's response-streaming
+   * function URL, IAM-authenticated with IAM auth, verifying JWTs itself with JWT auth.
+   */
+  readonly liveReads: SluiceLiveReads;
   /** The Kafka gateway's service and load balancer; undefined unless `kafkaGateway.enabled`. */
   readonly kafkaGateway?: SluiceKafkaGateway;
 
@@ -254,6 +261,10 @@ export class SluiceStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    // The HTTP API buffers answers, so live reads have a URL of their own; the fetch
+    // route's 501 for a live read names it.
+    this.liveReads = new SluiceLiveReads(this, 'LiveReads', { function: this.functions.functions['stream-reads']!, auth });
+    this.functions.functions['fetch-records']!.addEnvironment(LIVE_STREAM_URL_ENV_VAR, this.liveReads.url);
     const watch = props.watch ?? auth.type === 'iam';
     if (watch && auth.type !== 'iam') throw new Error('watch: the WebSocket API authenticates with IAM only; with JWT auth consumers long-poll (leave watch unset)');
     if (watch) {
@@ -305,6 +316,10 @@ export class SluiceStack extends Stack {
     acknowledgeNagFindings(this);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the Sluice HTTP API' });
+    new CfnOutput(this, 'LiveReadUrl', {
+      value: this.liveReads.url,
+      description: `Base URL of live reads (server-sent events; response-streaming Lambda function URL, ${auth.type === 'iam' ? 'IAM-signed' : 'JWT bearer token'}): GET <url>v1/topics/{topic}/partitions/{p}/records?live=sse`,
+    });
     if (this.watchApi) new CfnOutput(this, 'WatchUrl', { value: this.watchApi.url, description: 'WebSocket URL consumers wait at the tail on (IAM-signed connect)' });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName, description: 'Segment objects' });
     for (const definition of TABLES) {

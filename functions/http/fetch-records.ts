@@ -8,7 +8,7 @@ import { parseInput } from '../../lib/core/validate';
 import { recordSize } from '../../lib/records/log-record';
 import { recordsJson } from '../../lib/records/record-encoding';
 import { fetchQuerySchema, lastEventIdSchema, type Encoding } from '../../lib/protocol/requests';
-import { LIVE_DEFAULTS, sseComment, sseEvent, sseRetry, wantsEventStream, type LiveEnd } from '../../lib/protocol/live';
+import { LIVE_DEFAULTS, LIVE_STREAM_URL_ENV_VAR, sseComment, sseEvent, sseRetry, wantsEventStream, type LiveEnd } from '../../lib/protocol/live';
 import { fetchRecords, type FetchResult } from '../../lib/log/fetch-records';
 import { liveSettingsFromEnv, openLiveRead } from '../../lib/log/live-records';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
@@ -54,9 +54,18 @@ const bytesOf = (result: FetchResult) => result.records.reduce((sum, r) => sum +
 async function main(event: HttpEvent): Promise<HttpResult> {
   const request = await readRequest(event);
   // API Gateway's HTTP API buffers a function's whole answer, so a stream would never reach
-  // the caller: refuse at once rather than hold the request (docs/design.md, "Live reads (SSE)").
-  if (request.live) throw new StreamingNotSupportedError();
+  // the caller: refuse at once rather than hold the request, naming the same request at the
+  // live-read function URL where the stack has one (docs/design.md, "Live reads (SSE)").
+  if (request.live) throw new StreamingNotSupportedError(liveReadUrl(event));
   return fetchAnswer(request);
+}
+
+/** This request's path and query at the live-read URL (SLUICE_STREAM_URL), or undefined without one. */
+function liveReadUrl(event: HttpEvent): string | undefined {
+  const base = process.env[LIVE_STREAM_URL_ENV_VAR];
+  if (!base) return undefined;
+  const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
+  return `${base.replace(/\/+$/, '')}${event.rawPath}${query}`;
 }
 
 async function fetchAnswer({ caller, ctx, topic, partition, encoding, limits }: FetchRequest): Promise<HttpResult> {
@@ -72,7 +81,8 @@ export const handler = middy(main).use(observability()).use(httpErrors());
 /**
  * A live read as server-sent events (lib/protocol/live.ts), for a platform that can stream
  * a response: the local platform calls this for a fetch that asks for one
- * (infra/local/http-server.ts); no deployed route does. Parsing, authorization and the
+ * (infra/local/http-server.ts), and deployed the live-read function URL
+ * (functions/http/stream-reads.ts). Parsing, authorization and the
  * quota's check are the ordinary fetch's, and so is the first fetch, made before the
  * stream opens: a missing topic, an offset out of range or a refused quota is an ordinary
  * error answer. Each event's records are charged to the quota as a fetch's are; a window

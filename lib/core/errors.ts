@@ -141,10 +141,14 @@ export class CompressionUnsupportedError extends SluiceError {
  * never held open.
  */
 export class StreamingNotSupportedError extends SluiceError {
-  constructor() {
+  /** `streamUrl`: the same request at the deployed live-read URL (a response-streaming Lambda function URL), when there is one. */
+  constructor(streamUrl?: string) {
     super(
       'STREAMING_NOT_SUPPORTED',
-      'Live reads (Accept: text/event-stream, live=sse) are served by the local platform only for now: the deployed HTTP API cannot stream a response. Long-poll instead: fetch with waitMs (up to 20000) from each answer\'s nextOffset.',
+      streamUrl
+        ? `Live reads (Accept: text/event-stream, live=sse) are not served by this HTTP API, which cannot stream a response: send the same request to the live-read URL in streamUrl (${streamUrl}), or long-poll here: fetch with waitMs (up to 20000) from each answer's nextOffset.`
+        : 'Live reads (Accept: text/event-stream, live=sse) are not served here: this HTTP API cannot stream a response. Long-poll instead: fetch with waitMs (up to 20000) from each answer\'s nextOffset.',
+      streamUrl ? { streamUrl } : {},
     );
   }
 }

@@ -40,6 +40,12 @@ export const LIVE_DEFAULTS = {
 export const EVENT_STREAM_TYPE = 'text/event-stream';
 
 /**
+ * The base URL of the deployed live-read function URL (infra/constructs/sluice-live-reads.ts),
+ * which the stack gives the HTTP API's fetch handler so its 501 names where live reads are served.
+ */
+export const LIVE_STREAM_URL_ENV_VAR = 'SLUICE_STREAM_URL';
+
+/**
  * Whether a fetch asks for the live stream: `?live=sse`, or an `Accept` header naming
  * `text/event-stream` (with a q above 0) and not `application/json`, so a client that
  * accepts either (`Accept: application/json, text/event-stream`) gets the ordinary answer.
