@@ -18,6 +18,8 @@
  *   authorizer with this issuer and comma-separated audiences instead of IAM (default).
  * - `adminPrincipals` (SLUICE_ADMIN_PRINCIPALS): comma-separated principals allowed
  *   everything, to bootstrap ACLs.
+ * - `corsOrigins` (SLUICE_CORS_ORIGINS): comma-separated origins whose pages may call the
+ *   HTTP API from a browser (`https://app.example.com`), or `*`; default none (no CORS).
  * - `functionSettings` (SLUICE_FUNCTION_SETTINGS): JSON of memory and timeout per
  *   function name, e.g. `{"produce-records":{"memoryMiB":2048}}`.
  * - `alarmEmails` (SLUICE_ALARM_EMAILS): comma-separated addresses subscribed to the
@@ -177,6 +179,8 @@ const stack = new SluiceStack(app, namePrefix, {
   pushTargetFunctionArns: list(setting('pushTargetFunctionArns', 'SLUICE_PUSH_TARGET_FUNCTION_ARNS')),
   auth: jwtIssuer ? { type: 'jwt', issuer: jwtIssuer, audience: jwtAudience } : { type: 'iam' },
   adminPrincipals: list(setting('adminPrincipals', 'SLUICE_ADMIN_PRINCIPALS')),
+  // Validated by the HTTP API construct: a mistyped origin fails the synth with its name.
+  corsOrigins: list(setting('corsOrigins', 'SLUICE_CORS_ORIGINS')),
   functionSettings: functionSettings(setting('functionSettings', 'SLUICE_FUNCTION_SETTINGS')),
   alarmTopicArn: setting('alarmTopicArn', 'SLUICE_ALARM_TOPIC_ARN'),
   alarmEmails: list(setting('alarmEmails', 'SLUICE_ALARM_EMAILS')),

@@ -80,6 +80,16 @@ export interface SluiceStackProps extends StackProps {
    */
   readonly adminPrincipals?: readonly string[];
   /**
+   * Origins whose pages may call the HTTP API from a browser: exact origins
+   * (`https://app.example.com`) or `['*']`, through API Gateway's own CORS (preflights
+   * answered before any authorizer; the rules are lib/protocol/cors.ts's, the same the
+   * local server applies from SLUICE_CORS_ORIGINS). A browser still needs credentials the
+   * authorizer accepts: a JWT bearer token, or a SigV4 signature.
+   *
+   * @default [] (no CORS)
+   */
+  readonly corsOrigins?: readonly string[];
+  /**
    * Memory (MiB) and timeout (s) per function, by name (`infra/platform-spec.ts`),
    * overriding the spec's defaults: `{ 'produce-records': { memoryMiB: 2048 } }`.
    *
@@ -258,6 +268,7 @@ export class SluiceStack extends Stack {
           ? new HttpIamAuthorizer()
           : new HttpJwtAuthorizer('Jwt', auth.issuer, { jwtAudience: [...auth.audience], identitySource: ['$request.header.Authorization'] }),
       throttle: props.throttle ?? DEFAULT_THROTTLE,
+      corsOrigins: props.corsOrigins,
       logRetention,
       removalPolicy,
     });

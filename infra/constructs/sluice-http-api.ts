@@ -1,10 +1,18 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import {
+  CORS_ALLOWED_HEADERS,
+  CORS_ALLOWED_METHODS,
+  CORS_EXPOSED_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+  parseAllowedOrigins,
+  PREFLIGHT_ROUTE,
+} from '../../lib/protocol/cors';
 import type { FunctionSpec } from '../platform-spec';
 import { constructIdFor } from './sluice-functions';
 
@@ -37,6 +45,17 @@ export interface SluiceHttpApiProps {
    * @default - no authorizer: open routes (only for tests of this construct alone)
    */
   readonly authorizer?: apigwv2.IHttpRouteAuthorizer;
+  /**
+   * Origins whose pages may call the API from a browser: exact origins
+   * (`https://app.example.com`, `http://localhost:5173`) or `['*']`. API Gateway's own CORS
+   * answers their preflights and adds the CORS headers to every answer, with the methods,
+   * request headers, exposed headers and max age of lib/protocol/cors.ts, the rules the
+   * local server applies too. No credentials mode: callers send a token or a signature,
+   * not cookies. Anything but an origin or `*` throws at synth.
+   *
+   * @default [] - no CORS: a page on another origin can read no answer
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -74,15 +93,31 @@ export class SluiceHttpApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** Base URL of the API, ending in `/`. */
   readonly url: string;
+  /** The origins allowed to call from a browser, as validated; empty when CORS is off. */
+  readonly corsOrigins: readonly string[];
+  /** `OPTIONS /{proxy+}` without authorizer, for preflights; only with CORS on and a `$default` route. */
+  readonly preflightRoute?: apigwv2.HttpRoute;
 
   constructor(scope: Construct, id: string, props: SluiceHttpApiProps) {
     super(scope, id);
 
+    this.corsOrigins = parseAllowedOrigins((props.corsOrigins ?? []).join(','), 'corsOrigins');
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: props.apiName ?? 'sluice',
       description: 'Sluice: a serverless, Kafka-like event log',
       // The stage HttpApi would create takes no throttle or access-log settings.
       createDefaultStage: false,
+      ...(this.corsOrigins.length > 0
+        ? {
+            corsPreflight: {
+              allowOrigins: [...this.corsOrigins],
+              allowMethods: CORS_ALLOWED_METHODS.map((method) => apigwv2.CorsHttpMethod[method]),
+              allowHeaders: [...CORS_ALLOWED_HEADERS],
+              exposeHeaders: [...CORS_EXPOSED_HEADERS],
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+            },
+          }
+        : {}),
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -101,7 +136,7 @@ export class SluiceHttpApi extends Construct {
     this.url = this.stage.url;
 
     for (const spec of props.specs) {
-      if (spec.defaultRoute) this.addDefaultRoute(spec, props);
+      if (spec.defaultRoute) this.preflightRoute = this.addDefaultRoute(spec, props);
       if (!spec.routes?.length) continue;
       const fn = props.functions[spec.name];
       if (!fn) throw new Error(`No function for spec ${spec.name}, which has routes`);
@@ -119,17 +154,32 @@ export class SluiceHttpApi extends Construct {
     }
   }
 
-  /** API Gateway's `$default` route: requests no other route matches, answered by the spec's function in the API's error shape. */
-  private addDefaultRoute(spec: FunctionSpec, props: SluiceHttpApiProps): void {
+  /**
+   * API Gateway's `$default` route: requests no other route matches, answered by the spec's
+   * function in the API's error shape; with CORS on, also the preflight route (answered).
+   */
+  private addDefaultRoute(spec: FunctionSpec, props: SluiceHttpApiProps): apigwv2.HttpRoute | undefined {
     const fn = props.functions[spec.name];
     if (!fn) throw new Error(`No function for spec ${spec.name}, which serves the $default route`);
+    const integration = new HttpLambdaIntegration(`${constructIdFor(spec.name)}Integration`, fn, {
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
+    });
     new apigwv2.HttpRoute(this, 'DefaultRoute', {
       httpApi: this.httpApi,
       routeKey: apigwv2.HttpRouteKey.DEFAULT,
-      integration: new HttpLambdaIntegration(`${constructIdFor(spec.name)}Integration`, fn, {
-        payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_2_0,
-      }),
+      integration,
       ...(props.authorizer ? { authorizer: props.authorizer } : {}),
+    });
+    if (this.corsOrigins.length === 0) return undefined;
+    // `$default` catches OPTIONS too, authorizer first, and a preflight carries no
+    // credentials: without this route no preflight would pass (API Gateway's http-api-cors
+    // page gives this remedy). API Gateway routes by path and method first, then a greedy
+    // path with the method, then `$default`; no other route takes OPTIONS or ANY, so every
+    // preflight lands here. Its function answers only preflights (204), anything else 401.
+    return new apigwv2.HttpRoute(this, 'PreflightRoute', {
+      httpApi: this.httpApi,
+      routeKey: apigwv2.HttpRouteKey.with(PREFLIGHT_ROUTE.path, apigwv2.HttpMethod[PREFLIGHT_ROUTE.method]),
+      integration,
     });
   }
 }

@@ -114,7 +114,7 @@ describe('the local HTTP server for browsers, with allowed origins', () => {
   });
 
   it('adds no origin for another origin or a request without one, but the security headers always', async () => {
-    for (const headers of [{ origin: EVIL }, {}]) {
+    for (const headers of [{ origin: EVIL }, {}] as Record<string, string>[]) {
       const answer = await send(port, 'GET', '/v1/topics', headers);
       assert.equal(answer.status, 200);
       assert.equal(answer.headers['access-control-allow-origin'], undefined);
