@@ -116,6 +116,9 @@ export class LocalPlatform {
       const webSocketRoutes = new Map<string, WebSocketTarget>();
       const checkpoints = config.dataDir ? new FileCheckpointStore(join(config.dataDir, 'stream-checkpoints.json')) : new MemoryCheckpointStore();
       for (const spec of FUNCTIONS) {
+        // A response-streaming function exists for its function URL alone; this server streams
+        // the routes' live reads itself, and its module needs the Lambda runtime's `awslambda`.
+        if (spec.streamsResponses) continue;
         const { handler, streamHandler } = await loadHandler(spec);
         for (const route of spec.routes ?? []) {
           // A module's streamHandler serves its live reads: this server can stream, API Gateway's HTTP API cannot.
