@@ -36,7 +36,7 @@ export const NAG_REASONS = {
   webSocketRoutes:
     'A WebSocket API authorizes only its $connect route (IAM here, SluiceWatchApi); API Gateway allows no authorizer on any other route. Messages on the watch, check, bind, $default and ping routes run on the connection $connect authenticated, and the watch function authorizes each topic with the same ACLs as the HTTP fetch (and each bind as a heartbeat); $disconnect is the event API Gateway sends when a connection has closed.',
   preflightRoute:
-    'Only with corsOrigins set: OPTIONS /{proxy+} has no authorizer because browsers send CORS preflights without credentials (Fetch standard), and the $default route, which has one, would otherwise catch them; this is the remedy API Gateway\'s CORS documentation for HTTP APIs gives. Its function answers a preflight an empty 204 and authenticates anything else (functions/http/route-not-found.ts); every other route keeps the authorizer.',
+    'Only with corsOrigins set: OPTIONS /{proxy+} (and an OPTIONS twin of any ANY route) has no authorizer because browsers send CORS preflights without credentials (Fetch standard), and the $default route (or that ANY route), which has one, would otherwise catch them; this is the remedy API Gateway\'s CORS documentation for HTTP APIs gives. Its function answers a preflight an empty 204 and authenticates anything else (functions/http/route-not-found.ts); every other route keeps the authorizer.',
   manageConnections:
     'execute-api:ManageConnections (POST only) on "<watch api>/<stage>/POST/@connections/*": the connections of this one API and stage. Connection ids exist only at run time, so no narrower resource can be named.',
   apiGatewayCloudWatchRole:
@@ -79,7 +79,7 @@ export function acknowledgeNagFindings(stack: SluiceStack): void {
       Validations.of(fn.role).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${arnOf(storage.bucket)}>/*]`, reason: NAG_REASONS.segmentObjects });
     }
   }
-  if (stack.api.preflightRoute) Validations.of(stack.api.preflightRoute).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.preflightRoute });
+  for (const route of stack.api.preflightRoutes) Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.preflightRoute });
   if (stack.watchApi) {
     for (const [routeKey, route] of Object.entries(stack.watchApi.routes)) {
       if (routeKey !== '$connect') Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: NAG_REASONS.webSocketRoutes });

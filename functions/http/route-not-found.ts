@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { MethodNotAllowedError, RouteNotFoundError } from '../../lib/core/errors';
-import { isPreflight, PREFLIGHT_ROUTE_KEY } from '../../lib/protocol/cors';
+import { isPreflight, isPreflightRoute } from '../../lib/protocol/cors';
 import { allowedMethods } from '../../lib/protocol/routes';
 import { callerOf } from '../middleware/caller';
 import { httpErrors, type HttpEvent, type HttpResult } from '../middleware/http';
@@ -9,13 +9,13 @@ import { observability } from '../middleware/observability';
 /**
  * The `$default` route: API Gateway sends here every request that matches no route, so
  * an unknown path is a 404 and a wrong method a 405 in the API's own error shape. Deployed
- * with CORS on, it serves the preflight route too.
+ * with CORS on, it serves the preflight routes too.
  */
 async function main(event: HttpEvent): Promise<HttpResult> {
-  // The preflight route (deployed with CORS on) has no authorizer, since browsers send
+  // The preflight routes (deployed with CORS on) have no authorizer, since browsers send
   // preflights without credentials: a preflight gets an empty 204, to which API Gateway
   // adds the CORS headers; anything else sent there is authenticated below.
-  if (event.routeKey === PREFLIGHT_ROUTE_KEY && isPreflight(event.requestContext.http.method, event.headers ?? {})) return { statusCode: 204 };
+  if (isPreflightRoute(event.routeKey) && isPreflight(event.requestContext.http.method, event.headers ?? {})) return { statusCode: 204 };
   // Authenticated like every route: callers without credentials learn nothing more.
   callerOf(event);
   const method = event.requestContext.http.method;

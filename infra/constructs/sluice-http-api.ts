@@ -95,8 +95,8 @@ export class SluiceHttpApi extends Construct {
   readonly url: string;
   /** The origins allowed to call from a browser, as validated; empty when CORS is off. */
   readonly corsOrigins: readonly string[];
-  /** `OPTIONS /{proxy+}` without authorizer, for preflights; only with CORS on and a `$default` route. */
-  readonly preflightRoute?: apigwv2.HttpRoute;
+  /** The OPTIONS routes without authorizer that let preflights through (`addPreflightRoutes`); none with CORS off. */
+  readonly preflightRoutes: readonly apigwv2.HttpRoute[];
 
   constructor(scope: Construct, id: string, props: SluiceHttpApiProps) {
     super(scope, id);
@@ -135,8 +135,10 @@ export class SluiceHttpApi extends Construct {
     });
     this.url = this.stage.url;
 
+    const defaultSpec = props.specs.find((spec) => spec.defaultRoute);
+    const defaultIntegration = defaultSpec ? this.addDefaultRoute(defaultSpec, props) : undefined;
+    this.preflightRoutes = this.addPreflightRoutes(props.specs, defaultIntegration);
     for (const spec of props.specs) {
-      if (spec.defaultRoute) this.preflightRoute = this.addDefaultRoute(spec, props);
       if (!spec.routes?.length) continue;
       const fn = props.functions[spec.name];
       if (!fn) throw new Error(`No function for spec ${spec.name}, which has routes`);
@@ -154,11 +156,8 @@ export class SluiceHttpApi extends Construct {
     }
   }
 
-  /**
-   * API Gateway's `$default` route: requests no other route matches, answered by the spec's
-   * function in the API's error shape; with CORS on, also the preflight route (answered).
-   */
-  private addDefaultRoute(spec: FunctionSpec, props: SluiceHttpApiProps): apigwv2.HttpRoute | undefined {
+  /** API Gateway's `$default` route: requests no other route matches, answered by the spec's function in the API's error shape. */
+  private addDefaultRoute(spec: FunctionSpec, props: SluiceHttpApiProps): HttpLambdaIntegration {
     const fn = props.functions[spec.name];
     if (!fn) throw new Error(`No function for spec ${spec.name}, which serves the $default route`);
     const integration = new HttpLambdaIntegration(`${constructIdFor(spec.name)}Integration`, fn, {
@@ -170,16 +169,30 @@ export class SluiceHttpApi extends Construct {
       integration,
       ...(props.authorizer ? { authorizer: props.authorizer } : {}),
     });
-    if (this.corsOrigins.length === 0) return undefined;
-    // `$default` catches OPTIONS too, authorizer first, and a preflight carries no
-    // credentials: without this route no preflight would pass (API Gateway's http-api-cors
-    // page gives this remedy). API Gateway routes by path and method first, then a greedy
-    // path with the method, then `$default`; no other route takes OPTIONS or ANY, so every
-    // preflight lands here. Its function answers only preflights (204), anything else 401.
-    return new apigwv2.HttpRoute(this, 'PreflightRoute', {
-      httpApi: this.httpApi,
-      routeKey: apigwv2.HttpRouteKey.with(PREFLIGHT_ROUTE.path, apigwv2.HttpMethod[PREFLIGHT_ROUTE.method]),
-      integration,
-    });
+    return integration;
+  }
+
+  /**
+   * With CORS on, the OPTIONS routes without authorizer that let preflights through, served
+   * by the `$default` route's function (a preflight gets an empty 204, to which API Gateway
+   * adds the CORS headers; anything else is authenticated). `$default` catches OPTIONS too,
+   * authorizer first, and a preflight carries no credentials, so without them no preflight
+   * would pass (API Gateway's http-api-cors page gives this remedy). API Gateway routes by
+   * path and method, then a greedy path with the method, then `$default`: `OPTIONS
+   * /{proxy+}` takes every path whose routes name their methods, and an `ANY` route needs
+   * an `OPTIONS` twin on its own path, since it would take the preflight first.
+   */
+  private addPreflightRoutes(specs: readonly FunctionSpec[], integration: HttpLambdaIntegration | undefined): apigwv2.HttpRoute[] {
+    if (this.corsOrigins.length === 0) return [];
+    if (!integration) throw new Error('corsOrigins: no spec serves the $default route, whose function answers preflights');
+    const anyPaths = specs.flatMap((spec) => (spec.routes ?? []).filter((route) => (route.method as string) === 'ANY').map((route) => route.path));
+    return [PREFLIGHT_ROUTE.path, ...new Set(anyPaths)].map(
+      (path) =>
+        new apigwv2.HttpRoute(this, path === PREFLIGHT_ROUTE.path ? 'PreflightRoute' : `PreflightRoute${path.replace(/[^A-Za-z0-9]/g, '')}`, {
+          httpApi: this.httpApi,
+          routeKey: apigwv2.HttpRouteKey.with(path, apigwv2.HttpMethod[PREFLIGHT_ROUTE.method]),
+          integration,
+        }),
+    );
   }
 }

@@ -86,11 +86,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /**
  * The unauthenticated route a deployed API with CORS adds, for preflights only: API
  * Gateway's `$default` route (which has the authorizer) would otherwise catch every OPTIONS
- * request before its CORS answer, and a preflight never carries credentials. Its function
+ * request before its CORS answer, and a preflight never carries credentials. (An `ANY`
+ * route gets an `OPTIONS` twin on its own path, for the same reason.) Their function
  * answers a preflight 204 (API Gateway adds the CORS headers) and anything else 401.
  */
 export const PREFLIGHT_ROUTE = { method: 'OPTIONS', path: '/{proxy+}' } as const;
-export const PREFLIGHT_ROUTE_KEY = `${PREFLIGHT_ROUTE.method} ${PREFLIGHT_ROUTE.path}`;
+
+/** A route key of those preflight routes: no route of the API itself has OPTIONS. */
+export function isPreflightRoute(routeKey: string | undefined): boolean {
+  return routeKey?.startsWith(`${PREFLIGHT_ROUTE.method} `) ?? false;
+}
 
 /** Any origin: `*`. No credentials go with it, and none are needed: callers send a token, not cookies. */
 export const ANY_ORIGIN = '*';

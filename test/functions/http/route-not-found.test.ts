@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HttpEvent, HttpResult } from '../../../functions/middleware/http';
 import { lambdaContext } from '../../../infra/local/lambda-context';
-import { PREFLIGHT_ROUTE_KEY } from '../../../lib/protocol/cors';
 
 /**
  * The `$default` route's function as it serves the deployed preflight route
@@ -24,14 +23,16 @@ describe('route-not-found on the preflight route', () => {
   const preflight = { origin: 'https://app.example.com', 'access-control-request-method': 'POST' };
 
   it('answers a preflight 204, empty, with the security headers, without credentials', async () => {
-    const result = await answer(PREFLIGHT_ROUTE_KEY, 'OPTIONS', preflight);
-    assert.equal(result.statusCode, 204);
-    assert.equal(result.body, undefined);
-    assert.equal(result.headers?.['x-content-type-options'], 'nosniff');
+    for (const routeKey of ['OPTIONS /{proxy+}', 'OPTIONS /ds/{path+}']) {
+      const result = await answer(routeKey, 'OPTIONS', preflight);
+      assert.equal(result.statusCode, 204, routeKey);
+      assert.equal(result.body, undefined);
+      assert.equal(result.headers?.['x-content-type-options'], 'nosniff');
+    }
   });
 
   it('authenticates any other request sent there, and a preflight on $default (where the authorizer ran)', async () => {
-    assert.equal((await answer(PREFLIGHT_ROUTE_KEY, 'OPTIONS', { origin: 'https://app.example.com' })).statusCode, 401);
+    assert.equal((await answer('OPTIONS /{proxy+}', 'OPTIONS', { origin: 'https://app.example.com' })).statusCode, 401);
     assert.equal((await answer('$default', 'OPTIONS', preflight)).statusCode, 401);
   });
 });

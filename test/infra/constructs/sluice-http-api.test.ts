@@ -14,7 +14,7 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SluiceHttpApi, type SluiceHttpApiProps } from '../../../infra/constructs/sluice-http-api';
-import type { FunctionSpec } from '../../../infra/platform-spec';
+import { FUNCTIONS, type FunctionSpec } from '../../../infra/platform-spec';
 import { SluiceStack } from '../../../infra/sluice-stack';
 import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../../lib/protocol/cors';
 
@@ -25,12 +25,12 @@ const SPECS = [
   { name: 'route-not-found', description: 'default', memoryMiB: 128, timeoutSeconds: 3, tables: {}, defaultRoute: true },
 ] as const satisfies readonly FunctionSpec[];
 
-function api(props: Partial<SluiceHttpApiProps> = {}): { template: Template; api: SluiceHttpApi } {
+function api(props: Partial<SluiceHttpApiProps> = {}, specs: readonly FunctionSpec[] = SPECS): { template: Template; api: SluiceHttpApi } {
   const stack = new Stack(new App(), 'Api');
   const functions = Object.fromEntries(
-    SPECS.map((spec) => [spec.name, new lambda.Function(stack, spec.name, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') })]),
+    specs.map((spec) => [spec.name, new lambda.Function(stack, spec.name, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') })]),
   );
-  const construct = new SluiceHttpApi(stack, 'Api', { functions, specs: SPECS, authorizer: new HttpIamAuthorizer(), ...props });
+  const construct = new SluiceHttpApi(stack, 'Api', { functions, specs, authorizer: new HttpIamAuthorizer(), ...props });
   return { template: Template.fromStack(stack), api: construct };
 }
 
@@ -81,6 +81,21 @@ describe('SluiceHttpApi CORS', () => {
     assert.equal(targets['OPTIONS /{proxy+}'], targets.$default);
   });
 
+  it('gives an ANY route an OPTIONS twin without authorizer on its path, since it would take preflights before OPTIONS /{proxy+}', () => {
+    // A greedy ANY route, as the Durable Streams routes are (the method is cast: RouteSpec may not name ANY yet).
+    const streams = { name: 'streams', description: 'streams', memoryMiB: 128, timeoutSeconds: 3, tables: {}, routes: [{ method: 'ANY', path: '/ds/{path+}' }] } as unknown as FunctionSpec;
+    const { template, api: construct } = api({ corsOrigins: ['https://app.example.com'] }, [...SPECS, streams]);
+    assert.deepEqual(routeKeys(template), {
+      'GET /v1/topics': 'AWS_IAM',
+      'ANY /ds/{path+}': 'AWS_IAM',
+      $default: 'AWS_IAM',
+      'OPTIONS /{proxy+}': 'NONE',
+      'OPTIONS /ds/{path+}': 'NONE',
+    });
+    assert.equal(construct.preflightRoutes.length, 2);
+    assert.deepEqual(routeKeys(api({}, [...SPECS, streams]).template), { 'GET /v1/topics': 'AWS_IAM', 'ANY /ds/{path+}': 'AWS_IAM', $default: 'AWS_IAM' });
+  });
+
   it('fails the synth on an origin that is not one, naming the setting', () => {
     assert.throws(() => api({ corsOrigins: ['app.example.com'] }), /corsOrigins: 'app.example.com' is not an origin/);
     assert.throws(() => api({ corsOrigins: ['https://app.example.com/'] }), /corsOrigins: .*trailing slash/);
@@ -94,13 +109,14 @@ describe('SluiceStack corsOrigins', () => {
     return { root, stack: new SluiceStack(root, 'SluiceCors', { namePrefix: 'sluice-cors', ...(corsOrigins ? { corsOrigins } : {}) }) };
   }
 
-  it('reaches the HTTP API, whose preflight route alone has no authorizer, and cdk-nag acknowledges it with its reason', () => {
+  it('reaches the HTTP API, whose preflight routes alone have no authorizer, and cdk-nag acknowledges it with its reason', () => {
     const { root, stack: cors } = stack(['https://app.example.com']);
     const template = Template.fromStack(cors);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP', CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com'] }) });
     const open = Object.entries(routeKeys(template)).filter(([, authorization]) => authorization === 'NONE');
     // The watch API's WebSocket routes have no authorizer but $connect, by API Gateway's design; only HTTP routes count here.
-    assert.deepEqual(open.filter(([key]) => key.includes(' ')).map(([key]) => key), ['OPTIONS /{proxy+}']);
+    const anyPaths = FUNCTIONS.flatMap((spec) => (spec.routes ?? []).filter((route) => (route.method as string) === 'ANY').map((route) => `OPTIONS ${route.path}`));
+    assert.deepEqual(open.filter(([key]) => key.includes(' ')).map(([key]) => key).sort(), ['OPTIONS /{proxy+}', ...anyPaths].sort());
     const report = new AwsSolutionsChecks(root).validateScope(cors);
     assert.deepEqual(report.violations.flatMap((violation) => violation.violatingResources.map((resource) => `${violation.ruleName} @ ${resource.constructPath}`)), []);
   });
