@@ -32,14 +32,16 @@ const runtimeGlobal = globalThis as unknown as { awslambda?: LambdaStreamingRunt
  * missing runtime must not fail the import: the stand-in fails the invocation instead.
  */
 export function ensureStreamingRuntime(): void {
-  if (runtimeGlobal.awslambda) return;
+  const existing = runtimeGlobal.awslambda as Partial<LambdaStreamingRuntime> | undefined;
+  if (typeof existing?.streamifyResponse === 'function') return;
   const unavailable = (): never => {
     throw new Error('Response streaming needs the Lambda Node.js runtime (awslambda.streamifyResponse); the local platform streams from its HTTP server');
   };
-  runtimeGlobal.awslambda = {
+  // Added to what is there: @aws/lambda-invoke-store (under Powertools) creates `awslambda` outside Lambda too, for its InvokeStore.
+  runtimeGlobal.awslambda = Object.assign(existing ?? {}, {
     streamifyResponse: () => async () => unavailable(),
     HttpResponseStream: { from: unavailable },
-  };
+  });
 }
 
 /**

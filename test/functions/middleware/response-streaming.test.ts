@@ -76,3 +76,27 @@ describe('streamingBody', () => {
     await assert.rejects(pipeline(streamingBody(result), stream), /storage gone/);
   });
 });
+
+describe('ensureStreamingRuntime', () => {
+  it('outside Lambda, adds stand-ins that fail the invocation, not the import, and keeps what the global already holds', async () => {
+    const holder = globalThis as unknown as { awslambda?: Record<string, unknown> };
+    const before = holder.awslambda;
+    // @aws/lambda-invoke-store creates the global with its InvokeStore alone.
+    const store = { get: () => undefined };
+    holder.awslambda = { InvokeStore: store };
+    try {
+      const { ensureStreamingRuntime } = await import('../../../functions/middleware/response-streaming');
+      ensureStreamingRuntime();
+      const runtime = holder.awslambda as unknown as { InvokeStore: unknown; streamifyResponse: (h: unknown) => () => Promise<void> };
+      assert.equal(runtime.InvokeStore, store);
+      const handler = runtime.streamifyResponse(async () => undefined);
+      await assert.rejects(handler(), /needs the Lambda Node.js runtime/);
+      // A real runtime's functions are left alone.
+      const real = runtime.streamifyResponse;
+      ensureStreamingRuntime();
+      assert.equal((holder.awslambda as unknown as { streamifyResponse: unknown }).streamifyResponse, real);
+    } finally {
+      holder.awslambda = before;
+    }
+  });
+});
