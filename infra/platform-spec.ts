@@ -1,4 +1,5 @@
 import { ROUTES, type HttpMethod, type RouteName, type RouteSpec } from '../lib/protocol/routes';
+import { DS_ROUTE } from '../lib/protocol/durable-streams';
 import { MEMBER_SORT_PREFIX } from '../lib/store/group-items';
 import { HEAD_SORT_KEY } from '../lib/store/partition-head-store';
 import type { TableId } from '../lib/store/tables';
@@ -143,6 +144,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     tables: { Topics: 'read', Log: 'read', Access: 'readwrite' },
     bucket: 'read',
     streamsResponses: true,
+  },
+  {
+    // The Durable Streams protocol (docs/design.md, "Durable Streams"): creates and deletes a
+    // stream's topic, appends through the produce path (posting `ready` to waiting watch
+    // connections, as produce-records does), reads through the fetch path.
+    name: 'durable-streams',
+    description: `Serves the Durable Streams protocol: ${DS_ROUTE.method} ${DS_ROUTE.path}.`,
+    memoryMiB: DATA_PATH_MEMORY_MIB,
+    timeoutSeconds: API_TIMEOUT_SECONDS,
+    tables: { Topics: 'readwrite', Log: 'readwrite', Producers: 'read', Access: 'readwrite' },
+    bucket: 'readwrite',
+    routes: [DS_ROUTE],
+    managesConnections: true,
   },
   apiFunction('init-producer', { tables: { Producers: 'readwrite' } }),
   apiFunction(

@@ -21,7 +21,7 @@ export class RouteTable<T> {
   /** The matching route, else the `$default` route, else nothing. */
   match(method: string, path: string): { route: MatchedRoute; target: T } | undefined {
     for (const candidate of this.routes) {
-      if (candidate.method !== method) continue;
+      if (candidate.method !== method && candidate.method !== 'ANY') continue;
       const params = matchPath(candidate.path, path);
       if (!params) continue;
       const route: MatchedRoute = { routeKey: candidate.routeKey, ...(Object.keys(params).length ? { pathParameters: params } : {}) };

@@ -8,6 +8,9 @@ import { readCommitState, type CommitState } from './commit-state';
 import { ConflictRate } from './conflict-rate';
 import { OffsetMismatchError } from './produce-errors';
 import { checkSequences, type ProducerClaim, type SequenceVerdict } from './sequence-check';
+import { checkStreamAppend, closedByOf, type StreamAppend, type StreamVerdict } from './stream-append-check';
+import type { StreamCommitWrite } from '../store/commit-transaction';
+import { StreamClosedError } from './stream-append-errors';
 import { recordMetric } from '../observability/metrics';
 import { compactionSettingsOf, retentionBytesOf } from '../protocol/topic-config';
 
@@ -19,6 +22,8 @@ export interface CommitOptions {
   producer?: ProducerClaim;
   /** Conditional append (like S2's match_seq_num): commit only if the one partition's high watermark is this. */
   expectedOffset?: number;
+  /** A Durable Streams append (one partition): closure, Stream-Seq and its producer, checked and written in the same transaction. */
+  stream?: StreamAppend;
 }
 
 export interface CommitResult {
@@ -27,6 +32,8 @@ export interface CommitResult {
   duplicateOf?: { appendTime: number };
   /** Transactions sent, cancelled ones included (what AWS bills; answered to the client as `commitAttempts`). */
   attempts: number;
+  /** For a Durable Streams append found to be a retry of an accepted one: what that one left. */
+  streamDuplicate?: Extract<StreamVerdict, { kind: 'duplicate' }>;
 }
 
 export const COMMIT_MAX_ATTEMPTS = 30;
@@ -65,6 +72,11 @@ const MAX_RATE = 15 / 16;
  * retries cost no object, and again inside every commit attempt.
  */
 export function evaluate(state: CommitState, batches: readonly PendingBatch[], options: CommitOptions): SequenceVerdict {
+  // A closed partition (a Durable Streams stream's) takes no more records, by any route.
+  for (const batch of batches) {
+    const head = state.heads.get(batch.partition);
+    if (head?.closedAt !== undefined) throw new StreamClosedError(head.nextOffset);
+  }
   if (options.expectedOffset !== undefined) {
     const only = batches[0]!;
     const highWatermark = state.heads.get(only.partition)?.nextOffset ?? 0;
@@ -73,6 +85,26 @@ export function evaluate(state: CommitState, batches: readonly PendingBatch[], o
   if (!options.producer) return { kind: 'append' };
   const counts = new Map(batches.map((b) => [b.partition, b.recordCount]));
   return checkSequences(options.producer, counts, state.producerStates);
+}
+
+/** The Durable Streams part of the decision (the one batch's head and the stream producer's state); `append` when the call is not one. */
+export function evaluateStream(state: CommitState, batches: readonly PendingBatch[], options: CommitOptions): StreamVerdict {
+  if (!options.stream) return { kind: 'append' };
+  return checkStreamAppend(state.heads.get(batches[0]!.partition), state.streamProducer, options.stream);
+}
+
+/** What the head update and the producer's item record for an accepted Durable Streams append. */
+function streamWrite(options: CommitOptions, verdict: StreamVerdict, nextOffset: number, committedAt: number): StreamCommitWrite | undefined {
+  const append = options.stream;
+  if (!append || verdict.kind !== 'append') return undefined;
+  const producer = append.producer;
+  return {
+    ...(append.close ? { close: { at: committedAt, ...(producer ? { by: closedByOf(producer) } : {}) } } : {}),
+    ...(append.writerSeq === undefined ? {} : { writerSeq: append.writerSeq }),
+    ...(producer && verdict.producerState
+      ? { producer: { id: producer.id, previous: verdict.producerState.previous, next: { epoch: producer.epoch, lastSeq: producer.seq, nextOffset } } }
+      : {}),
+  };
 }
 
 /**
@@ -108,7 +140,9 @@ export async function commitBatches(
     async (attempt) => {
       const started = ctx.now();
       // One state read per attempt: the first may use the caller's, each retry reads once.
-      const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim);
+      const state = attempt === 1 && initialState ? initialState : await readCommitState(ctx, topic.topicId, partitions, claim, options.stream?.producer?.id);
+      const streamVerdict = evaluateStream(state, batches, options);
+      if (streamVerdict.kind === 'duplicate') return { baseOffsets: new Map(), streamDuplicate: streamVerdict, attempts: attempt - 1 };
       const verdict = evaluate(state, batches, options);
       // This attempt found the call committed (by an earlier one, or a copy) and sent no transaction.
       if (verdict.kind === 'duplicate') return { baseOffsets: verdict.baseOffsets, duplicateOf: { appendTime: verdict.appendTime }, attempts: attempt - 1 };
@@ -121,7 +155,16 @@ export async function commitBatches(
         return { partition: batch.partition, head: state.heads.get(batch.partition), entry, ...(producerState ? { producerState } : {}) };
       });
       const producer = claim && { producerId: claim.producerId, epoch: claim.epoch, principal: claim.principal };
-      const outcome = await commitTransaction(ctx, { topic, objectKey, committedAt, ...(producer ? { producer } : {}), batches: writes, ...(retentionBytes === undefined ? {} : { retentionBytes }) });
+      const stream = streamWrite(options, streamVerdict, writes[0]!.entry.lastOffset + 1, committedAt);
+      const outcome = await commitTransaction(ctx, {
+        topic,
+        objectKey,
+        committedAt,
+        ...(producer ? { producer } : {}),
+        batches: writes,
+        ...(retentionBytes === undefined ? {} : { retentionBytes }),
+        ...(stream ? { stream } : {}),
+      });
       // The first attempt's read overlapped the PUT and is not timed here; later ones include theirs.
       conflicts.record(ctx.now(), outcome.kind === 'contended', ctx.now() - started);
       switch (outcome.kind) {

@@ -2,6 +2,7 @@ import type { SluiceContext } from '../core/context';
 import { readCommitItems } from '../store/commit-transaction';
 import type { PartitionHead } from '../store/partition-head-store';
 import type { ProducerPartitionState } from '../store/producer-state-store';
+import type { StreamProducerState } from '../store/stream-producer-store';
 import { FencedError, ProducerAccessDeniedError, UnknownProducerError } from './produce-errors';
 import type { ProducerClaim } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
@@ -10,6 +11,8 @@ import { recordMetric } from '../observability/metrics';
 export interface CommitState {
   heads: Map<number, PartitionHead | undefined>;
   producerStates: Map<number, ProducerPartitionState | undefined>;
+  /** A Durable Streams producer's state, when the call names one and it exists. */
+  streamProducer?: StreamProducerState;
 }
 
 /** One strongly consistent BatchGet across the Log and Producers tables; refuses a claim on a producer that is not current or not the caller's. */
@@ -18,8 +21,9 @@ export async function readCommitState(
   topicId: string,
   partitions: readonly number[],
   claim?: ProducerClaim,
+  streamProducerId?: string,
 ): Promise<CommitState> {
-  const { heads, producerStates, producer } = await readCommitItems(ctx, topicId, partitions, claim?.producerId);
+  const { heads, producerStates, producer, streamProducer } = await readCommitItems(ctx, topicId, partitions, claim?.producerId, streamProducerId);
   if (claim) {
     // Ownership first, and the same answer for an id never issued: nothing about another's producer leaks.
     if (!producer || producer.principal !== claim.principal) throw new ProducerAccessDeniedError(claim.principal, { producerId: claim.producerId });
@@ -29,5 +33,5 @@ export async function readCommitState(
       throw new FencedError(claim.producerId, claim.epoch, producer.epoch);
     }
   }
-  return { heads, producerStates };
+  return { heads, producerStates, ...(streamProducer ? { streamProducer } : {}) };
 }

@@ -36,6 +36,8 @@ export interface FetchResult {
   nextOffset: number;
   highWatermark: number;
   logStartOffset: number;
+  /** Present when the partition is closed (a Durable Streams stream's closure): the high watermark is final. */
+  closed?: true;
 }
 
 const INDEX_PAGE = 16;
@@ -100,7 +102,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   // released the batch): below, the index is read again after the head, as the hole
   // rules need.
   if (page && !(page.entries[0] && page.entries[0].baseOffset <= offset)) page = undefined;
-  if (!page && offset === head.nextOffset && input.waitMs) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs, input.signal);
+  if (!page && offset === head.nextOffset && input.waitMs && head.closedAt === undefined) head = await waitForCommit(ctx, topic.topicId, input.partition, offset, input.waitMs, input.signal);
   if (!page && offset < head.nextOffset) page = await readPage(offset);
   const logStartOffset = head.logStartOffset;
 
@@ -210,7 +212,15 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   recordMetric('RecordsFetched', 'Count', records.length);
   recordMetric('BytesFetched', 'Bytes', bytes);
   // Index items read beside the head may be of commits after it: committed all the same.
-  return { topic: topic.name, partition: input.partition, records, nextOffset: next, highWatermark: Math.max(head.nextOffset, next), logStartOffset };
+  return {
+    topic: topic.name,
+    partition: input.partition,
+    records,
+    nextOffset: next,
+    highWatermark: Math.max(head.nextOffset, next),
+    logStartOffset,
+    ...(head.closedAt === undefined ? {} : { closed: true as const }),
+  };
 }
 
 function sameWindow(a: readonly SegmentIndexEntry[], b: readonly SegmentIndexEntry[]): boolean {
@@ -248,7 +258,8 @@ async function waitForCommit(ctx: SluiceContext, topicId: string, partition: num
     await ctx.sleep(Math.min(interval, remaining));
     interval = Math.min(interval * 2, 250);
     const head = await readHead(ctx, topicId, partition);
-    if (head.nextOffset > offset) return head;
+    // A closed partition gets nothing more: waiting on would only run out the clock.
+    if (head.nextOffset > offset || head.closedAt !== undefined) return head;
   }
 }
 

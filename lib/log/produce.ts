@@ -14,7 +14,9 @@ import { deleteSegmentObjectQuietly, putSegmentObject } from '../store/segment-o
 import type { Topic } from '../store/topic-item';
 import { compactionSettingsOf, compressionOf, timestampType } from '../protocol/topic-config';
 import { cachedTopic, refreshTopic } from '../topics/topic-repository';
-import { commitBatches, evaluate, type CommitOptions, type PendingBatch } from './commit-batches';
+import { commitBatches, evaluate, evaluateStream, type CommitOptions, type PendingBatch } from './commit-batches';
+import type { StreamAppend, StreamVerdict } from './stream-append-check';
+import { ProducerEpochStaleError, ProducerSequenceGapError, StreamClosedError, StreamSeqRegressionError } from './stream-append-errors';
 import { readCommitState } from './commit-state';
 import type { ProducerClaim, SequenceVerdict } from './sequence-check';
 import { recordMetric } from '../observability/metrics';
@@ -22,13 +24,18 @@ import { notifyAfterCommit } from '../watch/produce-fast-path';
 
 // What the produce route answers: the wire contract's shapes (`duplicate`: an exact retry of an idempotent call already committed).
 export type { ProducedRecord };
-export type ProduceResult = ProduceResponse;
+export type ProduceResult = ProduceResponse & {
+  /** For a Durable Streams append found to be a retry of an accepted one: what that one left (nothing was written). */
+  streamDuplicate?: Extract<StreamVerdict, { kind: 'duplicate' }>;
+};
 
 export interface ProduceOptions {
   producer?: { id: number; epoch: number; sequences: Record<string, number> };
   expectedOffset?: number;
   /** The caller, whom `producer.id` must have been issued to; `anonymous` when authentication is off. */
   principal?: string;
+  /** A Durable Streams append (lib/durable-streams): closure, Stream-Seq and the protocol's producer, in the same commit. */
+  stream?: StreamAppend;
 }
 
 /**
@@ -61,7 +68,7 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
   const partitionOf = placeRecords(topic, incoming, ctx.random, options);
   const touched = [...new Set(partitionOf)].sort((a, b) => a - b);
   const claim = producerClaim(options, touched);
-  const commitOptions: CommitOptions = { producer: claim, expectedOffset: options.expectedOffset };
+  const commitOptions: CommitOptions = { producer: claim, expectedOffset: options.expectedOffset, ...(options.stream ? { stream: options.stream } : {}) };
   const positions = new Map<number, number[]>(touched.map((p) => [p, []]));
   partitionOf.forEach((p, i) => positions.get(p)!.push(i));
 
@@ -89,18 +96,24 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
 
   // The commit state is read while the object is written: one round trip, not two. Both
   // settle before anything is decided, so an object is never deleted before its PUT ends.
-  const [written, read] = await Promise.allSettled([putSegmentObject(ctx, objectKey, object.body), readCommitState(ctx, topic.topicId, touched, claim)]);
+  const [written, read] = await Promise.allSettled([putSegmentObject(ctx, objectKey, object.body), readCommitState(ctx, topic.topicId, touched, claim, options.stream?.producer?.id)]);
   // A failed PUT commits nothing; whether the object landed is unknown, so the orphan collector decides.
   if (written.status === 'rejected') throw written.reason;
   let before: SequenceVerdict;
+  let streamBefore: StreamVerdict;
   try {
     if (read.status === 'rejected') throw read.reason;
-    before = evaluate(read.value, pending, commitOptions);
+    streamBefore = evaluateStream(read.value, pending, commitOptions);
+    before = streamBefore.kind === 'duplicate' ? { kind: 'append' } : evaluate(read.value, pending, commitOptions);
   } catch (error) {
     // Refused (fenced, foreign producer, sequence gap, offset mismatch) or unreadable
     // before any commit was tried: the object is surely unreferenced.
     await deleteSegmentObjectQuietly(ctx, objectKey);
     throw error;
+  }
+  if (streamBefore.kind === 'duplicate') {
+    await deleteSegmentObjectQuietly(ctx, objectKey);
+    return { topic: topic.name, records: [], duplicate: true, commitAttempts: 0, streamDuplicate: streamBefore };
   }
   if (before.kind === 'duplicate') {
     // An exact retry of a committed call: answered from the remembered offsets; its copy goes.
@@ -111,6 +124,10 @@ async function produceTo(ctx: SluiceContext, topic: Topic, incoming: readonly In
   try {
     // The state read is at most one S3 write old; a stale read only costs a retry.
     const result = await commitBatches(ctx, topic, objectKey, pending, appendTime, commitOptions, read.value);
+    if (result.streamDuplicate) {
+      if (!(await isObjectReferenced(ctx, objectKey))) await deleteSegmentObjectQuietly(ctx, objectKey);
+      return { topic: topic.name, records: [], duplicate: true, commitAttempts: result.attempts, streamDuplicate: result.streamDuplicate };
+    }
     if (result.duplicateOf) {
       // Another copy of this call committed first. Ours is unreferenced unless that "copy"
       // was an earlier attempt of this very call: the ref item tells.
@@ -221,6 +238,10 @@ function answer(
 
 const SURELY_NOT_COMMITTED = [
   TopicNotFoundError,
+  StreamClosedError,
+  StreamSeqRegressionError,
+  ProducerEpochStaleError,
+  ProducerSequenceGapError,
   CommitContendedError,
   FencedError,
   UnknownProducerError,

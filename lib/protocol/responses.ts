@@ -104,6 +104,8 @@ export const fetchResponseSchema = z.object({
   nextOffset: count(),
   highWatermark: count(),
   logStartOffset: count(),
+  /** Present when the partition is closed (a Durable Streams stream's): the high watermark is final. */
+  closed: z.optional(z.literal(true)),
 });
 export type FetchResponse = z.infer<typeof fetchResponseSchema>;
 

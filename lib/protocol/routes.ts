@@ -6,9 +6,12 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** A route's method: one, or API Gateway's `ANY` (the Durable Streams routes, whose handler tells the methods apart). */
+export type RouteMethod = HttpMethod | 'ANY';
+
 export interface RouteSpec {
-  readonly method: HttpMethod;
-  /** API Gateway route path, with `{name}` path parameters. */
+  readonly method: RouteMethod;
+  /** API Gateway route path, with `{name}` path parameters and, last, at most one greedy `{name+}`. */
   readonly path: string;
 }
 
@@ -51,10 +54,17 @@ export type RouteName = keyof typeof ROUTES;
 export function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const wanted = pattern.split('/');
   const parts = path.split('/');
-  if (wanted.length !== parts.length) return undefined;
+  const greedy = wanted.at(-1)!.endsWith('+}');
+  if (greedy ? parts.length < wanted.length : wanted.length !== parts.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < wanted.length; i++) {
     const segment = wanted[i]!;
+    if (greedy && i === wanted.length - 1) {
+      const rest = parts.slice(i).join('/');
+      if (rest === '') return undefined;
+      params[segment.slice(1, -2)] = rest;
+      break;
+    }
     const part = parts[i]!;
     if (segment.startsWith('{') && segment.endsWith('}')) {
       if (part === '') return undefined;
@@ -69,7 +79,7 @@ export function matchPath(pattern: string, path: string): Record<string, string>
 /** The methods the API serves at `path`, in route-table order; empty for a path it does not know. */
 export function allowedMethods(path: string): HttpMethod[] {
   const methods: HttpMethod[] = [];
-  for (const route of Object.values(ROUTES) as RouteSpec[]) {
+  for (const route of Object.values(ROUTES) as { method: HttpMethod; path: string }[]) {
     if (matchPath(route.path, path) && !methods.includes(route.method)) methods.push(route.method);
   }
   return methods;

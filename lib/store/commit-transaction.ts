@@ -6,6 +6,7 @@ import { fromProducerItem, producerKey, type ProducerRecord } from './producer-i
 import { producerClaimCheck } from './producer-store';
 import { fromProducerStateItem, isProducerStateItem, producerStatePut, producerStateKey, type ProducerPartitionState } from './producer-state-store';
 import { indexItemPut, type SegmentIndexEntry } from './segment-index-store';
+import { fromStreamProducerItem, isStreamProducerItem, streamProducerKey, streamProducerPut, type StreamProducerState } from './stream-producer-store';
 import { topicIdCheck } from './topic-store';
 import { transactWrite, type TransactItem } from './transact-write';
 
@@ -20,10 +21,19 @@ export interface CommitItems {
   producerStates: Map<number, ProducerPartitionState | undefined>;
   /** The Producers table item of `producerId`; undefined when none was asked for or it does not exist. */
   producer: ProducerRecord | undefined;
+  /** A Durable Streams producer's state on the (one) partition, when one was asked for and exists. */
+  streamProducer?: StreamProducerState;
 }
 
 /** One strongly consistent BatchGet across the Log and Producers tables (a commit needs at most 2 keys per partition plus one). */
-export async function readCommitItems(ctx: SluiceContext, topicId: string, partitions: readonly number[], producerId?: number): Promise<CommitItems> {
+export async function readCommitItems(
+  ctx: SluiceContext,
+  topicId: string,
+  partitions: readonly number[],
+  producerId?: number,
+  /** A Durable Streams producer (`Producer-Id`) whose state on partition 0 the commit needs. */
+  streamProducerId?: string,
+): Promise<CommitItems> {
   const heads = new Map<number, PartitionHead | undefined>(partitions.map((p) => [p, undefined]));
   const producerStates = new Map<number, ProducerPartitionState | undefined>();
   const keys: TableKey[] = partitions.map((p) => ({ table: ctx.tables.log, key: headKey(topicId, p) }));
@@ -31,14 +41,17 @@ export async function readCommitItems(ctx: SluiceContext, topicId: string, parti
     for (const p of partitions) keys.push({ table: ctx.tables.log, key: producerStateKey(topicId, p, producerId) });
     keys.push({ table: ctx.tables.producers, key: producerKey(producerId) });
   }
+  if (streamProducerId !== undefined) keys.push({ table: ctx.tables.log, key: streamProducerKey(topicId, streamProducerId) });
   let producer: ProducerRecord | undefined;
+  let streamProducer: StreamProducerState | undefined;
   const partitionOf = (pk: unknown) => Number(String(pk).slice(topicId.length + 1));
   for (const { table, item } of await batchGetAll(ctx, keys)) {
     if (table === ctx.tables.producers) producer = fromProducerItem(item);
     else if (isHeadItem(item)) heads.set(partitionOf(item.pk), fromHeadItem(item));
     else if (isProducerStateItem(item)) producerStates.set(partitionOf(item.pk), fromProducerStateItem(item));
+    else if (isStreamProducerItem(item)) streamProducer = fromStreamProducerItem(item);
   }
-  return { heads, producerStates, producer };
+  return { heads, producerStates, producer, ...(streamProducer ? { streamProducer } : {}) };
 }
 
 export interface CommitWrite {
@@ -50,6 +63,14 @@ export interface CommitWrite {
   batches: readonly CommitBatchWrite[];
   /** The topic's `retention.bytes`, if it has one: a head taken past it is marked due at once. */
   retentionBytes?: number;
+  /** A Durable Streams append (one batch): what its head update adds, and its producer's new state. */
+  stream?: StreamCommitWrite;
+}
+
+export interface StreamCommitWrite {
+  close?: { at: number; by?: string };
+  writerSeq?: string;
+  producer?: { id: string; previous: StreamProducerState | undefined; next: StreamProducerState };
 }
 
 export interface CommitBatchWrite {
@@ -74,7 +95,7 @@ export interface CommitBatchWrite {
  */
 export type CommitOutcome = { kind: 'committed' } | { kind: 'topic-gone' } | { kind: 'outcome-unknown' } | { kind: 'contended' };
 
-type CommitPart = 'topic' | 'producer' | 'object-ref' | 'head' | 'index' | 'producer-state';
+type CommitPart = 'topic' | 'producer' | 'object-ref' | 'head' | 'index' | 'producer-state' | 'stream-producer';
 
 export async function commitTransaction(ctx: SluiceContext, write: CommitWrite): Promise<CommitOutcome> {
   const { topic, producer } = write;
@@ -86,7 +107,8 @@ export async function commitTransaction(ctx: SluiceContext, write: CommitWrite):
     const runningMax = Math.max(head?.maxTimestamp ?? 0, entry.maxTimestamp);
     const bytesTotal = (head?.bytesTotal ?? 0) + entry.byteLength;
     const dueNow = write.retentionBytes !== undefined && bytesTotal - (head?.logStartBytes ?? 0) > write.retentionBytes;
-    const next = { nextOffset: entry.lastOffset + 1, maxTimestamp: runningMax, updatedAt: write.committedAt, bytesTotal, dueNow };
+    const stream = write.stream && { ...(write.stream.close ? { close: write.stream.close } : {}), ...(write.stream.writerSeq === undefined ? {} : { writerSeq: write.stream.writerSeq }) };
+    const next = { nextOffset: entry.lastOffset + 1, maxTimestamp: runningMax, updatedAt: write.committedAt, bytesTotal, dueNow, ...(stream ? { stream } : {}) };
     parts.push(
       ['head', commitHeadUpdate(ctx, topic, partition, head, next)],
       ['index', indexItemPut(ctx, topic.topicId, partition, { ...entry, endBytes: bytesTotal }, runningMax)],
@@ -96,6 +118,8 @@ export async function commitTransaction(ctx: SluiceContext, write: CommitWrite):
       parts.push(['producer-state', producerStatePut(ctx, topic.topicId, partition, producer, producerState.previous, batch, write.committedAt)]);
     }
   }
+  const streamProducer = write.stream?.producer;
+  if (streamProducer) parts.push(['stream-producer', streamProducerPut(ctx, topic.topicId, streamProducer.id, streamProducer.previous, streamProducer.next)]);
   const cancellation = await transactWrite(ctx, parts);
   if (!cancellation) return { kind: 'committed' };
   if (cancellation.failed.has('topic')) return { kind: 'topic-gone' };

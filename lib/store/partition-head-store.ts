@@ -50,6 +50,16 @@ export interface PartitionHead {
    * arrived since compaction last looked (lib/compaction/). Absent: none counted yet.
    */
   batchesTotal?: number;
+  /**
+   * Set when the partition was closed (a Durable Streams stream's closure, ms since the
+   * epoch): no commit lands on a closed head (`commitHeadUpdate`'s condition), so the
+   * close is final and atomic with the append that made it.
+   */
+  closedAt?: number;
+  /** Who closed it: a Durable Streams producer's `id/epoch/seq`, so that producer's retry is recognised as a duplicate. */
+  closedBy?: string;
+  /** The last Durable Streams `Stream-Seq` appended; each later one must sort after it. */
+  writerSeq?: string;
 }
 
 /**
@@ -82,6 +92,9 @@ export function fromHeadItem(item: Record<string, unknown> | undefined): Partiti
     ...(item.bytesTotal === undefined ? {} : { bytesTotal: Number(item.bytesTotal) }),
     ...(item.logStartBytes === undefined ? {} : { logStartBytes: Number(item.logStartBytes) }),
     ...(item.batchesTotal === undefined ? {} : { batchesTotal: Number(item.batchesTotal) }),
+    ...(item.closedAt === undefined ? {} : { closedAt: Number(item.closedAt) }),
+    ...(item.closedBy === undefined ? {} : { closedBy: String(item.closedBy) }),
+    ...(item.writerSeq === undefined ? {} : { writerSeq: String(item.writerSeq) }),
   };
 }
 
@@ -213,8 +226,18 @@ export function commitHeadUpdate(
     bytesTotal: number;
     /** The partition now holds more than its `retention.bytes`: mark it DUE_NOW, so the next run looks at once. */
     dueNow?: boolean;
+    /** A Durable Streams append: close the head with it, and/or record its `Stream-Seq` (which must sort after the last). */
+    stream?: { close?: { at: number; by?: string }; writerSeq?: string };
   },
 ): TransactItem {
+  const stream = next.stream;
+  const extraSets = [
+    ...(stream?.close ? ['closedAt = :closedAt', ...(stream.close.by === undefined ? [] : ['closedBy = :closedBy'])] : []),
+    ...(stream?.writerSeq === undefined ? [] : ['writerSeq = :writerSeq']),
+  ];
+  // No commit lands on a closed head; a Stream-Seq must sort after the last one (byte-wise, as DynamoDB compares strings).
+  const conditions = [read ? 'nextOffset = :expected AND attribute_not_exists(closedAt)' : 'attribute_not_exists(pk)'];
+  if (stream?.writerSeq !== undefined && read) conditions.push('(attribute_not_exists(writerSeq) OR writerSeq < :writerSeq)');
   return {
     Update: {
       TableName: ctx.tables.log,
@@ -225,8 +248,9 @@ export function commitHeadUpdate(
         // Later commits keep it unchanged, so they write nothing to the byRetention index; one that takes the partition
         // past its retention.bytes sets the mark that makes the next run look at once (lib/store/retention-due-store.ts).
         (next.dueNow ? 'retentionFrom = :due' : 'retentionFrom = if_not_exists(retentionFrom, :maxTs)') +
-        ', retentionTopicId = if_not_exists(retentionTopicId, :topicId)',
-      ConditionExpression: read ? 'nextOffset = :expected' : 'attribute_not_exists(pk)',
+        ', retentionTopicId = if_not_exists(retentionTopicId, :topicId)' +
+        extraSets.map((set) => `, ${set}`).join(''),
+      ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: { '#partition': 'partition' },
       ExpressionAttributeValues: {
         ':next': next.nextOffset,
@@ -240,7 +264,44 @@ export function commitHeadUpdate(
         ':topicId': topic.topicId,
         ':partition': partition,
         ...(read ? { ':expected': read.nextOffset } : {}),
+        ...(stream?.close ? { ':closedAt': stream.close.at, ...(stream.close.by === undefined ? {} : { ':closedBy': stream.close.by }) } : {}),
+        ...(stream?.writerSeq === undefined ? {} : { ':writerSeq': stream.writerSeq }),
       },
     },
   };
+}
+
+export type CloseHeadOutcome = { kind: 'closed'; head: PartitionHead } | { kind: 'already-closed'; head: PartitionHead };
+
+/**
+ * Closes a partition without appending (a Durable Streams close-only request): sets
+ * `closedAt` unless it is set, creating the empty head of a partition never written, so
+ * the close is as durable and final as one made with an append. Answers the head as it
+ * now is; a head closed before is `already-closed` and unchanged.
+ */
+export async function closeHead(
+  ctx: SluiceContext,
+  topic: { name: string; topicId: string },
+  partition: number,
+  close: { at: number; by?: string },
+): Promise<CloseHeadOutcome> {
+  try {
+    const result = await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.log,
+        Key: headKey(topic.topicId, partition),
+        UpdateExpression:
+          'SET closedAt = :at, nextOffset = if_not_exists(nextOffset, :zero), logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), updatedAt = :at, topic = if_not_exists(topic, :topic), #partition = if_not_exists(#partition, :partition)' +
+          (close.by === undefined ? '' : ', closedBy = :by'),
+        ConditionExpression: 'attribute_not_exists(closedAt)',
+        ExpressionAttributeNames: { '#partition': 'partition' },
+        ExpressionAttributeValues: { ':at': close.at, ':zero': 0, ':topic': topic.name, ':partition': partition, ...(close.by === undefined ? {} : { ':by': close.by }) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { kind: 'closed', head: fromHeadItem(result.Attributes)! };
+  } catch (error) {
+    if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+    return { kind: 'already-closed', head: await readHead(ctx, topic.topicId, partition) };
+  }
 }
