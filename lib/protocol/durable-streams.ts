@@ -19,8 +19,10 @@ export const DS_ERROR_CODES: readonly ErrorCode[] = [
   'STREAM_EXISTS',
   'STREAM_CLOSED',
   'CONTENT_TYPE_MISMATCH',
+  'FORK_SOURCE_DELETED',
   'STREAM_SEQ_REGRESSION',
   'PRODUCER_SEQUENCE_GAP',
+  'STREAM_GONE',
   'PAYLOAD_TOO_LARGE',
   'QUOTA_EXCEEDED',
   'INTERNAL',
@@ -144,6 +146,39 @@ export function parseOffset(value: string): ReadOffset | undefined {
   if (!OFFSET_PATTERN.test(value)) return undefined;
   const offset = Number(value);
   return Number.isSafeInteger(offset) ? { kind: 'at', offset } : undefined;
+}
+
+/**
+ * The reference server's spelling of a stream's first offset (`<read seq>_<byte offset>`,
+ * both zero). Clients that construct a fork offset at the start, the conformance suite
+ * among them, send it; it is accepted as offset 0 for `Stream-Fork-Offset` only.
+ */
+const REFERENCE_START_OFFSET = '0000000000000000_0000000000000000';
+
+/** `Stream-Fork-Offset`: an offset this server minted (or the reference server's start); undefined when malformed. */
+export function parseForkOffset(value: string): number | undefined {
+  if (value === REFERENCE_START_OFFSET) return 0;
+  const parsed = parseOffset(value);
+  return parsed?.kind === 'at' ? parsed.offset : undefined;
+}
+
+/** `Stream-Fork-Sub-Offset`: a non-negative decimal integer without sign or leading zeros. */
+export function parseForkSubOffset(value: string): number | undefined {
+  if (!/^(0|[1-9]\d*)$/.test(value)) return undefined;
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * The stream path a `Stream-Forked-From` names: the source's URL path, with or without
+ * this server's base path (`/ds/a/b` and `/a/b` both name stream `a/b`; the protocol's
+ * own examples, and its suite, name streams from the stream root). A stream whose path
+ * itself starts with `ds/` is therefore named with the base path (`/ds/ds/...`).
+ */
+export function forkSourcePath(value: string): string {
+  const path = value.trim();
+  if (path.startsWith(`${DS_BASE_PATH}/`)) return path.slice(DS_BASE_PATH.length + 1);
+  return path.startsWith('/') ? path.slice(1) : path;
 }
 
 /** `Stream-Closed` counts only when it is `true`, in any case (protocol 4.1); any other value is as if absent. */
