@@ -11,6 +11,7 @@ import {
   DS_HEADERS as H,
   DS_LONG_POLL_MS,
   DS_SSE_MAX_DURATION_MS,
+  forkSourcePath,
   formatOffset,
   isClosedHeader,
   isJsonContentType,
@@ -19,6 +20,8 @@ import {
   mediaTypeOf,
   nextCursor,
   parseExpiresAt,
+  parseForkOffset,
+  parseForkSubOffset,
   parseOffset,
   parseProducerNumber,
   parseTtlSeconds,
@@ -31,7 +34,20 @@ import { LIVE_DEFAULTS } from '../../lib/protocol/live';
 import { appendToStream, streamTail } from '../../lib/durable-streams/append-stream';
 import { bodyOfRecords, recordsOfBody } from '../../lib/durable-streams/stream-body';
 import { readStream, type StreamRead } from '../../lib/durable-streams/read-stream';
-import { StreamExistsError, createStream, removeStream, requireStream, settingsDifference, touchStream, type OpenStream, type StreamSettings } from '../../lib/durable-streams/stream-registry';
+import { forkStream, type ForkRequest } from '../../lib/durable-streams/fork-stream';
+import {
+  StreamExistsError,
+  StreamGoneError,
+  StreamNotFoundError,
+  createStream,
+  dropStream,
+  lookupStream,
+  requireStream,
+  settingsDifference,
+  touchStream,
+  type OpenStream,
+  type StreamSettings,
+} from '../../lib/durable-streams/stream-registry';
 import type { StreamAppend } from '../../lib/log/stream-append-check';
 import { ProducerEpochStaleError, ProducerSequenceGapError, StreamClosedError } from '../../lib/log/stream-append-errors';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
@@ -183,8 +199,12 @@ function metadataHeaders(stream: OpenStream, tail: { nextOffset: number; closed:
 }
 
 async function create(request: DsRequest): Promise<HttpResult> {
-  if (request.headers[H.forkedFrom] !== undefined || request.headers[H.forkOffset] !== undefined || request.headers[H.forkSubOffset] !== undefined) {
-    throw new ValidationError('Stream-Forked-From: forks are not supported by this server yet', { field: 'Stream-Forked-From' });
+  if (request.headers[H.forkedFrom] !== undefined) return createFork(request);
+  for (const [header, name] of [
+    [H.forkOffset, 'Stream-Fork-Offset'],
+    [H.forkSubOffset, 'Stream-Fork-Sub-Offset'],
+  ] as const) {
+    if (request.headers[header] !== undefined) throw new ValidationError(`${name}: only with Stream-Forked-From`, { field: name });
   }
   const settings = settingsOf(request);
   const close = isClosedHeader(request.headers[H.closed]);
@@ -204,6 +224,60 @@ async function create(request: DsRequest): Promise<HttpResult> {
     if (records.length > 0) await authorize(request, 'WRITE');
     await chargeQuota(request.ctx, request.caller, 'produce', request.body.byteLength);
     tail = await appendToStream(request.ctx, stream, records, { ...(close ? { close: true } : {}) });
+  }
+  return answer(201, { ...metadataHeaders(stream, tail), location: requestUrl(request) });
+}
+
+/** The fork request's headers: the source, where it diverges, and the settings (Content-Type optional: the source's). */
+function forkRequestOf(request: DsRequest): ForkRequest {
+  const sourcePath = forkSourcePath(request.headers[H.forkedFrom]!);
+  const sourceTopicName = streamTopicName(sourcePath);
+  if (sourceTopicName === undefined) throw new ValidationError('Stream-Forked-From: not the path of a stream of this server', { field: 'Stream-Forked-From' });
+  const offsetHeader = request.headers[H.forkOffset];
+  const offset = offsetHeader === undefined ? undefined : parseForkOffset(offsetHeader.trim());
+  if (offsetHeader !== undefined && offset === undefined) throw new ValidationError(`Stream-Fork-Offset: '${offsetHeader}' is not an offset of this server`, { field: 'Stream-Fork-Offset' });
+  const subHeader = request.headers[H.forkSubOffset];
+  const subOffset = subHeader === undefined ? 0 : parseForkSubOffset(subHeader.trim());
+  if (subOffset === undefined) throw new ValidationError('Stream-Fork-Sub-Offset: must be a whole number without sign or leading zeros', { field: 'Stream-Fork-Sub-Offset' });
+  const sentType = request.headers['content-type'];
+  const given = sentType !== undefined && sentType.trim() !== '';
+  const settings = settingsOf(given ? request : { ...request, headers: { ...request.headers, 'content-type': DS_DEFAULT_CONTENT_TYPE } });
+  return {
+    path: request.path,
+    topicName: request.topicName,
+    sourcePath,
+    sourceTopicName,
+    ...(offset === undefined ? {} : { offset }),
+    subOffset,
+    ...(given ? { contentType: settings.contentType } : {}),
+    ...(settings.ttlSeconds === undefined ? {} : { ttlSeconds: settings.ttlSeconds }),
+    ...(settings.expiresAt === undefined ? {} : { expiresAt: settings.expiresAt }),
+    closed: isClosedHeader(request.headers[H.closed]),
+  };
+}
+
+/**
+ * A fork (PUT with Stream-Forked-From, protocol 4.2): CREATE on the fork's topic and READ
+ * on the source's, since the fork serves the source's records. An initial body, and
+ * Stream-Closed, apply to the fork after what it inherits, as on any create.
+ */
+async function createFork(request: DsRequest): Promise<HttpResult> {
+  const fork = forkRequestOf(request);
+  await authorize(request, 'CREATE');
+  await requireAccess(request.ctx, request.caller, { resourceType: 'TOPIC', resourceName: fork.sourceTopicName, operation: 'READ' });
+  const outcome = await forkStream(request.ctx, fork);
+  const { stream } = outcome;
+  if (outcome.kind === 'exists') {
+    await touchStream(request.ctx, stream);
+    return answer(200, metadataHeaders(stream, { nextOffset: outcome.head.nextOffset, closed: outcome.head.closedAt !== undefined }));
+  }
+  // Checked once the content type is known (the source's, when the request sent none).
+  const records = recordsOfBody(request.body, isJsonContentType(stream.item.contentType), 'create');
+  let tail = { nextOffset: outcome.nextOffset, closed: false };
+  if (records.length > 0 || fork.closed) {
+    if (records.length > 0) await authorize(request, 'WRITE');
+    await chargeQuota(request.ctx, request.caller, 'produce', request.body.byteLength);
+    tail = await appendToStream(request.ctx, stream, records, { ...(fork.closed ? { close: true } : {}) });
   }
   return answer(201, { ...metadataHeaders(stream, tail), location: requestUrl(request) });
 }
@@ -305,10 +379,13 @@ async function head(request: DsRequest): Promise<HttpResult> {
   });
 }
 
+/** DELETE: the stream goes, or, while forks read it, is soft-deleted (protocol 5.4); either way its path answers as deleted. */
 async function remove(request: DsRequest): Promise<HttpResult> {
   await authorize(request, 'DELETE');
-  const stream = await requireStream(request.ctx, request.path, request.topicName);
-  await removeStream(request.ctx, stream.item);
+  const found = await lookupStream(request.ctx, request.path, request.topicName);
+  if (found.kind === 'gone') throw new StreamGoneError(request.path);
+  if (found.kind === 'missing') throw new StreamNotFoundError(request.path);
+  if ((await dropStream(request.ctx, found.stream.item)) === 'gone') throw new StreamNotFoundError(request.path);
   return answer(204, {});
 }
 

@@ -305,3 +305,32 @@ export async function closeHead(
     return { kind: 'already-closed', head: await readHead(ctx, topic.topicId, partition) };
   }
 }
+
+/**
+ * Starts an empty partition's log at `offset` (a Durable Streams fork, whose own log
+ * continues its source's offsets: docs/design.md, "Durable Streams forks"): the head
+ * gets `nextOffset` and `logStartOffset` both `offset`, so the first commit lands there
+ * and a read below it is out of this log's range. Only on a head no record was ever
+ * committed to (every commit sets `batchesTotal` and `bytesTotal`; heads from before those
+ * were recorded must also be empty) and that is not closed, or on no head at all: a log
+ * with data is never moved. `not-empty` when the head refused.
+ */
+export async function startEmptyHead(ctx: SluiceContext, topic: { name: string; topicId: string }, partition: number, offset: number): Promise<'started' | 'not-empty'> {
+  try {
+    await ctx.ddb.send(
+      new UpdateCommand({
+        TableName: ctx.tables.log,
+        Key: headKey(topic.topicId, partition),
+        UpdateExpression:
+          'SET nextOffset = :offset, logStartOffset = :offset, leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), updatedAt = :now, topic = :topic, #partition = :partition',
+        ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(batchesTotal) AND attribute_not_exists(bytesTotal) AND nextOffset = logStartOffset AND attribute_not_exists(closedAt))',
+        ExpressionAttributeNames: { '#partition': 'partition' },
+        ExpressionAttributeValues: { ':offset': offset, ':zero': 0, ':now': ctx.now(), ':topic': topic.name, ':partition': partition },
+      }),
+    );
+    return 'started';
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return 'not-empty';
+    throw error;
+  }
+}

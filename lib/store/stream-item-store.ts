@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
+import { transactWrite, type TransactItem } from './transact-write';
 
 /**
  * The stream item of a Durable Streams stream (docs/design.md, "Durable Streams"), in the
@@ -20,6 +21,39 @@ export interface StreamItem {
   expiresAt?: number;
   /** The last read or write that counts for the TTL (HEAD does not). */
   accessedAt?: number;
+  /** Present on a fork: where its data below `fork.start` comes from. Never changes. */
+  fork?: StreamFork;
+  /** Live forks of this stream (each holds one count from its creation until its deletion); absent: none. */
+  forkCount?: number;
+  /** Soft-deleted (ms since the epoch): deleted while forks still read it; gone to clients, kept for the forks. */
+  deletedAt?: number;
+}
+
+/**
+ * A fork's pointers into the logs it inherits (docs/design.md, "Durable Streams forks").
+ * Offsets are shared with the source, so a range is just offsets of another topic's log.
+ */
+export interface StreamFork {
+  /** The stream forked (its topic), as named by Stream-Forked-From, and the topic id it had then. */
+  sourceTopicName: string;
+  sourceTopicId: string;
+  /** Stream-Fork-Offset as resolved (the source's tail when the request named none). */
+  offset: number;
+  /** Stream-Fork-Sub-Offset, when above 0. */
+  subOffset?: number;
+  /** The fork's own log starts here (its head's log start): offsets below are `inherited`. */
+  start: number;
+  /** The ranges below `start`, in offset order and gapless from the first: each a range of one topic's log. */
+  inherited: InheritedRange[];
+}
+
+export interface InheritedRange {
+  topicName: string;
+  topicId: string;
+  /** First offset read from this topic. */
+  from: number;
+  /** First offset past the range. */
+  to: number;
 }
 
 const STREAM_SORT_KEY = 'stream';
@@ -37,6 +71,21 @@ function fromStreamItem(item: Record<string, unknown>): StreamItem {
     ...(item.ttlSeconds === undefined ? {} : { ttlSeconds: Number(item.ttlSeconds) }),
     ...(item.expiresAt === undefined ? {} : { expiresAt: Number(item.expiresAt) }),
     ...(item.accessedAt === undefined ? {} : { accessedAt: Number(item.accessedAt) }),
+    ...(item.fork === undefined ? {} : { fork: fromForkAttribute(item.fork as Record<string, unknown>) }),
+    ...(item.forkCount === undefined ? {} : { forkCount: Number(item.forkCount) }),
+    ...(item.deletedAt === undefined ? {} : { deletedAt: Number(item.deletedAt) }),
+  };
+}
+
+function fromForkAttribute(fork: Record<string, unknown>): StreamFork {
+  const inherited = (fork.inherited as Record<string, unknown>[] | undefined) ?? [];
+  return {
+    sourceTopicName: String(fork.sourceTopicName),
+    sourceTopicId: String(fork.sourceTopicId),
+    offset: Number(fork.offset),
+    ...(fork.subOffset === undefined ? {} : { subOffset: Number(fork.subOffset) }),
+    start: Number(fork.start),
+    inherited: inherited.map((r) => ({ topicName: String(r.topicName), topicId: String(r.topicId), from: Number(r.from), to: Number(r.to) })),
   };
 }
 
@@ -57,15 +106,112 @@ export async function putNewStreamItem(ctx: SluiceContext, stream: StreamItem): 
   }
 }
 
-/** Deletes the stream item if it still names `topicId`; false when it did not (gone, or another stream's now). */
-export async function deleteStreamItem(ctx: SluiceContext, topicName: string, topicId: string): Promise<boolean> {
+export type DeleteItemOutcome =
+  /** Gone; a fork's count on its source was released in the same transaction. */
+  | 'deleted'
+  /** Left alone: forks still read it (soft-delete it instead). */
+  | 'has-forks'
+  /** Not there, or another stream's now. */
+  | 'gone';
+
+const NO_FORKS = '(attribute_not_exists(forkCount) OR forkCount = :zero)';
+
+/**
+ * Deletes the stream item if it still names its topic id and no fork counts on it. A
+ * fork's item goes in one transaction with the release of its count on its source, so
+ * the count is exactly the forks whose items exist. (A source item without the count to
+ * release, which no path here leaves, does not hold the fork's deletion up.)
+ */
+export async function deleteStreamItem(ctx: SluiceContext, item: Pick<StreamItem, 'topicName' | 'topicId' | 'fork'>): Promise<DeleteItemOutcome> {
+  const del = {
+    TableName: ctx.tables.log,
+    Key: streamKey(item.topicName),
+    ConditionExpression: `topicId = :id AND ${NO_FORKS}`,
+    ExpressionAttributeValues: { ':id': item.topicId, ':zero': 0 },
+  };
+  const plainDelete = async (): Promise<DeleteItemOutcome> => {
+    try {
+      await ctx.ddb.send(new DeleteCommand({ ...del, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      return 'deleted';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return error.Item && String(error.Item.topicId?.S) === item.topicId ? 'has-forks' : 'gone';
+      throw error;
+    }
+  };
+  if (!item.fork) return plainDelete();
+  const release: TransactItem = {
+    Update: {
+      TableName: ctx.tables.log,
+      Key: streamKey(item.fork.sourceTopicName),
+      UpdateExpression: 'SET forkCount = forkCount - :one',
+      ConditionExpression: 'topicId = :id AND forkCount > :zero',
+      ExpressionAttributeValues: { ':id': item.fork.sourceTopicId, ':one': 1, ':zero': 0 },
+    },
+  };
+  const cancellation = await transactWrite(ctx, [
+    ['item', { Delete: del }],
+    ['release', release],
+  ] as const);
+  if (!cancellation) return 'deleted';
+  // The fork's own condition: it has forks itself, or is gone; the plain delete says which without touching the source.
+  if (cancellation.failed.has('item')) {
+    const now = await readStreamItem(ctx, item.topicName);
+    // Between the transaction and this read the last fork may have gone: the caller tries again.
+    return now && now.topicId === item.topicId ? 'has-forks' : 'gone';
+  }
+  // The source holds no count for it: delete the fork alone.
+  if (cancellation.failed.has('release')) return plainDelete();
+  throw new Error(`stream item delete of ${item.topicName} cancelled: ${cancellation.codes}`);
+}
+
+/**
+ * Writes a fork's item and takes its count on the source, in one transaction: the source
+ * must still be the stream of that topic id and not soft-deleted, so a fork never
+ * counts on a stream already deleted, and a source never goes while a fork's item says
+ * it reads it. `source-gone`: the source changed (the fork's item is not written).
+ */
+export async function putForkItem(ctx: SluiceContext, fork: StreamItem & { fork: StreamFork }): Promise<'created' | 'exists' | 'source-gone'> {
+  const cancellation = await transactWrite(ctx, [
+    ['item', { Put: { TableName: ctx.tables.log, Item: { ...streamKey(fork.topicName), ...fork }, ConditionExpression: 'attribute_not_exists(pk)' } }],
+    [
+      'source',
+      {
+        Update: {
+          TableName: ctx.tables.log,
+          Key: streamKey(fork.fork.sourceTopicName),
+          UpdateExpression: 'SET forkCount = if_not_exists(forkCount, :zero) + :one',
+          ConditionExpression: 'topicId = :id AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: { ':id': fork.fork.sourceTopicId, ':zero': 0, ':one': 1 },
+        },
+      },
+    ],
+  ] as const);
+  if (!cancellation) return 'created';
+  if (cancellation.failed.has('item')) return 'exists';
+  if (cancellation.failed.has('source')) return 'source-gone';
+  throw new Error(`fork item put of ${fork.topicName} cancelled: ${cancellation.codes}`);
+}
+
+/**
+ * Soft-deletes a stream that forks still read: sets `deletedAt` (kept if set) while it
+ * names `topicId` and counts a fork. `no-forks`: the last fork went since the caller
+ * looked (delete the item instead); `gone`: not there, or another stream's now.
+ */
+export async function softDeleteStreamItem(ctx: SluiceContext, item: Pick<StreamItem, 'topicName' | 'topicId'>, at: number): Promise<'soft-deleted' | 'no-forks' | 'gone'> {
   try {
     await ctx.ddb.send(
-      new DeleteCommand({ TableName: ctx.tables.log, Key: streamKey(topicName), ConditionExpression: 'topicId = :id', ExpressionAttributeValues: { ':id': topicId } }),
+      new UpdateCommand({
+        TableName: ctx.tables.log,
+        Key: streamKey(item.topicName),
+        UpdateExpression: 'SET deletedAt = if_not_exists(deletedAt, :at)',
+        ConditionExpression: 'topicId = :id AND forkCount > :zero',
+        ExpressionAttributeValues: { ':id': item.topicId, ':at': at, ':zero': 0 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
     );
-    return true;
+    return 'soft-deleted';
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof ConditionalCheckFailedException) return error.Item && String(error.Item.topicId?.S) === item.topicId ? 'no-forks' : 'gone';
     throw error;
   }
 }
