@@ -77,14 +77,15 @@ describe('forks over HTTP', () => {
 
   it('refuses malformed fork headers and fork headers without a source with 400', async () => {
     assert.equal((await as('t-admin', 'PUT', 'bad/src', { 'content-type': 'text/plain' }, 'abc')).status, 201);
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { 'stream-fork-offset': '0000000000000000' },
       { 'stream-fork-sub-offset': '0' },
       { 'stream-forked-from': '/bad/src', 'stream-fork-offset': 'junk' },
       { 'stream-forked-from': '/bad/src', 'stream-fork-sub-offset': '01' },
       { 'stream-forked-from': '/bad/src', 'stream-fork-offset': '0000000000000002' },
       { 'stream-forked-from': '/bad/..' },
-    ]) {
+    ];
+    for (const headers of cases) {
       assert.equal((await as('t-admin', 'PUT', 'bad/fork', headers)).status, 400, JSON.stringify(headers));
     }
     assert.equal((await as('t-admin', 'PUT', 'bad/fork', { 'stream-forked-from': '/bad/none' })).status, 404);
