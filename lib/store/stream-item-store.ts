@@ -1,6 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SluiceContext } from '../core/context';
+import { CommitContendedError } from '../core/errors';
+import { RETRY, withRetries } from '../core/retry';
+import type { Cancellation } from './transaction-cancellation';
 import { transactWrite, type TransactItem } from './transact-write';
 
 /**
@@ -116,6 +119,21 @@ export type DeleteItemOutcome =
 
 const NO_FORKS = '(attribute_not_exists(forkCount) OR forkCount = :zero)';
 
+/** A transaction DynamoDB cancelled for no failed condition (a conflict with a concurrent write, e.g. a TTL touch, or a throttle) is sent again. */
+const CONTENDED_RETRY = { attempts: 8, baseDelayMs: 20, maxDelayMs: 500 };
+
+async function transactConditions<Part extends string>(ctx: SluiceContext, parts: readonly (readonly [Part, TransactItem])[]): Promise<Cancellation<Part> | undefined> {
+  return withRetries(
+    ctx,
+    CONTENDED_RETRY,
+    async () => {
+      const cancellation = await transactWrite(ctx, parts);
+      return cancellation && cancellation.failed.size === 0 ? RETRY : cancellation;
+    },
+    (attempts) => new CommitContendedError(attempts),
+  );
+}
+
 /**
  * Deletes the stream item if it still names its topic id and no fork counts on it. A
  * fork's item goes in one transaction with the release of its count on its source, so
@@ -148,20 +166,19 @@ export async function deleteStreamItem(ctx: SluiceContext, item: Pick<StreamItem
       ExpressionAttributeValues: { ':id': item.fork.sourceTopicId, ':one': 1, ':zero': 0 },
     },
   };
-  const cancellation = await transactWrite(ctx, [
+  const cancellation = await transactConditions(ctx, [
     ['item', { Delete: del }],
     ['release', release],
   ] as const);
   if (!cancellation) return 'deleted';
-  // The fork's own condition: it has forks itself, or is gone; the plain delete says which without touching the source.
+  // The fork's own condition failed: it has forks itself, or is gone; a read says which.
   if (cancellation.failed.has('item')) {
     const now = await readStreamItem(ctx, item.topicName);
     // Between the transaction and this read the last fork may have gone: the caller tries again.
     return now && now.topicId === item.topicId ? 'has-forks' : 'gone';
   }
   // The source holds no count for it: delete the fork alone.
-  if (cancellation.failed.has('release')) return plainDelete();
-  throw new Error(`stream item delete of ${item.topicName} cancelled: ${cancellation.codes}`);
+  return plainDelete();
 }
 
 /**
@@ -171,7 +188,7 @@ export async function deleteStreamItem(ctx: SluiceContext, item: Pick<StreamItem
  * it reads it. `source-gone`: the source changed (the fork's item is not written).
  */
 export async function putForkItem(ctx: SluiceContext, fork: StreamItem & { fork: StreamFork }): Promise<'created' | 'exists' | 'source-gone'> {
-  const cancellation = await transactWrite(ctx, [
+  const cancellation = await transactConditions(ctx, [
     ['item', { Put: { TableName: ctx.tables.log, Item: { ...streamKey(fork.topicName), ...fork }, ConditionExpression: 'attribute_not_exists(pk)' } }],
     [
       'source',
@@ -187,9 +204,7 @@ export async function putForkItem(ctx: SluiceContext, fork: StreamItem & { fork:
     ],
   ] as const);
   if (!cancellation) return 'created';
-  if (cancellation.failed.has('item')) return 'exists';
-  if (cancellation.failed.has('source')) return 'source-gone';
-  throw new Error(`fork item put of ${fork.topicName} cancelled: ${cancellation.codes}`);
+  return cancellation.failed.has('item') ? 'exists' : 'source-gone';
 }
 
 /**
