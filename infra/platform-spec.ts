@@ -141,7 +141,9 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     memoryMiB: DATA_PATH_MEMORY_MIB,
     timeoutSeconds: LIVE_READ_TIMEOUT_SECONDS,
     // What fetch-records reads; Access: ACL rules, and quota usage counted with an atomic ADD.
-    tables: { Topics: 'read', Log: 'read', Access: 'readwrite' },
+    // Durable Streams reads also record a sliding TTL's access (Log) and delete a stream found
+    // expired (its stream item, and its topic: Topics).
+    tables: { Topics: 'readwrite', Log: 'readwrite', Access: 'readwrite' },
     bucket: 'read',
     streamsResponses: true,
   },

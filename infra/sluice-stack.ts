@@ -275,7 +275,8 @@ export class SluiceStack extends Stack {
     // The HTTP API buffers answers, so live reads have a URL of their own; the fetch
     // route's 501 for a live read names it.
     this.liveReads = new SluiceLiveReads(this, 'LiveReads', { function: this.functions.functions['stream-reads']!, auth });
-    this.functions.functions['fetch-records']!.addEnvironment(LIVE_STREAM_URL_ENV_VAR, this.liveReads.url);
+    // Both routes with live reads answer 501 on the HTTP API with the same request at this URL.
+    for (const name of ['fetch-records', 'durable-streams']) this.functions.functions[name]!.addEnvironment(LIVE_STREAM_URL_ENV_VAR, this.liveReads.url);
     const watch = props.watch ?? auth.type === 'iam';
     if (watch && auth.type !== 'iam') throw new Error('watch: the WebSocket API authenticates with IAM only; with JWT auth consumers long-poll (leave watch unset)');
     if (watch) {

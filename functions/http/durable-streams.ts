@@ -3,7 +3,7 @@ import { requireAccess, type Caller } from '../../lib/auth/access-control';
 import type { Operation } from '../../lib/auth/acl';
 import { chargeQuota } from '../../lib/auth/quotas';
 import type { SluiceContext } from '../../lib/core/context';
-import { MethodNotAllowedError, SluiceError, StreamingNotSupportedError, ValidationError } from '../../lib/core/errors';
+import { MethodNotAllowedError, PayloadTooLargeError, SluiceError, ValidationError } from '../../lib/core/errors';
 import { recordSize } from '../../lib/records/log-record';
 import {
   DS_BASE_PATH,
@@ -30,7 +30,8 @@ import {
   type ReadOffset,
   type SseControl,
 } from '../../lib/protocol/durable-streams';
-import { LIVE_DEFAULTS } from '../../lib/protocol/live';
+import { LIVE_DEFAULTS, LIVE_STREAM_URL_ENV_VAR } from '../../lib/protocol/live';
+import { LIMITS } from '../../lib/protocol/limits';
 import { appendToStream, streamTail } from '../../lib/durable-streams/append-stream';
 import { bodyOfRecords, recordsOfBody } from '../../lib/durable-streams/stream-body';
 import { readStream, type StreamRead } from '../../lib/durable-streams/read-stream';
@@ -76,6 +77,9 @@ interface DsRequest {
   body: Buffer;
   caller: Caller;
   ctx: SluiceContext;
+  /** The request's path and query as sent, to name the same request elsewhere. */
+  rawPath: string;
+  rawQueryString: string;
 }
 
 /** On every answer (protocol 12.7): no MIME sniffing, readable by fetch() from other origins. */
@@ -92,7 +96,22 @@ function parseRequest(event: HttpEvent): DsRequest {
   const headers: Headers = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
   const body = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-  return { method, path: raw, topicName, headers, query: { ...(event.queryStringParameters ?? {}) } as Record<string, string>, body, caller: callerOf(event), ctx: contextFromEnv() };
+  // The API's one body limit (Lambda's 6 MB payload less headroom), as for produce.
+  if (body.byteLength > LIMITS.requestBodyMaxBytes) {
+    throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${body.byteLength}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
+  }
+  return {
+    method,
+    path: raw,
+    topicName,
+    headers,
+    query: { ...(event.queryStringParameters ?? {}) } as Record<string, string>,
+    body,
+    caller: callerOf(event),
+    ctx: contextFromEnv(),
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString ?? '',
+  };
 }
 
 async function authorize(request: DsRequest, operation: Operation): Promise<void> {
@@ -117,6 +136,24 @@ function errorAnswer(error: unknown, method: string): HttpResult {
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   // A HEAD answer has no body.
   return answer(known.status, headers, method === 'HEAD' ? undefined : Buffer.from(JSON.stringify({ error: known.toJSON() })));
+}
+
+/**
+ * An SSE read on the HTTP API, which cannot stream a response: 501, naming the same request
+ * at the live-read function URL where the stack has one (SLUICE_STREAM_URL), and long-poll
+ * as the way to read live here.
+ */
+class SseNotServedHereError extends SluiceError {
+  constructor(request: Pick<DsRequest, 'rawPath' | 'rawQueryString'>) {
+    const base = process.env[LIVE_STREAM_URL_ENV_VAR];
+    const streamUrl = base ? `${base.replace(/\/+$/, '')}${request.rawPath}${request.rawQueryString ? `?${request.rawQueryString}` : ''}` : undefined;
+    super(
+      'STREAMING_NOT_SUPPORTED',
+      (streamUrl ? `live=sse is served at the live-read URL in streamUrl (${streamUrl}), not by this HTTP API, which cannot stream a response; ` : 'live=sse is not served here: this HTTP API cannot stream a response; ') +
+        'or read live with live=long-poll from each answer\'s Stream-Next-Offset.',
+      streamUrl ? { streamUrl } : {},
+    );
+  }
 }
 
 export class ContentTypeMismatchError extends SluiceError {
@@ -186,6 +223,12 @@ function longPollMs(): number {
   return Number.isInteger(value) && value > 0 ? Math.min(value, DS_LONG_POLL_MS) : DS_LONG_POLL_MS;
 }
 
+/** How long an SSE read lasts before the server ends it (SLUICE_DS_SSE_MAX_MS, else DS_SSE_MAX_DURATION_MS); the client reconnects from the last control event's offset. */
+function sseMaxMs(): number {
+  const value = Number(process.env.SLUICE_DS_SSE_MAX_MS);
+  return Number.isInteger(value) && value > 0 ? Math.min(value, DS_SSE_MAX_DURATION_MS) : DS_SSE_MAX_DURATION_MS;
+}
+
 // ---------------------------------------------------------------------------------------
 // Operations
 // ---------------------------------------------------------------------------------------
@@ -209,6 +252,8 @@ async function create(request: DsRequest): Promise<HttpResult> {
   const settings = settingsOf(request);
   const close = isClosedHeader(request.headers[H.closed]);
   await authorize(request, 'CREATE');
+  // An initial body is a write: refused before anything is created, so a refusal leaves no stream behind.
+  if (request.body.byteLength > 0) await authorize(request, 'WRITE');
   const records = recordsOfBody(request.body, isJsonContentType(settings.contentType), 'create');
   const outcome = await createStream(request.ctx, request.path, request.topicName, settings);
   const { stream } = outcome;
@@ -221,7 +266,6 @@ async function create(request: DsRequest): Promise<HttpResult> {
   }
   let tail = { nextOffset: 0, closed: false };
   if (records.length > 0 || close) {
-    if (records.length > 0) await authorize(request, 'WRITE');
     await chargeQuota(request.ctx, request.caller, 'produce', request.body.byteLength);
     tail = await appendToStream(request.ctx, stream, records, { ...(close ? { close: true } : {}) });
   }
@@ -264,6 +308,7 @@ function forkRequestOf(request: DsRequest): ForkRequest {
 async function createFork(request: DsRequest): Promise<HttpResult> {
   const fork = forkRequestOf(request);
   await authorize(request, 'CREATE');
+  if (request.body.byteLength > 0) await authorize(request, 'WRITE');
   await requireAccess(request.ctx, request.caller, { resourceType: 'TOPIC', resourceName: fork.sourceTopicName, operation: 'READ' });
   const outcome = await forkStream(request.ctx, fork);
   const { stream } = outcome;
@@ -275,7 +320,6 @@ async function createFork(request: DsRequest): Promise<HttpResult> {
   const records = recordsOfBody(request.body, isJsonContentType(stream.item.contentType), 'create');
   let tail = { nextOffset: outcome.nextOffset, closed: false };
   if (records.length > 0 || fork.closed) {
-    if (records.length > 0) await authorize(request, 'WRITE');
     await chargeQuota(request.ctx, request.caller, 'produce', request.body.byteLength);
     tail = await appendToStream(request.ctx, stream, records, { ...(fork.closed ? { close: true } : {}) });
   }
@@ -342,7 +386,7 @@ async function read(request: DsRequest): Promise<HttpResult> {
   await authorize(request, 'READ');
   const stream = await requireStream(request.ctx, request.path, request.topicName);
   await touchStream(request.ctx, stream);
-  if (live === 'sse') throw new StreamingNotSupportedError();
+  if (live === 'sse') throw new SseNotServedHereError(request);
   const json = isJsonContentType(stream.item.contentType);
   await chargeQuota(request.ctx, request.caller, 'fetch', 0);
   const longPoll = live === 'long-poll';
@@ -459,7 +503,7 @@ function sseAnswer(request: DsRequest, stream: OpenStream, start: ReadOffset): S
       ...(binary ? { [H.sseDataEncoding]: 'base64' } : {}),
     },
     stream: async (write, signal) => {
-      const deadline = ctx.now() + DS_SSE_MAX_DURATION_MS;
+      const deadline = ctx.now() + sseMaxMs();
       let offset: ReadOffset = start;
       let waitMs = 0;
       let first = true;

@@ -11,6 +11,8 @@ import { httpErrors, type HttpEvent, type HttpResult } from '../middleware/http'
 import { observability } from '../middleware/observability';
 import { ensureStreamingRuntime, streamingBody } from '../middleware/response-streaming';
 import { streamHandler as fetchRecords } from './fetch-records';
+import { streamHandler as durableStreams } from './durable-streams';
+import { DS_ROUTE } from '../../lib/protocol/durable-streams';
 
 /**
  * Live reads deployed: the function behind the stack's response-streaming function URL
@@ -32,7 +34,11 @@ import { streamHandler as fetchRecords } from './fetch-records';
  * does); the function's table and bucket grants (infra/platform-spec.ts, `stream-reads`)
  * must then cover what that handler touches.
  */
-export const STREAM_ROUTES: readonly StreamRoute[] = [{ path: ROUTES['fetch-records'].path, methods: ['GET'], handler: fetchRecords }];
+export const STREAM_ROUTES: readonly StreamRoute[] = [
+  { path: ROUTES['fetch-records'].path, methods: ['GET'], handler: fetchRecords },
+  // Durable Streams reads (SSE); writes stay on the HTTP API.
+  { path: DS_ROUTE.path, methods: ['GET'], handler: durableStreams },
+];
 
 /** What middy's streaming mode writes: the status and headers, then the body, a string or a stream. */
 type StreamAnswer = HttpResult | { statusCode: number; headers: Record<string, string>; body: Readable };

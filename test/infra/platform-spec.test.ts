@@ -20,7 +20,7 @@ describe('platform spec', () => {
 
   test('every function that charges quotas may write usage to the Access table', () => {
     const charging = handlers.filter(({ source }) => /\bchargeQuota\(/.test(source));
-    assert.deepEqual(charging.map(({ spec }) => spec.name).sort(), ['fetch-records', 'produce-records']);
+    assert.deepEqual(charging.map(({ spec }) => spec.name).sort(), ['durable-streams', 'fetch-records', 'produce-records']);
     for (const { spec } of charging) assert.equal(spec.tables.Access, 'readwrite', spec.name);
   });
 });

@@ -118,10 +118,13 @@ after(async () => {
 });
 
 describe('stream-reads (the live-read function URL)', () => {
-  it('routes the records path, and nothing else yet, to fetch-records', () => {
+  it('routes reads of the records path and of Durable Streams, and nothing else', () => {
     assert.deepEqual(
       STREAM_ROUTES.map((route) => [route.path, route.methods]),
-      [['/v1/topics/{topic}/partitions/{partition}/records', ['GET']]],
+      [
+        ['/v1/topics/{topic}/partitions/{partition}/records', ['GET']],
+        ['/ds/{proxy+}', ['GET']],
+      ],
     );
   });
 
