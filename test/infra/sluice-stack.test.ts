@@ -826,3 +826,26 @@ describe('function settings', () => {
     assert.throws(() => sluiceStack({ functionSettings: { 'no-such-function': { memoryMiB: 512 } } }), /no-such-function/);
   });
 });
+
+describe('SluiceStack Durable Streams', () => {
+  const routeKeys = (of: Template = template) =>
+    Object.values(of.findResources('AWS::ApiGatewayV2::Route')).map((route) => (route as { Properties: { RouteKey: string; AuthorizationType?: string } }).Properties);
+
+  it('routes every method under /ds/ to the durable-streams function, behind the authorizer', () => {
+    const route = routeKeys().find((r) => r.RouteKey === 'ANY /ds/{proxy+}');
+    assert.ok(route, 'ANY /ds/{proxy+}');
+    assert.equal(route.AuthorizationType, 'AWS_IAM');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'sluice-test-durable-streams',
+      MemorySize: 1024,
+      Environment: { Variables: Match.objectLike({ [LIVE_STREAM_URL_ENV_VAR]: Match.anyValue() }) },
+    });
+  });
+
+  it('with CORS origins, gives its preflights their own route without the authorizer', () => {
+    const withCors = Template.fromStack(sluiceStack({ corsOrigins: ['https://app.example.com'] }).stack);
+    const preflight = routeKeys(withCors).find((r) => r.RouteKey === 'OPTIONS /ds/{proxy+}');
+    assert.ok(preflight, 'OPTIONS /ds/{proxy+}');
+    assert.equal(preflight.AuthorizationType ?? 'NONE', 'NONE');
+  });
+});
