@@ -75,6 +75,24 @@ window.liveRead = async (api, token, topic) => {
   return { status: response.status, ended: true };
 };
 
+// A Durable Streams round trip: create, append, read back; the protocol's answers are in headers the page may read only if they are exposed.
+window.streamRoundTrip = async (api, token, path) => {
+  const auth = { authorization: 'Bearer ' + token };
+  const url = api + '/ds/' + path;
+  const created = await fetch(url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ said: 'hello' }) });
+  const appended = await fetch(url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify([{ said: 'from' }, { said: 'a page' }]) });
+  const read = await fetch(url + '?offset=-1', { headers: auth });
+  return {
+    created: created.status,
+    appended: appended.status,
+    appendedOffset: appended.headers.get('stream-next-offset'),
+    read: read.status,
+    upToDate: read.headers.get('stream-up-to-date'),
+    nextOffset: read.headers.get('stream-next-offset'),
+    messages: await read.json(),
+  };
+};
+
 // What a page learns when the browser refuses it: the fetch rejects, with no status at all.
 window.tryCall = async (api, token, method, path, body) => {
   try {
@@ -97,6 +115,11 @@ interface PageScript {
   roundTrip(api: string, token: string, topic: string): Promise<{ created: Answer; produced: Answer; fetched: Answer; missing: Answer }>;
   liveRead(api: string, token: string, topic: string): Promise<{ status: number; contentType: string; id: string; answer: any; ended?: true }>;
   tryCall(api: string, token: string, method: string, path: string, body?: unknown): Promise<{ answered?: Answer; rejected?: string }>;
+  streamRoundTrip(
+    api: string,
+    token: string,
+    path: string,
+  ): Promise<{ created: number; appended: number; appendedOffset: string | null; read: number; upToDate: string | null; nextOffset: string | null; messages: unknown[] }>;
 }
 
 /** A static server for the page: its origin is `http://127.0.0.1:<port>`, another origin than the API's port. */
@@ -174,6 +197,21 @@ describe('the HTTP API from a page on another origin, in headless Chromium', { s
       ['hello', 'from a page'],
     );
     await page.close();
+  });
+
+  it('creates a Durable Streams stream, appends and reads it back, seeing the protocol headers', async () => {
+    const page = await pageAt(allowed.origin);
+    const path = `browser/chat-${Date.now()}`;
+    const seen = await page.evaluate(({ api, token, name }) => (globalThis as unknown as PageScript).streamRoundTrip(api, token, name), { api: env.url, token: TOKEN, name: path });
+    assert.deepEqual(seen, {
+      created: 201,
+      appended: 204,
+      appendedOffset: '0000000000000003',
+      read: 200,
+      upToDate: 'true',
+      nextOffset: '0000000000000003',
+      messages: [{ said: 'hello' }, { said: 'from' }, { said: 'a page' }],
+    });
   });
 
   it('is refused by the browser for a page on an origin not allowed, and nothing is written', async () => {
