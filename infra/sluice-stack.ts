@@ -274,7 +274,7 @@ export class SluiceStack extends Stack {
     });
     // The HTTP API buffers answers, so live reads have a URL of their own; the fetch
     // route's 501 for a live read names it.
-    this.liveReads = new SluiceLiveReads(this, 'LiveReads', { function: this.functions.functions['stream-reads']!, auth });
+    this.liveReads = new SluiceLiveReads(this, 'LiveReads', { function: this.functions.functions['stream-reads']!, auth, ...(props.corsOrigins ? { corsOrigins: props.corsOrigins } : {}) });
     // Both routes with live reads answer 501 on the HTTP API with the same request at this URL.
     for (const name of ['fetch-records', 'durable-streams']) this.functions.functions[name]!.addEnvironment(LIVE_STREAM_URL_ENV_VAR, this.liveReads.url);
     const watch = props.watch ?? auth.type === 'iam';

@@ -1,5 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Duration } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CORS_ALLOWED_HEADERS, CORS_EXPOSED_HEADERS, CORS_MAX_AGE_SECONDS } from '../../lib/protocol/cors';
 import { Construct } from 'constructs';
 import { JWT_AUDIENCE_ENV_VAR, JWT_ISSUER_ENV_VAR } from '../../lib/auth/jwt-verification';
 
@@ -21,6 +23,12 @@ export interface SluiceLiveReadsProps {
   /** The response-streaming function (`stream-reads` of infra/platform-spec.ts). */
   readonly function: lambda.Function;
   readonly auth: LiveReadsAuth;
+  /**
+   * Origins whose pages may read from the URL (lib/protocol/cors.ts's rules, as the HTTP
+   * API's `corsOrigins`): the function URL's own CORS, since it is outside the HTTP API.
+   * @default - none: browsers on other origins cannot read
+   */
+  readonly corsOrigins?: readonly string[];
 }
 
 /**
@@ -47,7 +55,23 @@ export class SluiceLiveReads extends Construct {
       props.function.addEnvironment(JWT_AUDIENCE_ENV_VAR, auth.audience.join(','));
     }
     this.authType = auth.type === 'iam' ? lambda.FunctionUrlAuthType.AWS_IAM : lambda.FunctionUrlAuthType.NONE;
-    this.functionUrl = props.function.addFunctionUrl({ authType: this.authType, invokeMode: lambda.InvokeMode.RESPONSE_STREAM });
+    const origins = props.corsOrigins ?? [];
+    this.functionUrl = props.function.addFunctionUrl({
+      authType: this.authType,
+      invokeMode: lambda.InvokeMode.RESPONSE_STREAM,
+      // Lambda answers the preflight itself. The URL serves reads only; no credentials mode (bearer tokens, not cookies).
+      ...(origins.length > 0
+        ? {
+            cors: {
+              allowedOrigins: [...origins],
+              allowedMethods: [lambda.HttpMethod.GET, lambda.HttpMethod.HEAD],
+              allowedHeaders: [...CORS_ALLOWED_HEADERS],
+              exposedHeaders: [...CORS_EXPOSED_HEADERS],
+              maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+            },
+          }
+        : {}),
+    });
     this.url = this.functionUrl.url;
   }
 

@@ -136,4 +136,19 @@ describe('SluiceLiveReads in SluiceStack', () => {
     });
     assert.throws(() => jwtStack.stack.liveReads.grantInvokeUrl(new iam.Role(new Stack(), 'R', { assumedBy: new iam.AccountRootPrincipal() })), /bearer tokens/);
   });
+
+  it('has no CORS on the URL by default, and with the stack\'s CORS origins lets their pages read from it', () => {
+    iamStack.template.hasResourceProperties('AWS::Lambda::Url', { InvokeMode: 'RESPONSE_STREAM', Cors: Match.absent() });
+    const withCors = synth({ corsOrigins: ['https://app.example.com'] });
+    withCors.template.hasResourceProperties('AWS::Lambda::Url', {
+      InvokeMode: 'RESPONSE_STREAM',
+      Cors: {
+        AllowOrigins: ['https://app.example.com'],
+        AllowMethods: ['GET', 'HEAD'],
+        AllowHeaders: Match.arrayWith(['authorization', 'last-event-id']),
+        ExposeHeaders: Match.arrayWith(['stream-next-offset', 'stream-cursor']),
+        MaxAge: 7200,
+      },
+    });
+  });
 });
