@@ -102,7 +102,8 @@ describe('SluiceWatchApi in the default stack', () => {
 
   it('grants execute-api:ManageConnections to exactly the functions that post, on POST @connections/* of this stage only', () => {
     const posting = FUNCTIONS.filter((spec) => spec.managesConnections).map((spec) => spec.name).sort();
-    assert.deepEqual(posting, ['coordinate-groups', 'create-partitions', 'notify-watchers', 'produce-records', 'watch']);
+    // durable-streams appends through produce, which posts `ready` to the topic's WebSocket watchers.
+    assert.deepEqual(posting, ['coordinate-groups', 'create-partitions', 'durable-streams', 'notify-watchers', 'produce-records', 'watch']);
     const connections = JSON.stringify(resolved(watchApi.connectionsArn()));
     assert.ok(connections.includes('/POST/@connections/*'));
     const granted: string[] = [];
@@ -121,7 +122,7 @@ describe('SluiceWatchApi in the default stack', () => {
   });
 
   it('tells the posting functions the management endpoint', () => {
-    for (const name of ['produce-records', 'watch', 'notify-watchers', 'coordinate-groups', 'create-partitions']) {
+    for (const name of ['produce-records', 'durable-streams', 'watch', 'notify-watchers', 'coordinate-groups', 'create-partitions']) {
       template.hasResourceProperties('AWS::Lambda::Function', {
         FunctionName: `sluice-test-${name}`,
         Environment: { Variables: Match.objectLike({ [WATCH_ENDPOINT_ENV_VAR]: resolved(watchApi.managementEndpoint) }) },
