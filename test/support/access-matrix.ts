@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { streamTopicName } from '../../lib/protocol/durable-streams';
 import type { Api, ApiAnswer, ApiRequest } from './api-caller';
 
 /**
@@ -31,6 +32,13 @@ export interface Names {
   group: string;
   deadLetterTopic: string;
   producer: string;
+  /** A Durable Streams stream path (after /ds/), a fork's source beside it, and their topics (`ds.` and the path, `/` as `.`). */
+  stream: string;
+  sourceStream: string;
+  streamTopic: string;
+  sourceTopic: string;
+  /** The prefix of both streams' topics (the PREFIXED cell's ACLs on them use it). */
+  streamPrefix: string;
 }
 
 /** A cell's names plus what its setup made. */
@@ -41,7 +49,14 @@ export interface Fixture extends Names {
 
 export function namesOf(row: string, cell: string): Names {
   const prefix = `mx.${row}.${cell}.`;
-  return { cell, prefix, topic: `${prefix}t`, group: `${prefix}g`, deadLetterTopic: `${prefix}dlq`, producer: `${prefix}p` };
+  // Row and cell names are [a-z0-9-], which stream paths keep as they are: `mx/<row>/<cell>/s` is topic `ds.mx.<row>.<cell>.s`.
+  const stream = `mx/${row}/${cell}/s`;
+  const sourceStream = `mx/${row}/${cell}/src`;
+  const streamTopic = streamTopicName(stream)!;
+  const sourceTopic = streamTopicName(sourceStream)!;
+  const streamPrefix = `ds.mx.${row}.${cell}.`;
+  assert.ok(streamTopic.startsWith(streamPrefix) && sourceTopic.startsWith(streamPrefix), `stream names of ${row}/${cell} under ${streamPrefix}`);
+  return { cell, prefix, topic: `${prefix}t`, group: `${prefix}g`, deadLetterTopic: `${prefix}dlq`, producer: `${prefix}p`, stream, sourceStream, streamTopic, sourceTopic, streamPrefix };
 }
 
 /** What POST /v1/acls takes. */
@@ -166,6 +181,26 @@ export class AdminOps {
 
   async initProducer(name?: string): Promise<{ producerId: number; epoch: number }> {
     return this.expect(200, { method: 'POST', path: '/v1/producers', ...(name === undefined ? {} : { body: { name } }) });
+  }
+
+  /** Creates a Durable Streams stream (JSON unless told), with `messages` as its first records and closed if asked. */
+  async createStream(path: string, { messages = [], closed = false, contentType = 'application/json' }: { messages?: unknown[]; closed?: boolean; contentType?: string } = {}): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': contentType, ...(closed ? { 'stream-closed': 'true' } : {}) };
+    await this.expect(201, { method: 'PUT', path: `/ds/${path}`, headers, ...(messages.length > 0 ? { rawBody: JSON.stringify(messages) } : {}) });
+  }
+
+  /** A stream's metadata as HEAD answers it: status, next offset, closure and content type (`404` when there is none). */
+  async streamState(path: string): Promise<string> {
+    const answer = await this.call({ method: 'HEAD', path: `/ds/${path}` });
+    if (answer.status !== 200) return String(answer.status);
+    const closed = answer.headers.get('stream-closed') === 'true' ? ' closed' : '';
+    return `200 next ${answer.headers.get('stream-next-offset')}${closed} ${answer.headers.get('content-type')}`;
+  }
+
+  /** A stream's messages from the start (a JSON stream's), or the outcome when it cannot be read. */
+  async streamMessages(path: string): Promise<unknown> {
+    const answer = await this.call({ method: 'GET', path: `/ds/${path}?offset=-1` });
+    return answer.status === 200 ? answer.body : `${answer.status} ${answer.body?.error?.code}`;
   }
 }
 

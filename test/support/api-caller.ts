@@ -9,6 +9,8 @@ export interface ApiRequest {
   body?: unknown;
   /** Sent verbatim as an application/json body (invalid JSON, `null`, `[]`…); wins over `body`. */
   rawBody?: string;
+  /** Request headers, over the defaults (a `content-type` here replaces application/json). */
+  headers?: Record<string, string>;
 }
 
 export interface ApiAnswer {
@@ -26,8 +28,10 @@ export function apiCaller(baseUrl: () => string): Api {
     if (token !== null) headers.authorization = `Bearer ${token}`;
     const text = request.rawBody ?? (request.body === undefined ? undefined : JSON.stringify(request.body));
     if (text !== undefined) headers['content-type'] = 'application/json';
+    Object.assign(headers, request.headers);
     const response = await fetch(baseUrl() + request.path, { method: request.method, headers, body: text });
-    const answer = await response.text();
+    const eventStream = (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+    const answer = eventStream ? await textWithin(response, EVENT_STREAM_READ_MS) : await response.text();
     let body: unknown = undefined;
     if (answer) {
       try {
@@ -38,6 +42,29 @@ export function apiCaller(baseUrl: () => string): Api {
     }
     return { status: response.status, body, headers: response.headers };
   };
+}
+
+/** How long an answer of server-sent events is read before it is cut (one that ends sooner is read whole). */
+const EVENT_STREAM_READ_MS = 5_000;
+
+/** The body's text as far as it comes within `ms`; then the response is cancelled. */
+async function textWithin(response: Response, ms: number): Promise<string> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const timer = setTimeout(() => void reader.cancel().catch(() => undefined), ms);
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // Cancelled: what came so far.
+  } finally {
+    clearTimeout(timer);
+  }
+  return text + decoder.decode();
 }
 
 /** Status and error code: what two answers must share to look the same to a caller. */
