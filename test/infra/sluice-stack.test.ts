@@ -299,8 +299,8 @@ describe('SluiceStack functions', () => {
       // and the Lambda push targets put-subscription may accept (none unless the stack lists some).
       if (spec.name === 'enforce-retention') variables[DEFAULT_RETENTION_ENV_VAR] = String(DEFAULT_RETENTION_MS);
       if (spec.name === 'put-subscription') variables[PUSH_TARGET_FUNCTIONS_ENV_VAR] = '';
-      // The fetch route's 501 for a live read names the live-read function URL.
-      if (spec.name === 'fetch-records') variables[LIVE_STREAM_URL_ENV_VAR] = resolved(stack.liveReads.url);
+      // The fetch and Durable Streams routes' 501 for a live read names the live-read function URL.
+      if (spec.name === 'fetch-records' || spec.name === 'durable-streams') variables[LIVE_STREAM_URL_ENV_VAR] = resolved(stack.liveReads.url);
       // Functions that post to WebSocket connections learn the watch API's management endpoint.
       if (spec.managesConnections) variables[WATCH_ENDPOINT_ENV_VAR] = resolved(stack.watchApi!.managementEndpoint);
 
