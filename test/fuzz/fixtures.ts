@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import { streamPathOf } from '../../lib/protocol/durable-streams';
 import type { TestPlatform } from '../support/local-platform';
+import { DS_FIXTURE_PRODUCER, DS_FIXTURE_WRITER_SEQ, DS_STREAMS } from './durable-streams';
 import type { WireClient } from './http';
 import type { Fixtures } from './routes';
 
@@ -85,6 +87,7 @@ export class FixtureSet {
       ruleId: '',
       producer: { id: 0, epoch: 0, nextSequence: 0 },
       highWatermarkA1: 0,
+      streams: DS_STREAMS,
     };
   }
 
@@ -113,8 +116,12 @@ export class FixtureSet {
         await this.admin('POST', `/v1/topics/${name}/records`, { records });
       }
     }
-    // Topics a wrongly accepted create made; the dead-letter topic is the subscription's.
-    for (const name of names) if (![fx.topics.a, fx.topics.b, fx.topics.deadLetter].includes(name)) await this.admin('DELETE', `/v1/topics/${encodeURIComponent(name)}`, undefined, [204, 404]);
+    // Topics a wrongly accepted create made; the dead-letter topic is the subscription's; streams' topics go with their streams.
+    for (const name of names) {
+      if ([fx.topics.a, fx.topics.b, fx.topics.deadLetter].includes(name) || streamPathOf(name) !== undefined) continue;
+      await this.admin('DELETE', `/v1/topics/${encodeURIComponent(name)}`, undefined, [204, 404]);
+    }
+    await this.ensureStreams([...names].filter((name) => streamPathOf(name) !== undefined));
 
     // A new producer epoch: its next sequence on a partition is 0 again.
     const producer = await this.admin('POST', '/v1/producers', { name: 'fuzz-producer' });
@@ -126,6 +133,52 @@ export class FixtureSet {
     await this.ensureAcls();
     await this.admin('PUT', '/v1/quotas', FIXTURE_QUOTA);
     this.version++;
+  }
+
+  /**
+   * The Durable Streams fixtures as DS_BASES expect them; streams a wrongly accepted create
+   * made are deleted. When one of the fixtures is not as it should be (deleted, closed,
+   * its settings changed), they are all made again, forks first deleted.
+   */
+  private async ensureStreams(streamTopics: readonly string[]): Promise<void> {
+    const s = this.fixtures.streams;
+    const ds = (path: string) => `/ds/${path}`;
+    const fixturePaths = new Set<string>(Object.values(s));
+    for (const topic of streamTopics) {
+      const path = streamPathOf(topic)!;
+      if (fixturePaths.has(path)) continue;
+      await this.admin('DELETE', ds(path.split('/').map(encodeURIComponent).join('/')), undefined, [204, 404, 410]);
+    }
+    const expected: Record<string, { type: string; closed: boolean }> = {
+      [s.json]: { type: 'application/json', closed: false },
+      [s.bytes]: { type: 'application/octet-stream', closed: false },
+      [s.closed]: { type: 'text/plain', closed: true },
+      [s.fork]: { type: 'application/json', closed: false },
+      [s.doomed]: { type: 'application/json', closed: false },
+    };
+    let intact = true;
+    for (const [path, want] of Object.entries(expected)) {
+      const answer = await this.client.send({ method: 'HEAD', path: ds(path), headers: { authorization: `Bearer ${TOKENS.admin}` } });
+      const closed = answer.headers['stream-closed'] === 'true';
+      if (answer.status !== 200 || answer.headers['content-type'] !== want.type || closed !== want.closed || answer.headers['stream-ttl'] || answer.headers['stream-expires-at']) intact = false;
+    }
+    if (intact) return;
+    for (const path of [s.fork, s.json, s.bytes, s.closed, s.doomed]) await this.admin('DELETE', ds(path), undefined, [204, 404, 410]);
+    const put = async (path: string, headers: Record<string, string>, body?: string) => {
+      const answer = await this.client.send({ method: 'PUT', path: ds(path), headers: { authorization: `Bearer ${TOKENS.admin}`, ...headers }, ...(body === undefined ? {} : { body: Buffer.from(body) }) });
+      if (answer.status !== 201) throw new Error(`fixture PUT /ds/${path} answered ${answer.status}: ${answer.text}`);
+    };
+    const post = async (path: string, headers: Record<string, string>, body: string) => {
+      const answer = await this.client.send({ method: 'POST', path: ds(path), headers: { authorization: `Bearer ${TOKENS.admin}`, 'content-type': 'application/json', ...headers }, body: Buffer.from(body) });
+      if (answer.status >= 300) throw new Error(`fixture POST /ds/${path} answered ${answer.status}: ${answer.text}`);
+    };
+    await put(s.json, { 'content-type': 'application/json' }, '[{"fixture":0}]');
+    await post(s.json, { 'stream-seq': DS_FIXTURE_WRITER_SEQ }, '[{"fixture":1}]');
+    await post(s.json, { 'producer-id': DS_FIXTURE_PRODUCER.id, 'producer-epoch': String(DS_FIXTURE_PRODUCER.epoch), 'producer-seq': '0' }, '[{"fixture":2}]');
+    await put(s.bytes, { 'content-type': 'application/octet-stream' }, 'fixture');
+    await put(s.closed, { 'content-type': 'text/plain', 'stream-closed': 'true' }, 'fixture');
+    await put(s.fork, { 'stream-forked-from': ds(s.json) });
+    await put(s.doomed, { 'content-type': 'application/json' });
   }
 
   private async ensureSubscription(): Promise<void> {

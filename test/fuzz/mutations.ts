@@ -20,6 +20,10 @@ export interface Expect {
   readonly fieldPrefix?: string;
   /** A limit was crossed: a 400 must carry `limit` (this value, or any when `true`). */
   readonly limit?: number | string | true;
+  /** Junk the route may ignore (a Durable Streams cursor): these statuses are fine too, as long as nothing changes. */
+  readonly tolerated?: readonly number[];
+  /** The answer has no body (HEAD): its status is all there is to check. */
+  readonly noBody?: boolean;
 }
 
 export interface Mutation {
@@ -29,6 +33,8 @@ export interface Mutation {
   readonly label: string;
   apply(draft: Draft): void;
   readonly expect: Expect;
+  /** A body checked before authorization, as every route's size limit is: a caller without rights may get its 4xx rather than the 403. */
+  readonly beforeAuth?: boolean;
 }
 
 const BAD_REQUEST = [400] as const;
@@ -255,11 +261,19 @@ function queryMutations(known: Readonly<Record<string, QuerySpec>>): fc.Arbitrar
 export function pathMatches(pattern: string, path: string): boolean {
   const want = pattern.split('/');
   const have = path.split('/');
+  // A greedy last parameter (`{proxy+}`) takes one or more segments.
+  if (/^\{[^}]+\+\}$/.test(want[want.length - 1] ?? '')) {
+    const fixed = want.slice(0, -1);
+    return have.length > fixed.length && fixed.every((segment, i) => (segment.startsWith('{') ? have[i] !== '' : segment === have[i])) && have.slice(fixed.length).join('/') !== '';
+  }
   return want.length === have.length && want.every((segment, i) => (segment.startsWith('{') ? have[i] !== '' : segment === have[i]));
 }
 
+/** The methods an `ANY` route's handler serves (the Durable Streams protocol's, its 405's Allow). */
+export const ANY_ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'] as const;
+
 export function methodsAt(patterns: readonly { method: string; path: string }[], path: string): string[] {
-  return [...new Set(patterns.filter((r) => pathMatches(r.path, path)).map((r) => r.method))];
+  return [...new Set(patterns.filter((r) => pathMatches(r.path, path)).flatMap((r) => (r.method === 'ANY' ? [...ANY_ROUTE_METHODS] : [r.method])))];
 }
 
 function methodMutations(routeMethods: readonly string[]): fc.Arbitrary<Mutation>[] {

@@ -10,7 +10,8 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-export type Body = { readonly json: unknown } | { readonly text: string };
+/** JSON (sent as application/json unless a content-type is set), text, or bytes sent with only the headers the draft has. */
+export type Body = { readonly json: unknown } | { readonly text: string } | { readonly bytes: Buffer };
 
 export interface Draft {
   /** The route being fuzzed, `METHOD /path/{param}`. */
@@ -79,7 +80,9 @@ export function toWire(draft: Draft): WireRequest {
   }
   const headers = { ...draft.headers };
   let body: Buffer | undefined;
-  if (draft.body) {
+  if (draft.body && 'bytes' in draft.body) {
+    body = draft.body.bytes;
+  } else if (draft.body) {
     body = Buffer.from('json' in draft.body ? stringifyJson(draft.body.json) : draft.body.text, 'utf8');
     headers['content-type'] ??= 'application/json';
   }

@@ -1,5 +1,7 @@
+import type fc from 'fast-check';
 import { FUNCTIONS } from '../../infra/platform-spec';
-import type { RouteInputs } from './mutations';
+import { DS_BASES, dsMutationFamilies } from './durable-streams';
+import type { Mutation, RouteInputs } from './mutations';
 import { arr, int, obj, oneOf, RULES, str, type ParamSpec, type QuerySpec, type Spec } from './spec';
 
 /**
@@ -25,6 +27,12 @@ export interface Fixtures {
   producer: { id: number; epoch: number; nextSequence: number };
   /** Topic a partition 1's high watermark, for conditional appends. */
   highWatermarkA1: number;
+  /**
+   * Durable Streams stream paths (after /ds/): a JSON stream with records, a writer
+   * sequence and a producer at epoch 1; a byte stream; a closed text stream; a fork of
+   * the JSON stream; one that delete requests aim at.
+   */
+  readonly streams: { readonly json: string; readonly bytes: string; readonly closed: string; readonly fork: string; readonly doomed: string };
 }
 
 /** Stands in for the fixtures when only the shape of a base request matters (planning). */
@@ -38,12 +46,20 @@ export const SHAPE_FIXTURES: Fixtures = {
   ruleId: 'r',
   producer: { id: 1, epoch: 0, nextSequence: 0 },
   highWatermarkA1: 0,
+  streams: { json: 'j', bytes: 'b', closed: 'c', fork: 'f', doomed: 'd' },
 };
 
 export interface Base {
   readonly params?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** For an `ANY` route: the method of this base. */
+  readonly method?: string;
+  /** Path parameters written as is (a `{proxy+}` stream path keeps its `/`). */
+  readonly rawParams?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** A body sent as these bytes with only the base's headers (no JSON, no default content type). */
+  readonly rawBody?: string | Buffer;
 }
 
 export type AuthScope = 'none' | 'resource' | 'cluster';
@@ -52,6 +68,8 @@ export interface RouteCase extends Omit<RouteInputs, 'method' | 'path'> {
   /** What the route authorizes on: nothing (lists filter instead), a named resource, or the cluster. */
   readonly auth: AuthScope;
   readonly bases: readonly ((fx: Fixtures) => Base)[];
+  /** For inputs the description language does not cover (headers, raw bodies): the route's own mutation families of a base. */
+  readonly families?: (base: Base, routes: readonly { method: string; path: string }[]) => fc.Arbitrary<Mutation>[];
 }
 
 const topic: ParamSpec = { kind: 'string', rule: RULES.name };
@@ -274,6 +292,8 @@ export const ROUTE_CASES: Readonly<Record<string, RouteCase>> = {
     bases: [() => ({ body: { principal: 'alice', produceBytesPerSecond: 2048, fetchBytesPerSecond: null } })],
   },
   'GET /v1/quotas': { auth: 'cluster', bases: [() => ({})] },
+  // The Durable Streams protocol: every method of a stream path, its headers and query values (test/fuzz/durable-streams.ts).
+  'ANY /ds/{proxy+}': { auth: 'resource', bases: DS_BASES, families: dsMutationFamilies },
 };
 
 /** Every HTTP route the platform serves, from infra/platform-spec.ts. */

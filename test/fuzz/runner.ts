@@ -86,7 +86,7 @@ export function planArbitrary(routes: readonly { method: string; path: string }[
     if (!entry) throw new Error(`no fuzz case for route ${key} (add one to test/fuzz/routes.ts)`);
     const perBase = entry.bases.map((base, index) => {
       const shape = base(SHAPE_FIXTURES);
-      const families = mutationFamilies({ ...entry, method: route.method, path: route.path, body: bodyFor(key, shape.body) }, shape.body, routes);
+      const families = entry.families ? entry.families(shape, routes) : mutationFamilies({ ...entry, method: route.method, path: route.path, body: bodyFor(key, shape.body) }, shape.body, routes);
       return fc.oneof(...families).map((mutation) => ({ key, base: index, mutation }));
     });
     return fc.oneof(...perBase);
@@ -103,15 +103,16 @@ export function makePlans(routes: readonly { method: string; path: string }[], o
 export function buildDraft(key: string, baseIndex: number, fixtures: Fixtures, principal: Principal): Draft {
   const [method, pattern] = key.split(' ') as [string, string];
   const base = ROUTE_CASES[key]!.bases[baseIndex]!(fixtures);
+  const body = base.rawBody !== undefined ? { bytes: Buffer.from(base.rawBody) } : base.body === undefined ? undefined : { json: cloneJson(base.body) };
   return {
     routeKey: key,
-    method,
+    method: base.method ?? method,
     pattern,
     params: { ...base.params },
-    rawParams: {},
+    rawParams: { ...base.rawParams },
     query: Object.entries(base.query ?? {}),
-    ...(base.body === undefined ? {} : { body: { json: cloneJson(base.body) } }),
-    headers: { authorization: `Bearer ${TOKENS[principal]}` },
+    ...(body === undefined ? {} : { body }),
+    headers: { ...base.headers, authorization: `Bearer ${TOKENS[principal]}` },
   };
 }
 
@@ -177,7 +178,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     let sameAs403: ErrorBody | undefined;
     if (plan.principal === 'nobody' && entry.auth !== 'none' && plan.mutation.scope !== 'route' && plan.mutation.scope !== 'method') {
       // Authorization comes before the body: a body mutation gets the same 403 as the valid request.
-      if (plan.mutation.scope === 'body' && !plan.mutation.resource) sameAs403 = await reference(plan);
+      if (plan.mutation.scope === 'body' && !plan.mutation.resource && !plan.mutation.beforeAuth) sameAs403 = await reference(plan);
       expect = { ...expect, status: [...expect.status, 403] };
     }
     byRoute[plan.key] ??= { sent: 0, failing: 0 };

@@ -1,5 +1,6 @@
 import { DynamoDBClient, ScanCommand, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client, type ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
+import { streamPathOf } from '../../lib/protocol/durable-streams';
 import type { TestPlatform } from '../support/local-platform';
 import { TOKENS, type PushTarget } from './fixtures';
 import type { WireClient } from './http';
@@ -35,6 +36,8 @@ export class StateReader {
     for (const { name } of topics) {
       state[`topic ${name}`] = (await this.get(`/v1/topics/${encodeURIComponent(name)}`)).body;
       state[`topic ${name} offsets`] = (await this.get(`/v1/topics/${encodeURIComponent(name)}/offsets`)).body;
+      const stream = streamPathOf(name);
+      if (stream !== undefined) state[`stream ${stream}`] = await this.stream(stream);
     }
     const groups: { group: string }[] = (await this.get('/v1/groups')).body.groups;
     for (const { group } of groups) {
@@ -52,6 +55,13 @@ export class StateReader {
     state['producers table items'] = await this.itemCount(this.env.config.tables.Producers);
     state['push deliveries'] = this.target.deliveries;
     return state;
+  }
+
+  /** A Durable Streams stream's metadata as HEAD answers it (its closure, settings and tail are not all in its topic's). */
+  private async stream(path: string): Promise<Record<string, string | number>> {
+    const answer = await this.client.send({ method: 'HEAD', path: `/ds/${path.split('/').map(encodeURIComponent).join('/')}`, headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    const kept = ['content-type', 'stream-next-offset', 'stream-closed', 'stream-ttl', 'stream-expires-at'];
+    return { status: answer.status, ...Object.fromEntries(kept.filter((h) => answer.headers[h] !== undefined).map((h) => [h, answer.headers[h]!])) };
   }
 
   private async objectCount(): Promise<number> {

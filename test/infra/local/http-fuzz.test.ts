@@ -5,6 +5,8 @@ import { startFuzzTarget } from '../../fuzz/environment';
 import { TOKENS } from '../../fuzz/fixtures';
 import type { WireResponse } from '../../fuzz/http';
 import { renderReport } from '../../fuzz/report';
+import { DS_ROUTE } from '../../../lib/protocol/durable-streams';
+import { methodsAt, pathMatches } from '../../fuzz/mutations';
 import { coverageGaps, platformRoutes, routeKey } from '../../fuzz/routes';
 import { makePlans, runFuzz, type FuzzTarget, type Plan } from '../../fuzz/runner';
 import { diffStates } from '../../fuzz/state';
@@ -17,6 +19,7 @@ import { diffStates } from '../../fuzz/state';
 const SIZE = 200;
 const FIXED_SEED = 20_260_601;
 const RANDOM_SEED = 1 + Math.floor(Math.random() * (2 ** 31 - 2));
+const DS_SIZE = 300;
 
 describe('the fuzz table', () => {
   it('has a case for every route the platform serves, and none for a route it does not serve', () => {
@@ -55,6 +58,22 @@ describe('the fuzz checks', () => {
     assert.deepEqual(kinds(json(405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'x', retriable: false } }), { status: [405], code: 'METHOD_NOT_ALLOWED' }, ['GET']), ['malformed-error']);
   });
 
+  it('matches a greedy route parameter ({proxy+}) over one or more segments, and answers an ANY route\'s methods for a 405\'s Allow', () => {
+    assert.ok(pathMatches('/ds/{proxy+}', '/ds/a'));
+    assert.ok(pathMatches('/ds/{proxy+}', '/ds/a/b/c'));
+    assert.ok(!pathMatches('/ds/{proxy+}', '/ds/'));
+    assert.ok(!pathMatches('/ds/{proxy+}', '/ds'));
+    assert.deepEqual(methodsAt(platformRoutes(), '/ds/a/b').sort(), ['DELETE', 'GET', 'HEAD', 'POST', 'PUT']);
+  });
+
+  it('passes a 403 with the code a mutation expects (a stale producer epoch), a tolerated 2xx, and a HEAD answer\'s status alone', () => {
+    const stale = json(403, { error: { code: 'PRODUCER_EPOCH_STALE', message: 'x', retriable: false, field: 'Producer-Epoch' } });
+    assert.deepEqual(kinds(stale, { status: [403], code: 'PRODUCER_EPOCH_STALE' }), []);
+    assert.deepEqual(kinds(stale, { status: [400] }), ['unexpected-status', 'unexpected-status']);
+    assert.deepEqual(kinds(json(200, []), { status: [400], tolerated: [200] }), []);
+    assert.deepEqual(kinds({ status: 404, headers: {}, text: '' }, { status: [404], noBody: true }), []);
+  });
+
   it('flags a state difference by its path', () => {
     assert.deepEqual(diffStates({ 'topic a': { partitionOffsets: [{ highWatermark: 5 }] } }, { 'topic a': { partitionOffsets: [{ highWatermark: 6 }] } }), [
       'topic a.partitionOffsets[0].highWatermark: 5 → 6',
@@ -88,6 +107,14 @@ describe('HTTP API fuzz against the local platform', () => {
     assert.ok(change.problems.some((line) => line.startsWith('topic fuzz-new-topic: (absent) →')), change.problems.join('\n'));
     const topics = (await target.client.json(TOKENS.admin, 'GET', '/v1/topics')).body.topics.map((t: { name: string }) => t.name);
     assert.ok(!topics.includes('fuzz-new-topic'), 'the repair deleted the topic');
+  });
+
+  // One route of 30 gets few of the requests above; the Durable Streams route has many inputs (methods, headers, query, raw bodies).
+  it(`answers ${DS_SIZE} invalid Durable Streams requests (random seed ${RANDOM_SEED}) with well-formed 4xx errors, and they change nothing`, async () => {
+    const plans = makePlans([DS_ROUTE], { requests: DS_SIZE, seed: RANDOM_SEED, nobodyShare: 0.15 });
+    const report = await runFuzz(target, { requests: DS_SIZE, seed: RANDOM_SEED, concurrency: 4, checkEvery: DS_SIZE, nobodyShare: 0.15, keepFailures: 10, plans });
+    assert.equal(report.sent, DS_SIZE);
+    assert.equal(report.failing, 0, `\n${renderReport(report, { failures: 5 })}`);
   });
 
   for (const [name, seed] of [
