@@ -53,7 +53,7 @@ import type { StreamAppend } from '../../lib/log/stream-append-check';
 import { ProducerEpochStaleError, ProducerSequenceGapError, StreamClosedError } from '../../lib/log/stream-append-errors';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { callerOf } from '../middleware/caller';
-import { knownError, type HttpEvent, type HttpResult, type StreamingHttpResult } from '../middleware/http';
+import { knownError, requestBodyBytes, type HttpEvent, type HttpResult, type StreamingHttpResult } from '../middleware/http';
 import { observability } from '../middleware/observability';
 
 /**
@@ -95,7 +95,8 @@ function parseRequest(event: HttpEvent): DsRequest {
   }
   const headers: Headers = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) if (value !== undefined) headers[name.toLowerCase()] = value;
-  const body = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  // Decoded as every route's body is: gzip inflated, another content coding refused (415).
+  const body = requestBodyBytes(event);
   // The API's one body limit (Lambda's 6 MB payload less headroom), as for produce.
   if (body.byteLength > LIMITS.requestBodyMaxBytes) {
     throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${body.byteLength}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });

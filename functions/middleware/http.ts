@@ -131,13 +131,21 @@ function reservedKeyPath(value: unknown, path: string): string | undefined {
  * Gateway does for a binary content type such as `application/octet-stream`.
  */
 function bodyText(event: HttpEvent): string {
+  return requestBodyBytes(event).toString('utf8');
+}
+
+/**
+ * The body's bytes, a `content-encoding: gzip` body decompressed (at most the body limit),
+ * any other coding but `identity` refused (415): what every route with a body reads.
+ */
+export function requestBodyBytes(event: HttpEvent): Buffer {
   const raw = event.body ?? '';
   const encoding = (event.headers?.['content-encoding'] ?? '').trim().toLowerCase();
-  if (encoding === '' || encoding === 'identity') return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  if (encoding === '' || encoding === 'identity') return bytes;
   if (encoding !== 'gzip') throw new UnsupportedContentEncodingError(encoding);
-  const compressed = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   try {
-    return gunzipSync(compressed, { maxOutputLength: LIMITS.requestBodyMaxBytes + 1 }).toString('utf8');
+    return gunzipSync(bytes, { maxOutputLength: LIMITS.requestBodyMaxBytes + 1 });
   } catch (err) {
     if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes uncompressed`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });

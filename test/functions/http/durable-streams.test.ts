@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import { LIMITS } from '../../../lib/protocol/limits';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
@@ -55,6 +56,16 @@ describe('the Durable Streams route', () => {
     assert.equal(error.field, 'body');
     assert.equal(error.limit, LIMITS.requestBodyMaxBytes);
     assert.equal((await as('t-admin', 'HEAD', 'big/s')).headers.get('stream-next-offset'), '0000000000000000');
+  });
+
+  it('inflates a gzip body as other routes do, and refuses another content coding with 415, appending nothing', async () => {
+    assert.equal((await as('t-admin', 'PUT', 'coded/s', { 'content-type': 'application/octet-stream' })).status, 201);
+    const zipped = await as('t-admin', 'POST', 'coded/s', { 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' }, gzipSync(Buffer.from('inflated')));
+    assert.equal(zipped.status, 204);
+    const refused = await as('t-admin', 'POST', 'coded/s', { 'content-type': 'application/octet-stream', 'content-encoding': 'br' }, 'zz');
+    assert.equal(refused.status, 415);
+    assert.equal(JSON.parse(refused.text).error.code, 'UNSUPPORTED_CONTENT_ENCODING');
+    assert.equal((await as('t-admin', 'GET', 'coded/s?offset=-1')).text, 'inflated');
   });
 
   it('answers an SSE read on the HTTP API 501, naming the same request at the live-read URL', async () => {
