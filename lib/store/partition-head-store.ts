@@ -127,6 +127,14 @@ export async function readHeads(
   return heads;
 }
 
+/**
+ * The SET clauses that give a partition never written its empty head (offset 0, as a
+ * missing head reads) and leave an existing head's values alone; the expression binds
+ * `:zero`, `:topic`, `:partition` and `#partition`.
+ */
+const EMPTY_HEAD_IF_MISSING =
+  'nextOffset = if_not_exists(nextOffset, :zero), logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), topic = if_not_exists(topic, :topic), #partition = if_not_exists(#partition, :partition)';
+
 export type MarkWatchedOutcome =
   | { kind: 'marked' }
   /** `watchedUntil` already reached `renewBefore`: nothing was written. */
@@ -154,7 +162,7 @@ export async function markHeadWatched(
         TableName: ctx.tables.log,
         Key: headKey(topic.topicId, partition),
         UpdateExpression:
-          'SET watchedUntil = :until, nextOffset = if_not_exists(nextOffset, :zero), logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), updatedAt = if_not_exists(updatedAt, :zero), topic = if_not_exists(topic, :topic), #partition = if_not_exists(#partition, :partition)',
+          'SET watchedUntil = :until, updatedAt = if_not_exists(updatedAt, :zero), ' + EMPTY_HEAD_IF_MISSING,
         ConditionExpression: 'attribute_not_exists(watchedUntil) OR watchedUntil < :renewBefore',
         ExpressionAttributeNames: { '#partition': 'partition' },
         ExpressionAttributeValues: { ':until': until, ':renewBefore': renewBefore, ':zero': 0, ':topic': topic.name, ':partition': partition },
@@ -291,7 +299,8 @@ export async function closeHead(
         TableName: ctx.tables.log,
         Key: headKey(topic.topicId, partition),
         UpdateExpression:
-          'SET closedAt = :at, nextOffset = if_not_exists(nextOffset, :zero), logStartOffset = if_not_exists(logStartOffset, :zero), leaderEpoch = if_not_exists(leaderEpoch, :zero), maxTimestamp = if_not_exists(maxTimestamp, :zero), updatedAt = :at, topic = if_not_exists(topic, :topic), #partition = if_not_exists(#partition, :partition)' +
+          'SET closedAt = :at, updatedAt = :at, ' +
+          EMPTY_HEAD_IF_MISSING +
           (close.by === undefined ? '' : ', closedBy = :by'),
         ConditionExpression: 'attribute_not_exists(closedAt)',
         ExpressionAttributeNames: { '#partition': 'partition' },
