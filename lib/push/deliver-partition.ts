@@ -10,6 +10,7 @@ import type { DeliveryFailure, DeliveryLease, Subscription } from '../store/subs
 import { acquireLease, commitPastBatch, recordDeliveryFailure, releaseLease, type LeaseRef } from '../store/subscription-store';
 import { readHead } from '../store/partition-head-store';
 import { getTopic } from '../topics/topic-repository';
+import { deliveryId } from './signature';
 import type { Deliver } from './targets';
 import { recordMetric } from '../observability/metrics';
 
@@ -65,7 +66,15 @@ export async function deliverPartition(ctx: SluiceContext, subscription: Subscri
       while (queue.length > 0) {
         const batch = queue[0]!;
         try {
-          await options.deliver(subscription.target, subscription.secret, deliveryBody(subscription, partition, batch, lease.attempts + 1));
+          const id = deliveryId({
+            group: subscription.group,
+            topic: subscription.topic,
+            subscriptionCreatedAt: subscription.createdAt,
+            partition,
+            firstOffset: batch[0]!.offset,
+            lastOffset: batch.at(-1)!.offset,
+          });
+          await options.deliver(subscription.target, subscription.secret, deliveryBody(subscription, partition, batch, lease.attempts + 1), id);
         } catch (error) {
           if (subscription.bisectOnError && batch.length > 1) {
             unrecordedFailures++;

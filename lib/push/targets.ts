@@ -2,10 +2,13 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambdaClient } from '../store/aws-clients';
 import type { PushTarget } from '../store/subscription-items';
 import { describeFailure, targetLabel } from './failure-reason';
-import { SIGNATURE_HEADER, signDelivery } from './signature';
+import { signatureHeaders } from './signature';
 
-/** One delivery attempt: resolves on acknowledgement, rejects with the reason otherwise. */
-export type Deliver = (target: PushTarget, secret: string, body: string) => Promise<void>;
+/**
+ * One delivery attempt: resolves on acknowledgement, rejects with the reason otherwise.
+ * `id` names the delivery (the same on every retry of the same records: see deliveryId).
+ */
+export type Deliver = (target: PushTarget, secret: string, body: string, id: string) => Promise<void>;
 
 export const DELIVERY_TIMEOUT_MS = 10_000;
 
@@ -13,11 +16,12 @@ let lambda: LambdaClient | undefined;
 
 /**
  * Delivers to an HTTPS endpoint (a 2xx acknowledges; the body is signed with the
- * subscription's secret) or invokes a Lambda function synchronously (acknowledged
- * unless it returns a function error). Bounded by a timeout, so a slow target fails
+ * subscription's secret, as Standard Webhooks and in the legacy sluice-signature) or
+ * invokes a Lambda function synchronously (acknowledged unless it returns a function
+ * error). Bounded by a timeout, so a slow target fails
  * the attempt instead of holding the dispatcher.
  */
-export const deliverToTarget: Deliver = async (target, secret, body) => {
+export const deliverToTarget: Deliver = async (target, secret, body, id) => {
   if (target.type === 'https') {
     // The reason becomes the lease's lastError and the dead letters' sluice.dlq.error, so it names the target and the cause.
     const failed = (what: string, cause?: unknown) => new Error(`target ${targetLabel(target.url)}: ${what}`, { cause });
@@ -25,7 +29,7 @@ export const deliverToTarget: Deliver = async (target, secret, body) => {
     try {
       response = await fetch(target.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signDelivery(secret, body, Date.now()) },
+        headers: { 'content-type': 'application/json', ...signatureHeaders(secret, id, body, Date.now()) },
         body,
         signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
       });

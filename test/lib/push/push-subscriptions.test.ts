@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { SluiceContext } from '../../../lib/core/context';
 import { deliverPartition } from '../../../lib/push/deliver-partition';
-import { verifyDelivery } from '../../../lib/push/signature';
+import { Webhook } from 'standardwebhooks';
+import { standardWebhooksSecret, verifyDelivery } from '../../../lib/push/signature';
 import { getSubscription } from '../../../lib/push/subscriptions';
 import { contextFromEnv } from '../../../lib/runtime/context-from-env';
 import { call, startTestPlatform, type TestPlatform } from '../../support/local-platform';
@@ -36,11 +37,24 @@ interface Delivery {
   values: string[];
   signature: string;
   body: string;
+  /** Every header, as a Standard Webhooks verifier takes them. */
+  headers: Record<string, string>;
+}
+
+/** Any request the target got, acknowledged or not: its delivery id and the records it carried. */
+interface Attempt {
+  id: string;
+  partition: number;
+  offsets: number[];
 }
 
 /** A target that fails the first `failFirst` requests, and any batch holding a POISON value. */
-async function startTarget(failFirst: number, alwaysFail = false): Promise<{ url: string; deliveries: Delivery[]; requests: () => number; server: Server }> {
+async function startTarget(
+  failFirst: number,
+  alwaysFail = false,
+): Promise<{ url: string; deliveries: Delivery[]; attempts: Attempt[]; requests: () => number; server: Server }> {
   const deliveries: Delivery[] = [];
+  const attempts: Attempt[] = [];
   let requests = 0;
   const server = createServer((req, res) => {
     let body = '';
@@ -49,6 +63,7 @@ async function startTarget(failFirst: number, alwaysFail = false): Promise<{ url
       requests++;
       const parsed = JSON.parse(body);
       const values = parsed.records.map((r: { value: string }) => Buffer.from(r.value, 'base64').toString());
+      attempts.push({ id: String(req.headers['webhook-id']), partition: parsed.partition, offsets: parsed.records.map((r: { offset: number }) => r.offset) });
       if (alwaysFail || requests <= failFirst || values.includes('POISON')) {
         res.writeHead(503).end();
         return;
@@ -59,12 +74,13 @@ async function startTarget(failFirst: number, alwaysFail = false): Promise<{ url
         values,
         signature: String(req.headers['sluice-signature']),
         body,
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
       });
       res.writeHead(200).end();
     });
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, deliveries, requests: () => requests, server };
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, deliveries, attempts, requests: () => requests, server };
 }
 
 async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 90_000): Promise<void> {
@@ -117,6 +133,19 @@ describe('push subscriptions', () => {
       for (const value of sent.get(partition)!.filter((v) => v !== 'POISON')) assert.ok(delivered.has(value), `${value} was delivered`);
     }
     for (const d of target.deliveries) assert.ok(verifyDelivery(secret, d.body, d.signature, Date.now()), 'every delivery is signed with the subscription secret');
+    const verifier = new Webhook(standardWebhooksSecret(secret));
+    for (const d of target.deliveries) assert.deepEqual(verifier.verify(d.body, d.headers), JSON.parse(d.body), 'a Standard Webhooks library verifies every delivery');
+    // Retries of the same records carry the same webhook-id, so a receiver can drop repeats; other records another one.
+    const idOf = new Map<string, string>();
+    const recordsOf = new Map<string, string>();
+    for (const a of target.attempts) {
+      const records = JSON.stringify([a.partition, a.offsets]);
+      assert.equal(idOf.get(records) ?? a.id, a.id, `one id for the records ${records}`);
+      assert.equal(recordsOf.get(a.id) ?? records, records, `one set of records for the id ${a.id}`);
+      idOf.set(records, a.id);
+      recordsOf.set(a.id, records);
+    }
+    assert.ok(target.attempts.length > idOf.size, 'some batch was retried, so the test saw a repeat');
 
     const dlq = (await call(env.url, 'GET', '/v1/topics/pusher.dlq/partitions/0/records?encoding=utf8')).body.records;
     assert.deepEqual(

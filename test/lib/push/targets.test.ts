@@ -6,6 +6,8 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { standardWebhooksSecret, verifyDelivery } from '../../../lib/push/signature';
 import { deliverToTarget } from '../../../lib/push/targets';
 import { makeCertificates, type Certificates } from './certificates';
 
@@ -76,6 +78,9 @@ async function startLambdaEmulator(): Promise<LambdaEmulator> {
   return emulator;
 }
 
+/** A delivery id as deliverPartition gives it. */
+const ID = 'msg_targets-test';
+
 /** A delivery body as deliver-partition builds it (non-ASCII in the key, to catch any re-encoding). */
 const BODY = JSON.stringify({
   group: 'g',
@@ -127,8 +132,8 @@ describe('Lambda push target', () => {
     });
     const hookUrl = await listen(hook);
     try {
-      await deliverToTarget({ type: 'https', url: `${hookUrl}/hook` }, 'a-secret-of-sixteen+', BODY);
-      await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'a-secret-of-sixteen+', BODY);
+      await deliverToTarget({ type: 'https', url: `${hookUrl}/hook` }, 'a-secret-of-sixteen+', BODY, ID);
+      await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'a-secret-of-sixteen+', BODY, ID);
     } finally {
       hook.close();
     }
@@ -139,22 +144,22 @@ describe('Lambda push target', () => {
     // Absent, the Invoke API defaults to RequestResponse; Event or DryRun would not wait for the function.
     assert.equal(invocation.headers['x-amz-invocation-type'] ?? 'RequestResponse', 'RequestResponse');
     assert.deepEqual(invocation.body, posted[0]!.body);
-    assert.equal(invocation.body.toString('utf8'), BODY);
+    assert.equal(invocation.body.toString('utf8'), BODY, ID);
   });
 
   it('signs the invoke with SigV4 for the lambda service in the configured region', async () => {
-    await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY);
+    await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY, ID);
     const authorization = String(emulator.invocations[0]?.headers.authorization);
     assert.match(authorization, /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/us-east-1\/lambda\/aws4_request, /);
   });
 
   it('counts a function that returns normally as delivered', async () => {
-    assert.equal(await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY), undefined);
+    assert.equal(await deliverToTarget({ type: 'lambda', functionArn: arn('ok') }, 'secret', BODY, ID), undefined);
     assert.equal(emulator.invocations.length, 1);
   });
 
   it('fails the delivery on a function error (X-Amz-Function-Error), naming the function and the error type', async () => {
-    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('fails') }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('fails') }, 'secret', BODY, ID));
     assert.ok(error.message.includes(arn('fails')), error.message);
     assert.match(error.message, /Unhandled/);
     assert.match(error.message, /TypeError/);
@@ -162,17 +167,17 @@ describe('Lambda push target', () => {
   });
 
   it('fails a throttled invoke (429 TooManyRequestsException) as retriable: the next attempt delivers once the throttle clears', async () => {
-    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY, ID));
     assert.ok(error.message.includes(arn('busy')), error.message);
     assert.match(error.message, /TooManyRequestsException/);
     assert.ok(emulator.invocations.length >= 1);
     emulator.throttled = false;
-    await deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY);
-    assert.equal(emulator.invocations.at(-1)!.body.toString('utf8'), BODY);
+    await deliverToTarget({ type: 'lambda', functionArn: arn('busy') }, 'secret', BODY, ID);
+    assert.equal(emulator.invocations.at(-1)!.body.toString('utf8'), BODY, ID);
   });
 
   it('fails an invoke of a missing function (404 ResourceNotFoundException), naming it', async () => {
-    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('gone') }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'lambda', functionArn: arn('gone') }, 'secret', BODY, ID));
     assert.match(error.message, new RegExp(`^Lambda ${arn('gone').replace(/[$:]/g, '\\$&')}: ResourceNotFoundException`));
     assert.equal(emulator.invocations.length, 1, 'a missing function is not retried inside the attempt');
   });
@@ -201,13 +206,13 @@ describe('HTTPS push target failures', () => {
 
   it('names the target and the TLS cause of a self-signed certificate, not fetch’s "fetch failed"', async () => {
     const url = await httpsTarget(certificates.selfSigned);
-    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY, ID));
     assert.equal(error.message, `target ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
   });
 
   it('names the target and the TLS cause of an expired certificate', async () => {
     const url = await httpsTarget(certificates.expired);
-    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY, ID));
     assert.equal(error.message, `target ${url}: certificate has expired (CERT_HAS_EXPIRED)`);
   });
 
@@ -217,7 +222,7 @@ describe('HTTPS push target failures', () => {
     const port = (closed.address() as { port: number }).port;
     await new Promise((done) => closed.close(done));
     const url = `http://127.0.0.1:${port}/hook`;
-    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY, ID));
     assert.equal(error.message, `target ${url}: connect ECONNREFUSED 127.0.0.1:${port}`);
   });
 
@@ -225,13 +230,13 @@ describe('HTTPS push target failures', () => {
     const server = createServer((_req, res) => res.writeHead(503, 'Internal Reason').end('secret internal page'));
     servers.push(server);
     const url = `${await listen(server)}/hook`;
-    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url }, 'secret', BODY, ID));
     assert.equal(error.message, `target ${url}: answered HTTP 503`);
   });
 
   it('leaves the query of the target URL out of the reason', async () => {
     const url = await httpsTarget(certificates.selfSigned);
-    const error = await rejection(deliverToTarget({ type: 'https', url: `${url}?token=abc` }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url: `${url}?token=abc` }, 'secret', BODY, ID));
     assert.equal(error.message, `target ${url}: self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)`);
   });
 
@@ -241,8 +246,35 @@ describe('HTTPS push target failures', () => {
     withSecrets.username = 'user';
     withSecrets.password = 'hunter2';
     withSecrets.search = '?token=abc';
-    const error = await rejection(deliverToTarget({ type: 'https', url: withSecrets.href }, 'secret', BODY));
+    const error = await rejection(deliverToTarget({ type: 'https', url: withSecrets.href }, 'secret', BODY, ID));
     assert.ok(error.message.startsWith(`target ${url}: `), error.message);
     assert.ok(!/hunter2|token|user/.test(error.message), error.message);
+  });
+});
+
+describe('HTTPS push target signature', () => {
+  it('sends the delivery id with a Standard Webhooks signature the standardwebhooks library verifies, and the legacy sluice-signature beside it', async () => {
+    const secret = 'a-secret-of-sixteen+ünïcode';
+    const posted: Received[] = [];
+    const hook = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        posted.push({ path: req.url!, headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(200).end();
+      });
+    });
+    const hookUrl = await listen(hook);
+    try {
+      await deliverToTarget({ type: 'https', url: `${hookUrl}/hook` }, secret, BODY, ID);
+    } finally {
+      hook.close();
+    }
+    const { headers, body } = posted[0]!;
+    assert.equal(headers['webhook-id'], ID);
+    const received = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+    assert.deepEqual(new Webhook(standardWebhooksSecret(secret)).verify(body.toString('utf8'), received), JSON.parse(BODY));
+    assert.throws(() => new Webhook(standardWebhooksSecret(`${secret}x`)).verify(body.toString('utf8'), received), /No matching signature/);
+    assert.ok(verifyDelivery(secret, body.toString('utf8'), String(headers['sluice-signature']), Date.now()));
   });
 });
