@@ -1,25 +1,43 @@
 import { StartupError } from './emulators/startup-error';
 import { localConfigFromEnv } from './local-config';
 import { LocalPlatform } from './local-platform';
+import { START_HELP, StartUsageError, parseStartArgs, startBanner } from './start-options';
+import { authConfigFromEnv } from '../../lib/auth/auth-config';
 
 /** `npm start`: runs Sluice locally until Ctrl-C. */
 const log = (line: string) => console.log(`[sluice] ${line}`);
 
+let command: ReturnType<typeof parseStartArgs>;
 try {
+  command = parseStartArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof StartUsageError)) throw error;
+  console.error(`error: ${error.message}\nSee npm start -- --help for the options.`);
+  process.exit(2);
+}
+if (command.help) {
+  console.log(START_HELP);
+  process.exit(0);
+}
+
+try {
+  // Flags are the environment variables' shorthands: set them where everything reads settings.
+  Object.assign(process.env, command.env);
   const config = localConfigFromEnv();
   const platform = await LocalPlatform.start(config, log);
-  console.log(`
-Sluice is running.
-  API       ${platform.url}
-  Watch     ${platform.watchUrl}${process.env.SLUICE_AUTH_MODE === 'token' ? '?token=<token>' : ''}  (WebSocket: wait at the tail, lib/protocol/watch.ts)
-  Kafka     ${platform.kafka ? `${platform.kafka.bootstrapServer}  (bootstrap servers; produce, fetch, list offsets and consumer groups; create, delete and describe topics${process.env.SLUICE_AUTH_MODE === 'token' ? '; SASL/PLAIN with a token as the password' : ''})` : 'off (SLUICE_KAFKA_PORT=off)'}
-  DynamoDB  ${platform.endpoints.dynamodb}
-  S3        ${platform.endpoints.s3}
-  data      ${config.dataDir ?? '(in memory)'}
-
-Try:  curl -s -XPOST ${platform.url}/v1/topics -H 'content-type: application/json' -d '{"name":"demo","partitions":4}'
-Stop with Ctrl-C.
-`);
+  const auth = authConfigFromEnv();
+  console.log(
+    startBanner({
+      url: platform.url,
+      watchUrl: platform.watchUrl,
+      kafkaBootstrap: platform.kafka?.bootstrapServer,
+      dynamodb: platform.endpoints.dynamodb,
+      s3: platform.endpoints.s3,
+      dataDir: config.dataDir,
+      authMode: auth.mode,
+      tokenPrincipals: [...new Set(auth.tokens.values())],
+    }),
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
