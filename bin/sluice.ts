@@ -12,10 +12,12 @@ import { ACL_OPERATIONS, ACL_RESOURCE_TYPES, type AclCreateOptions, CLUSTER_RESO
 import { DEFAULT_URL, type GlobalOptions, InputError, REQUEST_BODY_MAX_BYTES, notes } from './cli/common';
 import { type ConsumeOptions, GROUP_ONLY_OPTIONS, consume } from './cli/consume';
 import { consumeGroup } from './cli/consume-group';
+import { type StartPosition, startPosition, stopPosition } from './cli/consume-positions';
 import { type ResetOffsetsOptions, deleteGroup, deleteGroupOffsets, describeGroup, groupOffsets, listGroups, resetOffsets, resetTargetOf } from './cli/groups';
 import { flushed } from './cli/output';
-import { type StartFrom, baseUrl, byteRate, collect, dateTime, integer, keyValue, lambdaArn, maxRecordAge, partitionList, pushSecret, separator, startFrom, trimOffset, upperChoice, watchUrl } from './cli/parsers';
+import { baseUrl, byteRate, collect, dateTime, integer, keyValue, lambdaArn, maxRecordAge, partitionList, pushSecret, separator, trimOffset, upperChoice, watchUrl } from './cli/parsers';
 import { type ProduceOptions, produce } from './cli/produce';
+import { FORMAT_HELP, parseRecordFormat } from './cli/record-format';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
 import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
@@ -172,19 +174,34 @@ terminal or with --progress.`,
     .action((topic: string, values: string[], opts: ProduceOptions) => produce(topic, values, opts, globals()));
 
   program
-    .command('consume <topic>')
-    .description('print the records of a topic, in offset order per partition; with --group, as a member of a consumer group')
-    .option('--partition <n>', 'read this partition; repeatable (default: every partition)', collect(integer(0)))
-    .option('--from <where>', 'earliest, latest or an offset', startFrom, 'earliest' as StartFrom)
+    .command('consume [topics...]')
+    .description('print the records of one or more topics, in offset order per partition; with --group, as a member of a consumer group')
+    .option('-t, --topic <topic>', 'a topic to read, besides those given as arguments; repeatable', collect(String))
+    .option('--partition <n>', 'read this partition of each topic; repeatable (default: every partition)', collect(integer(0)))
+    .option('--from <where>', 'earliest, latest, an offset, -N (N records before the end of each partition) or @time (ISO 8601 or ms since the epoch: the first record at or after it)', startPosition, 'earliest' as StartPosition)
+    .option('--to <where>', 'stop each partition before this offset, or at the first record at or after @time (default: its high watermark as of the start; with --follow, never)', stopPosition)
     .option('--max-records <n>', 'stop after this many records in all', integer(1))
-    .option('--follow', 'after catching up, keep waiting for new records until interrupted (Ctrl-C): on --watch-url if given, else by long-polling each partition')
+    .option('--follow', 'after catching up, keep waiting for new records until interrupted (Ctrl-C) or --to: on --watch-url if given, else by long-polling each partition')
     .option('--poll-interval-ms <ms>', 'no longer used: --follow waits on --watch-url or long-polls (accepted for old scripts)', integer(1), 1000)
-    .option('--key-separator <sep>', 'print each record as key, <sep>, value ("\\t" means a tab)', separator)
-    .option('--base64', 'print values as base64 (keys and headers stay text)')
+    .option('--print-key', 'print each record\'s key before its value')
+    .option('--print-timestamp', 'print each record\'s timestamp (ISO 8601) first')
+    .option('--print-partition', 'print each record\'s partition')
+    .option('--print-offset', 'print each record\'s offset')
+    .option('--print-headers', 'print each record\'s headers as k1=v1,k2=v2')
+    .option('--key-separator <sep>', 'between the printed fields (default a tab; "\\t" means a tab); implies --print-key', separator)
+    .addOption(
+      new Option('-f, --format <format>', `print each record by this format, as kcat's -f: ${FORMAT_HELP}; \\n, \\t, \\r, \\\\, \\xHH escapes, %% for %`)
+        .argParser(parseRecordFormat)
+        .conflicts(['printKey', 'printTimestamp', 'printPartition', 'printOffset', 'printHeaders', 'keySeparator']),
+    )
+    .option('--base64', 'print values as base64 (keys and headers as they are)')
+    .option('--progress', 'show records, bytes and rate on stderr (default: when stderr is a terminal and stdout is not)')
+    .option('--no-progress', 'never show progress')
     .addOption(
       new Option('--group <group>', 'consume as a member of this consumer group: its partitions, from its committed offsets').conflicts([
         'partition',
         'from',
+        'to',
         'pollIntervalMs',
       ]),
     )
@@ -196,16 +213,23 @@ terminal or with --progress.`,
     .addHelpText(
       'after',
       `
-Without --follow, each partition is read from the start offset up to its high
-watermark as it was when consume started, then consume exits. Partitions are read
-one after another. Values are printed as UTF-8 text, one per line (a null value
-prints as an empty line, a null key as empty); use --base64 or --json for binary
-values. With --json, each record is one line:
-{topic, partition, offset, timestamp, key, value, headers}. Reads that fail with a
-retriable error are retried. With --follow, partitions are read side by side and,
-once read to the end, wait for new records: on the --watch-url connection (one for all
-partitions, nothing running on the server while it waits), else by one long-poll per
-partition; interrupting it exits 0.
+Topics come as arguments, with -t, or both. Without --follow, each partition is read
+from the start offset up to its high watermark as it was when consume started (or
+--to, whichever comes first), then consume exits, as kcat -e does. Partitions are
+read one after another. Each record prints as its value's bytes, one per line (a null
+value prints as an empty line), after the fields asked for with --print-* (timestamp,
+partition, offset, headers, key, in that order), each followed by --key-separator.
+With --format nothing is added: kcat -f 'Topic %t [%p] at offset %o: key %k: %s\\n'.
+With --json, each record is one line:
+{topic, partition, offset, timestamp, key, value, headers}; a key, value or header
+value that is not UTF-8 comes as base64, marked by "keyEncoding", "valueEncoding" or
+the header's "valueEncoding" set to "base64" beside it (--base64: every value), so
+--json never loses a byte. Reads that fail with a retriable error are retried. With
+--follow, partitions are read side by side and, once read to the end, wait for new
+records: on the --watch-url connection (one for all partitions, nothing running on
+the server while it waits), else by one long-poll per partition (one request held up
+to 20 s, not one a second); interrupting it exits 0, and with --to it exits once
+every partition reached its stop.
 
 With --group, consume is a member of a consumer group: it joins, heartbeats in the
 background, reads the partitions the group assigns it from the group's committed
@@ -218,13 +242,16 @@ their high watermarks as of the start and that commit went through; with --follo
 waits at the tail (on --watch-url, else long-polling) until interrupted. It leaves the group on exit (Ctrl-C, SIGTERM,
 --max-records, caught up). Joins, rebalances and commits refused are noted on stderr.`,
     )
-    .action((topic: string, opts: ConsumeOptions, command: Command) => {
+    .action((args: string[], opts: ConsumeOptions, command: Command) => {
+      const topics = [...new Set([...args, ...(opts.topic ?? [])])];
+      if (topics.length === 0) command.error('error: give a topic: sluice consume <topic...> or -t <topic>', { exitCode: 2, code: 'sluice.missingTopic' });
+      if (opts.format !== undefined && globals().json) command.error("error: option '--format' cannot be used with '--json'", { exitCode: 2, code: 'sluice.conflictingOption' });
       if (opts.group === undefined) {
         const given = GROUP_ONLY_OPTIONS.find((name) => command.getOptionValueSource(name) === 'cli');
         if (given) command.error(`error: option '--${given.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}' needs --group`, { exitCode: 2, code: 'sluice.groupOption' });
-        return consume(topic, opts, globals());
+        return consume(topics, opts, globals());
       }
-      return consumeGroup(topic, opts.group, opts, globals());
+      return consumeGroup(topics, opts.group, opts, globals());
     });
 
   const groups = program.command('groups').description('list, describe and delete consumer groups, show their offsets and lag, and reset their offsets');

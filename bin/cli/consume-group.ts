@@ -1,7 +1,8 @@
 import { SluiceConsumer } from '../../lib/client/consumer';
 import { type GlobalOptions, clientFor, watchSocket } from './common';
-import { type ConsumeOptions, recordRenderer } from './consume';
+import { type ConsumeOptions, consumeReport, recordRenderer } from './consume';
 import { flushed, out } from './output';
+import { recordBytes } from './record-format';
 
 /**
  * `consume --group`: a member of the group through the client's `SluiceConsumer`
@@ -10,19 +11,20 @@ import { flushed, out } from './output';
  * least once. Without --follow it stops at the high watermarks as of the start, once that
  * commit went through. Notes on stderr; leaves the group on every exit.
  */
-export async function consumeGroup(topic: string, group: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+export async function consumeGroup(topics: string[], group: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+  const report = consumeReport(topics, opts, globals);
   const consumer = new SluiceConsumer(
     clientFor(globals, await watchSocket(globals)),
     {
       groupId: group,
-      topics: [topic],
+      topics,
       sessionTimeoutMs: opts.sessionTimeoutMs,
       ...(opts.reset !== undefined && { resetPolicy: opts.reset }),
       ...(opts.assignor !== undefined && { assignor: opts.assignor }),
       ...(opts.clientId !== undefined && { clientId: opts.clientId }),
       autoCommitIntervalMs: opts.commitIntervalMs,
       encoding: 'base64',
-      note: (message) => void process.stderr.write(globals.json ? `${JSON.stringify({ note: message })}\n` : `${message}\n`),
+      note: report.note,
     },
     { stopAtEnd: opts.follow !== true, ...(opts.maxRecords !== undefined && { maxRecords: opts.maxRecords }) },
   );
@@ -35,11 +37,12 @@ export async function consumeGroup(topic: string, group: string, opts: ConsumeOp
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const render = recordRenderer(topic, opts, globals);
+  const render = recordRenderer(opts, globals);
   try {
     for await (const batch of consumer.batches()) {
       writing = true;
-      await out(batch.map((r) => render(r.partition, r)).join(''));
+      await out(Buffer.concat(batch.map(render)));
+      report.progress.update({ records: batch.length, bytes: batch.reduce((sum, r) => sum + recordBytes(r), 0) });
       // Written before the batch counts as consumed: a commit never runs ahead of what was printed.
       await flushed(process.stdout);
       writing = false;
@@ -50,6 +53,7 @@ export async function consumeGroup(topic: string, group: string, opts: ConsumeOp
       }
     }
   } finally {
+    report.progress.done();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
     await consumer.close();

@@ -1,12 +1,14 @@
 import { SluiceConsumer } from '../../lib/client/consumer';
 import { withRetries } from '../../lib/client/retry';
-import { SluiceApiError, type SluiceHttpClient } from '../../lib/client/sluice-http-client';
-import type { AssignorName, FetchedRecord, PartitionOffsets, ResetPolicy } from '../../lib/client/types';
+import type { SluiceHttpClient } from '../../lib/client/sluice-http-client';
+import type { AssignorName, PartitionOffsets, ResetPolicy } from '../../lib/client/types';
 import { FETCH_MAX_RECORDS, type GlobalOptions, clientFor, watchSocket } from './common';
+import { type StartPosition, type StopPosition, endOffset, pastStop, startOffset } from './consume-positions';
 import { out } from './output';
-import type { StartFrom } from './parsers';
+import { type Progress, startProgress } from './progress';
+import { type PrintableRecord, type RecordFormat, formatRenderer, jsonRecord, recordBytes, textRenderer } from './record-format';
 
-/** `sluice consume` without --group: each partition read from a start offset up to its high watermark, or followed. */
+/** `sluice consume` without --group: each partition read from a start offset up to its high watermark (or `--to`), or followed. */
 
 /** Retries of a read that failed with a retriable error, before `consume` gives up. */
 const READ_RETRIES = 4;
@@ -14,13 +16,24 @@ const READ_RETRIES = 4;
 const FOLLOW_WAIT_MS = 20_000;
 
 export interface ConsumeOptions {
+  /** `-t`: topics besides those given as arguments. */
+  topic?: string[];
   partition?: number[];
-  from: StartFrom;
+  from: StartPosition;
+  to?: StopPosition;
   maxRecords?: number;
   follow?: boolean;
   pollIntervalMs: number;
   keySeparator?: string;
+  printKey?: boolean;
+  printTimestamp?: boolean;
+  printHeaders?: boolean;
+  printPartition?: boolean;
+  printOffset?: boolean;
+  format?: RecordFormat;
   base64?: boolean;
+  /** Undefined: on when stderr is a terminal and stdout is not. */
+  progress?: boolean;
   group?: string;
   sessionTimeoutMs: number;
   reset?: ResetPolicy;
@@ -33,13 +46,14 @@ export interface ConsumeOptions {
 export const GROUP_ONLY_OPTIONS = ['sessionTimeoutMs', 'reset', 'assignor', 'clientId', 'commitIntervalMs'] as const;
 
 export interface Position {
+  topic: string;
   partition: number;
   next: number;
-  /** Read up to here: the high watermark when consume started. */
+  /** Read up to here (exclusive): the high watermark when consume started, or `--to`'s offset. */
   end: number;
 }
 
-export async function consume(topic: string, opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
+export async function consume(topics: string[], opts: ConsumeOptions, globals: GlobalOptions): Promise<void> {
   const client = clientFor(globals, await watchSocket(globals));
   const controller = new AbortController();
   const { signal } = controller;
@@ -48,36 +62,61 @@ export async function consume(topic: string, opts: ConsumeOptions, globals: Glob
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   }
+  const report = consumeReport(topics, opts, globals);
   try {
-    await consumeLoop(client, topic, opts, globals, signal);
+    await consumeLoop(client, topics, opts, globals, signal, report);
   } catch (err) {
     if (!signal.aborted) throw err; // interrupted while following: a normal end
   } finally {
+    report.progress.done();
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
 }
 
-/** How `consume` prints a record fetched as base64: its value as text (or base64), or with --json one object per line. */
-export function recordRenderer(topic: string, opts: ConsumeOptions, globals: GlobalOptions): (partition: number, r: FetchedRecord) => string {
-  const sep = opts.keySeparator;
-  const text = (value: string | null): string => (value === null ? '' : Buffer.from(value, 'base64').toString('utf8'));
-  const valueText = (value: string | null): string | null => (value === null || opts.base64 ? value : text(value));
-  return (partition, r) => {
-    if (globals.json) {
-      return `${JSON.stringify({
-        topic,
-        partition,
-        offset: r.offset,
-        timestamp: r.timestamp,
-        key: r.key === null ? null : text(r.key),
-        value: valueText(r.value),
-        headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : text(h.value) })),
-      })}\n`;
-    }
-    const value = valueText(r.value) ?? '';
-    return sep === undefined ? `${value}\n` : `${text(r.key)}${sep}${value}\n`;
+/** How a consume tells its progress and its notes (rebalances, retries) on stderr. */
+export interface ConsumeReport {
+  progress: Progress;
+  note: (message: string) => void;
+}
+
+/**
+ * Progress is on with --progress, off with --no-progress, and otherwise on when stderr
+ * is a terminal and stdout is not (`consume t > file`): when both are the same screen,
+ * the redrawn status line would land among the records printed there.
+ */
+export function consumeReport(topics: string[], opts: ConsumeOptions, globals: GlobalOptions): ConsumeReport {
+  const enabled = opts.progress ?? (process.stderr.isTTY === true && process.stdout.isTTY !== true);
+  const progress = startProgress({ label: `consume ${topics.join(',')}`, enabled });
+  const note = (message: string): void => {
+    if (globals.json) process.stderr.write(`${JSON.stringify({ note: message })}\n`);
+    else if (enabled) progress.note(message);
+    else process.stderr.write(`${message}\n`);
   };
+  return { progress, note };
+}
+
+/** How `consume` prints a record fetched as base64: --json, a --format, or text with the fields asked for. */
+export function recordRenderer(opts: ConsumeOptions, globals: GlobalOptions): (r: PrintableRecord) => Buffer {
+  const base64Values = opts.base64 === true;
+  if (globals.json) return (r) => Buffer.from(`${JSON.stringify(jsonRecord(r, { base64Values }))}\n`);
+  if (opts.format) return formatRenderer(opts.format, { base64Values });
+  return textRenderer({
+    timestamp: opts.printTimestamp,
+    partition: opts.printPartition,
+    offset: opts.printOffset,
+    headers: opts.printHeaders,
+    key: opts.printKey === true || opts.keySeparator !== undefined,
+    ...(opts.keySeparator !== undefined && { separator: opts.keySeparator }),
+    base64Values,
+  });
+}
+
+/** Prints records and counts them in the progress display. */
+async function print(records: PrintableRecord[], render: (r: PrintableRecord) => Buffer, progress: Progress): Promise<void> {
+  if (records.length === 0) return;
+  await out(Buffer.concat(records.map(render)));
+  progress.update({ records: records.length, bytes: records.reduce((sum, r) => sum + recordBytes(r), 0) });
 }
 
 /** The readable range of each partition: the topic offsets route, or a partition's own for any it leaves out (PARTITION_NOT_FOUND). */
@@ -97,49 +136,54 @@ export async function partitionRanges(
   return ranges;
 }
 
+/** Where each partition of each topic starts and ends; all resolved before anything is printed, so a bad --from prints nothing. */
+async function positionsOf(client: SluiceHttpClient, topics: string[], opts: ConsumeOptions, signal: AbortSignal): Promise<Position[]> {
+  const wanted = opts.partition && [...new Set(opts.partition)].sort((a, b) => a - b);
+  const positions: Position[] = [];
+  for (const topic of topics) {
+    for (const range of await partitionRanges(client, topic, wanted, signal)) {
+      const offsetForTime = async (timestamp: number): Promise<number | null> =>
+        (await withRetries(() => client.offsetForTime(topic, range.partition, timestamp, { signal }), { retries: READ_RETRIES, signal })).offset;
+      const next = await startOffset(opts.from, topic, range, offsetForTime);
+      positions.push({ topic, partition: range.partition, next, end: endOffset(opts.to, range, opts.follow === true) });
+    }
+  }
+  return positions;
+}
+
 export async function consumeLoop(
   client: SluiceHttpClient,
-  topic: string,
+  topics: string[],
   opts: ConsumeOptions,
   globals: GlobalOptions,
   signal: AbortSignal,
+  report: ConsumeReport,
 ): Promise<void> {
-  const wanted = opts.partition && [...new Set(opts.partition)].sort((a, b) => a - b);
-  const positions: Position[] = (await partitionRanges(client, topic, wanted, signal)).map((r) => {
-    let next: number;
-    if (opts.from === 'earliest') next = r.logStartOffset;
-    else if (opts.from === 'latest') next = r.highWatermark;
-    else if (opts.from < r.logStartOffset || opts.from > r.highWatermark) {
-      throw new SluiceApiError(
-        416,
-        'OFFSET_OUT_OF_RANGE',
-        `Partition ${r.partition}: offset ${opts.from} is out of range; valid offsets are ${r.logStartOffset}..${r.highWatermark} (the high watermark)`,
-        false,
-        { partition: r.partition, offset: opts.from, logStartOffset: r.logStartOffset, highWatermark: r.highWatermark },
-      );
-    } else next = opts.from;
-    return { partition: r.partition, next, end: r.highWatermark };
-  });
-
-  if (opts.follow) return follow(client, topic, positions, opts, globals, signal);
-  const render = recordRenderer(topic, opts, globals);
+  const positions = await positionsOf(client, topics, opts, signal);
+  if (opts.follow) return follow(client, positions, opts, globals, signal, report);
+  const render = recordRenderer(opts, globals);
 
   let remaining = opts.maxRecords ?? Infinity;
   for (const pos of positions) {
-    while (pos.next < pos.end && remaining > 0 && !signal.aborted) {
+    let stopped = false;
+    while (!stopped && pos.next < pos.end && remaining > 0 && !signal.aborted) {
       const from = pos.next;
-      const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining);
+      const maxRecords = Math.min(FETCH_MAX_RECORDS, remaining, pos.end - from);
       const page = await withRetries(
-        () => client.fetchRecords(topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
+        () => client.fetchRecords(pos.topic, pos.partition, { offset: from, maxRecords, encoding: 'base64' }, { signal }),
         { retries: READ_RETRIES, signal },
       );
-      let chunk = '';
+      const printed: PrintableRecord[] = [];
       for (const r of page.records) {
-        if (remaining <= 0 || r.offset >= pos.end) break;
-        chunk += render(pos.partition, r);
+        if (remaining <= 0) break;
+        if (pastStop(r, pos.end, opts.to)) {
+          stopped = true;
+          break;
+        }
+        printed.push({ ...r, topic: pos.topic, partition: pos.partition });
         remaining--;
       }
-      await out(chunk);
+      await print(printed, render, report.progress);
       pos.next = Math.max(pos.next, page.nextOffset);
       if (pos.next === from) break; // no progress
     }
@@ -149,28 +193,37 @@ export async function consumeLoop(
 /**
  * --follow: the partitions through the client's consumer, assigned by hand (no group, no
  * commits) at the start positions, so a partition read to the end waits as a consumer
- * does: on the watch connection when there is a watch URL, else by long-poll, instead of
- * asking every partition again on a timer.
+ * does: on the watch connection when there is a watch URL, else by long-poll (one request
+ * per partition held at the tail for up to FOLLOW_WAIT_MS), instead of asking every
+ * partition again on a timer. With --to, a partition that reaches its stop is paused, and
+ * consume ends once every partition has.
  */
-async function follow(client: SluiceHttpClient, topic: string, positions: Position[], opts: ConsumeOptions, globals: GlobalOptions, signal: AbortSignal): Promise<void> {
+async function follow(client: SluiceHttpClient, positions: Position[], opts: ConsumeOptions, globals: GlobalOptions, signal: AbortSignal, report: ConsumeReport): Promise<void> {
+  const open = new Map(positions.filter((p) => p.next < p.end).map((p) => [`${p.topic}/${p.partition}`, p]));
+  if (open.size === 0) return;
   const consumer = new SluiceConsumer(
     client,
-    {
-      autoCommit: false,
-      encoding: 'base64',
-      waitMs: FOLLOW_WAIT_MS,
-      fetchMaxRecords: FETCH_MAX_RECORDS,
-      note: (message) => void process.stderr.write(globals.json ? `${JSON.stringify({ note: message })}\n` : `${message}\n`),
-    },
+    { autoCommit: false, encoding: 'base64', waitMs: FOLLOW_WAIT_MS, fetchMaxRecords: FETCH_MAX_RECORDS, note: report.note },
     opts.maxRecords === undefined ? {} : { maxRecords: opts.maxRecords },
   );
   const stop = (): void => void consumer.close();
   signal.addEventListener('abort', stop, { once: true });
-  const render = recordRenderer(topic, opts, globals);
+  const render = recordRenderer(opts, globals);
   try {
-    await consumer.assign(positions.map((p) => ({ topic, partition: p.partition })));
-    for (const p of positions) consumer.seek({ topic, partition: p.partition }, p.next);
-    for await (const batch of consumer.batches()) await out(batch.map((r) => render(r.partition, r)).join(''));
+    await consumer.assign([...open.values()].map((p) => ({ topic: p.topic, partition: p.partition })));
+    for (const p of open.values()) consumer.seek(p, p.next);
+    for await (const batch of consumer.batches()) {
+      // A batch is one partition's; a partition already stopped may still hand out one fetched before its pause.
+      const pos = open.get(`${batch[0]!.topic}/${batch[0]!.partition}`);
+      if (!pos) continue;
+      const cut = batch.findIndex((r) => pastStop(r, pos.end, opts.to));
+      await print(cut < 0 ? batch : batch.slice(0, cut), render, report.progress);
+      if (cut >= 0 || batch.at(-1)!.offset + 1 >= pos.end) {
+        consumer.pause([pos]);
+        open.delete(`${pos.topic}/${pos.partition}`);
+        if (open.size === 0) break;
+      }
+    }
   } finally {
     signal.removeEventListener('abort', stop);
     await consumer.close();

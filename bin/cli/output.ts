@@ -2,7 +2,7 @@ import { once } from 'node:events';
 
 /** Writing to stdout (waiting for a full pipe) and the table and time formats every command prints. */
 
-export async function out(text: string): Promise<void> {
+export async function out(text: string | Uint8Array): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
