@@ -5,7 +5,8 @@ import tseslint from 'typescript-eslint';
  * The layering of docs/design.md ("Code map"), enforced: a violation fails `npm test`.
  *
  *   lib/protocol   the wire contract: imports only zod (and itself)
- *   lib/client     the client package: imports only lib/protocol and the SigV4 packages
+ *   lib/client     the client package: imports only lib/protocol, the stored batch format (to
+ *                  decode batches answers: lib/format, lib/records, lib/core/errors) and the SigV4 packages
  *   lib/store      the only code that imports the DynamoDB, S3 and API Gateway management clients
  *   lib/**         never imports functions/, infra/ or bin/
  *   functions/**   never imports infra/ or bin/
@@ -57,8 +58,8 @@ export default tseslint.config(
     files: ['lib/client/**/*.ts'],
     rules: {
       'no-restricted-imports': restrict([
-        '^(?!\\./|\\.\\./protocol/|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
-        'lib/client is the publishable client: it imports only lib/protocol and the SigV4 packages.',
+        '^(?!\\./|\\.\\./protocol/|\\.\\./format/batch-codec$|\\.\\./records/record-encoding$|\\.\\./core/errors$|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
+        'lib/client is the publishable client: it imports only lib/protocol, the batch format it decodes and the SigV4 packages.',
       ]),
     },
   },

@@ -9,7 +9,8 @@ import { recordSize } from '../../lib/records/log-record';
 import { recordsJson } from '../../lib/records/record-encoding';
 import { fetchQuerySchema, lastEventIdSchema, type Encoding } from '../../lib/protocol/requests';
 import { LIVE_DEFAULTS, LIVE_STREAM_URL_ENV_VAR, sseComment, sseEvent, sseRetry, wantsEventStream, type LiveEnd } from '../../lib/protocol/live';
-import { fetchRecords, type FetchResult } from '../../lib/log/fetch-records';
+import { fetchBatches, fetchRecords, type FetchBatchesResult, type FetchResult } from '../../lib/log/fetch-records';
+import { RECORD_BATCHES_HEADERS, RECORD_BATCHES_TYPE, wantsRecordBatches } from '../../lib/protocol/record-batches';
 import { liveSettingsFromEnv, openLiveRead } from '../../lib/log/live-records';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
 import { httpErrors, jsonWith, knownError, pathParam, query, type HttpEvent, type HttpResult, type StreamingHttpResult } from '../middleware/http';
@@ -24,6 +25,8 @@ interface FetchRequest {
   limits: { offset?: number; waitMs: number; maxRecords: number; maxBytes: number };
   /** A live read (server-sent events): `live=sse` or `Accept: text/event-stream`. */
   live: boolean;
+  /** Answer the stored batches, not JSON: `Accept: application/vnd.sluice.record-batches` (lib/protocol/record-batches.ts). */
+  batches: boolean;
 }
 
 /**
@@ -41,7 +44,8 @@ async function readRequest(event: HttpEvent): Promise<FetchRequest> {
   const resumeAt = live && lastEventId !== undefined ? parseInput(lastEventIdSchema, lastEventId, 'Last-Event-ID') : undefined;
   const ctx = contextFromEnv();
   await requireAccess(ctx, caller, { resourceType: 'TOPIC', resourceName: topic, operation: 'READ' });
-  return { caller, ctx, topic, partition, encoding, live, limits: { ...limits, offset: resumeAt ?? limits.offset } };
+  const batches = !live && wantsRecordBatches(event.headers?.accept);
+  return { caller, ctx, topic, partition, encoding, live, batches, limits: { ...limits, offset: resumeAt ?? limits.offset } };
 }
 
 /** The answer's body: `{ ...result, encoding }` with the records rendered by hand (recordsJson). */
@@ -68,12 +72,30 @@ function liveReadUrl(event: HttpEvent): string | undefined {
   return `${base.replace(/\/+$/, '')}${event.rawPath}${query}`;
 }
 
-async function fetchAnswer({ caller, ctx, topic, partition, encoding, limits }: FetchRequest): Promise<HttpResult> {
+async function fetchAnswer({ caller, ctx, topic, partition, encoding, limits, batches }: FetchRequest): Promise<HttpResult> {
   await chargeQuota(ctx, caller, 'fetch', 0);
+  if (batches) {
+    const result = await fetchBatches(ctx, { topic, partition, ...limits });
+    await chargeQuota(ctx, caller, 'fetch', result.recordBytes).catch(() => undefined);
+    return batchesAnswer(result);
+  }
   const result = await fetchRecords(ctx, { topic, partition, ...limits });
   // Charged after the read, when its size is known; an overdrawn window refuses the next fetch.
   await chargeQuota(ctx, caller, 'fetch', bytesOf(result)).catch(() => undefined);
   return jsonWith(200, { ...result, encoding }, 'records', recordsJson(result.records, encoding));
+}
+
+/** The batches one after another, base64 for API Gateway (which sends the bytes), and the rest of the answer in headers. */
+function batchesAnswer(result: FetchBatchesResult): HttpResult {
+  const headers: Record<string, string> = {
+    'content-type': RECORD_BATCHES_TYPE,
+    [RECORD_BATCHES_HEADERS.nextOffset]: String(result.nextOffset),
+    [RECORD_BATCHES_HEADERS.highWatermark]: String(result.highWatermark),
+    [RECORD_BATCHES_HEADERS.logStartOffset]: String(result.logStartOffset),
+  };
+  if (result.closed) headers[RECORD_BATCHES_HEADERS.closed] = 'true';
+  const body = result.batches.length === 1 ? Buffer.from(result.batches[0]!.bytes.buffer, result.batches[0]!.bytes.byteOffset, result.batches[0]!.bytes.byteLength) : Buffer.concat(result.batches.map((b) => b.bytes));
+  return { statusCode: 200, headers, body: body.toString('base64'), isBase64Encoded: true };
 }
 
 export const handler = middy(main).use(observability()).use(httpErrors());

@@ -11,6 +11,7 @@ import { ERROR_CODES, type ErrorCode } from '../../lib/protocol/error-codes';
 import { ROUTE_CONTRACTS, routeErrors, type RouteContract } from '../../lib/protocol/route-contract';
 import { lastEventIdSchema, PATH_PARAMETERS, type PathParameter } from '../../lib/protocol/requests';
 import { EVENT_STREAM_TYPE } from '../../lib/protocol/live';
+import { RECORD_BATCHES_HEADERS, RECORD_BATCHES_TYPE } from '../../lib/protocol/record-batches';
 import * as responses from '../../lib/protocol/responses';
 import { ROUTES, type RouteName } from '../../lib/protocol/routes';
 
@@ -107,13 +108,22 @@ export function openApiDocument(): JsonSchema {
           content: {
             'application/json': { schema: ref(contract.response) },
             ...(contract.eventStream && { [EVENT_STREAM_TYPE]: { schema: { type: 'string', description: 'server-sent events; see the operation description' } } }),
+            ...(contract.recordBatches && { [RECORD_BATCHES_TYPE]: { schema: { type: 'string', format: 'binary', description: 'stored record batches; see the operation description' } } }),
           },
+          ...(contract.recordBatches && {
+            headers: Object.fromEntries(
+              Object.entries(RECORD_BATCHES_HEADERS).map(([field, name]) => [
+                name,
+                { description: `A batches answer's ${field}`, schema: field === 'closed' ? { type: 'string', enum: ['true'] } : { type: 'integer', minimum: 0 } },
+              ]),
+            ),
+          }),
         }
       : { description: `${contract.summary}: done, no content` };
     const operation: JsonSchema = {
       operationId: camel(route),
       summary: contract.summary,
-      ...(contract.eventStream && { description: contract.eventStream }),
+      ...((contract.eventStream || contract.recordBatches) && { description: [contract.eventStream, contract.recordBatches].filter(Boolean).join('\n\n') }),
       tags: [tagOf(spec.path)],
       parameters: parameters(spec.path, contract),
       ...(contract.body && {

@@ -36,6 +36,7 @@ import type {
 import type { WatchSocketFactory } from './tail-watcher';
 import { ERROR_CODES, isErrorCode } from '../protocol/error-codes';
 import { EVENT_STREAM_TYPE, SseParser, type SseMessage } from '../protocol/live';
+import { RECORD_BATCHES_TYPE } from '../protocol/record-batches';
 // follow()'s reconnection waits are the client's call backoff (250 ms doubling to 4 s, or Retry-After if longer).
 import { CALL_BACKOFF, hasCode, retryDelay, sleep } from './retry';
 
@@ -230,8 +231,17 @@ export class SluiceHttpClient {
       const value = options[name];
       if (value !== undefined) query.set(name, String(value));
     }
-    const qs = query.size > 0 ? `?${query}` : '';
-    return this.request<FetchResponse>('GET', `${partitionPath(topic, partition)}/records${qs}`, request);
+    const path = `${partitionPath(topic, partition)}/records${query.size > 0 ? `?${query}` : ''}`;
+    if ((options.format ?? defaultFetchFormat()) === 'json') return this.request<FetchResponse>('GET', path, request);
+    // Batches where the server has them (decoded here: lib/protocol/record-batches.ts), else its JSON answer.
+    const { response, bytes } = await this.exchange('GET', path, request ?? {}, `${RECORD_BATCHES_TYPE}, application/json;q=0.5`);
+    const type = response.headers.get('content-type') ?? '';
+    if (type.startsWith(RECORD_BATCHES_TYPE)) {
+      // Node only (it decompresses with node:zlib), so loaded on first use: a browser bundle need not hold it.
+      const { fetchResponseFromBatches } = await import('./record-batches-reader');
+      return fetchResponseFromBatches(bytes, response.headers, { topic, partition, from: options.offset, encoding: options.encoding ?? 'base64' });
+    }
+    return parseJson<FetchResponse>(new TextDecoder().decode(bytes), response.status, `GET ${path}`);
   }
 
   /**
@@ -515,7 +525,20 @@ export class SluiceHttpClient {
     path: string,
     options: RequestOptions & { body?: unknown } = {},
   ): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.headers };
+    const { response, bytes } = await this.exchange(method, path, options, 'application/json');
+    const text = new TextDecoder().decode(bytes);
+    if (text === '') return undefined as T;
+    return parseJson<T>(text, response.status, `${method} ${path}`);
+  }
+
+  /** Sends a request; answers the response and its body's bytes, or throws the error answer as a SluiceApiError. */
+  private async exchange(
+    method: string,
+    path: string,
+    options: RequestOptions & { body?: unknown },
+    accept: string,
+  ): Promise<{ response: Response; bytes: Uint8Array }> {
+    const headers: Record<string, string> = { accept, ...this.headers };
     let body: string | Uint8Array<ArrayBuffer> | undefined;
     if (options.body !== undefined) {
       body = JSON.stringify(options.body);
@@ -531,7 +554,7 @@ export class SluiceHttpClient {
     if (timeout) signals.push(timeout);
 
     let response: Response;
-    let text: string;
+    let bytes: Uint8Array;
     try {
       const url = this.baseUrl + path;
       const sent = this.signer ? await this.signer({ method, url, headers, body }) : headers;
@@ -541,7 +564,7 @@ export class SluiceHttpClient {
         body,
         signal: signals.length > 0 ? AbortSignal.any(signals) : undefined,
       });
-      text = await response.text();
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
       const reason = timeout?.aborted ? `timed out after ${this.timeoutMs} ms` : describeCause(err);
@@ -550,18 +573,22 @@ export class SluiceHttpClient {
       });
     }
 
-    if (!response.ok) throw apiError(response, text);
-    if (text === '') return undefined as T;
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new SluiceApiError(
-        response.status,
-        'INVALID_RESPONSE',
-        `${method} ${path} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
-        false,
-      );
-    }
+    if (!response.ok) throw apiError(response, new TextDecoder().decode(bytes));
+    return { response, bytes };
+  }
+}
+
+/** Batches on Node, whose reader decodes them; JSON elsewhere (a browser). */
+function defaultFetchFormat(): 'batches' | 'json' {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string' ? 'batches' : 'json';
+}
+
+/** A JSON answer's body, or INVALID_RESPONSE naming the call. */
+function parseJson<T>(text: string, status: number, call: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new SluiceApiError(status, 'INVALID_RESPONSE', `${call} answered ${status} with a body that is not JSON: ${snippet(text)}`, false);
   }
 }
 

@@ -118,6 +118,13 @@ export interface FetchOptions {
   encoding?: Encoding;
   /** 0–20,000: when `offset` is the high watermark, wait up to this long for a commit (long-poll). */
   waitMs?: number;
+  /**
+   * `batches` (the default on Node): ask for the stored batches and decode them here,
+   * CRC-32C checked, which spares the server decoding and rendering them (a server
+   * without them answers JSON, which is read as well). `json` (the default elsewhere):
+   * ask for the JSON answer.
+   */
+  format?: 'batches' | 'json';
 }
 
 /** `SluiceHttpClient.follow()`: a partition read live, over server-sent events. */

@@ -1,6 +1,6 @@
 import type { SluiceContext } from '../core/context';
-import { OffsetOutOfRangeError } from '../core/errors';
-import { decodeBatchAt } from '../format/batch-codec';
+import { CorruptRecordError, OffsetOutOfRangeError } from '../core/errors';
+import { BATCH_HEADER_BYTES, decodeBatchAt } from '../format/batch-codec';
 import { recordSize, type OffsetRecord } from '../records/log-record';
 import { readHead, type PartitionHead } from '../store/partition-head-store';
 import { partitionKey } from '../store/partition-key';
@@ -40,6 +40,24 @@ export interface FetchResult {
   closed?: true;
 }
 
+/**
+ * One stored batch as a fetch answers it in the batches format: the bytes as S3 holds them
+ * (docs/design.md, "Segment objects"), with `baseOffset` written into their first eight
+ * bytes (outside the CRC, as in Kafka's RecordBatch). It may hold records below the
+ * offset asked for or from the answer's `nextOffset` on: a reader skips those.
+ */
+export interface FetchedBatch {
+  baseOffset: number;
+  bytes: Uint8Array;
+}
+
+/** A fetch answered as stored batches, not decoded: what a reader that decodes batches itself asks for. */
+export interface FetchBatchesResult extends Omit<FetchResult, 'records'> {
+  batches: FetchedBatch[];
+  /** Record bytes (key, value, headers) of the batches, as `maxBytes` counts them. */
+  recordBytes: number;
+}
+
 const INDEX_PAGE = 16;
 /**
  * The first batch a fetch reads is answered from `offset` to its end whatever `maxBytes`
@@ -66,6 +84,25 @@ const PARALLEL_GETS = 8;
  * if all of it fits in what is left of `maxBytes`.
  */
 export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promise<FetchResult> {
+  const { batches: _batches, recordBytes: _bytes, ...result } = await readLog(ctx, input, 'records');
+  return result;
+}
+
+/**
+ * `fetchRecords`, answered as the stored batches themselves, neither decoded nor checked:
+ * the reader decodes them and checks their CRC-32C, as a Kafka consumer does. The same
+ * batches are read; a batch is answered whole, and `maxRecords` and `maxBytes` are kept
+ * at batch bounds (the first batch always, a later one only if it fits). `nextOffset`
+ * may fall inside the last batch, where `maxRecords` ends.
+ */
+export async function fetchBatches(ctx: SluiceContext, input: FetchInput): Promise<FetchBatchesResult> {
+  const { records: _records, ...result } = await readLog(ctx, input, 'batches');
+  return result;
+}
+
+type ReadMode = 'records' | 'batches';
+
+async function readLog(ctx: SluiceContext, input: FetchInput, mode: ReadMode): Promise<FetchResult & FetchBatchesResult> {
   let topic = await cachedTopic(ctx, input.topic);
   // The cached count may be stale (partitions added, or the topic re-created with more elsewhere): check before refusing.
   if (input.partition >= topic.partitions) topic = await refreshTopic(ctx, input.topic);
@@ -83,7 +120,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   // GETs go out beside the head read; otherwise the index page does.
   let page: IndexPage | undefined;
   let head: PartitionHead;
-  let prefetched: { window: SegmentIndexEntry[]; batches: Promise<(OffsetRecord[] | undefined)[]> } | undefined;
+  let prefetched: { window: SegmentIndexEntry[]; batches: Promise<(Uint8Array | undefined)[]> } | undefined;
   const cached = input.offset === undefined ? undefined : cachedEntriesFrom(topic.topicId, input.partition, input.offset, ctx.now());
   if (cached && input.offset !== undefined) {
     page = { entries: cached, nextKey: indexPageKeyAfter(topic.topicId, input.partition, cached.at(-1)!) };
@@ -107,6 +144,9 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   const logStartOffset = head.logStartOffset;
 
   const records: OffsetRecord[] = [];
+  const answered: FetchedBatch[] = [];
+  /** Records answered: the decoded ones, or (batches) an upper bound of the offsets the batches answer. */
+  let count = 0;
   let bytes = 0;
   let full = false;
   /** Where the fetch found a hole: the first offset after it. */
@@ -130,9 +170,9 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       }
       // Offsets are gapless, so a batch starting past `next` means retention released what
       // lies between: stop before it, never skip over it.
-      const window = batchesNeeded(entries, i, { next, recordsLeft: input.maxRecords - records.length, bytesLeft: input.maxBytes - bytes, answered: records.length });
+      const window = batchesNeeded(entries, i, { next, recordsLeft: input.maxRecords - count, bytesLeft: input.maxBytes - bytes, answered: count });
       if (window.length === 0) {
-        if (entries[i]!.baseOffset > next && records.length < input.maxRecords) {
+        if (entries[i]!.baseOffset > next && count < input.maxRecords) {
           // A hole here may be compaction's release in progress (the covering item lies
           // further on, past this page): look for an item holding `next` once.
           if (!soughtAt.has(next)) {
@@ -152,7 +192,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
       for (const [w, batch] of batches.entries()) {
         const entry = window[w]!;
         // The first batch answered may pass maxBytes (see FIRST_BATCH_BYTES_MAX); later ones may not.
-        const byteLimit = records.length === 0 ? Math.max(input.maxBytes, FIRST_BATCH_BYTES_MAX) : input.maxBytes;
+        const byteLimit = count === 0 ? Math.max(input.maxBytes, FIRST_BATCH_BYTES_MAX) : input.maxBytes;
         // The object is gone: compaction replaced the batch, or retention released it. Read
         // the index again from here without it (a bounded number of times): a covering item
         // takes its place, or the fetch meets the hole retention left.
@@ -165,8 +205,28 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
           reread = true;
           break;
         }
+        if (mode === 'batches') {
+          // Whole, or not at all. Offsets are unique, so the offsets from `next` to `end`
+          // hold at most `recordsLeft` records (fewer where compaction left holes).
+          const size = entry.recordBytes ?? entry.byteLength;
+          if (count >= input.maxRecords || (count > 0 && bytes + size > byteLimit)) {
+            full = true;
+            break;
+          }
+          const end = Math.min(entry.lastOffset + 1, next + (input.maxRecords - count));
+          answered.push({ baseOffset: entry.baseOffset, bytes: withBaseOffset(batch, entry.baseOffset) });
+          stats.segmentBytesServed += entry.byteLength;
+          count += end - next;
+          bytes += size;
+          next = end;
+          if (end <= entry.lastOffset) {
+            full = true;
+            break;
+          }
+          continue;
+        }
         let served = false;
-        for (const record of batch) {
+        for (const record of decodeBatchAt(batch, entry.baseOffset)) {
           if (record.offset < next) continue;
           const size = recordSize(record);
           if (records.length >= input.maxRecords || (records.length > 0 && bytes + size > byteLimit)) {
@@ -178,6 +238,7 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
           next = record.offset + 1;
           served = true;
         }
+        count = records.length;
         if (served) stats.segmentBytesServed += entry.byteLength;
         if (full) break;
         // Read to its end: compaction may have left offsets past its last record, which
@@ -206,16 +267,18 @@ export async function fetchRecords(ctx: SluiceContext, input: FetchInput): Promi
   // and is answered; with nothing read, the fetch is out of range, as a fresh one would be.
   if (!full && next < head.nextOffset && next === offset) await throwReleased(ctx, topic.topicId, input.partition, offset, resumeAt ?? head.nextOffset);
   stats.fetches = 1;
-  stats.recordsServed = records.length;
+  stats.recordsServed = count;
   stats.recordBytesServed = bytes;
   countFetch(stats);
-  recordMetric('RecordsFetched', 'Count', records.length);
+  recordMetric('RecordsFetched', 'Count', count);
   recordMetric('BytesFetched', 'Bytes', bytes);
   // Index items read beside the head may be of commits after it: committed all the same.
   return {
     topic: topic.name,
     partition: input.partition,
     records,
+    batches: answered,
+    recordBytes: bytes,
     nextOffset: next,
     highWatermark: Math.max(head.nextOffset, next),
     logStartOffset,
@@ -323,11 +386,11 @@ export function batchesNeeded(entries: readonly SegmentIndexEntry[], from: numbe
 }
 
 /**
- * Each batch's records (undefined when its object is gone: released by retention and
+ * Each batch's stored bytes (undefined when its object is gone: released by retention and
  * collected). Adjacent batches of one object are read with one ranged GET; the GETs run
  * up to PARALLEL_GETS at a time.
  */
-async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntry[], stats: FetchReadStats): Promise<(OffsetRecord[] | undefined)[]> {
+async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntry[], stats: FetchReadStats): Promise<(Uint8Array | undefined)[]> {
   const runs: SegmentIndexEntry[][] = [];
   for (const entry of window) {
     const run = runs.at(-1);
@@ -343,11 +406,17 @@ async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntr
     const bytes = await readSegmentRange(ctx, run[0]!.objectKey, start, length);
     return run.map((entry) => {
       if (!bytes) return undefined;
-      const slice = bytes.subarray(entry.byteStart - start, entry.byteStart - start + entry.byteLength);
-      return decodeBatchAt(slice, entry.baseOffset);
+      return bytes.subarray(entry.byteStart - start, entry.byteStart - start + entry.byteLength);
     });
   };
-  const results: (OffsetRecord[] | undefined)[][] = [];
+  const results: (Uint8Array | undefined)[][] = [];
   for (let i = 0; i < runs.length; i += PARALLEL_GETS) results.push(...(await Promise.all(runs.slice(i, i + PARALLEL_GETS).map(read))));
   return results.flat();
+}
+
+/** The batch with its real base offset in its first eight bytes (stored as 0: offsets are assigned at commit). Writes into the GET's own buffer. */
+function withBaseOffset(batch: Uint8Array, baseOffset: number): Uint8Array {
+  if (batch.byteLength < BATCH_HEADER_BYTES) throw new CorruptRecordError(`A stored batch of ${batch.byteLength} bytes is shorter than its ${BATCH_HEADER_BYTES}-byte header`, { byteLength: batch.byteLength });
+  new DataView(batch.buffer, batch.byteOffset, batch.byteLength).setBigInt64(0, BigInt(baseOffset));
+  return batch;
 }

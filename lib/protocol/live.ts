@@ -52,13 +52,18 @@ export const LIVE_STREAM_URL_ENV_VAR = 'SLUICE_STREAM_URL';
  */
 export function wantsEventStream(accept: string | undefined, live: string | undefined): boolean {
   if (live === 'sse') return true;
-  if (accept === undefined) return false;
-  const types = accept
+  const types = acceptedTypes(accept);
+  return types.includes(EVENT_STREAM_TYPE) && !types.includes('application/json');
+}
+
+/** The media types an `Accept` header names, lower-cased, without those it refuses (q=0). */
+export function acceptedTypes(accept: string | undefined): string[] {
+  if (accept === undefined) return [];
+  return accept
     .split(',')
     .map((part) => part.split(';').map((piece) => piece.trim().toLowerCase()))
     .filter(([, ...params]) => !params.some((param) => /^q=0(\.0*)?$/.test(param)))
-    .map(([type]) => type);
-  return types.includes(EVENT_STREAM_TYPE) && !types.includes('application/json');
+    .map(([type]) => type!);
 }
 
 /** One event in the stream's text form. `data` must be one line (JSON is). */

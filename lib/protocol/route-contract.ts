@@ -63,6 +63,8 @@ export interface RouteContract {
    * the stream carries. Its resumption header is `Last-Event-ID` (lastEventIdSchema).
    */
   readonly eventStream?: string;
+  /** The route also answers as stored batches (lib/protocol/record-batches.ts): what that answer holds. */
+  readonly recordBatches?: string;
 }
 
 /** Every route can answer these: a bad path parameter or query, no credentials, an ACL refusal, a fault, busy storage. */
@@ -127,6 +129,10 @@ export const ROUTE_CONTRACTS = {
       'Each `records` event carries this route\'s JSON answer as `data` and its `nextOffset` as `id`; the first answers the request as an ordinary fetch would (possibly no records). ' +
       'A `: keep-alive` comment comes every 15 s while idle; after 60 s an `end` event (`{"reason":"max-duration","nextOffset"}`) and the server closes; an error after the stream began is a `failure` event with the error body, then it closes. ' +
       'Reconnect with `Last-Event-ID` (it takes the place of `offset`) to resume after the last event received. `waitMs` has no effect on a live read.',
+    recordBatches:
+      'With `Accept: application/vnd.sluice.record-batches` the answer is the stored batches themselves, one after another, each with its base offset in its first eight bytes (docs/design.md, "Segment objects"), neither decoded nor checked by the server: the reader decodes them and checks each CRC-32C. ' +
+      '`Sluice-Next-Offset`, `Sluice-High-Watermark`, `Sluice-Log-Start-Offset` and (for a closed stream) `Sluice-Closed: true` carry the rest of the answer. A batch is answered whole: records below `offset` or from `Sluice-Next-Offset` on are not part of the answer. ' +
+      '`maxBytes` is kept at batch bounds (the first batch always, a later one only if it fits) and `encoding` has no effect. Errors are JSON as always.',
   },
   'list-offsets': {
     summary: "A partition's offsets, or the first offset at a time",
