@@ -1,4 +1,9 @@
 /** The few Sluice API calls the benchmark makes, over the global fetch (keep-alive), with request bodies built once. */
+import { fetchResponseFromBatches } from '../../lib/client/record-batches-reader';
+import { RECORD_BATCHES_TYPE } from '../../lib/protocol/record-batches';
+
+/** How a fetch is answered: JSON, or the stored batches decoded by the client's reader (lib/client/record-batches-reader.ts). */
+export type FetchFormat = 'json' | 'batches';
 
 export class BenchApiError extends Error {
   constructor(
@@ -44,10 +49,16 @@ export class BenchApi {
     partition: number,
     query: { offset: number; maxRecords?: number; maxBytes?: number; waitMs?: number; encoding?: 'utf8' | 'base64' },
     signal?: AbortSignal,
+    format: FetchFormat = 'json',
   ): Promise<FetchAnswer> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-    return (await this.call('GET', `/v1/topics/${encodeURIComponent(topic)}/partitions/${partition}/records?${params}`, undefined, signal)) as FetchAnswer;
+    const path = `/v1/topics/${encodeURIComponent(topic)}/partitions/${partition}/records?${params}`;
+    if (format === 'json') return (await this.call('GET', path, undefined, signal)) as FetchAnswer;
+    const response = await fetch(this.baseUrl + path, { headers: { accept: RECORD_BATCHES_TYPE }, signal });
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (!response.ok) throw new BenchApiError(response.status, `HTTP_${response.status}`, `GET ${path.split('?')[0]}: ${response.status} ${new TextDecoder().decode(bytes).slice(0, 200)}`);
+    return fetchResponseFromBatches(bytes, response.headers, { topic, partition, from: query.offset, encoding: query.encoding ?? 'base64' });
   }
 
   private async call(method: string, path: string, body?: string, signal?: AbortSignal): Promise<unknown> {

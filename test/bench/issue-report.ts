@@ -265,7 +265,7 @@ function renderRatios(r: BenchResults): string[] {
     const handler = c.handlerMs?.['fetch-records'];
     const x = ratio(get?.latencyMs.p50, handler?.p50);
     fetchRows.push([
-      `fetch from earliest, ${c.consumers} consumer(s)`,
+      `fetch from earliest (${c.format}), ${c.consumers} consumer(s)`,
       handler?.p50,
       get?.latencyMs.p50,
       x,

@@ -1,4 +1,5 @@
 import type { Bounds } from './runner';
+import type { FetchFormat } from './api';
 
 /** What one benchmark run measures, and for how long: `--quick` has fewer cells and shorter bounds. */
 export interface BenchOptions {
@@ -15,7 +16,7 @@ export interface BenchOptions {
   partitions: number;
   produce: { batches: number[]; clients: number[]; bounds: (batch: number) => Bounds };
   consumeByBatch: { bounds: (batch: number) => Bounds };
-  earliest: { partitions: number; recordsPerPartition: number; prefillBatch: number; consumers: number[]; bounds: Bounds };
+  earliest: { partitions: number; recordsPerPartition: number; prefillBatch: number; consumers: number[]; formats: FetchFormat[]; bounds: Bounds };
   tail: { producerBatch: number; durationMs: number };
   latency: { samples: number; gapMs: number };
   raw: { bounds: (batch: number) => Bounds };
@@ -91,7 +92,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
     bounds: (batch) => ({ durationMs: 8000, maxOps: batch === 1 ? 20_000 : batch === 100 ? 4000 : 600 }),
   },
   consumeByBatch: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1 ? 5000 : 1000 }) },
-  earliest: { partitions: 4, recordsPerPartition: 8000, prefillBatch: 1000, consumers: [1, 4], bounds: { durationMs: 6000, maxOps: 2000 } },
+  earliest: { partitions: 4, recordsPerPartition: 8000, prefillBatch: 1000, consumers: [1, 4], formats: ['batches', 'json'], bounds: { durationMs: 6000, maxOps: 2000 } },
   tail: { producerBatch: 100, durationMs: 8000 },
   latency: { samples: 300, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 3000, maxOps: batch === 1000 ? 1000 : 10_000 }) },
@@ -123,7 +124,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
     bounds: (batch) => ({ durationMs: 1500, maxOps: batch === 1 ? 5000 : batch === 100 ? 1000 : 150 }),
   },
   consumeByBatch: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1 ? 2000 : 400 }) },
-  earliest: { partitions: 4, recordsPerPartition: 2000, prefillBatch: 1000, consumers: [1, 4], bounds: { durationMs: 1500, maxOps: 500 } },
+  earliest: { partitions: 4, recordsPerPartition: 2000, prefillBatch: 1000, consumers: [1, 4], formats: ['batches', 'json'], bounds: { durationMs: 1500, maxOps: 500 } },
   tail: { producerBatch: 100, durationMs: 2500 },
   latency: { samples: 60, gapMs: 30 },
   raw: { bounds: (batch) => ({ durationMs: 1000, maxOps: batch === 1000 ? 300 : 3000 }) },

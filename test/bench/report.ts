@@ -136,11 +136,11 @@ export function renderReport(r: BenchResults): string {
     out.push(`From the earliest offset: ${r.earliest.prefill.records.toLocaleString('en-US')} records prefilled in batches of ${r.earliest.prefill.records / r.earliest.prefill.calls}, fetched with maxBytes 1 MiB, base64.`, '');
     out.push(
       renderTable(
-        ['consumers', 'fetches/s', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'GETs/fetch', 'S3 bytes/byte', 'raw GET MiB/s', 'x raw GET'],
+        ['format', 'consumers', 'fetches/s', 'records/s', 'MiB/s', 'p50 ms', 'p99 ms', 'GETs/fetch', 'S3 bytes/byte', 'raw GET MiB/s', 'x raw GET'],
         r.earliest.cells.map((c) => {
           const get = findRaw(r.raw, 'get', c.consumers);
           const gets = c.requests ? countsOf(c.requests, 'S3', 'GetObject').requests / Math.max(1, c.ops) : undefined;
-          return [c.consumers, c.opsPerSecond, c.recordsPerSecond, c.mibPerSecond, c.latencyMs.p50, c.latencyMs.p99, gets, c.s3BytesPerPayloadByte, get?.mibPerSecond, ratio(c.mibPerSecond, get?.mibPerSecond)];
+          return [c.format, c.consumers, c.opsPerSecond, c.recordsPerSecond, c.mibPerSecond, c.latencyMs.p50, c.latencyMs.p99, gets, c.s3BytesPerPayloadByte, get?.mibPerSecond, ratio(c.mibPerSecond, get?.mibPerSecond)];
         }),
       ),
     );

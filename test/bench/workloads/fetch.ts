@@ -1,4 +1,4 @@
-import { BenchApi, nowMs, paddedValue, produceBody, sentAt, timestampedValue } from '../api';
+import { BenchApi, type FetchFormat, nowMs, paddedValue, produceBody, sentAt, timestampedValue } from '../api';
 import { counted, figures, type CellFigures, type Measured, type Meters, type Progress } from '../measure';
 import type { BenchOptions } from '../options';
 import { runBounded } from '../runner';
@@ -45,6 +45,8 @@ export async function measureConsumeByBatch(
 
 export interface EarliestCell extends CellFigures {
   consumers: number;
+  /** How the fetches were answered: the stored batches (the client's default), or JSON. */
+  format: FetchFormat;
   /** Bytes S3 returned per payload byte the fetches answered (ranged GETs of whole batches). */
   s3BytesPerPayloadByte?: number;
 }
@@ -60,7 +62,8 @@ export interface EarliestResult {
 /**
  * Fetch throughput from the earliest offset of prefilled partitions: each consumer reads
  * its own partition from offset 0 with the default maxBytes (1 MiB), base64 as the API
- * answers by default, and starts over at the high watermark.
+ * answers by default, and starts over at the high watermark. Each format in turn: the
+ * stored batches, decoded by the client's reader, and JSON.
  */
 export async function measureEarliest(
   api: BenchApi,
@@ -68,10 +71,10 @@ export async function measureEarliest(
   run: string,
   meters: Meters,
   progress: Progress,
-  /** Runs after each cell with the segment object size, for the raw GET figures. */
+  /** Runs after each cell of the first format with the segment object size, for the raw GET figures. */
   afterCell?: (cell: EarliestCell, objectBytes: number | undefined) => Promise<void>,
 ): Promise<EarliestResult> {
-  const { partitions, recordsPerPartition, prefillBatch, consumers, bounds } = options.earliest;
+  const { partitions, recordsPerPartition, prefillBatch, consumers, formats, bounds } = options.earliest;
   const topic = `bench-earliest-${run}`;
   await api.createTopic(topic, partitions);
   const value = paddedValue('', options.recordBytes);
@@ -91,23 +94,25 @@ export async function measureEarliest(
   progress(`prefilled ${partitions} partitions with ${prefill.records} records in ${prefill.calls} calls (${(prefill.elapsedMs / 1000).toFixed(1)} s)`);
 
   const cells: EarliestCell[] = [];
-  for (const n of consumers) {
-    const offsets = new Array<number>(n).fill(0);
-    const { result, ...measured } = await counted(meters, () =>
-      runBounded(n, bounds, async (worker) => {
-        const answer = await api.fetch(topic, worker % partitions, { offset: offsets[worker]!, maxRecords: 10_000 });
-        offsets[worker] = answer.nextOffset >= answer.highWatermark ? 0 : answer.nextOffset;
-        return { records: answer.records.length, bytes: answer.records.length * options.recordBytes };
-      }),
-    );
-    const cell: EarliestCell = { consumers: n, ...figures(result, measured) };
-    const get = measured.requests?.services.S3?.GetObject;
-    if (get && cell.payloadBytes > 0) cell.s3BytesPerPayloadByte = get.bytesReceived / cell.payloadBytes;
-    cells.push(cell);
-    progress(
-      `fetch from earliest, ${n} consumer(s): ${cell.recordsPerSecond.toFixed(0)} records/s, ${cell.mibPerSecond.toFixed(2)} MiB/s, p50 ${cell.latencyMs.p50.toFixed(1)} ms${cell.s3BytesPerPayloadByte ? `, S3 read ${cell.s3BytesPerPayloadByte.toFixed(2)} bytes per byte answered` : ''}`,
-    );
-    await afterCell?.(cell, objectBytes);
+  for (const format of formats) {
+    for (const n of consumers) {
+      const offsets = new Array<number>(n).fill(0);
+      const { result, ...measured } = await counted(meters, () =>
+        runBounded(n, bounds, async (worker) => {
+          const answer = await api.fetch(topic, worker % partitions, { offset: offsets[worker]!, maxRecords: 10_000 }, undefined, format);
+          offsets[worker] = answer.nextOffset >= answer.highWatermark ? 0 : answer.nextOffset;
+          return { records: answer.records.length, bytes: answer.records.length * options.recordBytes };
+        }),
+      );
+      const cell: EarliestCell = { consumers: n, format, ...figures(result, measured) };
+      const get = measured.requests?.services.S3?.GetObject;
+      if (get && cell.payloadBytes > 0) cell.s3BytesPerPayloadByte = get.bytesReceived / cell.payloadBytes;
+      cells.push(cell);
+      progress(
+        `fetch from earliest (${format}), ${n} consumer(s): ${cell.recordsPerSecond.toFixed(0)} records/s, ${cell.mibPerSecond.toFixed(2)} MiB/s, p50 ${cell.latencyMs.p50.toFixed(1)} ms${cell.s3BytesPerPayloadByte ? `, S3 read ${cell.s3BytesPerPayloadByte.toFixed(2)} bytes per byte answered` : ''}`,
+      );
+      if (format === formats[0]) await afterCell?.(cell, objectBytes);
+    }
   }
   return { topic, objectBytes, prefill, cells };
 }
