@@ -58,7 +58,9 @@ export async function subscribe(group: string, topic: string, opts: SubscribeOpt
     `Group '${group}' now pushes topic '${created.topic}' to ${targetText(created)}.\n\n` +
       subscriptionText(subscription) +
       `\nSecret:             ${secret}\n` +
-      `The secret is shown only once: keep it to verify the sluice-signature header of each delivery.\n`,
+      // Standard Webhooks libraries take the key as whsec_ + base64; the key is the secret's UTF-8 bytes.
+      `Standard Webhooks:  whsec_${Buffer.from(secret, 'utf8').toString('base64')}\n` +
+      `The secret is shown only once: keep it to verify each delivery's webhook-signature (or legacy sluice-signature) header.\n`,
   );
 }
 

@@ -160,6 +160,7 @@ describe('sluice subscribe', () => {
     assert.match(subscribed.stdout, /shown only once/);
     const secret = /^Secret: +(\S+)$/m.exec(subscribed.stdout)?.[1];
     assert.ok(secret && secret.length >= 32, subscribed.stdout);
+    assert.match(subscribed.stdout, new RegExp(`^Standard Webhooks: +whsec_${Buffer.from(secret, 'utf8').toString('base64').replace(/[+/]/g, '\\$&')}$`, 'm'));
 
     const lines = Array.from({ length: 20 }, (_, i) => `k${i % 4}:v${i}`);
     ok(await sluice(['--token', 't-admin', 'produce', 'push-orders', '--key-separator', ':'], { stdin: `${lines.join('\n')}\n` }));
