@@ -26,9 +26,10 @@ function offset(value: string): number | undefined {
   return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
 }
 
-/** `--from`: earliest, latest, an offset, -N (N before each partition's high watermark) or @time. */
+/** `--from`: earliest, latest, an offset, -N (N before each partition's high watermark) or @time; kcat's `beginning` and `end` too. */
 export function startPosition(value: string): StartPosition {
-  if (value === 'earliest' || value === 'latest') return value;
+  if (value === 'earliest' || value === 'beginning') return 'earliest';
+  if (value === 'latest' || value === 'end') return 'latest';
   if (value.startsWith('@')) return { time: time(value) };
   const n = offset(value.startsWith('-') ? value.slice(1) : value);
   if (n !== undefined) return value.startsWith('-') ? { fromEnd: n } : n;

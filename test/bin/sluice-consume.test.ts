@@ -226,6 +226,17 @@ describe('sluice consume positions', { concurrency: true }, () => {
     assert.deepEqual(lines(r.stdout), ['p0-3', 'p0-4', 'only']);
   });
 
+  it("kcat's short options: -p partition, -o offset (-N and end work too), -c count", async () => {
+    await createTopic('short', 2);
+    await produceSpread('short', 2, 5);
+    const r = await sluice(['consume', 'short', '-p', '1', '-o', '-3', '-c', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), ['p1-2', 'p1-3']);
+    const end = await sluice(['consume', 'short', '-o', 'end']);
+    assert.equal(end.code, 0, end.stderr);
+    assert.equal(end.stdout, '');
+  });
+
   it('--to <offset> stops each partition before that offset', async () => {
     await createTopic('to-offset', 2);
     await produceSpread('to-offset', 2, 5);
@@ -243,7 +254,7 @@ describe('sluice consume positions', { concurrency: true }, () => {
   });
 
   it('--from and --to that are not positions are usage errors (exit 2)', async () => {
-    for (const args of [['--from', '@yesterday'], ['--to', 'latest'], ['--from', 'soon']]) {
+    for (const args of [['--from', '@yesterday'], ['--to', 'latest'], ['--from', 'soon'], ['--group', 'g', '--to', '5']]) {
       const r = await sluice(['consume', 'to-time', ...args]);
       assert.equal(r.code, 2, args.join(' '));
     }

@@ -17,6 +17,11 @@ describe('startPosition', () => {
     assert.deepEqual(startPosition('@1700000000000'), { time: 1_700_000_000_000 });
   });
 
+  test("takes kcat's beginning and end for earliest and latest", () => {
+    assert.equal(startPosition('beginning'), 'earliest');
+    assert.equal(startPosition('end'), 'latest');
+  });
+
   test('refuses anything else as a usage error', () => {
     for (const bad of ['yesterday', '-', '--5', '1.5', '@', '@yesterday', '@2026-12-01']) {
       assert.throws(() => startPosition(bad), InvalidArgumentError, bad);
