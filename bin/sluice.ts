@@ -20,6 +20,7 @@ import { type ProduceOptions, produce } from './cli/produce';
 import { FORMAT_HELP, parseRecordFormat } from './cli/record-format';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
+import { completionCommand } from './cli/completion';
 import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
 
 function version(): string {
@@ -318,8 +319,10 @@ Exactly one --to-* option. A time no record reaches sets the high watermark. Ref
       `
 Creates the group's push subscription, or replaces it: options left out take the
 server's defaults again, and the secret is new unless --secret is given. The group's
-committed offsets are kept. Each delivery is signed in its sluice-signature header
-with the secret, which this command prints and the server never shows again.`,
+committed offsets are kept. Each delivery is signed with the secret, which this command
+prints (with its whsec_ form for Standard Webhooks libraries) and the server never shows
+again: webhook-id, webhook-timestamp and webhook-signature as Standard Webhooks, and
+the legacy sluice-signature header for one more version.`,
     )
     .action((group: string, topic: string, opts: SubscribeOptions, command: Command) => {
       if (opts.https === undefined && opts.lambda === undefined) {
@@ -397,6 +400,8 @@ its own; a principal with a quota of its own no longer gets the server's default
     .command('list')
     .description('list the principals with a quota of their own')
     .action(() => listQuotas(globals()));
+
+  program.addCommand(completionCommand(program));
 
   return program;
 }
