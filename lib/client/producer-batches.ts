@@ -1,6 +1,7 @@
 import { LIMITS } from '../protocol/limits';
 import { partitionForKey } from '../protocol/partitioner';
 import { keyBytes } from './bytes';
+import { FifoQueue } from './fifo-queue';
 import type { Encoding, ProduceRecord, ProduceRequest, ProducedRecord, ProducerIdentity } from './types';
 
 /** The producer's queue per topic, and how queued records become one numbered call. */
@@ -36,14 +37,60 @@ export interface TopicState {
   /** The count `partitions` last resolved to, and when it was asked for (ms since the epoch). */
   knownPartitions?: number;
   partitionsReadAt?: number;
-  queue: Pending[];
+  /** Records waiting for a call, oldest first (a FifoQueue: taking a batch is linear in the batch, not the queue). */
+  queue: FifoQueue<Pending>;
   queueBytes: number;
+  /** Partition → queued records that name it explicitly, so a partition past the known count is found without a scan of the queue. */
+  namedPartitions: Map<number, number>;
   inFlight: number;
   lingerExpired: boolean;
   timer?: ReturnType<typeof setTimeout>;
   roundRobin: number;
   /** Partition → next sequence number in the current epoch. */
   sequences: Map<number, number>;
+}
+
+/** A topic's state with an empty queue. */
+export function newTopicState(name: string): TopicState {
+  return { name, queue: new FifoQueue(), queueBytes: 0, namedPartitions: new Map(), inFlight: 0, lingerExpired: false, roundRobin: -1, sequences: new Map() };
+}
+
+/** Adds a record at the end of the topic's queue. */
+export function enqueuePending(state: TopicState, pending: Pending): void {
+  state.queue.push(pending);
+  state.queueBytes += pending.bytes;
+  const named = pending.record.partition;
+  if (named !== undefined) state.namedPartitions.set(named, (state.namedPartitions.get(named) ?? 0) + 1);
+}
+
+/** Takes the first record off the topic's queue. */
+export function dequeuePending(state: TopicState): Pending | undefined {
+  const pending = state.queue.shift();
+  if (pending) forget(state, pending);
+  return pending;
+}
+
+/** Takes every record off the topic's queue, oldest first. */
+export function drainPending(state: TopicState): Pending[] {
+  const all = state.queue.drain();
+  state.queueBytes = 0;
+  state.namedPartitions.clear();
+  return all;
+}
+
+/** Whether a queued record names a partition at or past `count` (cost: the distinct partitions named, not the queue). */
+export function namesPartitionFrom(state: TopicState, count: number): boolean {
+  for (const partition of state.namedPartitions.keys()) if (partition >= count) return true;
+  return false;
+}
+
+function forget(state: TopicState, pending: Pending): void {
+  state.queueBytes -= pending.bytes;
+  const named = pending.record.partition;
+  if (named === undefined) return;
+  const left = (state.namedPartitions.get(named) ?? 1) - 1;
+  if (left > 0) state.namedPartitions.set(named, left);
+  else state.namedPartitions.delete(named);
 }
 
 /** What `takeBatch` needs of the producer. */
@@ -76,14 +123,13 @@ export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pendi
   let bytes = REQUEST_OVERHEAD_BYTES;
   let sticky: number | undefined;
   while (state.queue.length > 0 && taken.length < batchRecords) {
-    const next = state.queue[0]!;
+    const next = state.queue.peek()!;
     const record = next.record;
     let partition: number;
     if (record.partition !== undefined) {
       partition = record.partition;
       if (!Number.isInteger(partition) || partition < 0 || partition >= partitions) {
-        state.queue.shift();
-        state.queueBytes -= next.bytes;
+        dequeuePending(state);
         reject(next, new RangeError(`partition ${partition} is outside 0..${partitions - 1} of topic '${state.name}'`));
         continue;
       }
@@ -92,8 +138,7 @@ export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pendi
       try {
         key = keyBytes(record.key, encoding);
       } catch {
-        state.queue.shift();
-        state.queueBytes -= next.bytes;
+        dequeuePending(state);
         reject(next, new RangeError(`a record key of topic '${state.name}' is not valid base64`));
         continue;
       }
@@ -106,8 +151,7 @@ export function takeBatch(state: TopicState, limits: BatchLimits, reject: (pendi
       partition = sticky;
     }
     if (taken.length > 0 && (bytes + next.bytes > batchBytes || (!counts.has(partition) && counts.size >= maxPartitions))) break;
-    state.queue.shift();
-    state.queueBytes -= next.bytes;
+    dequeuePending(state);
     bytes += next.bytes;
     taken.push(next);
     placed.push(partition);

@@ -1,7 +1,19 @@
 import { LIMITS } from '../protocol/limits';
 import { utf8ByteLength } from './bytes';
 import { cheapestPartitionsPerCall, ConflictEstimate } from './call-planner';
-import { type Pending, RECORD_OVERHEAD_BYTES, REQUEST_OVERHEAD_BYTES, type Batch, type TopicState, takeBatch } from './producer-batches';
+import { FifoQueue } from './fifo-queue';
+import {
+  type Batch,
+  drainPending,
+  enqueuePending,
+  namesPartitionFrom,
+  newTopicState,
+  type Pending,
+  RECORD_OVERHEAD_BYTES,
+  REQUEST_OVERHEAD_BYTES,
+  type TopicState,
+  takeBatch,
+} from './producer-batches';
 import { withRetries } from './retry';
 import { SluiceApiError, type RequestOptions, type SluiceHttpClient } from './sluice-http-client';
 import type { Encoding, ProduceRecord, ProducedRecord, ProducerIdentity } from './types';
@@ -152,7 +164,7 @@ export class SluiceProducer {
   private resetting?: Promise<void>;
   private totalInFlight = 0;
   private buffered = 0;
-  private readonly waiters: { bytes: number; resolve(): void; reject(err: unknown): void }[] = [];
+  private readonly waiters = new FifoQueue<{ bytes: number; resolve(): void; reject(err: unknown): void }>();
   private unsettled = new Set<Promise<unknown>>();
   private firstError?: unknown;
   private fatal?: unknown;
@@ -296,7 +308,7 @@ export class SluiceProducer {
   private release(bytes: number): void {
     this.buffered -= bytes;
     while (this.waiters.length > 0) {
-      const next = this.waiters[0]!;
+      const next = this.waiters.peek()!;
       if (this.buffered > 0 && this.buffered + next.bytes > this.bufferBytes) break;
       this.waiters.shift();
       this.buffered += next.bytes;
@@ -322,7 +334,7 @@ export class SluiceProducer {
   private topicState(topic: string): TopicState {
     let state = this.topics.get(topic);
     if (!state) {
-      state = { name: topic, queue: [], queueBytes: 0, inFlight: 0, lingerExpired: false, roundRobin: -1, sequences: new Map() };
+      state = newTopicState(topic);
       this.topics.set(topic, state);
     }
     return state;
@@ -330,8 +342,7 @@ export class SluiceProducer {
 
   private enqueue(topic: string, pending: Pending): void {
     const state = this.topicState(topic);
-    state.queue.push(pending);
-    state.queueBytes += pending.bytes;
+    enqueuePending(state, pending);
     if (state.queueBytes + REQUEST_OVERHEAD_BYTES >= this.batchBytes || state.queue.length >= this.batchRecords) {
       this.pump(state);
     } else if (!state.timer && !state.lingerExpired) {
@@ -352,7 +363,7 @@ export class SluiceProducer {
     const now = Date.now();
     const known = state.knownPartitions;
     const age = state.partitionsReadAt === undefined ? Infinity : now - state.partitionsReadAt;
-    const pastKnown = known !== undefined && age >= PARTITIONS_RECHECK_MS && state.queue.some((p) => p.record.partition !== undefined && p.record.partition >= known);
+    const pastKnown = known !== undefined && age >= PARTITIONS_RECHECK_MS && namesPartitionFrom(state, known);
     if (!state.partitions || age >= this.metadataMaxAgeMs || pastKnown) {
       state.partitionsReadAt = now;
       const read = this.client.describeTopic(state.name).then(
@@ -433,9 +444,7 @@ export class SluiceProducer {
       identity = this.idempotent ? await this.ensureIdentity() : undefined;
     } catch (err) {
       // Fail what is queued now: nothing can be placed or claimed.
-      const failed = state.queue.splice(0);
-      state.queueBytes = 0;
-      for (const p of failed) this.settle(p, { error: err });
+      for (const p of drainPending(state)) this.settle(p, { error: err });
       return;
     }
     if (this.fatal !== undefined) return;
@@ -505,10 +514,9 @@ export class SluiceProducer {
     for (const state of this.topics.values()) {
       if (state.timer) clearTimeout(state.timer);
       state.timer = undefined;
-      for (const p of state.queue.splice(0)) this.settle(p, { error: err });
-      state.queueBytes = 0;
+      for (const p of drainPending(state)) this.settle(p, { error: err });
     }
-    for (const waiter of this.waiters.splice(0)) waiter.reject(err);
+    for (const waiter of this.waiters.drain()) waiter.reject(err);
   }
 
   /** Retries a call with jittered backoff (at least the server's Retry-After), while not fatal and not past the delivery timeout. */
