@@ -85,8 +85,12 @@ export interface ConsumeReport {
  * is a terminal and stdout is not (`consume t > file`): when both are the same screen,
  * the redrawn status line would land among the records printed there.
  */
+export function progressEnabled(asked: boolean | undefined, terminals: { stdout: boolean; stderr: boolean }): boolean {
+  return asked ?? (terminals.stderr && !terminals.stdout);
+}
+
 export function consumeReport(topics: string[], opts: ConsumeOptions, globals: GlobalOptions): ConsumeReport {
-  const enabled = opts.progress ?? (process.stderr.isTTY === true && process.stdout.isTTY !== true);
+  const enabled = progressEnabled(opts.progress, { stdout: process.stdout.isTTY === true, stderr: process.stderr.isTTY === true });
   const progress = startProgress({ label: `consume ${topics.join(',')}`, enabled });
   const note = (message: string): void => {
     if (globals.json) process.stderr.write(`${JSON.stringify({ note: message })}\n`);
