@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { localConfigFromEnv } from '../../../infra/local/local-config';
 import { START_HELP, StartUsageError, parseStartArgs, startBanner, type BannerFacts } from '../../../infra/local/start-options';
@@ -95,5 +97,24 @@ describe('startBanner', () => {
 
   it('says the Kafka gateway is off when none runs', () => {
     assert.match(startBanner({ ...facts, kafkaBootstrap: undefined }), /^ {2}Kafka {5}off/m);
+  });
+});
+
+describe('npm start with flags (infra/local/main.ts in a child process)', () => {
+  const root = resolve(import.meta.dirname, '../../..');
+  const start = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+
+  it('refuses an unknown flag with exit 2 and a message, before starting anything', () => {
+    const run = start('--prot', '9000');
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /^error: unknown option '--prot'\nSee npm start -- --help for the options\.$/m);
+    assert.doesNotMatch(run.stdout, /Sluice is running/);
+  });
+
+  it('prints the options and exits 0 on --help', () => {
+    const run = start('--help');
+    assert.equal(run.status, 0);
+    assert.equal(run.stdout.trim(), START_HELP);
   });
 });
