@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localConfigFromEnv, type LocalConfig } from '../../infra/local/local-config';
 import { LocalPlatform } from '../../infra/local/local-platform';
+import { envForTarget } from './test-target';
 
 /**
  * Starts the real local platform for a test file: DynamoDB Local and s3rver on free
- * ports (or the endpoints in AWS_ENDPOINT_URL*), data in a fresh temp dir, the API on
+ * ports (or, with SLUICE_TEST_TARGET=endpoint, the endpoints in AWS_ENDPOINT_URL*), data in a fresh temp dir, the API on
  * a free port. Call `stop()` in `after`.
  */
 export interface TestPlatform {
@@ -35,11 +36,11 @@ export interface TestPlatformOptions {
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
   process.env.SLUICE_LOG_REQUESTS = 'false';
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'sluice-test-'));
-  // AWS_ENDPOINT_URL (LocalStack) in the environment replaces the emulators; fresh
-  // table and bucket names keep runs against a long-lived LocalStack independent.
+  // SLUICE_TEST_TARGET=endpoint (test-target.ts) uses AWS_ENDPOINT_URL* (LocalStack) instead of
+  // the emulators; fresh table and bucket names keep runs against a long-lived LocalStack independent.
   const run = Math.random().toString(36).slice(2, 8);
   const config: LocalConfig = {
-    ...localConfigFromEnv(ENV_AT_START),
+    ...localConfigFromEnv(envForTarget(ENV_AT_START)),
     bucket: options.namesFrom?.bucket ?? `sluice-test-${run}`,
     tables: options.namesFrom?.tables ?? { Topics: `sluice-test-${run}-topics`, Log: `sluice-test-${run}-log`, Producers: `sluice-test-${run}-producers`, Groups: `sluice-test-${run}-groups`, Access: `sluice-test-${run}-access` },
     port: 0,
