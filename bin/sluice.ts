@@ -178,8 +178,8 @@ terminal or with --progress.`,
     .command('consume [topics...]')
     .description('print the records of one or more topics, in offset order per partition; with --group, as a member of a consumer group')
     .option('-t, --topic <topic>', 'a topic to read, besides those given as arguments; repeatable', collect(String))
-    .option('-p, --partition <n>', 'read this partition of each topic; repeatable (default: every partition)', collect(integer(0)))
-    .option('-o, --from <where>', 'earliest (or beginning), latest (or end), an offset, -N (N records before the end of each partition) or @time (ISO 8601 or ms since the epoch: the first record at or after it)', startPosition, 'earliest' as StartPosition)
+    .option('--partition <n>', 'read this partition of each topic; repeatable (default: every partition)', collect(integer(0)))
+    .option('--from <where>', 'earliest (or beginning), latest (or end), an offset, -N (N records before the end of each partition) or @time (ISO 8601 or ms since the epoch: the first record at or after it)', startPosition, 'earliest' as StartPosition)
     .option('--to <where>', 'stop each partition before this offset, or at the first record at or after @time (default: its high watermark as of the start; with --follow, never)', stopPosition)
     .option('-c, --max-records <n>', 'stop after this many records in all', integer(1))
     .option('--follow', 'after catching up, keep waiting for new records until interrupted (Ctrl-C) or --to: on --watch-url if given, else by long-polling each partition')
@@ -214,8 +214,10 @@ terminal or with --progress.`,
     .addHelpText(
       'after',
       `
-Topics come as arguments, with -t, or both. As in kcat, -p, -o, -c and -f are
---partition, --from, --max-records and --format. Without --follow, each partition is read
+Topics come as arguments, with -t, or both. As in kcat, -c and -f are --max-records
+and --format, and --from takes kcat's beginning and end.
+
+Without --follow, each partition is read
 from the start offset up to its high watermark as it was when consume started (or
 --to, whichever comes first), then consume exits, as kcat -e does. Partitions are
 read one after another. Each record prints as its value's bytes, one per line (a null

@@ -226,13 +226,13 @@ describe('sluice consume positions', { concurrency: true }, () => {
     assert.deepEqual(lines(r.stdout), ['p0-3', 'p0-4', 'only']);
   });
 
-  it("kcat's short options: -p partition, -o offset (-N and end work too), -c count", async () => {
+  it("kcat's habits: -c count, and --from end", async () => {
     await createTopic('short', 2);
     await produceSpread('short', 2, 5);
-    const r = await sluice(['consume', 'short', '-p', '1', '-o', '-3', '-c', '2']);
+    const r = await sluice(['consume', 'short', '--partition', '1', '--from', '-3', '-c', '2']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lines(r.stdout), ['p1-2', 'p1-3']);
-    const end = await sluice(['consume', 'short', '-o', 'end']);
+    const end = await sluice(['consume', 'short', '--from', 'end']);
     assert.equal(end.code, 0, end.stderr);
     assert.equal(end.stdout, '');
   });
