@@ -21,6 +21,7 @@ import { FORMAT_HELP, parseRecordFormat } from './cli/record-format';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
 import { completionCommand } from './cli/completion';
+import { costCommand } from './cli/cost';
 import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
 
 function version(): string {
@@ -403,6 +404,7 @@ its own; a principal with a quota of its own no longer gets the server's default
     .description('list the principals with a quota of their own')
     .action(() => listQuotas(globals()));
 
+  program.addCommand(costCommand(program));
   program.addCommand(completionCommand(program));
 
   return program;
