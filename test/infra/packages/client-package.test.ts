@@ -51,6 +51,12 @@ console.log(producer);
 `;
 
 let tarball: string;
+/** The type-checks, started side by side once the consumers exist (each tsc run takes seconds), by project and resolution. */
+const typeChecks = new Map<string, Promise<{ code: number; errors: string[]; output: string }>>();
+const RESOLUTIONS = {
+  nodenext: [],
+  bundler: ['--module', 'preserve', '--moduleResolution', 'bundler'],
+} as const;
 before(async () => {
   rmSync(WORK, { recursive: true, force: true });
   mkdirSync(WORK, { recursive: true });
@@ -67,6 +73,9 @@ before(async () => {
     mkdirSync(dir);
     await run(process.execPath, [TSC, '--init'], { cwd: dir });
     writeFileSync(path.join(dir, 'index.ts'), source);
+  }
+  for (const [resolution, options] of Object.entries(RESOLUTIONS)) {
+    for (const project of ['correct', 'wrong'] as const) typeChecks.set(`${project} ${resolution}`, typeCheck(project, [...options]));
   }
 });
 after(() => rmSync(WORK, { recursive: true, force: true }));
@@ -94,17 +103,14 @@ describe('the client package (npm run build:client), as packed', () => {
     assert.match(output, /All good!/);
   });
 
-  for (const [resolution, options] of [
-    ['nodenext', []],
-    ['bundler', ['--module', 'preserve', '--moduleResolution', 'bundler']],
-  ] as const) {
+  for (const resolution of Object.keys(RESOLUTIONS)) {
     test(`a consumer's correct file compiles against its types (${resolution})`, async () => {
-      const { code, output } = await typeCheck('correct', [...options]);
+      const { code, output } = await typeChecks.get(`correct ${resolution}`)!;
       assert.equal(code, 0, output);
     });
 
     test(`a consumer's file with two type errors fails to compile with exactly those two (${resolution})`, async () => {
-      const { code, errors, output } = await typeCheck('wrong', [...options]);
+      const { code, errors, output } = await typeChecks.get(`wrong ${resolution}`)!;
       assert.notEqual(code, 0, 'the wrong file compiled: the package types resolved to nothing');
       assert.deepEqual(errors, ['index.ts:3 TS2322', 'index.ts:4 TS2322'], output);
     });
