@@ -2,6 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createTableInput } from '../../infra/local/bootstrap';
+import { LEAN_CHECKSUMS, withLeanSegmentPuts } from '../../lib/store/aws-clients';
 import { FUNCTIONS } from '../../infra/platform-spec';
 import { LOG_TABLE, TOPICS_TABLE } from '../../lib/store/tables';
 import { RequestCounter } from '../../lib/cost/request-accounting';
@@ -85,7 +86,8 @@ export async function startTarget(url: string | undefined, log: (line: string) =
   );
   const region = platform.config.region;
   const { dynamodb, s3: s3Endpoint } = platform.platform.endpoints;
-  const s3 = new S3Client({ region, endpoint: s3Endpoint, forcePathStyle: true });
+  // Configured as Sluice's own S3 client is (lib/store/aws-clients.ts): the floor's PUT hashes no more than Sluice's.
+  const s3 = withLeanSegmentPuts(new S3Client({ region, endpoint: s3Endpoint, forcePathStyle: true, ...LEAN_CHECKSUMS }));
   const base = new DynamoDBClient({ region, endpoint: dynamodb });
   const ddb = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   const run = Math.random().toString(36).slice(2, 8);
