@@ -80,7 +80,9 @@ Examples:
   sluice groups reset-offsets billing --topic orders --to-datetime 2026-12-07T10:00:00Z --dry-run
   sluice subscribe billing orders --https https://example.com/hook --batch-size 100
   sluice acls create --principal alice --resource-type topic --name orders --operation read --allow
-  sluice quotas set alice --produce-bytes-per-second 1048576`,
+  sluice quotas set alice --produce-bytes-per-second 1048576
+  sluice cost --write-mib-per-second 1 --batch-records 500 --consumers 2
+  source <(sluice completion bash)`,
     );
 
   const topics = program.command('topics').description('create, list, describe, alter and delete topics, add partitions, and show their offsets');
