@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,8 @@ import { startTestPlatform, type TestPlatform } from '../support/local-platform'
  *   are allowed), `<!-- readme-test: skip: <why> -->`: installing, `npm start` itself
  *   (this test starts its own platform), `npm test`, AWS or Docker. Any other
  *   `readme-test` comment is an error, so a typo cannot skip a block silently.
+ * - A block that uses kcat or jq is skipped where that tool is not installed (kcat is
+ *   required in CI, where .ci/run installs it).
  * - The platform is fresh (a temporary data directory), on free ports, with auth off as `npm start` starts
  *   by default; the README's `localhost:8780` / `127.0.0.1:8780` and `localhost:9092` are
  *   rewritten to its API and Kafka gateway, and SLUICE_URL is exported as the banner says.
@@ -34,6 +36,10 @@ const SHELLS = new Set(['sh', 'bash', 'console', 'shell']);
 const SCRIPTS = new Set(['ts', 'typescript']);
 /** An error answer (4xx, 5xx) fails its block, as it would stop a reader; curl -s alone exits 0 on one. */
 const CURL_FAILS_ON_ERRORS = 'curl() { command curl --fail-with-body "$@"; }';
+/** Tools the README uses that a developer may not have; a block needing a missing one is skipped (kcat not in CI, where .ci/run installs it). */
+const OPTIONAL_TOOLS = ['kcat', 'jq'];
+const missingTools = OPTIONAL_TOOLS.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
+if (missingTools.includes('kcat') && process.env.CI) throw new Error('kcat is not installed: .ci/run installs it with apt-get');
 /** README_TEST_SHOW=1 prints each block's output, to read what a reader would see. */
 const SHOW = process.env.README_TEST_SHOW === '1';
 /** A safety net against a hanging block, far above the slowest block on a loaded machine (about 70 s). */
@@ -173,8 +179,9 @@ describe('README.md, run top to bottom', () => {
 
   for (const [index, block] of blocks.entries()) {
     const name = `block ${index + 1}, README.md:${block.line} (${block.language})`;
-    if (block.skip) {
-      it(name, { skip: block.skip }, () => undefined);
+    const missing = missingTools.filter((tool) => new RegExp(`(^|[\\s|(])${tool}\\s`, 'm').test(block.code));
+    if (block.skip || missing.length > 0) {
+      it(name, { skip: block.skip ?? `${missing.join(' and ')} not installed` }, () => undefined);
       continue;
     }
     if (SHELLS.has(block.language)) {
