@@ -286,7 +286,7 @@ export type Subscription = z.infer<typeof subscriptionSchema>;
 
 /** The answer of `PUT /v1/groups/{group}/subscription`: the subscription and its secret, shown only here. */
 export const createdSubscriptionSchema = z.extend(subscriptionSchema, {
-  /** HMAC-SHA256 key for `sluice-signature`. */
+  /** The HMAC-SHA256 key (its UTF-8 bytes) of the deliveries' Standard Webhooks and legacy `sluice-signature` signatures. */
   secret: z.string(),
 });
 export type CreatedSubscription = z.infer<typeof createdSubscriptionSchema>;

@@ -13,7 +13,7 @@ import { groupPartitionKey } from './group-items';
  *   partition's delivery health (consecutive failures, the last error and its time).
  */
 // The public views are the wire contract's. A subscription is stored as creation answers it, with its
-// HMAC-SHA256 secret for `sluice-signature`, which no later answer shows.
+// HMAC-SHA256 secret for the deliveries' signatures (lib/push/signature.ts), which no later answer shows.
 export type { PartitionDeliveryStatus, PushTarget, SubscriptionDeliverySummary };
 export type Subscription = CreatedSubscription;
 
