@@ -16,7 +16,12 @@ export interface LocalConfig {
   dynamodbEndpoint: string | undefined;
   streamsEndpoint: string | undefined;
   s3Endpoint: string | undefined;
-  /** True when no endpoint is given and SLUICE_EMULATORS=off: use the SDK's default (real AWS) endpoints. */
+  /**
+   * SLUICE_EMULATORS=off: start no emulator. A service with an endpoint variable uses it
+   * (LocalStack: AWS_ENDPOINT_URL alone serves all three); one without uses the SDK's
+   * default (real AWS) endpoint. Tested against a LocalStack-shaped endpoint in
+   * test/localstack/through-edge.test.ts.
+   */
   useAwsDefaults: boolean;
   region: string;
   bucket: string;
