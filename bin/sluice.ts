@@ -16,7 +16,8 @@ import { type StartPosition, startPosition, stopPosition } from './cli/consume-p
 import { type ResetOffsetsOptions, deleteGroup, deleteGroupOffsets, describeGroup, groupOffsets, listGroups, resetOffsets, resetTargetOf } from './cli/groups';
 import { flushed } from './cli/output';
 import { baseUrl, byteRate, collect, dateTime, integer, keyValue, lambdaArn, maxRecordAge, partitionList, pushSecret, separator, trimOffset, upperChoice, watchUrl } from './cli/parsers';
-import { type ProduceOptions, produce } from './cli/produce';
+import { type ProduceOptions, produce, produceUsageError } from './cli/produce';
+import { PRODUCE_FORMAT_HELP, parseFormat } from './cli/produce-format';
 import { FORMAT_HELP, parseRecordFormat } from './cli/record-format';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
@@ -134,25 +135,29 @@ Examples:
   program
     .command('produce <topic> [values...]')
     .description('produce the values given, or else one record per line of stdin')
-    .addOption(new Option('--key <key>', 'the key of every record').conflicts('keySeparator'))
-    .option('--key-separator <sep>', 'split each value at the first <sep> into key and value ("\\t" means a tab)', separator)
-    .option('--partition <n>', 'send every record to this partition (default: by key, or one partition per call)', integer(0))
-    .option('--header <key=value>', 'a header on every record; repeatable', collect(keyValue))
+    .addOption(new Option('-k, --key <key>', 'the key of every record').conflicts('keySeparator'))
+    .addOption(new Option('-K, --key-separator <sep>', 'split each value at the first <sep> into key and value ("\\t" means a tab)').argParser(separator).conflicts('format'))
+    .addOption(new Option('-f, --format <format>', 'split each line by this format into key, value, headers, partition, timestamp (see below)').argParser(parseFormat))
+    .addOption(new Option('--file <path>', 'send this whole file as one record ("-": all of stdin); repeatable').argParser(collect(String)).conflicts(['format', 'keySeparator', 'base64']))
+    .option('-p, --partition <n>', 'send every record to this partition (default: by key, or one partition per call)', integer(0))
+    .option('-H, --header <key=value>', 'a header on every record; repeatable', collect(keyValue))
     .option('--base64', 'values are base64 and sent as given (keys and headers stay text)')
-    .option('--null-empty', 'send an empty value as null: a tombstone (kcat -Z)')
+    .option('-Z, --null-empty', 'send an empty value as null: a tombstone (kcat -Z)')
+    .option('--tombstone', 'the same as --null-empty (rpk -Z)')
     .option('--batch-records <n>', 'at most this many records per call, 1-10000', integer(1, 10_000), PRODUCER_DEFAULTS.batchRecords)
     .option('--batch-bytes <n>', 'start a new call before the request body passes this size', integer(1, REQUEST_BODY_MAX_BYTES), PRODUCER_DEFAULTS.batchBytes)
     .option('--linger-ms <ms>', 'send a partial batch once its first record has waited this long', integer(0), 100)
     .option('--no-idempotence', 'produce without a producer id and sequence numbers (needs no WRITE on the cluster)')
     .option('--retries <n>', 'retries of a call that failed with a retriable error', integer(0), PRODUCER_DEFAULTS.retries)
     .addOption(new Option('--compression <codec>', "compress each call's request body on the wire").choices(['none', 'gzip']).default('none'))
-    .option('--progress', 'report progress on stderr even when it is not a terminal')
-    .option('--progress-interval-ms <ms>', 'how often to report progress', integer(1), 5000)
+    .option('--progress', 'show progress on stderr even when it is not a terminal')
+    .addOption(new Option('--progress-interval-ms <ms>', 'no longer used: the progress display paces itself').argParser(integer(1)).hideHelp())
     .addHelpText(
       'after',
       `
-Input: each value argument is one record; with no values, each line of stdin is one
-record (a trailing "\\r" is dropped, an empty line is an empty value). Lines are
+Input: each value argument is one record; with --file, each file is one record, its
+bytes exactly (at most 1 MiB); otherwise each line of stdin is one record (a trailing
+"\\r" is dropped, an empty line is an empty value, or a tombstone with -Z). Lines are
 streamed through the client's SluiceProducer: records are batched into calls of up
 to --batch-records records or --batch-bytes bytes, one call in flight at a time, in
 order; a partial batch goes out once its first record has waited --linger-ms.
@@ -162,8 +167,17 @@ numbers records per partition, so a call retried after a lost answer is committe
 Retriable errors (a lost connection, COMMIT_CONTENDED, a 429) are retried up to
 --retries times with exponential backoff and jitter, honouring Retry-After.
 
---key-separator: a line without the separator is an error naming its line number.
-Every line before it is sent and committed, and nothing from it on.
+--key-separator (-K, as kcat's): a line without the separator is an error naming its
+line number. Every line before it is sent and committed, and nothing from it on.
+
+--format (as rpk's): placeholders and the text between them; each placeholder runs to
+the first occurrence of the text after it, the last one to the end of the line.
+${PRODUCE_FORMAT_HELP}.
+A line that does not match is an error, as for -K.
+  printf 'k1\\tv1\\n' | sluice produce t -f '%k\\t%v'
+  printf 'abc123 k1 hello world\\n' | sluice produce t -f '%h{trace} %k %v'
+  sluice produce t --file photo.jpg -k photo-1 -H content-type=image/jpeg
+  sluice produce t -k user-1 -Z --file /dev/null     # a tombstone for user-1
 
 If a call fails for good, the calls before it stay committed and nothing after it is
 sent; stderr says which lines were committed (and which are in doubt, if the answer
@@ -171,11 +185,16 @@ was lost), and with --json stdout still lists them.
 
 Output: a summary of records, calls, each partition's offset range and the throughput;
 with --json, {topic, count, calls, retries, elapsedMs, recordsPerSecond, valueBytes,
-producer, partitions, records: [{partition, offset, timestamp}]}. Progress (records,
-calls, records/s, MiB/s) goes to stderr every --progress-interval-ms when stderr is a
-terminal or with --progress.`,
+producer, partitions, records: [{partition, offset, timestamp}]}. Progress (records
+and bytes committed, the rate, and on a terminal an ETA when stdin is a file) goes to
+stderr when it is a terminal or with --progress, never to stdout; when a quota or a
+retry holds the producer back, it says so ("throttled (QUOTA_EXCEEDED): retrying in 4 s").`,
     )
-    .action((topic: string, values: string[], opts: ProduceOptions) => produce(topic, values, opts, globals()));
+    .action((topic: string, values: string[], opts: ProduceOptions, command: Command) => {
+      const usage = produceUsageError(values, opts);
+      if (usage) command.error(`error: ${usage}`, { exitCode: 2, code: 'sluice.produceUsage' });
+      return produce(topic, values, opts, globals());
+    });
 
   program
     .command('consume [topics...]')

@@ -1,10 +1,14 @@
 import { ProducerClosedError, SluiceProducer } from '../../lib/client/producer';
+import { describe } from '../../lib/client/retry';
 import { SluiceApiError, SluiceConnectionError } from '../../lib/client/sluice-http-client';
 import type { ProduceRecord, ProducedRecord, RecordHeader } from '../../lib/client/types';
-import { BASE64, type GlobalOptions, InputError, REQUEST_BODY_MAX_BYTES, clientFor, notes } from './common';
+import { BASE64, type GlobalOptions, InputError, clientFor, notes } from './common';
 import { out } from './output';
+import { type FormatPart, LineFormatError, type ParsedLine, parseLine } from './produce-format';
+import { type InputItem, argumentValues, inputSize, lines, wholeFiles } from './produce-input';
+import { startProgress } from './progress';
 
-/** `sluice produce`: values or stdin lines through a `SluiceProducer`, and what a failure means for the lines committed. */
+/** `sluice produce`: values, whole files or stdin lines through a `SluiceProducer`, and what a failure means for the records committed. */
 
 export interface ProduceOptions {
   key?: string;
@@ -12,8 +16,13 @@ export interface ProduceOptions {
   partition?: number;
   header?: [string, string][];
   base64?: boolean;
-  /** An empty value is sent as null, a tombstone (kcat's -Z). */
+  /** An empty value is sent as null, a tombstone (kcat's -Z); `tombstone` is rpk's name for it. */
   nullEmpty?: boolean;
+  tombstone?: boolean;
+  /** Each line split by this format into key, value, headers, partition and timestamp (rpk's --format). */
+  format?: FormatPart[];
+  /** Each of these files as one record (`-`: stdin). */
+  file?: string[];
   batchRecords: number;
   batchBytes: number;
   lingerMs: number;
@@ -21,66 +30,40 @@ export interface ProduceOptions {
   retries: number;
   compression: 'none' | 'gzip';
   progress?: boolean;
-  progressIntervalMs: number;
-}
-
-/** One record of input: a line of stdin or a value argument, numbered from 1. */
-export interface InputItem {
-  bytes: Buffer;
-  n: number;
+  /** Accepted for older scripts; the display now paces itself (bin/cli/progress.ts). */
+  progressIntervalMs?: number;
 }
 
 export function b64(bytes: Buffer | string): string {
   return (typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).toString('base64');
 }
 
-/** Splits a byte stream into lines at `\n`, dropping one trailing `\r`; a last line without `\n` still counts. */
-async function* lines(stream: AsyncIterable<Buffer>): AsyncGenerator<InputItem> {
-  let n = 0;
-  let partial: Buffer[] = [];
-  let partialBytes = 0;
-  const line = (bytes: Buffer): InputItem => ({ bytes: bytes.at(-1) === 13 ? bytes.subarray(0, -1) : bytes, n: ++n });
-  for await (const chunk of stream) {
-    let start = 0;
-    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, start)) {
-      const piece = chunk.subarray(start, nl);
-      yield line(partial.length > 0 ? Buffer.concat([...partial, piece]) : piece);
-      partial = [];
-      partialBytes = 0;
-      start = nl + 1;
-    }
-    if (start < chunk.length) {
-      partial.push(chunk.subarray(start));
-      partialBytes += chunk.length - start;
-      if (partialBytes > REQUEST_BODY_MAX_BYTES) {
-        throw new InputError(`line ${n + 1}: longer than ${REQUEST_BODY_MAX_BYTES} bytes, more than a produce request may carry`, {
-          line: n + 1,
-          limit: REQUEST_BODY_MAX_BYTES,
-        });
-      }
-    }
-  }
-  if (partialBytes > 0) yield line(Buffer.concat(partial));
-}
-
-async function* argumentValues(values: string[]): AsyncGenerator<InputItem> {
-  for (const [i, value] of values.entries()) yield { bytes: Buffer.from(value, 'utf8'), n: i + 1 };
-}
-
 /**
  * What became of each input record. The CLI's producer keeps one call in flight, so
  * calls go in input order and what was committed is always a prefix of the input:
- * everything before the first record whose call failed.
+ * everything before the first record whose call failed. Each record's offset is kept
+ * only when it is printed (`--json`): a long produce keeps counts, not millions of records.
  */
 export class ProduceOutcome {
-  readonly landed = new Map<number, ProducedRecord>();
+  private readonly landed = new Map<number, ProducedRecord>();
+  private readonly ranges = new Map<number, { partition: number; firstOffset: number; lastOffset: number; count: number }>();
+  count = 0;
   valueBytes = 0;
   /** The first call failure, and the input numbers of the records it carried. */
   failure?: { error: unknown; first: number; last: number };
 
+  constructor(private readonly keepRecords = true) {}
+
   delivered(n: number, meta: ProducedRecord, bytes: number): void {
-    this.landed.set(n, meta);
+    if (this.keepRecords) this.landed.set(n, meta);
+    this.count++;
     this.valueBytes += bytes;
+    const range = this.ranges.get(meta.partition);
+    if (range) {
+      range.firstOffset = Math.min(range.firstOffset, meta.offset);
+      range.lastOffset = Math.max(range.lastOffset, meta.offset);
+      range.count++;
+    } else this.ranges.set(meta.partition, { partition: meta.partition, firstOffset: meta.offset, lastOffset: meta.offset, count: 1 });
   }
 
   /** Records a failed record; true for the first failure. */
@@ -96,22 +79,13 @@ export class ProduceOutcome {
     return false;
   }
 
-  /** Records in input order. */
+  /** Records in input order (none unless kept). */
   records(): ProducedRecord[] {
     return [...this.landed.entries()].sort(([a], [b]) => a - b).map(([, meta]) => meta);
   }
 
   partitions(): { partition: number; firstOffset: number; lastOffset: number; count: number }[] {
-    const ranges = new Map<number, { partition: number; firstOffset: number; lastOffset: number; count: number }>();
-    for (const r of this.landed.values()) {
-      const range = ranges.get(r.partition);
-      if (range) {
-        range.firstOffset = Math.min(range.firstOffset, r.offset);
-        range.lastOffset = Math.max(range.lastOffset, r.offset);
-        range.count++;
-      } else ranges.set(r.partition, { partition: r.partition, firstOffset: r.offset, lastOffset: r.offset, count: 1 });
-    }
-    return [...ranges.values()].sort((a, b) => a.partition - b.partition);
+    return [...this.ranges.values()].sort((a, b) => a.partition - b.partition).map((r) => ({ ...r }));
   }
 }
 
@@ -123,20 +97,44 @@ export function rates(records: number, valueBytes: number, ms: number): { record
   return { recordsPerSecond, mibPerSecond, text: `${recordsPerSecond.toLocaleString('en-US')} records/s, ${mibPerSecond.toFixed(2)} MiB/s` };
 }
 
+/** What a retry the producer waits for means, for the progress line: a quota's 429 is "throttled". */
+export function retryNote(error: unknown, delayMs: number): string {
+  const wait = delayMs >= 1000 ? `${Math.ceil(delayMs / 1000)} s` : `${Math.max(1, Math.round(delayMs))} ms`;
+  if (error instanceof SluiceApiError && error.status === 429) return `throttled (${error.code}): retrying in ${wait}`;
+  return `${describe(error)}: retrying in ${wait}`;
+}
+
+/** A usage error in options that parse alone but not together, for the command to report (exit 2); undefined if none. */
+export function produceUsageError(values: string[], opts: ProduceOptions): string | undefined {
+  const format = opts.format ?? [];
+  const has = (kind: string): boolean => format.some((p) => 'field' in p && p.field.kind === kind);
+  if (opts.file && values.length > 0) return 'give values or --file, not both';
+  if (opts.key !== undefined && has('key')) return '--key and a --format with %k both give the key';
+  if (opts.partition !== undefined && has('partition')) return '--partition and a --format with %p both give the partition';
+  return undefined;
+}
+
 /**
  * `produce`: a SluiceProducer (lib/client/producer.ts) with one call in flight, fed
- * from the arguments or stdin as a stream (send waits while the producer's buffer is
- * full, so a large input is never read into memory). The first failed call stops it:
- * records not yet sent are dropped unsent (abort), and the summary says which input
- * records were committed.
+ * from the arguments, whole files or stdin as a stream (send waits while the producer's
+ * buffer is full, so a large input is never read into memory). The first failed call
+ * stops it: records not yet sent are dropped unsent (abort), and the summary says which
+ * input records were committed.
  */
 export async function produce(topic: string, values: string[], opts: ProduceOptions, globals: GlobalOptions): Promise<void> {
   const client = clientFor(globals);
-  const fromStdin = values.length === 0;
-  const unit = fromStdin ? 'line' : 'value';
+  const fromStdin = values.length === 0 && !opts.file;
+  const unit = opts.file ? 'file' : fromStdin ? 'line' : 'value';
   const sep = opts.keySeparator === undefined ? undefined : Buffer.from(opts.keySeparator, 'utf8');
   const headers: RecordHeader[] = (opts.header ?? []).map(([key, value]) => ({ key, value: b64(value) }));
   const fixedKey = opts.key === undefined ? undefined : b64(opts.key);
+  const nullEmpty = opts.nullEmpty === true || opts.tombstone === true;
+
+  const progress = startProgress({
+    label: `produce ${topic}`,
+    enabled: (fromStdin || opts.file !== undefined) && (process.stderr.isTTY === true || opts.progress === true),
+    totalBytes: inputSize(opts.file, fromStdin),
+  });
   const producer = new SluiceProducer(client, {
     encoding: 'base64',
     idempotent: opts.idempotence,
@@ -147,33 +145,34 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
     batchBytes: opts.batchBytes,
     retries: opts.retries,
     compression: opts.compression,
+    // A quota or throttle holding the producer back is said, not a silent stall; short retries of a contended commit are not news.
+    onRetry: ({ error, delayMs }) => {
+      if ((error instanceof SluiceApiError && error.status === 429) || delayMs >= 1000) progress.note(retryNote(error, delayMs));
+    },
   });
-  const outcome = new ProduceOutcome();
+  const outcome = new ProduceOutcome(globals.json === true);
   const notSent = new ProducerClosedError('not sent: an earlier call failed');
 
   const started = Date.now();
-  let progress: NodeJS.Timeout | undefined;
-  if (fromStdin && (process.stderr.isTTY || opts.progress)) {
-    progress = setInterval(() => {
-      const { calls } = producer.stats();
-      const rate = rates(outcome.landed.size, outcome.valueBytes, Date.now() - started);
-      process.stderr.write(`sluice produce: ${outcome.landed.size} records sent in ${calls} calls, ${rate.text}\n`);
-    }, opts.progressIntervalMs);
-  }
   if (fromStdin && process.stdin.isTTY) {
     process.stderr.write('Reading records from stdin, one per line; end with Ctrl-D.\n');
   }
 
   let inputError: unknown;
   try {
-    const input = fromStdin ? lines(process.stdin) : argumentValues(values);
+    const input = opts.file ? wholeFiles(opts.file) : fromStdin ? lines(process.stdin) : argumentValues(values);
+    const shape = { sep, format: opts.format, unit, fixedKey, headers, base64: opts.base64, nullEmpty, partition: opts.partition };
     for await (const item of input) {
       if (outcome.failure) break;
-      const record = toRecord(item, { sep, unit, fixedKey, headers, base64: opts.base64, nullEmpty: opts.nullEmpty, partition: opts.partition });
+      const record = toRecord(item, shape);
       const [delivery] = await producer.send(topic, record);
-      const bytes = item.bytes.length;
+      const bytes = record.value === null ? 0 : item.bytes.length;
+      const inputBytes = item.inputBytes;
       delivery!.then(
-        (meta) => outcome.delivered(item.n, meta, bytes),
+        (meta) => {
+          outcome.delivered(item.n, meta, bytes);
+          progress.update({ records: 1, bytes: inputBytes });
+        },
         // Abort right here, before the producer can start its next call.
         (err: unknown) => outcome.failed(item.n, err) && void producer.abort(notSent),
       );
@@ -186,22 +185,22 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
   } catch {
     // Each record's own outcome is already in `outcome`.
   } finally {
-    clearInterval(progress);
+    progress.done();
   }
 
   const elapsedMs = Date.now() - started;
   const { calls, retries } = producer.stats();
-  const records = outcome.records();
+  const count = outcome.count;
   const partitions = outcome.partitions();
-  const rate = rates(records.length, outcome.valueBytes, elapsedMs);
+  const rate = rates(count, outcome.valueBytes, elapsedMs);
   const failure = outcome.failure ? atInput(outcome.failure.error, outcome.failure.first, unit) : inputError;
   if (globals.json) {
     // Even after an error, say exactly which records were committed.
-    const identity = opts.idempotence && records.length > 0 ? await producer.producerIdentity().catch(() => undefined) : undefined;
+    const identity = opts.idempotence && count > 0 ? await producer.producerIdentity().catch(() => undefined) : undefined;
     await out(
       `${JSON.stringify({
         topic,
-        count: records.length,
+        count,
         calls,
         retries,
         elapsedMs,
@@ -209,12 +208,12 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
         valueBytes: outcome.valueBytes,
         ...(identity && { producer: identity }),
         partitions,
-        records,
+        records: outcome.records(),
       })}\n`,
     );
   } else if (failure === undefined) {
     const retried = retries > 0 ? ` (${retries} retr${retries === 1 ? 'y' : 'ies'})` : '';
-    let text = `Produced ${records.length} record${records.length === 1 ? '' : 's'} to '${topic}' in ${calls} call${calls === 1 ? '' : 's'}${retried}.\n`;
+    let text = `Produced ${count} record${count === 1 ? '' : 's'} to '${topic}' in ${calls} call${calls === 1 ? '' : 's'}${retried}.\n`;
     for (const p of partitions) {
       text += `  partition ${p.partition}: offsets ${p.firstOffset}-${p.lastOffset} (${p.count} record${p.count === 1 ? '' : 's'})\n`;
     }
@@ -222,18 +221,30 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
     await out(text);
   }
   if (failure !== undefined) {
-    if (failure instanceof Error) notes.set(failure, committedNote(records.length, unit, outcome.failure, opts.idempotence));
+    if (failure instanceof Error) notes.set(failure, committedNote(count, unit, outcome.failure, opts.idempotence));
     throw failure;
   }
 }
 
-/** Turns one line or value into a record on the wire, with everything base64. */
-export function toRecord(
-  item: InputItem,
-  o: { sep?: Buffer; unit: string; fixedKey?: string; headers: RecordHeader[]; base64?: boolean; nullEmpty?: boolean; partition?: number },
-): ProduceRecord {
+/** How each input item becomes a record: the options that shape every record. */
+export interface RecordShape {
+  sep?: Buffer;
+  format?: readonly FormatPart[];
+  unit: string;
+  fixedKey?: string;
+  headers: RecordHeader[];
+  base64?: boolean;
+  nullEmpty?: boolean;
+  partition?: number;
+}
+
+/** Turns one line, value or file into a record on the wire, with everything base64. */
+export function toRecord(item: InputItem, o: RecordShape): ProduceRecord {
   let key: string | undefined = o.fixedKey;
   let value = item.bytes;
+  let headers = o.headers;
+  let partition = o.partition;
+  let timestamp: number | undefined;
   if (o.sep) {
     const at = item.bytes.indexOf(o.sep);
     if (at < 0) {
@@ -241,6 +252,19 @@ export function toRecord(
     }
     key = b64(item.bytes.subarray(0, at));
     value = item.bytes.subarray(at + o.sep.length);
+  } else if (o.format) {
+    let parsed: ParsedLine;
+    try {
+      parsed = parseLine(o.format, item.bytes);
+    } catch (err) {
+      if (!(err instanceof LineFormatError)) throw err;
+      throw new InputError(`${o.unit} ${item.n}: does not match --format: ${err.message}`, { [o.unit]: item.n });
+    }
+    if (parsed.key !== undefined) key = b64(parsed.key);
+    value = parsed.value ?? Buffer.alloc(0);
+    if (parsed.headers.length > 0) headers = [...headers, ...parsed.headers.map(([name, bytes]) => ({ key: name, value: b64(bytes) }))];
+    partition = parsed.partition ?? partition;
+    timestamp = parsed.timestamp;
   }
   let encoded: string | null;
   if (o.nullEmpty && value.length === 0) encoded = null;
@@ -251,8 +275,9 @@ export function toRecord(
   return {
     ...(key !== undefined && { key }),
     value: encoded,
-    ...(o.headers.length > 0 && { headers: o.headers }),
-    ...(o.partition !== undefined && { partition: o.partition }),
+    ...(headers.length > 0 && { headers }),
+    ...(partition !== undefined && { partition }),
+    ...(timestamp !== undefined && { timestamp }),
   };
 }
 

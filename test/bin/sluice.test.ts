@@ -712,7 +712,7 @@ describe('sluice produce', { concurrency: true }, () => {
     assert.equal(f.produceCalls().length, 2);
   });
 
-  test('--progress reports records sent and records/s on stderr', async () => {
+  test('--progress reports records and bytes committed and records/s on stderr', async () => {
     const f = await fake();
     f.createTopic('t');
     const r = await cli(f, ['produce', 't', '--progress', '--progress-interval-ms', '50', '--linger-ms', '10'], {
@@ -724,7 +724,8 @@ describe('sluice produce', { concurrency: true }, () => {
       },
     });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /^sluice produce: \d+ records sent in \d+ calls, \d+ records\/s, \d+\.\d\d MiB\/s$/m);
+    // The final line (bin/cli/progress.ts): four times "line-1\n" to "line-10\n", 284 bytes of input.
+    assert.match(r.stderr, /^produce t: 40 records, 284 B in \d+ s \([\d,]+ records\/s, [\d.]+ (B|KiB)\/s\)$/m);
   });
 });
 
