@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { estimateMonthly, type CostEstimate, type CostInput, type SystemEstimate } from '../../lib/cost/estimate';
 import { MSK_PARTITIONS_ASSUMED } from '../../lib/cost/cost-model';
 import { MIB } from '../../lib/cost/prices';
+import { LIMITS } from '../../lib/protocol/limits';
+import { REQUEST_BODY_MAX_BYTES } from './common';
 import { out } from './output';
 
 /**
@@ -44,11 +46,18 @@ function whole(min: number, max: number): (value: string) => number {
 export function costInput(opts: CostOptions): CostInput | string {
   const byRecords = opts.recordsPerSecond !== undefined;
   if (opts.writeMibPerSecond === undefined && !byRecords) return 'give the write rate: --write-mib-per-second <n> or --records-per-second <n>';
+  // A produce call's body carries the values as base64: a batch that cannot be sent is no workload to price.
+  const bodyBytes = Math.ceil((opts.batchRecords * opts.recordBytes) / 3) * 4;
+  if (bodyBytes > REQUEST_BODY_MAX_BYTES) {
+    return `a produce call of ${opts.batchRecords} records of ${opts.recordBytes} B is over the ${REQUEST_BODY_MAX_BYTES / MIB} MiB request limit as base64: lower --batch-records`;
+  }
+  // A fetch answers at most its maximum bytes, whatever the records asked for.
+  const fetchable = Math.max(1, Math.floor(LIMITS.fetchMaxBytesMax / opts.recordBytes));
   return {
     bytesPerSecond: byRecords ? opts.recordsPerSecond! * opts.recordBytes : opts.writeMibPerSecond! * MIB,
     recordBytes: opts.recordBytes,
     batchRecords: opts.batchRecords,
-    fetchRecords: opts.fetchRecords ?? opts.batchRecords,
+    fetchRecords: Math.min(opts.fetchRecords ?? opts.batchRecords, fetchable),
     consumers: opts.consumers,
     retentionHours: opts.retentionDays !== undefined ? opts.retentionDays * 24 : (opts.retentionHours ?? 24),
     partitions: opts.partitions,
@@ -65,7 +74,7 @@ export function costCommand(program: Command): Command {
     .addOption(new Option('--records-per-second <n>', 'records written per second (times --record-bytes)').argParser(positive()))
     .option('--record-bytes <n>', 'bytes of payload (key and value) per record', whole(1, 8 * 1024 * 1024), 1024)
     .option('--batch-records <n>', 'records per produce call, 1-10000', whole(1, 10_000), 100)
-    .option('--fetch-records <n>', 'records per fetch call (default: --batch-records)', whole(1, 100_000))
+    .option('--fetch-records <n>', "records per fetch call (default: --batch-records), at most a fetch's 4 MiB", whole(1, 100_000))
     .option('--consumers <n>', 'consumer groups, each reading every record once', whole(0, 10_000), 1)
     .addOption(new Option('--retention-hours <n>', 'how long records are kept (default 24)').argParser(positive()).conflicts('retentionDays'))
     .addOption(new Option('--retention-days <n>', 'how long records are kept, in days').argParser(positive()))

@@ -62,6 +62,18 @@ describe('sluice cost', () => {
     assert.equal((JSON.parse(r.stdout) as CostEstimate).input.bytesPerSecond, 600_000);
   });
 
+  it('fetches at most what fits a fetch’s 4 MiB', () => {
+    const r = sluice(['--json', 'cost', '--write-mib-per-second', '1', '--record-bytes', '65536', '--batch-records', '40', '--fetch-records', '1000']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as CostEstimate).input.fetchRecords, 64);
+  });
+
+  it('refuses a batch whose produce body would be over the request limit, as a usage error', () => {
+    const r = sluice(['cost', '--write-mib-per-second', '1', '--record-bytes', '8192', '--batch-records', '1000']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /a produce call of 1000 records of 8192 B is over the 5 MiB request limit as base64: lower --batch-records/);
+  });
+
   it('refuses a missing rate, two rates, or a bad number, as usage errors', () => {
     const missing = sluice(['cost']);
     assert.equal(missing.status, 2);
