@@ -17,6 +17,7 @@ import { measureConsumeByBatch, measureEarliest, measureTail } from './workloads
 import { measureLatency } from './workloads/latency';
 import { measureProduce, warmUp } from './workloads/produce';
 import { measureProducerClient } from './workloads/producer-client';
+import { measureCliProduce } from './workloads/cli-produce';
 import { RawStorageBench, type RawCell } from './workloads/raw-storage';
 import { measureContention } from './workloads/contention';
 import { measureDescribe } from './workloads/describe';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       }
     });
     const producerClient = !measures(options, 'producer-client') ? undefined : await measureProducerClient(api, options, run, meters, target.lambdaMemoryMiB.produce, progress);
+    const cliProduce = !measures(options, 'cli-produce') ? undefined : await measureCliProduce(api, options, run, progress);
     const consumeByBatch = !measures(options, 'consume') ? [] : await measureConsumeByBatch(api, options, produce, meters, progress);
     const earliest = !measures(options, 'earliest') ? undefined : await measureEarliest(api, options, run, meters, progress, async (cell, objectBytes) => {
       if (!bench || !objectBytes) return;
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
       },
       produce,
       producerClient,
+      cliProduce,
       consumeByBatch,
       earliest,
       tail,

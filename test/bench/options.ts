@@ -67,7 +67,7 @@ export interface BenchOptions {
 }
 
 /** The workloads `--only` can name, in the order a run measures them. */
-export const WORKLOADS = ['idle', 'produce', 'producer-client', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'compaction', 'tail-cost'] as const;
+export const WORKLOADS = ['idle', 'produce', 'producer-client', 'cli-produce', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'compaction', 'tail-cost'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Whether a run with these options measures `workload`. */

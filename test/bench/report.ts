@@ -18,6 +18,7 @@ import type { ReaderLatencyCell } from './workloads/reader-latency';
 import type { TailCostResult } from './workloads/tail-cost';
 import type { SmallObjectCompactionResult } from './workloads/small-object-compaction';
 import { renderSmallObjectCompaction } from './compaction-report';
+import { renderCliProduce, type CliProduceResult } from './workloads/cli-produce';
 
 export interface BenchResults {
   startedAt: string;
@@ -30,6 +31,8 @@ export interface BenchResults {
   produce: ProduceCell[];
   /** Producer throughput through the client at two linger settings, beside one record per HTTP call. */
   producerClient?: ProducerClientResult;
+  /** `cat file | sluice produce` at three input sizes (issue 17). */
+  cliProduce?: CliProduceResult;
   consumeByBatch: ConsumeCell[];
   earliest?: EarliestResult;
   tail?: TailResult;
@@ -111,6 +114,7 @@ export function renderReport(r: BenchResults): string {
   );
 
   if (r.producerClient) out.push(...renderProducerClient(r.producerClient));
+  if (r.cliProduce) out.push(...renderCliProduce(r.cliProduce));
   if (r.kafka) out.push(...renderKafka(r));
 
   const lightFloor = r.latencyFloor;
