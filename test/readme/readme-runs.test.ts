@@ -16,6 +16,9 @@ import { startTestPlatform, type TestPlatform } from '../support/local-platform'
  *   it left (every assignment is exported, with `set -a`). The CLI runs as the README
  *   says, `npx sluice`, on the project's Node 22 (first on PATH). `curl` runs with
  *   `--fail-with-body`, so an error answer fails its block too.
+ * - A comment line of a shell block that starts with `# {` or `# [` shows an answer: the
+ *   block's output must contain it, `...` standing for anything (so the quick start's
+ *   partitions are the server's).
  * - TypeScript blocks (```ts, ```typescript) are written to a temporary file inside the
  *   repository (so `sluice/client` and the dev dependencies resolve) and run with tsx.
  * - A block the test must not run has, on the line before its fence (blank lines between
@@ -93,6 +96,14 @@ function consoleCommands(lines: readonly string[]): string {
   return commands.join('\n');
 }
 
+/** The answers a shell block shows in comments (`# {...}`, `# [...]`), as patterns over its output. */
+function shownAnswers(code: string): { shown: string; pattern: RegExp }[] {
+  return [...code.matchAll(/^\s*# ([{[].*)$/gm)].map(([, shown]) => ({
+    shown: shown!,
+    pattern: new RegExp(shown!.trim().split('...').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^]*?')),
+  }));
+}
+
 interface Outcome {
   code: number | null;
   output: string;
@@ -116,7 +127,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<O
 
 const blocks = readmeBlocks(readFileSync(README, 'utf8'));
 
-describe('readmeBlocks', () => {
+describe('reading the README', () => {
   it('reads each fenced block with its language and line, and skips only the block right after a marker', () => {
     const markdown = ['text', '```sh', 'echo one', '```', '', '<!-- readme-test: skip: needs AWS -->', '', '```sh', 'aws s3 ls', '```', '```ts', 'let x = 1;', '```'].join('\n');
     assert.deepEqual(readmeBlocks(markdown), [
@@ -129,6 +140,12 @@ describe('readmeBlocks', () => {
   it('runs only the commands of a console transcript, not its output', () => {
     const markdown = ['```console', '$ echo one \\', '  two', 'one two', '$ ls', 'README.md', '```'].join('\n');
     assert.equal(readmeBlocks(markdown)[0]!.code, 'echo one \\\n  two\nls');
+  });
+
+  it('reads the answers a shell block shows in comments, with ... for anything', () => {
+    const [answer] = shownAnswers('curl -s x\n# {"partition":1,...,"ok":true}');
+    assert.match('{"partition":1,"offset":0,"ok":true}', answer!.pattern);
+    assert.doesNotMatch('{"partition":3,"offset":0,"ok":true}', answer!.pattern);
   });
 
   it('refuses a marker that is not a skip with a reason, so a typo cannot skip a block silently', () => {
@@ -195,6 +212,9 @@ describe('README.md, run top to bottom', () => {
         );
         if (SHOW) t.diagnostic(outcome.output);
         assert.equal(outcome.code, 0, `${name} failed:\n${rewrite(block.code)}\n--- output ---\n${outcome.output}`);
+        for (const { shown, pattern } of shownAnswers(block.code)) {
+          assert.match(outcome.output, pattern, `${name} shows an answer it does not give: ${shown}\n--- output ---\n${outcome.output}`);
+        }
       });
     } else if (SCRIPTS.has(block.language)) {
       it(`${name} runs to its end`, async (t) => {
