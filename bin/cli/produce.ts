@@ -143,6 +143,9 @@ export async function produce(topic: string, values: string[], opts: ProduceOpti
     lingerMs: opts.lingerMs,
     batchRecords: opts.batchRecords,
     batchBytes: opts.batchBytes,
+    // With one call in flight, a few batches read ahead keep it busy; the client's 32 MiB
+    // default held ~300k small lines' promises and closures (~1 GB of heap at 1M lines).
+    bufferBytes: Math.max(4 * opts.batchBytes, 4 * 1024 * 1024),
     retries: opts.retries,
     compression: opts.compression,
     // A quota or throttle holding the producer back is said, not a silent stall; short retries of a contended commit are not news.
