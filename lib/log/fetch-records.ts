@@ -216,7 +216,7 @@ async function readLog(ctx: SluiceContext, input: FetchInput, mode: ReadMode): P
           const end = Math.min(entry.lastOffset + 1, next + (input.maxRecords - count));
           answered.push({ baseOffset: entry.baseOffset, bytes: withBaseOffset(batch, entry.baseOffset) });
           stats.segmentBytesServed += entry.byteLength;
-          count += end - next;
+          count += recordsHeld(entry, batch, next, end);
           bytes += size;
           next = end;
           if (end <= entry.lastOffset) {
@@ -412,6 +412,20 @@ async function readBatches(ctx: SluiceContext, window: readonly SegmentIndexEntr
   const results: (Uint8Array | undefined)[][] = [];
   for (let i = 0; i < runs.length; i += PARALLEL_GETS) results.push(...(await Promise.all(runs.slice(i, i + PARALLEL_GETS).map(read))));
   return results.flat();
+}
+
+/**
+ * How many of a batch's records lie in [from, end): every offset holds one unless
+ * compaction left holes. A compacted batch read from its middle is decoded to count them,
+ * so that one whose records there are all gone counts none, as fetchRecords would answer
+ * none from it: the fetch then reads on as if nothing were answered yet (a reader asking
+ * inside a trailing hole gets the next record kept, not an empty answer).
+ */
+function recordsHeld(entry: SegmentIndexEntry, batch: Uint8Array, from: number, end: number): number {
+  const compacted = entry.recordCount < entry.lastOffset + 1 - entry.baseOffset;
+  if (!compacted) return end - from;
+  if (entry.baseOffset >= from) return Math.min(entry.recordCount, end - from);
+  return decodeBatchAt(batch, entry.baseOffset).filter((r) => r.offset >= from && r.offset < end).length;
 }
 
 /** The batch with its real base offset in its first eight bytes (stored as 0: offsets are assigned at commit). Writes into the GET's own buffer. */

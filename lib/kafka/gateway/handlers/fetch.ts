@@ -2,7 +2,8 @@ import * as z from 'zod/mini';
 import { requireAccess } from '../../../auth/access-control';
 import { chargeQuota } from '../../../auth/quotas';
 import { SluiceError } from '../../../core/errors';
-import { fetchRecords } from '../../../log/fetch-records';
+import { decodeBatchAt } from '../../../format/batch-codec';
+import { fetchBatches, type FetchedBatch } from '../../../log/fetch-records';
 import { listOffsets } from '../../../log/list-offsets';
 import { topicNameSchema } from '../../../protocol/identifiers';
 import { LIMITS } from '../../../protocol/limits';
@@ -10,6 +11,7 @@ import { recordSize, type OffsetRecord } from '../../../records/log-record';
 import { KAFKA_ERRORS } from '../../error-codes';
 import { FETCH_TOPIC_IDS_FROM, type FetchPartitionResponse, type FetchRequest, type FetchResponse } from '../../messages/fetch';
 import { encodeRecordBatch, type KafkaRecord } from '../../records/record-batch';
+import { kafkaBatchFromStored, storedBatchHeader } from '../../records/stored-batch';
 import { topicNamesByIds } from '../topic-ids';
 import { requireCaller, type RequestContext, type Session } from '../session';
 import { kafkaErrorOf } from './errors';
@@ -102,9 +104,8 @@ export async function handleFetch(request: FetchRequest, { session, header }: Re
 
 interface PartitionRead {
   response: FetchPartitionResponse;
-  records: OffsetRecord[];
-  /** When the log was read: where from, and where the next fetch should start. */
-  span?: { fetchOffset: number; nextOffset: number };
+  /** When the log was read: the record set to answer (see kafkaRecordSet). */
+  read?: KafkaRecordSet;
 }
 
 interface Pass {
@@ -125,22 +126,22 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
           const deniedCode = refused.get(index);
           if (deniedCode !== undefined) {
             failed = true;
-            return { response: empty(p.partition, deniedCode), records: [] };
+            return { response: empty(p.partition, deniedCode) };
           }
           try {
             if (!readRecords || p.partitionMaxBytes <= 0) {
               const offsets = await listOffsets(ctx, topic.topic, p.partition);
               if (p.fetchOffset < offsets.logStartOffset || p.fetchOffset > offsets.highWatermark) {
                 failed = true;
-                return { response: { ...empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE), ...marks(offsets.highWatermark, offsets.logStartOffset) }, records: [] };
+                return { response: { ...empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE), ...marks(offsets.highWatermark, offsets.logStartOffset) } };
               }
-              return { response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(offsets.highWatermark, offsets.logStartOffset) }, records: [] };
+              return { response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(offsets.highWatermark, offsets.logStartOffset) } };
             }
             if (p.fetchOffset < 0) {
               failed = true;
-              return { response: empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE), records: [] };
+              return { response: empty(p.partition, KAFKA_ERRORS.OFFSET_OUT_OF_RANGE) };
             }
-            const result = await fetchRecords(ctx, {
+            const result = await fetchBatches(ctx, {
               topic: topic.topic,
               partition: p.partition,
               offset: p.fetchOffset,
@@ -149,8 +150,7 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
             });
             return {
               response: { ...empty(p.partition, KAFKA_ERRORS.NONE), ...marks(result.highWatermark, result.logStartOffset) },
-              records: result.records,
-              span: { fetchOffset: p.fetchOffset, nextOffset: result.nextOffset },
+              read: kafkaRecordSet(result.batches, p.fetchOffset, result.nextOffset),
             };
           } catch (error) {
             failed = true;
@@ -161,7 +161,7 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
             if (error instanceof SluiceError && error.code === 'OFFSET_OUT_OF_RANGE') {
               Object.assign(response, marks(Number(error.details.highWatermark), Number(error.details.logStartOffset)));
             }
-            return { response, records: [] };
+            return { response };
           }
         }),
       ),
@@ -175,17 +175,15 @@ async function fetchOnce(session: Session, request: FetchRequest, topics: FetchR
   const responses = topics.map((topic, t) => ({
     topic: topic.topic,
     topicId: topic.topicId,
-    partitions: read[t]!.map(({ response, records, span }) => {
-      if (!span) return response;
-      const batches = encodeFetchedRecords(records, span.fetchOffset, span.nextOffset);
-      if (batches.length === 0) return response;
+    partitions: read[t]!.map(({ response, read: set }) => {
+      if (!set || set.bytes.length === 0) return response;
       // An empty batch (no records) is answered only within MaxBytes, and leaves the
       // first-partition-with-records rule to a partition with records.
-      if (batches.length > left && (answered || records.length === 0)) return response;
-      if (records.length > 0) answered = true;
-      left = Math.max(0, left - batches.length);
-      recordBytes += records.reduce((sum, r) => sum + recordSize(r), 0);
-      return { ...response, records: batches };
+      if (set.bytes.length > left && (answered || set.records === 0)) return response;
+      if (set.records > 0) answered = true;
+      left = Math.max(0, left - set.bytes.length);
+      recordBytes += set.recordBytes;
+      return { ...response, records: set.bytes };
     }),
   }));
   return { responses, recordBytes, failed };
@@ -210,6 +208,55 @@ function marks(highWatermark: number, logStartOffset: number): Pick<FetchPartiti
 }
 
 const INT32_MAX = 0x7fffffff;
+
+/** A partition's answer: Kafka batches, how many records they answer, and those records' bytes (as the quota counts them). */
+export interface KafkaRecordSet {
+  bytes: Buffer;
+  records: number;
+  recordBytes: number;
+}
+
+/**
+ * The Kafka record set for stored batches read from `fetchOffset`, up to `nextOffset`. A
+ * batch wholly inside that range, uncompressed and CreateTime (attributes 0), is answered
+ * as stored, with only its header changed (kafkaBatchFromStored): no record decoded or
+ * encoded again. Any other (the batch holding `fetchOffset` when it starts below it, one
+ * `nextOffset` ends inside, a compressed or LogAppendTime one) is decoded and its records
+ * in range answered through encodeFetchedRecords, as before: uncompressed, never a record
+ * below the offset asked, whatever the client does with those.
+ */
+export function kafkaRecordSet(batches: readonly FetchedBatch[], fetchOffset: number, nextOffset: number): KafkaRecordSet {
+  const parts: Buffer[] = [];
+  let records = 0;
+  let recordBytes = 0;
+  let pending: OffsetRecord[] = [];
+  let pendingFrom = fetchOffset;
+  const flush = (until: number) => {
+    if (pending.length > 0 || until > pendingFrom) parts.push(encodeFetchedRecords(pending, pendingFrom, until));
+    pending = [];
+  };
+  for (const batch of batches) {
+    const header = storedBatchHeader(batch.bytes);
+    const last = header ? batch.baseOffset + header.lastOffsetDelta : -1;
+    if (header && header.attributes === 0 && batch.baseOffset >= fetchOffset && last < nextOffset) {
+      flush(batch.baseOffset);
+      parts.push(kafkaBatchFromStored(batch.bytes, LEADER_EPOCH));
+      records += header.recordCount;
+      // The index item's record bytes would do, but the batch does not carry them: count as the quota does.
+      recordBytes += batch.bytes.byteLength;
+      pendingFrom = last + 1;
+      continue;
+    }
+    for (const record of decodeBatchAt(batch.bytes, batch.baseOffset)) {
+      if (record.offset < fetchOffset || record.offset >= nextOffset) continue;
+      pending.push(record);
+      records++;
+      recordBytes += recordSize(record);
+    }
+  }
+  flush(nextOffset);
+  return { bytes: parts.length === 1 ? parts[0]! : Buffer.concat(parts), records, recordBytes };
+}
 
 /**
  * A fetch's answer from `fetchOffset` as magic-2 batches, concatenated: `records` (offsets
