@@ -580,7 +580,8 @@ export class SluiceHttpClient {
 
 /** Batches on Node, whose reader decodes them; JSON elsewhere (a browser). */
 function defaultFetchFormat(): 'batches' | 'json' {
-  return typeof process !== 'undefined' && typeof process.versions?.node === 'string' ? 'batches' : 'json';
+  const versions = (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions;
+  return typeof versions?.node === 'string' ? 'batches' : 'json';
 }
 
 /** A JSON answer's body, or INVALID_RESPONSE naming the call. */
