@@ -2,8 +2,8 @@ import { InvalidArgumentError } from 'commander';
 
 /**
  * `produce --format`: how each input line splits into a record's key, value, headers,
- * partition and timestamp, as rpk's `produce --format` (`%k %v`), with kcat's -K
- * (key separator) as the common case of `%k<sep>%v`.
+ * partition and timestamp, as rpk's `produce --format` (`%k %v`); kcat's -K (a key
+ * separator) is the common case `%k<sep>%v`, kept as its own option.
  *
  * The format is placeholders and the literal text between them. A placeholder's text runs
  * up to the first occurrence of the literal that follows it (so a key cannot contain
@@ -79,11 +79,6 @@ export function parseFormat(format: string): FormatPart[] {
   flush();
   if (!parts.some((p) => 'field' in p)) throw new InvalidArgumentError('has no placeholder: give at least %v');
   return parts;
-}
-
-/** The format of kcat's -K <sep>: key, separator, value. */
-export function keySeparatorFormat(sep: string): FormatPart[] {
-  return [{ field: { kind: 'key' } }, { literal: Buffer.from(sep, 'utf8') }, { field: { kind: 'value' } }];
 }
 
 /** Splits one line by the format; throws LineFormatError saying what did not match. */
