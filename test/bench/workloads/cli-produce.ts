@@ -143,9 +143,16 @@ export function renderCliProduce(r: CliProduceResult): string[] {
       r.cells.map((c) => [c.lines.toLocaleString('en-US'), c.records, c.calls, (c.elapsedMs / 1000).toFixed(1), (c.wallMs / 1000).toFixed(1), Math.round(c.recordsPerSecond), c.mibPerSecond.toFixed(2)]),
     ),
   );
-  const rates = r.cells.filter((c) => c.exitCode === 0).map((c) => c.recordsPerSecond);
+  const ok = r.cells.filter((c) => c.exitCode === 0);
+  const rates = ok.map((c) => c.recordsPerSecond);
   if (rates.length > 1) {
     out.push('', `records/s, slowest to fastest: ${(Math.min(...rates) / Math.max(...rates)).toFixed(2)} (1.00 is flat; a superlinear producer falls with the input).`);
+    // The records each larger input added over the time it added: the run's fixed cost (the
+    // process start, the producer's setup, the first linger) cancels, so what is left is the
+    // producer's pace on the added lines, which falls with the input if its work per record grows.
+    const marginal = ok.slice(1).map((c, i) => (c.records - ok[i]!.records) / Math.max(0.001, (c.elapsedMs - ok[i]!.elapsedMs) / 1000));
+    const steps = ok.slice(1).map((c, i) => `${ok[i]!.lines.toLocaleString('en-US')} → ${c.lines.toLocaleString('en-US')} lines: ${Math.round(marginal[i]!).toLocaleString('en-US')} records/s`);
+    out.push('', `Marginal records/s (the lines one input adds over the next smaller, per second it adds): ${steps.join('; ')}; lowest to highest ${(Math.min(...marginal) / Math.max(...marginal)).toFixed(2)}.`);
   }
   for (const c of r.cells) if (c.error) out.push('', `${c.lines} lines: exit ${c.exitCode}: ${c.error}`);
   return out;
