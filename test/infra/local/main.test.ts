@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { missingOnTarget } from '../../support/test-target';
 
 /** `npm start` as a newcomer meets it: the real entry point in a child process. */
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -59,7 +60,8 @@ function listen(): Promise<{ server: Server; port: number }> {
   });
 }
 
-describe('npm start', () => {
+// npm start with its embedded emulators (the external-endpoint start is test/localstack/through-edge.test.ts).
+describe('npm start', { skip: missingOnTarget('emulators') }, () => {
   it('serves the API, prints its URL, and on Ctrl-C stops everything it started and exits 0', async () => {
     const run = start({ SLUICE_DATA_DIR: tempDir() });
     await run.waitFor('Stop with Ctrl-C.');

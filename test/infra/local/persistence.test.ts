@@ -2,8 +2,10 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { call, startTestPlatform } from '../../support/local-platform';
+import { missingOnTarget } from '../../support/test-target';
 
-describe('local data directory', () => {
+// The data directory is the embedded emulators': nothing of it exists against an external endpoint.
+describe('local data directory', { skip: missingOnTarget('emulators') }, () => {
   it('keeps topics and records across a restart of the platform', async () => {
     const first = await startTestPlatform();
     try {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startTestPlatform, type TestPlatform } from '../../support/local-platform';
+import { missingOnTarget } from '../../support/test-target';
 
 /**
  * s3rver's filesystem store (3.7) used to remove a directory a delete had emptied while a
@@ -22,7 +23,8 @@ const LISTERS = 1;
 const RUN_MS = 4_000;
 
 // With external endpoints (AWS_ENDPOINT_URL*), the platform runs no s3rver to test.
-const external = Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
+// Emulator-only (SLUICE_TEST_TARGET=endpoint, or an endpoint in the environment): skipped by name below.
+const external = missingOnTarget('emulators') !== undefined || Boolean(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3);
 
 let env: TestPlatform;
 let s3: S3Client;
@@ -119,7 +121,7 @@ async function lister(id: number, bucket: string, until: number): Promise<{ list
   return out;
 }
 
-describe('the S3 emulator under concurrent PUTs and deletes in shared prefixes', { skip: external && 'external S3 endpoint' }, () => {
+describe('the S3 emulator under concurrent PUTs and deletes in shared prefixes', { skip: external && (missingOnTarget('emulators') ?? 'external S3 endpoint') }, () => {
   it('keeps every acknowledged PUT and stays up', async () => {
     const bucket = env.config.bucket;
     const until = Date.now() + RUN_MS;
