@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync } from 'node:fs';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, posix } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -28,6 +28,11 @@ import { pipeline } from 'node:stream/promises';
  * written and closed, and renames it into place: a write error rejects the request (an error the
  * client sees) instead of ending the process, a 200 means the object is there, and a
  * failed or aborted upload leaves nothing a GET or listing would show.
+ *
+ * Listings walk the bucket's directories by `readdir` entry types instead of upstream's
+ * `readdirSync` then `statSync` of each name: a file deleted (or a `.part` renamed) between
+ * the two made that `statSync` throw ENOENT and the whole ListObjectsV2 answer 500. A
+ * directory that vanishes mid-walk is skipped for the same reason.
  */
 
 interface StoredObject {
@@ -37,14 +42,49 @@ interface StoredObject {
   metadata: Record<string, string>;
 }
 
+interface ListOptions {
+  delimiter?: string;
+  startAfter?: string;
+  prefix?: string;
+  maxKeys?: number;
+}
+
+interface ListedObjects {
+  objects: object[];
+  commonPrefixes: string[];
+  isTruncated: boolean;
+}
+
 interface FilesystemStore {
+  getBucketPath(bucket: string): string;
+  getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
   deleteObject(bucket: string, key: string): Promise<void>;
 }
 
-const UpstreamStore = createRequire(import.meta.url)('s3rver/lib/stores/filesystem.js') as new (rootDirectory: string) => FilesystemStore;
+const require = createRequire(import.meta.url);
+const UpstreamStore = require('s3rver/lib/stores/filesystem.js') as new (rootDirectory: string) => FilesystemStore;
+const S3Object = require('s3rver/lib/models/object.js') as new (bucket: string, key: string, content: null, metadata: Record<string, unknown>) => object;
+
+const OBJECT_SUFFIX = '._S3rver_object';
+
+/** Files under `dir`, depth first in name order (libuv sorts entries), entering only directories `enter` allows. */
+function* walkFiles(dir: string, enter: (dirPath: string) => boolean): Generator<string> {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = posix.join(dir, entry.name);
+    if (!entry.isDirectory()) yield path;
+    else if (enter(path)) yield* walkFiles(path, enter);
+  }
+}
 
 export class ConcurrencySafeFilesystemStore extends UpstreamStore {
   override async putObject(object: StoredObject): Promise<{ size: number; md5: string }> {
@@ -77,6 +117,53 @@ export class ConcurrencySafeFilesystemStore extends UpstreamStore {
     const md5 = md5Context.digest('hex');
     await this.putMetadata(object.bucket, object.key, object.metadata, md5);
     return { size, md5 };
+  }
+
+  /** Upstream's listing (prefix, delimiter, startAfter, maxKeys), over a walk that tolerates concurrent deletes. */
+  async listObjects(bucket: string, options: ListOptions): Promise<ListedObjects> {
+    const { delimiter = '', startAfter = '', prefix = '', maxKeys = Infinity } = options;
+    const bucketPath = this.getBucketPath(bucket);
+    const startAfterPath = `${bucketPath}/${startAfter}`;
+    const prefixPath = `${bucketPath}/${prefix}`;
+    const enter = (dirPath: string): boolean => {
+      // Directories wholly before startAfter hold no key to list.
+      if (dirPath < startAfterPath && !startAfterPath.includes(dirPath)) return false;
+      // Beneath a common prefix, one key already stands for all.
+      if (dirPath.startsWith(prefixPath)) return !(delimiter && dirPath.slice(prefixPath.length).includes(delimiter));
+      // Otherwise only directories on the way to the prefix.
+      return prefixPath.startsWith(dirPath);
+    };
+    const commonPrefixes = new Set<string>();
+    const keys: string[] = [];
+    let isTruncated = false;
+    for (const filePath of walkFiles(bucketPath, enter)) {
+      if (!filePath.endsWith(OBJECT_SUFFIX)) continue;
+      const key = filePath.slice(bucketPath.length + 1, -OBJECT_SUFFIX.length);
+      if (key <= startAfter || !key.startsWith(prefix)) continue;
+      if (delimiter) {
+        const at = key.slice(prefix.length).indexOf(delimiter);
+        if (at !== -1) {
+          commonPrefixes.add(key.slice(0, prefix.length + at + delimiter.length));
+          continue;
+        }
+      }
+      if (keys.length >= maxKeys) {
+        isTruncated = true;
+        break;
+      }
+      keys.push(key);
+    }
+    // An object deleted since the walk saw it is left out, as a listing a moment later would.
+    const metadata = await Promise.all(
+      keys.map((key) =>
+        this.getMetadata(bucket, key).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return undefined;
+          throw error;
+        }),
+      ),
+    );
+    const objects = keys.flatMap((key, i) => (metadata[i] ? [new S3Object(bucket, key, null, metadata[i])] : []));
+    return { objects, commonPrefixes: [...commonPrefixes].sort(), isTruncated };
   }
 
   override async deleteObject(bucket: string, key: string): Promise<void> {
