@@ -7,6 +7,7 @@ import tseslint from 'typescript-eslint';
  *   lib/protocol   the wire contract: imports only zod (and itself)
  *   lib/client     the client package: imports only lib/protocol, the stored batch format (to
  *                  decode batches answers: lib/format, lib/records, lib/core/errors) and the SigV4 packages
+ *   lib/console    the web console (browser): imports only preact, lib/client, lib/protocol and the pure cost model
  *   lib/store      the only code that imports the DynamoDB, S3 and API Gateway management clients
  *   lib/**         never imports functions/, infra/ or bin/
  *   functions/**   never imports infra/ or bin/
@@ -60,6 +61,16 @@ export default tseslint.config(
       'no-restricted-imports': restrict([
         '^(?!\\./|\\.\\./protocol/|\\.\\./format/batch-codec$|\\.\\./records/record-encoding$|\\.\\./core/errors$|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
         'lib/client is the publishable client: it imports only lib/protocol, the batch format it decodes and the SigV4 packages.',
+      ]),
+    },
+  },
+  {
+    // The console talks to the API only through the client: no second client, no server code.
+    files: ['lib/console/**/*.ts', 'lib/console/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': restrict([
+        '^(?!\\./|\\.\\./(components|screens|model)/|preact($|/)|(\\.\\./)+client/index$|(\\.\\./)+protocol/|(\\.\\./)+cost/)',
+        'lib/console is the browser console: it imports only preact, the client (lib/client/index), lib/protocol and the cost model.',
       ]),
     },
   },

@@ -45,11 +45,14 @@ export function startHttpServer(
   reports?: InvocationReports,
   /** Origins allowed to call from a browser (lib/protocol/cors.ts); empty: CORS is off, as in an API without `corsPreflight`. */
   corsOrigins: readonly string[] = [],
+  /** Serves pages that are not the API's (the web console); true when it did. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     if (intercept?.(req, res)) return;
     if (answerBrowser(req, res, corsOrigins)) return;
-    handle(routes, req, res, log, reports).catch((error: unknown) => {
+    const served = pages ? pages(req, res) : Promise.resolve(false);
+    served.then((done) => (done ? undefined : handle(routes, req, res, log, reports))).catch((error: unknown) => {
       log(`request failed: ${String(error)}`);
       if (!res.headersSent) send(res, 500, { message: 'Internal Server Error' });
     });

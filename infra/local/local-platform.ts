@@ -26,6 +26,8 @@ import { authConfigFromEnv } from '../../lib/auth/auth-config';
 import { gatewaySettingsFromEnv } from '../../lib/kafka/gateway/config';
 import { KafkaGateway } from '../../lib/kafka/gateway/server';
 import { contextFromEnv } from '../../lib/runtime/context-from-env';
+import { buildConsoleAssets, type ConsoleAssets } from '../console/build-console';
+import { serveConsole } from '../console/serve-console';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // DynamoDB Local accepts only letters and digits in an access key id.
@@ -155,7 +157,10 @@ export class LocalPlatform {
       cleanup.push(() => schedules.stop());
       const watch = new LocalWatchApi({ routes: webSocketRoutes, idleTimeoutMs: config.watchIdleTimeoutMs, maxConnectionMs: config.watchMaxConnectionMs, log });
       const invocations = new InvocationReports();
-      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res), invocations, config.corsOrigins);
+      // Built on the first request for it (~0.2 s), so a platform nobody browses never pays for it.
+      let built: Promise<ConsoleAssets> | undefined;
+      const consoleAssets = () => (built ??= buildConsoleAssets());
+      const server = await startHttpServer(routes, config.port, config.host, log, (req, res) => watch.handleManagement(req, res), invocations, config.corsOrigins, (req, res) => serveConsole(req, res, consoleAssets));
       server.on('upgrade', (req, socket, head) => watch.handleUpgrade(req, socket, head));
       cleanup.push(() => new Promise<void>((done) => server.close(() => done())));
       cleanup.push(async () => watch.close());

@@ -117,6 +117,7 @@ export function startBanner(facts: BannerFacts): string {
   return `
 Sluice is running.
   API       ${facts.url}
+  Console   ${facts.url}/console/  (web console${tokens ? '; enter a token at the top right' : ''})
   Watch     ${facts.watchUrl}${tokens ? '?token=<token>' : ''}  (WebSocket: wait at the tail, lib/protocol/watch.ts)
   Kafka     ${kafka}
   DynamoDB  ${facts.dynamodb}

@@ -154,7 +154,8 @@ export class SluiceHttpClient {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.headers = opts.headers ?? {};
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.fetchImpl = opts.fetch ?? globalThis.fetch;
+    // Browsers refuse a fetch called as another object's method ("Illegal invocation"): keep it bound.
+    this.fetchImpl = opts.fetch ?? globalThis.fetch.bind(globalThis);
     this.signer = opts.signer;
     if (opts.watchUrl !== undefined) {
       const watch = new URL(opts.watchUrl);

@@ -1,0 +1,7 @@
+import type { Api } from '../model/api';
+
+// Placeholder until this screen is built (issue #16).
+export function AccessScreen({ api }: { api: Api }) {
+  void api;
+  return <section><h1>AccessScreen</h1><p>Not built yet.</p></section>;
+}

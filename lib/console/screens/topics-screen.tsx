@@ -1,0 +1,66 @@
+import type { TopicOffsets } from '../../client/index';
+import { ErrorView } from '../components/error-view';
+import { formatCount } from '../components/format';
+import { Paged } from '../components/pager';
+import { useLoad } from '../components/use-load';
+import type { Api } from '../model/api';
+import { routeHash } from '../model/route';
+
+/** Records a topic holds now: the sum over its partitions of high watermark minus log start. */
+function heldRecords(offsets: TopicOffsets | undefined): number | undefined {
+  return offsets?.partitions.reduce((sum, p) => sum + (p.highWatermark - p.logStartOffset), 0);
+}
+
+function TopicRow({ api, name, partitions }: { api: Api; name: string; partitions: number }) {
+  const offsets = useLoad((signal) => api.client.listTopicOffsets(name, { signal }), [api, name]);
+  const held = heldRecords(offsets.data);
+  const end = offsets.data?.partitions.reduce((sum, p) => sum + p.highWatermark, 0);
+  return (
+    <tr data-topic={name}>
+      <td>
+        <a href={routeHash({ screen: 'topic', topic: name })}>{name}</a>
+      </td>
+      <td class="num">{partitions}</td>
+      <td class="num" data-field="held">{offsets.error ? offsets.error.code : held === undefined ? '…' : formatCount(held)}</td>
+      <td class="num" data-field="high-watermarks">{end === undefined ? '…' : formatCount(end)}</td>
+      <td>
+        <a href={routeHash({ screen: 'messages', topic: name })}>Browse</a>
+      </td>
+    </tr>
+  );
+}
+
+/** Every topic, with its partitions and the records it holds. */
+export function TopicsScreen({ api }: { api: Api }) {
+  const topics = useLoad((signal) => api.client.listTopics({ signal }), [api]);
+  return (
+    <section>
+      <h1>Topics</h1>
+      {topics.error && <ErrorView error={topics.error} onRetry={topics.reload} />}
+      {topics.data && topics.data.length === 0 && <p>No topics yet.</p>}
+      {topics.data && topics.data.length > 0 && (
+        <Paged items={topics.data} label="topics">
+          {(page) => (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Topic</th>
+                  <th scope="col" class="num">Partitions</th>
+                  <th scope="col" class="num">Records held</th>
+                  <th scope="col" class="num">Sum of high watermarks</th>
+                  <th scope="col">Messages</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.map((t) => (
+                  <TopicRow key={t.name} api={api} name={t.name} partitions={t.partitions} />
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Paged>
+      )}
+      {topics.loading && !topics.data && <p aria-busy="true">Loading topics…</p>}
+    </section>
+  );
+}
