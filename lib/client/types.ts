@@ -53,6 +53,7 @@ export type {
   TopicConfig,
   TopicDescription,
   TopicOffsets,
+  TopicPartitionOffsets,
 } from '../protocol/responses';
 export type { Encoding };
 

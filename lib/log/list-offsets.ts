@@ -2,7 +2,7 @@ import type { SluiceContext } from '../core/context';
 import type { OffsetForTimeResponse, PartitionOffsetsResponse, TopicOffsets } from '../protocol/responses';
 import { RETRY, withRetries } from '../core/retry';
 import { decodeBatchAt } from '../format/batch-codec';
-import { readHead, readHeads } from '../store/partition-head-store';
+import { readHead, readHeads, type PartitionHead } from '../store/partition-head-store';
 import { firstBatchReaching, readIndexPage, type PageKey, type SegmentIndexEntry } from '../store/segment-index-store';
 import { readSegmentRange } from '../store/segment-object-store';
 import { getTopic, requirePartition } from '../topics/topic-repository';
@@ -31,12 +31,23 @@ export async function listTopicOffsets(ctx: SluiceContext, topicName: string): P
   const heads = await readHeads(ctx, topic.topicId, partitions);
   return {
     topic: topic.name,
-    partitions: partitions.map((partition) => ({
-      partition,
-      logStartOffset: heads.get(partition)?.logStartOffset ?? 0,
-      highWatermark: heads.get(partition)?.nextOffset ?? 0,
-    })),
+    partitions: partitions.map((partition) => {
+      const head = heads.get(partition);
+      const bytes = storedBytes(head);
+      return { partition, logStartOffset: head?.logStartOffset ?? 0, highWatermark: head?.nextOffset ?? 0, ...(bytes === undefined ? {} : { storedBytes: bytes }) };
+    }),
   };
+}
+
+/**
+ * The bytes a partition holds, from the head already read (no further request): as
+ * retention.bytes counts them, `bytesTotal - logStartBytes` (absent: 0). A partition never
+ * written holds none; a head from before bytes were counted does not know.
+ */
+function storedBytes(head: PartitionHead | undefined): number | undefined {
+  if (!head) return 0;
+  if (head.bytesTotal === undefined) return undefined;
+  return Math.max(0, head.bytesTotal - (head.logStartBytes ?? 0));
 }
 
 /**

@@ -48,8 +48,19 @@ export type PartitionOffsets = z.infer<typeof partitionOffsetsSchema>;
 export const topicDescriptionSchema = topicSchema;
 export type TopicDescription = z.infer<typeof topicDescriptionSchema>;
 
+/** One partition in `GET /v1/topics/{topic}/offsets`: its readable range and the bytes it holds. */
+export const topicPartitionOffsetsSchema = z.extend(partitionOffsetsSchema, {
+  /**
+   * Stored batch bytes from the log start to the high watermark, as committed (what
+   * `retention.bytes` counts; compaction's smaller rewrites are not subtracted): 0 for a
+   * partition never written. Absent for a partition last written before heads counted bytes.
+   */
+  storedBytes: z.optional(count()),
+});
+export type TopicPartitionOffsets = z.infer<typeof topicPartitionOffsetsSchema>;
+
 /** `GET /v1/topics/{topic}/offsets`: the readable range of every partition, by partition. */
-export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(partitionOffsetsSchema) });
+export const topicOffsetsSchema = z.object({ topic: z.string(), partitions: z.array(topicPartitionOffsetsSchema) });
 export type TopicOffsets = z.infer<typeof topicOffsetsSchema>;
 
 /** `GET /v1/topics`, sorted by name. */

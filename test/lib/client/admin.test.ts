@@ -28,13 +28,15 @@ describe('SluiceAdmin', () => {
     assert.deepEqual((await admin.listTopics()).map((t) => [t.name, t.partitions]), [['orders', 2]]);
     const described = await admin.describeTopic('orders');
     assert.deepEqual(Object.keys(described).sort(), ['config', 'createdAt', 'name', 'partitions', 'topicId']);
-    assert.deepEqual(await admin.listTopicOffsets('orders'), {
+    const offsets = await admin.listTopicOffsets('orders');
+    assert.deepEqual(offsets, {
       topic: 'orders',
       partitions: [
-        { partition: 0, logStartOffset: 0, highWatermark: 3 },
-        { partition: 1, logStartOffset: 0, highWatermark: 0 },
+        { partition: 0, logStartOffset: 0, highWatermark: 3, storedBytes: offsets.partitions[0]!.storedBytes },
+        { partition: 1, logStartOffset: 0, highWatermark: 0, storedBytes: 0 },
       ],
     });
+    assert.ok(offsets.partitions[0]!.storedBytes! > 0);
     assert.equal((await admin.listOffsets('orders', 0)).highWatermark, 3);
     const times = await admin.offsetsForTimes('orders', t0 + 1500);
     assert.deepEqual(times.map((t) => [t.partition, t.offset]), [[0, 2], [1, null]]);

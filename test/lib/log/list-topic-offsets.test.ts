@@ -41,7 +41,7 @@ describe('listTopicOffsets', () => {
     const written = offsets.partitions.filter((p) => p.highWatermark > 0).map((p) => [p.partition, p.highWatermark]);
     assert.deepEqual(written, [[0, 1], [99, 1], [100, 1], [255, 2]]);
     // A partition never written answers 0 and 0.
-    assert.deepEqual(offsets.partitions[1], { partition: 1, logStartOffset: 0, highWatermark: 0 });
+    assert.deepEqual(offsets.partitions[1], { partition: 1, logStartOffset: 0, highWatermark: 0, storedBytes: 0 });
   });
 
   it('refuses a topic that does not exist with TOPIC_NOT_FOUND', async () => {
