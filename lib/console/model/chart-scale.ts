@@ -49,6 +49,8 @@ export function plotPoints(times: readonly number[], values: readonly (number | 
 
 /** Evenly spaced tick values from 0 to `top`, whole numbers when `top` is a nice ceiling. */
 export function ticks(top: number): number[] {
-  const count = top <= 5 && Number.isInteger(top) ? top : top % 5 === 0 ? 5 : 4;
+  // A top of 1, 2.5 or 5 × 10^k splits into fifths, 2 × 10^k into quarters: round steps either way.
+  const lead = top / 10 ** Math.floor(Math.log10(top));
+  const count = top <= 5 && Number.isInteger(top) ? top : lead === 2 ? 4 : 5;
   return Array.from({ length: count + 1 }, (_, i) => (top * i) / count);
 }
