@@ -7,6 +7,12 @@ export function ErrorView({ error, onRetry }: { error: ShownError; onRetry?: () 
       <strong class="error-code">{error.code}</strong>
       {error.status !== undefined && <span class="error-status"> (HTTP {error.status})</span>}
       <span class="error-message">: {error.message}</span>
+      {error.field !== undefined && (
+        <span class="error-field" data-error-field={error.field}>
+          {' '}
+          (field <code>{error.field}</code>)
+        </span>
+      )}
       {onRetry && (
         <button type="button" class="link" onClick={onRetry}>
           Retry
