@@ -22,6 +22,7 @@ import { FORMAT_HELP, parseRecordFormat } from './cli/record-format';
 import { type QuotaSetOptions, listQuotas, setQuota } from './cli/quotas';
 import { type SubscribeOptions, describeSubscription, subscribe, unsubscribe } from './cli/subscription';
 import { completionCommand } from './cli/completion';
+import { consoleCommand } from './cli/console';
 import { costCommand } from './cli/cost';
 import { addPartitions, alterTopic, createTopic, deleteTopic, describeTopic, listTopics, topicOffsets, trimTopic } from './cli/topics';
 
@@ -83,6 +84,7 @@ Examples:
   sluice acls create --principal alice --resource-type topic --name orders --operation read --allow
   sluice quotas set alice --produce-bytes-per-second 1048576
   sluice cost --write-mib-per-second 1 --batch-records 500 --consumers 2
+  sluice console --url https://abc123.execute-api.eu-west-1.amazonaws.com --iam
   source <(sluice completion bash)`,
     );
 
@@ -426,9 +428,17 @@ its own; a principal with a quota of its own no longer gets the server's default
     .action(() => listQuotas(globals()));
 
   program.addCommand(costCommand(program));
+  program.addCommand(consoleCommand(program));
   program.addCommand(completionCommand(program));
 
   return program;
+}
+
+/** An error of a command's own with a stable code (sluice console's PORT_IN_USE, NO_CREDENTIALS). */
+function hasStableCode(err: unknown): err is Error & { code: string; retriable: boolean } {
+  if (!(err instanceof Error)) return false;
+  const fields = err as Error & { code?: unknown; retriable?: unknown };
+  return typeof fields.code === 'string' && typeof fields.retriable === 'boolean';
 }
 
 /** Prints an error as the CLI's contract says, and returns the exit code. */
@@ -440,6 +450,7 @@ function report(err: unknown, json: boolean): number {
   let error: Record<string, unknown>;
   if (err instanceof SluiceApiError || err instanceof SluiceConnectionError) error = err.toJSON();
   else if (err instanceof InputError) error = { code: err.code, message: err.message, retriable: false, ...err.details };
+  else if (hasStableCode(err)) error = { code: err.code, message: err.message, retriable: err.retriable };
   else error = { code: 'UNEXPECTED', message: err instanceof Error ? err.message : String(err), retriable: false };
   process.stderr.write(json ? `${JSON.stringify({ error })}\n` : `error: ${String(error.code)}: ${String(error.message)}\n`);
   const note = err instanceof Error ? notes.get(err) : undefined;
