@@ -1,7 +1,9 @@
+import { useState } from 'preact/hooks';
 import type { TopicOffsets } from '../../client/index';
 import { ErrorView } from '../components/error-view';
-import { formatCount } from '../components/format';
+import { formatBytes, formatCount } from '../components/format';
 import { Paged } from '../components/pager';
+import { TopicCreateForm } from '../components/topic-create-form';
 import { useLoad } from '../components/use-load';
 import type { Api } from '../model/api';
 import { routeHash } from '../model/route';
@@ -11,10 +13,17 @@ function heldRecords(offsets: TopicOffsets | undefined): number | undefined {
   return offsets?.partitions.reduce((sum, p) => sum + (p.highWatermark - p.logStartOffset), 0);
 }
 
+/** Bytes a topic holds; undefined when some partition does not say (a server or head from before it counted them). */
+function storedBytes(offsets: TopicOffsets | undefined): number | undefined {
+  if (!offsets || offsets.partitions.some((p) => p.storedBytes === undefined)) return undefined;
+  return offsets.partitions.reduce((sum, p) => sum + (p.storedBytes ?? 0), 0);
+}
+
 function TopicRow({ api, name, partitions }: { api: Api; name: string; partitions: number }) {
   const offsets = useLoad((signal) => api.client.listTopicOffsets(name, { signal }), [api, name]);
   const held = heldRecords(offsets.data);
   const end = offsets.data?.partitions.reduce((sum, p) => sum + p.highWatermark, 0);
+  const bytes = storedBytes(offsets.data);
   return (
     <tr data-topic={name}>
       <td>
@@ -23,6 +32,9 @@ function TopicRow({ api, name, partitions }: { api: Api; name: string; partition
       <td class="num">{partitions}</td>
       <td class="num" data-field="held">{offsets.error ? offsets.error.code : held === undefined ? '…' : formatCount(held)}</td>
       <td class="num" data-field="high-watermarks">{end === undefined ? '…' : formatCount(end)}</td>
+      <td class="num" data-field="stored-bytes" data-bytes={bytes} title={offsets.data && bytes === undefined ? 'The server does not count stored bytes for some partition' : undefined}>
+        {offsets.data === undefined ? '…' : bytes === undefined ? '—' : formatBytes(bytes)}
+      </td>
       <td>
         <a href={routeHash({ screen: 'messages', topic: name })}>Browse</a>
       </td>
@@ -30,12 +42,27 @@ function TopicRow({ api, name, partitions }: { api: Api; name: string; partition
   );
 }
 
-/** Every topic, with its partitions and the records it holds. */
+/** Every topic, with its partitions and the records it holds, and the form that creates one. */
 export function TopicsScreen({ api }: { api: Api }) {
   const topics = useLoad((signal) => api.client.listTopics({ signal }), [api]);
+  const [created, setCreated] = useState<string | undefined>();
   return (
     <section>
       <h1>Topics</h1>
+      <h2>Create a topic</h2>
+      <TopicCreateForm
+        api={api}
+        onCreated={(name) => {
+          setCreated(name);
+          topics.reload();
+        }}
+      />
+      {created && (
+        <p class="notice" role="status" data-created={created}>
+          Created topic <a href={routeHash({ screen: 'topic', topic: created })}>{created}</a>.
+        </p>
+      )}
+      <h2>All topics</h2>
       {topics.error && <ErrorView error={topics.error} onRetry={topics.reload} />}
       {topics.data && topics.data.length === 0 && <p>No topics yet.</p>}
       {topics.data && topics.data.length > 0 && (
@@ -48,6 +75,7 @@ export function TopicsScreen({ api }: { api: Api }) {
                   <th scope="col" class="num">Partitions</th>
                   <th scope="col" class="num">Records held</th>
                   <th scope="col" class="num">Sum of high watermarks</th>
+                  <th scope="col" class="num">Stored bytes</th>
                   <th scope="col">Messages</th>
                 </tr>
               </thead>
