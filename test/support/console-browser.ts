@@ -30,6 +30,12 @@ export interface ConsoleSession {
   page: Page;
   /** Console errors, uncaught page errors and failed requests the page made, as text. */
   browserErrors: string[];
+  /**
+   * API answers with an error status (`409 /v1/groups/g/reset-offsets`), which Chromium also
+   * logs as console errors ("Failed to load resource"). Kept apart from `browserErrors`: the
+   * console shows such answers (ErrorView), and a test that provokes one checks it is shown.
+   */
+  apiErrorAnswers: string[];
   /** Opens a screen by its hash (`#/topics`) and waits for the page to settle. */
   open(hash: string): Promise<void>;
   /** axe-core's violations of impact serious or critical on the page as it is now. */
@@ -51,8 +57,12 @@ export async function openConsole(options: ConsoleSessionOptions = {}): Promise<
   const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 900 } });
   const page = await context.newPage();
   const browserErrors: string[] = [];
+  const apiErrorAnswers: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`console: ${message.text()}`);
+    if (message.type() !== 'error') return;
+    const source = message.location().url;
+    if (message.text().startsWith('Failed to load resource') && source.startsWith(`${env.url}/v1/`)) apiErrorAnswers.push(`${message.text()}: ${source.slice(env.url.length)}`);
+    else browserErrors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => browserErrors.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
@@ -68,6 +78,7 @@ export async function openConsole(options: ConsoleSessionOptions = {}): Promise<
     context,
     page,
     browserErrors,
+    apiErrorAnswers,
     async open(hash) {
       await page.goto(`${env.url}/console/${hash}`, { waitUntil: 'networkidle' });
     },
