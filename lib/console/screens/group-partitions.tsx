@@ -15,18 +15,16 @@ function byTopic(partitions: PartitionPosition[]): [string, PartitionPosition[]]
   return [...topics];
 }
 
-function TopicPositions({ api, group, topic, partitions, onChanged }: { api: Api; group: string; topic: string; partitions: PartitionPosition[]; onChanged: () => void }) {
+function TopicPositions({ api, group, topic, partitions, onDeleted }: { api: Api; group: string; topic: string; partitions: PartitionPosition[]; onDeleted: (notice: string) => void }) {
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<ShownError>();
-  const [notice, setNotice] = useState<string>();
   const lag = partitions.reduce((sum, p) => sum + p.lag, 0);
   const remove = async () => {
     setConfirming(false);
     setError(undefined);
     try {
       const answer = await api.client.deleteGroupOffsets(group, topic);
-      setNotice(answer.partitions.length ? `Deleted the committed offsets of partitions ${answer.partitions.join(', ')}.` : 'The group had no committed offsets on this topic.');
-      onChanged();
+      onDeleted(answer.partitions.length ? `Deleted the committed offsets of ${topic}'s partitions ${answer.partitions.join(', ')}.` : `The group had no committed offsets on ${topic}.`);
     } catch (e) {
       setError(shownError(e));
     }
@@ -42,11 +40,6 @@ function TopicPositions({ api, group, topic, partitions, onChanged }: { api: Api
         </button>
       </div>
       {error && <ErrorView error={error} />}
-      {notice && (
-        <p class="notice" role="status">
-          {notice}
-        </p>
-      )}
       <Paged items={partitions} label={`${topic} partitions`}>
         {(page) => (
           <table>
@@ -91,11 +84,28 @@ function TopicPositions({ api, group, topic, partitions, onChanged }: { api: Api
 
 /** Committed offset, high watermark and lag per partition, a table per topic. */
 export function GroupPartitions({ api, group, partitions, onChanged }: { api: Api; group: string; partitions: PartitionPosition[]; onChanged: () => void }) {
-  if (partitions.length === 0) return <p>The group has no committed offsets and no assigned topics.</p>;
+  // Shown here rather than in the topic's section, which leaves the page when its last offset goes.
+  const [notice, setNotice] = useState<string>();
   return (
     <>
+      {notice && (
+        <p class="notice" role="status" data-offsets="deleted">
+          {notice}
+        </p>
+      )}
+      {partitions.length === 0 && <p>The group has no committed offsets and no assigned topics.</p>}
       {byTopic(partitions).map(([topic, rows]) => (
-        <TopicPositions key={topic} api={api} group={group} topic={topic} partitions={rows} onChanged={onChanged} />
+        <TopicPositions
+          key={topic}
+          api={api}
+          group={group}
+          topic={topic}
+          partitions={rows}
+          onDeleted={(text) => {
+            setNotice(text);
+            onChanged();
+          }}
+        />
       ))}
     </>
   );
