@@ -62,7 +62,7 @@ export function TopicsScreen({ api }: { api: Api }) {
           Created topic <a href={routeHash({ screen: 'topic', topic: created })}>{created}</a>.
         </p>
       )}
-      <h2>All topics</h2>
+      <h2>Topic list</h2>
       {topics.error && <ErrorView error={topics.error} onRetry={topics.reload} />}
       {topics.data && topics.data.length === 0 && <p>No topics yet.</p>}
       {topics.data && topics.data.length > 0 && (
