@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { fileURLToPath } from 'node:url';
+import { iamSigner } from '../../lib/client/iam-signer';
 import type { GlobalOptions } from './common';
 import { out } from './output';
 import { integer } from './parsers';
@@ -8,8 +9,9 @@ import { integer } from './parsers';
  * `sluice console`: the web console on this machine, against any Sluice API. A server on
  * 127.0.0.1 serves the console and passes its `/v1/*` calls on to `--url`, signed with
  * SigV4 from the local AWS credentials (`--iam`) or with a bearer token, as `kubectl proxy`
- * does: credentials never reach the browser. The server, the signer and the console's
- * files are loaded when the command runs, so every other command starts without them.
+ * does: credentials never reach the browser. The server and the console's files are
+ * loaded when the command runs, so every other command starts without them (the signer is
+ * the client's, loaded by every command already; the credential chain is loaded on first use).
  */
 
 /** A fixed default port, so the console's address (and the tab's stored token) stays the same between runs. */
@@ -75,7 +77,6 @@ async function runConsole(globals: GlobalOptions, opts: ConsoleOptions, kind: Au
   let auth: import('../../infra/console/console-proxy').ProxyAuth = { kind: 'none' };
   if (kind === 'token') auth = { kind, token: globals.token! };
   if (kind === 'iam') {
-    const { iamSigner } = await import('../../lib/client/iam-signer');
     const signer = iamSigner({ region: globals.region ?? regionOfApiUrl(globals.url) });
     // Signing once now resolves the credential chain: missing credentials fail here, not on every call.
     await signer({ method: 'GET', url: `${globals.url}/v1/topics`, headers: {} }).catch((error: Error) => {

@@ -4,7 +4,8 @@
  * bundles everything the CLI imports (commander, the client, the SigV4 packages, ws);
  * what it loads only on some paths (the AWS credential chain, the WebSocket client, the
  * batch decoder) is split into chunks loaded on first use, so `sluice --help` parses
- * only the CLI and the client.
+ * only the CLI and the client. The web console `sluice console` serves is built here too,
+ * into `console/` beside `bin/`: the package has neither its source nor esbuild.
  *
  *   npm run build:cli                    # into dist/cli
  *   npm run build:cli -- --out <dir>
@@ -16,6 +17,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { writeConsoleAssets } from '../console/build-console';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(REPO_ROOT, 'bin/sluice.ts');
@@ -25,6 +27,22 @@ export const CLI_NODE_ENGINE = '>=22';
 /** The optional native helpers ws tries (in try/catch) and does without. */
 const OPTIONAL_NATIVE = ['bufferutil', 'utf-8-validate'];
 
+/**
+ * From the repository, `sluice console` builds the console from lib/console with esbuild;
+ * the package serves the prebuilt copy instead, so that path is replaced by one that says
+ * the copy is missing (and esbuild stays out of the bundle).
+ */
+const prebuiltConsoleOnly: esbuild.Plugin = {
+  name: 'prebuilt-console-only',
+  setup(build) {
+    build.onResolve({ filter: /(^|\/)infra\/console\/build-console(\.ts)?$/ }, () => ({ path: 'build-console', namespace: 'prebuilt-console-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'prebuilt-console-only' }, () => ({
+      contents: "export async function buildConsoleAssets() { throw new Error('the console files are missing from this package (its console/ directory)'); }",
+      loader: 'js',
+    }));
+  },
+};
+
 export interface CliBuild {
   readonly outDir: string;
   /** Bytes of the module `sluice` starts by loading. */
@@ -33,6 +51,8 @@ export interface CliBuild {
   readonly totalBytes: number;
   /** Modules the output still imports: only Node's built-ins. */
   readonly imports: readonly string[];
+  /** Bytes of the web console's three files (console/). */
+  readonly consoleBytes: number;
 }
 
 export async function buildCli(outDir = path.join(REPO_ROOT, 'dist/cli')): Promise<CliBuild> {
@@ -57,13 +77,15 @@ export async function buildCli(outDir = path.join(REPO_ROOT, 'dist/cli')): Promi
     legalComments: 'none',
     metafile: true,
     absWorkingDir: REPO_ROOT,
+    plugins: [prebuiltConsoleOnly],
     logLevel: 'silent',
   });
   const outputs = Object.entries(result.metafile.outputs).filter(([file]) => file.endsWith('.js'));
   const imports = [...new Set(outputs.flatMap(([, output]) => output.imports.filter((i) => i.external).map((i) => i.path)))].sort();
   const foreign = imports.filter((name) => !name.startsWith('node:') && !OPTIONAL_NATIVE.includes(name) && !builtinModules.includes(name));
   if (foreign.length > 0) throw new Error(`the CLI bundle still imports ${foreign.join(', ')}: the package must need nothing but Node`);
-  const entry = outputs.find(([, output]) => output.entryPoint !== undefined)?.[1];
+  // The dynamically imported modules are entry points in the metafile too: the entry is the one named sluice.js.
+  const entry = outputs.find(([file]) => path.basename(file) === 'sluice.js')?.[1];
 
   const root = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string; license: string; description: string };
   // bin/sluice.ts reads its version from ../package.json beside the bundle: this one.
@@ -74,17 +96,20 @@ export async function buildCli(outDir = path.join(REPO_ROOT, 'dist/cli')): Promi
     license: root.license,
     type: 'module',
     bin: { sluice: './bin/sluice.js' },
-    files: ['bin/', 'README.md', 'LICENSE'],
+    files: ['bin/', 'console/', 'README.md', 'LICENSE'],
     engines: { node: CLI_NODE_ENGINE },
   };
   writeFileSync(path.join(outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   copyFileSync(path.join(REPO_ROOT, 'LICENSE'), path.join(outDir, 'LICENSE'));
   writeFileSync(path.join(outDir, 'README.md'), CLI_README);
+  // bin/cli/console.ts looks for it at ../console/ from bin/sluice.js.
+  const consoleAssets = await writeConsoleAssets(path.join(outDir, 'console'));
   return {
     outDir,
     entryBytes: entry?.bytes ?? 0,
     totalBytes: outputs.reduce((sum, [, output]) => sum + output.bytes, 0),
     imports,
+    consoleBytes: [...consoleAssets.values()].reduce((sum, asset) => sum + asset.body.byteLength, 0),
   };
 }
 
@@ -100,6 +125,7 @@ export SLUICE_URL=http://localhost:8780
 sluice topics create orders --partitions 4
 printf 'user-1:hello\\nuser-2:world\\n' | sluice produce orders --key-separator :
 sluice consume orders --from earliest --key-separator :
+sluice console --url https://<api-id>.execute-api.<region>.amazonaws.com --iam   # the web console
 sluice --help
 \`\`\`
 
@@ -112,6 +138,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const built = await buildCli(out);
   console.log(
     `Built the sluice CLI package in ${path.relative(process.cwd(), built.outDir) || '.'}: bin/sluice.js ${(built.entryBytes / 1024).toFixed(0)} KB ` +
-      `(${(built.totalBytes / 1024).toFixed(0)} KB with its lazily loaded chunks); imports only ${built.imports.join(', ')}.`,
+      `(${(built.totalBytes / 1024).toFixed(0)} KB with its lazily loaded chunks); imports only ${built.imports.join(', ')}; console/ ${(built.consoleBytes / 1024).toFixed(0)} KB.`,
   );
 }

@@ -61,7 +61,8 @@ describe('the sluice CLI package (npm pack, npm install -g)', () => {
     assert.deepEqual(pkg.bin, { sluice: './bin/sluice.js' });
     assert.equal(pkg.engines.node, '>=22');
     assert.ok(!existsSync(path.join(installed, 'node_modules')), 'the install pulled dependencies');
-    assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'package.json']);
+    assert.deepEqual(readdirSync(installed).sort(), ['LICENSE', 'README.md', 'bin', 'console', 'package.json']);
+    assert.deepEqual(readdirSync(path.join(installed, 'console')).sort(), ['app.css', 'app.js', 'index.html']);
     const code = readdirSync(path.join(installed, 'bin'), { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile())
       .map((entry) => readFileSync(path.join(entry.parentPath, entry.name), 'utf8'))
@@ -94,6 +95,34 @@ describe('the sluice CLI package (npm pack, npm install -g)', () => {
     assert.equal(consumed.code, 0, consumed.stderr);
     const records = consumed.stdout.trim().split('\n').map((line) => JSON.parse(line));
     assert.deepEqual(records.map((r) => `${r.key}:${r.value}`).sort(), ['a:one', 'b:two', 'c:three']);
+  });
+
+  test('sluice console serves the packaged console and passes its API calls on to the platform', { timeout: 60_000 }, async () => {
+    const child = spawn(path.join(prefix, 'bin', 'sluice'), ['--url', platform.url, '--json', 'console', '--port', '0'], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      const line = await new Promise<string>((done, fail) => {
+        let stdout = '';
+        child.stdout.on('data', (c) => {
+          stdout += c;
+          if (stdout.includes('\n')) done(stdout.split('\n')[0]!);
+        });
+        void exited.then((code) => fail(new Error(`sluice console exited ${code}: ${stderr}`)));
+      });
+      const { url, proxy } = JSON.parse(line) as { url: string; proxy: string };
+      const served = await fetch(`${url}app.js`);
+      assert.equal(served.status, 200);
+      const packaged = readFileSync(path.join(prefix, 'lib', 'node_modules', 'sluice', 'console', 'app.js'));
+      assert.ok(Buffer.from(await served.arrayBuffer()).equals(packaged), 'the console served is the packaged one');
+      const topics = await fetch(`${proxy}/v1/topics`);
+      assert.equal(topics.status, 200);
+      assert.ok(Array.isArray(((await topics.json()) as { topics: unknown }).topics));
+    } finally {
+      child.kill('SIGINT');
+    }
+    assert.equal(await exited, 0, stderr);
   });
 
   test('a usage error exits 2 with commander\'s message', async () => {
