@@ -4,11 +4,12 @@ import type { Api } from '../model/api';
 import { shownError, type ShownError } from '../model/errors';
 import { ConfirmDialog } from './confirm-dialog';
 import { ErrorView } from './error-view';
-import { formatBytes, formatTime } from './format';
+import { formatCount, formatTime } from './format';
 import { Paged } from './pager';
 import type { QuotaDraft } from './quota-form';
 
-const rate = (n: number | null) => (n === null ? 'unlimited' : `${formatBytes(n)}/s`);
+// Bytes as the form takes them, so an edit round-trips.
+const rate = (n: number | null) => (n === null ? 'unlimited' : `${formatCount(n)} B/s`);
 
 /**
  * Principals with a quota of their own. The API has no delete: "Make unlimited" sets both
