@@ -14,6 +14,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   after(async () => session?.close());
 
   it("shows each partition's log start offset, high watermark and stored bytes as the API answers them", async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     await session.page.getByRole('heading', { name: 'Topic screen-orders' }).waitFor();
     const offsets = await session.client.listTopicOffsets('screen-orders');
@@ -29,6 +30,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('says the rates are measured since the page opened, and counts records produced while it is open', async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     const rateIn = session.page.locator('[data-field="rate-in"]');
     await rateIn.filter({ hasText: 'since you opened this page' }).waitFor();
@@ -45,6 +47,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
     const member = await session.client.joinGroup('screen-readers', { topics: ['screen-orders'] });
     await session.client.leaveGroup('screen-readers', member.memberId);
     await session.client.commitOffsets('screen-readers', { offsets: [{ topic: 'screen-orders', partition: 2, offset: 0 }] });
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     const rateOut = session.page.locator('[data-field="rate-out"]');
     await rateOut.filter({ hasText: '1 group committing' }).waitFor();
@@ -54,6 +57,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('sets and removes config keys, as describeTopic then answers', async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     const form = session.page.locator('form[data-form="alter-config"]');
     await form.getByLabel('Config key', { exact: true }).fill('cleanup.policy');
@@ -68,6 +72,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it("shows the API's refusal of a config value with its code and field", async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     const form = session.page.locator('form[data-form="alter-config"]');
     await form.getByLabel('Config key', { exact: true }).fill('retention.ms');
@@ -82,6 +87,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('adds partitions, as the API then counts them', async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     const form = session.page.locator('form[data-form="add-partitions"]');
     await form.getByRole('spinbutton').fill('5');
@@ -92,6 +98,7 @@ describe('the topic screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('has no serious accessibility violations', async () => {
+    await session.page.goto('about:blank');
     await session.open('#/topics/screen-orders');
     await session.page.locator('table[data-table="partitions"] tr[data-partition="0"]').waitFor();
     assert.deepEqual(await session.seriousViolations(), []);
