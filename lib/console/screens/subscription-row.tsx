@@ -18,7 +18,7 @@ export function controlsText(s: SubscriptionDescription): string {
   return [
     `batch ${formatCount(s.batchSize)}`,
     `window ${formatCount(s.batchingWindowMs)} ms`,
-    `${formatCount(s.retryAttempts)} retries`,
+    `${formatCount(s.retryAttempts)} ${s.retryAttempts === 1 ? 'retry' : 'retries'}`,
     s.maxRecordAgeSeconds < 0 ? 'no max age' : `max age ${formatCount(s.maxRecordAgeSeconds)} s`,
     s.bisectOnError ? 'bisect on error' : 'no bisect',
   ].join(' · ');

@@ -3,6 +3,7 @@ import { Paged } from '../components/pager';
 import { useLoad } from '../components/use-load';
 import type { Api } from '../model/api';
 import { findSubscriptions, subscriptionCandidates } from '../model/subscription-list';
+import { SubscriptionCreateForm } from './subscription-form';
 import { SubscriptionRow } from './subscription-row';
 
 /** How often the subscriptions are read again while open: their health changes by itself. */
@@ -22,6 +23,7 @@ export function SubscriptionsScreen({ api }: { api: Api }) {
   return (
     <section>
       <h1>Push subscriptions</h1>
+      <SubscriptionCreateForm api={api} onCreated={subscriptions.reload} />
       {subscriptions.error && <ErrorView error={subscriptions.error} onRetry={subscriptions.reload} />}
       {subscriptions.data && subscriptions.data.length === 0 && <p>No push subscriptions yet. Create one with <code>sluice subscribe Create one with <code>sluice subscription create</code> orlt;groupCreate one with <code>sluice subscription create</code> orgt; Create one with <code>sluice subscription create</code> orlt;topicCreate one with <code>sluice subscription create</code> orgt; --https Create one with <code>sluice subscription create</code> orlt;urlCreate one with <code>sluice subscription create</code> orgt;</code> or <code>PUT /v1/groups/&lt;group&gt;/subscription</code>.</p>}
       {subscriptions.data && subscriptions.data.length > 0 && (

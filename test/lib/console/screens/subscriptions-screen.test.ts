@@ -35,6 +35,13 @@ async function held(topic: string): Promise<number> {
   return partitions.reduce((sum, p) => sum + p.highWatermark - p.logStartOffset, 0);
 }
 
+/** Unfolds the create form (unless still open from the test before: reopening the same hash keeps the page). */
+async function openCreateForm() {
+  const details = session.page.locator('details.create-subscription');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  return details.locator('form');
+}
+
 describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   before(async () => {
     session = await openConsole();
@@ -99,6 +106,8 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
     await session.open('#/subscriptions');
     await session.page.locator('tr[data-subscription="ps-failing"] [data-field="dlq-depth"]').filter({ hasText: 'records' }).waitFor();
     assert.deepEqual(await session.seriousViolations(), []);
+    await openCreateForm();
+    assert.deepEqual(await session.seriousViolations(), [], 'with the create form open');
   });
 
   it('deletes a subscription after the group’s name is typed', async () => {
@@ -110,6 +119,44 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
     await session.page.locator('tr[data-subscription="ps-ok"]').waitFor({ state: 'detached' });
     await assert.rejects(session.client.getSubscription('ps-ok'), { code: 'SUBSCRIPTION_NOT_FOUND' });
     assert.equal(await session.page.locator('tr[data-subscription="ps-failing"]').count(), 1);
+    assertNoBrowserErrors(session);
+  });
+
+  it('creates a subscription from the form and shows its secret once', async () => {
+    await session.open('#/subscriptions');
+    const url = await target(200);
+    const form = await openCreateForm();
+    await form.locator('input[name="group"]').fill('ps-new');
+    await form.locator('select[name="topic"]').selectOption('ps-orders');
+    await form.locator('input[name="target"]').fill(url);
+    await form.locator('input[name="batchSize"]').fill('7');
+    await form.locator('input[name="retryAttempts"]').fill('3');
+    await form.locator('input[name="deadLetterTopic"]').fill('ps-new-dead');
+    await form.getByRole('button', { name: 'Save subscription' }).click();
+    await form.locator('[data-created="ps-new"]').waitFor();
+    const secret = await form.locator('[data-field="secret"]').textContent();
+    assert.ok(secret && secret.length >= 16);
+    const saved = await session.client.getSubscription('ps-new');
+    assert.deepEqual(
+      { topic: saved.topic, target: saved.target, batchSize: saved.batchSize, retryAttempts: saved.retryAttempts, deadLetterTopic: saved.deadLetterTopic, bisectOnError: saved.bisectOnError },
+      { topic: 'ps-orders', target: { type: 'https', url }, batchSize: 7, retryAttempts: 3, deadLetterTopic: 'ps-new-dead', bisectOnError: true },
+    );
+    assert.equal('secret' in saved, false, 'the API shows the secret only when it is created');
+    await session.page.locator('tr[data-subscription="ps-new"]').waitFor();
+    assertNoBrowserErrors(session);
+  });
+
+  it('shows the API’s refusal of a value out of range, naming the field', async () => {
+    await session.open('#/subscriptions');
+    const form = await openCreateForm();
+    await form.locator('input[name="group"]').fill('ps-bad');
+    await form.locator('input[name="target"]').fill('http://127.0.0.1:9/hook');
+    await form.locator('input[name="batchSize"]').fill('0');
+    await form.getByRole('button', { name: 'Save subscription' }).click();
+    const error = form.locator('[data-error-code="INVALID_REQUEST"]');
+    await error.waitFor();
+    assert.match((await error.textContent()) ?? '', /batchSize/);
+    await assert.rejects(session.client.getSubscription('ps-bad'), { code: 'SUBSCRIPTION_NOT_FOUND' });
     assertNoBrowserErrors(session);
   });
 });
