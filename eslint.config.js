@@ -5,8 +5,8 @@ import tseslint from 'typescript-eslint';
  * The layering of docs/design.md ("Code map"), enforced: a violation fails `npm test`.
  *
  *   lib/protocol   the wire contract: imports only zod (and itself)
- *   lib/client     the client package: imports only lib/protocol, the stored batch format (to
- *                  decode batches answers: lib/format, lib/records, lib/core/errors) and the SigV4 packages
+ *   lib/client     the client package: imports only lib/protocol and the SigV4 packages; its batches
+ *                  reader (Node-only, loaded on first use) also node:zlib, to inflate compressed batches
  *   lib/console    the web console (browser): imports only preact, lib/client, lib/protocol and the pure cost model
  *   lib/store      the only code that imports the DynamoDB, S3 and API Gateway management clients
  *   lib/**         never imports functions/, infra/ or bin/
@@ -27,6 +27,9 @@ const UP_FROM_FUNCTIONS = ['**/infra/**', '**/bin/**'];
 const restrict = (...groups) => ['error', { patterns: groups.map(([group, message]) => (typeof group === 'string' ? { regex: group, message } : { group, message })) }];
 const sdkOnlyInStore = [STORAGE_SDK.flatMap((name) => [name, `${name}/*`]), 'Only lib/store talks to DynamoDB and S3: add or use a store function there.'];
 const libStaysDown = [UP_FROM_LIB, 'lib/ is the domain: it must not reach up into handlers, infrastructure or the CLI.'];
+/** What lib/client may import, as a pattern refusing everything else: itself, lib/protocol, the SigV4 packages and `extra`. */
+const clientImports = (...extra) =>
+  `^(?!\\./|\\.\\./protocol/|${['@smithy/signature-v4', '@aws-crypto/sha256-js', '@aws-sdk/credential-provider-node', ...extra].map((name) => `${name}$`).join('|')})`;
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', '.sluice/', 'dist/'] },
@@ -57,11 +60,15 @@ export default tseslint.config(
   },
   {
     files: ['lib/client/**/*.ts'],
+    rules: { 'no-restricted-imports': restrict([clientImports(), 'lib/client is the publishable client: it imports only lib/protocol and the SigV4 packages.']) },
+  },
+  {
+    // Decoding a batches answer is the contract's (lib/protocol/record-batch-decoding.ts); inflating a
+    // gzip or zstd batch is the runtime's. The reader is Node-only (the client loads it on first use and
+    // the package's browser build stubs it), so node:zlib is allowed here and nowhere else in lib/client.
+    files: ['lib/client/record-batches-reader.ts'],
     rules: {
-      'no-restricted-imports': restrict([
-        '^(?!\\./|\\.\\./protocol/|\\.\\./format/batch-codec$|\\.\\./records/record-encoding$|\\.\\./core/errors$|@smithy/signature-v4$|@aws-crypto/sha256-js$|@aws-sdk/credential-provider-node$)',
-        'lib/client is the publishable client: it imports only lib/protocol, the batch format it decodes and the SigV4 packages.',
-      ]),
+      'no-restricted-imports': restrict([clientImports('node:zlib'), 'The batches reader imports only lib/protocol, node:zlib and the rest of the client.']),
     },
   },
   {

@@ -86,7 +86,7 @@ export async function buildClient(outDir = path.join(REPO_ROOT, 'dist/client')):
     platform: 'neutral',
     format: 'esm',
     target: 'es2022',
-    // node:zlib is imported by the reader alone (checked below); crc-32 (CommonJS) is bundled into it.
+    // node:zlib is imported by the reader alone (checked below).
     external: [...CLIENT_DEPENDENCIES.flatMap((name) => [name, `${name}/*`]), 'node:*'],
     outdir: outDir,
     chunkNames: 'chunk-[hash]',

@@ -28,6 +28,18 @@ describe('layering lint rules', () => {
     assert.equal((await refusals('lib/client/probe.ts', `import { readHead } from '../topics/topic-repository';${use('readHead')}`)).length, 1);
   });
 
+  it('lib/client imports no server code: the batch decoding it needs is the contract\'s', async () => {
+    const server = `import { decodeBatchAt } from '../format/batch-codec';\nimport { recordView } from '../records/record-encoding';\nimport { SluiceError } from '../core/errors';${use('decodeBatchAt, recordView, SluiceError')}`;
+    assert.equal((await refusals('lib/client/record-batches-reader.ts', server)).length, 3);
+    assert.deepEqual(await refusals('lib/client/record-batches-reader.ts', `import { decodeBatchAt } from '../protocol/record-batch-decoding';${use('decodeBatchAt')}`), []);
+  });
+
+  it('only the client\'s batches reader imports node:zlib', async () => {
+    const zlib = `import * as zlib from 'node:zlib';${use('zlib')}`;
+    assert.deepEqual(await refusals('lib/client/record-batches-reader.ts', zlib), []);
+    assert.equal((await refusals('lib/client/probe.ts', zlib)).length, 1);
+  });
+
   it('only lib/store imports the DynamoDB and S3 clients', async () => {
     const sdk = `import { GetCommand } from '@aws-sdk/lib-dynamodb';\nimport { PutObjectCommand } from '@aws-sdk/client-s3';${use('GetCommand, PutObjectCommand')}`;
     assert.deepEqual(await refusals('lib/store/probe.ts', sdk), []);

@@ -1,36 +1,11 @@
-import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes';
+import { type ErrorDetails, SluiceError } from '../protocol/sluice-error';
 
 /**
- * Every error Sluice reports to a client. The `code` is stable and part of the
- * API contract; `status` is the HTTP status; `retriable` tells clients whether
- * sending the same request again can succeed.
+ * Every error Sluice reports to a client: SluiceError, from the wire contract
+ * (lib/protocol/sluice-error.ts, with the errors the client meets too when it decodes
+ * stored batches), and the server's own kinds below.
  */
-export interface ErrorDetails {
-  field?: string;
-  limit?: number | string;
-  [key: string]: unknown;
-}
-
-export class SluiceError extends Error {
-  /** HTTP status and retriability come from the one error table, by code. */
-  readonly status: number;
-  readonly retriable: boolean;
-
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: ErrorDetails = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
-    this.status = ERROR_CODES[code].status;
-    this.retriable = ERROR_CODES[code].retriable;
-  }
-
-  toJSON(): Record<string, unknown> {
-    return { code: this.code, message: this.message, retriable: this.retriable, ...this.details };
-  }
-}
+export { CompressionUnsupportedError, CorruptRecordError, type ErrorDetails, SluiceError, UndecodableRecordError } from '../protocol/sluice-error';
 
 export class ValidationError extends SluiceError {
   constructor(message: string, details: ErrorDetails = {}) {
@@ -106,32 +81,9 @@ export class CommitContendedError extends SluiceError {
   }
 }
 
-/** A record in storage failed to decode: the object is corrupt or of an unknown version. */
-export class CorruptRecordError extends SluiceError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('CORRUPT_RECORD', message, details);
-  }
-}
-
-/** A record cannot be shown in the requested encoding (for example, bytes that are not UTF-8). */
-export class UndecodableRecordError extends SluiceError {
-  constructor(message: string, details: ErrorDetails = {}) {
-    super('UNDECODABLE_RECORD', message, details);
-  }
-}
-
 export class InternalError extends SluiceError {
   constructor(message = 'Internal error') {
     super('INTERNAL', message);
-  }
-}
-
-/** This runtime lacks a compression codec a batch needs (zstd before Node 22.15); a newer runtime can read or write it. */
-export class CompressionUnsupportedError extends SluiceError {
-  constructor(compression: string, reason: string) {
-    super('COMPRESSION_UNSUPPORTED', `Compression '${compression}' is not available in this runtime: ${reason}`, {
-      compression,
-    });
   }
 }
 

@@ -1,17 +1,13 @@
 import * as zlib from 'node:zlib';
-import { CompressionUnsupportedError, CorruptRecordError } from '../core/errors';
-
-/** Codecs a batch's records section may be compressed with. */
-export type Compression = 'none' | 'gzip' | 'zstd';
-
-export const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd'];
+import { CompressionUnsupportedError } from '../core/errors';
+import { type Compression, inflate, MAX_DECOMPRESSED_BYTES, type SyncInflate } from '../protocol/batch-compression';
 
 /**
- * The most bytes one decompression may produce. A batch holds at most one produce
- * call's records for one partition, far below this; the cap stops a corrupt or hostile
- * object from inflating into gigabytes of memory in a function.
+ * The codecs of a batch's records section, on Node: compression here, decompression's
+ * checks (the output cap, a truncated zstd frame) in the contract
+ * (lib/protocol/batch-compression.ts), which the client's batches reader uses too.
  */
-export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+export { type Compression, COMPRESSIONS, MAX_DECOMPRESSED_BYTES, zstdFrameContentSize } from '../protocol/batch-compression';
 
 type SyncCodec = (data: Uint8Array, options?: { maxOutputLength?: number }) => Buffer;
 
@@ -48,51 +44,10 @@ export function compress(data: Uint8Array, compression: Compression): Buffer {
  */
 export function decompress(data: Uint8Array, compression: Compression, maxOutputLength = MAX_DECOMPRESSED_BYTES): Buffer {
   if (compression === 'none') return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const codec: SyncCodec =
+  const codec: SyncInflate =
     compression === 'gzip' ? zlib.gunzipSync : compression === 'zstd' ? zstd('zstdDecompressSync') : unknownCompression(compression);
-  let output: Buffer;
-  try {
-    output = codec(data, { maxOutputLength });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new CorruptRecordError(`${compression} data decompresses to more than ${maxOutputLength} bytes`, { compression, limit: maxOutputLength });
-    }
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CorruptRecordError(`${compression} data does not decompress: ${reason}`, { compression });
-  }
-  if (compression === 'zstd') {
-    // Node's zstd decoder returns what it has, without an error, when a frame is cut
-    // short; the size the frame header declares tells a truncated frame from a whole one.
-    const declared = zstdFrameContentSize(data);
-    if (declared !== null && declared !== output.byteLength) {
-      throw new CorruptRecordError(`zstd data is truncated: its frame declares ${declared} bytes, ${output.byteLength} decompressed`, { compression });
-    }
-  }
-  return output;
-}
-
-/**
- * Frame_Content_Size from a zstd frame header (RFC 8878 §3.1.1.1), or null when the
- * frame does not declare it (Node's one-shot compressor always does). Bytes that do not
- * start with a whole zstd frame header are corrupt.
- */
-export function zstdFrameContentSize(frame: Uint8Array): number | null {
-  if (frame.byteLength < 5 || frame[0] !== 0x28 || frame[1] !== 0xb5 || frame[2] !== 0x2f || frame[3] !== 0xfd) {
-    throw new CorruptRecordError(`zstd data of ${frame.byteLength} bytes does not start with a zstd frame header`, { compression: 'zstd' });
-  }
-  const descriptor = frame[4]!;
-  const sizeFlag = descriptor >> 6;
-  const singleSegment = (descriptor >> 5) & 1;
-  const at = 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][descriptor & 3]!;
-  const width = [singleSegment ? 1 : 0, 2, 4, 8][sizeFlag]!;
-  if (frame.byteLength < at + width) {
-    throw new CorruptRecordError(`zstd frame header is truncated: ${frame.byteLength} bytes`, { compression: 'zstd' });
-  }
-  if (width === 0) return null;
-  let size = 0;
-  for (let i = width - 1; i >= 0; i--) size = size * 256 + frame[at + i]!;
-  return width === 2 ? size + 256 : size;
+  // node:zlib's codecs answer Buffers.
+  return inflate(compression, data, codec, maxOutputLength) as Buffer;
 }
 
 function unknownCompression(compression: never): never {

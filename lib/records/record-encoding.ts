@@ -1,8 +1,10 @@
-import { UndecodableRecordError, ValidationError } from '../core/errors';
+import { ValidationError } from '../core/errors';
 import { decodeUtf8 } from '../format/utf8';
 import { LIMITS } from '../protocol/limits';
+import { notUtf8, recordView as renderRecord } from '../protocol/record-view';
 import type { OffsetRecord, RecordHeader } from './log-record';
 import type { Encoding, ProduceRequest } from '../protocol/requests';
+import type { FetchedRecord } from '../protocol/responses';
 
 /** A record from a produce request, decoded to bytes but not yet placed in a partition. */
 export interface IncomingRecord {
@@ -48,34 +50,9 @@ export function incomingRecords(request: ProduceRequest): IncomingRecord[] {
   });
 }
 
-export interface RecordView {
-  offset: number;
-  timestamp: number;
-  key: string | null;
-  value: string | null;
-  headers: { key: string; value: string | null }[];
-}
-
-/** Renders a stored record for a response; `utf8` refuses bytes that are not UTF-8 rather than mangling them. */
-export function recordView(record: OffsetRecord, encoding: Encoding): RecordView {
-  const render = (bytes: Uint8Array | null, what: string): string | null => {
-    if (bytes === null) return null;
-    if (encoding === 'base64') return base64Of(bytes);
-    try {
-      return decodeUtf8(bytes);
-    } catch {
-      throw new UndecodableRecordError(`The ${what} of the record at offset ${record.offset} is not UTF-8; fetch with encoding=base64`, {
-        offset: record.offset,
-      });
-    }
-  };
-  return {
-    offset: record.offset,
-    timestamp: record.timestamp,
-    key: render(record.key, 'key'),
-    value: render(record.value, 'value'),
-    headers: record.headers.map((h) => ({ key: h.key, value: render(h.value, `header '${h.key}'`) })),
-  };
+/** Renders a stored record for a response (lib/protocol/record-view.ts); `utf8` refuses bytes that are not UTF-8 rather than mangling them. */
+export function recordView(record: OffsetRecord, encoding: Encoding): FetchedRecord {
+  return renderRecord(record, encoding, base64Of);
 }
 
 /** Base64 of a view without copying its bytes first. */
@@ -104,7 +81,7 @@ export function recordsJson(records: readonly OffsetRecord[], encoding: Encoding
     try {
       return jsonString(decodeUtf8(bytes));
     } catch {
-      throw new UndecodableRecordError(`The ${what} of the record at offset ${offset} is not UTF-8; fetch with encoding=base64`, { offset });
+      throw notUtf8(offset, what);
     }
   };
   const parts = records.map((r) => {
