@@ -15,7 +15,7 @@ const FIELDS: { field: CostField; label: string; hint: string; measured: boolean
  * The workload priced, one field per input of the cost model. A measured field follows the
  * measurement until the user types in it; "Use measured" gives it back.
  */
-export function CostFieldsForm({ fields, edited, invalid, onChange, onReset }: { fields: CostFields; edited: Set<CostField>; invalid?: CostField; onChange: (field: CostField, value: string) => void; onReset: (field: CostField) => void }) {
+export function CostFieldsForm({ fields, edited, measuring, invalid, onChange, onReset }: { fields: CostFields; edited: Set<CostField>; /** No sample yet: a measured field still holds its default. */ measuring: boolean; invalid?: CostField; onChange: (field: CostField, value: string) => void; onReset: (field: CostField) => void }) {
   return (
     <form class="cost-fields" aria-label="Workload priced" onSubmit={(e) => e.preventDefault()}>
       {FIELDS.map(({ field, label, hint, measured }) => (
@@ -25,7 +25,7 @@ export function CostFieldsForm({ fields, edited, invalid, onChange, onReset }: {
             <input name={field} data-input={field} inputMode="decimal" value={fields[field]} aria-invalid={invalid === field ? 'true' : undefined} onInput={(e) => onChange(field, (e.target as HTMLInputElement).value)} />
           </label>
           <span class="muted small" data-source={field}>
-            {measured ? (edited.has(field) ? 'edited' : 'measured') : 'assumed'}: {hint}
+            {measured ? (edited.has(field) ? 'edited' : measuring ? 'default until measured' : 'measured') : 'assumed'}: {hint}
           </span>
           {measured && edited.has(field) && (
             <button type="button" class="link" onClick={() => onReset(field)}>

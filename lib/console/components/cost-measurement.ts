@@ -26,10 +26,29 @@ export interface Measurement {
   error?: ShownError;
 }
 
+/** Offsets calls in flight at once, so a platform with many topics is not asked all at once. */
+const SAMPLE_CONCURRENCY = 8;
+
+/** `map` with at most `limit` calls of `fn` running, answers in order. */
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 async function takeSample(api: Api, signal: AbortSignal): Promise<{ sample: TrafficSample; groups: number }> {
   const [topics, groups] = await Promise.all([api.client.listTopics({ signal }), api.client.listGroups({ signal })]);
-  const sampled = await Promise.all(
-    topics.map(async (t): Promise<SampledTopic | undefined> => {
+  const sampled = await mapLimited(
+    topics,
+    SAMPLE_CONCURRENCY,
+    async (t): Promise<SampledTopic | undefined> => {
       try {
         const offsets = await api.client.listTopicOffsets(t.name, { signal });
         return { name: t.name, topicId: t.topicId, config: t.config, partitions: offsets.partitions };
@@ -38,7 +57,7 @@ async function takeSample(api: Api, signal: AbortSignal): Promise<{ sample: Traf
         if ((err as { code?: unknown }).code === 'TOPIC_NOT_FOUND') return undefined;
         throw err;
       }
-    }),
+    },
   );
   // One time for the whole sample, taken when its answers are in.
   return { sample: { at: Date.now(), topics: sampled.filter((t): t is SampledTopic => t !== undefined) }, groups: groups.length };

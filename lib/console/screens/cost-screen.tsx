@@ -88,6 +88,7 @@ export function CostScreen({ api }: { api: Api }) {
       <CostFieldsForm
         fields={fields}
         edited={edited}
+        measuring={!measurement.latest}
         invalid={result.ok ? undefined : result.field}
         onChange={(field, value) => setOverrides((o) => ({ ...o, [field]: value }))}
         onReset={(field) =>
