@@ -7,6 +7,12 @@ import { commitAs, emptyGroup, fill, joinLive } from '../../../support/console-g
 let session: ConsoleSession;
 let member: MembershipView;
 
+/** Opens a screen in a fresh page: a hash-only change would keep the last test's page and its state. */
+async function openFresh(hash: string): Promise<void> {
+  await session.page.goto('about:blank');
+  await session.open(hash);
+}
+
 describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   before(async () => {
     session = await openConsole();
@@ -29,7 +35,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   after(async () => session?.close());
 
   it('shows the state, generation, members and their partitions as the API describes them', async () => {
-    await session.open('#/groups/gs-live');
+    await openFresh('#/groups/gs-live');
     const described = await session.client.describeGroup('gs-live');
     const cards = session.page.locator('[data-group="gs-live"]');
     await cards.waitFor();
@@ -45,7 +51,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('shows each partition’s committed offset, high watermark and lag as the API answers them', async () => {
-    await session.open('#/groups/gs-idle');
+    await openFresh('#/groups/gs-idle');
     const { partitions } = await session.client.groupOffsets('gs-idle');
     assert.equal(partitions.length, 3);
     for (const p of partitions) {
@@ -59,7 +65,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('draws a point of the lag chart for each sample taken while the page is open', async () => {
-    await session.open('#/groups/gs-idle');
+    await openFresh('#/groups/gs-idle');
     const total = session.page.locator('.lag-chart g[data-series="Total"]');
     await total.locator('circle').nth(2).waitFor();
     const { totalLag } = await session.client.groupOffsets('gs-idle');
@@ -71,7 +77,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('shows the API’s refusal to reset a group with a live member', async () => {
-    await session.open('#/groups/gs-live');
+    await openFresh('#/groups/gs-live');
     const form = session.page.locator('form.reset-offsets');
     await form.getByRole('button', { name: 'Dry run' }).click();
     await form.locator('[data-error-code="GROUP_ACTIVE"]').waitFor();
@@ -81,7 +87,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
 
   it('shows a dry run’s plan without changing the offsets, then applies it', async () => {
     const before = await session.client.groupOffsets('gs-idle', { topic: 'gs-orders' });
-    await session.open('#/groups/gs-idle');
+    await openFresh('#/groups/gs-idle');
     const form = session.page.locator('form.reset-offsets');
     await form.locator('select[name="topic"]').selectOption('gs-orders');
     await form.locator('select[name="target"]').selectOption('earliest');
@@ -108,7 +114,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('resets to an explicit offset on chosen partitions only', async () => {
-    await session.open('#/groups/gs-idle');
+    await openFresh('#/groups/gs-idle');
     const form = session.page.locator('form.reset-offsets');
     await form.locator('select[name="topic"]').selectOption('gs-orders');
     await form.locator('input[name="partitions"]').fill('1');
@@ -125,7 +131,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('deletes a topic’s committed offsets for the group after the topic’s name is typed', async () => {
-    await session.open('#/groups/gs-idle');
+    await openFresh('#/groups/gs-idle');
     await session.page.getByRole('button', { name: 'Delete offsets of gs-audit' }).click();
     const dialog = session.page.getByRole('dialog');
     const confirm = dialog.getByRole('button', { name: 'Delete offsets' });
@@ -143,7 +149,7 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('deletes the group after its name is typed, and returns to the list', async () => {
-    await session.open('#/groups/gs-doomed');
+    await openFresh('#/groups/gs-doomed');
     await session.page.getByRole('button', { name: 'Delete group' }).click();
     const dialog = session.page.getByRole('dialog');
     await dialog.getByRole('textbox').fill('gs-doomed');
@@ -156,13 +162,13 @@ describe('the consumer group screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('shows a group that does not exist as the API’s error', async () => {
-    await session.open('#/groups/gs-nobody');
+    await openFresh('#/groups/gs-nobody');
     await session.page.locator('[data-error-code="GROUP_NOT_FOUND"]').first().waitFor();
     assertNoBrowserErrors(session);
   });
 
   it('has no serious accessibility violations', async () => {
-    await session.open('#/groups/gs-live');
+    await openFresh('#/groups/gs-live');
     await session.page.locator('.lag-chart g[data-series="Total"] circle').first().waitFor();
     assert.deepEqual(await session.seriousViolations(), []);
     await session.page.getByRole('button', { name: 'Delete group' }).click();

@@ -5,6 +5,12 @@ import { commitAs, emptyGroup, fill, joinLive } from '../../../support/console-g
 
 let session: ConsoleSession;
 
+/** Opens a screen in a fresh page: a hash-only change would keep the last test's page and its state. */
+async function openFresh(hash: string): Promise<void> {
+  await session.page.goto('about:blank');
+  await session.open(hash);
+}
+
 describe('the consumer groups screen', { skip: CONSOLE_SKIP }, () => {
   before(async () => {
     session = await openConsole();
@@ -20,7 +26,7 @@ describe('the consumer groups screen', { skip: CONSOLE_SKIP }, () => {
   after(async () => session?.close());
 
   it('lists each group with the state, generation, members and total lag the API answers', async () => {
-    await session.open('#/groups');
+    await openFresh('#/groups');
     await session.page.getByRole('heading', { name: 'Consumer groups' }).waitFor();
     const groups = await session.client.listGroups();
     assert.deepEqual(
@@ -44,7 +50,7 @@ describe('the consumer groups screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('links each group to its screen', async () => {
-    await session.open('#/groups');
+    await openFresh('#/groups');
     await session.page.locator('tr[data-group="gl-idle"] a').click();
     await session.page.getByRole('heading', { name: 'Group gl-idle' }).waitFor();
     assert.equal(new URL(session.page.url()).hash, '#/groups/gl-idle');
@@ -52,7 +58,7 @@ describe('the consumer groups screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('has no serious accessibility violations', async () => {
-    await session.open('#/groups');
+    await openFresh('#/groups');
     await session.page.locator('tr[data-group="gl-live"]').waitFor();
     assert.deepEqual(await session.seriousViolations(), []);
   });

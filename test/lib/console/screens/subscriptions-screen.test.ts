@@ -35,10 +35,16 @@ async function held(topic: string): Promise<number> {
   return partitions.reduce((sum, p) => sum + p.highWatermark - p.logStartOffset, 0);
 }
 
-/** Unfolds the create form (unless still open from the test before: reopening the same hash keeps the page). */
+/** Opens a screen in a fresh page: a hash-only change would keep the last test's page and its state. */
+async function openFresh(hash: string): Promise<void> {
+  await session.page.goto('about:blank');
+  await session.open(hash);
+}
+
+/** Unfolds the create form. */
 async function openCreateForm() {
   const details = session.page.locator('details.create-subscription');
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  await details.locator('summary').click();
   return details.locator('form');
 }
 
@@ -68,7 +74,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('lists the groups that have a subscription, with target, controls and status', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     await session.page.getByRole('heading', { name: 'Push subscriptions' }).waitFor();
     await session.page.locator('tr[data-subscription="ps-ok"]').waitFor();
     assert.deepEqual(await session.page.locator('tr[data-subscription]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-subscription'))), ['ps-failing', 'ps-ok']);
@@ -86,7 +92,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('shows a failing subscription’s last error with its time, its failure count and its dead-letter depth as the API answers them', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     const failing = await session.client.getSubscription('ps-failing');
     assert.ok(failing.delivery.lastError && failing.delivery.lastErrorAt);
     const row = session.page.locator('tr[data-subscription="ps-failing"]');
@@ -103,7 +109,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('has no serious accessibility violations', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     await session.page.locator('tr[data-subscription="ps-failing"] [data-field="dlq-depth"]').filter({ hasText: 'records' }).waitFor();
     assert.deepEqual(await session.seriousViolations(), []);
     await openCreateForm();
@@ -111,7 +117,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('deletes a subscription after the group’s name is typed', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     await session.page.locator('tr[data-subscription="ps-ok"]').getByRole('button', { name: 'Delete' }).click();
     const dialog = session.page.getByRole('dialog');
     await dialog.getByRole('textbox').fill('ps-ok');
@@ -123,7 +129,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('creates a subscription from the form and shows its secret once', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     const url = await target(200);
     const form = await openCreateForm();
     await form.locator('input[name="group"]').fill('ps-new');
@@ -147,7 +153,7 @@ describe('the push subscriptions screen', { skip: CONSOLE_SKIP }, () => {
   });
 
   it('shows the API’s refusal of a value out of range, naming the field', async () => {
-    await session.open('#/subscriptions');
+    await openFresh('#/subscriptions');
     const form = await openCreateForm();
     await form.locator('input[name="group"]').fill('ps-bad');
     await form.locator('input[name="target"]').fill('http://127.0.0.1:9/hook');
