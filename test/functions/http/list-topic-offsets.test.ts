@@ -66,6 +66,18 @@ describe('GET /v1/topics/{topic}/offsets', () => {
     }
   });
 
+  it('answers fewer stored bytes once a trim releases a whole batch', async () => {
+    assert.equal((await send('t-admin', 'POST', '/v1/topics', { name: 'trimmed-bytes', partitions: 1 })).status, 201);
+    // Two produce calls: two batches, offsets 0-1 and 2.
+    assert.equal((await send('t-admin', 'POST', '/v1/topics/trimmed-bytes/records', { records: [{ value: 'a' }, { value: 'b' }] })).status, 200);
+    assert.equal((await send('t-admin', 'POST', '/v1/topics/trimmed-bytes/records', { records: [{ value: 'c' }] })).status, 200);
+    const before = (await send('t-admin', 'GET', '/v1/topics/trimmed-bytes/offsets')).body.partitions[0].storedBytes;
+    assert.equal((await send('t-admin', 'POST', '/v1/topics/trimmed-bytes/partitions/0/trim', { offset: 2 })).status, 200);
+    const [after] = (await send('t-admin', 'GET', '/v1/topics/trimmed-bytes/offsets')).body.partitions;
+    assert.equal(after.logStartOffset, 2);
+    assert.ok(after.storedBytes > 0 && after.storedBytes < before, `the second batch's bytes (${after.storedBytes}) are less than both (${before})`);
+  });
+
   it('answers 404 TOPIC_NOT_FOUND for a topic that does not exist', async () => {
     const answer = await send('t-admin', 'GET', '/v1/topics/missing/offsets');
     assert.equal(answer.status, 404);
