@@ -1,14 +1,17 @@
 import assert from 'node:assert/strict';
+import { syncBuiltinESMExports } from 'node:module';
 import { describe, it } from 'node:test';
+import zlib from 'node:zlib';
 import { fetchResponseFromBatches } from '../../../lib/client/record-batches-reader';
 import { SluiceApiError } from '../../../lib/client/sluice-http-client';
 import { encodeBatch } from '../../../lib/format/batch-codec';
+import type { Compression } from '../../../lib/format/compression';
 import type { LogRecord } from '../../../lib/records/log-record';
 
 /** A stored batch of `values` with `baseOffset` written into its first eight bytes, as a batches answer carries it. */
-function batchAt(baseOffset: number, values: (string | Uint8Array)[]): Buffer {
+function batchAt(baseOffset: number, values: (string | Uint8Array)[], compression: Compression = 'none'): Buffer {
   const records: LogRecord[] = values.map((v, i) => ({ key: null, value: typeof v === 'string' ? Buffer.from(v) : v, headers: [], timestamp: 1_000 + i }));
-  const bytes = encodeBatch(records);
+  const bytes = encodeBatch(records, { compression });
   bytes.writeBigInt64BE(BigInt(baseOffset), 0);
   return bytes;
 }
@@ -45,6 +48,27 @@ describe('fetchResponseFromBatches', () => {
     const answer = fetchResponseFromBatches(new Uint8Array(0), headers(20, { 'sluice-closed': 'true' }), where);
     assert.deepEqual(answer.records, []);
     assert.equal(answer.closed, true);
+  });
+
+  it('inflates gzip and zstd batches with node:zlib', () => {
+    const body = Buffer.concat([batchAt(2, ['a', 'b'], 'gzip'), batchAt(4, ['c'], 'zstd')]);
+    assert.deepEqual(fetchResponseFromBatches(body, headers(5), where).records.map((r) => [r.offset, r.value]), [[2, 'a'], [3, 'b'], [4, 'c']]);
+  });
+
+  it('refuses a zstd batch with COMPRESSION_UNSUPPORTED on a Node without zstd (before 22.15), reading gzip still', (t) => {
+    const mutable = zlib as unknown as Record<string, unknown>;
+    const saved = mutable.zstdDecompressSync;
+    const zstdBatch = batchAt(2, ['z'], 'zstd');
+    t.after(() => {
+      mutable.zstdDecompressSync = saved;
+      syncBuiltinESMExports();
+    });
+    mutable.zstdDecompressSync = undefined;
+    syncBuiltinESMExports();
+    const error = refusal(() => fetchResponseFromBatches(zstdBatch, headers(3), where));
+    assert.equal(error.code, 'COMPRESSION_UNSUPPORTED');
+    assert.equal(error.retriable, false);
+    assert.equal(fetchResponseFromBatches(batchAt(2, ['g'], 'gzip'), headers(3), where).records[0]!.value, 'g');
   });
 
   it('refuses a batch whose CRC-32C does not match with CORRUPT_RECORD', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { crc32c, hex } from '../../../lib/format/crc32c';
+import { crc32c, hex } from '../../../lib/protocol/crc32c';
 
 /** Bit-at-a-time CRC-32C straight from the definition, to check the fast one against. */
 function referenceCrc32c(data: Uint8Array): number {

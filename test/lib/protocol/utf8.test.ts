@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { decodeUtf8 } from '../../../lib/format/utf8';
+import { decodeUtf8 } from '../../../lib/protocol/utf8';
 
 describe('decodeUtf8', () => {
   it('keeps a leading U+FEFF (byte-order mark) instead of dropping it', () => {
