@@ -1,6 +1,7 @@
 import type { GroupMemberDescription } from '../../protocol/responses';
 import { formatTime } from '../components/format';
 import { Paged } from '../components/pager';
+import { routeHash } from '../model/route';
 
 /** "orders: 0, 2; payments: 1", or a dash before the member is in a generation. */
 export function assignmentText(member: GroupMemberDescription): string {
@@ -9,7 +10,13 @@ export function assignmentText(member: GroupMemberDescription): string {
 
 /** The group's live members, what they subscribe to and the partitions they own. */
 export function GroupMembers({ members }: { members: GroupMemberDescription[] }) {
-  if (members.length === 0) return <p data-members="none">No live members: the group is empty, so its offsets can be reset and it can be deleted.</p>;
+  if (members.length === 0)
+    return (
+      <p data-members="none">
+        No live members. Its offsets can be reset and the group deleted, unless it delivers by push subscription (see{' '}
+        <a href={routeHash({ screen: 'subscriptions' })}>Push subscriptions</a>; delete that first).
+      </p>
+    );
   return (
     <Paged items={members} label="members">
       {(page) => (
