@@ -100,5 +100,15 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const at = process.argv.indexOf('--out');
   const dir = path.resolve(at > 0 ? process.argv[at + 1]! : path.join(REPO_ROOT, 'dist/console'));
   const assets = await writeConsoleAssets(dir);
-  for (const [name, asset] of assets) console.log(`${path.join(dir, name)}  ${asset.body.byteLength} bytes`);
+  // Gzipped too: what a browser fetching them from a static host that compresses would download.
+  const { gzipSync } = await import('node:zlib');
+  let raw = 0;
+  let gzipped = 0;
+  for (const [name, asset] of assets) {
+    const zipped = gzipSync(asset.body, { level: 9 }).byteLength;
+    raw += asset.body.byteLength;
+    gzipped += zipped;
+    console.log(`${path.join(dir, name)}  ${asset.body.byteLength} bytes, ${zipped} gzipped`);
+  }
+  console.log(`total  ${raw} bytes, ${gzipped} gzipped`);
 }
