@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 /**
  * The layering of docs/design.md ("Code map"), enforced: a violation fails `npm test`.
  *
- *   lib/protocol   the wire contract: imports only zod (and itself)
+ *   lib/protocol   the wire contract: imports only zod (and itself), and uses none of Node's globals (Buffer, process)
  *   lib/client     the client package: imports only lib/protocol and the SigV4 packages; its batches
  *                  reader (Node-only, loaded on first use) also node:zlib, to inflate compressed batches
  *   lib/console    the web console (browser): imports only preact, lib/client, lib/protocol and the pure cost model
@@ -56,7 +56,11 @@ export default tseslint.config(
   },
   {
     files: ['lib/protocol/**/*.ts'],
-    rules: { 'no-restricted-imports': restrict(['^(?!zod($|/)|\\./)', 'lib/protocol is the dependency-free contract: it imports only zod and itself.']) },
+    rules: {
+      'no-restricted-imports': restrict(['^(?!zod($|/)|\\./)', 'lib/protocol is the dependency-free contract: it imports only zod and itself.']),
+      // The client decodes batches with it in any runtime: Uint8Array and DataView, not Node's globals.
+      'no-restricted-globals': ['error', ...['Buffer', 'process', 'require'].map((name) => ({ name, message: `lib/protocol runs in browsers too: no ${name}.` }))],
+    },
   },
   {
     files: ['lib/client/**/*.ts'],

@@ -23,6 +23,11 @@ describe('layering lint rules', () => {
     assert.equal((await refusals('lib/protocol/probe.ts', `import { gzipSync } from 'node:zlib';${use('gzipSync')}`)).length, 1);
   });
 
+  it("lib/protocol uses none of Node's globals: the client decodes batches with it in a browser too", async () => {
+    const [result] = await eslint.lintText(`export const bytes = Buffer.from('x');\nexport const node = process.versions.node;\n`, { filePath: 'lib/protocol/probe.ts' });
+    assert.deepEqual(result!.messages.map((m) => m.ruleId), ['no-restricted-globals', 'no-restricted-globals']);
+  });
+
   it('lib/client imports only lib/protocol and the SigV4 packages', async () => {
     assert.deepEqual(await refusals('lib/client/probe.ts', `import { ROUTES } from '../protocol/routes';\nimport { SignatureV4 } from '@smithy/signature-v4';${use('ROUTES, SignatureV4')}`), []);
     assert.equal((await refusals('lib/client/probe.ts', `import { readHead } from '../topics/topic-repository';${use('readHead')}`)).length, 1);
