@@ -88,3 +88,17 @@ export function parseLocalDateTime(value: string): number | undefined {
   const ms = new Date(value).getTime();
   return Number.isNaN(ms) ? undefined : ms;
 }
+
+/** `work` over `items` with at most `limit` running at once; answers in `items`' order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

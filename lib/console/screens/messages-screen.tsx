@@ -1,12 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { TopicOffsets } from '../../client/index';
 import { ErrorView } from '../components/error-view';
+import { readLive } from '../components/message-live';
 import { MessageProduceForm } from '../components/message-produce-form';
 import { MessageTable } from '../components/message-table';
 import { useLoad } from '../components/use-load';
 import type { Api } from '../model/api';
 import { shownError, type ShownError } from '../model/errors';
-import { hasMore, keepNewest, mergeRows, parseLocalDateTime, startPositions, type Positions, type StartSpec } from '../model/message-cursor';
+import { hasMore, keepNewest, mapLimit, mergeRows, parseLocalDateTime, startPositions, type Positions, type StartSpec } from '../model/message-cursor';
 import { matchesFilter, recordView, type BinaryFormat, type RecordView } from '../model/record-view';
 import { routeHash } from '../model/route';
 
@@ -16,6 +17,8 @@ const PAGE_RECORDS = 50;
 const LIVE_ROWS = 1_000;
 /** Live records are shown in batches this far apart, not one render per record. */
 const LIVE_FLUSH_MS = 100;
+/** Partitions fetched at once for a page: a few, leaving the browser's six connections per origin for the rest of the page. */
+const PAGE_FETCH_CONCURRENCY = 4;
 
 type StartKind = StartSpec['kind'];
 
@@ -97,7 +100,7 @@ export function MessagesScreen({ api, topic }: { api: Api; topic: string }) {
     try {
       const parts = Object.keys(positions).map(Number);
       const size = perPartition(parts.length);
-      const answers = await Promise.all(parts.map((p) => api.client.fetchRecords(topic, p, { offset: positions[p], maxRecords: size, encoding: 'base64', format: 'json' })));
+      const answers = await mapLimit(parts, PAGE_FETCH_CONCURRENCY, (p) => api.client.fetchRecords(topic, p, { offset: positions[p], maxRecords: size, encoding: 'base64', format: 'json' }));
       if (run !== generation.current) return;
       setView({
         mode: 'browse',
@@ -150,18 +153,17 @@ export function MessagesScreen({ api, topic }: { api: Api; topic: string }) {
       buffer = [];
       if (!abort.signal.aborted) setView((v) => (v.mode === 'live' ? { ...v, rows: keepNewest([...v.rows, ...add], LIVE_ROWS) } : v));
     };
-    for (const [p, offset] of Object.entries(positions)) {
-      void (async () => {
-        try {
-          for await (const record of api.client.follow(topic, Number(p), { offset, signal: abort.signal, encoding: 'base64' })) {
-            buffer.push(recordView(Number(p), record));
-            timer ??= setTimeout(flush, LIVE_FLUSH_MS);
-          }
-        } catch (err) {
-          if (!abort.signal.aborted) setError(shownError(err));
-        }
-      })();
-    }
+    readLive(
+      api,
+      topic,
+      positions,
+      abort.signal,
+      (rows) => {
+        buffer.push(...rows);
+        timer ??= setTimeout(flush, LIVE_FLUSH_MS);
+      },
+      (err) => setError(shownError(err)),
+    );
   }
 
   // The first look: every partition from the earliest record.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { hasMore, keepNewest, mergeRows, parseLocalDateTime, startPositions } from '../../../../lib/console/model/message-cursor';
+import { hasMore, keepNewest, mapLimit, mergeRows, parseLocalDateTime, startPositions } from '../../../../lib/console/model/message-cursor';
 import type { RecordView } from '../../../../lib/console/model/record-view';
 
 const partitions = [
@@ -67,5 +67,31 @@ describe('parseLocalDateTime', () => {
   it('answers undefined for an empty or malformed value', () => {
     assert.equal(parseLocalDateTime(''), undefined);
     assert.equal(parseLocalDateTime('yesterday'), undefined);
+  });
+});
+
+describe('mapLimit', () => {
+  it('answers in the items’ order with no more than the limit running at once', async () => {
+    let running = 0;
+    let most = 0;
+    const answers = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+      running++;
+      most = Math.max(most, running);
+      // Later items finish first, so the answers' order is the items', not the finishing order.
+      await new Promise((resolve) => setImmediate(resolve));
+      for (let i = 0; i < n; i++) await Promise.resolve();
+      running--;
+      return n * 10;
+    });
+    assert.deepEqual(answers, [50, 10, 40, 20, 30]);
+    assert.equal(most, 2);
+  });
+
+  it('answers nothing for no items', async () => {
+    assert.deepEqual(await mapLimit([], 3, async () => 1), []);
+  });
+
+  it('rejects with the first failure', async () => {
+    await assert.rejects(mapLimit([1, 2], 2, async (n) => (n === 2 ? Promise.reject(new Error('boom')) : n)), /boom/);
   });
 });

@@ -162,6 +162,26 @@ describe('the message browser', { skip: CONSOLE_SKIP }, () => {
     assertNoBrowserErrors(session);
   });
 
+  it('follows a topic of more partitions than it opens streams for, and the produce form still answers meanwhile', async () => {
+    // Six partitions: more than the browser's connections to the platform could hold as one stream each.
+    await session.admin.createTopic('browse-wide', { partitions: 6 });
+    await session.page.goto('about:blank');
+    await session.open('#/topics/browse-wide/messages');
+    await session.page.locator('[data-status="browse"]').waitFor();
+    await session.page.getByRole('button', { name: 'Follow live' }).click();
+    await session.page.locator('[data-status="live"]').waitFor();
+    const form = session.page.locator('form[data-form="produce"]');
+    await form.getByLabel('Value', { exact: true }).fill('to the last partition');
+    await form.locator('select[name="partition"]').selectOption('5');
+    await form.getByRole('button', { name: 'Produce' }).click();
+    await form.locator('[data-produced-partition="5"][data-produced-offset="0"]').waitFor();
+    await row(5, 0).waitFor();
+    const viaApi = await session.client.produce('browse-wide', { records: [{ value: 'to the first', partition: 0 }] });
+    await row(0, viaApi.records[0]!.offset).waitFor();
+    assert.equal(await row(5, 0).locator('[data-field="value"]').textContent(), 'to the last partition');
+    assertNoBrowserErrors(session);
+  });
+
   it('has no serious accessibility violations', async () => {
     await openBrowser();
     await row(0, 2).waitFor();
