@@ -68,7 +68,9 @@ Examples:
       const g = globals();
       const kind = consoleAuth(g, opts);
       if (kind !== 'none' && kind !== 'token' && kind !== 'iam') return command.error(`error: ${kind}`, { exitCode: 2, code: 'sluice.missingToken' });
-      await runConsole(g, opts, kind);
+      const region = g.region ?? process.env.AWS_DEFAULT_REGION ?? regionOfApiUrl(g.url);
+      if (kind === 'iam' && !region) return command.error('error: --iam needs the API\'s region: --region, AWS_REGION, or an execute-api URL', { exitCode: 2, code: 'sluice.missingRegion' });
+      await runConsole({ ...g, region }, opts, kind);
     });
 }
 
@@ -77,7 +79,7 @@ async function runConsole(globals: GlobalOptions, opts: ConsoleOptions, kind: Au
   let auth: import('../../infra/console/console-proxy').ProxyAuth = { kind: 'none' };
   if (kind === 'token') auth = { kind, token: globals.token! };
   if (kind === 'iam') {
-    const signer = iamSigner({ region: globals.region ?? regionOfApiUrl(globals.url) });
+    const signer = iamSigner({ region: globals.region });
     // Signing once now resolves the credential chain: missing credentials fail here, not on every call.
     await signer({ method: 'GET', url: `${globals.url}/v1/topics`, headers: {} }).catch((error: Error) => {
       throw new ConsoleProxyError('NO_CREDENTIALS', `--iam found no AWS credentials to sign with: ${error.message}`);

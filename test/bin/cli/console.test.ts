@@ -148,6 +148,13 @@ describe('sluice console', () => {
     assert.match(stderr, /--auth token needs --token/);
   });
 
+  it('is a usage error (exit 2) to ask for --iam with no region to sign for', { timeout: 60_000 }, async () => {
+    const { exited } = await startConsole(['console', '--iam', '--port', '0'], { AWS_ACCESS_KEY_ID: ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: SECRET_ACCESS_KEY });
+    const { code, stderr } = await exited;
+    assert.equal(code, 2);
+    assert.match(stderr, /--iam needs the API's region/);
+  });
+
   it("takes --iam's region from an execute-api URL", () => {
     assert.equal(regionOfApiUrl('https://abc123.execute-api.ap-southeast-2.amazonaws.com'), 'ap-southeast-2');
     assert.equal(regionOfApiUrl('https://api.example.com'), undefined);
