@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { TopicOffsets } from '../../client/index';
 import type { Api } from '../model/api';
 import { shownError, type ShownError } from '../model/errors';
+import { mapLimit } from '../model/message-cursor';
 import { addSample, rateOf, type CounterSample, type Rate } from '../model/rate-window';
 
 export const SAMPLE_INTERVAL_MS = 5_000;
@@ -81,13 +82,12 @@ export function useTopicSampling(api: Api, topic: string, intervalMs = SAMPLE_IN
  */
 async function committedOffsets(api: Api, topic: string, signal: AbortSignal): Promise<{ counters: Record<string, number>; groups: number }> {
   const groups = await api.client.listGroups({ signal });
-  const answers = await Promise.all(
-    groups.map((g) =>
-      api.client.groupOffsets(g.group, { topic }, { signal }).catch((err: unknown) => {
-        if ((err as { code?: string }).code === 'GROUP_NOT_FOUND') return undefined;
-        throw err;
-      }),
-    ),
+  // A few at once: a console with many groups queues its calls instead of flooding the API.
+  const answers = await mapLimit(groups, 4, (g) =>
+    api.client.groupOffsets(g.group, { topic }, { signal }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === 'GROUP_NOT_FOUND') return undefined;
+      throw err;
+    }),
   );
   const counters: Record<string, number> = {};
   let consuming = 0;

@@ -173,6 +173,9 @@ export function MessagesScreen({ api, topic }: { api: Api; topic: string }) {
 
   /** A change of what to read stops a live view: it no longer shows what the controls say. */
   const changed = <T,>(set: (value: T) => void) => (value: T) => {
+    // A read still resolving its start was for the old choice: its answer is dropped.
+    ++generation.current;
+    setBusy(false);
     if (live.current) {
       stopLive();
       setView((v) => (v.mode === 'live' ? { ...v, following: false } : v));
