@@ -182,6 +182,25 @@ describe('the message browser', { skip: CONSOLE_SKIP }, () => {
     assertNoBrowserErrors(session);
   });
 
+  it('pages through a partition from each page’s next offset, and back', async () => {
+    await session.admin.createTopic('browse-long');
+    await session.client.produce('browse-long', { records: Array.from({ length: 60 }, (_, i) => ({ value: `r${i}` })) });
+    await session.page.goto('about:blank');
+    await session.open('#/topics/browse-long/messages');
+    await row(0, 49).waitFor();
+    const first = await shownOffsets();
+    assert.deepEqual(first, Array.from({ length: 50 }, (_, i) => `0:${i}`));
+    const next = session.page.getByRole('button', { name: 'Next page' });
+    await next.click();
+    await row(0, 0).waitFor({ state: 'detached' });
+    assert.deepEqual(await shownOffsets(), Array.from({ length: 10 }, (_, i) => `0:${50 + i}`));
+    assert.equal(await next.isDisabled(), true, 'the last page has no next');
+    await session.page.getByRole('button', { name: 'Previous page' }).click();
+    await row(0, 0).waitFor();
+    assert.deepEqual(await shownOffsets(), first);
+    assertNoBrowserErrors(session);
+  });
+
   it('has no serious accessibility violations', async () => {
     await openBrowser();
     await row(0, 2).waitFor();
