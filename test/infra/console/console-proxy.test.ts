@@ -157,6 +157,23 @@ describe('the console proxy passing calls on', () => {
     assert.match(rest, /event: end/);
   });
 
+  it('ends the call to the API when the browser leaves a stream (a live view closed)', { timeout: 20_000 }, async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((done) => (upstreamClosed = done));
+    answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: records\ndata: {}\n\n');
+      res.on('close', () => upstreamClosed());
+    };
+    const proxy = await proxyTo(upstreamUrl);
+    const leaving = new AbortController();
+    const response = await fetch(`${proxy.url}/v1/topics/t/partitions/0/records?live=sse`, { signal: leaving.signal });
+    await response.body!.getReader().read();
+    leaving.abort();
+    // Had the proxy kept its own call open, the API's stream would never close and this would time out.
+    await closed;
+  });
+
   it('answers 502 UPSTREAM_UNREACHABLE in the API\'s error shape when the API cannot be reached', async () => {
     const closed = createServer();
     await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
