@@ -36,7 +36,7 @@ export interface ConsoleSession {
    * console shows such answers (ErrorView), and a test that provokes one checks it is shown.
    */
   apiErrorAnswers: string[];
-  /** Opens a screen by its hash (`#/topics`) and waits for the page to settle. */
+  /** Loads the console afresh at a screen's hash (`#/topics`) and waits for the page to settle. */
   open(hash: string): Promise<void>;
   /** axe-core's violations of impact serious or critical on the page as it is now. */
   seriousViolations(): Promise<{ id: string; impact: string; help: string; nodes: number }[]>;
@@ -80,6 +80,8 @@ export async function openConsole(options: ConsoleSessionOptions = {}): Promise<
     browserErrors,
     apiErrorAnswers,
     async open(hash) {
+      // A new hash on the same page is only a hashchange: leave first, so every open is a fresh load.
+      await page.goto('about:blank');
       await page.goto(`${env.url}/console/${hash}`, { waitUntil: 'networkidle' });
     },
     async seriousViolations() {
