@@ -1,6 +1,7 @@
 import { request as httpRequest, createServer, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { RequestSigner } from '../../lib/client/sluice-http-client';
+import { ERROR_CODES, type ErrorCode } from '../../lib/protocol/error-codes';
 import type { ConsoleAssets } from './build-console';
 import { CONSOLE_PATH, serveConsole } from './serve-console';
 
@@ -72,24 +73,24 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       log(`${req.method} ${req.url}: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) refuse(res, 500, 'PROXY_ERROR', 'the console proxy failed to handle the request', true);
+      if (!res.headersSent) refuse(res, 'INTERNAL', 'the console proxy failed to handle the request');
       else res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const own = ownOrigin(req.headers, port);
-    if (!own) return refuse(res, 403, 'FORBIDDEN_HOST', `the console proxy answers only requests addressed to ${PROXY_HOST}:${port} or localhost:${port}`);
-    if (!sameOrigin(req.headers, own)) return refuse(res, 403, 'FORBIDDEN_ORIGIN', 'the console proxy answers only its own pages, not requests from another site');
+    if (!own) return refuse(res, 'FORBIDDEN_HOST', `the console proxy answers only requests addressed to ${PROXY_HOST}:${port} or localhost:${port}`);
+    if (!sameOrigin(req.headers, own)) return refuse(res, 'FORBIDDEN_ORIGIN', 'the console proxy answers only its own pages, not requests from another site');
     const path = req.url ?? '/';
     if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/v1?')) return forward(req, res);
     if (await serveConsole(req, res, options.assets)) return;
-    refuse(res, 404, 'ROUTE_NOT_FOUND', `the console proxy serves ${CONSOLE_PATH} and passes /v1/ on to the API`);
+    refuse(res, 'ROUTE_NOT_FOUND', `the console proxy serves ${CONSOLE_PATH} and passes /v1/ on to the API`);
   }
 
   async function forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
-    if (body === 'too-large') return refuse(res, 413, 'REQUEST_TOO_LARGE', `the console proxy passes on bodies of at most ${PROXY_BODY_MAX_BYTES} bytes`);
+    if (body === 'too-large') return refuse(res, 'PAYLOAD_TOO_LARGE', `the console proxy passes on bodies of at most ${PROXY_BODY_MAX_BYTES} bytes`);
     // The API's path under the base URL's own path (an API Gateway stage, if any).
     const target = new URL(`${upstream.pathname.replace(/\/+$/, '')}${req.url}`, upstream);
     const method = req.method ?? 'GET';
@@ -113,7 +114,7 @@ export async function startConsoleProxy(options: ConsoleProxyOptions): Promise<C
     outgoing.on('error', (error) => {
       if (res.headersSent) return void res.destroy();
       log(`${method} ${target.toString()}: ${error.message}`);
-      refuse(res, 502, 'UPSTREAM_UNREACHABLE', `could not reach the Sluice API at ${upstream.origin}: ${error.message}`, true);
+      refuse(res, 'UPSTREAM_UNREACHABLE', `could not reach the Sluice API at ${upstream.origin}: ${error.message}`);
     });
     outgoing.end(body);
   }
@@ -194,7 +195,9 @@ async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return Buffer.concat(chunks);
 }
 
-function refuse(res: ServerResponse, status: number, code: string, message: string, retriable = false): void {
+/** The proxy's own answers carry codes from the API's one table (lib/protocol/error-codes.ts). */
+function refuse(res: ServerResponse, code: ErrorCode, message: string): void {
+  const { status, retriable } = ERROR_CODES[code];
   const body = JSON.stringify({ error: { code, message, retriable } });
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(body);

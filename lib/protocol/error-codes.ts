@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   ACCESS_DENIED: { status: 403, retriable: false, meaning: 'an ACL refuses the operation; the body names principal, operation and resource' },
   PRODUCER_EPOCH_STALE: { status: 403, retriable: false, meaning: 'a Durable Streams producer epoch below the stream\'s current one (zombie fencing); `Producer-Epoch` gives the current' },
   PRODUCER_ACCESS_DENIED: { status: 403, retriable: false, meaning: 'a producer id (`field: "producer.id"`) or name (`field: "name"`) not issued to the caller, or never issued' },
+  FORBIDDEN_HOST: { status: 403, retriable: false, meaning: "`sluice console`'s proxy only: a request not addressed to the proxy's own loopback host and port (DNS rebinding)" },
+  FORBIDDEN_ORIGIN: { status: 403, retriable: false, meaning: "`sluice console`'s proxy only: a request from a page of another origin, which must not act with the user's credentials" },
   ROUTE_NOT_FOUND: { status: 404, retriable: false, meaning: 'no route has this path' },
   TOPIC_NOT_FOUND: { status: 404, retriable: false, meaning: 'the topic does not exist' },
   PARTITION_NOT_FOUND: { status: 404, retriable: false, meaning: 'the topic has no such partition; the body gives its partition count' },
@@ -60,12 +62,16 @@ export const ERROR_CODES = {
     retriable: false,
     meaning: 'a live fetch (`Accept: text/event-stream` or `live=sse`) where responses cannot stream: the deployed HTTP API; long-poll with `waitMs` there',
   },
+  UPSTREAM_UNREACHABLE: { status: 502, retriable: true, meaning: "`sluice console`'s proxy only: the Sluice API it passes calls on to could not be reached" },
   SERVICE_BUSY: { status: 503, retriable: true, meaning: 'storage throttled, timed out or unreachable after retries; nothing may be assumed done' },
   COMMIT_OUTCOME_UNKNOWN: { status: 503, retriable: true, meaning: 'a commit whose outcome is unknown; retry idempotently to learn which' },
   COMMIT_CONTENDED: { status: 503, retriable: true, meaning: 'too many concurrent commits to the same partitions' },
 } as const satisfies Record<string, ErrorCodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes only `sluice console`'s local proxy answers (infra/console/console-proxy.ts), never the API. */
+export const CONSOLE_PROXY_ERROR_CODES: readonly ErrorCode[] = ['FORBIDDEN_HOST', 'FORBIDDEN_ORIGIN', 'UPSTREAM_UNREACHABLE'];
 
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
