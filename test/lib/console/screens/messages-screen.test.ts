@@ -201,6 +201,23 @@ describe('the message browser', { skip: CONSOLE_SKIP }, () => {
     assertNoBrowserErrors(session);
   });
 
+  it('shows markup in a key, value or header as text, never as elements or script', async () => {
+    const topic = 'browse-hostile';
+    const markup = '<img src="x" onerror="window.__pwned = 1">';
+    await session.admin.createTopic(topic, { partitions: 1 });
+    await session.client.produce(topic, { records: [{ key: '<script>window.__pwned = 2</script>', value: markup, headers: [{ key: 'h', value: '<b>bold</b>' }] }] });
+    await session.page.goto('about:blank');
+    await session.open(`#/topics/${topic}/messages`);
+    const shown = session.page.locator('table[data-table="messages"] tr[data-partition="0"][data-offset="0"]');
+    await shown.waitFor();
+    assert.equal(await shown.locator('[data-field="value"]').textContent(), markup);
+    assert.equal(await shown.locator('[data-field="key"]').textContent(), '<script>window.__pwned = 2</script>');
+    assert.equal(await shown.locator('[data-header="h"]').textContent(), 'h: <b>bold</b>');
+    assert.equal(await shown.locator('img, script, b').count(), 0);
+    assert.equal(await session.page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
+    assertNoBrowserErrors(session);
+  });
+
   it('has no serious accessibility violations', async () => {
     await openBrowser();
     await row(0, 2).waitFor();
