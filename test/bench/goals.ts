@@ -35,6 +35,8 @@ export const GOALS = {
   describeRatio: 2,
   /** USD a month idle without consumers, storage aside. */
   idleUsd: 2,
+  /** The web console's issue: first paint under one second against the local platform, the median of every screen (ms). */
+  consoleFirstPaintMs: 1000,
 } as const;
 
 /** Transactions per produce call with 1, 2, 4 and 8 producers on one partition, as issue #18 measured them. */

@@ -18,6 +18,7 @@ import { measureLatency } from './workloads/latency';
 import { measureProduce, warmUp } from './workloads/produce';
 import { measureProducerClient } from './workloads/producer-client';
 import { measureCliProduce } from './workloads/cli-produce';
+import { measureConsolePaint } from './workloads/console-paint';
 import { RawStorageBench, type RawCell } from './workloads/raw-storage';
 import { measureContention } from './workloads/contention';
 import { measureDescribe } from './workloads/describe';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     const compaction = !measures(options, 'compaction')
       ? undefined
       : await measureSmallObjectCompaction(api, target.ctx, target.raw ? { client: target.raw.s3, bucket: target.raw.bucket } : undefined, options, run, meters, progress);
+    const consolePaint = !measures(options, 'console') ? undefined : await measureConsolePaint(api, options, run, progress);
     // Last: hundreds of waiting consumers load the platform more than anything above.
     const tailCost = !measures(options, 'tail-cost') ? undefined : await measureTailCost(target.url, target.watchUrl, options, run, meters, memoryOf, progress);
 
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
       kafka,
       describe,
       compaction,
+      consolePaint,
       idle,
     };
     const report = renderReport(results);

@@ -42,6 +42,8 @@ export interface BenchOptions {
   compaction: { records: number; producers: number };
   /** Idle topics and partitions the scheduled functions run over once each (workloads/idle-cost.ts). */
   idle: { topics: number; partitions: number };
+  /** Loads of each web console screen, each in a fresh browser context (workloads/console-paint.ts). */
+  console: { repetitions: number };
   /**
    * Producer throughput through the client (workloads/producer-client.ts): `senders`
    * application tasks sharing one SluiceProducer at each of `lingers`, paced at
@@ -67,7 +69,7 @@ export interface BenchOptions {
 }
 
 /** The workloads `--only` can name, in the order a run measures them. */
-export const WORKLOADS = ['idle', 'produce', 'producer-client', 'cli-produce', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'compaction', 'tail-cost'] as const;
+export const WORKLOADS = ['idle', 'produce', 'producer-client', 'cli-produce', 'consume', 'earliest', 'tail', 'latency', 'reader-latency', 'describe', 'contention', 'kafka', 'compaction', 'console', 'tail-cost'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Whether a run with these options measures `workload`. */
@@ -102,6 +104,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   describe: { partitions: [1, 256], calls: 40 },
   compaction: { records: 10_000, producers: 1 },
   idle: { topics: 16, partitions: 16 },
+  console: { repetitions: 10 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 6000, maxOps: 5000 }, kcatRecords: 20_000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 6000, maxOps: 20_000 } },
   producerClient: {
     senders: 4,
@@ -134,6 +137,7 @@ const QUICK: Omit<BenchOptions, 'quick' | 'outDir' | 'url' | 'only'> = {
   describe: { partitions: [1, 256], calls: 15 },
   compaction: { records: 2000, producers: 1 },
   idle: { topics: 4, partitions: 16 },
+  console: { repetitions: 3 },
   kafka: { partitions: 4, batch: 100, producerConcurrency: 4, bounds: { durationMs: 1500, maxOps: 1000 }, kcatRecords: 5000, smallProducers: [1, 10, 100], smallBounds: { durationMs: 2000, maxOps: 5000 } },
   producerClient: {
     ...FULL.producerClient,

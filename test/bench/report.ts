@@ -18,6 +18,7 @@ import type { ReaderLatencyCell } from './workloads/reader-latency';
 import type { TailCostResult } from './workloads/tail-cost';
 import type { SmallObjectCompactionResult } from './workloads/small-object-compaction';
 import { renderSmallObjectCompaction } from './compaction-report';
+import { renderConsolePaint, type ConsolePaintResult } from './console-paint-figures';
 import { renderCliProduce, type CliProduceResult } from './workloads/cli-produce';
 
 export interface BenchResults {
@@ -51,6 +52,8 @@ export interface BenchResults {
   describe?: DescribeCell[];
   /** Small objects read before and after compaction, and the compaction's cost. */
   compaction?: SmallObjectCompactionResult;
+  /** The web console's first paint, screen by screen, and its bundle's size. */
+  consolePaint?: ConsolePaintResult;
   idle?: IdleCostResult;
 }
 
@@ -224,6 +227,7 @@ export function renderReport(r: BenchResults): string {
 
   out.push(...renderIssueSections(r));
   if (r.compaction) out.push(...renderSmallObjectCompaction(r.compaction));
+  if (r.consolePaint) out.push(...renderConsolePaint(r.consolePaint));
 
   if (r.cost) {
     out.push('', '## Modeled cost on AWS (us-east-1)', '');
