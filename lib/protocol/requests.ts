@@ -125,6 +125,56 @@ export const produceRequestSchema = object({
 
 export type ProduceRequest = z.infer<typeof produceRequestSchema>;
 
+const PRODUCE_TIMESTAMP_MAX = 8_640_000_000_000_000;
+
+/**
+ * `produceRequestSchema`'s answer for the common body, checked by hand: an optional
+ * `encoding` and `records` whose fields are only key, value, partition and timestamp, all
+ * valid. Anything else (headers, a producer, expectedOffset, any problem) answers
+ * undefined, and the schema decides and words the error, so answers stay the schema's. On
+ * a 1,000-record call the schema's walk cost as much as JSON.parse; this is a tenth of it.
+ * Never accepts what the schema refuses; the records are the input's own objects, which
+ * then hold only the schema's keys.
+ */
+export function fastProduceRequest(input: unknown): ProduceRequest | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return undefined;
+  let encoding: Encoding = 'utf8';
+  let records: unknown;
+  for (const name in input) {
+    const field = (input as Record<string, unknown>)[name];
+    if (name === 'records') records = field;
+    else if (name === 'encoding' && (field === 'utf8' || field === 'base64')) encoding = field;
+    else return undefined;
+  }
+  if (!Array.isArray(records) || records.length < 1 || records.length > LIMITS.produceRecordsMax) return undefined;
+  for (let i = 0; i < records.length; i++) if (!isPlainRecord(records[i])) return undefined;
+  return { encoding, records: records as ProduceRequest['records'] };
+}
+
+function isPlainRecord(record: unknown): boolean {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return false;
+  let hasValue = false;
+  for (const name in record) {
+    const field = (record as Record<string, unknown>)[name];
+    switch (name) {
+      case 'key':
+      case 'value':
+        if (field !== null && !(typeof field === 'string' && isWellFormed(field))) return false;
+        if (name === 'value') hasValue = true;
+        break;
+      case 'partition':
+        if (!(Number.isSafeInteger(field) && (field as number) >= 0 && (field as number) <= IDENTIFIER_LIMITS.partitionMax)) return false;
+        break;
+      case 'timestamp':
+        if (!(Number.isSafeInteger(field) && (field as number) >= 0 && (field as number) <= PRODUCE_TIMESTAMP_MAX)) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return hasValue;
+}
+
 /** An integer query or path parameter from `min` to `max`; out of range names the limit (so `-1` is "at least 0", not "not a number"). */
 const intParam = (min: number, max: number) =>
   z.pipe(
