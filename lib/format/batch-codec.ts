@@ -84,30 +84,43 @@ export function encodeBatch(records: readonly LogRecord[], options: EncodeBatchO
   // Sizes first (as Kafka does), so each record's length prefix is known before its
   // fields and the records are written once, into a buffer of exactly the right size.
   const sizes = records.map((record, i) => recordBodySize(record, record.timestamp - firstTimestamp, offsetDeltas[i]!));
-  const body = new ByteWriter(sizes.reduce((sum, size) => sum + sizeOfVarint(size) + size, 0));
-  records.forEach((record, i) => {
-    const start = body.varint(sizes[i]!).length;
-    writeRecordBody(body, record, record.timestamp - firstTimestamp, offsetDeltas[i]!);
-    if (body.length - start !== sizes[i]) throw new Error(`record ${i}: computed ${sizes[i]} bytes, wrote ${body.length - start}`);
-  });
-  const section = compress(body.view(), compression);
+  const bodyBytes = sizes.reduce((sum, size) => sum + sizeOfVarint(size) + size, 0);
+  const writeRecords = (writer: ByteWriter): void => {
+    records.forEach((record, i) => {
+      const start = writer.varint(sizes[i]!).length;
+      writeRecordBody(writer, record, record.timestamp - firstTimestamp, offsetDeltas[i]!);
+      if (writer.length - start !== sizes[i]) throw new Error(`record ${i}: computed ${sizes[i]} bytes, wrote ${writer.length - start}`);
+    });
+  };
+  const writeHeader = (out: ByteWriter, sectionBytes: number): ByteWriter => {
+    const producer = options.producer;
+    return out
+      .int64(0)
+      .int32(BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES + sectionBytes)
+      .int8(BATCH_FORMAT_VERSION)
+      .uint32(0) // the CRC, set below
+      .int16(COMPRESSION_CODES[compression] | (timestampType === 'LogAppendTime' ? TIMESTAMP_TYPE_BIT : 0))
+      .int32(lastOffsetDelta)
+      .int64(firstTimestamp)
+      .int64(maxTimestamp)
+      .int64(producer ? nonNegative(producer.producerId, 'producerId') : NO_PRODUCER)
+      .int16(producer ? nonNegative(producer.producerEpoch, 'producerEpoch') : NO_PRODUCER)
+      .int32(producer ? producer.baseSequence : NO_PRODUCER)
+      .int32(records.length);
+  };
 
-  const out = new ByteWriter(BATCH_HEADER_BYTES + section.byteLength);
-  const producer = options.producer;
-  out
-    .int64(0)
-    .int32(BATCH_HEADER_BYTES - BATCH_LENGTH_PREFIX_BYTES + section.byteLength)
-    .int8(BATCH_FORMAT_VERSION)
-    .uint32(0) // the CRC, set below
-    .int16(COMPRESSION_CODES[compression] | (timestampType === 'LogAppendTime' ? TIMESTAMP_TYPE_BIT : 0))
-    .int32(lastOffsetDelta)
-    .int64(firstTimestamp)
-    .int64(maxTimestamp)
-    .int64(producer ? nonNegative(producer.producerId, 'producerId') : NO_PRODUCER)
-    .int16(producer ? nonNegative(producer.producerEpoch, 'producerEpoch') : NO_PRODUCER)
-    .int32(producer ? producer.baseSequence : NO_PRODUCER)
-    .int32(records.length)
-    .bytes(section);
+  let out: ByteWriter;
+  if (compression === 'none') {
+    // Uncompressed, the records section is the records themselves: written in place after
+    // the header rather than copied there (a megabyte on a 1,000-record call).
+    out = writeHeader(new ByteWriter(BATCH_HEADER_BYTES + bodyBytes), bodyBytes);
+    writeRecords(out);
+  } else {
+    const body = new ByteWriter(bodyBytes);
+    writeRecords(body);
+    const section = compress(body.view(), compression);
+    out = writeHeader(new ByteWriter(BATCH_HEADER_BYTES + section.byteLength), section.byteLength).bytes(section);
+  }
   const encoded = out.view();
   out.setUint32(BATCH_CRC_OFFSET, crc32c(encoded.subarray(BATCH_ATTRIBUTES_OFFSET)));
   return encoded;
