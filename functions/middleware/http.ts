@@ -97,7 +97,8 @@ export function withSecurityHeaders<R extends { headers?: HttpResult['headers'] 
  */
 export function jsonBody<S extends z.core.$ZodType>(event: HttpEvent, schema: S, fast?: (input: unknown) => z.infer<S> | undefined): z.infer<S> {
   const text = bodyText(event);
-  const size = Buffer.byteLength(text, 'utf8');
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so a text this short is within the limit uncounted.
+  const size = text.length * 3 <= LIMITS.requestBodyMaxBytes ? 0 : Buffer.byteLength(text, 'utf8');
   if (size > LIMITS.requestBodyMaxBytes) {
     throw new PayloadTooLargeError(`body: must be at most ${LIMITS.requestBodyMaxBytes} bytes, got ${size}`, { field: 'body', limit: LIMITS.requestBodyMaxBytes });
   }
