@@ -1,6 +1,6 @@
 import { CorruptRecordError } from '../core/errors';
 import type { LogRecord, OffsetRecord } from '../records/log-record';
-import { type BatchProducer, type TimestampType, encodeBatch } from './batch-codec';
+import { type BatchProducer, type PlannedBatch, type TimestampType, planBatch } from './batch-codec';
 import type { Compression } from './compression';
 import { crc32c, hex } from './crc32c';
 import { ByteReader, ByteWriter } from './varint';
@@ -86,7 +86,7 @@ export function encodeSegmentObject(batches: readonly PartitionBatch[], options:
     batches.map((batch) => ({
       partition: batch.partition,
       records: batch.records,
-      bytes: encodeBatch(batch.records, { compression: options.compression, producer: batch.producer, timestampType: options.timestampType }),
+      plan: planBatch(batch.records, { compression: options.compression, producer: batch.producer, timestampType: options.timestampType }),
     })),
   );
   batches.forEach((batch, i) => ranges.set(batch.partition, assembled.ranges[i]!));
@@ -116,7 +116,7 @@ export function encodeCompactedObject(
     batches.map((batch) => ({
       partition,
       records: batch.records,
-      bytes: encodeBatch(batch.records, {
+      plan: planBatch(batch.records, {
         compression: options.compression,
         timestampType: options.timestampType,
         offsetDeltas: batch.records.map((r) => r.offset - batch.baseOffset),
@@ -126,19 +126,18 @@ export function encodeCompactedObject(
   );
 }
 
-/** Header, the encoded batches back to back, the footer index and trailer; each batch's byte range, in order. */
+/** Header, the batches back to back (each written in place), the footer index and trailer; each batch's byte range, in order. */
 function assembleSegmentObject(
   topicId: string,
-  batches: readonly { partition: number; records: readonly LogRecord[]; bytes: Buffer }[],
+  batches: readonly { partition: number; records: readonly LogRecord[]; plan: PlannedBatch }[],
 ): { body: Buffer; ranges: { byteStart: number; byteLength: number }[] } {
   const topicIdBytes = Buffer.byteLength(topicId, 'utf8');
   if (topicIdBytes > MAX_TOPIC_ID_BYTES) throw new RangeError(`topicId takes ${topicIdBytes} bytes; at most ${MAX_TOPIC_ID_BYTES} fit`);
-  const encoded: Buffer[] = [];
   const ranges: { byteStart: number; byteLength: number }[] = [];
   const entries: SegmentIndexEntry[] = [];
   let position = SEGMENT_HEADER_BYTES;
   for (const batch of batches) {
-    const range = { byteStart: position, byteLength: batch.bytes.byteLength };
+    const range = { byteStart: position, byteLength: batch.plan.byteLength };
     ranges.push(range);
     entries.push({
       partition: batch.partition,
@@ -147,14 +146,17 @@ function assembleSegmentObject(
       firstTimestamp: batch.records[0]?.timestamp ?? -1,
       maxTimestamp: batch.records.reduce((max, r) => Math.max(max, r.timestamp), -1),
     });
-    encoded.push(batch.bytes);
-    position += batch.bytes.byteLength;
+    position += batch.plan.byteLength;
   }
 
   const indexLength = INDEX_FIXED_BYTES + topicIdBytes + entries.length * INDEX_ENTRY_BYTES;
   const out = new ByteWriter(position + indexLength + SEGMENT_TRAILER_BYTES);
   out.utf8(SEGMENT_OBJECT_MAGIC).int8(SEGMENT_OBJECT_VERSION);
-  for (const bytes of encoded) out.bytes(bytes);
+  for (const batch of batches) {
+    const start = out.length;
+    batch.plan.writeTo(out);
+    if (out.length - start !== batch.plan.byteLength) throw new Error(`batch of partition ${batch.partition}: planned ${batch.plan.byteLength} bytes, wrote ${out.length - start}`);
+  }
   const indexStart = out.length;
   out.int8(SEGMENT_INDEX_VERSION).int16(topicIdBytes).utf8(topicId, topicIdBytes).int32(entries.length);
   for (const entry of entries) {
