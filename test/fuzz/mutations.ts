@@ -320,6 +320,8 @@ function unknownPathMutation(routes: readonly { method: string; path: string }[]
       let path = variant(base.split('/')).join('/') || '/';
       if (!path.startsWith('/')) path = `/${path}`;
       if (routes.some((r) => pathMatches(r.path, path))) path = '/v1/no-such-route';
+      // Locally, GET and HEAD of `/` and `/console/…` are the web console's (infra/console/serve-console.ts), not the API's.
+      if (['GET', 'HEAD'].includes(draft.method) && (path === '/' || path === '/console' || path.startsWith('/console/'))) path = '/v1/no-such-route';
       draft.rawPath = path;
     },
     expect: { status: [404], code: 'ROUTE_NOT_FOUND' },
