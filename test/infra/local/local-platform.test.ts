@@ -82,8 +82,8 @@ describe('topics', () => {
     assert.equal(described.body.partitionOffsets, undefined);
     const offsets = await call(env.url, 'GET', '/v1/topics/zz-last/offsets');
     assert.deepEqual(offsets.body.partitions, [
-      { partition: 0, logStartOffset: 0, highWatermark: 0 },
-      { partition: 1, logStartOffset: 0, highWatermark: 0 },
+      { partition: 0, logStartOffset: 0, highWatermark: 0, storedBytes: 0 },
+      { partition: 1, logStartOffset: 0, highWatermark: 0, storedBytes: 0 },
     ]);
   });
 
