@@ -147,7 +147,9 @@ describe('enforceRetention', () => {
     const kept1 = await fetchHttp('ret-main', 1, 1);
     assert.deepEqual(kept1.body.records.map((r: { offset: number; value: string }) => [r.offset, r.value]), [[1, 'b1'], [2, 'b2']]);
     const offsets = await call(env.url, 'GET', '/v1/topics/ret-main/offsets');
-    assert.deepEqual(offsets.body.partitions, [
+    // Both partitions still hold records, so bytes; how many depends on batch framing.
+    assert.ok(offsets.body.partitions.every((p: { storedBytes?: number }) => (p.storedBytes ?? 0) > 0), JSON.stringify(offsets.body.partitions));
+    assert.deepEqual(offsets.body.partitions.map(({ storedBytes: _bytes, ...range }: { storedBytes?: number }) => range), [
       { partition: 0, logStartOffset: 3, highWatermark: 4 },
       { partition: 1, logStartOffset: 1, highWatermark: 3 },
     ]);
