@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { AclOperation, AclPatternType, AclPermission, AclResourceType, AclRule, AclRuleRequest } from '../../client/index';
 import type { Api } from '../model/api';
-import { shownError, type ShownError } from '../model/errors';
-import { ErrorView } from './error-view';
+import { FormError, useAction } from './use-action';
 
 export const RESOURCE_TYPES: AclResourceType[] = ['TOPIC', 'GROUP', 'CLUSTER'];
 export const PATTERN_TYPES: AclPatternType[] = ['LITERAL', 'PREFIXED'];
@@ -32,27 +31,20 @@ function Choice<T extends string>({ label, name, value, options, onChange }: { l
  */
 export function AclForm({ api, onCreated }: { api: Api; onCreated: (rule: AclRule) => void }) {
   const [rule, setRule] = useState<AclRuleRequest>(EMPTY);
-  const [error, setError] = useState<ShownError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   const set = (change: Partial<AclRuleRequest>) => setRule((r) => ({ ...r, ...change }));
   return (
     <form
       class="toolbar"
       data-form="acl"
       aria-label="Add an ACL rule"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
+        void run(async () => {
           const created = await api.client.createAcl(rule);
           setRule((r) => ({ ...r, resourceName: '' }));
           onCreated(created);
-        } catch (err) {
-          setError(shownError(err));
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <label>
@@ -70,11 +62,7 @@ export function AclForm({ api, onCreated }: { api: Api; onCreated: (rule: AclRul
       <button type="submit" class="primary" disabled={busy}>
         Add rule
       </button>
-      {error && (
-        <div class="form-error" data-form-error="acl">
-          <ErrorView error={error} />
-        </div>
-      )}
+      <FormError error={error} form="acl" />
     </form>
   );
 }

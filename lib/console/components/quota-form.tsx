@@ -1,8 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Quota, QuotaRequest } from '../../client/index';
 import type { Api } from '../model/api';
-import { shownError, type ShownError } from '../model/errors';
-import { ErrorView } from './error-view';
+import { FormError, useAction } from './use-action';
 
 export interface QuotaDraft {
   principal: string;
@@ -27,8 +26,7 @@ export function rateOf(text: string): number | null | string {
 /** Sets (replaces) a principal's produce and fetch byte rates; empty is unlimited. */
 export function QuotaForm({ api, draft, onSet }: { api: Api; draft: QuotaDraft; onSet: (quota: Quota) => void }) {
   const [value, setValue] = useState(draft);
-  const [error, setError] = useState<ShownError>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   // An "Edit" in the table fills the form again.
   useEffect(() => setValue(draft), [draft]);
   const set = (change: Partial<QuotaDraft>) => setValue((v) => ({ ...v, ...change }));
@@ -37,18 +35,12 @@ export function QuotaForm({ api, draft, onSet }: { api: Api; draft: QuotaDraft; 
       class="toolbar"
       data-form="quota"
       aria-label="Set a quota"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
+        void run(async () => {
           const request = { principal: value.principal, produceBytesPerSecond: rateOf(value.produce), fetchBytesPerSecond: rateOf(value.fetch) } as QuotaRequest;
           onSet(await api.client.setQuota(request));
-        } catch (err) {
-          setError(shownError(err));
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <label>
@@ -66,11 +58,7 @@ export function QuotaForm({ api, draft, onSet }: { api: Api; draft: QuotaDraft; 
       <button type="submit" class="primary" disabled={busy}>
         Set quota
       </button>
-      {error && (
-        <div class="form-error" data-form-error="quota">
-          <ErrorView error={error} />
-        </div>
-      )}
+      <FormError error={error} form="quota" />
     </form>
   );
 }

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { TopicConfigChange } from '../../client/index';
 import type { Api } from '../model/api';
-import { shownError, type ShownError } from '../model/errors';
-import { ErrorView } from './error-view';
+import { FormError, useAction } from './use-action';
 
 /** The keys the server accepts (lib/protocol/topic-config.ts; not imported, it would bring zod into the bundle), as suggestions only. */
 const KNOWN_KEYS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'compression.type', 'message.timestamp.type', 'delete.retention.ms', 'min.compaction.lag.ms', 'max.compaction.lag.ms', 'min.cleanable.dirty.ratio'];
@@ -14,23 +13,13 @@ const KNOWN_KEYS = ['retention.ms', 'retention.bytes', 'cleanup.policy', 'compre
 export function TopicConfigEditor({ api, topic, config, onChanged }: { api: Api; topic: string; config: Record<string, string>; onChanged: () => void }) {
   const [key, setKey] = useState('');
   const [value, setValue] = useState('');
-  const [error, setError] = useState<ShownError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function alter(change: TopicConfigChange) {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const alter = (change: TopicConfigChange) =>
+    run(async () => {
       await api.client.alterTopicConfig(topic, change);
       onChanged();
-      return true;
-    } catch (err) {
-      setError(shownError(err));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
+    });
 
   const entries = Object.entries(config).sort(([a], [b]) => a.localeCompare(b));
   return (
@@ -94,11 +83,7 @@ export function TopicConfigEditor({ api, topic, config, onChanged }: { api: Api;
         <button type="submit" disabled={busy}>
           Set
         </button>
-        {error && (
-          <div class="form-error">
-            <ErrorView error={error} />
-          </div>
-        )}
+        <FormError error={error} />
       </form>
     </>
   );

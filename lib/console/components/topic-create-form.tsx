@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { Api } from '../model/api';
-import { shownError, type ShownError } from '../model/errors';
 import { parseNameValueLines } from '../model/record-view';
-import { ErrorView } from './error-view';
+import { FormError, useAction } from './use-action';
 
 /** Kafka's cleanup policies as lib/protocol/topic-config.ts lists them (not imported: it would bring zod into the bundle). */
 const CLEANUP_POLICIES = ['delete', 'compact', 'compact,delete'];
@@ -18,8 +17,7 @@ export function TopicCreateForm({ api, onCreated }: { api: Api; onCreated: (name
   const [retentionMs, setRetentionMs] = useState('');
   const [cleanupPolicy, setCleanupPolicy] = useState('');
   const [otherConfig, setOtherConfig] = useState('');
-  const [error, setError] = useState<ShownError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run, setError } = useAction();
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -34,20 +32,14 @@ export function TopicCreateForm({ api, onCreated }: { api: Api; onCreated: (name
     if (cleanupPolicy) config['cleanup.policy'] = cleanupPolicy;
     // Sent as typed (a number only when it is one), so the server's refusal names the field.
     const count = partitions.trim() === '' ? undefined : Number(partitions);
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const created = await api.client.createTopic(name.trim(), { ...(count === undefined ? {} : { partitions: count }), ...(Object.keys(config).length ? { config } : {}) });
       setName('');
       setRetentionMs('');
       setCleanupPolicy('');
       setOtherConfig('');
       onCreated(created.name);
-    } catch (err) {
-      setError(shownError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -82,11 +74,7 @@ export function TopicCreateForm({ api, onCreated }: { api: Api; onCreated: (name
       <button type="submit" class="primary" disabled={busy}>
         Create topic
       </button>
-      {error && (
-        <div class="form-error">
-          <ErrorView error={error} />
-        </div>
-      )}
+      <FormError error={error} />
     </form>
   );
 }

@@ -1,8 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { TopicOffsets } from '../../client/index';
 import type { Api } from '../model/api';
-import { shownError, type ShownError } from '../model/errors';
-import { ErrorView } from './error-view';
+import { FormError, useAction } from './use-action';
 import { formatBytes, formatCount } from './format';
 import { Paged } from './pager';
 
@@ -49,25 +48,18 @@ export function TopicPartitionsTable({ offsets }: { offsets: TopicOffsets }) {
 /** Raises the partition count (`POST /v1/topics/{topic}/partitions`; only upwards, as in Kafka). */
 export function TopicAddPartitionsForm({ api, topic, partitions, onChanged }: { api: Api; topic: string; partitions: number; onChanged: () => void }) {
   const [count, setCount] = useState(String(partitions + 1));
-  const [error, setError] = useState<ShownError | undefined>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   return (
     <form
       class="toolbar"
       data-form="add-partitions"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setBusy(true);
-        setError(undefined);
-        try {
+        void run(async () => {
           const topicNow = await api.client.createPartitions(topic, Number(count));
           setCount(String(topicNow.partitions + 1));
           onChanged();
-        } catch (err) {
-          setError(shownError(err));
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <label>
@@ -77,11 +69,7 @@ export function TopicAddPartitionsForm({ api, topic, partitions, onChanged }: { 
       <button type="submit" disabled={busy}>
         Add partitions
       </button>
-      {error && (
-        <div class="form-error">
-          <ErrorView error={error} />
-        </div>
-      )}
+      <FormError error={error} />
     </form>
   );
 }
